@@ -1,0 +1,230 @@
+"""Builds the Application and registers every handler, in one place, in an order you can read.
+
+Order matters:
+1. group -2: the safety net checks every text and caption; it never stops the update.
+2. group -1: /crisis and "Need help now" show the card and stop the update, so whatever
+   step a person is in stays as it was.
+3. then each flow in FLOW_MODULES order, one group per handler. A handler that handles an
+   update stops it there (so a message gets one answer); only handlers marked
+   `passthrough` let it go on.
+4. last: a polite answer for stale buttons and for text no flow wanted.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    ContextTypes,
+    ConversationHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.deps import Deps
+from bot.domain.crisis import assess
+from bot.flowkit import Context, Flow, is_passthrough
+from bot.persistence import SQLitePersistence
+from bot.safety import build_safety_net
+
+__all__ = ["FLOW_MODULES", "FlushingApplication", "build_application", "set_role_commands"]
+
+_LOG = logging.getLogger(__name__)
+
+
+def _flow_modules() -> list[ModuleType]:
+    # Flows are registered here, in priority order. Add a new flow with one line.
+    from flows import coordinator, onboarding, privacy
+
+    return [
+        onboarding,
+        privacy,
+        coordinator,
+    ]
+
+
+FLOW_MODULES = _flow_modules
+
+
+class FlushingApplication(Application):  # type: ignore[type-arg]
+    """An Application that writes conversation state and drafts to the database after every
+    update, before the next one is read: a crash or restart loses nothing."""
+
+    async def process_update(self, update: object) -> None:
+        """Process UPDATE, then flush persistence."""
+        await super().process_update(update)
+        if self.persistence is not None:
+            await self.update_persistence()
+
+
+def _stopping(callback: Any) -> Any:
+    """Wrap a handler callback so that, once it has handled an update, nothing else does."""
+
+    @functools.wraps(callback)
+    async def wrapper(update: Any, context: Any) -> Any:
+        result = await callback(update, context)
+        raise ApplicationHandlerStop(result)
+
+    wrapper._stops = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _make_stopping(handler: BaseHandler[Any, Any, Any]) -> None:
+    if isinstance(handler, ConversationHandler):
+        inner = [*handler.entry_points, *handler.fallbacks]
+        for step in handler.states.values():
+            inner.extend(step)
+        for h in inner:
+            _make_stopping(h)
+        return
+    if is_passthrough(handler) or getattr(handler.callback, "_stops", False):
+        return
+    handler.callback = _stopping(handler.callback)
+
+
+def build_flows(deps: Deps) -> list[Flow]:
+    """Every flow, built with DEPS, in registration order."""
+    return [module.build(deps) for module in FLOW_MODULES()]
+
+
+def commands_for(flows: Sequence[Flow], role: str | None, deps: Deps) -> list[BotCommand]:
+    """The command menu for ROLE (None: someone who has not finished /start)."""
+    seen: dict[str, BotCommand] = {}
+    for flow in flows:
+        pairs = (flow.commands.get("none", ()) if role is None
+                 else [*flow.commands.get("*", ()), *flow.commands.get(role, ())])
+        for command, copy_key in pairs:
+            if command not in seen:
+                seen[command] = BotCommand(command, deps.content.button(copy_key))
+    return list(seen.values())
+
+
+async def set_role_commands(application: Application, user_id: int,  # type: ignore[type-arg]
+                            role: str | None) -> None:
+    """Show USER_ID only the commands of their ROLE (BotCommandScopeChat)."""
+    deps: Deps = application.bot_data["deps"]
+    flows: list[Flow] = application.bot_data["flows"]
+    try:
+        await application.bot.set_my_commands(commands_for(flows, role, deps),
+                                              scope=BotCommandScopeChat(user_id))
+    except TelegramError:
+        _LOG.warning("Could not set a person's command menu", exc_info=True)
+
+
+async def _on_error(update: object, context: Context) -> None:
+    """Log with the traceback (never the person's text) and tell them something went wrong."""
+    if isinstance(context.error, Forbidden):
+        _LOG.info("A person has blocked the bot")
+        return
+    _LOG.error("Unhandled error while processing an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        deps: Deps = context.application.bot_data["deps"]
+        try:
+            await context.bot.send_message(update.effective_chat.id,
+                                           deps.content.text("common.error"))
+        except TelegramError:
+            _LOG.warning("Could not tell a person about an error")
+
+
+def build_application(deps: Deps, *, token: str, request: BaseRequest | None = None,
+                      rate_limiter: AIORateLimiter | None = None) -> Application:  # type: ignore[type-arg]
+    """The real Application with every handler, job and hook registered."""
+    builder = (
+        ApplicationBuilder()
+        .application_class(FlushingApplication)
+        .token(token)
+        .base_url(deps.settings.bot_api_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .persistence(SQLitePersistence(deps.storage))
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .context_types(ContextTypes())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    flows = build_flows(deps)
+    app.bot_data["deps"] = deps
+    app.bot_data["flows"] = flows
+
+    extra_card_buttons = [f.card_buttons for f in flows if f.card_buttons is not None]
+    net, cards = build_safety_net(deps, extra_card_buttons)
+    for handler in net:
+        app.add_handler(handler, group=-2)
+    for handler in cards:
+        app.add_handler(handler, group=-1)
+
+    group = 0
+    for flow in flows:
+        for handler in flow.handlers:
+            _make_stopping(handler)
+            app.add_handler(handler, group=group)
+            group += 1
+        for job in flow.jobs:
+            assert app.job_queue is not None
+            app.job_queue.run_repeating(job.callback, interval=job.interval_s, first=job.first_s,
+                                        name=job.name)
+
+    async def stale_button(update: Update, context: Context) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer(deps.content.button("common.stale_button"),
+                                           show_alert=True)
+
+    async def unknown(update: Update, context: Context) -> None:
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id,
+                                       deps.content.text("common.not_understood"))
+
+    app.add_handler(CallbackQueryHandler(stale_button), group=group)
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, unknown),
+                    group=group)
+    app.add_error_handler(_on_error)
+    return app
+
+
+async def startup(app: Application) -> None:  # type: ignore[type-arg]
+    """Open storage and let flows prepare; called by run_polling/run_webhook and tests."""
+    deps: Deps = app.bot_data["deps"]
+    await deps.storage.connect()
+    # Load the crisis model now, so a missing or broken model stops the start-up loudly
+    # instead of surfacing on someone's message.
+    assess("warm-up")
+    try:
+        await app.bot.set_my_commands(commands_for(app.bot_data["flows"], None, deps),
+                                      scope=BotCommandScopeDefault())
+    except TelegramError:
+        _LOG.warning("Could not set the default command menu", exc_info=True)
+    for flow in app.bot_data["flows"]:
+        if flow.on_startup is not None:
+            await flow.on_startup(app)
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    await startup(app)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    deps: Deps = app.bot_data["deps"]
+    await deps.storage.close()
+
+
+def escape(text: str) -> str:
+    """Escape a person's text for HTML parse mode."""
+    return html.escape(text, quote=False)

@@ -1,0 +1,225 @@
+"""Command line: `python -m bot run | check | invite ROLE | crisis-check`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import ENV_TOKEN, ENV_WEBHOOK_SECRET, Settings, SettingsError, load_settings
+
+__all__ = ["main"]
+
+_LOG = logging.getLogger("bot")
+
+NO_TOKEN = f"""No bot token was found, so the bot can't start.
+
+To get one:
+  1. In Telegram, open a chat with @BotFather and send /newbot.
+  2. Choose a name and a username; BotFather replies with a token like 123456:ABC-DEF...
+  3. Set it in the environment and start again:
+       export {ENV_TOKEN}='123456:ABC-DEF...'
+       python -m bot run
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Peer support bot for people living with BPD and the people who care "
+                    "for them.")
+    parser.add_argument("--settings", type=Path, default=None,
+                        help="settings file (YAML); default: $BOT_SETTINGS, else built-in "
+                             "defaults")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot (long polling unless --webhook-url is given)")
+    run.add_argument("--webhook-url", help="public HTTPS URL Telegram should post updates to")
+    run.add_argument("--listen", default="0.0.0.0",  # noqa: S104 - a webhook server must listen
+                     help="address the webhook server listens on (default 0.0.0.0)")
+    run.add_argument("--port", type=int, default=8443, help="webhook server port (default 8443)")
+    run.add_argument("--log-level", default="INFO")
+
+    sub.add_parser("check", help="validate settings and content, print what was found")
+
+    invite = sub.add_parser("invite", help="print a single-use invite link for a staff role")
+    invite.add_argument("role", help="consumer_peer, carer_peer, coordinator or clinician")
+    invite.add_argument("--bot-username", help="the bot's @username (default: from settings "
+                                               "or asked from Telegram)")
+
+    sub.add_parser("crisis-check", help="read messages, one per line, from standard input and "
+                                        "print the detector's verdict for each as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for `python -m bot` and the `bpd-peer-bot` script."""
+    args = _parser().parse_args(argv)
+    if args.command == "crisis-check":
+        return _crisis_check()
+    try:
+        settings = load_settings(args.settings)
+    except SettingsError as exc:
+        print(f"Settings problem: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        return _check(settings)
+    if args.command == "invite":
+        return asyncio.run(_invite(settings, args.role, args.bot_username))
+    return _run(settings, args)
+
+
+def _crisis_check() -> int:
+    from bot.domain.crisis import assess
+
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        if not text.strip():
+            print(json.dumps({"crisis": False, "kind": None}))
+            continue
+        verdict = assess(text)
+        print(json.dumps({"crisis": verdict.crisis, "kind": verdict.kind,
+                          "score": round(verdict.score, 4)}), flush=False)
+    sys.stdout.flush()
+    return 0
+
+
+def _check(settings: Settings) -> int:
+    from bot.content import Content, ContentError
+    from bot.domain.language import find_stigmatising
+
+    problems: list[str] = []
+    print(f"Settings: {settings.source or 'built-in defaults'}")
+    print(f"  service: {settings.service_name}; region {settings.region}; "
+          f"time zone {settings.timezone}; model {settings.model}")
+    print(f"  caseload cap {settings.caseload_cap}; coordinators: {len(settings.coordinators)}; "
+          f"data folder {settings.data_dir}")
+    try:
+        content = Content()
+    except ContentError as exc:
+        print(f"Content problem: {exc}", file=sys.stderr)
+        return 1
+    keys = list(content.keys())
+    print(f"Content: {len(keys)} messages; crisis contacts for "
+          f"{', '.join(sorted(content.contacts))}")
+    for region in {settings.region, *settings.offered_regions()}:
+        if region not in content.contacts:
+            problems.append(f"no crisis contacts for region {region}")
+    for key in keys:
+        for term, better in find_stigmatising(content.raw(key)):
+            problems.append(f"copy '{key}' uses '{term}'; say '{better}' instead")
+    problems.extend(_check_resources(settings))
+    for problem in problems:
+        print(f"Problem: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print("Everything looks right.")
+    return 0
+
+
+def _check_resources(settings: Settings) -> list[str]:
+    from bot.content import content_root
+    from bot.domain.resources import ResourceFileError, load_library, validate_library
+
+    dirs = [content_root() / "resources"]
+    if settings.resources_dir is not None:
+        if not settings.resources_dir.is_dir():
+            return [f"the resources folder {settings.resources_dir} does not exist"]
+        dirs.append(settings.resources_dir)
+    try:
+        library = load_library(dirs, model=settings.model)
+    except ResourceFileError as exc:
+        return [str(exc)]
+    print(f"Resources: {len(library)} topics")
+    return list(validate_library(dirs))
+
+
+async def _invite(settings: Settings, role: str, username: str | None) -> int:
+    from bot.clock import SystemClock
+    from bot.content import Content
+    from bot.crypto import load_cipher
+    from bot.deps import Deps
+    from bot.domain.invites import invitable_roles
+    from bot.storage import Storage
+    from flows.coordinator import make_invite
+
+    if role not in invitable_roles(settings.model):
+        print(f"'{role}' can't be invited here. Choose one of: "
+              f"{', '.join(invitable_roles(settings.model))}.", file=sys.stderr)
+        return 2
+    username = username or settings.bot_username
+    if not username:
+        token = os.environ.get(ENV_TOKEN)
+        if not token:
+            print("I need the bot's username to make a link: pass --bot-username, set "
+                  f"bot_username in the settings, or set {ENV_TOKEN}.", file=sys.stderr)
+            return 2
+        from telegram import Bot
+        from telegram.error import TelegramError
+
+        try:
+            async with Bot(token, base_url=settings.bot_api_base_url) as bot:
+                username = bot.username
+        except TelegramError as exc:
+            print(f"Telegram didn't accept the token ({exc.__class__.__name__}).",
+                  file=sys.stderr)
+            return 2
+    storage = Storage(settings.database_path)
+    await storage.connect()
+    try:
+        cipher, _ = load_cipher(settings.data_dir)
+        deps = Deps(settings, storage, SystemClock(), Content(), cipher)
+        link = await make_invite(deps, role, None, username)
+    finally:
+        await storage.close()
+    print(link)
+    print(f"It works once and expires in {settings.invite_expiry_hours} hours.",
+          file=sys.stderr)
+    return 0
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    token = os.environ.get(ENV_TOKEN, "").strip()
+    if not token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    from telegram import Update
+    from telegram.error import InvalidToken
+
+    from bot.app import build_application
+    from bot.clock import SystemClock
+    from bot.content import Content, ContentError
+    from bot.crypto import load_cipher
+    from bot.deps import Deps
+    from bot.logs import setup_logging
+    from bot.storage import Storage
+
+    setup_logging(args.log_level)
+    try:
+        content = Content()
+        cipher, _ = load_cipher(settings.data_dir)
+    except (ContentError, ValueError) as exc:
+        print(f"Can't start: {exc}", file=sys.stderr)
+        return 2
+    deps = Deps(settings, Storage(settings.database_path), SystemClock(), content, cipher)
+    app = build_application(deps, token=token)
+    try:
+        if args.webhook_url:
+            secret = os.environ.get(ENV_WEBHOOK_SECRET) or secrets.token_urlsafe(32)
+            url_path = secrets.token_urlsafe(16)
+            app.run_webhook(listen=args.listen, port=args.port, url_path=url_path,
+                            webhook_url=f"{args.webhook_url.rstrip('/')}/{url_path}",
+                            secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(f"Telegram didn't accept that token. Check {ENV_TOKEN} against what @BotFather "
+              "gave you.", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,28 @@
+"""The small frozen object each flow's `build` receives: no fishing in bot_data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.content import Content
+from bot.crypto import Cipher
+from bot.settings import Settings
+from bot.storage import Storage
+
+__all__ = ["Deps"]
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Settings, storage, clock, copy and the cipher for text at rest."""
+
+    settings: Settings
+    storage: Storage
+    clock: Clock
+    content: Content
+    cipher: Cipher
+
+    def local_day(self) -> str:
+        """Today's date in the service's time zone, for daily counts."""
+        return self.clock.now().astimezone(self.settings.tz).date().isoformat()

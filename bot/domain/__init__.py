@@ -1,0 +1,1 @@
+"""Domain rules as plain functions: no Telegram, no SQLite (a test enforces it)."""

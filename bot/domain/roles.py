@@ -1,0 +1,22 @@
+"""Roles and what a person's name and text may be."""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["ALL_ROLES", "PEER_ROLES", "PEOPLE_ROLES", "RELATIONSHIPS", "clean_alias"]
+
+PEOPLE_ROLES = ("consumer", "carer")
+PEER_ROLES = ("consumer_peer", "carer_peer")
+ALL_ROLES = (*PEOPLE_ROLES, *PEER_ROLES, "coordinator", "clinician")
+RELATIONSHIPS = ("parent", "partner", "sibling", "child", "friend", "other")
+
+
+def clean_alias(text: str) -> str | None:
+    """A chosen name tidied up, or None if it is empty, too long, or more than one line."""
+    alias = unicodedata.normalize("NFC", " ".join(text.split()))
+    if not alias or len(alias) > 32 or "\n" in text.strip() or alias.startswith("/"):
+        return None
+    if not any(ch.isalpha() for ch in alias):
+        return None
+    return alias

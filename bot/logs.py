@@ -1,0 +1,45 @@
+"""Logging that never carries secrets, message text or names."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from bot.settings import ENV_ENCRYPTION_KEY, ENV_TOKEN, ENV_WEBHOOK_SECRET
+
+__all__ = ["RedactSecrets", "setup_logging"]
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces the bot token and keys wherever they would appear in a log line."""
+
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        super().__init__()
+        env = [os.environ.get(n, "") for n in (ENV_TOKEN, ENV_ENCRYPTION_KEY, ENV_WEBHOOK_SECRET)]
+        self.secrets = [s for s in (secrets or []) + env if s and len(s) >= 8]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite RECORD with every secret replaced; always keep the record."""
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        cleaned = message
+        for secret in self.secrets:
+            cleaned = cleaned.replace(secret, "[redacted]")
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Log to stderr, with secrets redacted and chatty HTTP logs (which hold the token in
+    their URLs) turned down."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

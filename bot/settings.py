@@ -1,0 +1,290 @@
+"""Service settings: one YAML file for everything but secrets, which come from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+__all__ = [
+    "ENV_DATA_DIR",
+    "ENV_ENCRYPTION_KEY",
+    "ENV_SETTINGS",
+    "ENV_TOKEN",
+    "ENV_WEBHOOK_SECRET",
+    "REGIONS",
+    "LocalContact",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]
+
+ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
+ENV_ENCRYPTION_KEY = "BOT_ENCRYPTION_KEY"
+ENV_SETTINGS = "BOT_SETTINGS"
+ENV_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"
+ENV_DATA_DIR = "BOT_DATA_DIR"
+
+REGIONS = ("AU", "NZ", "UK", "IE", "US", "CA")
+MODELS = ("integrated", "complementary")
+DEFAULT_TIMEZONES = {
+    "AU": "Australia/Sydney",
+    "NZ": "Pacific/Auckland",
+    "UK": "Europe/London",
+    "IE": "Europe/Dublin",
+    "US": "America/New_York",
+    "CA": "America/Toronto",
+}
+
+
+class SettingsError(ValueError):
+    """A settings problem, worded for the service administrator who has to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalContact:
+    """A service's own crisis contact (its acute care team, say), shown on the crisis card."""
+
+    name: str
+    phone: str = ""
+    text: str = ""
+    hours: str = ""
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a service sets. Defaults run; secrets are not here."""
+
+    service_name: str = "Peer Support"
+    region: str = "AU"
+    timezone: str = "Australia/Sydney"
+    regions_offered: tuple[str, ...] = ()
+    timezones_offered: tuple[str, ...] = ()
+    model: str = "complementary"
+    consumer_peers_support_carers: bool = True
+    carer_peers_support_consumers: bool = False
+    caseload_cap: int = 6
+    match_request_timeout_hours: int = 48
+    invite_expiry_hours: int = 72
+    checkin_default_time: str = "19:00"
+    checkin_grace_minutes: int = 90
+    coordinators: tuple[int, ...] = ()
+    data_dir: Path = Path("data")
+    resources_dir: Path | None = None
+    bot_api_base_url: str = "https://api.telegram.org/bot"
+    bot_username: str | None = None
+    local_contacts: tuple[LocalContact, ...] = ()
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The service's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def database_path(self) -> Path:
+        """Where the SQLite database lives."""
+        return self.data_dir / "bot.sqlite3"
+
+    @property
+    def clinicians_exist(self) -> bool:
+        """Clinicians exist only in the integrated model (study, Table 2)."""
+        return self.model == "integrated"
+
+    def offered_regions(self) -> tuple[str, ...]:
+        """Regions a person may pick from; just the service's own unless several are offered."""
+        return self.regions_offered or (self.region,)
+
+    def offered_timezones(self) -> tuple[str, ...]:
+        """Time zones a person may pick from; just the service's own unless several are offered."""
+        return self.timezones_offered or (self.timezone,)
+
+
+_FIELDS: dict[str, str] = {
+    "service_name": "str",
+    "region": "region",
+    "timezone": "tz",
+    "regions_offered": "regions",
+    "timezones_offered": "tzs",
+    "model": "model",
+    "consumer_peers_support_carers": "bool",
+    "carer_peers_support_consumers": "bool",
+    "caseload_cap": "posint",
+    "match_request_timeout_hours": "posint",
+    "invite_expiry_hours": "posint",
+    "checkin_default_time": "hhmm",
+    "checkin_grace_minutes": "posint",
+    "coordinators": "ids",
+    "data_dir": "path",
+    "resources_dir": "optpath",
+    "bot_api_base_url": "url",
+    "bot_username": "optstr",
+    "local_contacts": "contacts",
+}
+
+
+def _fail(key: str, why: str) -> SettingsError:
+    return SettingsError(f"Setting '{key}': {why}")
+
+
+def _check_tz(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(key, "give a time zone name such as Australia/Sydney or Europe/London.")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise _fail(key, f"'{value}' is not a time zone this computer knows.") from exc
+    return value
+
+
+def _check_region(key: str, value: Any) -> str:
+    region = str(value).upper()
+    if region not in REGIONS:
+        raise _fail(key, f"'{value}' is not a region the bot has crisis contacts for. "
+                         f"Use one of: {', '.join(REGIONS)}.")
+    return region
+
+
+def _convert(key: str, kind: str, value: Any, base: Path) -> Any:  # noqa: PLR0911, C901
+    if kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            raise _fail(key, "must be some text.")
+        return value.strip()
+    if kind == "optstr":
+        if value in (None, ""):
+            return None
+        return str(value).lstrip("@")
+    if kind == "region":
+        return _check_region(key, value)
+    if kind == "regions":
+        if not isinstance(value, list):
+            raise _fail(key, "must be a list of regions, for example [AU, NZ].")
+        return tuple(_check_region(key, v) for v in value)
+    if kind == "tz":
+        return _check_tz(key, value)
+    if kind == "tzs":
+        if not isinstance(value, list):
+            raise _fail(key, "must be a list of time zones.")
+        return tuple(_check_tz(key, v) for v in value)
+    if kind == "model":
+        if value not in MODELS:
+            raise _fail(key, "must be 'integrated' (shared notes reach the clinical team) "
+                             "or 'complementary' (notes stay between peer worker and person).")
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise _fail(key, "must be true or false.")
+        return value
+    if kind == "posint":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise _fail(key, "must be a whole number, 1 or more.")
+        return value
+    if kind == "hhmm":
+        text = str(value)
+        parts = text.split(":")
+        if (len(parts) != 2 or not all(p.isdigit() for p in parts)
+                or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60)):
+            raise _fail(key, f"'{value}' is not a time; write it like 19:00.")
+        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+    if kind == "ids":
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+        ):
+            raise _fail(key, "must be a list of numeric Telegram user ids, for example "
+                             "[123456789]. A person can find theirs with @userinfobot.")
+        return tuple(value)
+    if kind in ("path", "optpath"):
+        if value in (None, "") and kind == "optpath":
+            return None
+        if not isinstance(value, str):
+            raise _fail(key, "must be a folder path.")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (base / path)
+    if kind == "url":
+        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+            raise _fail(key, "must be a web address starting with https://.")
+        return value
+    if kind == "contacts":
+        if not isinstance(value, list):
+            raise _fail(key, "must be a list of contacts, each with a name and a phone or text.")
+        contacts = []
+        for i, item in enumerate(value, 1):
+            if not isinstance(item, Mapping) or not item.get("name"):
+                raise _fail(key, f"contact {i} needs a name.")
+            if not (item.get("phone") or item.get("text")):
+                raise _fail(key, f"contact {i} ({item['name']}) needs a phone number or a text "
+                                 "number.")
+            unknown = set(item) - {"name", "phone", "text", "hours", "region"}
+            if unknown:
+                raise _fail(key, f"contact {i} has unknown fields: {', '.join(sorted(unknown))}.")
+            region = item.get("region")
+            contacts.append(LocalContact(
+                name=str(item["name"]), phone=str(item.get("phone") or ""),
+                text=str(item.get("text") or ""), hours=str(item.get("hours") or ""),
+                region=_check_region(key, region) if region else None,
+            ))
+        return tuple(contacts)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None,
+                          source: Path | None = None) -> Settings:
+    """Build settings from a parsed mapping, with messages an administrator can act on."""
+    base = base or Path.cwd()
+    unknown = sorted(set(data) - set(_FIELDS))
+    if unknown:
+        raise SettingsError(
+            f"Unknown setting(s): {', '.join(unknown)}. Check the spelling against "
+            "settings.example.yaml."
+        )
+    values: dict[str, Any] = {}
+    for key, kind in _FIELDS.items():
+        if key in data and data[key] is not None:
+            values[key] = _convert(key, kind, data[key], base)
+    settings = Settings(**values, source=source)
+    if "timezone" not in values and "region" in values:
+        settings = _replace(settings, timezone=DEFAULT_TIMEZONES[settings.region])
+    if settings.region not in settings.offered_regions():
+        raise SettingsError("Setting 'regions_offered' must include the service's own 'region'.")
+    if settings.timezone not in settings.offered_timezones():
+        raise SettingsError(
+            "Setting 'timezones_offered' must include the service's own 'timezone'."
+        )
+    return settings
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Load settings from PATH, else $BOT_SETTINGS, else defaults that run."""
+    chosen = path or os.environ.get(ENV_SETTINGS)
+    settings = _load_file(Path(chosen)) if chosen else settings_from_mapping({}, base=Path.cwd())
+    data_dir = os.environ.get(ENV_DATA_DIR)
+    if data_dir:  # containers point the data folder at their volume this way
+        settings = _replace(settings, data_dir=Path(data_dir).expanduser())
+    return settings
+
+
+def _load_file(chosen: Path) -> Settings:
+    file = Path(chosen).expanduser()
+    if not file.is_file():
+        raise SettingsError(f"The settings file {file} does not exist.")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise SettingsError(f"The settings file {file} is not valid YAML{where}.") from exc
+    if not isinstance(data, Mapping):
+        raise SettingsError(f"The settings file {file} must be a list of 'name: value' lines.")
+    return settings_from_mapping(data, base=file.resolve().parent, source=file)

@@ -1,0 +1,26 @@
+"""Storage: one class over one aiosqlite connection, assembled from one part per area.
+
+Each area (people, matching, relay, groups, check-ins) keeps its SQL in its own module and
+its tables in its own numbered migration; `Storage` joins them so flows see one object.
+"""
+
+from __future__ import annotations
+
+from bot.storage.base import PERSONAL_TABLES, PersonalTable, StorageBase, personal_table
+from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
+
+__all__ = [
+    "PERSONAL_TABLES",
+    "PersonalTable",
+    "RedeemResult",
+    "Storage",
+    "StorageBase",
+    "User",
+    "epoch",
+    "from_epoch",
+    "personal_table",
+]
+
+
+class Storage(CoreStore):
+    """The bot's one storage object."""

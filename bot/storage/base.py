@@ -1,0 +1,150 @@
+"""The connection, transactions, migrations and the registry of tables holding personal data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+__all__ = ["PERSONAL_TABLES", "PersonalTable", "StorageBase", "personal_table"]
+
+_LOG = logging.getLogger(__name__)
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalTable:
+    """A table with rows about one person, found by COLUMN; used by /mydata and /delete."""
+
+    table: str
+    column: str
+    export: bool = True
+    exclude: tuple[str, ...] = ()  # columns left out of /mydata (ciphertext, hashes)
+
+
+PERSONAL_TABLES: list[PersonalTable] = []
+
+
+def personal_table(table: str, column: str, *, export: bool = True,
+                   exclude: Sequence[str] = ()) -> None:
+    """Register a table so /mydata exports it and /delete erases it."""
+    entry = PersonalTable(table, column, export, tuple(exclude))
+    if entry not in PERSONAL_TABLES:
+        PERSONAL_TABLES.append(entry)
+
+
+class StorageBase:
+    """One aiosqlite connection with WAL, foreign keys and numbered migrations."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        """The open connection."""
+        if self._db is None:
+            raise RuntimeError("Storage is not connected; call connect() first")
+        return self._db
+
+    async def connect(self) -> None:
+        """Open the database (owner-only permissions), switch on WAL and apply migrations."""
+        if self._db is not None:
+            return
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+            os.close(fd)
+            os.chmod(self.path, 0o600)
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        self._db.row_factory = aiosqlite.Row
+        await self._db.execute("PRAGMA journal_mode = WAL")
+        await self._db.execute("PRAGMA foreign_keys = ON")
+        await self._db.execute("PRAGMA synchronous = NORMAL")
+        await self._db.execute("PRAGMA busy_timeout = 5000")
+        await self._migrate()
+
+    async def close(self) -> None:
+        """Close the connection."""
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def _migrate(self) -> None:
+        files = sorted(
+            (int(m.group(1)), entry.name, entry.read_text(encoding="utf-8"))
+            for entry in resources.files("bot.storage").joinpath("migrations").iterdir()
+            if (m := _MIGRATION_NAME.match(entry.name))
+        )
+        numbers = [n for n, _, _ in files]
+        if len(set(numbers)) != len(numbers):
+            raise RuntimeError(f"Two migration files share a number: {numbers}")
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        for number, name, sql in files:
+            if number <= current:
+                continue
+            _LOG.info("Applying migration %s", name)
+            async with self._write_lock:
+                await self.db.executescript(
+                    f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run several writes as one: all or nothing, and no other write in between."""
+        async with self._write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            else:
+                await self.db.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement and return the number of rows it changed."""
+        async with self._write_lock:
+            cur = await self.db.execute(sql, params)
+            count = cur.rowcount
+            await cur.close()
+            return count
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one write statement for many rows, in one transaction."""
+        async with self.transaction() as db:
+            await db.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """Run a query and return its first row, if any."""
+        async with self.db.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """Run a query and return all its rows."""
+        async with self.db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run a query and return the first column of its first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def table_names(self) -> list[str]:
+        """All tables in the schema (used by privacy tests and checks)."""
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        return [r[0] for r in rows]

@@ -1,0 +1,32 @@
+"""Shared fixtures: a running bot over a fake Bot API, and no network at all."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness import BotEnv
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to open a network connection fails the test."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("tests must not touch the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[BotEnv]:
+    """A bot with default settings; fails the test if any handler raised or any message broke
+    Telegram's rules or the language guide."""
+    bot_env = await BotEnv.create(tmp_path, coordinators=(900,))
+    yield bot_env
+    await bot_env.stop()
+    bot_env.assert_clean()
