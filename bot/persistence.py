@@ -28,10 +28,15 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             update_interval=3600,  # a backstop only; we flush after every update
         )
         self.storage = storage
+        # What was last written per person, so an unchanged draft is not written again on
+        # every update (PTB hands over every touched person's data each flush).
+        self._written: dict[int, str] = {}
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Every person's drafts."""
-        return await self.storage.load_user_data()
+        data = await self.storage.load_user_data()
+        self._written = {uid: _key(d) for uid, d in data.items()}
+        return data
 
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
         """Chat data is not used."""
@@ -57,8 +62,12 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         await self.storage.save_conversation(name, json.dumps(list(key)), user_id, new_state)
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        """Write one person's drafts."""
+        """Write one person's drafts, if they changed."""
+        key = _key(data)
+        if self._written.get(user_id, _key({})) == key:
+            return
         await self.storage.save_user_data(user_id, data)
+        self._written[user_id] = key
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
         """Chat data is not used."""
@@ -75,6 +84,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def drop_user_data(self, user_id: int) -> None:
         """Forget one person's drafts."""
         await self.storage.save_user_data(user_id, None)
+        self._written.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """Nothing to refresh: one process owns the drafts it loaded."""
@@ -87,3 +97,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     async def flush(self) -> None:
         """Everything is already written."""
+
+
+def _key(data: dict[Any, Any] | None) -> str:
+    return json.dumps(data or {}, sort_keys=True, default=str)

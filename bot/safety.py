@@ -12,7 +12,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.content import Raw
 from bot.deps import Deps
@@ -82,7 +88,10 @@ def build_safety_net(deps: Deps, extra: Sequence[CardButtons]
         if message is None or update.effective_user is None or update.effective_chat is None:
             return
         text = message.text or message.caption or ""
-        if not text:
+        if text.startswith("/"):
+            # A command's own word carries no risk; what follows it may ("/start i want to die").
+            text = text.partition(" ")[2]
+        if not text.strip():
             return
         try:
             risky = assess(text).crisis
@@ -102,10 +111,8 @@ def build_safety_net(deps: Deps, extra: Sequence[CardButtons]
         raise ApplicationHandlerStop
 
     need_help = deps.content.button("common.need_help_button")
-    net = [passthrough(MessageHandler(
-        (filters.TEXT | filters.CAPTION) & ~filters.Text([need_help]) & ~filters.Regex(r"^/crisis\b"),
-        check,
-    ))]
+    not_card = ~filters.Text([need_help]) & ~filters.Regex(r"^/crisis\b")
+    net = [passthrough(MessageHandler((filters.TEXT | filters.CAPTION) & not_card, check))]
     cards = [passthrough(CommandHandler("crisis", card)),
              passthrough(MessageHandler(filters.Text([need_help]), card))]
     return net, cards

@@ -24,10 +24,10 @@ __all__ = [
     "load_settings",
 ]
 
-ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
+ENV_TOKEN = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - a variable name, not a secret
 ENV_ENCRYPTION_KEY = "BOT_ENCRYPTION_KEY"
 ENV_SETTINGS = "BOT_SETTINGS"
-ENV_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"
+ENV_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105
 ENV_DATA_DIR = "BOT_DATA_DIR"
 
 REGIONS = ("AU", "NZ", "UK", "IE", "US", "CA")
@@ -151,7 +151,7 @@ def _check_region(key: str, value: Any) -> str:
     return region
 
 
-def _convert(key: str, kind: str, value: Any, base: Path) -> Any:  # noqa: PLR0911, C901
+def _convert(key: str, kind: str, value: Any, base: Path) -> Any:
     if kind == "str":
         if not isinstance(value, str) or not value.strip():
             raise _fail(key, "must be some text.")

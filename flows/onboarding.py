@@ -41,7 +41,7 @@ SET = CallbackCodec("set", {"open", "name", "rel", "region", "tz", "pick_rel", "
                             "pick_tz", "done", "back"})
 
 
-def build(deps: Deps) -> Flow:  # noqa: C901, PLR0915
+def build(deps: Deps) -> Flow:
     """The onboarding flow's handlers."""
     content, settings, storage, clock = deps.content, deps.settings, deps.storage, deps.clock
 

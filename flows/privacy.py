@@ -104,5 +104,5 @@ def _forget_in_memory(context: Context, uid: int) -> None:
             if isinstance(handler, ConversationHandler):
                 # PTB keeps conversation steps in a dict keyed by (chat, user); ending each one
                 # for this person is the documented way out (state END removes the key).
-                for key in [k for k in handler._conversations if uid in k]:  # noqa: SLF001
-                    handler._update_state(ConversationHandler.END, key)  # noqa: SLF001
+                for key in [k for k in handler._conversations if uid in k]:
+                    handler._update_state(ConversationHandler.END, key)

@@ -242,7 +242,8 @@ class CoreStore(StorageBase):
             )
             if rows:
                 export[entry.table] = [
-                    {k: r[k] for k in r.keys() if k not in entry.exclude} for r in rows
+                    {k: r[k] for k in r.keys() if k not in entry.exclude}  # noqa: SIM118
+                    for r in rows
                 ]
         return export
 

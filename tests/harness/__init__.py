@@ -37,7 +37,8 @@ from bot.domain.language import find_stigmatising
 from bot.settings import Settings
 from bot.storage import Storage
 
-__all__ = ["BOT_ID", "BOT_USERNAME", "BotEnv", "Call", "Client", "FakeBotAPI", "SentMessage"]
+__all__ = ["BOT_ID", "BOT_USERNAME", "BotEnv", "Call", "Client", "FakeBotAPI", "SentMessage",
+           "join_staff", "onboard"]
 
 BOT_ID = 7000000001
 BOT_USERNAME = "peer_support_test_bot"
@@ -138,6 +139,7 @@ class FakeBotAPI(BaseRequest):
         self.interceptor: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None] \
             | None = None
         self.problems: list[str] = []
+        self.checks = True  # benchmarks switch the per-message rule checks off
         self._ids = itertools.count(1)
         self._files = itertools.count(1)
 
@@ -197,6 +199,8 @@ class FakeBotAPI(BaseRequest):
         return code, {"ok": False, "error_code": code, "description": description}
 
     def _check_text(self, method: str, text: str, limit: int, parse_mode: str | None) -> None:
+        if not self.checks:
+            return
         if len(text) > limit:
             self.problems.append(f"{method}: text of {len(text)} characters is over {limit}")
         if parse_mode == "HTML":
@@ -255,7 +259,7 @@ class FakeBotAPI(BaseRequest):
                                 "is_animated": False, "is_video": False}}
         return {}
 
-    def _answer(self, method: str, params: dict[str, Any],  # noqa: C901, PLR0911, PLR0912
+    def _answer(self, method: str, params: dict[str, Any],
                 files: dict[str, tuple[str, bytes, str]]) -> tuple[int, dict[str, Any]]:
         if method == "getMe":
             return self._ok(BOT_USER)
@@ -474,15 +478,19 @@ class BotEnv:
         self.errors: list[BaseException] = []
         self.app: Application | None = None  # type: ignore[type-arg]
         self.deps: Deps | None = None
+        self.processed = 0  # updates fed in, for benchmarks
+        # None: unlimited (tests); benchmarks may pass a real, time-scaled limiter
+        self.rate_limiter: AIORateLimiter | None = None
 
     @classmethod
     async def create(cls, tmp_path: Path, *, start: datetime | None = None,
-                     **overrides: Any) -> BotEnv:
+                     rate_limiter: AIORateLimiter | None = None, **overrides: Any) -> BotEnv:
         """A running bot with SETTINGS overrides, its clock at START (UTC)."""
         settings = replace(Settings(data_dir=tmp_path / "data", bot_username=BOT_USERNAME),
                            **overrides)
         clock = FakeClock(start or datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
         env = cls(tmp_path, settings, clock)
+        env.rate_limiter = rate_limiter
         await env.start()
         return env
 
@@ -491,7 +499,8 @@ class BotEnv:
         storage = Storage(self.settings.database_path)
         await storage.connect()
         self.deps = Deps(self.settings, storage, self.clock, self.content, self.cipher)
-        limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+        limiter = self.rate_limiter or AIORateLimiter(overall_max_rate=0, group_max_rate=0,
+                                                      max_retries=3)
         app = build_application(self.deps, token=TOKEN, request=self.fake, rate_limiter=limiter)
 
         async def record(update: object, context: Any) -> None:
@@ -530,6 +539,7 @@ class BotEnv:
     async def process(self, data: dict[str, Any]) -> None:
         """Feed one update through the real Application."""
         assert self.app is not None
+        self.processed += 1
         await self.app.process_update(Update.de_json(data, self.app.bot))
 
     def job(self, name: str) -> Any:
@@ -559,7 +569,7 @@ class BotEnv:
             for column in columns:
                 name = column["name"]
                 hit = await self.storage.fetchval(
-                    f"SELECT COUNT(*) FROM {table} WHERE {name} = ? OR "  # noqa: S608
+                    f"SELECT COUNT(*) FROM {table} WHERE {name} = ? OR "
                     f"CAST({name} AS TEXT) LIKE ?", (user_id, f"%{user_id}%"))
                 if hit:
                     found.setdefault(table, []).append(name)
@@ -572,3 +582,42 @@ def all_sent_text(fake: FakeBotAPI) -> Iterable[str]:
         for key in ("text", "caption"):
             if isinstance(call.params.get(key), str):
                 yield call.params[key]
+
+
+AGREE = "That's OK with me"
+RELATIONSHIP_LABELS = {"parent": "I'm a parent", "partner": "My partner",
+                       "sibling": "brother or sister", "child": "I'm their child",
+                       "friend": "A friend", "other": "Someone else"}
+
+
+async def onboard(client: Client, role: str = "consumer", *, relationship: str = "parent",
+                  alias: str | None = None) -> None:
+    """Take CLIENT through /start as a consumer or carer, the way a person would."""
+    await client.send("/start")
+    await client.click(AGREE)
+    if role == "consumer":
+        await client.click("I live with BPD")
+    elif role == "carer":
+        await client.click("I support someone with BPD")
+        await client.click(RELATIONSHIP_LABELS[relationship])
+    else:
+        raise ValueError("use join_staff for staff roles")
+    if alias is None:
+        await client.click("Skip")
+    else:
+        await client.send(alias)
+
+
+async def join_staff(client: Client, role: str, *, alias: str | None = None) -> None:
+    """Take CLIENT through a single-use invite link for a staff ROLE."""
+    from flows.coordinator import make_invite
+
+    env = client.env
+    assert env.deps is not None
+    link = await make_invite(env.deps, role, None, BOT_USERNAME)
+    await client.send(f"/start {link.split('start=')[1]}")
+    await client.click(AGREE)
+    if alias is None:
+        await client.click("Skip")
+    else:
+        await client.send(alias)

@@ -1,0 +1,37 @@
+"""The dependency direction, checked: the domain knows nothing of Telegram or SQLite."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+DOMAIN = Path(__file__).resolve().parent.parent / "bot" / "domain"
+FORBIDDEN = ("telegram", "aiosqlite", "sqlite3", "bot.storage", "bot.app", "flows")
+
+
+def imported_modules(file: Path) -> set[str]:
+    tree = ast.parse(file.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_domain_modules_import_no_framework() -> None:
+    files = sorted(DOMAIN.glob("*.py"))
+    assert len(files) >= 5
+    offenders = {
+        file.name: sorted(m for m in imported_modules(file)
+                          if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
+        for file in files
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_check_itself_catches_an_offender(tmp_path: Path) -> None:
+    planted = tmp_path / "bad.py"
+    planted.write_text("from telegram import Bot\nimport aiosqlite\n")
+    assert {"telegram", "aiosqlite"} <= imported_modules(planted)

@@ -1,0 +1,64 @@
+"""/mydata and /delete: everything out, everything gone, only a count logged."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from tests.harness import BotEnv, join_staff, onboard
+
+
+async def test_mydata_sends_everything_as_json(env: BotEnv) -> None:
+    alice = env.client(3001, "Alice", "Secretsurname", "alice_handle")
+    await onboard(alice, "carer", relationship="sibling", alias="Al")
+    await alice.send("/mydata")
+    document = alice.last()
+    assert document.method == "sendDocument"
+    filename, payload, _mime = next(iter(document.files.values()))
+    assert filename == "my-data.json"
+    data = json.loads(payload)
+    user = data["users"][0]
+    assert (user["user_id"], user["alias"], user["relationship"]) == (3001, "Al", "sibling")
+
+
+async def test_mydata_for_someone_we_never_stored(env: BotEnv) -> None:
+    ben = env.client(3002, "Ben")
+    await ben.send("/mydata")
+    assert "don't store anything" in ben.last_text()
+
+
+async def test_delete_asks_then_erases_every_row(env: BotEnv,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    cat = env.client(3003, "Cat")
+    await onboard(cat, "consumer", alias="Cat")
+    await cat.send("/delete")
+    assert "can't be undone" in cat.last_text()
+    await cat.click("No, keep it")
+    assert "nothing was erased" in cat.last_text()
+    assert await env.storage.get_user(3003) is not None
+
+    await cat.send("/settings")  # leave a conversation open, then erase mid-way
+    await cat.send("/delete")
+    with caplog.at_level(logging.INFO):
+        await cat.click("Yes, erase everything")
+    assert "Everything we stored about you has been erased" in cat.last_text()
+    assert await env.user_ids_in_tables(3003) == {}
+    # Only a count is logged: no name, no id.
+    for record in caplog.records:
+        message = record.getMessage()
+        assert "Cat" not in message and "3003" not in message
+    # After a restart nothing of theirs comes back.
+    await env.restart()
+    assert await env.user_ids_in_tables(3003) == {}
+    await cat.send("/start")
+    assert "Is that OK with you?" in cat.last_text()
+
+
+async def test_staff_can_erase_too(env: BotEnv) -> None:
+    dan = env.client(3004, "Dan")
+    await join_staff(dan, "consumer_peer", alias="Dan")
+    await dan.send("/delete")
+    await dan.click("Yes, erase everything")
+    assert await env.user_ids_in_tables(3004) == {}
