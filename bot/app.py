@@ -50,12 +50,20 @@ _LOG = logging.getLogger(__name__)
 
 def _flow_modules() -> list[ModuleType]:
     # Flows are registered here, in priority order. Add a new flow with one line.
-    from flows import coordinator, onboarding, privacy
+    from flows import (
+        broadcast,
+        coordinator,
+        groups,
+        onboarding,
+        privacy,
+    )
 
     return [
         onboarding,
         privacy,
         coordinator,
+        groups,
+        broadcast,
     ]
 
 

@@ -200,6 +200,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
     from bot.storage import Storage
 
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter as timedelta, as PTB 23 will
     setup_logging(args.log_level)
     try:
         content = Content()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.app import set_role_commands
+from bot.app import commands_for, set_role_commands
 from bot.callbacks import CallbackCodec, InvalidCallback
 from bot.deps import Deps
 from bot.domain.invites import code_hash, invitable_roles, looks_like_code
@@ -48,8 +48,11 @@ def build(deps: Deps) -> Flow:
     def role_name(role: str) -> str:
         return content.button(f"onboarding.role_name_{role}")
 
-    def help_text(role: str | None) -> str:
-        return content.text(f"help.{role or 'none'}")
+    def help_text(context: Context, role: str | None) -> str:
+        # Made from the role's command menu itself, so /help never drifts from it.
+        lines = [content.text("help.line", command=c.command, description=c.description)
+                 for c in commands_for(context.application.bot_data["flows"], role, deps)]
+        return "\n".join([content.text(f"help.{role or 'none'}"), "", *lines])
 
     async def ask_consent(update: Update, context: Context) -> str:
         chat = update.effective_chat
@@ -93,7 +96,7 @@ def build(deps: Deps) -> Flow:
         await send(context, uid, content.text("onboarding.welcome_back",
                                               name_part=name_part(user.alias)),
                    main_keyboard(deps))
-        await send(context, uid, help_text(user.role))
+        await send(context, uid, help_text(context, user.role))
         await set_role_commands(context.application, uid, user.role)
         return END
 
@@ -271,7 +274,7 @@ def build(deps: Deps) -> Flow:
         assert user is not None
         await set_role_commands(context.application, uid, user.role)
         await send(context, uid, content.text("onboarding.done", name_part=name_part(user.alias),
-                                              help=help_text(user.role)),
+                                              help=help_text(context, user.role)),
                    main_keyboard(deps))
         return END
 
@@ -307,7 +310,8 @@ def build(deps: Deps) -> Flow:
     async def help_command(update: Update, context: Context) -> None:
         assert update.effective_chat is not None
         user = await current_user(deps, update)
-        await send(context, update.effective_chat.id, help_text(user.role if user else None))
+        role = user.role if user is not None else None
+        await send(context, update.effective_chat.id, help_text(context, role))
 
     # -- /settings ----------------------------------------------------------------------
 

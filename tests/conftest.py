@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,6 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.harness import BotEnv
+
+# PTB 22 warns (deprecation) when a RetryAfter carries seconds as an int; opt in to the
+# timedelta form it will use from v23, so 429 tests don't trip filterwarnings=error.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture(autouse=True)

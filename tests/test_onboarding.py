@@ -204,7 +204,8 @@ async def test_restart_between_steps_loses_nothing(env: BotEnv) -> None:
 async def test_help_differs_by_role(env: BotEnv) -> None:
     nobody = env.client(1050, "Nat")
     await nobody.send("/help")
-    assert "/start to begin" in nobody.last_text()
+    assert "/start – Begin" in nobody.last_text()
+    assert "/delete" not in nobody.last_text()
     cora = env.client(900, "Cora")
     await cora.send("/start")
     await cora.click(AGREE)

@@ -121,11 +121,10 @@ def local_instant(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     if minutes >= 1440:
         day, minutes = day + timedelta(days=1), minutes - 1440
     naive = datetime.combine(day, time(minutes // 60, minutes % 60))
-    aware = naive.replace(tzinfo=tz, fold=0)
-    roundtrip = aware.astimezone(UTC).astimezone(tz)
-    if roundtrip.replace(tzinfo=None) != naive:  # inside a spring-forward gap
-        aware = naive.replace(tzinfo=tz, fold=1)
-    return aware.astimezone(UTC)
+    # PEP 495: with fold=0 a skipped time takes the offset from before the jump, which lands
+    # it after the gap (01:30 on a 01:00->02:00 night becomes 02:30), and an ambiguous time
+    # takes its first occurrence.
+    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
 def is_open(windows: Sequence[Window], tz: ZoneInfo, at: datetime) -> bool:

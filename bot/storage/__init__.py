@@ -7,7 +7,9 @@ its tables in its own numbered migration; `Storage` joins them so flows see one 
 from __future__ import annotations
 
 from bot.storage.base import PERSONAL_TABLES, PersonalTable, StorageBase, personal_table
+from bot.storage.broadcast import BroadcastStore
 from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
+from bot.storage.groups import GroupsStore
 
 __all__ = [
     "PERSONAL_TABLES",
@@ -22,5 +24,10 @@ __all__ = [
 ]
 
 
-class Storage(CoreStore):
+# One line per area, so flows can be added without touching each other's lines.
+class Storage(
+    CoreStore,
+    GroupsStore,
+    BroadcastStore,
+):
     """The bot's one storage object."""

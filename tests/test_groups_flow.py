@@ -1,0 +1,328 @@
+"""Groups through the fake Bot API: a coordinator creates a group, carers and consumers see
+the right ones, join (and get the .ics), the waitlist, reminders across a daylight-saving
+change with the clock moved by the test, cancelled meetings, retiring, and privacy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.harness import AGREE, BotEnv, Client, onboard
+
+COORD = 900
+
+
+async def as_coordinator(env: BotEnv) -> Client:
+    coord = env.client(COORD, "Casey")
+    await coord.send("/start")
+    await coord.click(AGREE)
+    await coord.click("Skip")
+    return coord
+
+
+async def create_group(coord: Client, name: str, audience: str, *, fmt: str = "Online",
+                       place: str = "https://meet.example.org/parents", kind: str = "Every week",
+                       dates: str = "2026-03-10", time: str = "18:00-19:30",
+                       capacity: str | None = None) -> None:
+    await coord.send("/groups")
+    await coord.click("Add a new group")
+    assert "What is the group called" in coord.last_text()
+    await coord.send(name)
+    await coord.send(f"A relaxed space for {name.lower()} to talk and listen.")
+    await coord.click(audience, exact=True)
+    await coord.click(fmt, exact=True)
+    await coord.send(place)
+    await coord.click(kind, exact=True)
+    await coord.send(dates)
+    await coord.send(time)
+    await coord.send("Jo")
+    if capacity is None:
+        await coord.click("No limit")
+    else:
+        await coord.send(capacity)
+    assert "Save it?" in coord.last_text()
+    await coord.click("Save the group")
+    assert "is saved" in coord.last_text()
+
+
+def documents(client: Client) -> list[tuple[str, bytes]]:
+    out = []
+    for m in client.messages:
+        if m.method == "sendDocument":
+            name, data, _mime = m.files["document"]
+            out.append((name, data))
+    return out
+
+
+async def test_coordinator_creates_group_and_people_see_the_right_ones(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await create_group(coord, "Parents together", "Parents")
+    await create_group(coord, "Carers circle", "All carers", fmt="In person",
+                       place="12 High St, Wollongong", kind="Once a month",
+                       dates="2026-03-12")  # the second Thursday
+    await create_group(coord, "DBT skills group", "People living with BPD")
+    await create_group(coord, "Partners evening", "Partners", kind="Every second week")
+
+    parent, partner, consumer = env.client(1, "Pat"), env.client(2, "Sam"), env.client(3, "Ali")
+    await onboard(parent, "carer", relationship="parent")
+    await onboard(partner, "carer", relationship="partner")
+    await onboard(consumer, "consumer")
+
+    await parent.send("/groups")
+    seen = parent.last_text()
+    assert "Parents together" in seen and "Carers circle" in seen
+    assert "Partners evening" not in seen and "DBT skills group" not in seen
+    # The next meeting is in the person's own time zone (Sydney): Tue 10 Mar, 18:00.
+    assert "Tue 10 Mar, 18:00" in seen
+    assert "The second Thursday of each month" in seen
+
+    await partner.send("/groups")
+    seen = partner.last_text()
+    assert "Partners evening" in seen and "Carers circle" in seen
+    assert "Parents together" not in seen and "DBT skills group" not in seen
+
+    await consumer.send("/groups")
+    seen = consumer.last_text()
+    assert "DBT skills group" in seen
+    assert "Carers" not in seen and "Parents" not in seen
+
+    # Filters: in person only, then Thursday only.
+    await parent.click("In person", exact=True)
+    assert "Carers circle" in parent.last_text()
+    assert "Parents together" not in parent.last_text()
+    await parent.click("Any format")
+    await parent.click("Tue", exact=True)
+    assert "Parents together" in parent.last_text()
+    assert "Carers circle" not in parent.last_text()
+    await parent.click("Any day")
+
+    # A parent can't open the partners' group, even with a hand-made button.
+    partners = next(g for g in await env.storage.list_groups() if g.name == "Partners evening")
+    before = parent.mark()
+    await parent.press(f"grp:see:{partners.group_id}:a:x")
+    assert parent.mark() == before
+    assert await env.storage.membership(partners.group_id, 1) is None
+
+    # Peer workers and people not set up are told kindly.
+    stranger = env.client(55, "Nic")
+    await stranger.send("/groups")
+    assert "Send /start" in stranger.last_text()
+
+
+async def test_join_sends_ics_and_link_only_to_members(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await create_group(coord, "Parents together", "Parents")
+    parent = env.client(1, "Pat")
+    await onboard(parent, "carer", relationship="parent")
+    await parent.send("/groups")
+    await parent.click("Parents together")
+    assert "link is shared with members" in parent.last_text()
+    assert "meet.example.org" not in parent.last_text()
+    await parent.click("Join this group")
+    detail = [m for m in parent.messages if "You've joined" in m.plain]
+    assert detail and "meet.example.org/parents" in detail[-1].plain
+    files = documents(parent)
+    assert len(files) == 1
+    name, data = files[0]
+    assert name == "parents-together.ics"
+    ics = data.decode()
+    assert ics.startswith("BEGIN:VCALENDAR\r\n") and ics.endswith("END:VCALENDAR\r\n")
+    assert "RRULE:FREQ=WEEKLY;BYDAY=TU" in ics
+    assert "DTSTART;TZID=Australia/Sydney:20260310T180000" in ics
+    assert "DTEND;TZID=Australia/Sydney:20260310T193000" in ics
+    assert "BEGIN:VTIMEZONE" in ics and "TZID:Australia/Sydney" in ics
+    # Joining again changes nothing; the file can be sent again on request.
+    await parent.click("Send the calendar file again")
+    assert len(documents(parent)) == 2
+    counts = await env.storage.member_counts()
+    assert list(counts.values()) == [(1, 0)]
+
+
+async def test_waitlist_promotes_first_waiting_person(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await create_group(coord, "Small group", "All carers", capacity="1")
+    a, b, c = env.client(710001, "A"), env.client(710002, "B"), env.client(710003, "C")
+    for person in (a, b, c):
+        await onboard(person, "carer", relationship="sibling")
+        await person.send("/groups")
+        await person.click("Small group")
+    await a.click("Join this group")
+    # B and C opened the group while it had a place; by the time they tap, it is full.
+    await b.click("Join this group")
+    assert "waitlist, number 1" in b.last_text()
+    await c.click("Join this group")
+    assert "waitlist, number 2" in c.last_text()
+    assert not documents(b)
+
+    await a.click("Leave this group")
+    assert any("You've left" in t for t in a.texts())
+    assert any("it's yours" in t for t in b.texts())
+    assert len(documents(b)) == 1
+    group = (await env.storage.list_groups())[0]
+    assert (await env.storage.membership(group.group_id, 710002)).status == "member"  # type: ignore[union-attr]
+    waiting = await env.storage.membership(group.group_id, 710003)
+    assert waiting is not None and waiting.position == 1
+    assert not any("it's yours" in t for t in c.texts())
+
+    # Raising the capacity lets C in too.
+    await coord.send("/groups")
+    await coord.click("Small group")
+    await coord.click("Edit details")
+    await coord.click("Capacity")
+    await coord.send("5")
+    assert "Saved." in coord.last_text()
+    assert any("it's yours" in t for t in c.texts())
+
+    # A member who erases their data frees their place for the next person in line.
+    d = env.client(710004, "D")
+    await onboard(d, "carer", relationship="child")
+    await coord.click("Edit details")
+    await coord.click("Capacity")
+    await coord.send("2")
+    await d.send("/groups")
+    await d.click("Small group")
+    await d.click("Join the waitlist")
+    await b.send("/delete")
+    await b.click("Yes")
+    assert any("it's yours" in t for t in d.texts())
+    assert await env.user_ids_in_tables(710002) == {}
+
+
+async def test_reminders_across_daylight_saving_change(env: BotEnv) -> None:
+    # Sydney leaves daylight saving at 03:00 on Sunday 5 April 2026 (UTC+11 -> UTC+10).
+    coord = await as_coordinator(env)
+    await create_group(coord, "Parents together", "Parents", dates="2026-03-31",
+                       time="18:00")
+    parent, other = env.client(1, "Pat"), env.client(2, "Sam")
+    for person in (parent, other):
+        await onboard(person, "carer", relationship="parent")
+        await person.send("/groups")
+        await person.click("Parents together")
+        await person.click("Join this group")
+    # Sam switches the day-before reminder off.
+    await other.send("/groups")
+    await other.click("Reminder settings")
+    await other.click("A day before: on")
+    assert "A day before: off" in str(other.last().reply_markup)
+
+    def reminders(client: Client) -> list[str]:
+        return [t for t in client.texts() if "meets tomorrow" in t or "starts at" in t]
+
+    # Before the change: Tuesday 31 March 18:00 AEDT is 07:00 UTC.
+    env.clock.set(datetime(2026, 3, 30, 6, 59, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert reminders(parent) == []
+    env.clock.set(datetime(2026, 3, 30, 7, 0, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert len(reminders(parent)) == 1 and "tomorrow, Tue 31 Mar, 18:00" in reminders(parent)[0]
+    assert reminders(other) == []
+    env.clock.set(datetime(2026, 3, 31, 6, 0, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert "starts at 18:00 today" in reminders(parent)[-1]
+    assert len(reminders(other)) == 1
+
+    # After the change: Tuesday 7 April 18:00 AEST is 08:00 UTC. An hour early (the old
+    # offset) nothing is due.
+    env.clock.set(datetime(2026, 4, 6, 7, 0, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert len(reminders(parent)) == 2
+    env.clock.set(datetime(2026, 4, 6, 8, 0, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert len(reminders(parent)) == 3 and "Tue 7 Apr, 18:00" in reminders(parent)[-1]
+    # Running again, or after a restart, sends nothing twice.
+    await env.run_job("tick:groups")
+    await env.restart()
+    await env.run_job("tick:groups")
+    assert len(reminders(parent)) == 3
+    env.clock.set(datetime(2026, 4, 7, 6, 59, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert len(reminders(parent)) == 3
+    env.clock.set(datetime(2026, 4, 7, 7, 0, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert len(reminders(parent)) == 4 and "starts at 18:00 today" in reminders(parent)[-1]
+
+    # An hour of downtime: the day-before reminder (due 08:00 UTC on 13 April) still goes
+    # out at 09:00; the hour-before one, 50 minutes late, is skipped rather than sent late.
+    env.clock.set(datetime(2026, 4, 13, 9, 0, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert len(reminders(parent)) == 5
+    env.clock.set(datetime(2026, 4, 14, 7, 50, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert len(reminders(parent)) == 5
+    assert len(reminders(other)) == 2  # hour-before only: 31 March and 7 April
+
+
+async def test_cancelled_meeting_notice_and_no_reminder(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await create_group(coord, "Parents together", "Parents")
+    parent = env.client(1, "Pat")
+    await onboard(parent, "carer", relationship="parent")
+    await parent.send("/groups")
+    await parent.click("Parents together")
+    await parent.click("Join this group")
+
+    await coord.send("/groups")
+    await coord.click("Parents together")
+    await coord.click("Cancel one meeting")
+    await coord.click("Tue 17 Mar")
+    assert "let its 1 members know" in coord.last_text()
+    confirm_message, confirm = coord.find_button("Yes, cancel that meeting")
+    await coord.press(confirm, confirm_message)
+    assert "Members told: 1" in coord.last_text()
+    notice = [t for t in parent.texts() if "won't go ahead" in t]
+    assert len(notice) == 1
+    assert "Tue 17 Mar, 18:00" in notice[0] and "Tue 24 Mar, 18:00" in notice[0]
+    # Pressing the old confirm button again tells nobody twice.
+    await coord.press(confirm, confirm_message)
+    assert len([t for t in parent.texts() if "won't go ahead" in t]) == 1
+
+    # No reminders for the cancelled meeting; the next one is reminded as usual.
+    env.clock.set(datetime(2026, 3, 16, 7, 0, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert not [t for t in parent.texts() if "meets tomorrow" in t]
+    env.clock.set(datetime(2026, 3, 23, 7, 0, tzinfo=UTC))
+    await env.run_job("tick:groups")
+    assert [t for t in parent.texts() if "meets tomorrow" in t]
+    # The calendar file now leaves the cancelled date out.
+    await parent.send("/groups")
+    await parent.click("Parents together")
+    await parent.click("Send the calendar file again")
+    assert "EXDATE;TZID=Australia/Sydney:20260317T180000" in documents(parent)[-1][1].decode()
+
+    # Retiring tells members and takes the group out of the directory.
+    await coord.send("/groups")
+    await coord.click("Parents together")
+    await coord.click("Retire this group")
+    await coord.click("Yes, retire it")
+    assert "People told: 1" in coord.last_text()
+    assert any("come to an end" in t for t in parent.texts())
+    await parent.send("/groups")
+    assert "no groups for you" in parent.last_text()
+
+
+async def test_wizard_rejects_bad_input_and_can_stop(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await coord.send("/groups")
+    await coord.click("Add a new group")
+    await coord.send("Parents together")
+    await coord.send("For parents.")
+    await coord.click("Parents", exact=True)
+    await coord.click("Online", exact=True)
+    await coord.send("meet.example.org")
+    assert "should start with https://" in coord.last_text()
+    await coord.send("https://meet.example.org/p")
+    await coord.click("Every week", exact=True)
+    await coord.send("31 February")
+    assert "not a real date" in coord.last_text()
+    await coord.send("2026-03-10")
+    await coord.send("25:00")
+    assert "That didn't work" in coord.last_text()
+    await coord.click("Stop, don't save")
+    assert "nothing was saved" in coord.last_text()
+    assert await env.storage.list_groups() == []
+    # People can't reach the coordinator's menus.
+    parent = env.client(1, "Pat")
+    await onboard(parent, "carer", relationship="parent")
+    await parent.press("grp:mng")
+    assert "isn't available for your role" in parent.last_text()
+    await parent.press("grp:nonsense")
+    assert await env.storage.list_groups() == []

@@ -1,0 +1,65 @@
+"""Nominated hours: parsing, open/closed, next opening, and daylight-saving edges."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.hours import (
+    Window,
+    format_windows,
+    is_open,
+    local_instant,
+    next_open,
+    parse_windows,
+    windows_from_json,
+    windows_to_json,
+)
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_parse_ranges_lists_and_full_day_names() -> None:
+    windows = parse_windows("Mon-Wed 18:00-20:00, saturday 10-12")
+    assert format_windows(windows) == (
+        "Mon 18:00-20:00, Tue 18:00-20:00, Wed 18:00-20:00, Sat 10:00-12:00")
+    assert windows_from_json(windows_to_json(windows)) == windows
+    assert parse_windows("Fri-Mon 9-17")[0].weekday == 0  # wraps over the weekend
+
+
+@pytest.mark.parametrize("bad", ["", "Funday 9-5", "Mon 20:00-18:00", "Mon 25:00-26:00",
+                                 "every day"])
+def test_parse_refuses_what_it_cannot_read(bad: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - the message is shown to the person
+        parse_windows(bad)
+
+
+def test_open_and_next_open_in_the_peer_workers_zone() -> None:
+    windows = (Window(0, 18 * 60, 20 * 60),)  # Mondays 18:00-20:00 Sydney
+    monday_7pm = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 19:00 AEDT
+    assert is_open(windows, SYDNEY, monday_7pm)
+    assert next_open(windows, SYDNEY, monday_7pm) == monday_7pm
+    tuesday = datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
+    assert not is_open(windows, SYDNEY, tuesday)
+    assert next_open(windows, SYDNEY, tuesday) == datetime(2026, 3, 9, 7, 0, tzinfo=UTC)
+    assert next_open((), SYDNEY, tuesday) is None
+
+
+def test_daylight_saving_moves_the_utc_time_not_the_local_one() -> None:
+    windows = (Window(6, 10 * 60, 11 * 60),)  # Sundays 10:00 London
+    before = next_open(windows, LONDON, datetime(2026, 3, 22, 12, 0, tzinfo=UTC))
+    assert before == datetime(2026, 3, 29, 9, 0, tzinfo=UTC)  # BST from that morning
+    assert next_open(windows, LONDON, datetime(2026, 3, 20, tzinfo=UTC)) == datetime(
+        2026, 3, 22, 10, 0, tzinfo=UTC)  # still GMT
+
+
+def test_a_skipped_time_moves_forward_and_an_ambiguous_one_takes_the_first() -> None:
+    # 01:30 does not exist in London on 29 March 2026: it becomes 02:30 BST (01:30 UTC).
+    assert local_instant(date(2026, 3, 29), 90, LONDON) == datetime(2026, 3, 29, 1, 30,
+                                                                   tzinfo=UTC)
+    # 01:30 happens twice on 25 October 2026: the first is 01:30 BST (00:30 UTC).
+    assert local_instant(date(2026, 10, 25), 90, LONDON) == datetime(2026, 10, 25, 0, 30,
+                                                                    tzinfo=UTC)
