@@ -54,8 +54,10 @@ def _flow_modules() -> list[ModuleType]:
         broadcast,
         coordinator,
         groups,
+        matching,
         onboarding,
         privacy,
+        profile,
     )
 
     return [
@@ -64,6 +66,9 @@ def _flow_modules() -> list[ModuleType]:
         coordinator,
         groups,
         broadcast,
+        profile,
+        matching,
+        # relay stays last: its handler takes plain messages no conversation above wanted.
     ]
 
 

@@ -10,6 +10,7 @@ from bot.storage.base import PERSONAL_TABLES, PersonalTable, StorageBase, person
 from bot.storage.broadcast import BroadcastStore
 from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
 from bot.storage.groups import GroupsStore
+from bot.storage.matching import MatchingStore
 
 __all__ = [
     "PERSONAL_TABLES",
@@ -27,6 +28,7 @@ __all__ = [
 # One line per area, so flows can be added without touching each other's lines.
 class Storage(
     CoreStore,
+    MatchingStore,
     GroupsStore,
     BroadcastStore,
 ):
