@@ -58,6 +58,7 @@ def _flow_modules() -> list[ModuleType]:
         onboarding,
         privacy,
         profile,
+        resources,
     )
 
     return [
@@ -66,6 +67,7 @@ def _flow_modules() -> list[ModuleType]:
         coordinator,
         groups,
         broadcast,
+        resources,
         profile,
         matching,
         # relay stays last: its handler takes plain messages no conversation above wanted.
