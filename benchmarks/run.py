@@ -35,7 +35,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import AIORateLimiter, Application, MessageHandler, filters  # noqa: E402
 
 from bot.clock import FakeClock  # noqa: E402
-from tests.harness import TOKEN, BotEnv, FakeBotAPI, onboard  # noqa: E402
+from tests.harness import TOKEN, BotEnv, Client, FakeBotAPI, onboard  # noqa: E402
 
 Step = Callable[[BotEnv, int], Awaitable[None]]
 
@@ -53,11 +53,25 @@ def bench_modules() -> list[Any]:
     return modules
 
 
+class BareEnv:
+    """Just enough of BotEnv for tests.harness.Client, around a bare Application."""
+
+    def __init__(self, app: Application, fake: FakeBotAPI, clock: FakeClock) -> None:
+        self.app, self.fake, self.clock = app, fake, clock
+        self.processed = 0
+
+    async def process(self, data: dict[str, Any]) -> None:
+        """Feed one update, exactly as BotEnv does."""
+        self.processed += 1
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+
+
 async def bare_updates_per_s(n: int) -> float:
-    """A bare PTB echo bot, the baseline: same fake API, same update path."""
+    """A bare PTB echo bot, the baseline: same fake API, same Client, same update path."""
     from datetime import UTC, datetime
 
-    fake = FakeBotAPI(FakeClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    clock = FakeClock(datetime(2026, 3, 2, tzinfo=UTC))
+    fake = FakeBotAPI(clock)
     fake.checks = False
     app = (Application.builder().token(TOKEN).request(fake).get_updates_request(fake)
            .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0)).build())
@@ -68,22 +82,14 @@ async def bare_updates_per_s(n: int) -> float:
 
     app.add_handler(MessageHandler(filters.TEXT, echo))
     await app.initialize()
-    updates = [_text_update(fake, 5000 + i % 200, f"hello there {i}") for i in range(n)]
+    env = BareEnv(app, fake, clock)
+    people = [Client(env, 5000 + i, "P") for i in range(200)]  # type: ignore[arg-type]
     started = time.perf_counter()
-    for data in updates:
-        await app.process_update(Update.de_json(data, app.bot))
+    for i in range(n):
+        await people[i % len(people)].send(f"hello there {i}")
     elapsed = time.perf_counter() - started
     await app.shutdown()
     return n / elapsed
-
-
-def _text_update(fake: FakeBotAPI, uid: int, text: str) -> dict[str, Any]:
-    message_id = fake.next_id()
-    message = {"message_id": message_id, "date": 1772442000,
-               "chat": {"id": uid, "type": "private", "first_name": "P"},
-               "from": {"id": uid, "is_bot": False, "first_name": "P"}, "text": text}
-    fake.incoming[(uid, message_id)] = message
-    return {"update_id": fake.next_id(), "message": message}
 
 
 ORDINARY = ["thanks, see you next week", "I went for a walk today and it helped a bit",

@@ -77,7 +77,7 @@ def _flow_modules() -> list[ModuleType]:
 FLOW_MODULES = _flow_modules
 
 
-class FlushingApplication(Application):  # type: ignore[type-arg]
+class FlushingApplication(Application):
     """An Application that writes conversation state and drafts to the database after every
     update, before the next one is read: a crash or restart loses nothing."""
 
@@ -130,7 +130,7 @@ def commands_for(flows: Sequence[Flow], role: str | None, deps: Deps) -> list[Bo
     return list(seen.values())
 
 
-async def set_role_commands(application: Application, user_id: int,  # type: ignore[type-arg]
+async def set_role_commands(application: Application, user_id: int,
                             role: str | None) -> None:
     """Show USER_ID only the commands of their ROLE (BotCommandScopeChat)."""
     deps: Deps = application.bot_data["deps"]
@@ -158,7 +158,7 @@ async def _on_error(update: object, context: Context) -> None:
 
 
 def build_application(deps: Deps, *, token: str, request: BaseRequest | None = None,
-                      rate_limiter: AIORateLimiter | None = None) -> Application:  # type: ignore[type-arg]
+                      rate_limiter: AIORateLimiter | None = None) -> Application:
     """The real Application with every handler, job and hook registered."""
     builder = (
         ApplicationBuilder()
@@ -214,7 +214,7 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
     return app
 
 
-async def startup(app: Application) -> None:  # type: ignore[type-arg]
+async def startup(app: Application) -> None:
     """Open storage and let flows prepare; called by run_polling/run_webhook and tests."""
     deps: Deps = app.bot_data["deps"]
     await deps.storage.connect()
@@ -231,11 +231,11 @@ async def startup(app: Application) -> None:  # type: ignore[type-arg]
             await flow.on_startup(app)
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(app: Application) -> None:
     await startup(app)
 
 
-async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_shutdown(app: Application) -> None:
     deps: Deps = app.bot_data["deps"]
     await deps.storage.close()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -62,7 +62,7 @@ class RepeatingJob:
     the database, so a restart recomputes everything from stored due times."""
 
     name: str
-    callback: Callable[[Context], Awaitable[None]]
+    callback: Callable[[Context], Coroutine[Any, Any, None]]
     interval_s: float
     first_s: float = 5.0
 

@@ -112,7 +112,9 @@ def build_safety_net(deps: Deps, extra: Sequence[CardButtons]
 
     need_help = deps.content.button("common.need_help_button")
     not_card = ~filters.Text([need_help]) & ~filters.Regex(r"^/crisis\b")
-    net = [passthrough(MessageHandler((filters.TEXT | filters.CAPTION) & not_card, check))]
-    cards = [passthrough(CommandHandler("crisis", card)),
-             passthrough(MessageHandler(filters.Text([need_help]), card))]
+    net: list[BaseHandler[Any, Any, Any]] = [
+        passthrough(MessageHandler((filters.TEXT | filters.CAPTION) & not_card, check))]
+    cards: list[BaseHandler[Any, Any, Any]] = [
+        passthrough(CommandHandler("crisis", card)),
+        passthrough(MessageHandler(filters.Text([need_help]), card))]
     return net, cards

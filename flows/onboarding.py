@@ -5,7 +5,7 @@ State diagram: flows/onboarding.mmd
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.app import commands_for, set_role_commands
@@ -63,14 +63,14 @@ def build(deps: Deps) -> Flow:
         await send(context, chat.id, content.text("onboarding.privacy"), consent_buttons())
         return CONSENT
 
-    def consent_buttons() -> object:
+    def consent_buttons() -> InlineKeyboardMarkup:
         return buttons([
             [(content.button("onboarding.consent_yes"), CB.pack("consent", "yes"))],
             [(content.button("onboarding.consent_more"), CB.pack("consent", "more"))],
             [(content.button("onboarding.consent_no"), CB.pack("consent", "no"))],
         ])
 
-    def role_buttons() -> object:
+    def role_buttons() -> InlineKeyboardMarkup:
         return buttons([
             [(content.button("onboarding.role_consumer"), CB.pack("role", "consumer"))],
             [(content.button("onboarding.role_carer"), CB.pack("role", "carer"))],
@@ -114,7 +114,7 @@ def build(deps: Deps) -> Flow:
         answer = choice.arg()
         if answer == "more":
             await show(update, context, content.text("onboarding.privacy_more"),
-                       consent_buttons())  # type: ignore[arg-type]
+                       consent_buttons())
             return CONSENT
         if answer == "no":
             await storage.record_consent(uid, clock.now(), given=False)
@@ -132,7 +132,7 @@ def build(deps: Deps) -> Flow:
             await answer_query(update)
             return await redeem(update, context, user, str(draft["invite"]))
         await show(update, context, content.text("onboarding.ask_role"),
-                   role_buttons())  # type: ignore[arg-type]
+                   role_buttons())
         return ROLE
 
     async def redeem(update: Update, context: Context, user: User, hashed: str) -> str | int:
@@ -178,7 +178,7 @@ def build(deps: Deps) -> Flow:
 
     async def back_to_role(update: Update, context: Context) -> str:
         await show(update, context, content.text("onboarding.ask_role"),
-                   role_buttons())  # type: ignore[arg-type]
+                   role_buttons())
         return ROLE
 
     async def on_relationship(update: Update, context: Context) -> str | int:
@@ -315,7 +315,7 @@ def build(deps: Deps) -> Flow:
 
     # -- /settings ----------------------------------------------------------------------
 
-    def settings_menu(user: User) -> object:
+    def settings_menu(user: User) -> InlineKeyboardMarkup:
         rows = [[(content.button("onboarding.settings_name",
                                  alias=user.alias or content.button("onboarding.name_unset")),
                   SET.pack("name"))]]
@@ -340,7 +340,7 @@ def build(deps: Deps) -> Flow:
             await send(context, update.effective_chat.id, content.text("common.need_start"))
             return END
         await show(update, context, content.text("onboarding.settings_menu"),
-                   settings_menu(user))  # type: ignore[arg-type]
+                   settings_menu(user))
         return SET_MENU
 
     async def settings_pick(update: Update, context: Context) -> str | int:
@@ -384,7 +384,7 @@ def build(deps: Deps) -> Flow:
         user = await current_user(deps, update)
         assert user is not None
         await show(update, context, content.text("onboarding.settings_saved"),
-                   settings_menu(user))  # type: ignore[arg-type]
+                   settings_menu(user))
         return SET_MENU
 
     async def settings_value(update: Update, context: Context) -> str | int:
