@@ -58,6 +58,7 @@ def _flow_modules() -> list[ModuleType]:
         onboarding,
         privacy,
         profile,
+        relay,
         resources,
     )
 
@@ -71,6 +72,7 @@ def _flow_modules() -> list[ModuleType]:
         profile,
         matching,
         # relay stays last: its handler takes plain messages no conversation above wanted.
+        relay,
     ]
 
 

@@ -11,6 +11,7 @@ from bot.storage.broadcast import BroadcastStore
 from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
 from bot.storage.groups import GroupsStore
 from bot.storage.matching import MatchingStore
+from bot.storage.relay import RelayStore
 
 __all__ = [
     "PERSONAL_TABLES",
@@ -28,6 +29,7 @@ __all__ = [
 # One line per area, so flows can be added without touching each other's lines.
 class Storage(
     CoreStore,
+    RelayStore,
     MatchingStore,
     GroupsStore,
     BroadcastStore,
