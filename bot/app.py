@@ -52,6 +52,7 @@ def _flow_modules() -> list[ModuleType]:
     # Flows are registered here, in priority order. Add a new flow with one line.
     from flows import (
         broadcast,
+        checkins,
         coordinator,
         groups,
         matching,
@@ -66,6 +67,7 @@ def _flow_modules() -> list[ModuleType]:
         onboarding,
         privacy,
         coordinator,
+        checkins,
         groups,
         broadcast,
         resources,

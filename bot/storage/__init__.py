@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.storage.base import PERSONAL_TABLES, PersonalTable, StorageBase, personal_table
 from bot.storage.broadcast import BroadcastStore
+from bot.storage.checkins import CheckinsStore
 from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
 from bot.storage.groups import GroupsStore
 from bot.storage.matching import MatchingStore
@@ -29,6 +30,7 @@ __all__ = [
 # One line per area, so flows can be added without touching each other's lines.
 class Storage(
     CoreStore,
+    CheckinsStore,
     RelayStore,
     MatchingStore,
     GroupsStore,

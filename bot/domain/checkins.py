@@ -1,0 +1,280 @@
+"""Check-ins people schedule for themselves: when the next one is due, what to do after
+downtime, and the small sums behind /mood and the weekly summary.
+
+Pure functions; the current time is always passed in. A schedule is a set of weekdays and a
+wall-clock time in the person's own time zone, turned into a UTC instant for the date it falls
+on, so daylight-saving changes never move a check-in away from the time the person chose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from statistics import fmean
+from zoneinfo import ZoneInfo
+
+from bot.domain.hours import WEEKDAYS
+
+__all__ = [
+    "DAILY",
+    "FEELINGS",
+    "LOW_RATING",
+    "NOTE_LIMIT",
+    "RATINGS",
+    "SKILLS",
+    "WEEKDAYS_ONLY",
+    "Answer",
+    "Dispatch",
+    "MoodSummary",
+    "Schedule",
+    "days_label",
+    "decide",
+    "is_low",
+    "last_due",
+    "mood_summary",
+    "next_due",
+    "next_weekly",
+    "pack_choices",
+    "parse_choices",
+    "parse_time",
+    "schedule_kind",
+    "time_label",
+    "toggle",
+    "toggle_day",
+    "trend",
+    "wall_clock",
+]
+
+DAILY = 0b1111111
+WEEKDAYS_ONLY = 0b0011111
+RATINGS = (1, 2, 3, 4, 5)
+LOW_RATING = 2  # a rating at or under this offers support, without alarm
+NOTE_LIMIT = 500  # characters: a short note of their own
+FEELINGS = ("calm", "hopeful", "tired", "anxious", "sad", "angry", "empty", "overwhelmed")
+SKILLS = ("mindfulness", "distress_tolerance", "emotion_regulation", "interpersonal")
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h]\s*(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$",
+                   re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Which weekdays (bit 0 = Monday) and at what minute past local midnight."""
+
+    days: int
+    minute: int
+
+    def __post_init__(self) -> None:
+        if not (0 < self.days <= DAILY and 0 <= self.minute < 1440):
+            raise ValueError("a schedule needs at least one day and a time of day")
+
+    def on(self, weekday: int) -> bool:
+        """Whether the schedule has a check-in on WEEKDAY (0 = Monday)."""
+        return bool(self.days >> weekday & 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatch:
+    """What the dispatcher does with one due schedule: send it or skip it, and when next."""
+
+    send: bool
+    due_at: datetime  # the check-in time it answers (the latest one missed)
+    next_due: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answered check-in, for the chart and summaries."""
+
+    at: datetime  # when it was due (UTC)
+    rating: int
+    skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MoodSummary:
+    """The plain numbers behind /mood's text, for one period."""
+
+    days: int
+    count: int
+    average: float | None
+    lowest: int | None
+    highest: int | None
+    with_skills: int  # check-ins where they used at least one skill
+    top_skill: str | None
+    trend: str | None  # "up", "down", "steady", or None without enough to compare
+
+
+def schedule_kind(days: int) -> str:
+    """'daily', 'weekdays' or 'days' (chosen days)."""
+    if days == DAILY:
+        return "daily"
+    if days == WEEKDAYS_ONLY:
+        return "weekdays"
+    return "days"
+
+
+def toggle_day(days: int, weekday: int) -> int:
+    """DAYS with WEEKDAY switched on or off."""
+    if not 0 <= weekday <= 6:
+        raise ValueError("a weekday is 0 (Monday) to 6 (Sunday)")
+    return days ^ (1 << weekday)
+
+
+def days_label(days: int) -> str:
+    """Chosen days as short names: 'Mon, Wed, Fri'."""
+    return ", ".join(name for i, name in enumerate(WEEKDAYS) if days >> i & 1)
+
+
+def time_label(minute: int) -> str:
+    """Minutes past midnight as 'HH:MM'."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def parse_time(text: str) -> int:
+    """A typed time ('7pm', '19:30', '7.30 am', '0800') as minutes past midnight.
+
+    Raises ValueError when it isn't a time of day.
+    """
+    cleaned = text.strip()
+    if re.fullmatch(r"\d{3,4}", cleaned):  # 0800, 730
+        cleaned = f"{cleaned[:-2]}:{cleaned[-2:]}"
+    match = _TIME.match(cleaned)
+    if not match:
+        raise ValueError("not a time")
+    hour, minute = int(match[1]), int(match[2] or 0)
+    suffix = (match[3] or "").lower().replace(".", "")
+    if minute > 59:
+        raise ValueError("not a time")
+    if suffix:
+        if not 1 <= hour <= 12:
+            raise ValueError("not a time")
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    elif hour > 23:
+        raise ValueError("not a time")
+    return hour * 60 + minute
+
+
+def wall_clock(day: date, minute: int, tz: ZoneInfo) -> datetime:
+    """The UTC instant of MINUTE past midnight on DAY in TZ.
+
+    A time that a jump forward skips is moved forward by the size of the jump (02:30 on the
+    night clocks go 02:00 -> 03:00 becomes 03:30); a time that happens twice when clocks go
+    back takes its first occurrence. (zoneinfo reads a skipped time with fold=0 using the
+    offset from before the jump, which is exactly "moved forward".)
+    """
+    naive = datetime.combine(day, time(minute // 60, minute % 60))
+    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def next_due(schedule: Schedule, tz: ZoneInfo, after: datetime) -> datetime:
+    """The first check-in strictly after AFTER, as an aware UTC instant.
+
+    Daylight-saving safe: the wall-clock time is placed on each local date in turn, so a
+    19:00 check-in stays at 19:00 local on both sides of a change; a time skipped by a jump
+    forward moves past the gap, an ambiguous one takes its first occurrence.
+    """
+    start = after.astimezone(tz).date() - timedelta(days=1)
+    for offset in range(9):
+        day = start + timedelta(days=offset)
+        if not schedule.on(day.weekday()):
+            continue
+        due = wall_clock(day, schedule.minute, tz)
+        if due > after:
+            return due
+    raise AssertionError("a schedule with at least one day always has a next check-in")
+
+
+def last_due(schedule: Schedule, tz: ZoneInfo, at: datetime) -> datetime:
+    """The latest check-in time at or before AT."""
+    start = at.astimezone(tz).date() + timedelta(days=1)
+    for offset in range(9):
+        day = start - timedelta(days=offset)
+        if not schedule.on(day.weekday()):
+            continue
+        due = wall_clock(day, schedule.minute, tz)
+        if due <= at:
+            return due
+    raise AssertionError("a schedule with at least one day always has a last check-in")
+
+
+def decide(schedule: Schedule, tz: ZoneInfo, due: datetime, now: datetime,
+           grace: timedelta) -> Dispatch:
+    """What to do with a schedule whose stored next check-in, DUE, is at or before NOW.
+
+    Of the check-ins missed since DUE, only the latest can be sent, and only when it is at
+    most GRACE late (a short outage, or a normal tick); older ones are skipped. Either way
+    the next time is the first one after NOW, so however long the bot was down a person gets
+    at most one check-in, never a burst.
+    """
+    latest = max(due, last_due(schedule, tz, now)) if due <= now else due
+    return Dispatch(send=due <= now and now - latest <= grace, due_at=latest,
+                    next_due=next_due(schedule, tz, now))
+
+
+def next_weekly(minute: int, tz: ZoneInfo, after: datetime) -> datetime:
+    """The same local time a week after AFTER's local date (for weekly summaries)."""
+    return wall_clock(after.astimezone(tz).date() + timedelta(days=7), minute, tz)
+
+
+def pack_choices(choices: Iterable[str]) -> str:
+    """Choices as stored: comma-separated, in a stable order."""
+    return ",".join(sorted(set(choices)))
+
+
+def parse_choices(stored: str | None, allowed: Sequence[str]) -> tuple[str, ...]:
+    """Stored choices back, in ALLOWED's order, dropping anything unknown."""
+    have = set((stored or "").split(","))
+    return tuple(c for c in allowed if c in have)
+
+
+def toggle(stored: str | None, choice: str, allowed: Sequence[str]) -> str:
+    """STORED choices with CHOICE switched on or off; ValueError if CHOICE isn't allowed."""
+    if choice not in allowed:
+        raise ValueError("not a choice")
+    have = set(parse_choices(stored, allowed))
+    have ^= {choice}
+    return pack_choices(have)
+
+
+def is_low(rating: int) -> bool:
+    """Whether RATING is low enough to offer support."""
+    return rating <= LOW_RATING
+
+
+def trend(earlier: Sequence[int], later: Sequence[int]) -> str | None:
+    """'up', 'down' or 'steady' between two periods' ratings; None without both."""
+    if not earlier or not later:
+        return None
+    change = fmean(later) - fmean(earlier)
+    if change > 0.5:
+        return "up"
+    if change < -0.5:
+        return "down"
+    return "steady"
+
+
+def mood_summary(answers: Sequence[Answer], now: datetime, days: int) -> MoodSummary:
+    """The numbers for the last DAYS days before NOW, compared with the DAYS before that."""
+    since = now - timedelta(days=days)
+    before = since - timedelta(days=days)
+    recent = [a for a in answers if since < a.at <= now]
+    earlier = [a.rating for a in answers if before < a.at <= since]
+    ratings = [a.rating for a in recent]
+    skill_counts: dict[str, int] = {}
+    for a in recent:
+        for skill in a.skills:
+            skill_counts[skill] = skill_counts.get(skill, 0) + 1
+    top = None
+    if skill_counts:
+        # Most used; ties go to the order skills are listed in.
+        top = max(SKILLS, key=lambda s: (skill_counts.get(s, 0), -SKILLS.index(s)))
+    return MoodSummary(
+        days=days, count=len(ratings),
+        average=round(fmean(ratings), 1) if ratings else None,
+        lowest=min(ratings) if ratings else None,
+        highest=max(ratings) if ratings else None,
+        with_skills=sum(1 for a in recent if a.skills), top_skill=top,
+        trend=trend(earlier, ratings),
+    )

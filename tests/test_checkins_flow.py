@@ -1,0 +1,524 @@
+"""Check-ins through the fake Bot API: set-up, answering, low ratings, pause and stop,
+daylight saving, downtime, the /mood chart and privacy. The clock only moves when told."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+
+from bot.storage import epoch, from_epoch
+from tests.harness import BotEnv, Client, onboard
+
+TICK = "tick:checkins"
+SYDNEY = ZoneInfo("Australia/Sydney")
+LONDON = ZoneInfo("Europe/London")
+
+
+async def set_up_daily(client: Client, hour: str = "19:00") -> None:
+    await client.send("/checkins")
+    assert "Check-ins are off" in client.last_text()
+    await client.click("Every day")
+    assert "What time suits you?" in client.last_text()
+    await client.click(hour, exact=True)
+    assert f"every day at {hour}" in client.last_text()
+
+
+async def due_now(env: BotEnv, user_id: int) -> datetime:
+    """Move the clock to USER_ID's next check-in (plus a few seconds) and run the tick."""
+    sched = await env.storage.get_checkin_schedule(user_id)
+    assert sched is not None and sched.next_due is not None
+    env.clock.set(from_epoch(sched.next_due) + timedelta(seconds=20))
+    await env.run_job(TICK)
+    return from_epoch(sched.next_due)
+
+
+def prompts(client: Client) -> list[str]:
+    return [t for t in client.texts() if "This is your check-in" in t]
+
+
+async def add_match(env: BotEnv, monkeypatch: pytest.MonkeyPatch, person: int,
+                    peer: int) -> None:
+    """An active match between PERSON and a peer worker, straight in the database."""
+    now = env.clock.now()
+    await env.storage.record_consent(peer, now, given=True)
+    await env.storage.update_user(peer, now, role="consumer_peer", alias="Pat")
+    await env.storage.execute(
+        "INSERT INTO matches (person_id, peer_id, status, requested_at, accepted_at) "
+        "VALUES (?, ?, 'active', ?, ?)", (person, peer, epoch(now), epoch(now)))
+    if not hasattr(env.storage, "active_match_for_person"):
+        # Matching is built in parallel; until it lands, stand in for its one query.
+        async def finder(uid: int) -> Any:
+            row = await env.storage.fetchone(
+                "SELECT * FROM matches WHERE person_id = ? AND status = 'active'", (uid,))
+            return None if row is None else type("M", (), {"peer_id": row["peer_id"]})()
+
+        monkeypatch.setattr(env.storage, "active_match_for_person", finder, raising=False)
+
+
+async def test_set_up_is_off_by_default_then_daily(env: BotEnv) -> None:
+    alice = env.client(2001, "Alice")
+    await onboard(alice, alias="Ally")
+    assert await env.storage.get_checkin_schedule(2001) is None
+    await alice.send("/checkins")
+    assert "Check-ins are off" in alice.last_text()
+    await alice.click("Not now")
+    assert "stay off" in alice.last_text()
+    assert await env.storage.get_checkin_schedule(2001) is None
+    # A one-off check-in, with nothing scheduled.
+    await alice.send("/checkins")
+    await alice.click("Check in now")
+    assert "This is your check-in" in alice.last_text()
+    await alice.click("5", exact=True)
+    assert await env.storage.get_checkin_schedule(2001) is None
+    assert await env.storage.fetchval("SELECT rating FROM checkins WHERE user_id = 2001") == 5
+
+    await set_up_daily(alice)
+    # The clock is Mon 2 Mar 2026, 20:00 in Sydney: the first is tomorrow at 19:00.
+    assert "The next one is Tue 3 Mar at 19:00" in alice.last_text()
+    assert "(Australia/Sydney)" in alice.last_text()
+    sched = await env.storage.get_checkin_schedule(2001)
+    assert sched is not None
+    assert from_epoch(sched.next_due or 0) == datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+
+    # The menu now shows what is set, and nothing has been sent yet.
+    await alice.send("/checkins")
+    assert "On: every day at 19:00" in alice.last_text()
+    await alice.click("Close")
+    assert "brings this menu back" in alice.last_text()
+    await env.run_job(TICK)
+    assert prompts(alice) == []
+
+
+async def test_chosen_days_and_a_typed_time(env: BotEnv) -> None:
+    bea = env.client(2002, "Bea")
+    await onboard(bea, role="carer")
+    await bea.send("/checkins")
+    await bea.click("Choose days")
+    await bea.click("Next")
+    notice = env.fake.calls_to("answerCallbackQuery")[-1].params
+    assert "at least one day" in notice["text"]
+    await bea.click("Mon", exact=True)
+    await bea.click("Thu", exact=True)
+    await bea.click("Fri", exact=True)
+    await bea.click("Fri")  # off again
+    assert "✓ Mon" in [b["text"] for b in bea.last().buttons()]
+    await bea.click("Next")
+    await bea.click("Another time")
+    assert "Type the time" in bea.last_text()
+    await bea.send("soon")
+    assert "couldn't read that as a time" in bea.last_text()
+    await bea.send("7:30 am")
+    assert "on Mon, Thu at 07:30" in bea.last_text()
+    # Thu 5 Mar 07:30 AEDT is the first (it is Mon evening now).
+    assert "The next one is Thu 5 Mar at 07:30" in bea.last_text()
+
+    # Change the time; /cancel leaves the time step without changing anything.
+    await bea.send("/checkins")
+    await bea.click("Change time")
+    await bea.click("Another time")
+    await bea.send("/cancel")
+    assert "stopped there" in bea.last_text()
+    await bea.send("8pm")
+    assert "not sure what you meant" in bea.last_text()
+    sched = await env.storage.get_checkin_schedule(2002)
+    assert sched is not None and (sched.days, sched.minute) == (0b1001, 7 * 60 + 30)
+
+    # Change days to weekdays, keeping a time from the picker.
+    await bea.send("/checkins")
+    await bea.click("Change days")
+    await bea.click("Weekdays")
+    await bea.click("08:00", exact=True)
+    assert "on weekdays at 08:00" in bea.last_text()
+
+
+async def test_peer_workers_are_told_kindly(env: BotEnv) -> None:
+    from tests.harness import join_staff
+
+    pat = env.client(2003, "Pat")
+    await join_staff(pat, "consumer_peer")
+    await pat.send("/checkins")
+    assert "isn't available for your role" in pat.last_text()
+    stranger = env.client(2004, "Sol")
+    await stranger.send("/mood")
+    assert "Send /start to begin" in stranger.last_text()
+
+
+async def test_a_due_check_in_answered_through_every_step(env: BotEnv) -> None:
+    alice = env.client(2010, "Alice")
+    await onboard(alice, alias="Ally")
+    await set_up_daily(alice)
+    mark = alice.mark()
+    await due_now(env, 2010)
+    new = alice.texts_since(mark)
+    assert len(new) == 1 and "Hi, Ally. This is your check-in." in new[0]
+    assert [b["text"] for b in alice.last().buttons()] == ["1", "2", "3", "4", "5"]
+    rows = await env.storage.fetchall("SELECT * FROM checkins WHERE user_id = 2010")
+    assert [r["status"] for r in rows] == ["unanswered"]
+
+    await alice.click("4", exact=True)
+    assert "Which of these fit how you feel?" in alice.last_text()
+    await alice.click("Calm")
+    await alice.click("Hopeful")
+    await alice.click("✓ Calm")  # changed their mind
+    labels = [b["text"] for b in alice.last().buttons()]
+    assert "✓ Hopeful" in labels and "Calm" in labels and "Done" in labels
+    await alice.click("Done")
+    assert "Did you use any skills" in alice.last_text()
+    labels = [b["text"] for b in alice.last().buttons()]
+    assert {"Mindfulness", "Distress tolerance", "Emotion regulation",
+            "Interpersonal effectiveness", "None this time"} <= set(labels)
+    await alice.click("Mindfulness")
+    await alice.click("Emotion regulation")
+    await alice.click("Done")
+    assert "add a short note" in alice.last_text()
+    await alice.click("Write a note")
+    assert "Type your note below" in alice.last_text()
+    await alice.send("x" * 501)
+    assert "a little long" in alice.last_text()
+    note = "Walked the dog with Marguerite after a rough morning"
+    await alice.send(note)
+    assert "Your note is saved and encrypted" in alice.last_text()
+
+    row = await env.storage.fetchone("SELECT * FROM checkins WHERE user_id = 2010")
+    assert row is not None
+    assert (row["status"], row["rating"], row["feelings"], row["skills"]) == (
+        "answered", 4, "hopeful", "emotion_regulation,mindfulness")
+    assert env.cipher.decrypt(bytes(row["note"])) == note
+
+    # The note is never in the database file in plain form (WAL included).
+    await env.stop()
+    raw = b"".join(p.read_bytes() for p in env.settings.data_dir.glob("bot.sqlite3*"))
+    assert b"Marguerite" not in raw and note.encode() not in raw
+    await env.start()
+
+    # /mydata has the check-in and the note, decrypted for the person themselves.
+    await alice.send("/mydata")
+    call = env.fake.calls_to("sendDocument")[-1]
+    data = json.loads(next(iter(call.files.values()))[1])
+    assert data["checkins"][0]["rating"] == 4 and "note" not in data["checkins"][0]
+    assert data["checkin_notes"][0]["note"] == note
+    assert data["checkin_schedules"][0]["minute"] == 19 * 60
+
+    # Counts for evaluation, never content.
+    counts = {name: value for _, name, _, value in await env.storage.counters()}
+    assert counts["checkin_sent"] == 1 and counts["checkin_answered"] == 1
+
+
+async def test_skipping_every_follow_up(env: BotEnv) -> None:
+    cal = env.client(2011, "Cal")
+    await onboard(cal)
+    await set_up_daily(cal)
+    await due_now(env, 2011)
+    await cal.click("3", exact=True)
+    await cal.click("Skip")
+    await cal.click("None this time")
+    await cal.click("No note, finish")
+    assert "Thanks for checking in. That's saved." in cal.last_text()
+    row = await env.storage.fetchone("SELECT * FROM checkins WHERE user_id = 2011")
+    assert row is not None
+    assert (row["rating"], row["feelings"], row["skills"], row["note"]) == (3, "", "", None)
+
+
+async def test_a_low_rating_offers_support_without_alarm(
+        env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    dee = env.client(2020, "Dee")
+    await onboard(dee)
+    await set_up_daily(dee)
+    await due_now(env, 2020)
+    await dee.click("2", exact=True)
+    assert "sounds like a hard time" in dee.last_text()
+    buttons = {b["text"]: b.get("callback_data") for b in dee.last().buttons()}
+    # Not matched: no peer worker option.
+    assert set(buttons) == {"Things that might help", "Numbers I can call", "I'm OK for now"}
+    assert buttons["Things that might help"] == "res:home"
+    mark = dee.mark()
+    await dee.click("Things that might help")
+    assert len(dee.since(mark)) == 1  # the resources flow answers with its topic list
+    assert "sounds like a hard time" in dee.find_button("I'm OK for now")[0].plain
+    mark = dee.mark()
+    await dee.click("Numbers I can call")
+    card = dee.texts_since(mark)
+    assert len(card) == 1 and "000" in card[0]
+    await dee.click("I'm OK for now")
+    # The check-in message itself moves on; the card stays where it is below it.
+    assert "Which of these fit how you feel?" in dee.find_button("Hopeful")[0].plain
+    counts = {name: value for _, name, _, value in await env.storage.counters()}
+    assert counts["checkin_low"] == 1 and counts["crisis_card"] == 1
+
+    # Matched with a peer worker: the option to write to them appears.
+    await add_match(env, monkeypatch, 2020, 2900)
+    await due_now(env, 2020)
+    await dee.click("1", exact=True)
+    await dee.click("Message my peer worker")
+    assert "goes to your peer worker through the bot" in dee.last_text()
+    assert "waits and reaches them" in dee.last_text()
+    # Nothing was sent to the peer worker by the check-in itself.
+    assert env.fake.messages(2900) == []
+
+
+async def test_unanswered_check_ins_are_recorded_without_nagging(env: BotEnv) -> None:
+    eli = env.client(2030, "Eli")
+    await onboard(eli)
+    await set_up_daily(eli)
+    await due_now(env, 2030)
+    mark = eli.mark()
+    for _ in range(30):  # the next 30 minutes of ticks: nothing more
+        env.clock.advance(minutes=1)
+        await env.run_job(TICK)
+    assert eli.since(mark) == []
+    await due_now(env, 2030)
+    assert len(prompts(eli)) == 2
+    rows = await env.storage.fetchall("SELECT status FROM checkins WHERE user_id = 2030")
+    assert [r["status"] for r in rows] == ["unanswered", "unanswered"]
+    # An old check-in can still be answered later; pressing it twice changes nothing.
+    first = eli.find_button("5", exact=True)[0]
+    data = next(b["callback_data"] for b in first.buttons() if b["text"] == "5")
+    await eli.press(data, first)
+    await eli.press(data, first)
+    assert "already answered" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+
+
+async def test_pause_resume_and_stop(env: BotEnv) -> None:
+    fay = env.client(2040, "Fay")
+    await onboard(fay)
+    await set_up_daily(fay)
+    await fay.send("/checkins")
+    await fay.click("Pause")
+    assert "paused" in fay.last_text()
+    sched = await env.storage.get_checkin_schedule(2040)
+    assert sched is not None and sched.paused and sched.next_due is None
+    env.clock.advance(days=3)
+    await env.run_job(TICK)
+    assert prompts(fay) == []
+    await fay.send("/checkins")
+    assert "Paused. Your choice is kept: every day at 19:00" in fay.last_text()
+    await fay.click("Resume")
+    assert "back on" in fay.last_text()
+    await due_now(env, 2040)
+    assert len(prompts(fay)) == 1
+
+    await fay.send("/checkins")
+    await fay.click("Stop check-ins")
+    await fay.click("Keep them")
+    assert "Your check-ins" in fay.last_text()
+    await fay.click("Stop check-ins")
+    await fay.click("Yes, stop them")
+    assert "stopped" in fay.last_text()
+    assert await env.storage.get_checkin_schedule(2040) is None
+    env.clock.advance(days=2)
+    await env.run_job(TICK)
+    assert len(prompts(fay)) == 1
+    # Their history stays theirs.
+    assert await env.storage.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = 2040") == 1
+
+
+async def test_daylight_saving_in_sydney_and_london(env: BotEnv) -> None:
+    syd, lon = env.client(2050, "Syd"), env.client(2051, "Lon")
+    await onboard(syd)
+    await onboard(lon)
+    await env.storage.update_user(2051, env.clock.now(), timezone="Europe/London")
+    env.clock.set(datetime(2026, 3, 26, 12, 0, tzinfo=UTC))
+    await set_up_daily(syd)
+    await set_up_daily(lon)
+    assert "(Europe/London)" in lon.last_text()
+    sent: dict[int, list[datetime]] = {2050: [], 2051: []}
+    # Step through 26 Mar to 7 Apr one due time at a time: London springs forward on
+    # 29 Mar, Sydney leaves daylight saving on 5 Apr.
+    while env.clock.now() < datetime(2026, 4, 7, 12, 0, tzinfo=UTC):
+        dues = {uid: (await env.storage.get_checkin_schedule(uid)).next_due  # type: ignore[union-attr]
+                for uid in sent}
+        uid = min(dues, key=lambda u: dues[u] or 0)
+        before = len(prompts(syd)) + len(prompts(lon))
+        when = await due_now(env, uid)
+        assert len(prompts(syd)) + len(prompts(lon)) == before + 1
+        sent[uid].append(when)
+    for uid, tz in ((2050, SYDNEY), (2051, LONDON)):
+        assert {w.astimezone(tz).strftime("%H:%M") for w in sent[uid]} == {"19:00"}
+        assert len({w.astimezone(tz).date() for w in sent[uid]}) == len(sent[uid])
+    utc_hours = {w.astimezone(LONDON).date().isoformat(): w.hour for w in sent[2051]}
+    assert utc_hours["2026-03-28"] == 19 and utc_hours["2026-03-29"] == 18
+    utc_hours = {w.astimezone(SYDNEY).date().isoformat(): w.hour for w in sent[2050]}
+    assert utc_hours["2026-04-04"] == 8 and utc_hours["2026-04-05"] == 9
+
+
+async def test_restart_with_check_ins_due_during_downtime(env: BotEnv) -> None:
+    ann, ben = env.client(2060, "Ann"), env.client(2061, "Ben")
+    await onboard(ann)
+    await onboard(ben)
+    await set_up_daily(ann, "19:00")  # 08:00 UTC (AEDT)
+    await set_up_daily(ben, "16:00")  # 05:00 UTC
+    env.clock.set(datetime(2026, 3, 3, 4, 0, tzinfo=UTC))
+    await env.run_job(TICK)
+    await env.stop()
+    # Down from 04:00 to 08:30 UTC: Ann's 19:00 is 30 minutes late (within the 90-minute
+    # grace), Ben's 16:00 is three and a half hours late.
+    env.clock.set(datetime(2026, 3, 3, 8, 30, tzinfo=UTC))
+    await env.start()
+    await env.run_job(TICK)
+    await env.run_job(TICK)
+    assert len(prompts(ann)) == 1
+    assert prompts(ben) == []
+    ben_next = await env.storage.get_checkin_schedule(2061)
+    assert ben_next is not None
+    assert from_epoch(ben_next.next_due or 0) == datetime(2026, 3, 4, 5, 0, tzinfo=UTC)
+
+    # A long outage: three days down, back 20 minutes after Ann's time. One check-in for
+    # Ann, none for Ben: never a burst of the missed ones.
+    await env.stop()
+    env.clock.set(datetime(2026, 3, 6, 8, 20, tzinfo=UTC))
+    await env.start()
+    for _ in range(3):
+        await env.run_job(TICK)
+    assert len(prompts(ann)) == 2
+    assert prompts(ben) == []
+    skipped = sum(value for *_, value in await env.storage.counters("checkin_skipped"))
+    assert skipped == 2
+    # Both go on normally afterwards.
+    await due_now(env, 2061)
+    assert len(prompts(ben)) == 1
+
+
+async def test_blocked_bot_is_not_an_error(env: BotEnv) -> None:
+    gil = env.client(2070, "Gil")
+    await onboard(gil)
+    await set_up_daily(gil)
+    env.fake.blocked.add(2070)
+    await due_now(env, 2070)
+    user = await env.storage.get_user(2070)
+    assert user is not None and not user.active
+    assert await env.storage.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = 2070") == 0
+
+
+def decode_png(data: bytes) -> Image.Image:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+async def answer(env: BotEnv, uid: int, days_ago: float, rating: int,
+                 skills: str = "") -> None:
+    when = env.clock.now() - timedelta(days=days_ago)
+    checkin_id = await env.storage.open_checkin(uid, when)
+    assert await env.storage.rate_checkin(checkin_id, uid, rating, when)
+    if skills:
+        await env.storage.set_checkin_choices(checkin_id, uid, "skills", skills)
+
+
+async def test_mood_chart_is_a_real_png_of_their_data(env: BotEnv) -> None:
+    hal = env.client(2080, "Hal")
+    await onboard(hal)
+    await hal.send("/mood")
+    assert "haven't answered any check-ins yet" in hal.last_text()
+    for days_ago, rating, skills in ((80, 2, ""), (50, 2, ""), (20, 3, "mindfulness"),
+                                     (10, 4, ""), (2, 5, "mindfulness,distress_tolerance")):
+        await answer(env, 2080, days_ago, rating, skills)
+    await hal.send("/mood")
+    photo = env.fake.calls_to("sendPhoto")[-1]
+    first = next(iter(photo.files.values()))[1]
+    image = decode_png(first)
+    assert image.format == "PNG" and image.size == (800, 600)
+    caption = hal.last_text()
+    assert "Last 30 days: 3 answered, average 4.0 out of 5 (lowest 3, highest 5)." in caption
+    assert "used skills in 2 of them, most often mindfulness" in caption
+    assert "Last 90 days: 5 answered" in caption
+
+    await answer(env, 2080, 1, 1)
+    await hal.send("/mood")
+    second = next(iter(env.fake.calls_to("sendPhoto")[-1].files.values()))[1]
+    assert decode_png(second).size == (800, 600)
+    assert second != first
+    # The pixels differ, not just the metadata.
+    assert decode_png(second).tobytes() != decode_png(first).tobytes()
+
+
+async def test_someone_elses_or_broken_buttons_change_nothing(env: BotEnv) -> None:
+    ivy, jo = env.client(2090, "Ivy"), env.client(2091, "Jo")
+    await onboard(ivy)
+    await onboard(jo)
+    await set_up_daily(ivy)
+    await due_now(env, 2090)
+    _, data = ivy.find_button("3", exact=True)
+    await jo.press(data, jo.last())
+    assert "has closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+    for junk in ("chk:rate:abc:3", "chk:rate:1", "chk:freq:hourly", "chk:at:0:60",
+                 "chk:pick:500:1", "chk:feel:1:joyful", data.rsplit(":", 1)[0] + ":9"):
+        await ivy.press(junk, ivy.last())
+    assert await env.storage.fetchval(
+        "SELECT COUNT(*) FROM checkins WHERE status = 'answered'") == 0
+    await ivy.press(data.replace("rate", "feel").rsplit(":", 1)[0] + ":calm", ivy.last())
+    assert await env.storage.fetchval("SELECT feelings FROM checkins") == ""
+
+
+async def test_a_forgotten_note_step_lets_later_messages_go(env: BotEnv) -> None:
+    kit = env.client(2100, "Kit")
+    await onboard(kit)
+    await set_up_daily(kit)
+    await due_now(env, 2100)
+    await kit.click("4", exact=True)
+    await kit.click("Skip")
+    await kit.click("None this time")
+    await kit.click("Write a note")
+    env.clock.advance(hours=3)
+    await kit.send("hello is anyone there")
+    assert "not sure what you meant" in kit.last_text()
+    assert await env.storage.fetchval("SELECT note FROM checkins") is None
+
+
+async def test_weekly_ratings_shared_only_when_chosen(
+        env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    lee = env.client(2110, "Lee")
+    await onboard(lee, alias="Lee")
+    await set_up_daily(lee)
+    await lee.send("/checkins")
+    assert "Share weekly" not in " ".join(b["text"] for b in lee.last().buttons())
+    await add_match(env, monkeypatch, 2110, 2901)
+    await lee.send("/checkins")
+    await lee.click("Share weekly ratings with my peer worker")
+    assert "Never your notes" in lee.last_text()
+    for rating in (3, 2, 4):
+        await due_now(env, 2110)
+        await lee.click(str(rating), exact=True)
+        if rating == 2:
+            await lee.click("I'm OK for now")
+        await lee.click("Skip")
+        await lee.click("None this time")
+        await lee.click("Write a note")
+        await lee.send("private words about my week")
+    assert env.fake.messages(2901) == []
+    sched = await env.storage.get_checkin_schedule(2110)
+    assert sched is not None and sched.share_due is not None
+    env.clock.set(from_epoch(sched.share_due) + timedelta(seconds=5))
+    await env.run_job(TICK)
+    to_peer = [m.plain for m in env.fake.messages(2901)]
+    assert len(to_peer) == 1
+    assert "Weekly check-in ratings from Lee" in to_peer[0]
+    assert "3 answered this week, average 3.0 out of 5: 3, 2, 4." in to_peer[0]
+    assert "private" not in to_peer[0] and "2110" not in to_peer[0]
+    await env.run_job(TICK)
+    assert len(env.fake.messages(2901)) == 1
+    # Turned off again: nothing more reaches the peer worker.
+    await lee.send("/checkins")
+    await lee.click("Stop sharing weekly ratings")
+    env.clock.advance(days=8)
+    await env.run_job(TICK)
+    assert len(env.fake.messages(2901)) == 1
+
+
+async def test_delete_erases_every_check_in(env: BotEnv) -> None:
+    max_ = env.client(2120, "Max")
+    await onboard(max_)
+    await set_up_daily(max_)
+    await due_now(env, 2120)
+    await max_.click("5", exact=True)
+    await max_.send("/delete")
+    await max_.click("Yes")
+    found = await env.user_ids_in_tables(2120)
+    assert "checkins" not in found and "checkin_schedules" not in found
+    assert await env.storage.fetchval("SELECT COUNT(*) FROM checkins") == 0
