@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -39,7 +41,7 @@ from bot.domain.matching import (
     offerable_kinds,
     preference_questions,
 )
-from bot.domain.roles import PEOPLE_ROLES
+from bot.domain.roles import PEER_ROLES, PEOPLE_ROLES
 from bot.flowkit import Context, Flow, RepeatingJob, answer_query, buttons, send, show
 from bot.storage import User
 
@@ -53,6 +55,7 @@ __all__ = [
     "on_capacity_freed",
     "person_name",
     "policy_of",
+    "prepared_pool",
     "process_waitlist",
 ]
 
@@ -136,6 +139,49 @@ def _prefs_lines(deps: Deps, role: str, prefs: Mapping[str, str]) -> str:
 
 # -- shortlists -----------------------------------------------------------------------------
 
+@dataclass(eq=False)
+class _Prepared:
+    """What every shortlist needs, kept by this process between updates: the offerable
+    profiles, the pool prepared from them and the caseloads, each with the database change
+    counter it was read at. Every use first reads the counters (one small query) and loads
+    again whatever changed, so several bot processes sharing one database stay right."""
+
+    profiles_version: int = -1
+    profiles: tuple[PeerProfile, ...] = ()
+    pool: PeerPool | None = None
+    matches_version: int = -1
+    caseloads: Mapping[int, int] = field(default_factory=dict)
+    options: dict[tuple[str, ...], dict[str, list[str]]] = field(default_factory=dict)
+
+
+_PREPARED: WeakKeyDictionary[object, _Prepared] = WeakKeyDictionary()
+
+
+async def prepared_pool(deps: Deps) -> _Prepared:
+    """This process's prepared profiles, pool and caseloads, brought up to date."""
+    storage, now = deps.storage, deps.clock.now()
+    state = _PREPARED.get(storage)
+    if state is None:
+        state = _PREPARED[storage] = _Prepared()
+    # The counters are read before the data, so data is never older than its label: a
+    # write in between only means loading again next time.
+    profiles_version, matches_version = await storage.matching_versions()
+    previous, stale = state.pool, False
+    if profiles_version != state.profiles_version:
+        profiles = tuple(await storage.offerable_profiles(PEER_ROLES))
+        state.profiles, state.profiles_version = profiles, profiles_version
+        state.options, stale = {}, True
+    if stale or previous is None or not previous.fresh(now):
+        # Prepared as of the day's start, so a change later that day rebuilds only what
+        # changed (the rest is reused).
+        as_of = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        state.pool = PeerPool.build(state.profiles, as_of, previous)
+    if matches_version != state.matches_version:
+        caseloads = await storage.caseloads()
+        state.caseloads, state.matches_version = caseloads, matches_version
+    return state
+
+
 async def _candidates(deps: Deps, person: User, *, offset: int = 0, limit: int = PAGE,
                       extra_load: Mapping[int, int] | None = None
                       ) -> tuple[list[Candidate], bool]:
@@ -144,12 +190,13 @@ async def _candidates(deps: Deps, person: User, *, offset: int = 0, limit: int =
     assert person.role is not None
     prefs, _ = await storage.get_preferences(person.user_id)
     policy = policy_of(deps)
-    profiles = await storage.offerable_profiles(offerable_kinds(person.role, policy))
-    loads = await storage.caseloads()
+    state = await prepared_pool(deps)
+    assert state.pool is not None
+    loads = state.caseloads
     if extra_load:
         loads = {k: loads.get(k, 0) + extra_load.get(k, 0) for k in {*loads, *extra_load}}
     refused = await storage.recent_refusals(person.user_id, now - REFUSAL_MEMORY)
-    found = PeerPool.build(profiles, now).shortlist(
+    found = state.pool.shortlist(
         role=person.role, preferences=prefs, caseloads=loads, policy=policy, now=now,
         exclude=refused, limit=limit + 1, offset=offset)
     return found[:limit], len(found) > limit
@@ -256,7 +303,15 @@ def build(deps: Deps) -> Flow:
 
     async def free_text_options(role: str) -> dict[str, list[str]]:
         """Languages and cultures peer workers wrote, most common first."""
-        profiles = await storage.offerable_profiles(offerable_kinds(role, policy_of(deps)))
+        kinds = offerable_kinds(role, policy_of(deps))
+        state = await prepared_pool(deps)
+        known = state.options.get(kinds)
+        if known is None:
+            known = state.options[kinds] = options_from(
+                [p for p in state.profiles if p.kind in kinds])
+        return {key: list(values) for key, values in known.items()}
+
+    def options_from(profiles: Sequence[PeerProfile]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for key, attr in (("language", "languages"), ("culture", "culture")):
             seen: dict[str, str] = {}

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.hours import parse_windows
+from bot.domain.hours import Window, next_open, parse_windows
 from bot.domain.matching import (
+    CHOICES,
     MatchPolicy,
     PeerPool,
     PeerProfile,
@@ -219,3 +224,173 @@ def test_pool_falls_back_when_asked_much_later() -> None:
                            now=later)
     assert found[0].next_available is not None
     assert found[0].next_available.weekday() == 2 and found[0].next_available > later
+
+
+# -- the prepared pool equals the plain definition ------------------------------------------
+
+_ZONES = ("UTC", "Australia/Sydney", "Australia/Perth", "Australia/Eucla", "Asia/Kathmandu",
+          "Pacific/Chatham", "Europe/London", "America/New_York", "America/St_Johns")
+_FEATURES: dict[str, tuple[Any, ...]] = {
+    "gender": ("woman", "man", "non_binary"), "age_band": ("18_25", "26_35"),
+    "lived_bpd": (True, False), "lgbtqia": (True,), "recovery_stage": ("early", "steady"),
+    "culture": ("Greek", "Lebanese"), "years_caring": ("under_2", "2_5", "10_plus"),
+}
+
+
+def _random_peer(rng: random.Random, uid: int) -> PeerProfile:
+    attrs: dict[str, Any] = {}
+    for key, values in _FEATURES.items():
+        if rng.random() < 0.4:
+            attrs[key] = rng.choice(values)
+    if rng.random() < 0.5:
+        attrs["languages"] = rng.sample(["English", "Greek", "Arabic"], rng.randint(1, 2))
+    if rng.random() < 0.5:
+        attrs["support_modes"] = rng.sample(["individual", "group"], rng.randint(1, 2))
+    if rng.random() < 0.3:
+        attrs["relationships"] = rng.sample(["parent", "partner", "sibling"], 1)
+    windows = set()
+    for _ in range(rng.choice((0, 1, 1, 2, 3, 6))):
+        day, start = rng.randrange(7), rng.choice((rng.randrange(1440), 60 * rng.randrange(24)))
+        end = rng.choice((min(1440, start + rng.choice((15, 60, 120, 600))), 1440))
+        if end > start:
+            windows.add(Window(day, start, end))
+    if rng.random() < 0.05:
+        windows = {Window(d, 0, 1440) for d in range(7)}
+    return PeerProfile(uid, rng.choice(("consumer_peer", "carer_peer")), f"P{uid}", "", attrs,
+                       rng.choice((0, 1, 2, 3, 5)), tuple(sorted(windows)), rng.choice(_ZONES),
+                       paused=rng.random() < 0.1, active=rng.random() > 0.05)
+
+
+def _random_prefs(rng: random.Random, role: str) -> dict[str, str]:
+    options = {"language": ("english", "Greek ", "Welsh"), "culture": ("greek", "Lebanese"),
+               **{k: (*v, "any") for k, v in CHOICES.items()}}
+    return {key: rng.choice(options[key]) for key in preference_questions(role)
+            if rng.random() < 0.3}
+
+
+def _plain(profiles: list[PeerProfile], *, role: str, preferences: dict[str, str],
+           caseloads: dict[int, int], policy: MatchPolicy, now: datetime, exclude: set[int],
+           limit: int, offset: int) -> list[tuple[Any, ...]]:
+    """The shortlist straight from its definition: filter, then sort everyone by rank_key."""
+    kinds, asked = offerable_kinds(role, policy), preference_questions(role)
+    ranked = []
+    for p in profiles:
+        load = caseloads.get(p.user_id, 0)
+        if p.kind not in kinds or p.user_id in exclude or not is_offerable(p, load):
+            continue
+        fits = tuple(sorted(fitting_preferences(p, preferences), key=asked.index))
+        when = next_open(p.hours, ZoneInfo(p.timezone), now)
+        ranked.append((rank_key(len(fits), load, when, p.user_id), p.user_id, fits, load, when))
+    ranked.sort()
+    return [r[1:] for r in ranked[offset:offset + limit]]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_prepared_pool_ranks_exactly_as_the_plain_definition(seed: int) -> None:
+    rng = random.Random(seed)
+    # Around daylight-saving changes in both hemispheres, and an ordinary week.
+    as_of = rng.choice((datetime(2026, 4, 4, 10, 7, tzinfo=UTC),
+                        datetime(2026, 3, 7, 23, 30, tzinfo=UTC),
+                        datetime(2026, 3, 28, 13, 0, tzinfo=UTC), NOW))
+    size = rng.choice((12, 40, 400))
+    profiles = [_random_peer(rng, 1000 - 7 * k if k % 2 else 1000 + 7 * k)
+                for k in range(size)]
+    pool = PeerPool.build(profiles, as_of)
+    policies = (DEFAULT, MatchPolicy(True, True), MatchPolicy(False, False))
+    for q in range(30):
+        role = rng.choice(("consumer", "carer"))
+        caseloads = {p.user_id: rng.choice((0, 0, 0, 1, 2, 4)) for p in profiles
+                     if rng.random() < 0.5} if q % 3 else {}
+        caseloads[12345] = 1  # someone not in the pool
+        later = rng.choice((rng.randrange(86_400), 900 * rng.randrange(96),
+                            rng.randrange(86_400, 30 * 86_400)))
+        now = as_of + timedelta(seconds=later)
+        kwargs: dict[str, Any] = dict(
+            role=role, preferences=_random_prefs(rng, role), caseloads=caseloads,
+            policy=rng.choice(policies), now=now,
+            exclude={p.user_id for p in rng.sample(profiles, 2)} if q % 4 == 0 else set(),
+            limit=rng.choice((1, 3, 4)), offset=rng.choice((0, 0, 3)))
+        got = [(c.profile.user_id, c.fits, c.caseload, c.next_available)
+               for c in pool.shortlist(**kwargs)]
+        assert got == _plain(profiles, **kwargs), (seed, q, kwargs)
+
+
+def test_pool_remembers_caseloads_but_notices_changes() -> None:
+    pool = PeerPool.build([peer(1), peer(2), peer(3)], NOW)
+    loads = {1: 1}
+    assert ids(pool.shortlist(role="consumer", preferences={}, caseloads=loads,
+                              policy=DEFAULT, now=NOW)) == [2, 3, 1]
+    loads[2] = 2  # the same mapping, changed in place
+    assert ids(pool.shortlist(role="consumer", preferences={}, caseloads=loads,
+                              policy=DEFAULT, now=NOW)) == [3, 1, 2]
+    assert ids(pool.shortlist(role="consumer", preferences={}, caseloads={3: 6},
+                              policy=DEFAULT, now=NOW)) == [1, 2]
+
+
+def test_many_equally_fitting_peers_are_ordered_by_availability_then_id() -> None:
+    # More ties than are worked out one by one: the slot walk decides.
+    profiles = [peer(uid, hours=f"Mon {9 + uid % 5}:{uid % 4 * 15:02d}-23:00")
+                for uid in range(100, 300)]
+    profiles += [peer(50, hours="Tue 00:00-01:00"), replace(peer(40), hours=())]
+    pool = PeerPool.build(profiles, NOW)
+    found = pool.shortlist(role="consumer", preferences={}, caseloads={}, policy=DEFAULT,
+                           now=NOW + timedelta(minutes=20), limit=4)
+    # 09:00 windows (uid % 5 == 0) opening at :00 and :15 are open at 09:20.
+    assert ids(found) == [100, 105, 120, 125]
+    assert all(c.next_available == NOW + timedelta(minutes=20) for c in found)
+    last = pool.shortlist(role="consumer", preferences={}, caseloads={}, policy=DEFAULT,
+                          now=NOW, offset=200, limit=5)
+    assert ids(last) == [50, 40]
+    assert last[1].next_available is None
+
+
+# -- the prepared pool a bot process keeps between updates --------------------------------
+
+async def test_a_process_notices_every_change_another_process_makes(tmp_path: Path) -> None:
+    """Two bot processes share one database: what one writes, the other's prepared pool and
+    caseloads reflect on its next shortlist (change counters bumped by triggers)."""
+    from bot.clock import FakeClock
+    from bot.storage import Storage
+    from flows.matching import prepared_pool
+
+    writer, reader = Storage(tmp_path / "db.sqlite3"), Storage(tmp_path / "db.sqlite3")
+    await writer.connect()
+    await reader.connect()
+    clock = FakeClock(NOW)
+    deps: Any = SimpleNamespace(storage=reader, clock=clock)
+
+    async def offered() -> list[int]:
+        state = await prepared_pool(deps)
+        assert state.pool is not None
+        return ids(state.pool.shortlist(role="consumer", preferences={},
+                                        caseloads=state.caseloads, policy=DEFAULT,
+                                        now=clock.now(), limit=10))
+
+    try:
+        for uid in (1, 2, 3):
+            await writer.record_consent(uid, NOW, given=True)
+            await writer.update_user(uid, NOW, role="consumer_peer")
+            await writer.create_profile(uid, "consumer_peer", NOW, display_name=f"P{uid}",
+                                        bio="", hours=parse_windows("Mon-Sun 00:00-24:00"),
+                                        timezone="UTC", caseload_cap=1)
+        await writer.record_consent(9, NOW, given=True)
+        assert await offered() == [1, 2, 3]
+        first = (await prepared_pool(deps)).pool
+        assert (await prepared_pool(deps)).pool is first  # nothing changed: kept
+        await writer.update_profile(2, NOW, paused=True)
+        assert await offered() == [1, 3]
+        await writer.create_request(9, 1, {}, NOW, NOW + timedelta(days=2))
+        assert await offered() == [3]  # 1 is at their cap now
+        await writer.execute("UPDATE matches SET status = 'withdrawn' WHERE person_id = 9")
+        assert await offered() == [1, 3]
+        await writer.update_user(3, NOW, active=False)
+        assert await offered() == [1]
+        await writer.update_profile(2, NOW, paused=False)
+        await writer.delete_user(1)
+        assert await offered() == [2]
+        clock.advance(days=2)  # a new day: the windows are prepared again
+        assert await offered() == [2]
+        assert (await prepared_pool(deps)).pool is not first
+    finally:
+        await writer.close()
+        await reader.close()

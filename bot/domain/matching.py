@@ -13,12 +13,11 @@ Ranking, best first:
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from itertools import compress, repeat
-from operator import ge, sub
+from datetime import date, datetime, timedelta
+from heapq import heappop, heappush, nsmallest
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -252,6 +251,51 @@ def rank_key(fit_count: int, caseload: int, next_available: datetime | None,
 
 
 # -- the shortlist -------------------------------------------------------------------------
+#
+# A PeerPool is prepared once and then answers many shortlists. Each peer worker gets one
+# bit (in user-id order), and everything a query needs is a set of bits held in one int:
+# who is of each kind, who has each feature, who is open during each 15-minute slot of the
+# next days. A shortlist then costs a few dozen C-level operations on 10,000-bit ints plus
+# a little work for the handful of people who make the page, not a pass over everyone:
+#
+# 1. eligible = the offerable kinds, minus those at their cap, paused, inactive, excluded;
+# 2. fit: the wanted features' sets are added up bit-sliced (a binary counter per bit), so
+#    "everyone who fits exactly F preferences" is a few ANDs, taken from the best F down;
+# 3. caseload: within a fit, everyone with the same caseload is one set (prepared once per
+#    caseload mapping), taken from the lightest up;
+# 4. availability, only within the one (fit, caseload) group the page's last place falls
+#    in: a small group is worked out one by one; a big one walks the slots from now on,
+#    where "open throughout this slot" needs no arithmetic and only peer workers whose
+#    window opens or closes inside a slot are worked out exactly;
+# 5. ties left after that go to the lower user id (bit order).
+#
+# tests/test_matching_domain.py checks the result equals the plain definition (sort
+# everyone by rank_key) over random pools, preferences, caseloads and times.
+
+_INF = float("inf")
+_SLOT_S = 900              # the availability grid's step: 15 minutes
+_BLOCK = 16                # slots per block (4 hours), to skip quiet stretches at once
+_GRID_S = 9 * 86_400       # the grid reaches this far past AS_OF
+_FRESH = timedelta(days=1)  # shortlists this soon after AS_OF use the prepared windows
+_SMALL = 48                # a tied group up to this size is worked out one by one
+_MEMO = 4                  # caseload mappings remembered per pool
+
+
+def _bitset(indices: Iterable[int], size: int) -> int:
+    """The int whose set bits are INDICES (each below SIZE)."""
+    buf = bytearray((size >> 3) + 1)
+    for i in indices:
+        buf[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buf, "little")
+
+
+def _members(bits: int) -> Iterator[int]:
+    """The set bits of BITS, lowest first."""
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
+
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
@@ -262,16 +306,27 @@ class _Entry:
     ends: tuple[float, ...]    # the matching closes (also sorted, as spans don't overlap)
 
 
-def _instants(profile: PeerProfile, tz: ZoneInfo, now: datetime
+def _instants(profile: PeerProfile, tz: ZoneInfo, now: datetime,
+              seen: dict[tuple[str, date, int], float] | None = None
               ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The UTC spans PROFILE is open on the local days around NOW (SEEN remembers instants
+    across profiles: many share a time zone and round hours)."""
+    seen = {} if seen is None else seen
     today = now.astimezone(tz).date()
     spans: list[tuple[float, float]] = []
-    for offset in range(-1, 10):
+    for offset in range(-1, 11):
         day = today + timedelta(days=offset)
+        weekday = day.weekday()
         for w in profile.hours:
-            if w.weekday == day.weekday():
-                spans.append((local_instant(day, w.start, tz).timestamp(),
-                              local_instant(day, w.end, tz).timestamp()))
+            if w.weekday == weekday:
+                pair = []
+                for minutes in (w.start, w.end):
+                    key = (tz.key, day, minutes)
+                    at = seen.get(key)
+                    if at is None:
+                        at = seen[key] = local_instant(day, minutes, tz).timestamp()
+                    pair.append(at)
+                spans.append((pair[0], pair[1]))
     spans.sort()
     merged: list[list[float]] = []
     for start, end in spans:
@@ -282,63 +337,179 @@ def _instants(profile: PeerProfile, tz: ZoneInfo, now: datetime
     return tuple(s for s, _ in merged), tuple(e for _, e in merged)
 
 
-_INF = float("inf")
-_TIER_BITS = 20  # caseloads stay far below 2**20, so (fit, caseload) packs into one int
-_TIER = 1 << _TIER_BITS
-_NEVER = 1 << 60  # the key of someone who may not be offered
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """Who is open during each slot [t0 + s*_SLOT_S, t0 + (s+1)*_SLOT_S)."""
+
+    t0: int
+    full: tuple[int, ...]    # open throughout the slot
+    part: tuple[int, ...]    # open, opening or closing somewhere inside it, not throughout
+    blocks: tuple[int, ...]  # full | part over each _BLOCK slots
+
+
+def _grid(entries: Sequence[_Entry], as_of: datetime) -> _Grid:
+    size = len(entries)
+    t0 = int(as_of.timestamp()) // _SLOT_S * _SLOT_S
+    slots = -(-(int(as_of.timestamp()) + _GRID_S - t0) // _SLOT_S)
+    end = t0 + slots * _SLOT_S
+    # Each range of slots becomes two toggles (where it starts and where it ends), so a
+    # running XOR over the slots gives who is in each. Full ranges of one person never
+    # touch (their spans don't); "any" ranges may, so they are merged first.
+    full_at: list[list[int]] = [[] for _ in range(slots + 1)]
+    any_at: list[list[int]] = [[] for _ in range(slots + 1)]
+    for i, e in enumerate(entries):
+        lo_any = hi_any = -1
+        for a, b in zip(e.starts, e.ends, strict=True):
+            start, stop = max(int(a), t0), min(int(b), end)
+            if start >= end or stop < t0:
+                continue
+            lo, hi = (start - t0) // _SLOT_S, -((t0 - stop) // _SLOT_S)
+            hi = max(hi, lo + 1)  # a window that is empty that day (a DST gap) still counts
+            full_lo, full_hi = -((t0 - start) // _SLOT_S), (stop - t0) // _SLOT_S
+            if full_lo < full_hi:
+                full_at[full_lo].append(i)
+                full_at[full_hi].append(i)
+            if lo <= hi_any:
+                hi_any = max(hi_any, hi)
+            else:
+                if hi_any >= 0:
+                    any_at[lo_any].append(i)
+                    any_at[hi_any].append(i)
+                lo_any, hi_any = lo, hi
+        if hi_any >= 0:
+            any_at[lo_any].append(i)
+            any_at[hi_any].append(i)
+    full: list[int] = []
+    part: list[int] = []
+    now_full = now_any = 0
+    for s in range(slots):
+        if full_at[s]:
+            now_full ^= _bitset(full_at[s], size)
+        if any_at[s]:
+            now_any ^= _bitset(any_at[s], size)
+        full.append(now_full)
+        part.append(now_any & ~now_full)
+    blocks = []
+    for b in range(0, slots, _BLOCK):
+        union = 0
+        for s in range(b, min(b + _BLOCK, slots)):
+            union |= full[s] | part[s]
+        blocks.append(union)
+    return _Grid(t0, tuple(full), tuple(part), tuple(blocks))
 
 
 @dataclass(frozen=True, slots=True)
-class _Kind:
-    """One kind's prepared entries, in columns, so ranking runs as C-level maps."""
+class _Loads:
+    """One caseload mapping, prepared: who is under their cap, grouped by caseload."""
 
-    entries: tuple[_Entry, ...]
-    uids: tuple[int, ...]
-    caps: tuple[int, ...]
-    masks: tuple[int, ...]  # each entry's features as bits of the pool's vocabulary
-    index: Mapping[int, int]
+    source: dict[int, int]
+    offerable: int
+    levels: tuple[tuple[int, int], ...]  # (caseload, who), lightest first, none empty
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PeerPool:
     """Peer workers prepared for ranking: features and the next days' windows worked out
-    once (at AS_OF), so each shortlist costs a few passes of C-level set and int operations.
+    once (at AS_OF), so each shortlist costs a few dozen C-level operations on big ints.
 
-    Queries within a day of AS_OF use the prepared windows; later ones fall back to
-    `next_open`, so the answer is always right, only slower. Paused and inactive peer
-    workers are left out here already: they are never offered.
+    Queries within a day of AS_OF use the prepared windows; later (or earlier) ones fall
+    back to `next_open`, so the answer is always right, only slower. Paused and inactive
+    peer workers are left out here already: they are never offered.
     """
 
     as_of: datetime
-    kinds: Mapping[str, _Kind] = field(repr=False)
-    vocabulary: Mapping[str, int] = field(repr=False)  # feature -> its bit
+    entries: tuple[_Entry, ...] = field(repr=False)  # by user id; entry i is bit i
+    index: Mapping[int, int] = field(repr=False)     # user id -> bit
+    uids: tuple[int, ...] = field(repr=False)
+    caps: tuple[int, ...] = field(repr=False)
+    kinds: Mapping[str, int] = field(repr=False)     # kind -> who
+    features: Mapping[str, int] = field(repr=False)  # feature -> who has it
+    no_hours: int = field(repr=False)
+    no_cap: int = field(repr=False)                  # a cap of 0: never offerable
+    grid: _Grid = field(repr=False)
+    _memo: list[_Loads] = field(default_factory=list, repr=False)
 
     @classmethod
-    def build(cls, profiles: Iterable[PeerProfile], as_of: datetime) -> PeerPool:
-        """Prepare PROFILES for ranking at about AS_OF."""
-        by_kind: dict[str, list[_Entry]] = {}
+    def build(cls, profiles: Iterable[PeerProfile], as_of: datetime,
+              previous: PeerPool | None = None) -> PeerPool:
+        """Prepare PROFILES for ranking at about AS_OF (reusing what PREVIOUS, a pool
+        prepared at the same AS_OF, worked out for profiles that have not changed)."""
+        chosen = {p.user_id: p for p in profiles if p.active and not p.paused}
         zones: dict[str, ZoneInfo] = {}
-        for p in profiles:
-            if not p.active or p.paused:
+        seen: dict[tuple[str, date, int], float] = {}
+        # Profiles unchanged since PREVIOUS (prepared at the same time) keep their entry.
+        reuse = previous.index if previous is not None and previous.as_of == as_of else {}
+        entries = []
+        for uid in sorted(chosen):
+            p = chosen[uid]
+            j = reuse.get(uid)
+            if j is not None and previous is not None and previous.entries[j].profile == p:
+                entries.append(previous.entries[j])
                 continue
             tz = zones.get(p.timezone) or zones.setdefault(p.timezone, ZoneInfo(p.timezone))
-            starts, ends = _instants(p, tz, as_of)
-            by_kind.setdefault(p.kind, []).append(
-                _Entry(p, profile_features(p), tz, starts, ends))
-        vocabulary: dict[str, int] = {}
-        kinds = {}
-        for kind, entries in by_kind.items():
-            masks = []
-            for e in entries:
-                mask = 0
-                for feature in e.features:
-                    mask |= 1 << vocabulary.setdefault(feature, len(vocabulary))
-                masks.append(mask)
-            uids = tuple(e.profile.user_id for e in entries)
-            kinds[kind] = _Kind(tuple(entries), uids,
-                                tuple(e.profile.caseload_cap for e in entries),
-                                tuple(masks), {uid: i for i, uid in enumerate(uids)})
-        return cls(as_of, kinds, vocabulary)
+            starts, ends = _instants(p, tz, as_of, seen)
+            entries.append(_Entry(p, profile_features(p), tz, starts, ends))
+        size = len(entries)
+        by_kind: dict[str, list[int]] = {}
+        by_feature: dict[str, list[int]] = {}
+        no_hours, no_cap = [], []
+        for i, e in enumerate(entries):
+            by_kind.setdefault(e.profile.kind, []).append(i)
+            for feature in e.features:
+                by_feature.setdefault(feature, []).append(i)
+            if not e.profile.hours:
+                no_hours.append(i)
+            if e.profile.caseload_cap <= 0:
+                no_cap.append(i)
+        uids = tuple(e.profile.user_id for e in entries)
+        return cls(
+            as_of, tuple(entries), {uid: i for i, uid in enumerate(uids)}, uids,
+            tuple(e.profile.caseload_cap for e in entries),
+            {k: _bitset(v, size) for k, v in by_kind.items()},
+            {f: _bitset(v, size) for f, v in by_feature.items()},
+            _bitset(no_hours, size), _bitset(no_cap, size), _grid(entries, as_of))
+
+    def fresh(self, now: datetime) -> bool:
+        """Whether shortlists at NOW use the prepared windows (else they are right but slow,
+        and it is time to build the pool again)."""
+        return self.as_of <= now < self.as_of + _FRESH
+
+    # -- caseloads ---------------------------------------------------------------------
+
+    def _loads(self, caseloads: Mapping[int, int]) -> _Loads:
+        """CASELOADS prepared, reusing a recent preparation of an equal mapping (comparing
+        two dicts is one C-level pass, far cheaper than preparing anew)."""
+        source = caseloads if isinstance(caseloads, dict) else dict(caseloads)
+        for prepared in self._memo:
+            if prepared.source == source:
+                return prepared
+        made = self._prepare_loads(dict(source))
+        self._memo.insert(0, made)
+        del self._memo[_MEMO:]
+        return made
+
+    def _prepare_loads(self, source: dict[int, int]) -> _Loads:
+        size, index, caps = len(self.entries), self.index, self.caps
+        groups: dict[int, list[int]] = {}
+        at_cap: list[int] = []
+        for uid, load in source.items():
+            i = index.get(uid)
+            if i is None or not load:
+                continue
+            if load >= caps[i]:
+                at_cap.append(i)
+            else:
+                groups.setdefault(load, []).append(i)
+        levels = {load: _bitset(who, size) for load, who in groups.items()}
+        busy = 0
+        for who in levels.values():
+            busy |= who
+        idle = ((1 << size) - 1) & ~(busy | _bitset(at_cap, size) | self.no_cap)
+        levels[0] = idle
+        ordered = tuple((load, levels[load]) for load in sorted(levels) if levels[load])
+        return _Loads(source, busy | idle, ordered)
+
+    # -- availability --------------------------------------------------------------------
 
     def _soonest(self, entry: _Entry, now: datetime, ts: float, prepared: bool) -> float:
         """When ENTRY is next available, as a timestamp (TS if open now, inf if never)."""
@@ -352,24 +523,55 @@ class PeerPool:
         opens = next_open(entry.profile.hours, entry.tz, now)
         return _INF if opens is None else opens.timestamp()
 
-    def _tier_keys(self, kind: _Kind, want: int, caseloads: Mapping[int, int],
-                   excluded: frozenset[int]) -> list[int]:
-        """Fit and caseload packed as one int per entry (smaller is better: more fit, then
-        lighter load), _NEVER for those at their cap or excluded."""
-        n = len(kind.uids)
-        loads = list(map(caseloads.get, kind.uids, repeat(0, n)))
-        if want:
-            fits = map(int.bit_count, map(want.__and__, kind.masks))
-            keys = list(map(sub, loads, map(_TIER.__mul__, fits)))
-        else:
-            keys = loads
-        for i in compress(range(n), map(ge, loads, kind.caps)):
-            keys[i] = _NEVER
-        for uid in excluded:
-            j = kind.index.get(uid)
-            if j is not None:
-                keys[j] = _NEVER
-        return keys
+    def _soonest_of(self, who: int, room: int, now: datetime, ts: float, prepared: bool
+                    ) -> list[tuple[float, int, int]]:
+        """The first ROOM of WHO by (next available, user id), as (when, uid, bit)."""
+        uids, entries = self.uids, self.entries
+        if not prepared or who.bit_count() <= _SMALL:
+            return nsmallest(room, ((self._soonest(entries[i], now, ts, prepared), uids[i], i)
+                                    for i in _members(who)))
+        grid = self.grid
+        slot, slots = int(ts - grid.t0) // _SLOT_S, len(grid.full)
+        heap: list[tuple[float, int, int]] = []
+        out: list[tuple[float, int, int]] = []
+        rest, opens = who, ts
+        while rest and slot < slots:
+            if slot % _BLOCK == 0 and opens != ts:
+                while slot < slots and not rest & grid.blocks[slot // _BLOCK]:
+                    slot += _BLOCK
+                if slot >= slots:
+                    break
+                opens = grid.t0 + slot * _SLOT_S
+            # Everyone left is closed until this slot: what is queued before it is final.
+            while heap and heap[0][0] < opens:
+                out.append(heappop(heap))
+                if len(out) == room:
+                    return out
+            full = rest & grid.full[slot]
+            if full:
+                # Open throughout: all equally soon, so only the lowest ids can place.
+                rest ^= full
+                for _, i in zip(range(room - len(out)), _members(full), strict=False):
+                    heappush(heap, (opens, uids[i], i))
+            part = rest & grid.part[slot]
+            if part:
+                rest ^= part
+                for i in _members(part):
+                    heappush(heap, (self._soonest(entries[i], now, ts, True), uids[i], i))
+            slot += 1
+            opens = grid.t0 + slot * _SLOT_S
+        if rest:
+            # Not open within the grid: no hours at all (never), or rarely past its end.
+            never = rest & self.no_hours
+            for i in _members(rest ^ never):
+                heappush(heap, (self._soonest(entries[i], now, ts, True), uids[i], i))
+            for _, i in zip(range(room), _members(never), strict=False):
+                heappush(heap, (_INF, uids[i], i))
+        while heap and len(out) < room:
+            out.append(heappop(heap))
+        return out
+
+    # -- the shortlist ------------------------------------------------------------------
 
     def shortlist(self, *, role: str, preferences: Mapping[str, str],
                   caseloads: Mapping[int, int], policy: MatchPolicy, now: datetime,
@@ -377,45 +579,69 @@ class PeerPool:
                   ) -> list[Candidate]:
         """Up to LIMIT offerable peer workers for a person in ROLE, best first, skipping
         the first OFFSET (for "see others") and anyone in EXCLUDE."""
-        kinds = [self.kinds[k] for k in offerable_kinds(role, policy) if k in self.kinds]
-        if not kinds or limit <= 0:
+        if limit <= 0:
             return []
-        excluded = frozenset(exclude)
+        eligible = 0
+        for kind in offerable_kinds(role, policy):
+            eligible |= self.kinds.get(kind, 0)
+        if not eligible:
+            return []
+        loads = self._loads(caseloads)
+        eligible &= loads.offerable
+        gone = 0
+        for uid in exclude:
+            i = self.index.get(uid)
+            if i is not None:
+                gone |= 1 << i
+        eligible &= ~gone
+        if not eligible:
+            return []
+        # How many wanted features each person has, as a binary counter: digit j holds
+        # the people whose count has bit j set.
         wanted = wanted_features(preferences)
-        want = 0
+        digits: list[int] = []
         for feature in wanted:
-            bit = self.vocabulary.get(feature)
-            if bit is not None:  # a feature nobody has fits nobody
-                want |= 1 << bit
-        keys: list[int] = []
-        entries: list[_Entry] = []
-        for kind in kinds:
-            keys += self._tier_keys(kind, want, caseloads, excluded)
-            entries += kind.entries
-        # Everyone ranked as well as the page's last place: only they need availability.
-        ordered = sorted(keys)
-        offerable = bisect_left(ordered, _NEVER)
-        if offerable == 0:
-            return []
-        threshold = ordered[min(offset + limit, offerable) - 1]
-        need = offset + limit
+            carry = self.features.get(feature, 0) & eligible  # a feature nobody has fits nobody
+            for j, digit in enumerate(digits):
+                if not carry:
+                    break
+                digits[j] = digit ^ carry
+                carry &= digit
+            if carry:
+                digits.append(carry)
+        complements = [~digit for digit in digits]
+        need = max(offset, 0) + limit
         ts = now.timestamp()
-        prepared = self.as_of <= now < self.as_of + timedelta(days=1)
-        picked = [(keys[i], self._soonest(entries[i], now, ts, prepared),
-                   entries[i].profile.user_id, i)
-                  for i in compress(range(len(keys)), map(threshold.__ge__, keys))]
-        page = sorted(picked)[offset:need]
+        prepared = self.fresh(now)
+        out: list[tuple[int, float, int]] = []  # (caseload, when, bit), best first
+        left = eligible
+        for fit in range(min(len(wanted), (1 << len(digits)) - 1), -1, -1):
+            level = left
+            for j, digit in enumerate(digits):
+                level &= digit if fit >> j & 1 else complements[j]
+            if not level:
+                continue
+            left ^= level
+            for load, who in loads.levels:
+                tied = level & who
+                if tied:
+                    out += [(load, when, i) for when, _, i
+                            in self._soonest_of(tied, need - len(out), now, ts, prepared)]
+                    if len(out) >= need:
+                        break
+            if len(out) >= need or not left:
+                break
         asked = preference_questions(role)
         order = sorted(wanted.items(),
                        key=lambda item: asked.index(item[1]) if item[1] in asked else len(asked))
-        out = []
-        for key, soon, _, i in page:
-            e = entries[i]
-            when = None if soon == _INF else (now if soon <= ts
-                                              else datetime.fromtimestamp(soon, now.tzinfo))
-            out.append(Candidate(e.profile, tuple(k for f, k in order if f in e.features),
-                                 key % _TIER, when))
-        return out
+        found = []
+        for load, when, i in out[max(offset, 0):need]:
+            e = self.entries[i]
+            at = None if when == _INF else (now if when <= ts
+                                            else datetime.fromtimestamp(when, now.tzinfo))
+            found.append(Candidate(e.profile, tuple(k for f, k in order if f in e.features),
+                                   load, at))
+        return found
 
 
 def shortlist(profiles: Sequence[PeerProfile], *, role: str, preferences: Mapping[str, str],

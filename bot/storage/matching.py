@@ -140,6 +140,13 @@ class MatchingStore(StorageBase):
             "AND u.active = 1 ORDER BY p.user_id", kinds)
         return [_profile(r) for r in rows]
 
+    async def matching_versions(self) -> tuple[int, int]:
+        """Change counters of (offerable profiles, matches), bumped by triggers in the same
+        transaction as every write (migration 0007), so a process can tell with one read
+        whether what it prepared from them is still current. Read them before the data."""
+        row = await self.fetchone("SELECT profiles, matches FROM matching_version WHERE id = 1")
+        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
     async def caseloads(self) -> dict[int, int]:
         """Requested and active matches per peer worker."""
         rows = await self.fetchall(
