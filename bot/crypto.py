@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import os
 from pathlib import Path
@@ -20,6 +23,7 @@ class Cipher:
 
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._id_key = hashlib.sha256(b"sealed-ids:" + key).digest()
 
     def encrypt(self, text: str) -> bytes:
         """Encrypt TEXT for storage."""
@@ -31,6 +35,45 @@ class Cipher:
             return self._fernet.decrypt(token).decode("utf-8")
         except InvalidToken as exc:
             raise ValueError("stored text cannot be decrypted with this key") from exc
+
+    def _round(self, index: int, half: int) -> int:
+        digest = hmac.new(self._id_key, bytes([index]) + half.to_bytes(4, "big"),
+                          hashlib.sha256).digest()
+        return int.from_bytes(digest[:4], "big")
+
+    def seal_id(self, number: int) -> str:
+        """A short opaque token for a Telegram id, safe to put in button data.
+
+        A keyed four-round Feistel permutation of 64 bits: the same id always gives the same
+        token, and without the key neither side can read or forge one.
+        """
+        if not 0 <= number < 1 << 64:
+            raise ValueError("only ids that fit in 64 bits can be sealed")
+        left, right = number >> 32, number & 0xFFFFFFFF
+        for index in range(4):
+            left, right = right, left ^ self._round(index, right)
+        token = ((left << 32) | right).to_bytes(8, "big")
+        return base64.urlsafe_b64encode(token).rstrip(b"=").decode()
+
+    def open_id(self, token: str) -> int:
+        """The id inside a token made by seal_id; ValueError if it is not one.
+
+        Any well-formed token opens to some id (it is a permutation), so callers still check
+        that the id is one the person may act on.
+        """
+        if len(token) != 11 or not all(c.isalnum() or c in "-_" for c in token):
+            raise ValueError("not a sealed id")
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (ValueError, TypeError) as exc:
+            raise ValueError("not a sealed id") from exc
+        if len(raw) != 8:
+            raise ValueError("not a sealed id")
+        value = int.from_bytes(raw, "big")
+        left, right = value >> 32, value & 0xFFFFFFFF
+        for index in reversed(range(4)):
+            left, right = right ^ self._round(index, left), left
+        return (left << 32) | right
 
 
 def load_cipher(data_dir: Path) -> tuple[Cipher, bool]:

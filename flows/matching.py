@@ -219,7 +219,7 @@ def _render_shortlist(deps: Deps, person: User, found: Sequence[Candidate], more
                 fits=fits or content.button("matching.fits_none"),
                 when=format_when(deps, c.next_available, now, _tz(deps, person))))
             rows.append([(content.button("matching.choose_button", name=c.profile.display_name),
-                          M.pack("pick", c.profile.user_id))])
+                          M.pack("pick", deps.cipher.seal_id(c.profile.user_id)))])
         text = content.text(intro) + "\n\n" + "\n\n".join(cards) + "\n\n" + content.text(
             "matching.shortlist_outro", hours=deps.settings.match_request_timeout_hours)
         if more:
@@ -477,7 +477,13 @@ def build(deps: Deps) -> Flow:
             return
         try:
             if data.action == "pick":
-                await pick(update, context, person, data.int_arg())
+                # The peer worker's Telegram id is sealed in the button: a person never
+                # sees it, even in the raw callback data.
+                try:
+                    peer_id = deps.cipher.open_id(data.arg())
+                except ValueError:
+                    raise InvalidCallback("not a sealed id") from None
+                await pick(update, context, person, peer_id)
             elif data.action == "more":
                 await show_shortlist(update, context, person, max(0, data.int_arg()))
             elif data.action in ("again",):

@@ -143,7 +143,8 @@ async def test_paused_and_at_cap_peers_are_never_offered(env: BotEnv) -> None:
     await skip_all(second)
     assert offered(second) == ["Open"]
     # A stale "Choose Cap" button on an old shortlist can't get round the cap either.
-    await second.press("match:pick:2002")
+    assert env.deps is not None
+    await second.press(f"match:pick:{env.deps.cipher.seal_id(2002)}")
     assert "isn't free any more" in second.last_text()
     assert offered(second) == ["Open"]
     # Resuming makes Pia offerable again.
@@ -384,3 +385,21 @@ async def test_profile_menu_edits_every_kind_of_field(env: BotEnv) -> None:
     ally = await person(env, 1001, "Ally")
     await ally.send("/profile")
     assert "/profile is for peer workers" in ally.last_text()
+
+
+async def test_shortlist_buttons_never_carry_a_peer_workers_telegram_id(env: BotEnv) -> None:
+    """Button data reaches the person's phone; the peer worker's id must not be in it."""
+    pia = env.client(2002, "Pia")
+    await join_staff(pia, "consumer_peer", alias="Pia")
+    await pia.send("/profile")
+    await pia.send("Pia")
+    await pia.send("Art and DBT helped me.")
+    await pia.send("Mon-Sun 00:00-24:00")
+    ally = await person(env, 1001, "Ally")
+    await skip_all(ally)
+    picks = [b["callback_data"] for m in ally.messages for b in m.buttons()
+             if b.get("callback_data", "").startswith("match:pick:")]
+    assert picks
+    assert all("2002" not in data for data in picks)
+    await ally.click("Choose Pia")
+    assert "sent your request to Pia" in ally.last_text()
