@@ -227,3 +227,28 @@ def test_heldout_folds_meet_the_bar() -> None:
     report = crisis_train.format_eval("held-out", ev)
     assert ev["recall"] >= 0.95, report
     assert ev["false_flags"] <= 0.10, report
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gonna top myself", "kill myself"),
+        ("mi waan fi dead", "i want to dead"),
+        ("cannae stop", "can't stop"),
+        ("imma do it", "i'm going to do it"),
+    ],
+)
+def test_regional_slang_is_normalised(text: str, expected: str) -> None:
+    assert expected in crisis.normalise(text)
+
+
+def test_slang_rewrites_leave_ordinary_words_alone() -> None:
+    assert crisis.normalise("the wi-fi is down") == "the wi-fi is down"
+
+
+def test_means_lexicon_generalises_over_drug_names() -> None:
+    # a drug named in the lexicon, one known only by its ending, and a brand
+    # all give the same class n-gram, so the model need not have seen them
+    for drug in ("sertraline", "asenapine", "percocet"):
+        feats = crisis.features(crisis.normalise(f"i took all of my {drug}"))
+        assert "k:<INGEST> <MY> <MED>" in feats, drug

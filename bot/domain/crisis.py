@@ -55,7 +55,7 @@ KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", 
 
 #: Bump whenever :func:`features` changes; the model file records the version
 #: it was trained with and loading refuses a mismatch.
-FEATURE_VERSION = 7
+FEATURE_VERSION = 8
 
 MODEL_FILE = "crisis_model.json.gz"
 
@@ -291,6 +291,36 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     (r"\bit is\b", "it's"),
     (r"\bhe is\b", "he's"),
     (r"\bshe is\b", "she's"),
+    # regional and youth slang for the same statements, so "top myself",
+    # "mi waan fi dead" and "imma" read like the words the model knows
+    (r"\b(?:top|off|neck|unalive|end) (?:myself|meself|masel|mysel)\b(?! up)", "kill myself"),
+    (r"\bdo (?:myself|meself) in\b", "kill myself"),
+    (r"\bknock (?:myself|meself) off\b", "kill myself"),
+    (r"\bcark(?:ed|ing)? it\b", "died"),
+    (r"\bmasel\b", "myself"),
+    (r"\b(?:cannae|cannie|cyaan|caan)\b", "can't"),
+    (r"\b(?:dinnae|dinna|doan)\b", "don't"),
+    (r"\b(?:wantae|wantin tae)\b", "want to"),
+    (r"\b(?:gonnae|finna|finta)\b", "going to"),
+    (r"\b(?:boutta|bout to)\b", "about to"),
+    (r"\b(?:imma|ima|i'ma|i'mma)\b", "i'm going to"),
+    (r"\bwaan\b", "want"),
+    (r"\bhaffi\b", "have to"),
+    (r"\bnuh\b", "not"),
+    (r"\bnuttin\b", "nothing"),
+    (r"\bpickney\b", "child"),
+    (r"\b(?:yuh|yu)\b", "you"),
+    (r"\bdem\b", "them"),
+    (r"\btek\b", "take"),
+    (r"\bmek\b", "make"),
+    (r"(?<!-)\bfi\b(?!-)", "to"),
+    (
+        r"\bmi\b(?=\s+(?:a|waan|want|can't|not|don't|did|go|going|gwaan|take|tired|done|deh|ready|just|feel|have|to|will|affi|so|never|nah|cyan|still|am|is|was|need|try|tryin|trying|know|think|tink|swear|a go)\b)",
+        "i",
+    ),
+    (r"\bi a go\b(?!-)", "i'm going to"),
+    (r"\bmi\b(?!-)", "my"),
+    (r"\b(?:ngl|tbh|tbf|deadass|ong)\b", "honestly"),
 )
 
 
@@ -436,6 +466,13 @@ _NEG_SCOPE = 4
 USE_GROUPS = True
 USE_STEMS = True
 GROUP_VALUE = 0.3
+USE_CLASSES = True
+USE_CHARS = True
+CLASS_VALUE = 1.0
+# Short messages: a block's features are scaled by 1/sqrt(max(n, floor)), so a
+# four-word greeting does not get each of its few features at full strength.
+WORD_FLOOR = 12
+CHAR_FLOOR = 60
 
 _FIRST = frozenset(["i", "i'm", "i've", "i'll", "i'd", "me", "my", "myself", "mine", "im"])
 _THIRD_PRON = frozenset(
@@ -651,6 +688,153 @@ def _groups(tokens: list[str]) -> list[str]:
     return present + pairs
 
 
+# Token classes: lexicons of means, medicines, amounts, subjects, time and
+# tone. Each word is replaced by its class in a second token stream whose
+# n-grams are features ("k:<I> <INGEST> <AMT> <MED>"), so the model learns
+# "first person + took + an amount + a medicine" rather than particular drug
+# names, and a brand or poison it never saw in training still counts.
+_LEXICON: Mapping[str, str] = {
+    "<I>": "i i'm i've i'll i'd me myself",
+    "<MY>": "my",
+    "<HE>": "he she they him them he's she's they're himself herself themselves themself",
+    "<FAM>": " ".join(sorted(_PEOPLE)) + " boy girl eldest youngest oldest twin wifey hubby",
+    "<FP>": "fp fav favperson",
+    "<NEG>": " ".join(sorted(_NEGATORS)) + " nah nope",
+    "<WHEN>": "tonight today tomorrow soon weekend monday tuesday wednesday thursday friday"
+    " saturday sunday midnight morning",
+    "<AGO>": "ago used years yrs months anniversary back since clean sober recovered recovery"
+    " younger teens teenager",
+    "<LOL>": "lol lmao lmfao haha hahaha hehe rofl jk joking kidding laughing joke jokes",
+    "<DIE>": "die dies died dying dead death suicide suicidal kill killing killed unalive"
+    " overdose overdosed overdosing",
+    "<HARM>": "cut cuts cutting cutted burn burns burning burned burnt scratch scratching carve"
+    " carving slit slitting bleed bleeding blood hurt hurting harm harming punch punching"
+    " bang banging scars scar wound wounds bruise bruises",
+    "<MED>": "pill pills tablet tablets tabs caps capsules meds medication medications medicine"
+    " medicines painkillers antidepressants antipsychotics benzos opioids opiates sleepers"
+    " paracetamol acetaminophen tylenol panadol panadeine ibuprofen advil motrin nurofen aspirin"
+    " naproxen aleve codeine tramadol oxycodone oxy oxys oxycontin percocet percs perc vicodin"
+    " hydrocodone morphine fentanyl methadone heroin xanax alprazolam valium diazepam klonopin"
+    " clonazepam lorazepam ativan temazepam zopiclone zolpidem ambien benadryl diphenhydramine"
+    " phenergan promethazine seroquel quetiapine olanzapine zyprexa risperidone aripiprazole"
+    " abilify lithium lamotrigine lamictal valproate depakote epilim carbamazepine tegretol"
+    " gabapentin pregabalin lyrica sertraline zoloft fluoxetine prozac citalopram celexa"
+    " escitalopram lexapro paroxetine paxil venlafaxine effexor duloxetine cymbalta mirtazapine"
+    " remeron amitriptyline nortriptyline trazodone bupropion wellbutrin propranolol insulin"
+    " metformin warfarin digoxin melatonin antihistamines nytol sominex unisom dramamine"
+    " clozapine haloperidol adderall ritalin concerta vyvanse dexamphetamine",
+    "<POISON>": "bleach poison poisons antifreeze weedkiller paraquat pesticide pesticides"
+    " insecticide roundup phenyl lye cyanide arsenic chlorine ammonia helium charcoal exhaust"
+    " glyphosate strychnine toxic",
+    "<GUN>": "gun guns firearm firearms rifle rifles shotgun pistol handgun revolver glock ammo"
+    " bullet bullets shells 9mm 22 trigger",
+    "<SHARP>": "knife knives blade blades razor razors machete axe hatchet scissors sharpener"
+    " shard glass boxcutter stanley",
+    "<ROPE>": "rope ropes noose ligature cord cable belt hose hosepipe beam rafter hook",
+    "<HEIGHT>": "bridge bridges overpass cliff cliffs ledge roof rooftop balcony tower gorge"
+    " quarry lookout edge heights",
+    "<WATER>": "river sea ocean lake dam reservoir creek waves surf boat pier jetty wharf tide"
+    " canal harbour harbor bay rip currents",
+    "<ROAD>": "train trains tracks railway rail highway freeway motorway traffic truck lorry"
+    " semi tractor",
+    "<AMT>": "0 packet packets pack packs box boxes bottle bottles strip strips blister handful"
+    " fistful whole entire dozen dozens hundred twenty thirty forty fifty sixty mg g grams"
+    " lot lots heap load loads bunch stash stockpile",
+    "<INGEST>": "took taken take taking takes swallowed swallow swallowing downed necked popped"
+    " drank drink drinking drunk ate eaten ingested consumed chugged snorted injected",
+    "<GET>": "bought buy buying got getting ordered picked found stole grabbed loaded hid hidden"
+    " stashed saved saving collected stockpiled stockpiling hoarding hoarded sourced borrowed"
+    " sharpened",
+    "<BYE>": "goodbye goodbyes bye farewell last final forever letters letter note notes",
+    "<PRO>": "client clients session sessions supervision shift rota roster handover training"
+    " module workshop webinar referral caseload group meeting",
+}
+_BIGRAM_CLASS: Mapping[tuple[str, str], str] = {
+    ("rat", "poison"): "<POISON>",
+    ("weed", "killer"): "<POISON>",
+    ("drain", "cleaner"): "<POISON>",
+    ("carbon", "monoxide"): "<POISON>",
+    ("car", "park"): "<HEIGHT>",
+    ("parking", "garage"): "<HEIGHT>",
+    ("top", "floor"): "<HEIGHT>",
+    ("favourite", "person"): "<FP>",
+    ("favorite", "person"): "<FP>",
+    ("sleeping", "pills"): "<MED>",
+    ("sleeping", "tablets"): "<MED>",
+    ("extension", "cord"): "<ROPE>",
+}
+_CLASS_OF: dict[str, str] = {w: c for c, words in _LEXICON.items() for w in words.split()}
+# medicine names by their endings (quetiapine, lorazepam, citalopram, ibuprofen)
+_MED_END_RE = re.compile(
+    r"(?:azepam|azolam|apine|oxetine|aline|faxine|tyline|codone|morphone|ofen|amol|opram|pentin"
+    r"|gabalin|peridone|piprazole|trigine|proate|olol|azodone|icillin|mycin|statin|prazole)$"
+)
+# words dropped from the class stream, so "took all of my pills" and "took
+# my pills" share "<INGEST> <MY> <MED>"
+_FILLER = frozenset(
+    str.split(
+        "a an the of some all just like so really literally actually kinda sorta basically even"
+        " totally"
+    )
+)
+# classes whose ordered pairs within a span are features: "<GET> ... <GUN>"
+_PAIR_CLASSES = frozenset(
+    str.split(
+        "<I> <FAM> <HE> <FP> <NEG> <WHEN> <AGO> <LOL> <DIE> <HARM> <MED> <POISON> <GUN> <SHARP>"
+        " <ROPE> <HEIGHT> <WATER> <ROAD> <AMT> <INGEST> <GET> <BYE>"
+    )
+)
+
+
+def _token_class(t: str) -> str | None:
+    c = _CLASS_OF.get(t)
+    if c is None and len(t) > 6 and _MED_END_RE.search(t):
+        c = "<MED>"
+    return c
+
+
+def _class_feats(words: list[str]) -> set[str]:
+    stream: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        t = words[i]
+        if i + 1 < n:
+            c2 = _BIGRAM_CLASS.get((t, words[i + 1]))
+            if c2 is not None:
+                stream.append(c2)
+                i += 2
+                continue
+        i += 1
+        if t in _FILLER:
+            continue
+        c = _token_class(t)
+        stream.append(c or t)
+    out: set[str] = set()
+    classes: list[str] = []
+    for j, a in enumerate(stream):
+        ca = a[0] == "<"
+        if ca:
+            out.add("k:" + a)
+            if a in _PAIR_CLASSES:
+                classes.append(a)
+        if j + 1 < n and j + 1 < len(stream):
+            b = stream[j + 1]
+            cb = b[0] == "<"
+            if ca or cb:
+                out.add(f"k:{a} {b}")
+            if j + 2 < len(stream):
+                c = stream[j + 2]
+                if ca or cb or c[0] == "<":
+                    out.add(f"k:{a} {b} {c}")
+    seen: set[str] = set()
+    for j, a in enumerate(classes):
+        for b in classes[j + 1 :]:
+            if a != b:
+                seen.add(f"o:{a}>{b}")
+    out.update(seen)
+    return out
+
+
 _STEMS: dict[str, str] = {}
 
 
@@ -698,20 +882,24 @@ def _blocks(
             wb.add(f"n:{t}")
             scope -= 1
     if wb:
-        out.append((wb, 1.0 / math.sqrt(len(wb))))
-    if chars:
+        out.append((wb, 1.0 / math.sqrt(max(len(wb), WORD_FLOOR))))
+    if USE_CLASSES:
+        kb = _class_feats(words)
+        if kb:
+            out.append((kb, CLASS_VALUE / math.sqrt(max(len(kb), WORD_FLOOR))))
+    if chars and USE_CHARS:
         # character block: 3..5-grams over the words joined by single spaces
         s = " " + " ".join(words) + " "
         cb = {"c:" + s[i : i + n] for n in (3, 4, 5) for i in range(len(s) - n + 1)}
         if cb:
-            out.append((cb, 1.0 / math.sqrt(len(cb))))
+            out.append((cb, 1.0 / math.sqrt(max(len(cb), CHAR_FLOOR))))
     out.append((["m:" + m for m in (own if own is not None else _markers(span, toks))], 1.0))
     if USE_GROUPS:
         out.append((["g:" + g for g in _groups(toks)], GROUP_VALUE))
     if USE_STEMS:
         st = {f"s:{_stem(t)}" for t in words}
         if st:
-            out.append((st, 1.0 / math.sqrt(len(st))))
+            out.append((st, 1.0 / math.sqrt(max(len(st), WORD_FLOOR))))
     out.append((["d:" + m for m in context], 1.0))
     return out
 
@@ -1106,6 +1294,10 @@ class _Model:
     kind_classes: tuple[str, ...]
     kind_bias: tuple[float, ...]
     kind_weights: tuple[dict[str, float], ...]
+    # a rule match counts only when the model gives the message at least
+    # this much: rules were written on the development writers, and this
+    # drops their rare matches on text the model finds plainly ordinary
+    rule_gate: float = 0.0
 
 
 _model: _Model | None = None
@@ -1131,6 +1323,7 @@ def _parse_model(raw: Mapping[str, Any]) -> _Model:
             {k: float(v[j]) for k, v in raw["kind_weights"].items() if v[j]}
             for j in range(len(classes))
         ),
+        rule_gate=float(raw.get("rule_gate", 0.0)),
     )
 
 
@@ -1205,7 +1398,7 @@ def assess(text: str) -> Assessment:
         return Assessment(False, None, (), 0.0)
     m = _get_model()
     p, where = score_spans(norm, m)
-    hits = match_rules(norm)
+    hits = match_rules(norm) if p >= m.rule_gate else []
     matched: list[str] = []
     seen: set[str] = set()
     for hit in hits:
