@@ -42,6 +42,7 @@ __all__ = [
     "is_passthrough",
     "main_keyboard",
     "passthrough",
+    "require_role",
     "send",
     "show",
 ]
@@ -110,6 +111,19 @@ async def current_user(deps: Deps, update: Update) -> User | None:
         return None
     user = await deps.storage.get_user(update.effective_user.id)
     return user if user is not None and user.consented else None
+
+
+async def require_role(deps: Deps, update: Update, context: Context, *roles: str
+                       ) -> User | None:
+    """The person if they hold one of ROLES; otherwise tell them kindly and return None."""
+    user = await current_user(deps, update)
+    if user is not None and user.role in roles:
+        return user
+    chat = update.effective_chat
+    assert chat is not None
+    await answer_query(update)
+    await send(context, chat.id, deps.content.text("common.not_for_you"))
+    return None
 
 
 def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:

@@ -53,7 +53,7 @@ from bot.flowkit import (
     answer_query,
     buttons,
     conversation,
-    current_user,
+    require_role,
     send,
     show,
 )
@@ -269,13 +269,7 @@ def build(deps: Deps) -> Flow:
     sender = BroadcastSender(deps)
 
     async def coordinator(update: Update, context: Context) -> bool:
-        user = await current_user(deps, update)
-        if user is not None and user.role == "coordinator":
-            return True
-        assert update.effective_chat is not None
-        await answer_query(update)
-        await send(context, update.effective_chat.id, content.text("common.not_for_you"))
-        return False
+        return await require_role(deps, update, context, "coordinator") is not None
 
     def draft(context: Context) -> dict[str, Any]:
         assert context.user_data is not None

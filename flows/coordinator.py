@@ -11,7 +11,7 @@ from telegram.helpers import create_deep_linked_url
 from bot.callbacks import CallbackCodec, InvalidCallback
 from bot.deps import Deps
 from bot.domain.invites import code_hash, invitable_roles, invite_expiry, new_code
-from bot.flowkit import Context, Flow, answer_query, buttons, current_user, send, show
+from bot.flowkit import Context, Flow, answer_query, buttons, require_role, send, show
 
 __all__ = ["build", "make_invite"]
 
@@ -34,13 +34,7 @@ def build(deps: Deps) -> Flow:
     content = deps.content
 
     async def is_coordinator(update: Update, context: Context) -> bool:
-        user = await current_user(deps, update)
-        if user is not None and user.role == "coordinator":
-            return True
-        assert update.effective_chat is not None
-        await answer_query(update)
-        await send(context, update.effective_chat.id, content.text("common.not_for_you"))
-        return False
+        return await require_role(deps, update, context, "coordinator") is not None
 
     async def invite(update: Update, context: Context) -> None:
         if not await is_coordinator(update, context):

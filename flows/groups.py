@@ -72,6 +72,7 @@ from bot.flowkit import (
     buttons,
     conversation,
     current_user,
+    require_role,
     send,
     show,
 )
@@ -265,13 +266,7 @@ def build(deps: Deps) -> Flow:
             await update.callback_query.answer(content.button("groups.stale"), show_alert=True)
 
     async def coordinator(update: Update, context: Context) -> User | None:
-        user = await current_user(deps, update)
-        if user is not None and user.role == "coordinator":
-            return user
-        assert update.effective_chat is not None
-        await answer_query(update)
-        await send(context, update.effective_chat.id, content.text("common.not_for_you"))
-        return None
+        return await require_role(deps, update, context, "coordinator")
 
     # -- /groups --------------------------------------------------------------------------------
 

@@ -91,6 +91,7 @@ from bot.flowkit import (
     conversation,
     current_user,
     passthrough,
+    require_role,
     send,
     show,
 )
@@ -492,13 +493,7 @@ def build(deps: Deps) -> Flow:
     # -- coordinator handover ---------------------------------------------------------------
 
     async def is_coordinator(update: Update, context: Context) -> bool:
-        user = await current_user(deps, update)
-        if user is not None and user.role == "coordinator":
-            return True
-        assert update.effective_chat is not None
-        await answer_query(update)
-        await send(context, update.effective_chat.id, content.text("common.not_for_you"))
-        return False
+        return await require_role(deps, update, context, "coordinator") is not None
 
     async def handover_list(update: Update, context: Context, page: int) -> None:
         pairs = await storage.active_pairs()
