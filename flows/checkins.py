@@ -103,7 +103,7 @@ from bot.storage.checkins import CheckinRow, Plan
 from flows.resources import home_data
 
 __all__ = ["BATCH", "CB", "TICK", "Claimed", "build", "claim_due", "render_chart",
-           "send_checkin"]
+           "reschedule_for_timezone", "send_checkin"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -127,6 +127,16 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 # -- helpers other modules (benchmarks) use ----------------------------------------------------
+
+
+async def reschedule_for_timezone(deps: Deps, user_id: int, timezone: str) -> None:
+    """After someone changes time zone, move their next check-in to their new local time."""
+    schedule = await deps.storage.get_checkin_schedule(user_id)
+    if schedule is None or schedule.paused or schedule.next_due is None:
+        return
+    now = deps.clock.now()
+    due = next_due(Schedule(schedule.days, schedule.minute), person_tz(deps, timezone), now)
+    await deps.storage.resume_checkins(user_id, due, now)
 
 
 def person_tz(deps: Deps, timezone: str | None) -> ZoneInfo:

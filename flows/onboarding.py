@@ -397,8 +397,12 @@ def build(deps: Deps) -> Flow:
             elif data.action == "pick_region" and data.arg() in settings.offered_regions():
                 await storage.update_user(uid, clock.now(), region=data.arg())
             elif data.action == "pick_tz":
-                await storage.update_user(uid, clock.now(),
-                                          timezone=settings.offered_timezones()[data.int_arg()])
+                zone = settings.offered_timezones()[data.int_arg()]
+                await storage.update_user(uid, clock.now(), timezone=zone)
+                # Check-ins follow the person's clock, so the next one moves with them.
+                from flows.checkins import reschedule_for_timezone
+
+                await reschedule_for_timezone(deps, uid, zone)
             else:
                 raise InvalidCallback("not a value")
         except (InvalidCallback, IndexError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -522,3 +523,24 @@ async def test_delete_erases_every_check_in(env: BotEnv) -> None:
     found = await env.user_ids_in_tables(2120)
     assert "checkins" not in found and "checkin_schedules" not in found
     assert await env.storage.fetchval("SELECT COUNT(*) FROM checkins") == 0
+
+
+async def test_changing_time_zone_moves_the_next_check_in(tmp_path: Path) -> None:
+    """Check-ins follow the person's own clock, even after they move."""
+    from flows.checkins import reschedule_for_timezone
+
+    env = await BotEnv.create(tmp_path, timezones_offered=("Australia/Sydney", "Australia/Perth"))
+    try:
+        ally = env.client(1001, "Ally")
+        await onboard(ally, alias="Ally")
+        assert env.deps is not None
+        now = env.clock.now()
+        await env.storage.save_checkin_schedule(1001, 0b1111111, 19 * 60, now, now)
+        await reschedule_for_timezone(env.deps, 1001, "Australia/Perth")
+        schedule = await env.storage.get_checkin_schedule(1001)
+        assert schedule is not None and schedule.next_due is not None
+        local = datetime.fromtimestamp(schedule.next_due, ZoneInfo("Australia/Perth"))
+        assert (local.hour, local.minute) == (19, 0)
+    finally:
+        await env.stop()
+    env.assert_clean()
