@@ -37,18 +37,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--settings", type=Path, default=None,
                         help="settings file (YAML); default: $BOT_SETTINGS, else built-in "
                              "defaults")
+    # --settings works before or after the command: `check --settings x.yaml` reads naturally.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--settings", type=Path, default=argparse.SUPPRESS,
+                        help="settings file (YAML)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the bot (long polling unless --webhook-url is given)")
+    run = sub.add_parser("run", parents=[common],
+                         help="run the bot (long polling unless --webhook-url is given)")
     run.add_argument("--webhook-url", help="public HTTPS URL Telegram should post updates to")
     run.add_argument("--listen", default="0.0.0.0",  # noqa: S104 - a webhook server must listen
                      help="address the webhook server listens on (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=8443, help="webhook server port (default 8443)")
     run.add_argument("--log-level", default="INFO")
 
-    sub.add_parser("check", help="validate settings and content, print what was found")
+    sub.add_parser("check", parents=[common],
+                   help="validate settings and content, print what was found")
 
-    invite = sub.add_parser("invite", help="print a single-use invite link for a staff role")
+    invite = sub.add_parser("invite", parents=[common],
+                            help="print a single-use invite link for a staff role")
     invite.add_argument("role", help="consumer_peer, carer_peer, coordinator or clinician")
     invite.add_argument("--bot-username", help="the bot's @username (default: from settings "
                                                "or asked from Telegram)")

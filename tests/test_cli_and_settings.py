@@ -37,6 +37,9 @@ def test_run_without_a_token_fails_fast_and_says_how_to_get_one() -> None:
 def test_check_accepts_the_example_settings() -> None:
     result = run_cli("--settings", "settings.example.yaml", "check")
     assert result.returncode == 0, result.stderr
+    # The option also reads naturally after the command, as .ci/run and the README use it.
+    after = run_cli("check", "--settings", "settings.example.yaml")
+    assert after.returncode == 0, after.stderr
     assert "Everything looks right" in result.stdout
     assert "Harbour Health Peer Support" in result.stdout
 
