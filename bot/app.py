@@ -61,6 +61,7 @@ def _flow_modules() -> list[ModuleType]:
         profile,
         relay,
         resources,
+        supervision,
     )
 
     return [
@@ -73,6 +74,7 @@ def _flow_modules() -> list[ModuleType]:
         resources,
         profile,
         matching,
+        supervision,
         # relay stays last: its handler takes plain messages no conversation above wanted.
         relay,
     ]

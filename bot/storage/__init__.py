@@ -13,6 +13,7 @@ from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
 from bot.storage.groups import GroupsStore
 from bot.storage.matching import MatchingStore
 from bot.storage.relay import RelayStore
+from bot.storage.supervision import SupervisionStore
 
 __all__ = [
     "PERSONAL_TABLES",
@@ -35,5 +36,6 @@ class Storage(
     MatchingStore,
     GroupsStore,
     BroadcastStore,
+    SupervisionStore,
 ):
     """The bot's one storage object."""
