@@ -252,3 +252,20 @@ def test_means_lexicon_generalises_over_drug_names() -> None:
     for drug in ("sertraline", "asenapine", "percocet"):
         feats = crisis.features(crisis.normalise(f"i took all of my {drug}"))
         assert "k:<INGEST> <MY> <MED>" in feats, drug
+
+
+@pytest.mark.parametrize("text", [
+    "see you tonight x",
+    "going to the footy tonight, can't wait",
+    "bought a new knife for the kitchen",
+    "what time is group tonight?",
+    "took two panadol for my headache, feeling better",
+])
+def test_everyday_plans_and_time_words_do_not_fire(text: str) -> None:
+    """Time and plan words in ordinary messages must not bring up the crisis card."""
+    assert not assess(text).crisis
+
+
+def test_the_same_words_with_real_risk_still_fire() -> None:
+    assert assess("tonight's the night. i've got the pills ready").crisis
+    assert assess("bought a knife today and it's not for cooking").crisis
