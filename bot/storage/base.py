@@ -124,6 +124,22 @@ class StorageBase:
             await self.db.execute_fetchall(sql, params)
             return self.db.total_changes - before
 
+    async def update_columns(self, table: str, key_column: str, key: Any,
+                             allowed: Iterable[str], updated_at: int,
+                             fields: dict[str, Any]) -> None:
+        """Set some of a row's ALLOWED columns (names checked here, values as parameters)."""
+        unknown = set(fields) - set(allowed)
+        if unknown:
+            raise ValueError(f"not editable in {table}: {sorted(unknown)}")
+        if not fields:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        await self.execute(
+            f"UPDATE {table} SET {assignments}, updated_at = ? "  # noqa: S608 - names checked
+            f"WHERE {key_column} = ?",
+            (*fields.values(), updated_at, key),
+        )
+
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one write statement for many rows, in one transaction."""
         async with self.transaction() as db:

@@ -101,16 +101,7 @@ class CoreStore(StorageBase):
 
     async def update_user(self, user_id: int, now: datetime, **fields: Any) -> None:
         """Change some of role, relationship, region, timezone, alias, active."""
-        unknown = set(fields) - set(_USER_FIELDS)
-        if unknown:
-            raise ValueError(f"not user fields: {sorted(unknown)}")
-        if not fields:
-            return
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self.execute(
-            f"UPDATE users SET {assignments}, updated_at = ? WHERE user_id = ?",  # noqa: S608
-            (*fields.values(), epoch(now), user_id),
-        )
+        await self.update_columns("users", "user_id", user_id, _USER_FIELDS, epoch(now), fields)
 
     async def set_active(self, user_id: int, active: bool) -> None:
         """Mark someone inactive once they block the bot (and active again if they return)."""

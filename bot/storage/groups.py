@@ -91,16 +91,7 @@ class GroupsStore(StorageBase):
 
     async def update_group(self, group_id: int, now: datetime, **fields: Any) -> None:
         """Change some of name, description, place, minutes, duration, facilitator, capacity."""
-        unknown = set(fields) - set(_EDITABLE)
-        if unknown:
-            raise ValueError(f"not editable group fields: {sorted(unknown)}")
-        if not fields:
-            return
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self.execute(
-            f"UPDATE meeting_groups SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
-            (*fields.values(), epoch(now), group_id),
-        )
+        await self.update_columns("meeting_groups", "id", group_id, _EDITABLE, epoch(now), fields)
 
     async def retire_group(self, group_id: int, now: datetime) -> list[int]:
         """Retire a group; queue a notice for each member and waiting person; return them."""
