@@ -8,7 +8,20 @@ import sys
 
 from bot.settings import ENV_ENCRYPTION_KEY, ENV_TOKEN, ENV_WEBHOOK_SECRET
 
-__all__ = ["RedactSecrets", "setup_logging"]
+__all__ = ["RedactSecrets", "quiet_libraries", "setup_logging"]
+
+# Library loggers that, below these levels, write request parameters (message text, ids) or
+# URLs holding the token. They stay at these levels even when the bot runs with DEBUG.
+_LIBRARY_FLOORS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.WARNING,
+    "telegram.Bot": logging.INFO,
+    "telegram.ext.ExtBot": logging.INFO,
+    "telegram.ext.ConversationHandler": logging.INFO,
+    "telegram.ext.Application": logging.WARNING,
+    "aiosqlite": logging.INFO,
+}
 
 
 class RedactSecrets(logging.Filter):
@@ -41,5 +54,10 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Keep libraries that would log message text, ids or the token above that level."""
+    for name, floor in _LIBRARY_FLOORS.items():
+        logging.getLogger(name).setLevel(floor)
