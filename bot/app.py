@@ -210,6 +210,10 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
 
     async def unknown(update: Update, context: Context) -> None:
         assert update.effective_chat is not None
+        message = update.effective_message
+        text = (message.text or message.caption or "") if message is not None else ""
+        if text and not text.startswith("/") and _risky(text):
+            return  # the safety net has just sent the card; "not sure what you meant" would jar
         await context.bot.send_message(update.effective_chat.id,
                                        deps.content.text("common.not_understood"))
 
@@ -244,6 +248,13 @@ async def _post_init(app: Application) -> None:
 async def _post_shutdown(app: Application) -> None:
     deps: Deps = app.bot_data["deps"]
     await deps.storage.close()
+
+
+def _risky(text: str) -> bool:
+    try:
+        return assess(text).crisis
+    except Exception:  # the net already failed safe on this text
+        return True
 
 
 def escape(text: str) -> str:

@@ -140,3 +140,17 @@ async def test_card_offers_resources(env: BotEnv) -> None:
     ivy = env.client(2009, "Ivy")
     await ivy.send("/crisis")
     assert any(b.get("callback_data") == "res:home" for b in ivy.last().buttons())
+
+
+async def test_after_the_card_no_not_understood_reply(env: BotEnv) -> None:
+    """Someone reporting risk gets the card and nothing that sounds like a shrug."""
+    moira = env.client(2010, "Moira")
+    await onboard(moira, "carer", relationship="parent", alias="Moira")
+    mark = moira.mark()
+    await moira.send("my daughter took a lot of pills tonight, she won't wake up")
+    texts = moira.texts_since(mark)
+    assert CARD_TITLE in texts[0]
+    assert not any("not sure what you meant" in t for t in texts)
+    # An ordinary message nobody expected still gets the gentle pointer.
+    await moira.send("hello?")
+    assert "not sure what you meant" in moira.last_text()
