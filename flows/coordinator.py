@@ -73,18 +73,40 @@ def build(deps: Deps) -> Flow:
                          label=content.button(f"onboarding.role_name_{role}"), value=count)
             for role, count in sorted(by_role.items())
         ) or content.text("coordinator.report_none")
-        since = (deps.clock.now().astimezone(deps.settings.tz) - timedelta(days=30)).date()
+        now = deps.clock.now()
+        since = (now.astimezone(deps.settings.tz) - timedelta(days=30)).date()
         totals: dict[str, int] = {}
-        for day, name, _region, value in await deps.storage.counters():
-            if day >= since.isoformat():
+        cards_by_region: dict[str, int] = {}
+        for day, name, region, value in await deps.storage.counters():
+            if day < since.isoformat():
+                continue
+            if name == "crisis_card":
+                cards_by_region[region] = cards_by_region.get(region, 0) + value
+            else:
                 totals[name] = totals.get(name, 0) + value
         counts = "\n".join(
             content.text("coordinator.report_line", label=name.replace("_", " "), value=value)
             for name, value in sorted(totals.items())
-        ) or content.text("coordinator.report_none")
+        )
+        cards = sum(cards_by_region.values())
+        if cards:
+            regions = ", ".join(f"{r or '?'} {n}" for r, n in sorted(cards_by_region.items()))
+            cards_text = content.text("coordinator.report_by_region", total=cards, regions=regions)
+        else:
+            cards_text = "0"
+        figures = await deps.storage.service_report(now - timedelta(days=30))
+        time_to_match = (content.text("coordinator.report_hours",
+                                      hours=figures.median_hours_to_match)
+                         if figures.median_hours_to_match is not None
+                         else content.text("coordinator.report_no_matches"))
         await send(context, update.effective_chat.id, content.text(
-            "coordinator.report", service=deps.settings.service_name,
-            people=_raw(people), counts=_raw(counts)))
+            "coordinator.report", service=deps.settings.service_name, people=_raw(people),
+            counts=_raw(counts), active_pairs=figures.active_pairs,
+            open_requests=figures.open_requests, waitlist=figures.waitlist,
+            group_members=figures.group_members, group_waiting=figures.group_waiting,
+            supervision_open=figures.supervision_open, matches_made=figures.matches_made,
+            time_to_match=_raw(time_to_match), checkins_sent=figures.checkins_sent,
+            checkins_answered=figures.checkins_answered, crisis_cards=_raw(cards_text)))
 
     return Flow(
         name="coordinator",

@@ -250,3 +250,22 @@ async def test_regions_and_time_zones_when_the_service_spans_several(tmp_path: P
     finally:
         await env.stop()
     env.assert_clean()
+
+
+async def test_coordinator_report_shows_counts_never_people(env: BotEnv) -> None:
+    cora = env.client(900, "Cora")
+    await cora.send("/start")
+    await cora.click(AGREE)
+    await cora.send("Cora")
+    alice = env.client(1001, "Alice", "Secretsurname")
+    await alice.send("/start")
+    await alice.click(AGREE)
+    await alice.click("I live with BPD")
+    await alice.send("Ally")
+    await alice.send("i want to die")
+    await cora.send("/report")
+    report = cora.last_text()
+    assert "Active pairs: 0" in report
+    assert "Crisis cards shown: 1 (AU 1)" in report
+    assert "person living with BPD: 1" in report
+    assert "Ally" not in report and "Secretsurname" not in report

@@ -13,12 +13,14 @@ from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
 from bot.storage.groups import GroupsStore
 from bot.storage.matching import MatchingStore
 from bot.storage.relay import RelayStore
+from bot.storage.reports import ReportStore, ServiceReport
 from bot.storage.supervision import SupervisionStore
 
 __all__ = [
     "PERSONAL_TABLES",
     "PersonalTable",
     "RedeemResult",
+    "ServiceReport",
     "Storage",
     "StorageBase",
     "User",
@@ -37,5 +39,6 @@ class Storage(
     GroupsStore,
     BroadcastStore,
     SupervisionStore,
+    ReportStore,
 ):
     """The bot's one storage object."""
