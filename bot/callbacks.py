@@ -64,6 +64,11 @@ class CallbackCodec:
             raise ValueError(f"{self.prefix}: callback data over {_LIMIT} bytes")
         return data
 
+    def unpack_query(self, update: object) -> CallbackData:
+        """Parse the callback data of UPDATE's button press, or raise InvalidCallback."""
+        query = getattr(update, "callback_query", None)
+        return self.unpack(getattr(query, "data", None))
+
     def unpack(self, data: str | None) -> CallbackData:
         """Parse callback data, or raise InvalidCallback."""
         if not data or len(data.encode()) > _LIMIT:

@@ -300,7 +300,7 @@ def build(deps: Deps) -> Flow:
 
     def parsed(update: Update) -> Any:
         try:
-            return CB.unpack(update.callback_query.data if update.callback_query else None)
+            return CB.unpack_query(update)
         except InvalidCallback:
             return None
 
@@ -438,8 +438,7 @@ def build(deps: Deps) -> Flow:
         if not await coordinator(update, context):
             return
         try:
-            bid = CTL.unpack(update.callback_query.data if update.callback_query else None
-                             ).int_arg()
+            bid = CTL.unpack_query(update).int_arg()
         except InvalidCallback:
             await answer_query(update)
             return

@@ -51,7 +51,7 @@ def build(deps: Deps) -> Flow:
             return
         assert update.effective_user is not None
         try:
-            role = CB.unpack(update.callback_query.data if update.callback_query else None).arg()
+            role = CB.unpack_query(update).arg()
             if role not in invitable_roles(deps.settings.model):
                 raise InvalidCallback(role)
         except InvalidCallback:

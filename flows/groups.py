@@ -257,7 +257,7 @@ def build(deps: Deps) -> Flow:
 
     def parse(update: Update, codec: CallbackCodec = CB) -> CallbackData | None:
         try:
-            return codec.unpack(update.callback_query.data if update.callback_query else None)
+            return codec.unpack_query(update)
         except InvalidCallback:
             return None
 

@@ -409,7 +409,7 @@ def build(deps: Deps) -> Flow:
         uid = update.effective_user.id
         person = await _person(deps, uid)
         try:
-            data = Q.unpack(update.callback_query.data if update.callback_query else None)
+            data = Q.unpack_query(update)
             if person is None or person.role is None:
                 raise InvalidCallback("not a person")
             questions = preference_questions(person.role)
@@ -464,7 +464,7 @@ def build(deps: Deps) -> Flow:
         assert update.effective_user is not None
         uid = update.effective_user.id
         try:
-            data = M.unpack(update.callback_query.data if update.callback_query else None)
+            data = M.unpack_query(update)
         except InvalidCallback:
             await answer_query(update, content.button("common.stale_button"))
             return

@@ -107,7 +107,7 @@ def build(deps: Deps) -> Flow:
         assert update.effective_user is not None and context.user_data is not None
         uid = update.effective_user.id
         try:
-            choice = CB.unpack(update.callback_query.data if update.callback_query else None)
+            choice = CB.unpack_query(update)
         except InvalidCallback:
             await answer_query(update)
             return CONSENT
@@ -157,7 +157,7 @@ def build(deps: Deps) -> Flow:
         assert update.effective_user is not None
         uid = update.effective_user.id
         try:
-            role = CB.unpack(update.callback_query.data if update.callback_query else None).arg()
+            role = CB.unpack_query(update).arg()
         except InvalidCallback:
             await answer_query(update)
             return ROLE
@@ -184,7 +184,7 @@ def build(deps: Deps) -> Flow:
     async def on_relationship(update: Update, context: Context) -> str | int:
         assert update.effective_user is not None
         try:
-            rel = CB.unpack(update.callback_query.data if update.callback_query else None).arg()
+            rel = CB.unpack_query(update).arg()
         except InvalidCallback:
             rel = ""
         if rel not in RELATIONSHIPS:
@@ -224,7 +224,7 @@ def build(deps: Deps) -> Flow:
         assert update.effective_user is not None
         uid = update.effective_user.id
         try:
-            region = CB.unpack(update.callback_query.data if update.callback_query else None).arg()
+            region = CB.unpack_query(update).arg()
         except InvalidCallback:
             region = ""
         if region not in settings.offered_regions():
@@ -243,8 +243,7 @@ def build(deps: Deps) -> Flow:
         uid = update.effective_user.id
         zones = settings.offered_timezones()
         try:
-            index = CB.unpack(update.callback_query.data if update.callback_query else None
-                              ).int_arg()
+            index = CB.unpack_query(update).int_arg()
             zone = zones[index]
         except (InvalidCallback, IndexError):
             await answer_query(update)
@@ -346,8 +345,7 @@ def build(deps: Deps) -> Flow:
     async def settings_pick(update: Update, context: Context) -> str | int:
         user = await current_user(deps, update)
         try:
-            action = SET.unpack(update.callback_query.data if update.callback_query else None
-                                ).action
+            action = SET.unpack_query(update).action
         except InvalidCallback:
             await answer_query(update)
             return SET_MENU
@@ -391,7 +389,7 @@ def build(deps: Deps) -> Flow:
         assert update.effective_user is not None
         uid = update.effective_user.id
         try:
-            data = SET.unpack(update.callback_query.data if update.callback_query else None)
+            data = SET.unpack_query(update)
             if data.action == "pick_rel" and data.arg() in RELATIONSHIPS:
                 await storage.update_user(uid, clock.now(), relationship=data.arg())
             elif data.action == "pick_region" and data.arg() in settings.offered_regions():

@@ -60,7 +60,7 @@ def build(deps: Deps) -> Flow:
         assert update.effective_user is not None
         uid = update.effective_user.id
         try:
-            answer = CB.unpack(update.callback_query.data if update.callback_query else None).arg()
+            answer = CB.unpack_query(update).arg()
         except InvalidCallback:
             await answer_query(update)
             return

@@ -202,7 +202,7 @@ def build(deps: Deps) -> Flow:
             return END
         uid, _ = who
         try:
-            field = P.unpack(update.callback_query.data if update.callback_query else None).arg()
+            field = P.unpack_query(update).arg()
         except InvalidCallback:
             field = ""
         if field not in TEXT_FIELDS or await storage.get_profile(uid) is None:
@@ -273,7 +273,7 @@ def build(deps: Deps) -> Flow:
         uid, _ = who
         profile = await storage.get_profile(uid)
         try:
-            data = P.unpack(update.callback_query.data if update.callback_query else None)
+            data = P.unpack_query(update)
             if profile is None:
                 raise InvalidCallback("no profile yet")
         except InvalidCallback:

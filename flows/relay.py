@@ -541,7 +541,7 @@ def build(deps: Deps) -> Flow:
         if not await is_coordinator(update, context):
             return
         try:
-            data = HO.unpack(update.callback_query.data if update.callback_query else None)
+            data = HO.unpack_query(update)
             if data.action == "page":
                 await handover_list(update, context, data.int_arg())
                 return
@@ -629,7 +629,7 @@ def build(deps: Deps) -> Flow:
     async def note_pick(update: Update, context: Context) -> str | int:
         assert update.effective_user is not None and context.user_data is not None
         try:
-            data = NOTE.unpack(update.callback_query.data if update.callback_query else None)
+            data = NOTE.unpack_query(update)
             if data.action == "cancel":
                 context.user_data.pop("relay_note", None)
                 await show(update, context, content.text("common.cancelled"))
@@ -708,7 +708,7 @@ def build(deps: Deps) -> Flow:
         assert update.effective_user is not None
         uid = update.effective_user.id
         try:
-            data = NOTE.unpack(update.callback_query.data if update.callback_query else None)
+            data = NOTE.unpack_query(update)
             if data.action in ("share", "private"):
                 await note_choice(update, context, uid, data.int_arg(), data.action == "share")
                 return

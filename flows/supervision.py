@@ -57,8 +57,7 @@ def build(deps: Deps) -> Flow:
     async def on_urgency(update: Update, context: Context) -> str:
         assert context.user_data is not None
         try:
-            urgency = CB.unpack(update.callback_query.data if update.callback_query else None
-                                ).arg()
+            urgency = CB.unpack_query(update).arg()
             if urgency not in URGENCIES:
                 raise InvalidCallback(urgency)
         except InvalidCallback:
@@ -121,8 +120,7 @@ def build(deps: Deps) -> Flow:
         if coordinator is None:
             return
         try:
-            request_id = CB.unpack(update.callback_query.data if update.callback_query else None
-                                   ).int_arg()
+            request_id = CB.unpack_query(update).int_arg()
         except InvalidCallback:
             await answer_query(update)
             return
