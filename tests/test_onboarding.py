@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.roles import RELATIONSHIPS
 from flows.coordinator import make_invite
-from tests.harness import BOT_USERNAME, BotEnv
+from tests.harness import BOT_USERNAME, BotEnv, onboard_coordinator
 
 AGREE = "That's OK with me"
 
@@ -254,9 +254,7 @@ async def test_regions_and_time_zones_when_the_service_spans_several(tmp_path: P
 
 async def test_coordinator_report_shows_counts_never_people(env: BotEnv) -> None:
     cora = env.client(900, "Cora")
-    await cora.send("/start")
-    await cora.click(AGREE)
-    await cora.send("Cora")
+    await onboard_coordinator(cora, "Cora")
     alice = env.client(1001, "Alice", "Secretsurname")
     await alice.send("/start")
     await alice.click(AGREE)

@@ -19,7 +19,7 @@ import pytest
 from bot.domain.hours import parse_windows
 from bot.domain.matching import Match
 from bot.domain.relay import FLOOD_LIMIT
-from tests.harness import BotEnv, Client, all_sent_text, join_staff, onboard
+from tests.harness import BotEnv, Client, all_sent_text, join_staff, onboard, onboard_coordinator
 
 ALWAYS = "Mon-Sun 00:00-24:00"
 EVENINGS = "Mon-Fri 18:00-20:00"
@@ -342,12 +342,6 @@ async def test_a_coordinator_hands_a_person_over(env: BotEnv) -> None:
     await coordinator.press(f"ho:ok:{old.id}:{pat.user_id}")
     assert "changed since this menu was shown" in coordinator.last_text()
     assert_identity_hidden(env, robin, pat)
-
-
-async def onboard_coordinator(client: Client) -> None:
-    await client.send("/start")
-    await client.click("That's OK with me")
-    await client.click("Skip")
 
 
 async def test_only_coordinators_hand_over(env: BotEnv) -> None:

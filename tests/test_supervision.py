@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.harness import BotEnv, join_staff, onboard
+from tests.harness import BotEnv, join_staff, onboard, onboard_coordinator
 
 
 async def test_request_reaches_every_coordinator_and_one_picks_it_up(env: BotEnv) -> None:
@@ -44,13 +44,3 @@ async def test_only_peer_workers_can_ask_and_skipping_the_note_works(env: BotEnv
     # Nobody is a coordinator yet: the peer worker is told plainly, and the request is kept.
     assert "no coordinator set up" in sam.last_text()
     assert await env.storage.fetchval("SELECT COUNT(*) FROM supervision_requests") == 1
-
-
-async def onboard_coordinator(client: object, alias: str) -> None:
-    """Coordinator 900 is listed in the test settings."""
-    from tests.harness import AGREE, Client
-
-    assert isinstance(client, Client)
-    await client.send("/start")
-    await client.click(AGREE)
-    await client.send(alias)

@@ -38,7 +38,7 @@ from bot.settings import Settings
 from bot.storage import Storage
 
 __all__ = ["BOT_ID", "BOT_USERNAME", "BotEnv", "Call", "Client", "FakeBotAPI", "SentMessage",
-           "join_staff", "onboard"]
+           "join_staff", "onboard", "onboard_coordinator"]
 
 BOT_ID = 7000000001
 BOT_USERNAME = "peer_support_test_bot"
@@ -602,6 +602,16 @@ async def onboard(client: Client, role: str = "consumer", *, relationship: str =
         await client.click(RELATIONSHIP_LABELS[relationship])
     else:
         raise ValueError("use join_staff for staff roles")
+    if alias is None:
+        await client.click("Skip")
+    else:
+        await client.send(alias)
+
+
+async def onboard_coordinator(client: Client, alias: str | None = None) -> None:
+    """Take CLIENT, whose id is listed under `coordinators` in the settings, through /start."""
+    await client.send("/start")
+    await client.click(AGREE)
     if alias is None:
         await client.click("Skip")
     else:
