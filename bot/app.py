@@ -13,7 +13,6 @@ Order matters:
 from __future__ import annotations
 
 import functools
-import html
 import logging
 from collections.abc import Sequence
 from types import ModuleType
@@ -255,8 +254,3 @@ def _risky(text: str) -> bool:
         return assess(text).crisis
     except Exception:  # the net already failed safe on this text
         return True
-
-
-def escape(text: str) -> str:
-    """Escape a person's text for HTML parse mode."""
-    return html.escape(text, quote=False)

@@ -52,9 +52,6 @@ Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any
 Callback = Callable[[Update, Context], Awaitable[Any]]
 H = TypeVar("H", bound=BaseHandler[Any, Any, Any])
 
-ALL_ROLES = ("consumer", "carer", "consumer_peer", "carer_peer", "coordinator", "clinician")
-PEOPLE = ("consumer", "carer")
-PEER_WORKERS = ("consumer_peer", "carer_peer")
 
 
 @dataclass(frozen=True)

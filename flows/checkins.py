@@ -83,9 +83,9 @@ from bot.domain.checkins import (
     toggle_day,
 )
 from bot.domain.hours import WEEKDAYS
+from bot.domain.roles import PEOPLE_ROLES
 from bot.flowkit import (
     END,
-    PEOPLE,
     Context,
     Flow,
     RepeatingJob,
@@ -336,7 +336,7 @@ def build(deps: Deps) -> Flow:
     async def person(update: Update, context: Context) -> User | None:
         """The consumer or carer behind UPDATE; others are told kindly and get None."""
         user = await current_user(deps, update)
-        if user is not None and user.role in PEOPLE:
+        if user is not None and user.role in PEOPLE_ROLES:
             return user
         chat = update.effective_chat
         assert chat is not None

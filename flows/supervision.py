@@ -18,6 +18,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.callbacks import CallbackCodec, InvalidCallback
 from bot.deps import Deps
+from bot.domain.roles import PEER_ROLES
 from bot.flowkit import (
     END,
     Context,
@@ -36,7 +37,6 @@ _LOG = logging.getLogger(__name__)
 URGENCY, NOTE = "urgency", "note"
 URGENCIES = ("today", "week", "whenever")
 CB = CallbackCodec("sup", {"urgency", "skip", "take"})
-PEER_ROLES = ("consumer_peer", "carer_peer")
 NOTE_LIMIT = 500
 
 
