@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -40,9 +40,10 @@ from bot.deps import Deps
 from bot.domain.crisis import assess
 from bot.flowkit import Context, Flow, is_passthrough
 from bot.persistence import SQLitePersistence
+from bot.runtime import BotApplication
 from bot.safety import build_safety_net
 
-__all__ = ["FLOW_MODULES", "FlushingApplication", "build_application", "set_role_commands"]
+__all__ = ["FLOW_MODULES", "build_application", "commands_for", "set_role_commands"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -80,17 +81,6 @@ def _flow_modules() -> list[ModuleType]:
 
 
 FLOW_MODULES = _flow_modules
-
-
-class FlushingApplication(Application):
-    """An Application that writes conversation state and drafts to the database after every
-    update, before the next one is read: a crash or restart loses nothing."""
-
-    async def process_update(self, update: object) -> None:
-        """Process UPDATE, then flush persistence."""
-        await super().process_update(update)
-        if self.persistence is not None:
-            await self.update_persistence()
 
 
 def _stopping(callback: Any) -> Any:
@@ -167,15 +157,13 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
     """The real Application with every handler, job and hook registered."""
     builder = (
         ApplicationBuilder()
-        .application_class(FlushingApplication)
+        .application_class(BotApplication)
         .token(token)
         .base_url(deps.settings.bot_api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .persistence(SQLitePersistence(deps.storage))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .context_types(ContextTypes())
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -221,32 +209,6 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
                     group=group)
     app.add_error_handler(_on_error)
     return app
-
-
-async def startup(app: Application) -> None:
-    """Open storage and let flows prepare; called by run_polling/run_webhook and tests."""
-    deps: Deps = app.bot_data["deps"]
-    await deps.storage.connect()
-    # Load the crisis model now, so a missing or broken model stops the start-up loudly
-    # instead of surfacing on someone's message.
-    assess("warm-up")
-    try:
-        await app.bot.set_my_commands(commands_for(app.bot_data["flows"], None, deps),
-                                      scope=BotCommandScopeDefault())
-    except TelegramError:
-        _LOG.warning("Could not set the default command menu", exc_info=True)
-    for flow in app.bot_data["flows"]:
-        if flow.on_startup is not None:
-            await flow.on_startup(app)
-
-
-async def _post_init(app: Application) -> None:
-    await startup(app)
-
-
-async def _post_shutdown(app: Application) -> None:
-    deps: Deps = app.bot_data["deps"]
-    await deps.storage.close()
 
 
 def _risky(text: str) -> bool:

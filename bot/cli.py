@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--listen", default="0.0.0.0",  # noqa: S104 - a webhook server must listen
                      help="address the webhook server listens on (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=8443, help="webhook server port (default 8443)")
+    run.add_argument("--webhook-path", default="telegram",
+                     help="path part of the webhook URL the server answers on (default "
+                          "'telegram')")
     run.add_argument("--log-level", default="INFO")
 
     sub.add_parser("check", parents=[common],
@@ -196,15 +199,13 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    from telegram import Update
-    from telegram.error import InvalidToken
-
     from bot.app import build_application
     from bot.clock import SystemClock
     from bot.content import Content, ContentError
     from bot.crypto import load_cipher
     from bot.deps import Deps
     from bot.logs import setup_logging
+    from bot.runtime import Polling, StartupError, UpdateSource, Webhook, serve
     from bot.storage import Storage
 
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter as timedelta, as PTB 23 will
@@ -215,19 +216,22 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     except (ContentError, ValueError) as exc:
         print(f"Can't start: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"Can't start: the bot can't write to its data folder {settings.data_dir} "
+              f"({exc.strerror or exc}). Fix the folder's owner or permissions, or point "
+              "data_dir in the settings (or BOT_DATA_DIR) at a folder that is writable.",
+              file=sys.stderr)
+        return 2
     deps = Deps(settings, Storage(settings.database_path), SystemClock(), content, cipher)
     app = build_application(deps, token=token)
+    source: UpdateSource = Polling()
+    if args.webhook_url:
+        source = Webhook(url=args.webhook_url, listen=args.listen, port=args.port,
+                         path=args.webhook_path,
+                         secret=os.environ.get(ENV_WEBHOOK_SECRET) or secrets.token_urlsafe(32))
     try:
-        if args.webhook_url:
-            secret = os.environ.get(ENV_WEBHOOK_SECRET) or secrets.token_urlsafe(32)
-            url_path = secrets.token_urlsafe(16)
-            app.run_webhook(listen=args.listen, port=args.port, url_path=url_path,
-                            webhook_url=f"{args.webhook_url.rstrip('/')}/{url_path}",
-                            secret_token=secret, allowed_updates=Update.ALL_TYPES)
-        else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        print(f"Telegram didn't accept that token. Check {ENV_TOKEN} against what @BotFather "
-              "gave you.", file=sys.stderr)
+        asyncio.run(serve(app, source))
+    except StartupError as exc:
+        print(f"Can't start: {exc}", file=sys.stderr)
         return 2
     return 0

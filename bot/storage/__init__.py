@@ -6,7 +6,13 @@ its tables in its own numbered migration; `Storage` joins them so flows see one 
 
 from __future__ import annotations
 
-from bot.storage.base import PERSONAL_TABLES, PersonalTable, StorageBase, personal_table
+from bot.storage.base import (
+    PERSONAL_TABLES,
+    PersonalTable,
+    StorageBase,
+    StorageError,
+    personal_table,
+)
 from bot.storage.broadcast import BroadcastStore
 from bot.storage.checkins import CheckinsStore
 from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
@@ -23,6 +29,7 @@ __all__ = [
     "ServiceReport",
     "Storage",
     "StorageBase",
+    "StorageError",
     "User",
     "epoch",
     "from_epoch",

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,10 +16,15 @@ from typing import Any
 
 import aiosqlite
 
-__all__ = ["PERSONAL_TABLES", "PersonalTable", "StorageBase", "personal_table"]
+__all__ = ["PERSONAL_TABLES", "PersonalTable", "StorageBase", "StorageError", "personal_table"]
 
 _LOG = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StorageError(RuntimeError):
+    """The database can't be opened or used; the message says why and what to do, in plain
+    words for the person running the service."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,21 +64,75 @@ class StorageBase:
         return self._db
 
     async def connect(self) -> None:
-        """Open the database (owner-only permissions), switch on WAL and apply migrations."""
+        """Open the database (owner-only permissions), switch on WAL and apply migrations.
+
+        Raises StorageError, with what to do, when the folder can't be written, the file is
+        not a database, another program holds it locked, or a newer bot wrote it.
+        """
         if self._db is not None:
             return
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._prepare_file()
+        try:
+            db = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._explain(exc) from None
+        try:
+            db.row_factory = aiosqlite.Row
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            self._db = db
+            await self._migrate()
+            # A write lock held elsewhere shows now, not on someone's first message.
+            await db.execute("BEGIN IMMEDIATE")
+            await db.execute("ROLLBACK")
+        except BaseException as exc:
+            # Close the connection's thread, or the process would never exit.
+            self._db = None
+            await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self._explain(exc) from None
+            raise
+
+    def _prepare_file(self) -> None:
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
             os.close(fd)
             os.chmod(self.path, 0o600)
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        self._db.row_factory = aiosqlite.Row
-        await self._db.execute("PRAGMA journal_mode = WAL")
-        await self._db.execute("PRAGMA foreign_keys = ON")
-        await self._db.execute("PRAGMA synchronous = NORMAL")
-        await self._db.execute("PRAGMA busy_timeout = 5000")
-        await self._migrate()
+            probe = folder / f".write-check-{os.getpid()}"
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            raise StorageError(
+                f"The bot can't write to its data folder {folder} ({exc.strerror or exc}). "
+                "It keeps its database there, so it must be a folder this user can write to. "
+                "Fix the folder's owner or permissions, or point data_dir in the settings (or "
+                "BOT_DATA_DIR) at a folder that is writable."
+            ) from None
+
+    def _explain(self, exc: sqlite3.Error) -> StorageError:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return StorageError(
+                f"The database {self.path} is locked by another program. Is another copy of "
+                "the bot, or a database tool, using it? Close that program and start again."
+            )
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return StorageError(
+                f"The file {self.path} is not a readable database: it looks damaged or is not "
+                "the bot's database. Restore it from a backup, or move it aside to start with "
+                "an empty database (everyone would need to start again)."
+            )
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            return StorageError(
+                f"The bot can't open the database {self.path} for writing ({exc}). Check the "
+                "file and its folder belong to the user the bot runs as."
+            )
+        return StorageError(f"The database {self.path} could not be opened: {exc}.")
 
     async def close(self) -> None:
         """Close the connection."""
@@ -92,6 +152,13 @@ class StorageBase:
         async with self.db.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         current = int(row[0]) if row else 0
+        latest = max(numbers, default=0)
+        if current > latest:
+            raise StorageError(
+                f"The database {self.path} was written by a newer version of the bot (schema "
+                f"{current}; this version knows up to {latest}). Run the newer version, or "
+                "restore a backup made with this version."
+            )
         for number, name, sql in files:
             if number <= current:
                 continue

@@ -12,6 +12,7 @@ only Telegram's servers are replaced. Nothing here sleeps: time moves with `env.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import json
@@ -28,12 +29,13 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import build_application, startup
+from bot.app import build_application
 from bot.clock import FakeClock
 from bot.content import Content
 from bot.crypto import Cipher
 from bot.deps import Deps
 from bot.domain.language import find_stigmatising
+from bot.runtime import running
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -477,6 +479,7 @@ class BotEnv:
         self.content = Content()
         self.errors: list[BaseException] = []
         self.app: Application | None = None  # type: ignore[type-arg]
+        self._stack = contextlib.AsyncExitStack()
         self.deps: Deps | None = None
         self.processed = 0  # updates fed in, for benchmarks
         # None: unlimited (tests); benchmarks may pass a real, time-scaled limiter
@@ -495,9 +498,9 @@ class BotEnv:
         return env
 
     async def start(self) -> None:
-        """Build and initialise a fresh Application over the same database."""
+        """Build and start a fresh Application over the same database, through the same
+        `running()` that `python -m bot run` uses; only the updates' source differs."""
         storage = Storage(self.settings.database_path)
-        await storage.connect()
         self.deps = Deps(self.settings, storage, self.clock, self.content, self.cipher)
         limiter = self.rate_limiter or AIORateLimiter(overall_max_rate=0, group_max_rate=0,
                                                       max_retries=3)
@@ -508,17 +511,19 @@ class BotEnv:
                 self.errors.append(context.error)
 
         app.add_error_handler(record)
-        await app.initialize()
-        await startup(app)
+        self._stack = contextlib.AsyncExitStack()
+        await self._stack.enter_async_context(running(app))
+        # Time in tests moves only with the fake clock: periodic jobs run when a test says
+        # (`run_job`), never on the wall clock.
+        assert app.job_queue is not None
+        app.job_queue.scheduler.pause()
         self.app = app
 
     async def stop(self) -> None:
-        """Shut the Application down and close the database, as a process exit would."""
+        """Stop the Application and close the database, as a process exit would."""
         if self.app is not None:
-            await self.app.shutdown()
+            await self._stack.aclose()
             self.app = None
-        if self.deps is not None:
-            await self.deps.storage.close()
 
     async def restart(self) -> None:
         """Stop and start again: only what is in the database survives."""

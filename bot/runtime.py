@@ -1,0 +1,337 @@
+"""How the bot starts and stops: one path for `python -m bot run` and for the test harness.
+
+    async with running(app, stop=stop):   # lock, storage, Telegram, persistence, hooks, start
+        ... feed updates (the Updater's polling or webhook, or the harness) ...
+
+`BotApplication.initialize()` opens the data folder and the database *before* PTB loads the
+persistence from it, and `shutdown()` closes them after PTB's last flush, so every way of
+starting the Application (this module, `async with app`, PTB's own `run_polling`) opens
+things in the same order. Problems a service can fix (a folder it can't write, a damaged or
+locked database, a token Telegram refuses) end the start with `StartupError`, whose message
+is one plain paragraph; an unreachable Telegram is retried with backoff, as it may come back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from telegram import BotCommandScopeDefault, Update
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    InvalidToken,
+    NetworkError,
+    TelegramError,
+)
+from telegram.ext import Application
+
+from bot.storage import StorageError
+
+__all__ = [
+    "STARTUP_STEPS",
+    "BotApplication",
+    "DataFolderLock",
+    "Polling",
+    "StartupError",
+    "UpdateSource",
+    "Webhook",
+    "running",
+    "serve",
+]
+
+_LOG = logging.getLogger(__name__)
+
+#: What `running` does, in order; the harness and the real process both record these
+#: in `app.bot_data["startup_trace"]`, and tests compare them.
+STARTUP_STEPS = ("data folder locked", "storage opened", "telegram and persistence loaded",
+                 "flows started", "application running")
+
+_MAX_BACKOFF_S = 60.0
+
+
+class StartupError(Exception):
+    """The bot can't start; the message says why and what to do, in one plain paragraph."""
+
+
+def _trace(app: Application[Any, Any, Any, Any, Any, Any], step: str) -> None:
+    app.bot_data.setdefault("startup_trace", []).append(step)
+    _LOG.debug("Start-up: %s", step)
+
+
+class DataFolderLock:
+    """An exclusive lock on the data folder, so two copies of the bot never share one
+    database (SQLite would let them, and they would answer every message twice)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "bot.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise StartupError naming the folder."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError as exc:
+            raise StartupError(
+                f"The bot can't write to its data folder {self.path.parent} "
+                f"({exc.strerror or exc}). It keeps its database there, so it must be a folder "
+                "this user can write to. Fix the folder's owner or permissions, or point "
+                "data_dir in the settings (or BOT_DATA_DIR) at a folder that is writable."
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise StartupError(
+                f"Another copy of the bot is already running with the data folder "
+                f"{self.path.parent}. Two copies would answer every message twice. Stop the "
+                "other one first, or give this one a data folder of its own."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let the folder go (the lock also ends with the process)."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class BotApplication(Application):
+    """PTB's Application, with the bot's own resources opened before PTB reads the
+    persistence and closed after its last flush; it also writes conversation state and
+    drafts to the database after every update, so a crash or restart loses nothing."""
+
+    async def initialize(self) -> None:
+        """Lock the data folder, open storage, then let PTB load bot and persistence, then
+        let the flows prepare."""
+        if self._initialized:
+            return
+        deps = self.bot_data["deps"]
+        lock: DataFolderLock = self.bot_data.setdefault(
+            "data_lock", DataFolderLock(deps.settings.data_dir))
+        if lock._fd is None:
+            lock.acquire()
+            _trace(self, STARTUP_STEPS[0])
+        try:
+            await deps.storage.connect()
+        except StorageError as exc:
+            lock.release()
+            raise StartupError(str(exc)) from None
+        _trace(self, STARTUP_STEPS[1])
+        await super().initialize()
+        _trace(self, STARTUP_STEPS[2])
+        try:
+            await _prepare(self)
+        except BaseException:
+            await self.shutdown()
+            raise
+        _trace(self, STARTUP_STEPS[3])
+
+    async def shutdown(self) -> None:
+        """PTB's shutdown (its last flush goes to the still-open database), then close the
+        database and unlock the folder."""
+        try:
+            await super().shutdown()
+        finally:
+            await self.bot_data["deps"].storage.close()
+            lock: DataFolderLock | None = self.bot_data.get("data_lock")
+            if lock is not None:
+                lock.release()
+
+    async def process_update(self, update: object) -> None:
+        """Process UPDATE, then write what changed to the database."""
+        await super().process_update(update)
+        if self.persistence is not None:
+            await self.update_persistence()
+
+
+async def _prepare(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Warm the crisis detector, set the default command menu, run the flows' start hooks."""
+    from bot.app import commands_for
+    from bot.domain.crisis import assess
+
+    try:
+        # A missing or broken detector must stop the start, not surface on someone's message.
+        assess("warm-up")
+    except Exception as exc:
+        raise StartupError(
+            "The crisis detector could not be loaded, so the bot won't start without it "
+            f"({exc.__class__.__name__}). Reinstall the bot (pip install -e .) so its model "
+            "files are in place."
+        ) from None
+    deps = app.bot_data["deps"]
+    try:
+        await app.bot.set_my_commands(commands_for(app.bot_data["flows"], None, deps),
+                                      scope=BotCommandScopeDefault())
+    except TelegramError:
+        _LOG.warning("Could not set the default command menu; people can still type commands")
+    for flow in app.bot_data["flows"]:
+        if flow.on_startup is not None:
+            await flow.on_startup(app)
+
+
+def _api_url(app: Application[Any, Any, Any, Any, Any, Any]) -> str:
+    # The configured base URL, never the token that PTB appends to it.
+    return str(app.bot_data["deps"].settings.bot_api_base_url)
+
+
+def _token_rejected(app: Application[Any, Any, Any, Any, Any, Any]) -> StartupError:
+    return StartupError(
+        f"Telegram's Bot API at {_api_url(app)} refused the bot token. Check "
+        "TELEGRAM_BOT_TOKEN against the token @BotFather gave you (send /mybots to "
+        "@BotFather to see it again), then start the bot again."
+    )
+
+
+async def _initialize(app: Application[Any, Any, Any, Any, Any, Any],
+                      stop: asyncio.Event) -> bool:
+    """Initialise APP, retrying while Telegram can't be reached; False if stopped first."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await app.initialize()
+            return True
+        except InvalidToken:
+            await app.shutdown()
+            raise _token_rejected(app) from None
+        except BadRequest as exc:
+            await app.shutdown()
+            raise StartupError(
+                f"Telegram's Bot API at {_api_url(app)} answered the bot's first request with "
+                f"an error ({exc.message}). Check bot_api_base_url in the settings."
+            ) from None
+        except NetworkError as exc:
+            _LOG.warning(
+                "Can't reach Telegram's Bot API at %s (%s). Is this machine online, and is "
+                "bot_api_base_url in the settings right? Trying again in %.0f s.",
+                _api_url(app), _reason(exc), delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+        delay = min(delay * 2, _MAX_BACKOFF_S)
+    await app.shutdown()
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).split(":", 1)[0] if ":" in str(exc) else str(exc)
+    return text or exc.__class__.__name__
+
+
+@contextlib.asynccontextmanager
+async def running(app: Application[Any, Any, Any, Any, Any, Any],
+                  stop: asyncio.Event | None = None) -> AsyncIterator[bool]:
+    """Start APP the one way it is started (see STARTUP_STEPS) and stop it on exit.
+
+    Yields True once running, or False if STOP was set while Telegram was unreachable.
+    """
+    stop = stop or asyncio.Event()
+    if not await _initialize(app, stop):
+        yield False
+        return
+    try:
+        await app.start()
+        _trace(app, STARTUP_STEPS[4])
+        yield True
+    finally:
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+
+class UpdateSource(Protocol):
+    """Where updates come from: Telegram's long polling, or its webhook pushes."""
+
+    @property
+    def name(self) -> str:
+        """How the log names it."""
+        ...
+
+    async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Start fetching or receiving updates into the application's queue."""
+        ...
+
+
+def _on_polling_error(app: Application[Any, Any, Any, Any, Any, Any]
+                      ) -> Callable[[TelegramError], None]:
+    def log(exc: TelegramError) -> None:
+        if isinstance(exc, Conflict):
+            _LOG.error("Telegram says another copy of this bot is fetching its updates. Only one "
+                       "may: stop the other copy (or remove its webhook).")
+        elif isinstance(exc, InvalidToken):
+            _LOG.error("Telegram no longer accepts the bot token. Check TELEGRAM_BOT_TOKEN.")
+        else:
+            _LOG.warning("Lost contact with Telegram's Bot API at %s (%s); trying again with "
+                         "growing pauses.", _api_url(app), _reason(exc))
+    return log
+
+
+@dataclass(frozen=True)
+class Polling:
+    """Long polling (the default)."""
+
+    name: str = "long polling"
+
+    async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Start the Updater's polling loop."""
+        assert app.updater is not None
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES,
+                                        bootstrap_retries=-1,
+                                        error_callback=_on_polling_error(app))
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Telegram pushes updates to URL; the server checks the secret token on each push."""
+
+    url: str
+    listen: str
+    port: int
+    path: str
+    secret: str
+    name: str = "webhook"
+
+    async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Start PTB's webhook server and tell Telegram where to push."""
+        assert app.updater is not None
+        await app.updater.start_webhook(
+            listen=self.listen, port=self.port, url_path=self.path,
+            webhook_url=f"{self.url.rstrip('/')}/{self.path}", secret_token=self.secret,
+            allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+
+
+async def serve(app: Application[Any, Any, Any, Any, Any, Any], source: UpdateSource) -> None:
+    """Run APP until SIGTERM or SIGINT: what `python -m bot run` does."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with running(app, stop) as started:
+            if not started:
+                return
+            try:
+                await source.start(app)
+            except InvalidToken:
+                raise _token_rejected(app) from None
+            _LOG.info("The bot is running (%s); start-up: %s.", source.name,
+                      ", ".join(app.bot_data.get("startup_trace", [])))
+            await stop.wait()
+            _LOG.info("Stopping: finishing the updates in hand, then closing the database.")
+            assert app.updater is not None
+            if app.updater.running:
+                await app.updater.stop()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
