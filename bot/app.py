@@ -1,6 +1,7 @@
 """Builds the Application and registers every handler, in one place, in an order you can read.
 
 Order matters:
+0. group -3: updates from groups and channels stop here (one line, or the public card).
 1. group -2: the safety net checks every text and caption; it never stops the update.
 2. group -1: /crisis and "Need help now" show the card and stop the update, so whatever
    step a person is in stays as it was.
@@ -36,9 +37,11 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.chats import build_private_only
 from bot.deps import Deps
 from bot.domain.crisis import assess
 from bot.flowkit import Context, Flow, is_passthrough
+from bot.inbox import DurableUpdateQueue
 from bot.persistence import SQLitePersistence
 from bot.runtime import BotApplication
 from bot.safety import build_safety_net
@@ -164,6 +167,7 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
         .persistence(SQLitePersistence(deps.storage))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .context_types(ContextTypes())
+        .update_queue(DurableUpdateQueue(deps))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -171,6 +175,9 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
     flows = build_flows(deps)
     app.bot_data["deps"] = deps
     app.bot_data["flows"] = flows
+
+    # Private chats only: every update from a group or channel stops here (DESIGN).
+    app.add_handler(build_private_only(deps), group=-3)
 
     extra_card_buttons = [f.card_buttons for f in flows if f.card_buttons is not None]
     net, cards = build_safety_net(deps, extra_card_buttons)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CallbackCodec", "CallbackData", "InvalidCallback"]
+__all__ = ["MAX_ID", "CallbackCodec", "CallbackData", "InvalidCallback"]
 
 _LIMIT = 64
+_INT = re.compile(r"-?[0-9]{1,16}")
+#: Telegram ids have at most 52 significant bits; nothing the bot stores is larger.
+MAX_ID = 1 << 53
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-+]*$")
 
 
@@ -23,11 +26,18 @@ class CallbackData:
     args: tuple[str, ...]
 
     def int_arg(self, index: int = 0) -> int:
-        """Argument INDEX as an int, or InvalidCallback."""
+        """Argument INDEX as a whole number that fits every id the bot stores (below 2**53
+        either way, as Telegram's ids do), or InvalidCallback."""
         try:
-            return int(self.args[index])
-        except (IndexError, ValueError):
-            raise InvalidCallback("expected a number") from None
+            text = self.args[index]
+        except IndexError:
+            raise InvalidCallback("missing argument") from None
+        if not _INT.fullmatch(text):
+            raise InvalidCallback("expected a number")
+        value = int(text)
+        if not -MAX_ID < value < MAX_ID:
+            raise InvalidCallback("number out of range")
+        return value
 
     def arg(self, index: int = 0) -> str:
         """Argument INDEX as text, or InvalidCallback."""

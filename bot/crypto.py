@@ -16,6 +16,7 @@ from bot.settings import ENV_ENCRYPTION_KEY
 __all__ = ["Cipher", "load_cipher"]
 
 _LOG = logging.getLogger(__name__)
+_MAX_TELEGRAM_ID = 1 << 53
 
 
 class Cipher:
@@ -47,8 +48,8 @@ class Cipher:
         A keyed four-round Feistel permutation of 64 bits: the same id always gives the same
         token, and without the key neither side can read or forge one.
         """
-        if not 0 <= number < 1 << 64:
-            raise ValueError("only ids that fit in 64 bits can be sealed")
+        if not 0 <= number < _MAX_TELEGRAM_ID:
+            raise ValueError("only Telegram ids (at most 53 bits) can be sealed")
         left, right = number >> 32, number & 0xFFFFFFFF
         for index in range(4):
             left, right = right, left ^ self._round(index, right)
@@ -73,7 +74,11 @@ class Cipher:
         left, right = value >> 32, value & 0xFFFFFFFF
         for index in reversed(range(4)):
             left, right = right ^ self._round(index, left), left
-        return (left << 32) | right
+        number = (left << 32) | right
+        if number >= _MAX_TELEGRAM_ID:
+            # A forged token: real ones only ever seal Telegram ids (at most 52 bits).
+            raise ValueError("not a sealed id")
+        return number
 
 
 def load_cipher(data_dir: Path) -> tuple[Cipher, bool]:

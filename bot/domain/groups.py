@@ -333,7 +333,7 @@ def parse_time_range(text: str) -> tuple[int, int]:
 def parse_capacity(text: str) -> int:
     """A number of places between 1 and 500."""
     value = text.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 500:
+    if not re.fullmatch(r"[0-9]{1,3}", value) or not 1 <= int(value) <= 500:
         raise ValueError("give a number of places between 1 and 500")
     return int(value)
 

@@ -365,6 +365,22 @@ class Client:
             }
         return await self._message(**content)
 
+    async def send_in_group(self, text: str, *, chat_id: int = -1001234567890,
+                            chat_type: str = "supergroup") -> int:
+        """Type TEXT in a group chat this person and the bot are both in."""
+        fake = self.env.fake
+        message_id = fake.next_id()
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        message = {"message_id": message_id, "date": int(self.env.clock.now().timestamp()),
+                   "chat": {"id": chat_id, "type": chat_type, "title": "Carers chat"},
+                   "from": self._user(), **content}
+        fake.incoming[(chat_id, message_id)] = message
+        await self.env.process({"update_id": fake.next_id(), "message": message})
+        return message_id
+
     async def send_photo(self, caption: str | None = None, *, reply_to: int | None = None) -> int:
         """Send a photo (optionally with a caption)."""
         n = self.env.fake.next_id()
