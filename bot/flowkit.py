@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,6 +26,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -192,16 +194,21 @@ def conversation(deps: Deps, name: str, *, entry_points: Sequence[BaseHandler[An
             context.user_data.pop(name, None)
         return END
 
-    return ConversationHandler(
-        entry_points=list(entry_points),
-        states={k: list(v) for k, v in states.items()},
-        fallbacks=[
-            *fallbacks,
-            CommandHandler("cancel", cancel),
-            passthrough(MessageHandler(filters.COMMAND & ~filters.Regex(r"^/help\b"),
-                                       step_aside)),
-        ],
-        name=name,
-        persistent=True,
-        allow_reentry=True,
-    )
+    with warnings.catch_warnings():
+        # PTB warns that button presses in a per_message=False conversation are tracked per
+        # chat, not per message: that is what we want, and the warning would clutter the log.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'",
+                                category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=list(entry_points),
+            states={k: list(v) for k, v in states.items()},
+            fallbacks=[
+                *fallbacks,
+                CommandHandler("cancel", cancel),
+                passthrough(MessageHandler(filters.COMMAND & ~filters.Regex(r"^/help\b"),
+                                           step_aside)),
+            ],
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+        )

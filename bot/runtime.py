@@ -34,6 +34,7 @@ from telegram.error import (
 )
 from telegram.ext import Application
 
+from bot.inbox import DurableUpdateQueue
 from bot.storage import StorageError
 
 __all__ = [
@@ -151,10 +152,12 @@ class BotApplication(Application):
                 lock.release()
 
     async def process_update(self, update: object) -> None:
-        """Process UPDATE, then write what changed to the database."""
+        """Process UPDATE, write what changed to the database, and mark it done."""
         await super().process_update(update)
         if self.persistence is not None:
             await self.update_persistence()
+        if isinstance(self.update_queue, DurableUpdateQueue):
+            await self.update_queue.done(update)
 
 
 async def _prepare(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -242,6 +245,8 @@ async def running(app: Application[Any, Any, Any, Any, Any, Any],
         return
     try:
         await app.start()
+        if isinstance(app.update_queue, DurableUpdateQueue):
+            await app.update_queue.replay(app.bot)
         _trace(app, STARTUP_STEPS[4])
         yield True
     finally:

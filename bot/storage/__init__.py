@@ -17,6 +17,7 @@ from bot.storage.broadcast import BroadcastStore
 from bot.storage.checkins import CheckinsStore
 from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
 from bot.storage.groups import GroupsStore
+from bot.storage.inbox import InboxStore
 from bot.storage.matching import MatchingStore
 from bot.storage.relay import RelayStore
 from bot.storage.reports import ReportStore, ServiceReport
@@ -47,5 +48,6 @@ class Storage(
     BroadcastStore,
     SupervisionStore,
     ReportStore,
+    InboxStore,
 ):
     """The bot's one storage object."""
