@@ -1,0 +1,218 @@
+"""The bot as a service runs it: `python -m bot run --settings FILE` in a subprocess.
+
+    bot = BotProcess(tg, tmp_path, coordinators=[900])
+    bot.start()                 # waits for "The bot is running (...)" in its log
+    bot.stop()                  # SIGTERM, as systemd or docker stop sends it
+    bot.kill()                  # SIGKILL: a crash, the OOM killer, a pulled plug
+
+The log (stdout and stderr) goes to a file the suite reads; `db()` opens the database file
+read-only with sqlite3, and `db(write=True)` may be used only while the bot is stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from tests.e2e.emulator import DEFAULT_WAIT, BotAPIEmulator
+
+__all__ = ["RUNNING", "BotProcess", "free_port"]
+
+RUNNING = re.compile(r"The bot is running \((?P<source>[^)]*)\); start-up: (?P<steps>.*)\.$",
+                     re.MULTILINE)
+_REMOVED_ENV = ("BOT_SETTINGS", "BOT_DATA_DIR", "BOT_ENCRYPTION_KEY", "TELEGRAM_WEBHOOK_SECRET",
+                "TELEGRAM_BOT_TOKEN")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class BotProcess:
+    """One bot process at a time over one data folder; start, stop and start it again."""
+
+    def __init__(self, tg: BotAPIEmulator, root: Path, *, coordinators: tuple[int, ...] = (),
+                 env: dict[str, str] | None = None, **settings: Any) -> None:
+        self.tg = tg
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.data_dir = root / "data"
+        self.settings_path = root / "settings.yaml"
+        self.log_path = root / "bot.log"
+        values: dict[str, Any] = {
+            "service_name": "Harbour Health Peer Support",
+            "region": "AU",
+            "timezone": "Australia/Sydney",
+            "bot_api_base_url": tg.base_url,
+            "bot_username": tg.username,
+            "data_dir": str(self.data_dir),
+            "coordinators": list(coordinators),
+        }
+        values.update(settings)
+        self.settings = values
+        self.settings_path.write_text(yaml.safe_dump(values, sort_keys=False), encoding="utf-8")
+        self.env = {k: v for k, v in os.environ.items() if k not in _REMOVED_ENV}
+        self.env.update({"TELEGRAM_BOT_TOKEN": tg.token, "PYTHONUNBUFFERED": "1"})
+        self.env.update(env or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self.starts = 0
+        self._start_offset = 0
+        tg.on_timeout = self.tail
+
+    # -- the process -----------------------------------------------------------------------
+
+    def command(self, *args: str) -> list[str]:
+        """`python -m bot run --settings FILE ARGS`, with the interpreter running the suite."""
+        return [sys.executable, "-m", "bot", "run", "--settings", str(self.settings_path), *args]
+
+    def start(self, *args: str, wait: bool = True, timeout: float = DEFAULT_WAIT) -> None:
+        """Start the bot; with WAIT, return once its log says it is running."""
+        assert self.proc is None, "the bot is already running"
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in _reap
+        self._start_offset = self.log_path.stat().st_size
+        self._log.write(f"--- e2e: start {self.starts + 1}: {' '.join(args)}\n".encode())
+        self._log.flush()
+        self.proc = subprocess.Popen(self.command(*args), cwd=self.root, env=self.env,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self.starts += 1
+        if wait:
+            self.wait_running(timeout)
+
+    def wait_running(self, timeout: float = DEFAULT_WAIT) -> re.Match[str]:
+        """Wait for this start's "The bot is running (...)" line; fail if the bot exits."""
+        return self.wait_log(RUNNING, timeout, since=self._start_offset)
+
+    def wait_log(self, pattern: str | re.Pattern[str], timeout: float = DEFAULT_WAIT,
+                 since: int | None = None) -> re.Match[str]:
+        """Poll the log (with a deadline) until PATTERN appears after SINCE (bytes)."""
+        regex = re.compile(re.escape(pattern)) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        offset = self._start_offset if since is None else since
+        while True:
+            found = regex.search(self.log(offset))
+            if found:
+                return found
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AssertionError(f"the bot exited with status {self.proc.returncode} before "
+                                     f"{regex.pattern!r} appeared in its log{self.tail()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{regex.pattern!r} did not appear in the bot's log within "
+                                     f"{timeout:.0f} s{self.tail()}")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                # Waiting on the process, not sleeping: it returns at once if the bot exits.
+                if self.proc is not None:
+                    self.proc.wait(timeout=0.05)
+                else:
+                    time.sleep(0.05)
+
+    def stop(self, timeout: float = DEFAULT_WAIT) -> int:
+        """SIGTERM, then wait for the process to end; its exit status."""
+        assert self.proc is not None, "the bot is not running"
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            status = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self._reap()
+            raise AssertionError(f"the bot did not stop within {timeout:.0f} s of SIGTERM"
+                                 f"{self.tail()}") from None
+        self._reap()
+        return status
+
+    def kill(self) -> int:
+        """SIGKILL: no clean-up of any kind runs."""
+        assert self.proc is not None, "the bot is not running"
+        self.proc.send_signal(signal.SIGKILL)
+        status = self.proc.wait(timeout=DEFAULT_WAIT)
+        self._reap()
+        return status
+
+    def _reap(self) -> None:
+        self.proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def close(self) -> None:
+        """Make sure nothing is left running (a test that failed half-way)."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            self._reap()
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is alive."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def cli(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+        """Another command of the same installation: `python -m bot ARGS --settings FILE`."""
+        return subprocess.run([sys.executable, "-m", "bot", *args, "--settings",
+                               str(self.settings_path)], cwd=self.root, env=self.env,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+
+    # -- the log -----------------------------------------------------------------------------
+
+    def log(self, offset: int = 0) -> str:
+        """The log from OFFSET bytes on."""
+        if not self.log_path.exists():
+            return ""
+        with open(self.log_path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read().decode("utf-8", errors="replace")
+
+    def log_size(self) -> int:
+        """Bytes in the log now (a bookmark)."""
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def tail(self, lines: int = 30) -> str:
+        """The end of the log, for a failure message."""
+        text = self.log().splitlines()[-lines:]
+        return "\n--- the bot's log ends with ---\n" + "\n".join(text)
+
+    def running_line(self) -> re.Match[str]:
+        """The latest "The bot is running (...); start-up: ..." line."""
+        found = list(RUNNING.finditer(self.log()))
+        assert found, f"the bot never said it was running{self.tail()}"
+        return found[-1]
+
+    # -- the database ------------------------------------------------------------------------
+
+    @property
+    def database(self) -> Path:
+        """The SQLite file."""
+        return self.data_dir / "bot.sqlite3"
+
+    @contextlib.contextmanager
+    def db(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """The database file: read-only, or for writing while the bot is stopped."""
+        if write:
+            assert not self.running, "change the database only while the bot is stopped"
+            connection = sqlite3.connect(self.database)
+        else:
+            connection = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        connection.row_factory = sqlite3.Row
+        try:
+            yield connection
+            if write:
+                connection.commit()
+        finally:
+            connection.close()

@@ -1,0 +1,151 @@
+"""Telegram's HTML parse mode, as the Bot API server applies it to text and captions.
+
+`parse_html(text)` gives the plain text and the MessageEntity list Telegram would store, or
+raises `HtmlError` with the server's wording ("Can't find end tag corresponding to start tag
+"b"", "Unsupported start tag "div" at byte offset 12", ...). Offsets and lengths of entities
+are in UTF-16 code units, as in the Bot API. Only the tags and the four named entities the
+Bot API documents are accepted (https://core.telegram.org/bots/api#html-style).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["HtmlError", "parse_html", "utf16_len"]
+
+_TAG_TYPES = {
+    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
+    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
+    "blockquote": "blockquote", "tg-emoji": "custom_emoji", "span": "spoiler",
+}
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]+);")
+_ATTR = re.compile(r"""\s*([a-zA-Z-]+)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+
+
+class HtmlError(ValueError):
+    """The text is not valid Telegram HTML; the message is the server's description."""
+
+
+@dataclass
+class _Open:
+    tag: str
+    start: int          # UTF-16 offset in the plain text
+    attrs: dict[str, str]
+
+
+def utf16_len(text: str) -> int:
+    """Length of TEXT in UTF-16 code units (how the Bot API counts entity offsets)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _byte_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-8"))
+
+
+def _entity(tag: str, attrs: dict[str, str], start: int, length: int) -> dict[str, Any] | None:
+    kind = _TAG_TYPES[tag]
+    entity: dict[str, Any] = {"offset": start, "length": length, "type": kind}
+    if tag == "a":
+        href = attrs.get("href", "")
+        if not href:
+            return None  # Telegram drops a link without a usable URL, keeping the text
+        entity["url"] = href
+    if tag == "blockquote" and "expandable" in attrs:
+        entity["type"] = "expandable_blockquote"
+    if tag == "tg-emoji":
+        entity["custom_emoji_id"] = attrs.get("emoji-id", "")
+    return entity
+
+
+def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """TEXT in HTML parse mode -> (plain text, entities), or HtmlError."""
+    out: list[str] = []
+    out_len = 0  # UTF-16 units written so far
+    stack: list[_Open] = []
+    entities: list[dict[str, Any]] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "&":
+            match = _ENTITY.match(text, i)
+            decoded: str | None = None
+            if match:
+                name = match.group(1)
+                if name.startswith("#x"):
+                    decoded = chr(int(name[2:], 16))
+                elif name.startswith("#"):
+                    decoded = chr(int(name[1:]))
+                else:
+                    decoded = _NAMED.get(name)
+            if decoded is None:
+                # The server keeps an '&' that starts no entity it knows as a plain '&'.
+                decoded, advance = "&", 1
+            else:
+                assert match is not None
+                advance = match.end() - i
+            out.append(decoded)
+            out_len += utf16_len(decoded)
+            i += advance
+            continue
+        if ch != "<":
+            out.append(ch)
+            out_len += utf16_len(ch)
+            i += 1
+            continue
+        end = text.find(">", i)
+        if end < 0:
+            raise HtmlError(f"unclosed start tag at byte offset "
+                            f"{_byte_offset(text, i)}")
+        inner = text[i + 1:end]
+        if inner.startswith("/"):
+            name = inner[1:].strip().lower()
+            if not stack:
+                raise HtmlError(f"unexpected end tag at byte offset "
+                                f"{_byte_offset(text, i)}")
+            top = stack.pop()
+            if name and name != top.tag:
+                raise HtmlError(f"unmatched end tag at byte offset "
+                                f"{_byte_offset(text, i)}, expected \"</{top.tag}>\", found "
+                                f"\"</{name}>\"")
+            entity = _entity(top.tag, top.attrs, top.start, out_len - top.start)
+            if entity is not None and entity["length"] > 0:
+                entities.append(entity)
+            i = end + 1
+            continue
+        name_match = re.match(r"[a-zA-Z][a-zA-Z0-9-]*", inner)
+        name = name_match.group(0).lower() if name_match else ""
+        if name not in _TAG_TYPES:
+            raise HtmlError(f"unsupported start tag \"{name or inner}\" "
+                            f"at byte offset {_byte_offset(text, i)}")
+        attrs = {m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or "")
+                 for m in _ATTR.finditer(inner[len(name):]) if m.group(1)}
+        if name == "span" and attrs.get("class") != "tg-spoiler":
+            raise HtmlError(f"unsupported start tag \"span\" at byte "
+                            f"offset {_byte_offset(text, i)}")
+        if any(o.tag in ("code", "pre") for o in stack) and not (
+                name == "code" and stack and stack[-1].tag == "pre"):
+            raise HtmlError(f"tag \"{name}\" can't be inside a code "
+                            f"block at byte offset {_byte_offset(text, i)}")
+        if name == "blockquote" and any(o.tag == "blockquote" for o in stack):
+            raise HtmlError("blockquote entities can't be nested")
+        stack.append(_Open(name, out_len, attrs))
+        i = end + 1
+    if stack:
+        raise HtmlError(f"can't find end tag corresponding to start tag "
+                        f"\"{stack[-1].tag}\"")
+    plain = "".join(out)
+    # The server strips leading and trailing white space; entities move with the text.
+    stripped = plain.strip()
+    lead = utf16_len(plain[:len(plain) - len(plain.lstrip())])
+    total = utf16_len(stripped)
+    kept = []
+    for entity in sorted(entities, key=lambda e: (e["offset"], -e["length"])):
+        start = max(entity["offset"] - lead, 0)
+        stop = min(entity["offset"] - lead + entity["length"], total)
+        if stop > start:
+            kept.append({**entity, "offset": start, "length": stop - start})
+    return stripped, kept

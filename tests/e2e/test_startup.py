@@ -1,0 +1,30 @@
+"""The start-up path of the real process: the steps it logs, and what it asks Telegram."""
+
+from __future__ import annotations
+
+from bot.runtime import STARTUP_STEPS
+from tests.e2e.botproc import BotProcess
+from tests.e2e.emulator import BotAPIEmulator
+
+
+def test_the_bot_logs_every_start_up_step_in_order(shared_bot: BotProcess,
+                                                   tg: BotAPIEmulator) -> None:
+    line = shared_bot.running_line()
+    assert line["source"] == "long polling"
+    assert tuple(line["steps"].split(", ")) == STARTUP_STEPS
+    # What a polling bot asks Telegram before its first update: who it is, its default
+    # command menu, no webhook, then updates (the order PTB and bot/runtime.py give).
+    methods = [c.method for c in tg.calls]
+    first = {m: methods.index(m) for m in ("getMe", "setMyCommands", "deleteWebhook",
+                                           "getUpdates")}
+    assert first["getMe"] < first["setMyCommands"] < first["getUpdates"]
+    assert first["deleteWebhook"] < first["getUpdates"]
+    default_menu = [c for c in tg.calls_to("setMyCommands")
+                    if c.params.get("scope", {"type": "default"})["type"] == "default"]
+    assert {"start", "help", "crisis", "resources"} <= {
+        cmd["command"] for cmd in default_menu[0].params["commands"]}
+    polls = tg.calls_to("getUpdates")
+    assert all(c.content_type.startswith("application/x-www-form-urlencoded") for c in polls)
+    assert int(polls[-1].params["timeout"]) > 0  # a long poll, not a busy loop
+    # The token never reaches the log.
+    assert tg.token not in shared_bot.log()
