@@ -168,7 +168,6 @@ async def main(quick: bool) -> None:
     emit("bare_updates_per_s", bare, "updates/s")
     emit("mixed_updates_per_s", mixed, "updates/s")
     emit("throughput_ratio", mixed / bare, "ratio")
-    emit("crisis_median_ms", crisis_median_ms(None), "ms")
     for module in modules:
         if hasattr(module, "figures"):
             for figure in await module.figures(quick):

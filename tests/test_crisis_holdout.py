@@ -1,7 +1,9 @@
-"""The detector on the blind hold-out: lines written in separate voices, never trained on.
+"""The detector on the blind hold-outs: lines written in separate voices, never trained on.
 
-`python -m bot.crisis_train` reads only tests/crisis_data/; this folder must stay out of
-training so that these numbers keep meaning something.
+`python -m bot.crisis_train` reads only tests/crisis_data/ (and refuses this folder): no
+training or threshold-choosing step reads tests/crisis_holdout/, so these numbers keep
+meaning something. h1 and h2 are the first generation's hold-out; h3 and h4 were written
+for the second generation, after it was built.
 """
 
 from __future__ import annotations
@@ -9,25 +11,57 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from bot.domain.crisis import assess
 
 HOLDOUT = Path(__file__).parent / "crisis_holdout"
+ALIASES = {"peer_worker": "staff"}
 
 
-def test_blind_holdout_meets_the_bar() -> None:
+def _score(files: list[str]) -> tuple[Counter[str], Counter[str], Counter[str], Counter[str]]:
     totals: Counter[str] = Counter()
     flagged: Counter[str] = Counter()
-    for file in sorted(HOLDOUT.glob("*.tsv")):
+    cat_totals: Counter[str] = Counter()
+    cat_flagged: Counter[str] = Counter()
+    for name in files:
+        file = HOLDOUT / name
+        if not file.is_file():
+            pytest.skip(f"{name} not written yet")
         for line in file.read_text(encoding="utf-8").splitlines():
             parts = line.split("\t")
-            if len(parts) != 3:
+            if len(parts) != 3 or parts[0] not in ("crisis", "ok"):
                 continue
-            label, _category, text = parts
+            label, category, text = parts
+            category = ALIASES.get(category, category)
+            hit = assess(text).crisis
             totals[label] += 1
-            flagged[label] += assess(text).crisis
-    assert totals["crisis"] >= 300
-    assert totals["ok"] >= 300
+            flagged[label] += hit
+            cat_totals[category] += 1
+            cat_flagged[category] += hit
+    return totals, flagged, cat_totals, cat_flagged
+
+
+def _report(cat_totals: Counter[str], cat_flagged: Counter[str]) -> str:
+    return ", ".join(f"{c} {cat_flagged[c]}/{n}" for c, n in sorted(cat_totals.items()))
+
+
+def test_first_holdout_meets_the_bar() -> None:
+    totals, flagged, cats, cat_hits = _score(["h1.tsv", "h2.tsv"])
+    assert totals["crisis"] >= 300 and totals["ok"] >= 300
     recall = flagged["crisis"] / totals["crisis"]
     false_flags = flagged["ok"] / totals["ok"]
-    assert recall >= 0.95, f"recall {recall:.3f}"
-    assert false_flags <= 0.10, f"false flags {false_flags:.3f}"
+    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    assert recall >= 0.97, report
+    assert false_flags <= 0.06, report
+
+
+def test_second_holdout_meets_the_bar() -> None:
+    totals, flagged, cats, cat_hits = _score(["h3.tsv", "h4.tsv"])
+    assert totals["crisis"] >= 200 and totals["ok"] >= 200
+    recall = flagged["crisis"] / totals["crisis"]
+    false_flags = flagged["ok"] / totals["ok"]
+    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    # the goal is recall >= 0.98 and false flags <= 0.05
+    assert recall >= 0.98, report
+    assert false_flags <= 0.05, report

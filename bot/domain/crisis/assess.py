@@ -1,0 +1,108 @@
+"""The verdict: the explicit layer first, then half the n-gram score plus half the sentence
+model's score against the threshold chosen on held-out data."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .model import DetectorUnavailable, Models, load_models, window
+from .normalise import normalise
+from .rules import match_rules
+
+__all__ = ["KINDS", "Assessment", "assess", "load", "loaded", "score"]
+
+KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")
+
+# Score reported for a message a rule matched: above any sane threshold.
+RULE_SCORE = 0.99
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The detector's verdict on one message.
+
+    ``crisis``: send the card. ``kind``: one of :data:`KINDS` (None when not a crisis).
+    ``score``: 0..1. ``matched``: why, in words staff can read ("rule: suicidal: not safe
+    (sentence 2)", "model: 0.83"). ``rule``: the first rule that matched, if any.
+    ``about_someone_else``: the risk is to another person (a carer, a friend writing).
+    """
+
+    crisis: bool
+    kind: str | None
+    score: float
+    matched: tuple[str, ...] = ()
+    rule: str | None = None
+    about_someone_else: bool = False
+
+
+_models: Models | None = None
+_lock = threading.Lock()
+
+
+def load(ngram_raw: Mapping[str, Any] | None = None) -> None:
+    """Load every model file now; raise :class:`DetectorUnavailable` if any is missing or broken.
+
+    The bot calls this at start-up and refuses to start if it raises. ``ngram_raw``
+    replaces the shipped n-gram model (for the training tool).
+    """
+    global _models
+    with _lock:
+        _models = load_models(ngram_raw)
+
+
+def loaded() -> Models:
+    """The loaded models, loading them on first use."""
+    if _models is None:
+        load()
+    assert _models is not None
+    return _models
+
+
+def score(norm: str, models: Models | None = None) -> tuple[float, float, float, str]:
+    """Combined score, n-gram score, sentence-model score and the n-gram's riskiest span."""
+    m = models or loaded()
+    p_ngram, where = m.ngram.score(norm)
+    p_sent = m.sentence.score(window(norm, where))
+    return m.ngram_weight * p_ngram + m.sentence_weight * p_sent, p_ngram, p_sent, where
+
+
+def assess(text: str) -> Assessment:
+    """Assess one incoming message for risk now, say what kind and why.
+
+    Raises :class:`DetectorUnavailable` if the models cannot be loaded; any exception
+    here means the caller must fail safe and send the card.
+    """
+    if not text or not text.strip():
+        return Assessment(False, None, 0.0)
+    norm = normalise(text)
+    if not norm:
+        return Assessment(False, None, 0.0)
+    m = loaded()
+    hits = match_rules(norm)
+    p, p_ngram, p_sent, _ = score(norm, m)
+    matched: list[str] = []
+    for hit in hits:
+        at = "whole message" if hit.sentence == 0 else f"sentence {hit.sentence}"
+        label = f"rule: {hit.rule.name} ({at})"
+        if label not in matched:
+            matched.append(label)
+    model_hit = p >= m.threshold
+    if model_hit:
+        matched.append(f"model: {p:.2f} (n-gram {p_ngram:.2f}, sentence model {p_sent:.2f})")
+    if not hits and not model_hit:
+        return Assessment(False, None, round(p, 4))
+    kind = hits[0].kind if hits else m.ngram.kind(norm)
+    return Assessment(
+        crisis=True,
+        kind=kind,
+        score=round(max(p, RULE_SCORE) if hits else p, 4),
+        matched=tuple(matched),
+        rule=hits[0].rule.name if hits else None,
+        about_someone_else=kind == "third_party",
+    )
+
+
+__all__ += ["DetectorUnavailable"]

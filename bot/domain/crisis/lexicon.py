@@ -1,0 +1,186 @@
+"""The detector's tables, read once from the YAML files in ``data/``.
+
+Word lists, the algospeak list, rewrites, marker and scope patterns and the rules live
+in data files so that they can be read and reviewed as tables; this module loads them,
+checks their shape and compiles their patterns. A broken file raises
+:class:`TableError` naming the file and the entry.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import re._constants as sre_c  # the parsed form of a pattern, for required_text()
+import re._parser as sre_p
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "DATA_FILES",
+    "DetectorUnavailable",
+    "Rewrite",
+    "TableError",
+    "alternatives",
+    "data_file",
+    "lexicon",
+    "required_text",
+    "rewrites",
+    "words",
+]
+
+DATA_FILES = (
+    "algospeak.yaml",
+    "emoji.yaml",
+    "lexicon.yaml",
+    "markers.yaml",
+    "rewrites.yaml",
+    "rules.yaml",
+    "scopes.yaml",
+)
+
+
+class DetectorUnavailable(RuntimeError):
+    """The crisis detector cannot run: a model or data file is missing, damaged or unreadable."""
+
+
+class TableError(DetectorUnavailable, ValueError):
+    """A data file of the detector is missing or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """One rewrite: a compiled pattern and its replacement (``\\1`` groups allowed)."""
+
+    pattern: re.Pattern[str]
+    write: str
+    source: str
+
+
+@functools.cache
+def data_file(name: str) -> Mapping[str, Any]:
+    """Return the parsed YAML file ``name`` from the package's ``data`` folder."""
+    try:
+        text = (
+            resources.files(__package__).joinpath("data").joinpath(name).read_text(encoding="utf-8")
+        )
+    except (FileNotFoundError, OSError) as exc:
+        raise TableError(f"crisis detector data file {name} is missing: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TableError(f"crisis detector data file {name} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TableError(f"crisis detector data file {name} should hold a mapping")
+    return data
+
+
+def compile_pattern(pattern: str, where: str) -> re.Pattern[str]:
+    """Compile ``pattern``, naming ``where`` it came from if it is broken."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise TableError(f"bad pattern in {where}: {exc}: {pattern!r}") from exc
+
+
+def alternatives(value: str | list[str], where: str) -> re.Pattern[str]:
+    """Compile one pattern, or a list of alternatives joined with ``|``."""
+    if isinstance(value, str):
+        return compile_pattern(value, where)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TableError(f"{where} should be a pattern or a list of patterns")
+    return compile_pattern("|".join(f"(?:{v})" for v in value), where)
+
+
+def words(value: Any, where: str) -> frozenset[str]:
+    """Return the words of a space-separated string (or list) as a set."""
+    if isinstance(value, str):
+        return frozenset(value.split())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return frozenset(value)
+    raise TableError(f"{where} should be a space-separated string of words")
+
+
+def lexicon() -> Mapping[str, Any]:
+    """Return the word lists (``data/lexicon.yaml``)."""
+    return data_file("lexicon.yaml")
+
+
+def _rewrite_list(file: str, key: str, *, named: bool) -> tuple[Rewrite, ...]:
+    entries = data_file(file).get(key)
+    if not isinstance(entries, list):
+        raise TableError(f"{file}: {key} should be a list")
+    out: list[Rewrite] = []
+    for n, entry in enumerate(entries, start=1):
+        where = f"{file}: {key} entry {n}"
+        if named:
+            if not isinstance(entry, dict) or not {"find", "write", "added", "where"} <= set(entry):
+                raise TableError(f"{where} needs find, write, added and where")
+            find, write = entry["find"], entry["write"]
+        else:
+            if not isinstance(entry, list) or len(entry) != 2:
+                raise TableError(f"{where} should be [find, write]")
+            find, write = entry
+        if not isinstance(find, str) or not isinstance(write, str):
+            raise TableError(f"{where}: find and write should be text")
+        out.append(Rewrite(compile_pattern(find, where), write, where))
+    return tuple(out)
+
+
+@functools.cache
+def rewrites() -> tuple[Rewrite, ...]:
+    """Return every rewrite in the order it runs: algospeak, slips, then chat shorthand."""
+    return (
+        _rewrite_list("algospeak.yaml", "algospeak", named=True)
+        + _rewrite_list("algospeak.yaml", "slips", named=True)
+        + _rewrite_list("rewrites.yaml", "rewrites", named=False)
+    )
+
+
+def _required(seq: Any) -> frozenset[str] | None:
+    """Strings one of which every match of the parsed sequence ``seq`` contains."""
+    best: frozenset[str] | None = None
+
+    def consider(found: frozenset[str] | None) -> None:
+        nonlocal best
+        if found and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    run = ""
+    for op, av in seq:
+        if op is sre_c.LITERAL:
+            run += chr(av)
+            continue
+        if op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+            continue  # zero-width: the literal run goes on
+        consider(frozenset([run]) if run else None)
+        run = ""
+        if op is sre_c.SUBPATTERN:
+            consider(_required(av[-1]))
+        elif op is sre_c.BRANCH:
+            alts = [_required(a) for a in av[1]]
+            if all(a is not None for a in alts):
+                consider(frozenset().union(*(a for a in alts if a is not None)))
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
+            consider(_required(av[2]))
+    consider(frozenset([run]) if run else None)
+    return best
+
+
+@functools.lru_cache(maxsize=1024)
+def required_text(pattern: str, shortest: int = 3) -> frozenset[str] | None:
+    """Strings of which every match of ``pattern`` contains one, or None if none is known.
+
+    A cheap gate for long messages: when none of them is in the text, the pattern cannot
+    match, so the (slow, position-by-position) regex search is skipped. Exact, not a guess.
+    """
+    try:
+        found = _required(sre_p.parse(pattern))
+    except re.error:
+        return None
+    if not found or min(map(len, found)) < shortest:
+        return None
+    return found

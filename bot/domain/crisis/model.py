@@ -1,0 +1,275 @@
+"""The two learned scorers and the files they load from ``models/``.
+
+* the n-gram model: logistic regression over :mod:`.features`, scored in plain Python on
+  the whole message and on its sentences (the highest counts), plus a kind classifier;
+* the sentence model: MiniLM fine-tuned on the labelled lines, int8 ONNX, run with
+  onnxruntime on one thread, reading one window of at most :data:`MAX_TOKENS` tokens.
+
+``detector.json`` ties them together: the threshold, the weight of each score, and a SHA-256
+of every file, so a truncated or swapped file is refused at start-up rather than scoring
+nonsense. Every failure to load raises :class:`DetectorUnavailable` in plain words.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from .features import FEATURE_VERSION, Blocks, blocks, message_markers
+from .lexicon import DetectorUnavailable
+from .normalise import split_sentences
+
+__all__ = [
+    "DETECTOR_FILE",
+    "MAX_TOKENS",
+    "MODEL_FILES",
+    "DetectorUnavailable",
+    "Models",
+    "NgramModel",
+    "SentenceModel",
+    "file_hashes",
+    "load_models",
+    "ngram_spans",
+    "parse_ngram",
+    "sigmoid",
+    "window",
+]
+
+DETECTOR_FILE = "detector.json"
+NGRAM_FILE = "ngram.json.gz"
+SENTENCE_FILE = "sentence.int8.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+MODEL_FILES = (NGRAM_FILE, SENTENCE_FILE, TOKENIZER_FILE)
+
+#: Tokens of one message the sentence model reads (a window; see :func:`window`).
+MAX_TOKENS = 64
+# Characters of a message the n-gram model reads as a whole, and how many of its sentences
+# it scores at most: long messages cost a bounded amount, the rules still read everything.
+NGRAM_WHOLE_CHARS = 600
+NGRAM_MAX_SPANS = 24
+_WINDOW_CHARS = 480
+
+_KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")
+
+
+def sigmoid(z: float) -> float:
+    """The logistic function, without overflow."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def ngram_spans(norm: str) -> list[str]:
+    """The spans the n-gram model scores: the message's head, then its sentences (bounded)."""
+    sents = split_sentences(norm)
+    head = norm[:NGRAM_WHOLE_CHARS]
+    if len(sents) <= 1 and len(norm) <= NGRAM_WHOLE_CHARS:
+        return [head]
+    if len(sents) > NGRAM_MAX_SPANS:
+        sents = sents[: NGRAM_MAX_SPANS // 2] + sents[-(NGRAM_MAX_SPANS // 2) :]
+    return [head, *sents]
+
+
+@dataclass(frozen=True, slots=True)
+class NgramModel:
+    """Logistic regression over n-gram features, and a kind classifier."""
+
+    bias: float
+    weights: dict[str, float]
+    kind_classes: tuple[str, ...]
+    kind_bias: tuple[float, ...]
+    kind_weights: tuple[dict[str, float], ...]
+
+    def score_blocks(self, bl: Blocks) -> float:
+        """The linear score of feature blocks (before the sigmoid)."""
+        get = self.weights.get
+        z = self.bias
+        for keys, v in bl:
+            z += v * sum(filter(None, map(get, keys)))
+        return z
+
+    def score(self, norm: str) -> tuple[float, str]:
+        """The highest probability over a message's spans, and the span that gave it."""
+        ctx = message_markers(norm[: NGRAM_WHOLE_CHARS * 4])
+        best, where = -1.0, norm
+        for i, span in enumerate(ngram_spans(norm)):
+            p = sigmoid(self.score_blocks(blocks(span, ctx, own=ctx if i == 0 else None)))
+            if p > best:
+                best, where = p, span
+        return max(best, 0.0), where
+
+    def kind(self, norm: str) -> str:
+        """The most likely kind of risk for a message already judged risky."""
+        bl = blocks(norm[: NGRAM_WHOLE_CHARS * 2], (), chars=False)
+        scores = []
+        for w, b in zip(self.kind_weights, self.kind_bias, strict=True):
+            get = w.get
+            scores.append(b + sum(v * sum(filter(None, map(get, keys))) for keys, v in bl))
+        return self.kind_classes[max(range(len(scores)), key=scores.__getitem__)]
+
+
+def parse_ngram(raw: Mapping[str, Any]) -> NgramModel:
+    """Build an :class:`NgramModel` from its JSON form, checking the feature version."""
+    if raw.get("feature_version") != FEATURE_VERSION:
+        raise ValueError(
+            f"n-gram model was trained with feature version {raw.get('feature_version')},"
+            f" the code expects {FEATURE_VERSION}: retrain with python -m bot.crisis_train"
+        )
+    classes = tuple(str(c) for c in raw["kind_classes"])
+    if not set(classes) <= set(_KINDS):
+        raise ValueError(f"n-gram model has unknown kinds: {classes}")
+    return NgramModel(
+        bias=float(raw["bias"]),
+        weights={str(k): float(v) for k, v in raw["weights"].items()},
+        kind_classes=classes,
+        kind_bias=tuple(float(b) for b in raw["kind_bias"]),
+        kind_weights=tuple(
+            {str(k): float(v[j]) for k, v in raw["kind_weights"].items() if v[j]}
+            for j in range(len(classes))
+        ),
+    )
+
+
+class SentenceModel:
+    """The fine-tuned MiniLM, int8 ONNX, on one onnxruntime thread."""
+
+    def __init__(self, model: bytes, tokenizer: bytes, max_tokens: int = MAX_TOKENS) -> None:
+        import numpy as np
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.log_severity_level = 3
+        self._np = np
+        self._session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+        self._tok = Tokenizer.from_str(tokenizer.decode("utf-8"))
+        self._tok.no_padding()
+        self._tok.enable_truncation(max_tokens)
+        self._lock = threading.Lock()
+        self.max_tokens = max_tokens
+
+    def tokens(self, text: str) -> int:
+        """How many tokens ``text`` makes, up to the cap."""
+        return len(self._tok.encode(text[: _WINDOW_CHARS * 2]).ids)
+
+    def score(self, text: str) -> float:
+        """The probability that ``text`` (normalised; first window only) signals risk."""
+        enc = self._tok.encode(text[: _WINDOW_CHARS * 2])
+        ids = self._np.asarray([enc.ids], dtype=self._np.int64)
+        mask = self._np.ones_like(ids)
+        with self._lock:  # one thread: the session is set up for exactly one
+            (logit,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return sigmoid(float(logit.reshape(-1)[0]))
+
+
+def window(norm: str, focus: str) -> str:
+    """The text the sentence model reads: the message if short, else around ``focus``.
+
+    A long message is cut to the sentence the n-gram model found riskiest (``focus``) with
+    the sentences around it, so risk buried after a cheerful opening is what it reads.
+    """
+    if len(norm) <= _WINDOW_CHARS:
+        return norm
+    at = norm.find(focus) if focus else -1
+    if at < 0 or len(focus) >= _WINDOW_CHARS:
+        return (focus or norm)[:_WINDOW_CHARS]
+    spare = _WINDOW_CHARS - len(focus)
+    start = max(0, at - spare // 3)
+    return norm[start : start + _WINDOW_CHARS]
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    """Everything :func:`assess` needs, loaded and checked."""
+
+    ngram: NgramModel
+    sentence: SentenceModel
+    threshold: float
+    ngram_weight: float
+    sentence_weight: float
+    meta: Mapping[str, Any]
+
+
+def _read(name: str) -> bytes:
+    try:
+        return resources.files(__package__).joinpath("models").joinpath(name).read_bytes()
+    except (FileNotFoundError, OSError) as exc:
+        raise DetectorUnavailable(
+            f"The crisis detector's model file {name} is missing ({exc}). Reinstall the"
+            " package, or retrain with python -m bot.crisis_train."
+        ) from exc
+
+
+def load_models(ngram_raw: Mapping[str, Any] | None = None) -> Models:
+    """Read, check and load every model file; raise :class:`DetectorUnavailable` if any fails.
+
+    ``ngram_raw`` replaces the shipped n-gram model (the training tool uses it).
+    """
+    try:
+        meta = json.loads(_read(DETECTOR_FILE))
+    except ValueError as exc:
+        raise DetectorUnavailable(
+            f"The crisis detector's {DETECTOR_FILE} is damaged: {exc}"
+        ) from exc
+    files: dict[str, bytes] = {}
+    for name in MODEL_FILES:
+        data = _read(name)
+        want = meta.get("sha256", {}).get(name)
+        if want != hashlib.sha256(data).hexdigest():
+            raise DetectorUnavailable(
+                f"The crisis detector's model file {name} does not match {DETECTOR_FILE}"
+                " (damaged, truncated or from another training run). Reinstall the package,"
+                " or retrain with python -m bot.crisis_train."
+            )
+        files[name] = data
+    try:
+        raw = ngram_raw if ngram_raw is not None else json.loads(gzip.decompress(files[NGRAM_FILE]))
+        ngram = parse_ngram(raw)
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise DetectorUnavailable(
+            f"The crisis detector's n-gram model will not load: {exc}"
+        ) from exc
+    try:
+        sentence = SentenceModel(files[SENTENCE_FILE], files[TOKENIZER_FILE])
+    except ImportError as exc:
+        raise DetectorUnavailable(
+            f"The crisis detector needs onnxruntime, tokenizers and numpy ({exc}):"
+            " pip install -e . installs them."
+        ) from exc
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise DetectorUnavailable(
+            f"The crisis detector's sentence model will not load: {exc}"
+        ) from exc
+    try:
+        threshold = float(meta["threshold"])
+        wn, ws = float(meta["ngram_weight"]), float(meta["sentence_weight"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DetectorUnavailable(
+            f"The crisis detector's {DETECTOR_FILE} is incomplete: {exc}"
+        ) from exc
+    if not (0.0 < threshold < 1.0 and wn >= 0 and ws >= 0 and abs(wn + ws - 1.0) < 1e-6):
+        raise DetectorUnavailable(f"The crisis detector's {DETECTOR_FILE} has impossible values")
+    # one real message through both models, so a broken file fails now, not on a person
+    try:
+        sentence.score("i am fine thank you")
+        ngram.score("i am fine thank you")
+    except Exception as exc:
+        raise DetectorUnavailable(f"The crisis detector failed its self-check: {exc}") from exc
+    return Models(ngram, sentence, threshold, wn, ws, meta)
+
+
+def file_hashes(folder: Any, names: Sequence[str] = MODEL_FILES) -> dict[str, str]:
+    """SHA-256 of each model file in ``folder`` (a path), for ``detector.json``."""
+    return {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in names}

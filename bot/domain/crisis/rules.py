@@ -1,0 +1,238 @@
+"""The explicit layer: readable rules that catch stated risk, and the scopes that silence them.
+
+The rules and their examples are ``data/rules.yaml``; the scopes (negation, past and
+recovery, questions and teaching, idioms, everyday uses, someone else's past death, an
+ordinary end of support) are ``data/scopes.yaml``. This module is the engine: it runs every
+rule over every sentence (or the whole message) of a normalised message and drops a match
+that falls in one of its rule's scopes. It scans the whole text, however long, in linear time.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .lexicon import TableError, alternatives, data_file, required_text
+from .normalise import split_sentences
+
+__all__ = ["SCOPES", "Rule", "RuleHit", "match_rules", "rules"]
+
+#: The scope names a rule may list in ``rules.yaml``.
+SCOPES = (
+    "negation",
+    "past",
+    "question",
+    "idiom",
+    "professional",
+    "everyday",
+    "past_death",
+    "ordinary_ending",
+    "joking",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One readable detection rule: a name staff can read, a kind, a pattern, its scopes."""
+
+    name: str
+    kind: str
+    pattern: re.Pattern[str]
+    scopes: frozenset[str]
+    span: str  # "sentence" or "message"
+    fires: tuple[str, ...]
+    quiet: tuple[str, ...]
+    needs: frozenset[str] | None = None  # one of these is in every match (a cheap gate)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A rule that matched: the rule, the sentence number (from 1; 0 = whole message), kind."""
+
+    rule: Rule
+    sentence: int
+    kind: str
+
+
+def _scope(name: str) -> re.Pattern[str]:
+    scopes: Mapping[str, Any] = data_file("scopes.yaml")["scopes"]
+    if name not in scopes:
+        raise TableError(f"scopes.yaml has no scope {name!r}")
+    return alternatives(scopes[name], f"scopes.yaml: {name}")
+
+
+_PAST = _scope("past")
+_RECURRENCE = _scope("recurrence")
+_DISTANT_PAST = _scope("distant_past")
+_JOKING = _scope("joking")
+_NEG_BEFORE = _scope("negation_before")
+_NOT_SURE = _scope("not_sure")
+_EDU_Q = _scope("education_question")
+_HYPO = _scope("hypothetical")
+_EDU_TOPIC = _scope("education_topic")
+_IDIOM = alternatives([_scope("idiom").pattern, _scope("idiom_more").pattern], "scopes.yaml: idiom")
+_EVERYDAY = _scope("everyday")
+_PAST_DEATH = _scope("past_death")
+_EMERGENCY = _scope("emergency")
+_ORDINARY_ENDING = _scope("ordinary_ending")
+_THIRD_SUBJECT = _scope("third_subject")
+_FIRST_SUBJECT = _scope("first_subject")
+_FIRST_ANY = re.compile(r"\b(?:i|i'm|i've|me|my)\b")
+# "now i'm", "doing well", "proud": a story told from recovery
+_RESOLVED = alternatives(data_file("markers.yaml")["markers"]["resolved"], "markers.yaml: resolved")
+_PROF = alternatives(data_file("markers.yaml")["markers"]["prof"], "markers.yaml: prof")
+
+_KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")
+
+
+@functools.cache
+def rules() -> tuple[Rule, ...]:
+    """Return the rules of ``data/rules.yaml``, compiled and checked."""
+    out: list[Rule] = []
+    names: set[str] = set()
+    for n, raw in enumerate(data_file("rules.yaml").get("rules") or [], start=1):
+        where = f"rules.yaml: rule {n}"
+        if not isinstance(raw, dict) or not {"name", "kind", "patterns", "fires"} <= set(raw):
+            raise TableError(f"{where} needs name, kind, patterns and fires")
+        name = str(raw["name"])
+        if name in names:
+            raise TableError(f"{where}: duplicate rule name {name!r}")
+        names.add(name)
+        if raw["kind"] not in _KINDS:
+            raise TableError(f"{where}: unknown kind {raw['kind']!r}")
+        scopes = frozenset(raw.get("scopes") or ())
+        if not scopes <= set(SCOPES):
+            raise TableError(f"{where}: unknown scopes {sorted(scopes - set(SCOPES))}")
+        span = str(raw.get("span", "sentence"))
+        if span not in ("sentence", "message"):
+            raise TableError(f"{where}: span should be sentence or message")
+        pattern = alternatives(raw["patterns"], f"{where} ({name})")
+        out.append(
+            Rule(
+                name=name,
+                kind=str(raw["kind"]),
+                pattern=pattern,
+                needs=required_text(pattern.pattern, 2),
+                scopes=scopes,
+                span=span,
+                fires=tuple(str(x) for x in raw.get("fires") or ()),
+                quiet=tuple(str(x) for x in raw.get("quiet") or ()),
+            )
+        )
+    if not out:
+        raise TableError("rules.yaml holds no rules")
+    return tuple(out)
+
+
+class _Message:
+    """Facts about the whole message, each found once however many matches ask."""
+
+    def __init__(self, norm: str) -> None:
+        self.norm = norm
+        self._told_from_recovery: bool | None = None
+        self._ordinary_ending: bool | None = None
+
+    @property
+    def told_from_recovery(self) -> bool:
+        """A past story told from recovery ("years ago ... now i'm doing well")."""
+        if self._told_from_recovery is None:
+            self._told_from_recovery = bool(
+                _PAST.search(self.norm) and _RESOLVED.search(self.norm)
+            )
+        return self._told_from_recovery
+
+    @property
+    def ordinary_ending(self) -> bool:
+        """An ordinary end of support ("see you next week", "moving to perth")."""
+        if self._ordinary_ending is None:
+            self._ordinary_ending = bool(_ORDINARY_ENDING.search(self.norm))
+        return self._ordinary_ending
+
+
+def _silenced(rule: Rule, sent: str, start: int, msg: _Message) -> bool:
+    """True when one of the rule's scopes says this match is not a crisis now."""
+    s = rule.scopes
+    before = sent[max(0, start - 60) : start]
+    if "past" in s and (
+        _DISTANT_PAST.search(sent)
+        or (
+            not _RECURRENCE.search(sent)
+            and (_PAST.search(sent) or msg.told_from_recovery)
+        )
+    ):
+        return True
+    if "negation" in s and _NEG_BEFORE.search(before) and not _NOT_SURE.search(sent):
+        return True
+    if "question" in s and (_EDU_Q.search(sent) or _HYPO.search(sent)):
+        return True
+    if "professional" in s:
+        if rule.kind == "third_party":
+            if _EDU_TOPIC.search(sent):
+                return True
+        elif (_PROF.search(sent) and not _FIRST_ANY.search(sent)) or _EDU_TOPIC.search(sent):
+            return True
+    if "idiom" in s and _IDIOM.search(sent):
+        return True
+    if "everyday" in s and _EVERYDAY.search(sent):
+        return True
+    if "past_death" in s and _PAST_DEATH.search(sent) and not _EMERGENCY.search(sent):
+        return True
+    if "joking" in s and _JOKING.search(sent):
+        return True
+    return "ordinary_ending" in s and msg.ordinary_ending
+
+
+def _hit_kind(rule: Rule, sent: str, start: int) -> str:
+    # "my sister took a whole packet" is someone else at risk, whatever the rule's own kind:
+    # a third-person subject just before the match with no "I" after it.
+    if rule.kind in ("third_party", "danger"):
+        return rule.kind
+    before = sent[max(0, start - 50) : start]
+    last_third = max((m.end() for m in _THIRD_SUBJECT.finditer(before)), default=-1)
+    if last_third >= 0 and not _FIRST_SUBJECT.search(before[last_third:]):
+        return "third_party"
+    return rule.kind
+
+
+_THIRD_PARTY_DEATH = re.compile(
+    r"\b(?:killed|kill) (?:himself|herself|themselves|themself)\b"
+    r"|\b(?:took|taken) (?:his|her|their) (?:own )?life\b"
+)
+
+
+def match_rules(norm: str, *, only: str | None = None) -> list[RuleHit]:
+    """Return every unsilenced rule match in a normalised message (``only``: one rule)."""
+    sents = split_sentences(norm, windows=False) or [norm]
+    hits: list[RuleHit] = []
+    msg = _Message(norm)
+    for rule in rules():
+        if only is not None and rule.name != only:
+            continue
+        needs = rule.needs
+        if needs is not None and not any(n in norm for n in needs):
+            continue  # cannot match anywhere in this message
+        where = [(0, norm)] if rule.span == "message" else list(enumerate(sents, start=1))
+        for i, sent in where:
+            if needs is not None and len(where) > 1 and not any(n in sent for n in needs):
+                continue
+            for m in rule.pattern.finditer(sent):
+                if _silenced(rule, sent, m.start(), msg):
+                    continue
+                kind = _hit_kind(rule, sent, m.start())
+                # someone else's death, told as having happened, is grief, not risk now
+                if (
+                    kind == "third_party"
+                    and _THIRD_PARTY_DEATH.search(sent)
+                    and _PAST_DEATH.search(sent)
+                    and not _EMERGENCY.search(sent)
+                ):
+                    continue
+                hits.append(RuleHit(rule, i, kind))
+                break
+    # danger from someone (aimed at "me") outranks someone else at risk, which outranks the
+    # rest; otherwise the order of the rules file
+    hits.sort(key=lambda h: (h.kind != "danger", h.kind != "third_party"))
+    return hits

@@ -1,0 +1,113 @@
+"""Normalisation: every spelling of a risk word reads as the word; ordinary words stay put."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from bot.domain.crisis import normalise
+from bot.domain.crisis.lexicon import data_file, rewrites
+
+ALGOSPEAK = data_file("algospeak.yaml")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [e for key in ("algospeak", "slips") for e in ALGOSPEAK[key]],
+    ids=lambda e: str(e["example"])[:40],
+)
+def test_each_algospeak_entry_is_dated_sourced_and_works(entry: dict[str, object]) -> None:
+    added = entry["added"]
+    assert isinstance(added, dt.date), entry  # YAML dates: 2026-12-06
+    assert str(entry["where"]).strip() and str(entry["means"]).strip()
+    example = str(entry["example"])
+    assert re.search(str(entry["find"]), example.lower()), entry
+    # the example is rewritten; without groups the replacement appears as written
+    write = str(entry["write"])
+    assert normalise(example) != example.lower() or write in example.lower(), entry
+    if "\\" not in write:
+        assert write in normalise(example), (example, normalise(example))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # digit-for-letter and symbol spellings
+        ("i'm su1c1dal", "suicidal"),
+        ("feeling $uicidal", "suicidal"),
+        ("i want to k!ll myself", "kill myself"),
+        ("thinking about s*icide", "suicide"),
+        ("i want to d1e", "want to die"),
+        # spelled out, stretched
+        ("s u i c i d e", "suicide"),
+        ("k.i.l.l m.y.s.e.l.f", "kill myself"),
+        ("i want to diiiie", "want to die"),
+        ("i'm sooooo suicidaaaal", "suicidal"),
+        # misspelled, one or two edits away
+        ("i'm sucidial", "suicidal"),
+        ("feeling suicdal again", "suicidal again"),
+        ("i overdoesed on my meds", "overdosed"),
+        ("i want to kill myslef", "kill myself"),
+        ("i started cuting again", "cutting again"),
+        # algospeak and phone or dictation slips
+        ("i want to unalive myself", "kill myself"),
+        ("thinking about self deleting", "kill myself"),
+        ("sewer slide thoughts", "suicide thoughts"),
+        ("sh urges are bad", "self harm urges"),
+        ("relapsed on sh", "relapsed on self harm"),
+        ("i shd last night", "self harmed last night"),
+        ("feeling sui again", "suicidal again"),
+        ("i'm having suicide all thoughts", "suicidal thoughts"),
+        ("the self arm urges are back", "self harm urges"),
+        ("i want to kill my shelf", "kill myself"),
+        ("gonna top myself", "kill myself"),
+        ("imma do it", "i'm going to do it"),
+    ],
+)
+def test_spellings_read_as_the_risk_word(text: str, expected: str) -> None:
+    assert expected in normalise(text), normalise(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "that's odd",
+        "he's in the shed",
+        "the steak was overdone",
+        "my rent is overdue",
+        "she overdoes it at the gym",
+        "two overdoses in the past",
+        "see you at 5pm, 24/7 support",
+        "the wi-fi is down",
+        "i want to dye my hair",
+        "tie-dye shirts",
+        "my kids think it's cuter",
+        "sudoku is my favourite puzzle",
+        "mystery novel",
+    ],
+)
+def test_ordinary_words_are_left_alone(text: str) -> None:
+    norm = normalise(text)
+    for risk in ("suicid", "overdos", "self harm", "die", "kill", "cutting"):
+        if risk not in text:
+            assert risk not in norm, (text, norm)
+
+
+def test_emoji_become_words() -> None:
+    assert "pills" in normalise("took all my 💊💊")
+    assert "knife" in normalise("🔪 urges")
+
+
+def test_rewrites_compile_and_are_ordered() -> None:
+    rw = rewrites()
+    assert len(rw) > 100
+    sources = [r.source.split(":")[0] for r in rw]
+    # algospeak first, then slips, then chat shorthand
+    assert sources.index("rewrites.yaml") > sources.index("algospeak.yaml")
+
+
+def test_normalising_is_linear_on_long_text() -> None:
+    text = "hello there, group was good today. " * 3000  # about 100,000 characters
+    assert len(normalise(text)) > 90_000
