@@ -7,6 +7,7 @@ next tap, with a deadline, never a fixed sleep.
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from tests.e2e.emulator import Person
 
 __all__ = ["AGREE", "HELP_HEADERS", "RELATIONSHIP_LABELS", "always_open", "barrier",
            "choose_peer", "closed_now", "invite", "invite_code", "is_help", "join_with_invite",
-           "onboard", "onboard_coordinator", "plain_of", "set_up_profile"]
+           "onboard", "onboard_coordinator", "plain_of", "set_up_profile", "tables_holding"]
 
 AGREE = "That's OK with me"
 RELATIONSHIP_LABELS = {"parent": "I'm a parent", "partner": "My partner",
@@ -149,3 +150,18 @@ def choose_peer(person: Person, name: str) -> None:
         person.wait_for(f"We've sent your request to {name}")
         return
     raise AssertionError(f"{name} was never on {person}'s shortlist")
+
+
+def tables_holding(connection: sqlite3.Connection, value: int) -> dict[str, list[str]]:
+    """Every table and column whose value is VALUE or whose text contains it."""
+    found: dict[str, list[str]] = {}
+    tables = [r[0] for r in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        for column in [r[1] for r in connection.execute(f"PRAGMA table_info('{table}')")]:
+            hits = connection.execute(
+                f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" = ? '
+                f'OR CAST("{column}" AS TEXT) LIKE ?', (value, f"%{value}%")).fetchone()[0]
+            if hits:
+                found.setdefault(table, []).append(column)
+    return found

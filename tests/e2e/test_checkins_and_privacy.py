@@ -4,28 +4,12 @@ which no table of the database file holds the person's id."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from tests.e2e.botproc import BotProcess
 from tests.e2e.emulator import BotAPIEmulator
-from tests.e2e.journeys import barrier, onboard, plain_of
-
-
-def tables_holding(connection: sqlite3.Connection, value: int) -> dict[str, list[str]]:
-    """Every table and column whose value is VALUE or whose text contains it."""
-    found: dict[str, list[str]] = {}
-    tables = [r[0] for r in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")]
-    for table in tables:
-        for column in [r[1] for r in connection.execute(f"PRAGMA table_info('{table}')")]:
-            hits = connection.execute(
-                f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" = ? '
-                f'OR CAST("{column}" AS TEXT) LIKE ?', (value, f"%{value}%")).fetchone()[0]
-            if hits:
-                found.setdefault(table, []).append(column)
-    return found
+from tests.e2e.journeys import barrier, onboard, plain_of, tables_holding
 
 
 def test_checkins_mood_mydata_and_delete(tg: BotAPIEmulator, shared_bot: BotProcess) -> None:
