@@ -23,28 +23,33 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
     BaseHandler,
+    BaseRateLimiter,
     CallbackQueryHandler,
     ContextTypes,
     ConversationHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.chats import build_private_only
+from bot.concurrency import PerPersonUpdateProcessor
 from bot.deps import Deps
 from bot.domain.crisis import assess
-from bot.flowkit import Context, Flow, is_passthrough
+from bot.flowkit import Context, Flow, is_passthrough, passthrough
 from bot.inbox import DurableUpdateQueue
+from bot.lanes import LaneRateLimiter
 from bot.persistence import SQLitePersistence
+from bot.routing import Job, Router, menu_entries
 from bot.runtime import BotApplication
 from bot.safety import build_safety_net
+from bot.services.events import Event, EventBus, Subscriber
 
 __all__ = ["FLOW_MODULES", "build_application", "commands_for", "set_role_commands"]
 
@@ -111,6 +116,11 @@ def _make_stopping(handler: BaseHandler[Any, Any, Any]) -> None:
     handler.callback = _stopping(handler.callback)
 
 
+def event_table() -> dict[type[Event], list[Subscriber]]:
+    """Every consequence of each domain event, in the order they run (bot/services/)."""
+    return {}
+
+
 def build_flows(deps: Deps) -> list[Flow]:
     """Every flow, built with DEPS, in registration order."""
     return [module.build(deps) for module in FLOW_MODULES()]
@@ -122,6 +132,7 @@ def commands_for(flows: Sequence[Flow], role: str | None, deps: Deps) -> list[Bo
     for flow in flows:
         pairs = (flow.commands.get("none", ()) if role is None
                  else [*flow.commands.get("*", ()), *flow.commands.get(role, ())])
+        pairs = [*pairs, *menu_entries(flow.routes, role)]
         for command, copy_key in pairs:
             if command not in seen:
                 seen[command] = BotCommand(command, deps.content.button(copy_key))
@@ -156,7 +167,7 @@ async def _on_error(update: object, context: Context) -> None:
 
 
 def build_application(deps: Deps, *, token: str, request: BaseRequest | None = None,
-                      rate_limiter: AIORateLimiter | None = None) -> Application:
+                      rate_limiter: BaseRateLimiter[Any] | None = None) -> Application:
     """The real Application with every handler, job and hook registered."""
     builder = (
         ApplicationBuilder()
@@ -165,7 +176,11 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
         .base_url(deps.settings.bot_api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .persistence(SQLitePersistence(deps.storage))
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        # Two lanes to Telegram: replies never queue behind bulk sends (bot/lanes.py).
+        .rate_limiter(rate_limiter or LaneRateLimiter(
+            bulk_per_second=deps.settings.bulk_messages_per_second))
+        # Updates run concurrently, one person at a time (bot/concurrency.py).
+        .concurrent_updates(PerPersonUpdateProcessor(deps.settings.max_concurrent_updates))
         .context_types(ContextTypes())
         .update_queue(DurableUpdateQueue(deps))
     )
@@ -186,7 +201,13 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
     for handler in cards:
         app.add_handler(handler, group=-1)
 
-    group = 0
+    # Flows on route tables: one dispatcher reads the person's stored step and routes
+    # commands, buttons, typed steps and the catch-all chain (bot/routing.py).
+    router = Router(deps, flows, EventBus(event_table()))
+    app.bot_data["router"] = router
+    app.add_handler(passthrough(TypeHandler(Update, router.dispatch)), group=0)
+
+    group = 1
     for flow in flows:
         for handler in flow.handlers:
             _make_stopping(handler)
@@ -194,7 +215,8 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
             group += 1
         for job in flow.jobs:
             assert app.job_queue is not None
-            app.job_queue.run_repeating(job.callback, interval=job.interval_s, first=job.first_s,
+            callback = router.job_callback(job) if isinstance(job, Job) else job.callback
+            app.job_queue.run_repeating(callback, interval=job.interval_s, first=job.first_s,
                                         name=job.name)
 
     async def stale_button(update: Update, context: Context) -> None:

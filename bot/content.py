@@ -6,6 +6,7 @@ import html
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,35 @@ class Content:
     def button(self, key: str, /, **params: Any) -> str:
         """Render KEY as plain text for a button label (no HTML there)."""
         return self.raw(key).format(**params)
+
+    def for_person(self, person: object | None = None) -> Content:
+        """The copy for PERSON (one language today; a second one changes only this)."""
+        return self
+
+    # -- dates and times, in the words of content/copy/dates.yaml --------------------------
+
+    def weekday(self, index: int, *, long: bool = False) -> str:
+        """The name of weekday INDEX (0 = Monday)."""
+        return self.raw("dates.weekdays_long" if long else "dates.weekdays").split()[index]
+
+    def month(self, number: int) -> str:
+        """The short name of month NUMBER (1 = January)."""
+        return self.raw("dates.months").split()[number - 1]
+
+    def day(self, local: datetime, *, year: bool = False) -> str:
+        """A local date as people read it, like 'Tue 3 Mar'."""
+        return self.raw("dates.day_year" if year else "dates.day").format(
+            weekday=self.weekday(local.weekday()), day=local.day, month=self.month(local.month),
+            year=local.year)
+
+    def clock(self, local: datetime) -> str:
+        """A local time of day, like '18:00'."""
+        return self.raw("dates.time").format(hour=f"{local.hour:02d}",
+                                             minute=f"{local.minute:02d}")
+
+    def when(self, local: datetime) -> str:
+        """A local date and time, like 'Tue 3 Mar, 18:00'."""
+        return self.raw("dates.when").format(day=self.day(local), time=self.clock(local))
 
     def template_fields(self, key: str) -> set[str]:
         """Names of the parameters KEY's template uses."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
 from bot.content import Content
 from bot.crypto import Cipher
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.storage import Storage, User
 
 __all__ = ["Deps"]
 
@@ -22,6 +23,16 @@ class Deps:
     clock: Clock
     content: Content
     cipher: Cipher
+
+    def zone(self, person: User | None = None) -> ZoneInfo:
+        """PERSON's time zone, else the service's."""
+        name = getattr(person, "timezone", None)
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        return self.settings.tz
 
     def local_day(self) -> str:
         """Today's date in the service's time zone, for daily counts."""

@@ -75,7 +75,7 @@ class Flow:
     handlers: Sequence[BaseHandler[Any, Any, Any]] = ()
     # role -> [(command, copy key of its description)], for per-role command menus
     commands: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
-    jobs: Sequence[RepeatingJob] = ()
+    jobs: Sequence[Any] = ()  # RepeatingJob, or bot.routing.Job for route-table flows
     # extra buttons on the crisis card for this person (e.g. "let my peer worker know")
     card_buttons: Callable[[int], Awaitable[list[InlineKeyboardButton]]] | None = None
     # called before a person's rows are erased by /delete: tell counterparts, cancel work
@@ -85,6 +85,10 @@ class Flow:
                          Awaitable[None]] | None = None
     # extra sections for /mydata that need more than the raw rows (decrypted notes, say)
     export: Callable[[int], Awaitable[dict[str, Any]]] | None = None
+    # route-table flows (bot/routing.py): commands, buttons and typed steps
+    routes: Sequence[Any] = ()
+    # plain messages nobody else wanted, tried in registration order: (ctx) -> handled?
+    catch_all: Callable[[Any], Awaitable[bool]] | None = None
 
 
 def passthrough(handler: H) -> H:

@@ -8,6 +8,7 @@ swallows a message and never tries to handle the crisis itself. `/crisis` and th
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -26,11 +27,27 @@ from bot.domain.contacts import Contact, RegionContacts, contacts_for
 from bot.domain.crisis import assess
 from bot.flowkit import Context, passthrough, send
 
-__all__ = ["CardButtons", "build_safety_net", "render_card", "send_card"]
+__all__ = ["CardButtons", "build_safety_net", "render_card", "send_card", "was_flagged"]
 
 _LOG = logging.getLogger(__name__)
 
 CardButtons = Callable[[int], Awaitable[list[InlineKeyboardButton]]]
+
+# Updates the net sent the card for, so the router never stores one as a typed answer. Kept
+# by update id, bounded: an update is routed right after the net has looked at it.
+_FLAGGED: OrderedDict[int, None] = OrderedDict()
+_FLAGGED_KEEP = 4096
+
+
+def _remember(update: Update) -> None:
+    _FLAGGED[update.update_id] = None
+    while len(_FLAGGED) > _FLAGGED_KEEP:
+        _FLAGGED.popitem(last=False)
+
+
+def was_flagged(update: Update) -> bool:
+    """Whether the safety net sent the crisis card for UPDATE."""
+    return update.update_id in _FLAGGED
 
 
 def _contact_line(deps: Deps, contact: Contact) -> str:
@@ -102,6 +119,7 @@ def build_safety_net(deps: Deps, extra: Sequence[CardButtons]
         if not risky:
             return
         _LOG.info("Risk signalled; crisis card sent")
+        _remember(update)
         await send_card(deps, context, update.effective_user.id, update.effective_chat.id, extra)
 
     async def card(update: Update, context: Context) -> None:

@@ -74,12 +74,16 @@ class Settings:
     invite_expiry_hours: int = 72
     checkin_default_time: str = "19:00"
     checkin_grace_minutes: int = 90
+    step_timeout_minutes: int = 15
     coordinators: tuple[int, ...] = ()
     data_dir: Path = Path("data")
     resources_dir: Path | None = None
     bot_api_base_url: str = "https://api.telegram.org/bot"
     bot_username: str | None = None
     local_contacts: tuple[LocalContact, ...] = ()
+    max_concurrent_updates: int = 256
+    bulk_messages_per_second: int = 25
+    chart_workers: int = 1
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -120,12 +124,16 @@ _FIELDS: dict[str, str] = {
     "invite_expiry_hours": "posint",
     "checkin_default_time": "hhmm",
     "checkin_grace_minutes": "posint",
+    "step_timeout_minutes": "posint",
     "coordinators": "ids",
     "data_dir": "path",
     "resources_dir": "optpath",
     "bot_api_base_url": "url",
     "bot_username": "optstr",
     "local_contacts": "contacts",
+    "max_concurrent_updates": "posint",
+    "bulk_messages_per_second": "posint",
+    "chart_workers": "posint",
 }
 
 
@@ -250,6 +258,10 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None,
     settings = Settings(**values, source=source)
     if "timezone" not in values and "region" in values:
         settings = _replace(settings, timezone=DEFAULT_TIMEZONES[settings.region])
+    if settings.bulk_messages_per_second >= 30:
+        raise SettingsError(
+            "Setting 'bulk_messages_per_second' must be below Telegram's limit of 30 a second, "
+            "so replies and crisis cards always have room; 25 is a good share.")
     if settings.region not in settings.offered_regions():
         raise SettingsError("Setting 'regions_offered' must include the service's own 'region'.")
     if settings.timezone not in settings.offered_timezones():

@@ -21,6 +21,7 @@ from bot.storage.inbox import InboxStore
 from bot.storage.matching import MatchingStore
 from bot.storage.relay import RelayStore
 from bot.storage.reports import ReportStore, ServiceReport
+from bot.storage.sessions import SessionRow, SessionStore
 from bot.storage.supervision import SupervisionStore
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "PersonalTable",
     "RedeemResult",
     "ServiceReport",
+    "SessionRow",
     "Storage",
     "StorageBase",
     "StorageError",
@@ -49,5 +51,6 @@ class Storage(
     SupervisionStore,
     ReportStore,
     InboxStore,
+    SessionStore,
 ):
     """The bot's one storage object."""

@@ -1,0 +1,46 @@
+"""One policy for sending to a person the bot is not currently answering (the other side of
+a match, a group member, a coordinator): a blocked or missing chat is noted, never raised."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.deps import Deps
+
+__all__ = ["Markup", "tell"]
+
+_LOG = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+
+async def tell(deps: Deps, bot: Any, chat_id: int, text: str, markup: Markup = None,
+               **kwargs: Any) -> bool:
+    """Send TEXT (HTML) to CHAT_ID; True if Telegram took it.
+
+    Someone who blocked the bot is marked unreachable (any later update from them marks them
+    reachable again), a chat that no longer exists is skipped, and any other failure is
+    logged; none of them raises, so one person's closed chat never stops a loop over many.
+    """
+    try:
+        await bot.send_message(chat_id, text, reply_markup=markup,
+                               disable_web_page_preview=True, **kwargs)
+    except Forbidden:
+        _LOG.info("A person has blocked the bot; marked unreachable until they write again")
+        await deps.storage.set_active(chat_id, False)
+        return False
+    except BadRequest as exc:
+        if "chat not found" in exc.message.lower():
+            _LOG.info("A chat no longer exists; skipped")
+            await deps.storage.set_active(chat_id, False)
+        else:
+            _LOG.warning("Telegram refused a message (%s)", exc.message)
+        return False
+    except TelegramError as exc:
+        _LOG.warning("Could not send a message (%s)", exc.__class__.__name__)
+        return False
+    return True
