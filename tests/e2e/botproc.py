@@ -47,7 +47,8 @@ class BotProcess:
     """One bot process at a time over one data folder; start, stop and start it again."""
 
     def __init__(self, tg: BotAPIEmulator, root: Path, *, coordinators: tuple[int, ...] = (),
-                 env: dict[str, str] | None = None, **settings: Any) -> None:
+                 env: dict[str, str] | None = None, docker_style: bool = False,
+                 **settings: Any) -> None:
         self.tg = tg
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
@@ -69,6 +70,10 @@ class BotProcess:
         self.env = {k: v for k, v in os.environ.items() if k not in _REMOVED_ENV}
         self.env.update({"TELEGRAM_BOT_TOKEN": tg.token, "PYTHONUNBUFFERED": "1"})
         self.env.update(env or {})
+        self.docker_style = docker_style
+        if docker_style:
+            self.env.update({"BOT_SETTINGS": str(self.settings_path),
+                             "BOT_DATA_DIR": str(self.data_dir)})
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self.starts = 0
@@ -78,7 +83,10 @@ class BotProcess:
     # -- the process -----------------------------------------------------------------------
 
     def command(self, *args: str) -> list[str]:
-        """`python -m bot run --settings FILE ARGS`, with the interpreter running the suite."""
+        """`python -m bot run --settings FILE ARGS` (the README's way), or with `docker_style`
+        `python -m bot run ARGS` with BOT_SETTINGS and BOT_DATA_DIR set (the Dockerfile's)."""
+        if self.docker_style:
+            return [sys.executable, "-m", "bot", "run", *args]
         return [sys.executable, "-m", "bot", "run", "--settings", str(self.settings_path), *args]
 
     def start(self, *args: str, wait: bool = True, timeout: float = DEFAULT_WAIT) -> None:

@@ -95,3 +95,21 @@ def test_carer_joins_a_group_and_a_broadcast_reaches_its_members(
     announcement = kim.wait_for("This week we meet in the library")
     assert plain_of(announcement).startswith("Harbour Health Peer Support")
     assert kim.count("This week we meet in the library") == 1
+
+    # A photo with a caption goes out by its file id, as Telegram keeps it.
+    coordinator.send("/broadcast")
+    coordinator.wait_for("Who should this announcement go to?")
+    coordinator.click("Members of one group")
+    coordinator.wait_for("Which group's members?")
+    coordinator.click(GROUP)
+    coordinator.wait_for(f"Write the announcement for members of {GROUP}")
+    coordinator.send_photo(caption="Our new meeting room, on the ground floor.")
+    preview = coordinator.wait_for(lambda m: "photo" in m)
+    assert "Our new meeting room" in plain_of(preview)
+    coordinator.wait_for("This will go to 1 people. Send it now?")
+    coordinator.click("Send to 1 people")
+    coordinator.wait_for("Your announcement has finished sending.", since=coordinator.acted_at)
+    room = kim.wait_for(lambda m: "photo" in m and "Our new meeting room" in plain_of(m))
+    assert plain_of(room).startswith("Harbour Health Peer Support")
+    sent = [c for c in tg.calls_to("sendPhoto") if str(c.params["chat_id"]) == str(kim.id)]
+    assert len(sent) == 1 and not sent[0].files  # a file id, not a new upload

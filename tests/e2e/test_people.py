@@ -73,6 +73,9 @@ def test_consumer_from_start_through_match_to_chatting(tg: BotAPIEmulator,
     answers = [plain_of(m) for m in dana.since(before_risk)]
     assert answers[0].startswith("If you need help now"), answers
     assert not any("not sure what you meant" in a for a in answers), answers
+    # The persistent "Need help now" entry shows the card in any step, too.
+    dana.send("Need help now")
+    dana.wait_for("If you need help now")
     # ...and the questions go on where they were.
     dana.click("No preference")
     dana.wait_for("Question 3 of")

@@ -18,7 +18,7 @@ SECRET = "e2e_Webhook-secret_0123456789"
 
 def start(bot: BotProcess, mode: str, port: int | None = None) -> str | None:
     """Start BOT for polling, or for a webhook on PORT; the webhook's URL."""
-    if mode == "polling":
+    if mode in ("polling", "docker"):
         bot.start()
         return None
     port = port or free_port()
@@ -70,10 +70,13 @@ def test_webhook_answers_only_pushes_with_the_secret_token(make_bot) -> None:
     assert not tg.calls_to("getUpdates")  # a webhook bot never polls
 
 
-@pytest.mark.parametrize("mode", ["polling", "webhook"])
+@pytest.mark.parametrize("mode", ["polling", "webhook", "docker"])
 def test_start_is_answered_from_a_fresh_folder_and_after_a_restart(make_bot, mode: str
                                                                     ) -> None:
-    bot = make_bot()
+    """docker: `python -m bot run` with BOT_SETTINGS and BOT_DATA_DIR, as the Dockerfile."""
+    docker = mode == "docker"
+    # BOT_DATA_DIR (the container's volume) wins over the settings file's data_dir.
+    bot = make_bot(docker_style=docker, **({"data_dir": "./not-the-volume"} if docker else {}))
     tg = bot.tg
     assert not bot.data_dir.exists()
     port = free_port()
@@ -85,6 +88,7 @@ def test_start_is_answered_from_a_fresh_folder_and_after_a_restart(make_bot, mod
         assert bot.stop() == 0
         assert bot.database.exists()
     assert bot.log().count("The bot is running") == 2
+    assert not (bot.root / "not-the-volume").exists()
     assert "Traceback" not in bot.log()
     if mode == "webhook":
         # A random secret for each start when none is set: each one registered, each used.
