@@ -63,6 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--bot-username", help="the bot's @username (default: from settings "
                                                "or asked from Telegram)")
 
+    rotate = sub.add_parser("rotate-key", parents=[common],
+                            help="re-encrypt everything stored with a new encryption key (stop "
+                                 "the bot first)")
+    rotate.set_defaults(command="rotate-key")
+
+    backup = sub.add_parser("backup", parents=[common],
+                            help="make a consistent copy of the database, even while the bot "
+                                 "runs")
+    backup.add_argument("path", type=Path, help="where to write the copy (a new file)")
+
     sub.add_parser("crisis-check", help="read messages, one per line, from standard input and "
                                         "print the detector's verdict for each as JSON")
     return parser
@@ -82,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(settings)
     if args.command == "invite":
         return asyncio.run(_invite(settings, args.role, args.bot_username))
+    if args.command == "rotate-key":
+        return asyncio.run(_rotate_key(settings))
+    if args.command == "backup":
+        return _backup(settings, args.path)
     return _run(settings, args)
 
 
@@ -156,7 +170,7 @@ async def _invite(settings: Settings, role: str, username: str | None) -> int:
     from bot.crypto import load_cipher
     from bot.deps import Deps
     from bot.domain.invites import invitable_roles
-    from bot.storage import Storage
+    from bot.storage import Storage, StorageError
     from flows.coordinator import make_invite
 
     if role not in invitable_roles(settings.model):
@@ -181,9 +195,13 @@ async def _invite(settings: Settings, role: str, username: str | None) -> int:
                   file=sys.stderr)
             return 2
     storage = Storage(settings.database_path)
-    await storage.connect()
     try:
         cipher, _ = load_cipher(settings.data_dir)
+        await storage.connect()
+    except (StorageError, ValueError, OSError) as exc:
+        print(f"Can't make an invite: {_plain(exc)}", file=sys.stderr)
+        return 2
+    try:
         deps = Deps(settings, storage, SystemClock(), Content(), cipher)
         link = await make_invite(deps, role, None, username)
     finally:
@@ -234,4 +252,107 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     except StartupError as exc:
         print(f"Can't start: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _plain(exc: BaseException) -> str:
+    """An exception as one plain sentence for the person running the service."""
+    if isinstance(exc, OSError) and not str(exc).startswith("The "):
+        return f"the data folder can't be used ({exc.strerror or exc})."
+    return str(exc)
+
+
+async def _rotate_key(settings: Settings) -> int:
+    from cryptography.fernet import Fernet
+
+    from bot.crypto import Cipher, KeyMismatch, load_cipher, verify_key
+    from bot.runtime import DataFolderLock, StartupError
+    from bot.settings import ENV_ENCRYPTION_KEY, ENV_NEW_ENCRYPTION_KEY
+    from bot.storage import Storage, StorageError
+
+    lock = DataFolderLock(settings.data_dir)
+    storage = Storage(settings.database_path)
+    try:
+        lock.acquire()  # never while the bot runs: it would write with the old key
+        old, _ = load_cipher(settings.data_dir)
+        await storage.connect()
+        await verify_key(storage, old, str(settings.database_path))
+    except (StartupError, StorageError, KeyMismatch, ValueError, OSError) as exc:
+        await storage.close()
+        lock.release()
+        print(f"Can't rotate the key: {_plain(exc)}", file=sys.stderr)
+        return 2
+    key_file = settings.data_dir / "encryption.key"
+    from_env = bool(os.environ.get(ENV_ENCRYPTION_KEY))
+    new_key = os.environ.get(ENV_NEW_ENCRYPTION_KEY, "").strip().encode()
+    try:
+        if from_env and not new_key:
+            print(f"The key comes from {ENV_ENCRYPTION_KEY}, so give the new one in "
+                  f"{ENV_NEW_ENCRYPTION_KEY} (make one with: python -c 'from "
+                  "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'). "
+                  "Nothing was changed.", file=sys.stderr)
+            return 2
+        new_key = new_key or Fernet.generate_key()
+        try:
+            new = Cipher(new_key)
+        except ValueError:
+            print(f"{ENV_NEW_ENCRYPTION_KEY} is not a valid key. Nothing was changed.",
+                  file=sys.stderr)
+            return 2
+        pending = key_file.with_suffix(".key.new")
+        if not from_env:  # the new key is safe on disk before any data depends on it
+            fd = os.open(pending, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(new_key)
+                handle.flush()
+                os.fsync(handle.fileno())
+        from bot.crypto import KEY_CHECK_TEXT
+
+        count = await storage.reencrypt_all(
+            lambda token: new.encrypt(old.decrypt(token)), new.encrypt(KEY_CHECK_TEXT))
+        if not from_env:
+            os.replace(pending, key_file)
+    finally:
+        await storage.close()
+        lock.release()
+    print(f"Re-encrypted {count} stored value(s) with the new key, all in one step.")
+    if from_env:
+        print(f"Now set {ENV_ENCRYPTION_KEY} to the new key (the value of "
+              f"{ENV_NEW_ENCRYPTION_KEY}) before starting the bot again.")
+    else:
+        print(f"The new key is in {key_file}. Back it up, away from the data folder's own "
+              "backups.")
+    return 0
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    import sqlite3
+
+    source_path = settings.database_path
+    if not source_path.is_file():
+        print(f"Can't back up: there is no database at {source_path}.", file=sys.stderr)
+        return 2
+    if target.exists():
+        print(f"Can't back up: {target} already exists. Choose a new file name.",
+              file=sys.stderr)
+        return 2
+    try:
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=10)
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                # SQLite's online backup: a consistent copy while the bot keeps writing.
+                source.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            source.close()
+    except (sqlite3.Error, OSError) as exc:
+        target.unlink(missing_ok=True)
+        print(f"Can't back up {source_path}: {exc}.", file=sys.stderr)
+        return 2
+    print(f"Backed up {source_path} to {target}. It holds people's data: keep it as safe as "
+          "the original, and keep the encryption key apart from it.")
     return 0

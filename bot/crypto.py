@@ -8,15 +8,58 @@ import hmac
 import logging
 import os
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from bot.settings import ENV_ENCRYPTION_KEY
 
-__all__ = ["Cipher", "load_cipher"]
+__all__ = ["KEY_CHECK_TEXT", "Cipher", "KeyMismatch", "load_cipher", "verify_key"]
 
 _LOG = logging.getLogger(__name__)
 _MAX_TELEGRAM_ID = 1 << 53
+#: What the key check decrypts to; only the key the data was written with opens it.
+KEY_CHECK_TEXT = "bpd-peer-bot: this key opens this database"
+
+
+class KeyMismatch(ValueError):
+    """The encryption key does not open the data (the message says what to do)."""
+
+
+class KeyCheckStore(Protocol):
+    """What the key check needs from storage."""
+
+    async def key_check(self) -> bytes | None:
+        """The stored key check, if any."""
+        ...
+
+    async def set_key_check(self, value: bytes) -> None:
+        """Store the key check."""
+        ...
+
+    async def any_ciphertext(self) -> bytes | None:
+        """One stored ciphertext, if there is any."""
+        ...
+
+
+async def verify_key(store: KeyCheckStore, cipher: Cipher, where: str) -> None:
+    """Make sure CIPHER opens what is stored in WHERE, or raise KeyMismatch; on a database
+    that has no key check yet, write one."""
+    check = await store.key_check()
+    sample = check if check is not None else await store.any_ciphertext()
+    if sample is not None:
+        try:
+            cipher.decrypt(sample)
+        except ValueError:
+            raise KeyMismatch(
+                f"The encryption key does not match the data in {where}: what people wrote "
+                f"(notes, drafts) was stored with another key and can't be read with this one. "
+                f"Set {ENV_ENCRYPTION_KEY} to the key this database was written with (or put "
+                "back the data folder's encryption.key file). If you meant to change the key, "
+                "start with the old one and run `python -m bot rotate-key`."
+            ) from None
+    if check is None:
+        await store.set_key_check(cipher.encrypt(KEY_CHECK_TEXT))
 
 
 class Cipher:

@@ -14,6 +14,7 @@ import yaml
 __all__ = [
     "ENV_DATA_DIR",
     "ENV_ENCRYPTION_KEY",
+    "ENV_NEW_ENCRYPTION_KEY",
     "ENV_SETTINGS",
     "ENV_TOKEN",
     "ENV_WEBHOOK_SECRET",
@@ -29,6 +30,7 @@ ENV_ENCRYPTION_KEY = "BOT_ENCRYPTION_KEY"
 ENV_SETTINGS = "BOT_SETTINGS"
 ENV_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105
 ENV_DATA_DIR = "BOT_DATA_DIR"
+ENV_NEW_ENCRYPTION_KEY = "BOT_NEW_ENCRYPTION_KEY"
 
 REGIONS = ("AU", "NZ", "UK", "IE", "US", "CA")
 MODELS = ("integrated", "complementary")
@@ -137,6 +139,21 @@ _FIELDS: dict[str, str] = {
 }
 
 
+# The largest value each number may take: beyond these a setting is a typo, and every one
+# stays far inside what the database can store.
+_MAXIMUM = {
+    "caseload_cap": 200,
+    "match_request_timeout_hours": 24 * 30,
+    "invite_expiry_hours": 24 * 30,
+    "checkin_grace_minutes": 24 * 60,
+    "step_timeout_minutes": 24 * 60,
+    "max_concurrent_updates": 100_000,
+    "bulk_messages_per_second": 29,
+    "chart_workers": 32,
+}
+_MAX_TELEGRAM_ID = 1 << 53
+
+
 def _fail(key: str, why: str) -> SettingsError:
     return SettingsError(f"Setting '{key}': {why}")
 
@@ -190,8 +207,9 @@ def _convert(key: str, kind: str, value: Any, base: Path) -> Any:
             raise _fail(key, "must be true or false.")
         return value
     if kind == "posint":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise _fail(key, "must be a whole number, 1 or more.")
+        most = _MAXIMUM.get(key, 1_000_000)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+            raise _fail(key, f"must be a whole number from 1 to {most:,}.")
         return value
     if kind == "hhmm":
         text = str(value)
@@ -202,7 +220,8 @@ def _convert(key: str, kind: str, value: Any, base: Path) -> Any:
         return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
     if kind == "ids":
         if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+            isinstance(v, int) and not isinstance(v, bool) and 0 < v < _MAX_TELEGRAM_ID
+            for v in value
         ):
             raise _fail(key, "must be a list of numeric Telegram user ids, for example "
                              "[123456789]. A person can find theirs with @userinfobot.")

@@ -16,6 +16,7 @@ from bot.storage.base import (
 from bot.storage.broadcast import BroadcastStore
 from bot.storage.checkins import CheckinsStore
 from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
+from bot.storage.encrypted import ENCRYPTED_COLUMNS, KeyStore, encrypted_column
 from bot.storage.groups import GroupsStore
 from bot.storage.inbox import InboxStore
 from bot.storage.matching import MatchingStore
@@ -25,6 +26,7 @@ from bot.storage.sessions import SessionRow, SessionStore
 from bot.storage.supervision import SupervisionStore
 
 __all__ = [
+    "ENCRYPTED_COLUMNS",
     "PERSONAL_TABLES",
     "PersonalTable",
     "RedeemResult",
@@ -34,6 +36,7 @@ __all__ = [
     "StorageBase",
     "StorageError",
     "User",
+    "encrypted_column",
     "epoch",
     "from_epoch",
     "personal_table",
@@ -52,5 +55,6 @@ class Storage(
     ReportStore,
     InboxStore,
     SessionStore,
+    KeyStore,
 ):
     """The bot's one storage object."""
