@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.e2e.telegram_html import HtmlError, parse_html, utf16_len
 
-__all__ = ["DEFAULT_WAIT", "ApiError", "BotAPIEmulator", "Call", "Person", "Upload"]
+__all__ = ["DEFAULT_WAIT", "ApiError", "BotAPIEmulator", "Call", "Hold", "Person", "Upload"]
 
 DEFAULT_WAIT = 20.0  # seconds a test waits for the bot before it fails
 TEXT_LIMIT = 4096
@@ -96,6 +96,20 @@ class Call:
     result: Any = None
     error: str | None = None
     at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Hold:
+    """Telegram being slow: matching calls wait, unanswered, until the test releases them."""
+
+    method: str
+    accept: Callable[[dict[str, Any]], bool]
+    released: threading.Event = field(default_factory=threading.Event)
+    arrived: int = 0
+
+    def release(self) -> None:
+        """Let every held call (and any later one) through."""
+        self.released.set()
 
 
 @dataclass
@@ -249,6 +263,7 @@ class BotAPIEmulator:
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self.on_timeout: Callable[[], str] | None = None  # extra words for a failed wait
+        self.holds: list[Hold] = []
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -278,9 +293,11 @@ class BotAPIEmulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving; held long polls return at once."""
+        """Stop serving; held long polls and held calls return at once."""
         with self._cv:
             self._closing = True
+            for hold in self.holds:
+                hold.release()
             self._cv.notify_all()
         if self._server is not None:
             self._server.shutdown()
@@ -321,6 +338,13 @@ class BotAPIEmulator:
             call.params, call.files = self._readable(values), files
             with self._cv:
                 self.calls.append(call)
+                holds = [h for h in self.holds if h.method.lower() == method.lower()
+                         and not h.released.is_set() and h.accept(call.params)]
+                for hold in holds:
+                    hold.arrived += 1
+                self._cv.notify_all()
+            for hold in holds:
+                hold.released.wait(timeout=60)
             result = self._dispatch(method, _Params(values, files), call)
             call.status, call.result = 200, result
             self._reply(request, 200, {"ok": True, "result": result})
@@ -932,6 +956,13 @@ class BotAPIEmulator:
         with self._cv:
             self._chats.setdefault(chat_id, _Chat(chat))
         return chat
+
+    def hold(self, method: str, accept: Callable[[dict[str, Any]], bool]) -> Hold:
+        """From now on, calls of METHOD whose parameters ACCEPT takes wait until released."""
+        hold = Hold(method, accept)
+        with self._cv:
+            self.holds.append(hold)
+        return hold
 
     def enqueue(self, update: dict[str, Any]) -> int:
         """Queue UPDATE (an update_id is given); the bot gets it by polling or a push."""

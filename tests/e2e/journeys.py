@@ -19,7 +19,8 @@ from tests.e2e.emulator import Person
 
 __all__ = ["AGREE", "HELP_HEADERS", "RELATIONSHIP_LABELS", "always_open", "barrier",
            "choose_peer", "closed_now", "invite", "invite_code", "is_help", "join_with_invite",
-           "onboard", "onboard_coordinator", "plain_of", "set_up_profile", "tables_holding"]
+           "onboard", "onboard_coordinator", "onboard_many", "plain_of", "set_up_profile",
+           "tables_holding"]
 
 AGREE = "That's OK with me"
 RELATIONSHIP_LABELS = {"parent": "I'm a parent", "partner": "My partner",
@@ -75,6 +76,23 @@ def _name(person: Person, alias: str | None) -> None:
     else:
         person.send(alias)
         person.wait_for(f"You're all set, {alias}.")
+
+
+def onboard_many(people: list[Person], *, alias_prefix: str = "Reader") -> None:
+    """Onboard many consumers at once, a step for all of them at a time (like a busy day)."""
+    for person in people:
+        person.send("/start")
+    for person in people:
+        person.wait_for("Is that OK with you?")
+        person.click(AGREE)
+    for person in people:
+        person.wait_for("Which of these fits you best?")
+        person.click("I live with BPD")
+    for n, person in enumerate(people):
+        person.wait_for("What would you like to be called here?")
+        person.send(f"{alias_prefix}{n}")
+    for n, person in enumerate(people):
+        person.wait_for(f"You're all set, {alias_prefix}{n}.")
 
 
 def onboard_coordinator(person: Person, alias: str | None = None) -> None:
