@@ -13,7 +13,8 @@ from the database (so a restart, or another replica, never forgets where someone
 
 1. a button press goes to the route of its typed callback class; data that does not unpack,
    or a press the person's role may not make, gets one polite answer here and changes nothing;
-2. a command goes to its route (and closes any open step first);
+2. a command goes to its route (and closes any open step first; /cancel, which no flow
+   routes, closes it with a kind word);
 3. a message goes to the open step, unless the step has timed out (the person is told, and
    the message is handled as if no step were open), or the safety net flagged it at a
    free-text step (it is never stored as an answer: the step's question is asked again,
@@ -386,10 +387,14 @@ class Router:
         return True
 
     async def _command(self, ctx: Ctx, name: str) -> bool:
+        was_open = ctx.step is not None
         if name != "help":
             ctx.end_step()  # a command steps out of whatever was half-done
         route = self.commands.get(name)
         if route is None:
+            if name == "cancel" and was_open:  # the step /cancel stops is a route-table one
+                await ctx.reply(ctx.copy.text("common.cancelled"))
+                return True
             return False
         if not _allowed(ctx.user, route.roles):
             key = "common.need_start" if ctx.user is None or not ctx.user.consented \
