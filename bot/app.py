@@ -69,12 +69,14 @@ def _flow_modules() -> list[ModuleType]:
         profile,
         relay,
         resources,
+        safetyplan,
         supervision,
     )
 
     return [
         onboarding,
         privacy,
+        safetyplan,
         coordinator,
         checkins,
         groups,

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from bot.domain.contacts import Contact, RegionContacts
+from bot.domain.contacts import AUDIENCES, Contact, RegionContacts
 
 __all__ = ["Content", "ContentError", "Raw", "content_root"]
 
@@ -136,6 +136,14 @@ class Content:
         return {name for _, name, _, _ in string.Formatter().parse(self.raw(key)) if name}
 
 
+def _audience(file: Path, region: object, value: object) -> str:
+    audience = str(value or "everyone")
+    if audience not in AUDIENCES:
+        raise ContentError(f"{file}: {region} has a contact for '{audience}'; use one of "
+                           f"{', '.join(AUDIENCES)}.")
+    return audience
+
+
 def _load_contacts(file: Path) -> dict[str, RegionContacts]:
     if not file.is_file():
         raise ContentError(f"{file} is missing: the bot cannot run without crisis contacts.")
@@ -152,6 +160,7 @@ def _load_contacts(file: Path) -> dict[str, RegionContacts]:
                 name=str(item["name"]), phone=str(item.get("phone") or ""),
                 text=str(item.get("text") or ""), hours=str(item.get("hours") or ""),
                 note=str(item.get("note") or ""),
+                audience=_audience(file, region, item.get("audience")),
             ))
         out[str(region)] = RegionContacts(str(region), str(entry["emergency"]), tuple(contacts))
     return out

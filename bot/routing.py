@@ -45,6 +45,7 @@ from bot.content import Content
 from bot.deps import Deps
 from bot.domain.roles import ALL_ROLES
 from bot.messaging import Markup, tell
+from bot.safety import was_flagged
 from bot.services.events import Collector, DomainError, Event, EventBus
 from bot.storage import User
 
@@ -233,7 +234,8 @@ class Step:
     ASK sends the question and its buttons (again, after a crisis card or an unreadable
     answer); ON_TEXT takes the typed answer; ON_OTHER takes a photo, sticker or voice note
     (default: say only typed words work here, and ask again). FREE_TEXT steps never store a
-    message the safety net flagged.
+    message the safety net flagged: below the card they ask again, or call ON_FLAGGED (a
+    safety plan asks whether to keep words that are about risk by their nature).
     """
 
     name: str
@@ -241,6 +243,7 @@ class Step:
     on_text: TextHandler
     on_other: Handler | None = None
     free_text: bool = True
+    on_flagged: TextHandler | None = None  # instead of asking again, after the card
 
 
 @dataclass(frozen=True)
@@ -295,6 +298,7 @@ class Router:
         if chat is None or sender is None or chat.type != ChatType.PRIVATE:
             return
         ctx = await self._load(update, context.application, sender.id, chat.id)
+        ctx.flagged = was_flagged(context)
         before = (ctx.step, json.dumps(ctx.draft, sort_keys=True, default=str))
         handled = await self.route(ctx)
         if (ctx.step, json.dumps(ctx.draft, sort_keys=True, default=str)) != before:
@@ -336,7 +340,6 @@ class Router:
             await storage.set_active(user_id, True)
         ctx = Ctx(self.deps, app, Collector(), self.flows, update=update, user_id=user_id,
                   chat_id=chat_id, user=user, copy=self.deps.content.for_person(user))
-        ctx.flagged = _flagged(update)
         row = await storage.get_session(user_id)
         if row is not None:
             ctx.step = row.step
@@ -422,9 +425,13 @@ class Router:
 
     async def _answer_step(self, ctx: Ctx, step: Step, message: Message) -> None:
         if ctx.flagged and step.free_text:
-            # The card went out first; this message is never kept as an answer. The question
-            # comes again below the card, so nobody scrolls up past the numbers to go on.
-            await step.ask(ctx)
+            # The card went out first; this message is not kept as an answer. The question
+            # comes again below the card, so nobody scrolls up past the numbers to go on (or
+            # the step asks the person what to do with it, where that fits better).
+            if step.on_flagged is not None:
+                await step.on_flagged(ctx, (message.text or "").strip())
+            else:
+                await step.ask(ctx)
             return
         text = (message.text or "").strip()
         if text:
@@ -466,12 +473,6 @@ def _command_of(message: Message) -> str | None:
         return None
     word = text.split(maxsplit=1)[0][1:]
     return word.split("@", 1)[0].lower() or None
-
-
-def _flagged(update: Update) -> bool:
-    from bot.safety import was_flagged
-
-    return was_flagged(update)
 
 
 def menu_entries(routes: Sequence[Any], role: str | None) -> list[tuple[str, str]]:

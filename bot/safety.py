@@ -8,9 +8,9 @@ swallows a message and never tries to handle the crisis itself. `/crisis` and th
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -21,77 +21,122 @@ from telegram.ext import (
     filters,
 )
 
-from bot.content import Raw
+from bot.callbacks import callback, pack
+from bot.content import Content, Raw
 from bot.deps import Deps
 from bot.domain.contacts import Contact, RegionContacts, contacts_for
 from bot.domain.crisis import assess
+from bot.domain.roles import STAFF_ROLES
 from bot.flowkit import Context, passthrough, send
 
-__all__ = ["CardButtons", "build_safety_net", "render_card", "send_card", "was_flagged"]
+__all__ = ["CardButtons", "CardKind", "ShowSafetyPlan", "build_safety_net", "card_kind",
+           "render_card", "send_card", "was_flagged"]
 
 _LOG = logging.getLogger(__name__)
 
 CardButtons = Callable[[int], Awaitable[list[InlineKeyboardButton]]]
 
-# Updates the net sent the card for, so the router never stores one as a typed answer. Kept
-# by update id, bounded: an update is routed right after the net has looked at it.
-_FLAGGED: OrderedDict[int, None] = OrderedDict()
-_FLAGGED_KEEP = 4096
+_FLAG = "safety_net_sent_card"
 
 
-def _remember(update: Update) -> None:
-    _FLAGGED[update.update_id] = None
-    while len(_FLAGGED) > _FLAGGED_KEEP:
-        _FLAGGED.popitem(last=False)
+def _remember(context: Context) -> None:
+    # PTB builds one context per update and hands it to every handler group, so the mark
+    # reaches the router (and nothing else: the next update gets a fresh context).
+    context.__dict__[_FLAG] = True
 
 
-def was_flagged(update: Update) -> bool:
-    """Whether the safety net sent the crisis card for UPDATE."""
-    return update.update_id in _FLAGGED
+def was_flagged(context: object) -> bool:
+    """Whether the safety net sent the crisis card for the update CONTEXT belongs to."""
+    return bool(getattr(context, "__dict__", {}).get(_FLAG, False))
 
 
-def _contact_line(deps: Deps, contact: Contact) -> str:
+#: Which card someone sees: for themselves, about someone else, or as staff.
+CardKind = Literal["person", "about_someone", "staff"]
+
+
+@callback("plan.show")
+@dataclass(frozen=True, slots=True)
+class ShowSafetyPlan:
+    """The crisis card's first button for someone who wrote a safety plan."""
+
+
+def card_kind(role: str | None, risk_kind: str | None = None) -> CardKind:
+    """The card that fits who reads it: staff get theirs; someone writing about another
+    person (or a carer asking for the numbers) gets the one about someone else."""
+    if role in STAFF_ROLES:
+        return "staff"
+    if risk_kind == "third_party" or (role == "carer" and risk_kind is None):
+        return "about_someone"
+    return "person"
+
+
+def _contact_line(copy: Content, contact: Contact) -> str:
     parts = []
     if contact.phone:
-        parts.append(deps.content.text("crisis.call", number=contact.phone))
+        parts.append(copy.text("crisis.call", number=contact.phone))
     if contact.text:
-        parts.append(deps.content.text("crisis.text", number=contact.text))
-    line = deps.content.text("crisis.contact_line", name=contact.name,
-                             how=Raw(deps.content.text("crisis.or").join(parts)))
+        parts.append(copy.text("crisis.text", number=contact.text))
+    line = copy.text("crisis.contact_line", name=contact.name,
+                     how=Raw(copy.text("crisis.or").join(parts)))
     if contact.hours:
-        line += deps.content.text("crisis.hours", hours=contact.hours)
+        line += copy.text("crisis.hours", hours=contact.hours)
     return line
 
 
-def region_contacts(deps: Deps, region: str | None) -> RegionContacts:
+def region_contacts(deps: Deps, region: str | None, audience: str = "everyone"
+                    ) -> RegionContacts:
     """The contacts for REGION, the service's own local contacts first."""
     local = [(Contact(c.name, c.phone, c.text, c.hours), c.region)
              for c in deps.settings.local_contacts]
     return contacts_for(region or deps.settings.region, deps.settings.region,
-                        deps.content.contacts, local)
+                        deps.content.contacts, local, audience)
 
 
-def render_card(deps: Deps, region: str | None) -> str:
-    """The crisis card's text for someone in REGION; always includes the emergency number."""
-    chosen = region_contacts(deps, region)
-    lines = "\n".join(_contact_line(deps, c) for c in chosen.contacts)
-    return deps.content.text("crisis.card", lines=Raw(lines), emergency=chosen.emergency)
+def render_card(deps: Deps, region: str | None, *, kind: CardKind = "person",
+                has_peer: bool = False, copy: Content | None = None) -> str:
+    """The crisis card's text for someone in REGION: the emergency number first, then the
+    lines answered by people, in the version that fits who reads it."""
+    copy = copy or deps.content
+    chosen = region_contacts(deps, region, "about_someone" if kind == "about_someone"
+                             else "everyone")
+    lines = "\n".join(_contact_line(copy, c) for c in chosen.contacts)
+    peer_line = Raw(copy.text("crisis.peer_line") if has_peer else "")
+    if kind == "staff":
+        support = deps.settings.staff_support
+        staff_line = Raw(copy.text("crisis.staff_support_line", line=Raw(_contact_line(
+            copy, Contact(support.name, support.phone, support.text, support.hours))))
+            if support is not None else "")
+        return copy.text("crisis.card_staff", lines=Raw(lines), emergency=chosen.emergency,
+                         staff_line=staff_line)
+    key = "crisis.card_about_someone" if kind == "about_someone" else "crisis.card"
+    return copy.text(key, lines=Raw(lines), emergency=chosen.emergency, peer_line=peer_line)
 
 
 async def send_card(deps: Deps, context: Context, user_id: int, chat_id: int,
-                    extra: Sequence[CardButtons]) -> None:
-    """Send the card, count it by day and region, and offer resources (and more)."""
+                    extra: Sequence[CardButtons], risk_kind: str | None = None) -> None:
+    """Send the card that fits this person, count it by day and region, and offer their
+    safety plan first (if they wrote one), then resources (and more)."""
     user = await deps.storage.get_user(user_id)
+    consented = user is not None and user.consented
     region = user.region if user is not None and user.region else deps.settings.region
-    rows = [[InlineKeyboardButton(deps.content.button("crisis.resources_button"),
-                                  callback_data="res:home")]]
-    if user is not None and user.consented:
+    role = user.role if consented and user is not None else None
+    kind = card_kind(role, risk_kind)
+    has_peer = consented and await deps.storage.active_match_for_person(user_id) is not None
+    rows: list[list[InlineKeyboardButton]] = []
+    if consented and await deps.storage.has_safety_plan(user_id):
+        rows.append([InlineKeyboardButton(deps.content.button("crisis.safety_plan_button"),
+                                          callback_data=pack(ShowSafetyPlan()))])
+    rows.append([InlineKeyboardButton(deps.content.button("crisis.resources_button"),
+                                      callback_data="res:home")])
+    if consented:
         for hook in extra:
             try:
                 rows.extend([b] for b in await hook(user_id))
             except Exception:  # the card must go out even if an extra button fails
                 _LOG.exception("A crisis card button hook failed")
-    await send(context, chat_id, render_card(deps, region), InlineKeyboardMarkup(rows))
+    copy = deps.content.for_person(user)
+    await send(context, chat_id, render_card(deps, region, kind=kind, has_peer=has_peer,
+                                             copy=copy), InlineKeyboardMarkup(rows))
     await deps.storage.bump_counter("crisis_card", deps.local_day(), region)
 
 
@@ -110,8 +155,10 @@ def build_safety_net(deps: Deps, extra: Sequence[CardButtons]
             text = text.partition(" ")[2]
         if not text.strip():
             return
+        risk_kind: str | None = None
         try:
-            risky = assess(text).crisis
+            verdict = assess(text)
+            risky, risk_kind = verdict.crisis, verdict.kind
         except Exception:
             # Fail safe: a broken detector must never hide the numbers from someone.
             _LOG.exception("The crisis detector failed; sending the card to be safe")
@@ -119,8 +166,9 @@ def build_safety_net(deps: Deps, extra: Sequence[CardButtons]
         if not risky:
             return
         _LOG.info("Risk signalled; crisis card sent")
-        _remember(update)
-        await send_card(deps, context, update.effective_user.id, update.effective_chat.id, extra)
+        _remember(context)
+        await send_card(deps, context, update.effective_user.id, update.effective_chat.id, extra,
+                        risk_kind)
 
     async def card(update: Update, context: Context) -> None:
         if update.effective_user is None or update.effective_chat is None:

@@ -83,6 +83,7 @@ class Settings:
     bot_api_base_url: str = "https://api.telegram.org/bot"
     bot_username: str | None = None
     local_contacts: tuple[LocalContact, ...] = ()
+    staff_support: LocalContact | None = None
     max_concurrent_updates: int = 256
     bulk_messages_per_second: int = 25
     chart_workers: int = 1
@@ -133,6 +134,7 @@ _FIELDS: dict[str, str] = {
     "bot_api_base_url": "url",
     "bot_username": "optstr",
     "local_contacts": "contacts",
+    "staff_support": "contact",
     "max_concurrent_updates": "posint",
     "bulk_messages_per_second": "posint",
     "chart_workers": "posint",
@@ -237,6 +239,10 @@ def _convert(key: str, kind: str, value: Any, base: Path) -> Any:
         if not isinstance(value, str) or not value.startswith(("https://", "http://")):
             raise _fail(key, "must be a web address starting with https://.")
         return value
+    if kind == "contact":
+        if not isinstance(value, Mapping):
+            raise _fail(key, "must be one contact with a name and a phone or text number.")
+        return _convert(key, "contacts", [value], base)[0]
     if kind == "contacts":
         if not isinstance(value, list):
             raise _fail(key, "must be a list of contacts, each with a name and a phone or text.")

@@ -101,7 +101,7 @@ async def test_a_step_left_too_long_closes_and_the_message_is_not_an_answer(
     await sam.send("/tname")
     env.clock.advance(minutes=16)
     mark = sam.mark()
-    await sam.send("hello, is anyone there")
+    await sam.send("hi, are you still there?")
     assert flow.saved == []
     assert "closed after a while" in sam.texts_since(mark)[0]
     assert await env.storage.get_session(603) is None

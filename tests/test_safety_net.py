@@ -11,7 +11,8 @@ from bot.settings import LocalContact
 from tests.harness import AGREE, BotEnv, all_sent_text, join_staff, onboard
 
 RISKY = "i cant do this anymore, i want to die"
-CARD_TITLE = "If you need help now"
+# Every version of the card (for the person, about someone else, for staff) says this.
+CARD_TITLE = "not a crisis service"
 
 
 def card_index(texts: list[str]) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["ALL_ROLES", "PEER_ROLES", "PEOPLE_ROLES", "RELATIONSHIPS", "clean_alias"]
+__all__ = ["ALL_ROLES", "PEER_ROLES", "PEOPLE_ROLES", "RELATIONSHIPS", "STAFF_ROLES", "clean_alias"]
 
 PEOPLE_ROLES = ("consumer", "carer")
 PEER_ROLES = ("consumer_peer", "carer_peer")
-ALL_ROLES = (*PEOPLE_ROLES, *PEER_ROLES, "coordinator", "clinician")
+STAFF_ROLES = (*PEER_ROLES, "coordinator", "clinician")
+ALL_ROLES = (*PEOPLE_ROLES, *STAFF_ROLES)
 RELATIONSHIPS = ("parent", "partner", "sibling", "child", "friend", "other")
 
 

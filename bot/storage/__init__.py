@@ -22,6 +22,7 @@ from bot.storage.inbox import InboxStore
 from bot.storage.matching import MatchingStore
 from bot.storage.relay import RelayStore
 from bot.storage.reports import ReportStore, ServiceReport
+from bot.storage.safetyplans import SafetyPlanStore
 from bot.storage.sessions import SessionRow, SessionStore
 from bot.storage.supervision import SupervisionStore
 
@@ -56,5 +57,6 @@ class Storage(
     InboxStore,
     SessionStore,
     KeyStore,
+    SafetyPlanStore,
 ):
     """The bot's one storage object."""
