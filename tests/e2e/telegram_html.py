@@ -1,10 +1,12 @@
 """Telegram's HTML parse mode, as the Bot API server applies it to text and captions.
 
 `parse_html(text)` gives the plain text and the MessageEntity list Telegram would store, or
-raises `HtmlError` with the server's wording ("Can't find end tag corresponding to start tag
-"b"", "Unsupported start tag "div" at byte offset 12", ...). Offsets and lengths of entities
-are in UTF-16 code units, as in the Bot API. Only the tags and the four named entities the
-Bot API documents are accepted (https://core.telegram.org/bots/api#html-style).
+raises `HtmlError` whose message is what the server puts after "Bad Request: can't parse
+entities: " ("can't find end tag corresponding to start tag "b"", "unsupported start tag
+"div" at byte offset 12", ...). Offsets and lengths of entities are in UTF-16 code units, as
+in the Bot API. Only the tags the Bot API documents are accepted, and only its four named
+entities are decoded (https://core.telegram.org/bots/api#html-style); the leading and
+trailing white space of a message is dropped, as the server drops it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ _ATTR = re.compile(r"""\s*([a-zA-Z-]+)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]
 
 
 class HtmlError(ValueError):
-    """The text is not valid Telegram HTML; the message is the server's description."""
+    """The text is not valid Telegram HTML; the message is the server's reason."""
 
 
 @dataclass

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.e2e.botproc import BotProcess
+from tests.e2e.conftest import COORDINATOR_ID
 from tests.e2e.emulator import BotAPIEmulator, Person
-from tests.e2e.journeys import onboard, plain_of
+from tests.e2e.journeys import BotBug, barrier, expect, onboard, onboard_coordinator, plain_of
 
 GROUP = "Parents Circle E2E"
 
@@ -85,13 +88,10 @@ def test_carer_joins_a_group_and_a_broadcast_reaches_its_members(
     coordinator.wait_for("Sending to 1 people now")
     report = coordinator.wait_for("Your announcement has finished sending.")
     assert "Delivered: 1" in plain_of(report) and "Total: 1" in plain_of(report)
-    # Progress was shown, and brought to its end.
-    progress = next(c for c in tg.calls_to("sendMessage")
-                    if str(c.params.get("text", "")).startswith("Sending… 0 of 1"))
-    assert progress.params["reply_markup"]["inline_keyboard"][0][0]["text"] == "Stop sending"
-    final = coordinator.wait_for("Finished: 1 of 1.", since=0)
-    assert final["message_id"] == progress.result["message_id"]
-    assert "reply_markup" not in final
+    # Progress was shown, with a way to stop (how it ends: see the test below).
+    progress = tg.wait(lambda: [c for c in tg.calls_to("sendMessage") if str(
+        c.params.get("text", "")).startswith("Sending… 0 of 1 (0%)")], "the progress message")
+    assert progress[0].params["reply_markup"]["inline_keyboard"][0][0]["text"] == "Stop sending"
     announcement = kim.wait_for("This week we meet in the library")
     assert plain_of(announcement).startswith("Harbour Health Peer Support")
     assert kim.count("This week we meet in the library") == 1
@@ -113,3 +113,40 @@ def test_carer_joins_a_group_and_a_broadcast_reaches_its_members(
     assert plain_of(room).startswith("Harbour Health Peer Support")
     sent = [c for c in tg.calls_to("sendPhoto") if str(c.params["chat_id"]) == str(kim.id)]
     assert len(sent) == 1 and not sent[0].files  # a file id, not a new upload
+
+
+
+@pytest.mark.xfail(strict=True, raises=BotBug, reason="flows/broadcast.py writes the outbox "
+                   "before the progress message exists; a tick in between finishes the "
+                   "broadcast and the progress message stays 'Sending… 0 of 1' with a live "
+                   "Stop button")
+def test_the_progress_message_ends_finished_even_when_sending_is_quick(make_bot) -> None:
+    bot = make_bot()
+    tg = bot.tg
+    bot.start()
+    coordinator = tg.person(COORDINATOR_ID, "Casey")
+    onboard_coordinator(coordinator)
+    reader = tg.person(882_400_001, "Rae")
+    onboard(reader, alias="Rae")
+    coordinator.send("/broadcast")
+    coordinator.wait_for("Who should this announcement go to?")
+    coordinator.click("All people living with BPD")
+    coordinator.wait_for("Write the announcement for")
+    coordinator.send("The library is closed on Monday.")
+    coordinator.wait_for("This will go to 1 people. Send it now?")
+    # Telegram takes a moment over the "Sending to 1 people now" edit: meanwhile the
+    # sending job (every 2 s) delivers the announcement and reports.
+    slow = tg.hold("editMessageText", lambda p: "Sending to 1 people now" in str(p.get("text")))
+    coordinator.click("Send to 1 people")
+    reader.wait_for("The library is closed on Monday.")
+    coordinator.wait_for("Your announcement has finished sending.")
+    slow.release()
+    coordinator.wait_for("Sending to 1 people now")
+    progress = tg.wait(lambda: [c for c in tg.calls_to("sendMessage") if str(
+        c.params.get("text", "")).startswith("Sending… 0 of 1")], "the progress message")[0]
+    barrier(coordinator)
+    shown = next(m for m in coordinator.messages()
+                 if m["message_id"] == progress.result["message_id"])
+    expect(plain_of(shown) == "Finished: 1 of 1." and "reply_markup" not in shown,
+           f"the progress message was left as {plain_of(shown)!r} with "
+           f"{shown.get('reply_markup')}")
