@@ -110,6 +110,15 @@ def test_sigkill_mid_note_with_held_message_and_checkin_due_while_down(make_bot)
     cleo.wait_for("What time suits you?")
     cleo.click("19:00", exact=True)
     cleo.wait_for("I'll check in every day at 19:00")
+    # Gus's check-in will be long overdue by the restart: past the grace, it is skipped.
+    gus = tg.person(881_100_004, "Gus")
+    onboard(gus, alias="Gus")
+    gus.send("/checkins")
+    gus.wait_for("Check-ins are off.")
+    gus.click("Every day")
+    gus.wait_for("What time suits you?")
+    gus.click("19:00", exact=True)
+    gus.wait_for("I'll check in every day at 19:00")
     # Pat starts a note: a step of a conversation, waiting for text.
     pat.send("/note")
     pat.wait_for("Write your note about Cleo as one message")
@@ -127,7 +136,9 @@ def test_sigkill_mid_note_with_held_message_and_checkin_due_while_down(make_bot)
                           (now - 60, cleo.id)).rowcount
         due = db.execute("UPDATE checkin_schedules SET next_due = ? WHERE user_id = ?",
                          (now - 120, cleo.id)).rowcount
-        assert (held, due) == (1, 1)
+        missed = db.execute("UPDATE checkin_schedules SET next_due = ? WHERE user_id = ?",
+                            (now - 3 * 3600, gus.id)).rowcount
+        assert (held, due, missed) == (1, 1, 1)
 
     bot.start()
     saved = pat.wait_for("Your note is saved, encrypted, and Cleo has been sent a copy.")
@@ -155,6 +166,12 @@ def test_sigkill_mid_note_with_held_message_and_checkin_due_while_down(make_bot)
         assert db.execute("SELECT next_due FROM checkin_schedules WHERE user_id = ?",
                           (cleo.id,)).fetchone()[0] > now
         assert db.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 1
+        # Cleo's and Gus's schedules were read in the same pass of the job.
+        assert db.execute("SELECT COUNT(*) FROM checkins WHERE user_id = ?",
+                          (gus.id,)).fetchone()[0] == 0
+        assert db.execute("SELECT next_due FROM checkin_schedules WHERE user_id = ?",
+                          (gus.id,)).fetchone()[0] > now
+    assert gus.count("This is your check-in") == 0
 
 
 def test_sigterm_with_a_burst_in_hand_answers_every_message_once(make_bot) -> None:

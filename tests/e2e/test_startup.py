@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from bot.runtime import STARTUP_STEPS
 from tests.e2e.botproc import BotProcess
 from tests.e2e.emulator import BotAPIEmulator
@@ -28,3 +30,31 @@ def test_the_bot_logs_every_start_up_step_in_order(shared_bot: BotProcess,
     assert int(polls[-1].params["timeout"]) > 0  # a long poll, not a busy loop
     # The token never reaches the log.
     assert tg.token not in shared_bot.log()
+
+
+def test_a_second_copy_on_the_same_data_folder_refuses_to_start(make_bot) -> None:
+    bot = make_bot()
+    tg = bot.tg
+    bot.start()
+    second = subprocess.run(bot.command(), cwd=bot.root, env=bot.env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert second.returncode == 2
+    assert "Another copy of the bot is already running" in second.stderr
+    assert "Traceback" not in second.stderr + second.stdout
+    # The first copy never noticed.
+    ivy = tg.person(883_000_001, "Ivy")
+    ivy.send("/start")
+    ivy.wait_for("Is that OK with you?")
+
+
+def test_a_refused_token_stops_the_start_in_plain_words(make_bot) -> None:
+    bot = make_bot()
+    bot.env["TELEGRAM_BOT_TOKEN"] = "42:not-the-token-telegram-knows"
+    bot.start(wait=False)
+    assert bot.proc is not None
+    status = bot.proc.wait(timeout=60)
+    bot.close()
+    assert status == 2
+    log = bot.log()
+    assert "refused the bot token" in log and "@BotFather" in log
+    assert "Traceback" not in log and "not-the-token" not in log

@@ -80,13 +80,23 @@ def test_start_is_answered_from_a_fresh_folder_and_after_a_restart(make_bot, mod
     tg = bot.tg
     assert not bot.data_dir.exists()
     port = free_port()
+    while_down = tg.person(882_100_009, "Wren")
     for attempt in (1, 2):
         start(bot, mode, port)
         person = tg.person(882_100_000 + attempt, f"Person{attempt}")
         person.send("/start")
         person.wait_for("Is that OK with you?")
+        if attempt == 2:  # written while the bot was down (a webhook push was refused then)
+            while_down.wait_for("Is that OK with you?", since=0)
+            barrier(while_down)
+            assert while_down.count("Is that OK with you?") == 1
         assert bot.stop() == 0
         assert bot.database.exists()
+        if attempt == 1:
+            while_down.send("/start")
+            if mode == "webhook":
+                tg.wait(lambda: tg.webhook_pushes and tg.webhook_pushes[-1][1] != 200,
+                        "a push to the stopped bot to fail")
     assert bot.log().count("The bot is running") == 2
     assert not (bot.root / "not-the-volume").exists()
     assert "Traceback" not in bot.log()
