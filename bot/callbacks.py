@@ -106,14 +106,15 @@ class CallbackCodec:
 # -- typed callback data ------------------------------------------------------------------------
 
 _REGISTRY: dict[str, type[Any]] = {}
-_STR = re.compile(r"[A-Za-z0-9_\-]{1,32}")
+#: Short text in a button: up to 40 characters, the longest id a resource topic may have.
+_STR = re.compile(r"[A-Za-z0-9_\-]{1,40}")
 
 
 def callback(prefix: str) -> Callable[[type[T]], type[T]]:
     """Declare a frozen dataclass as one kind of button press, packed as `prefix:f1:f2`.
 
     Fields may be `int` (range-checked to Telegram's id range), `bool`, `str` (letters,
-    digits, - and _, at most 32), or a `Literal[...]` of strings; every field is required,
+    digits, - and _, at most 40), or a `Literal[...]` of strings; every field is required,
     so data with a missing, extra or malformed part never unpacks. Prefixes are unique across
     the bot (checked here, at import)::
 

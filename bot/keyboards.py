@@ -58,15 +58,18 @@ def back_row(copy: Content, back: Any, home: Any | None = None) -> list[Choice]:
     return row
 
 
-def pager(copy: Content, page: int, pages: int, to: Callable[[int], Any]) -> list[Choice]:
-    """‹ and › around "2 / 5" for PAGE (0-based) of PAGES; empty when there is one page."""
+def pager(copy: Content, page: int, pages: int, to: Callable[[int], Any], *,
+          back_key: str = "common.page_back", more_key: str = "common.page_more"
+          ) -> list[Choice]:
+    """‹ and › for PAGE (0-based) of PAGES; empty when there is one page. A flow may name its
+    own labels (BACK_KEY, MORE_KEY), like "‹ Earlier topics"."""
     if pages <= 1:
         return []
     row: list[Choice] = []
     if page > 0:
-        row.append((copy.button("common.page_back"), to(page - 1)))
+        row.append((copy.button(back_key), to(page - 1)))
     if page < pages - 1:
-        row.append((copy.button("common.page_more"), to(page + 1)))
+        row.append((copy.button(more_key), to(page + 1)))
     return row
 
 
