@@ -47,8 +47,7 @@ class BotProcess:
     """One bot process at a time over one data folder; start, stop and start it again."""
 
     def __init__(self, tg: BotAPIEmulator, root: Path, *, coordinators: tuple[int, ...] = (),
-                 env: dict[str, str] | None = None, docker_style: bool = False,
-                 **settings: Any) -> None:
+                 env: dict[str, str] | None = None, **settings: Any) -> None:
         self.tg = tg
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
@@ -70,10 +69,7 @@ class BotProcess:
         self.env = {k: v for k, v in os.environ.items() if k not in _REMOVED_ENV}
         self.env.update({"TELEGRAM_BOT_TOKEN": tg.token, "PYTHONUNBUFFERED": "1"})
         self.env.update(env or {})
-        self.docker_style = docker_style
-        if docker_style:
-            self.env.update({"BOT_SETTINGS": str(self.settings_path),
-                             "BOT_DATA_DIR": str(self.data_dir)})
+        self.docker_style = False
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self.starts = 0
@@ -83,11 +79,18 @@ class BotProcess:
     # -- the process -----------------------------------------------------------------------
 
     def command(self, *args: str) -> list[str]:
-        """`python -m bot run --settings FILE ARGS` (the README's way), or with `docker_style`
+        """`python -m bot run --settings FILE ARGS` (the README's way), or after `docker()`
         `python -m bot run ARGS` with BOT_SETTINGS and BOT_DATA_DIR set (the Dockerfile's)."""
         if self.docker_style:
             return [sys.executable, "-m", "bot", "run", *args]
         return [sys.executable, "-m", "bot", "run", "--settings", str(self.settings_path), *args]
+
+    def docker(self) -> None:
+        """From the next start on, start as the Dockerfile does: `python -m bot run`, with
+        BOT_SETTINGS naming the settings file and BOT_DATA_DIR the data folder (its volume)."""
+        self.docker_style = True
+        self.env.update({"BOT_SETTINGS": str(self.settings_path),
+                         "BOT_DATA_DIR": str(self.data_dir)})
 
     def start(self, *args: str, wait: bool = True, timeout: float = DEFAULT_WAIT) -> None:
         """Start the bot; with WAIT, return once its log says it is running."""

@@ -131,10 +131,10 @@ def make_bot(tmp_path: Path) -> Iterator[Callable[..., BotProcess]]:
     counter = itertools.count(1)
 
     def make(*, coordinators: tuple[int, ...] = (COORDINATOR_ID,), env: dict[str, str] |
-             None = None, docker_style: bool = False, **settings: Any) -> BotProcess:
+             None = None, **settings: Any) -> BotProcess:
         emulator = new_emulator()
         bot = BotProcess(emulator, tmp_path / f"bot{next(counter)}", coordinators=coordinators,
-                         env=env, docker_style=docker_style, **settings)
+                         env=env, **settings)
         _BOTS.append(bot)
         made.append((bot, emulator))
         return bot

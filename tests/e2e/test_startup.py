@@ -32,10 +32,9 @@ def test_the_bot_logs_every_start_up_step_in_order(shared_bot: BotProcess,
     assert tg.token not in shared_bot.log()
 
 
-def test_a_second_copy_on_the_same_data_folder_refuses_to_start(make_bot) -> None:
-    bot = make_bot()
-    tg = bot.tg
-    bot.start()
+def test_a_second_copy_on_the_same_data_folder_refuses_to_start(shared_bot: BotProcess,
+                                                                 tg: BotAPIEmulator) -> None:
+    bot = shared_bot
     second = subprocess.run(bot.command(), cwd=bot.root, env=bot.env, capture_output=True,
                             text=True, timeout=60, check=False)
     assert second.returncode == 2
