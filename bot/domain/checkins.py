@@ -4,6 +4,10 @@ downtime, and the small sums behind /mood and the weekly summary.
 Pure functions; the current time is always passed in. A schedule is a set of weekdays and a
 wall-clock time in the person's own time zone, turned into a UTC instant for the date it falls
 on, so daylight-saving changes never move a check-in away from the time the person chose.
+
+Days are indexes (0 = Monday) and times are minutes past midnight: the words for them (day
+names, "am" and "pm") come from the copy, never from here. The records at the end are what
+storage reads and writes (times as UTC epoch seconds).
 """
 
 from __future__ import annotations
@@ -15,10 +19,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
-from bot.domain.hours import WEEKDAYS
-
 __all__ = [
     "DAILY",
+    "ENGLISH_TIME",
     "FEELINGS",
     "LOW_RATING",
     "NOTE_LIMIT",
@@ -26,10 +29,16 @@ __all__ = [
     "SKILLS",
     "WEEKDAYS_ONLY",
     "Answer",
+    "CheckinRow",
+    "CheckinSchedule",
     "Dispatch",
+    "DueCheckin",
+    "DueShare",
     "MoodSummary",
+    "Plan",
     "Schedule",
-    "days_label",
+    "TimeWords",
+    "chosen_days",
     "decide",
     "is_low",
     "last_due",
@@ -40,7 +49,6 @@ __all__ = [
     "parse_choices",
     "parse_time",
     "schedule_kind",
-    "time_label",
     "toggle",
     "toggle_day",
     "trend",
@@ -54,8 +62,20 @@ LOW_RATING = 2  # a rating at or under this offers support, without alarm
 NOTE_LIMIT = 500  # characters: a short note of their own
 FEELINGS = ("calm", "hopeful", "tired", "anxious", "sad", "angry", "empty", "overwhelmed")
 SKILLS = ("mindfulness", "distress_tolerance", "emotion_regulation", "interpersonal")
-_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h]\s*(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$",
-                   re.IGNORECASE)
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h]\s*(\d{2}))?\s*(\D*?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWords:
+    """The words people may type after a time for morning and afternoon (lower case), from
+    the copy; the English ones are only the fallback for code with no copy at hand."""
+
+    am: tuple[str, ...] = ("am", "a.m.")
+    pm: tuple[str, ...] = ("pm", "p.m.")
+
+
+#: The fallback words, for code that has no copy at hand (tests, benchmarks).
+ENGLISH_TIME = TimeWords()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,18 +142,14 @@ def toggle_day(days: int, weekday: int) -> int:
     return days ^ (1 << weekday)
 
 
-def days_label(days: int) -> str:
-    """Chosen days as short names: 'Mon, Wed, Fri'."""
-    return ", ".join(name for i, name in enumerate(WEEKDAYS) if days >> i & 1)
+def chosen_days(days: int) -> tuple[int, ...]:
+    """The weekdays (0 = Monday) switched on in DAYS, in week order."""
+    return tuple(i for i in range(7) if days >> i & 1)
 
 
-def time_label(minute: int) -> str:
-    """Minutes past midnight as 'HH:MM'."""
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def parse_time(text: str) -> int:
-    """A typed time ('7pm', '19:30', '7.30 am', '0800') as minutes past midnight.
+def parse_time(text: str, words: TimeWords = ENGLISH_TIME) -> int:
+    """A typed time ('7pm', '19:30', '7.30 am', '0800') as minutes past midnight, with
+    WORDS for morning and afternoon.
 
     Raises ValueError when it isn't a time of day.
     """
@@ -144,13 +160,13 @@ def parse_time(text: str) -> int:
     if not match:
         raise ValueError("not a time")
     hour, minute = int(match[1]), int(match[2] or 0)
-    suffix = (match[3] or "").lower().replace(".", "")
+    suffix = match[3].lower()
     if minute > 59:
         raise ValueError("not a time")
     if suffix:
-        if not 1 <= hour <= 12:
+        if suffix not in (*words.am, *words.pm) or not 1 <= hour <= 12:
             raise ValueError("not a time")
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
+        hour = hour % 12 + (12 if suffix in words.pm else 0)
     elif hour > 23:
         raise ValueError("not a time")
     return hour * 60 + minute
@@ -278,3 +294,90 @@ def mood_summary(answers: Sequence[Answer], now: datetime, days: int) -> MoodSum
         with_skills=sum(1 for a in recent if a.skills), top_skill=top,
         trend=trend(earlier, ratings),
     )
+
+
+# -- records: what storage reads and writes ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinSchedule:
+    """A person's check-in schedule."""
+
+    user_id: int
+    days: int
+    minute: int
+    paused: bool
+    next_due: int | None
+    share_weekly: bool
+    share_due: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueCheckin:
+    """A schedule whose next check-in has fallen due, with what is needed to send it."""
+
+    user_id: int
+    days: int
+    minute: int
+    next_due: int
+    timezone: str | None
+    alias: str | None
+    reachable: bool  # consented and has not blocked the bot
+
+
+@dataclass(frozen=True, slots=True)
+class DueShare:
+    """A weekly summary that has fallen due."""
+
+    user_id: int
+    minute: int
+    share_due: int
+    timezone: str | None
+    alias: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The dispatcher's decision for one due schedule, written in one transaction."""
+
+    user_id: int
+    due: int       # the next_due it read: the write only happens if it is still that
+    next_due: int
+    send: bool
+    due_at: int = 0  # the check-in time it answers; 0 means `due`
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRow:
+    """One check-in sent to a person, and what they answered."""
+
+    id: int
+    user_id: int
+    due_at: int
+    sent_at: int
+    status: str
+    rating: int | None
+    feelings: str
+    skills: str
+    note: bytes | None
+    answered_at: int | None
+
+    @property
+    def answered(self) -> bool:
+        """Whether they gave a rating."""
+        return self.status == "answered"
+
+
+# -- for flows/checkins.py until the flows/checkins/ package replaces it ----------------------
+
+
+def days_label(days: int) -> str:
+    """Chosen days as short names (the old module's; views name days from the copy)."""
+    from bot.domain.hours import WEEKDAYS
+
+    return ", ".join(WEEKDAYS[i] for i in chosen_days(days))
+
+
+def time_label(minute: int) -> str:
+    """Minutes past midnight as 'HH:MM' (the old module's)."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"

@@ -1,12 +1,15 @@
-"""Check-in schedules (one row per person, with an indexed next due time) and answers."""
+"""Check-in schedules (one row per person, with an indexed next due time) and answers.
+
+The records it returns are the domain's (bot/domain/checkins.py), so the service layer can
+name them without importing storage."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.domain.checkins import CheckinRow, CheckinSchedule, DueCheckin, DueShare, Plan
 from bot.storage.base import StorageBase, personal_table
 from bot.storage.core import epoch
 
@@ -23,75 +26,6 @@ _CHUNK = 250  # rows per statement: well inside SQLite's and PostgreSQL's parame
 
 def _chunks(items: Sequence[Plan], size: int) -> list[Sequence[Plan]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-@dataclass(frozen=True, slots=True)
-class CheckinSchedule:
-    """A person's check-in schedule."""
-
-    user_id: int
-    days: int
-    minute: int
-    paused: bool
-    next_due: int | None
-    share_weekly: bool
-    share_due: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class DueCheckin:
-    """A schedule whose next check-in has fallen due, with what is needed to send it."""
-
-    user_id: int
-    days: int
-    minute: int
-    next_due: int
-    timezone: str | None
-    alias: str | None
-    reachable: bool  # consented and has not blocked the bot
-
-
-@dataclass(frozen=True, slots=True)
-class DueShare:
-    """A weekly summary that has fallen due."""
-
-    user_id: int
-    minute: int
-    share_due: int
-    timezone: str | None
-    alias: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """The dispatcher's decision for one due schedule, written in one transaction."""
-
-    user_id: int
-    due: int       # the next_due it read: the write only happens if it is still that
-    next_due: int
-    send: bool
-    due_at: int = 0  # the check-in time it answers; 0 means `due`
-
-
-@dataclass(frozen=True, slots=True)
-class CheckinRow:
-    """One check-in sent to a person, and what they answered."""
-
-    id: int
-    user_id: int
-    due_at: int
-    sent_at: int
-    status: str
-    rating: int | None
-    feelings: str
-    skills: str
-    note: bytes | None
-    answered_at: int | None
-
-    @property
-    def answered(self) -> bool:
-        """Whether they gave a rating."""
-        return self.status == "answered"
 
 
 def _schedule(row: Any) -> CheckinSchedule:

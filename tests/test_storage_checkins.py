@@ -1,0 +1,99 @@
+"""Check-in storage against a real database file: what each write may touch, notes kept as
+ciphertext, one rating per check-in, and a claim that two processes never both make."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.crypto import Cipher
+from bot.domain.checkins import DAILY, Plan
+from bot.storage import Storage, epoch
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ANN, BEN = 3001, 3002
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    store = Storage(tmp_path / "bot.sqlite3")
+    await store.connect()
+    for uid in (ANN, BEN):
+        await store.record_consent(uid, NOW, given=True)
+    yield store
+    await store.close()
+
+
+async def test_a_check_in_is_its_persons_alone(storage: Storage) -> None:
+    checkin_id = await storage.open_checkin(ANN, NOW)
+    assert await storage.get_checkin(checkin_id, BEN) is None
+    assert not await storage.rate_checkin(checkin_id, BEN, 3, NOW)
+    assert not await storage.set_checkin_choices(checkin_id, BEN, "feelings", "calm")
+    assert not await storage.set_checkin_note(checkin_id, BEN, b"x")
+    row = await storage.get_checkin(checkin_id, ANN)
+    assert row is not None and (row.status, row.rating, row.feelings) == ("unanswered", None, "")
+
+
+async def test_a_check_in_is_rated_once(storage: Storage) -> None:
+    checkin_id = await storage.open_checkin(ANN, NOW)
+    assert await storage.rate_checkin(checkin_id, ANN, 4, NOW)
+    assert not await storage.rate_checkin(checkin_id, ANN, 1, NOW)
+    row = await storage.get_checkin(checkin_id, ANN)
+    assert row is not None and row.answered and row.rating == 4
+    assert await storage.checkin_answers(ANN, NOW - timedelta(days=1)) == [(epoch(NOW), 4, "")]
+
+
+async def test_only_feelings_and_skills_are_choices(storage: Storage) -> None:
+    checkin_id = await storage.open_checkin(ANN, NOW)
+    with pytest.raises(ValueError, match="choice field"):
+        await storage.set_checkin_choices(checkin_id, ANN, "rating", "5")
+
+
+async def test_a_note_is_kept_as_ciphertext_and_never_exported_raw(storage: Storage) -> None:
+    cipher = Cipher(Fernet.generate_key())
+    checkin_id = await storage.open_checkin(ANN, NOW)
+    token = cipher.encrypt("Walked the dog")
+    assert await storage.set_checkin_note(checkin_id, ANN, token)
+    assert await storage.checkin_notes(ANN) == [(checkin_id, epoch(NOW), token)]
+    assert cipher.decrypt(token) == "Walked the dog"
+    exported = await storage.export_user(ANN)
+    assert len(exported["checkins"]) == 1 and "note" not in exported["checkins"][0]
+
+
+async def test_only_an_unanswered_check_in_is_discarded(storage: Storage) -> None:
+    answered, unanswered = (await storage.open_checkin(ANN, NOW),
+                            await storage.open_checkin(ANN, NOW))
+    await storage.rate_checkin(answered, ANN, 5, NOW)
+    await storage.discard_checkin(answered)
+    await storage.discard_checkin(unanswered)
+    assert await storage.get_checkin(answered, ANN) is not None
+    assert await storage.get_checkin(unanswered, ANN) is None
+
+
+async def test_a_claim_moves_a_schedule_once(storage: Storage) -> None:
+    due = NOW - timedelta(minutes=1)
+    await storage.save_checkin_schedule(ANN, DAILY, 19 * 60, due, NOW)
+    [row] = await storage.due_checkin_schedules(NOW, 10)
+    plan = Plan(ANN, row.next_due, epoch(NOW + timedelta(days=1)), send=True)
+    first = await storage.dispatch_checkins([plan], NOW)
+    # A second process that read the same row before the first wrote changes nothing.
+    second = await storage.dispatch_checkins([plan], NOW)
+    assert list(first) == [ANN] and second == {}
+    assert await storage.due_checkin_schedules(NOW, 10) == []
+    assert len((await storage.export_user(ANN))["checkins"]) == 1
+
+
+async def test_paused_and_stopped_schedules_are_never_due(storage: Storage) -> None:
+    await storage.save_checkin_schedule(ANN, DAILY, 19 * 60, NOW - timedelta(minutes=1), NOW)
+    await storage.save_checkin_schedule(BEN, DAILY, 19 * 60, NOW - timedelta(minutes=1), NOW)
+    await storage.pause_checkins(ANN, NOW)
+    await storage.stop_checkins(BEN)
+    assert await storage.due_checkin_schedules(NOW + timedelta(days=3), 10) == []
+    paused = await storage.get_checkin_schedule(ANN)
+    assert paused is not None and paused.paused and (paused.days, paused.minute) == (
+        DAILY, 19 * 60)
+    assert await storage.get_checkin_schedule(BEN) is None
