@@ -46,7 +46,8 @@ from bot.flowkit import Context, Flow, is_passthrough, passthrough
 from bot.inbox import DurableUpdateQueue
 from bot.lanes import LaneRateLimiter
 from bot.persistence import SQLitePersistence
-from bot.routing import Job, Router, menu_entries
+from bot import outbox
+from bot.routing import AppCtx, Job, Router, menu_entries
 from bot.runtime import BotApplication
 from bot.safety import build_safety_net
 from bot.services.events import Event, EventBus, Subscriber
@@ -116,6 +117,13 @@ def _make_stopping(handler: BaseHandler[Any, Any, Any]) -> None:
     if is_passthrough(handler) or getattr(handler.callback, "_stops", False):
         return
     handler.callback = _stopping(handler.callback)
+
+
+async def _outbox_tick(app: AppCtx) -> None:
+    await outbox.run(app.deps, app.bot, app.events)
+
+
+OUTBOX_JOB = Job("tick:outbox", _outbox_tick, interval_s=1.0, first_s=1.0)
 
 
 def event_table() -> dict[type[Event], list[Subscriber]]:
@@ -208,6 +216,10 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
     router = Router(deps, flows, EventBus(event_table()))
     app.bot_data["router"] = router
     app.add_handler(passthrough(TypeHandler(Update, router.dispatch)), group=0)
+    # Sends that matter are kept until Telegram has them (bot/outbox.py), the card first.
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(router.job_callback(OUTBOX_JOB), interval=OUTBOX_JOB.interval_s,
+                                first=OUTBOX_JOB.first_s, name=OUTBOX_JOB.name)
 
     group = 1
     for flow in flows:

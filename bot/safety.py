@@ -21,13 +21,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot import outbox
 from bot.callbacks import callback, pack
 from bot.content import Content, Raw
 from bot.deps import Deps
 from bot.domain.contacts import Contact, RegionContacts, contacts_for
 from bot.domain.crisis import assess
 from bot.domain.roles import STAFF_ROLES
-from bot.flowkit import Context, passthrough, send
+from bot.flowkit import Context, passthrough
+from bot.services.events import Collector
 
 __all__ = ["CardButtons", "CardKind", "ShowSafetyPlan", "build_safety_net", "card_kind",
            "render_card", "send_card", "was_flagged"]
@@ -113,7 +115,8 @@ def render_card(deps: Deps, region: str | None, *, kind: CardKind = "person",
 
 
 async def send_card(deps: Deps, context: Context, user_id: int, chat_id: int,
-                    extra: Sequence[CardButtons], risk_kind: str | None = None) -> None:
+                    extra: Sequence[CardButtons], risk_kind: str | None = None,
+                    update_id: int | None = None) -> None:
     """Send the card that fits this person, count it by day and region, and offer their
     safety plan first (if they wrote one), then resources (and more)."""
     user = await deps.storage.get_user(user_id)
@@ -135,8 +138,13 @@ async def send_card(deps: Deps, context: Context, user_id: int, chat_id: int,
             except Exception:  # the card must go out even if an extra button fails
                 _LOG.exception("A crisis card button hook failed")
     copy = deps.content.for_person(user)
-    await send(context, chat_id, render_card(deps, region, kind=kind, has_peer=has_peer,
-                                             copy=copy), InlineKeyboardMarkup(rows))
+    text = render_card(deps, region, kind=kind, has_peer=has_peer, copy=copy)
+    # First and fastest: sent now, and if Telegram can't take it this moment, kept and
+    # retried every few seconds (bot/outbox.py) instead of lost behind an error message.
+    key = f"card:{chat_id}:{update_id}" if update_id is not None else \
+        f"card:{chat_id}:{deps.clock.now().timestamp():.3f}"
+    await outbox.deliver(deps, context.bot, key, "card",
+                         outbox.Send(chat_id, text, InlineKeyboardMarkup(rows)), Collector())
     await deps.storage.bump_counter("crisis_card", deps.local_day(), region)
 
 
@@ -168,12 +176,13 @@ def build_safety_net(deps: Deps, extra: Sequence[CardButtons]
         _LOG.info("Risk signalled; crisis card sent")
         _remember(context)
         await send_card(deps, context, update.effective_user.id, update.effective_chat.id, extra,
-                        risk_kind)
+                        risk_kind, update.update_id)
 
     async def card(update: Update, context: Context) -> None:
         if update.effective_user is None or update.effective_chat is None:
             return
-        await send_card(deps, context, update.effective_user.id, update.effective_chat.id, extra)
+        await send_card(deps, context, update.effective_user.id, update.effective_chat.id, extra,
+                        update_id=update.update_id)
         raise ApplicationHandlerStop
 
     need_help = deps.content.button("common.need_help_button")

@@ -21,6 +21,7 @@ from bot.storage.groups import GroupsStore
 from bot.storage.inbox import InboxStore
 from bot.storage.matching import MatchingStore
 from bot.storage.relay import RelayStore
+from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.storage.reports import ReportStore, ServiceReport
 from bot.storage.safetyplans import SafetyPlanStore
 from bot.storage.sessions import SessionRow, SessionStore
@@ -29,6 +30,7 @@ from bot.storage.supervision import SupervisionStore
 __all__ = [
     "ENCRYPTED_COLUMNS",
     "PERSONAL_TABLES",
+    "OutboxRow",
     "PersonalTable",
     "RedeemResult",
     "ServiceReport",
@@ -58,5 +60,6 @@ class Storage(
     SessionStore,
     KeyStore,
     SafetyPlanStore,
+    OutboxStore,
 ):
     """The bot's one storage object."""

@@ -1,0 +1,95 @@
+"""The outbox table: sends that matter, until Telegram has them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.storage.base import StorageBase, personal_table
+from bot.storage.core import epoch
+from bot.storage.encrypted import encrypted_column
+
+__all__ = ["OutboxRow", "OutboxStore"]
+
+personal_table("outbox", "chat_id", export=False)
+encrypted_column("outbox", "payload")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One send in the outbox."""
+
+    id: int
+    key: str
+    chat_id: int
+    kind: str
+    priority: int
+    payload: bytes
+    attempts: int
+    created_at: datetime
+
+
+def _ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+class OutboxStore(StorageBase):
+    """Claiming, finishing and retrying sends."""
+
+    async def outbox_add(self, key: str, chat_id: int, kind: str, priority: int,
+                         payload: bytes, now: datetime, *, due: datetime | None = None
+                         ) -> bool:
+        """Keep a send (inside the caller's transaction, if any); False if KEY is known."""
+        return await self.execute(
+            "INSERT INTO outbox (key, chat_id, kind, priority, payload, next_at_ms, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (key, chat_id, kind, priority, payload, _ms(due or now), epoch(now))) == 1
+
+    async def outbox_claim(self, now: datetime, lease_s: int, limit: int,
+                           keys: tuple[str, ...] = ()) -> list[OutboxRow]:
+        """Take due sends (or just KEYS) for LEASE_S seconds, most urgent first."""
+        now_ms = _ms(now)
+        where = "status = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)"
+        params: list[object] = [now_ms]
+        if keys:
+            where += f" AND key IN ({','.join('?' for _ in keys)})"
+            params.extend(keys)
+        else:
+            where += " AND next_at_ms <= ?"
+            params.append(now_ms)
+        async with self.transaction():
+            rows = await self.fetchall(
+                f"SELECT id, key, chat_id, kind, priority, payload, attempts, created_at "  # noqa: S608
+                f"FROM outbox "
+                f"WHERE {where} ORDER BY priority, next_at_ms, id LIMIT ?", (*params, limit))
+            if rows:
+                marks = ",".join("?" for _ in rows)
+                await self.execute(
+                    f"UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 "  # noqa: S608
+                    f"WHERE id IN ({marks})", (now_ms + lease_s * 1000, *[r[0] for r in rows]))
+        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6] + 1,
+                          datetime.fromtimestamp(r[7], now.tzinfo)) for r in rows]
+
+    async def outbox_done(self, row_id: int, now: datetime, *, sent: bool,
+                          message_id: int | None = None, error: str | None = None) -> None:
+        """Finish a send: sent, or dropped for good; its content goes either way."""
+        await self.execute(
+            "UPDATE outbox SET status = ?, payload = NULL, claimed_until = NULL, done_at = ?, "
+            "message_id = ?, error = ? WHERE id = ?",
+            ("sent" if sent else "dropped", epoch(now), message_id, error, row_id))
+
+    async def outbox_retry(self, row_id: int, due: datetime) -> None:
+        """Try a send again at DUE."""
+        await self.execute(
+            "UPDATE outbox SET next_at_ms = ?, claimed_until = NULL WHERE id = ?",
+            (_ms(due), row_id))
+
+    async def outbox_status(self, key: str) -> str | None:
+        """'pending', 'sent' or 'dropped' for KEY (None: never kept)."""
+        value = await self.fetchval("SELECT status FROM outbox WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    async def outbox_prune(self, before: datetime) -> int:
+        """Forget finished sends older than BEFORE."""
+        return await self.execute(
+            "DELETE FROM outbox WHERE status != 'pending' AND done_at < ?", (epoch(before),))
