@@ -128,7 +128,14 @@ OUTBOX_JOB = Job("tick:outbox", _outbox_tick, interval_s=1.0, first_s=1.0)
 
 def event_table() -> dict[type[Event], list[Subscriber]]:
     """Every consequence of each domain event, in the order they run (bot/services/)."""
-    return {}
+    from bot.services import supervision as sup
+    from flows.supervision import consequences as supervision
+
+    return {
+        sup.SupervisionRequested: [supervision.tell_coordinators],
+        sup.CoordinatorsTold: [supervision.confirm_to_peer],
+        sup.SupervisionTaken: [supervision.tell_peer_taken],
+    }
 
 
 def build_flows(deps: Deps) -> list[Flow]:

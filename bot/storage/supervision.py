@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from bot.domain.supervision import SupervisionRequest
 from bot.storage.base import StorageBase, personal_table
 from bot.storage.core import epoch
 
@@ -13,17 +14,9 @@ __all__ = ["SupervisionRequest", "SupervisionStore"]
 personal_table("supervision_requests", "peer_id", exclude=("note",))
 
 
-@dataclass(frozen=True, slots=True)
-class SupervisionRequest:
-    """One request: who asked, how soon, the encrypted note, and who took it."""
-
-    id: int
-    peer_id: int
-    urgency: str
-    note: bytes | None
-    created_at: int
-    taken_by: int | None
-    taken_at: int | None
+def _request(row: Any) -> SupervisionRequest:
+    return SupervisionRequest(row["id"], row["peer_id"], row["urgency"], row["note"],
+                              row["created_at"], row["taken_by"], row["taken_at"])
 
 
 class SupervisionStore(StorageBase):
@@ -45,10 +38,13 @@ class SupervisionStore(StorageBase):
         """One request, if it exists."""
         row = await self.fetchone("SELECT * FROM supervision_requests WHERE id = ?",
                                   (request_id,))
-        if row is None:
-            return None
-        return SupervisionRequest(row["id"], row["peer_id"], row["urgency"], row["note"],
-                                  row["created_at"], row["taken_by"], row["taken_at"])
+        return None if row is None else _request(row)
+
+    async def untaken_supervision_requests(self) -> list[SupervisionRequest]:
+        """Requests nobody has picked up yet, oldest first."""
+        rows = await self.fetchall(
+            "SELECT * FROM supervision_requests WHERE taken_at IS NULL ORDER BY created_at, id")
+        return [_request(row) for row in rows]
 
     async def take_supervision_request(self, request_id: int, coordinator_id: int,
                                        now: datetime) -> bool:

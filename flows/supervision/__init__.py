@@ -1,0 +1,29 @@
+"""Supervision: peer workers ask (/supervision); every coordinator hears; one picks it up
+(DESIGN rule 6). State diagram: flows/supervision/supervision.mmd"""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from bot.domain.roles import PEER_ROLES
+from bot.flowkit import Flow
+from bot.routing import Button, Command, Step
+from flows.supervision.callbacks import SkipNote, TakeRequest, UrgencyChoice
+from flows.supervision.handlers import URGENCY, WHAT, Handlers
+
+__all__ = ["build"]
+
+PEERS = frozenset(PEER_ROLES)
+COORDINATORS = frozenset({"coordinator"})
+
+
+def build(deps: Deps) -> Flow:
+    """The supervision flow's route table."""
+    h = Handlers()
+    return Flow(name="supervision", routes=[
+        Command("supervision", h.start, roles=PEERS, menu="commands.supervision"),
+        Step(URGENCY, ask=h.ask_urgency, on_text=h.urgency_typed),
+        Button(UrgencyChoice, h.on_urgency, roles=PEERS),
+        Step(WHAT, ask=h.ask_note, on_text=h.on_note),
+        Button(SkipNote, h.on_skip, roles=PEERS),
+        Button(TakeRequest, h.on_take, roles=COORDINATORS),
+    ])
