@@ -171,7 +171,7 @@ def closed_now(timezone: str) -> str:
 
 
 def set_up_profile(peer: Person, name: str, hours: str,
-                   bio: str = "I have lived experience and I like to listen.") -> None:
+                   bio: str = "I like walking, music and a good chat.") -> None:
     """/profile the first time: a name, a few words, the nominated hours."""
     peer.send("/profile")
     peer.wait_for("What name would you like people to see?")
