@@ -325,6 +325,10 @@ class BotAPIEmulator:
         body = request.rfile.read(length) if length else b""
         content_type = request.headers.get("Content-Type", "")
         if match is None:
+            with self._cv:
+                self.problems.append(f"{request.command} {split.path}: not a Bot API method "
+                                     "path -> 404 Not Found")
+                self._cv.notify_all()
             self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         token, method = match.group(1), match.group(2)
