@@ -444,8 +444,11 @@ class BotAPIEmulator:
                ) -> dict[str, Any]:
         message_id = state.next_id
         state.next_id += 1
-        message = {"message_id": message_id,
-                   "from": dict(self.bot_user if by_bot else (sender or {})),
+        # A message's `from` is a plain User: getMe's extra fields (can_join_groups...) are not
+        # part of it.
+        author = ({k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")}
+                  if by_bot else dict(sender or {}))
+        message = {"message_id": message_id, "from": author,
                    "chat": dict(state.chat), "date": int(time.time()), **content}
         state.messages[message_id] = message
         state.meta[message_id] = _Meta(self._next_seq(), by_bot, method=method,
