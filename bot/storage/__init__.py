@@ -22,6 +22,7 @@ from bot.storage.inbox import InboxStore
 from bot.storage.matching import MatchingStore
 from bot.storage.relay import RelayStore
 from bot.storage.outbox import OutboxRow, OutboxStore
+from bot.storage.referrals import ReferralSource, ReferralStore
 from bot.storage.reports import ReportStore, ServiceReport
 from bot.storage.safetyplans import SafetyPlanStore
 from bot.storage.sessions import SessionRow, SessionStore
@@ -33,6 +34,7 @@ __all__ = [
     "OutboxRow",
     "PersonalTable",
     "RedeemResult",
+    "ReferralSource",
     "ServiceReport",
     "SessionRow",
     "Storage",
@@ -61,5 +63,6 @@ class Storage(
     KeyStore,
     SafetyPlanStore,
     OutboxStore,
+    ReferralStore,
 ):
     """The bot's one storage object."""
