@@ -152,12 +152,19 @@ class BotApplication(Application):
                 lock.release()
 
     async def process_update(self, update: object) -> None:
-        """Process UPDATE, write what changed to the database, and mark it done."""
-        await super().process_update(update)
-        if self.persistence is not None:
-            await self.update_persistence()
-        if isinstance(self.update_queue, DurableUpdateQueue):
-            await self.update_queue.done(update)
+        """Process UPDATE, then write what it changed and mark it done.
+
+        Updates run concurrently (bot/concurrency.py), one person at a time. Writes the
+        handlers `defer()`red and the inbox's done mark go in one transaction, one round trip.
+        """
+        storage = self.bot_data["deps"].storage
+        async with storage.deferred_writes() as pending:
+            await super().process_update(update)
+            if self.persistence is not None:
+                await self.update_persistence()
+            if isinstance(self.update_queue, DurableUpdateQueue):
+                await self.update_queue.done(update)
+        await storage.batch(pending)
 
 
 async def _prepare(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

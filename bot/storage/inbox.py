@@ -25,8 +25,9 @@ class InboxStore(StorageBase):
         ) == 1
 
     async def inbox_done(self, update_id: int, now: datetime) -> None:
-        """Mark an update handled and drop its content."""
-        await self.execute(
+        """Mark an update handled and drop its content (with the update's other end-of-update
+        writes, when it is being processed)."""
+        await self.defer(
             "UPDATE update_inbox SET body = NULL, done_at = ? WHERE update_id = ? "
             "AND done_at IS NULL", (epoch(now), update_id))
 

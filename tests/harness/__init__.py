@@ -12,6 +12,7 @@ only Telegram's servers are replaced. Nothing here sleeps: time moves with `env.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import itertools
@@ -26,7 +27,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application, BaseRateLimiter
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
@@ -35,12 +36,13 @@ from bot.content import Content
 from bot.crypto import Cipher
 from bot.deps import Deps
 from bot.domain.language import find_stigmatising
+from bot.lanes import LaneRateLimiter
 from bot.runtime import running
 from bot.settings import Settings
 from bot.storage import Storage
 
 __all__ = ["BOT_ID", "BOT_USERNAME", "BotEnv", "Call", "Client", "FakeBotAPI", "SentMessage",
-           "join_staff", "onboard", "onboard_coordinator"]
+           "VirtualTimer", "join_staff", "onboard", "onboard_coordinator"]
 
 BOT_ID = 7000000001
 BOT_USERNAME = "peer_support_test_bot"
@@ -316,6 +318,22 @@ class FakeBotAPI(BaseRequest):
         return self._error(400, f"Bad Request: method {method} not found")
 
 
+class VirtualTimer:
+    """The rate limiter's time in tests: a wait moves it on at once, nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.time = 0.0
+
+    def now(self) -> float:
+        """Seconds since the test began, as far as the limiter knows."""
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        """Move time on by SECONDS, letting other tasks run once."""
+        self.time += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
 class Client:
     """A person using the bot: sends messages and taps buttons, reads what came back."""
 
@@ -498,12 +516,13 @@ class BotEnv:
         self._stack = contextlib.AsyncExitStack()
         self.deps: Deps | None = None
         self.processed = 0  # updates fed in, for benchmarks
-        # None: unlimited (tests); benchmarks may pass a real, time-scaled limiter
-        self.rate_limiter: AIORateLimiter | None = None
+        # None: no limits and no waiting (tests); benchmarks may pass a real limiter
+        self.rate_limiter: BaseRateLimiter[Any] | None = None
 
     @classmethod
     async def create(cls, tmp_path: Path, *, start: datetime | None = None,
-                     rate_limiter: AIORateLimiter | None = None, **overrides: Any) -> BotEnv:
+                     rate_limiter: BaseRateLimiter[Any] | None = None, **overrides: Any
+                     ) -> BotEnv:
         """A running bot with SETTINGS overrides, its clock at START (UTC)."""
         settings = replace(Settings(data_dir=tmp_path / "data", bot_username=BOT_USERNAME),
                            **overrides)
@@ -518,8 +537,8 @@ class BotEnv:
         `running()` that `python -m bot run` uses; only the updates' source differs."""
         storage = Storage(self.settings.database_path)
         self.deps = Deps(self.settings, storage, self.clock, self.content, self.cipher)
-        limiter = self.rate_limiter or AIORateLimiter(overall_max_rate=0, group_max_rate=0,
-                                                      max_retries=3)
+        limiter = self.rate_limiter or LaneRateLimiter(
+            bulk_per_second=None, chat_limits=None, max_retries=3, timer=VirtualTimer())
         app = build_application(self.deps, token=TOKEN, request=self.fake, rate_limiter=limiter)
 
         async def record(update: object, context: Any) -> None:
@@ -558,10 +577,12 @@ class BotEnv:
         return Client(self, user_id, first_name, last_name, username)
 
     async def process(self, data: dict[str, Any]) -> None:
-        """Feed one update through the real Application."""
+        """Feed one update through the real Application's update processor (concurrent, one
+        person at a time), and return once it has been processed."""
         assert self.app is not None
         self.processed += 1
-        await self.app.process_update(Update.de_json(data, self.app.bot))
+        update = Update.de_json(data, self.app.bot)
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
 
     def job(self, name: str) -> Any:
         """The scheduled job called NAME."""
@@ -641,11 +662,12 @@ async def onboard_coordinator(client: Client, alias: str | None = None) -> None:
 
 async def join_staff(client: Client, role: str, *, alias: str | None = None) -> None:
     """Take CLIENT through a single-use invite link for a staff ROLE."""
-    from flows.coordinator import make_invite
+    from bot.services.invites import make_invite
 
     env = client.env
     assert env.deps is not None
-    link = await make_invite(env.deps, role, None, BOT_USERNAME)
+    link = await make_invite(env.deps.storage, env.settings, role, by=None,
+                             bot_username=BOT_USERNAME, now=env.clock.now())
     await client.send(f"/start {link.split('start=')[1]}")
     await client.click(AGREE)
     if alias is None:

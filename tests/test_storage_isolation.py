@@ -1,0 +1,283 @@
+"""Storage under concurrent tasks: a transaction is private to its task until it commits, a
+failure or a crash in the middle leaves nothing half-written, big writes go in chunks, and the
+end-of-update writes go in one round trip."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.storage import Storage
+from bot.storage.base import CHUNK_ROWS
+
+NOW = 1772442000
+INSERT_USER = "INSERT INTO users (user_id, consent, consent_at, created_at, updated_at) "
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    store = Storage(tmp_path / "bot.sqlite3")
+    await store.connect()
+    yield store
+    await store.close()
+
+
+async def first_of(waiting: Coroutine[Any, Any, Any], task: asyncio.Task[None]) -> None:
+    """Wait for WAITING, or fail at once if TASK fails first (no test hangs on a bug)."""
+    waiter = asyncio.ensure_future(waiting)
+    await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done() and not waiter.done():
+        waiter.cancel()
+        task.result()
+        raise AssertionError("the task ended before it got there")
+
+
+async def add_user(db: object, user_id: int, alias: str) -> None:
+    await db.execute(  # type: ignore[attr-defined]
+        "INSERT INTO users (user_id, consent, consent_at, alias, created_at, updated_at) "
+        "VALUES (?, 'given', ?, ?, ?, ?)", (user_id, NOW, alias, NOW, NOW))
+
+
+async def test_a_read_from_another_task_never_sees_uncommitted_rows(storage: Storage) -> None:
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        async with storage.transaction() as db:
+            await add_user(db, 1, "pending")
+            # The task's own reads join its transaction and see its own row.
+            assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") \
+                == "pending"
+            inside.set()
+            await release.wait()
+
+    task = asyncio.create_task(writer())
+    await first_of(inside.wait(), task)
+    # Another task's read runs now (it does not wait for the commit) and sees nothing.
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == 0
+    assert await storage.fetchall("SELECT * FROM users") == []
+    release.set()
+    await task
+    assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") == "pending"
+
+
+async def test_interleaved_transactions_of_many_people_stay_private(storage: Storage) -> None:
+    rng = random.Random(5)
+    seen_by_others: list[int] = []
+
+    async def yield_some() -> None:
+        for _ in range(rng.randint(0, 4)):
+            await asyncio.sleep(0)
+
+    async def person(uid: int) -> None:
+        await yield_some()
+        async with storage.transaction() as db:
+            await add_user(db, uid, "half")
+            await yield_some()
+            mine = await storage.fetchall("SELECT user_id FROM users WHERE alias = 'half'")
+            assert [r[0] for r in mine] == [uid]  # only my own uncommitted row
+            await storage.execute("UPDATE users SET alias = 'whole' WHERE user_id = ?", (uid,))
+            await yield_some()
+
+    async def onlooker() -> None:
+        for _ in range(60):
+            rows = await storage.fetchall("SELECT user_id FROM users WHERE alias = 'half'")
+            seen_by_others.extend(r[0] for r in rows)
+            await yield_some()
+
+    await asyncio.gather(*(person(uid) for uid in range(1, 41)), onlooker(), onlooker())
+    assert seen_by_others == []
+    assert await storage.fetchval("SELECT COUNT(*) FROM users WHERE alias = 'whole'") == 40
+
+
+async def test_an_error_in_the_middle_leaves_nothing(storage: Storage) -> None:
+    async def fail_half_way() -> None:
+        async with storage.transaction() as db:
+            await add_user(db, 1, "a")
+            await storage.execute("UPDATE users SET alias = 'b' WHERE user_id = 1")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await fail_half_way()
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == 0
+    # The writer is free again.
+    await storage.execute(INSERT_USER
+                          + "VALUES (2, 'given', ?, ?, ?)", (NOW, NOW, NOW))
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == 1
+
+
+async def test_a_cancelled_transaction_rolls_back_and_frees_the_writer(storage: Storage) -> None:
+    inside = asyncio.Event()
+
+    async def writer() -> None:
+        async with storage.transaction() as db:
+            await add_user(db, 1, "a")
+            inside.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(writer())
+    await first_of(inside.wait(), task)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == 0
+    async with storage.transaction() as db:
+        await add_user(db, 2, "b")
+    assert await storage.fetchval("SELECT user_id FROM users") == 2
+
+
+def test_a_crash_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> None:
+    # A real crash: the process dies (os._exit) between BEGIN and COMMIT.
+    script = textwrap.dedent(f"""
+        import asyncio, os, sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+        from bot.storage import Storage
+
+        async def main():
+            storage = Storage({str(tmp_path / 'bot.sqlite3')!r})
+            await storage.connect()
+            async with storage.transaction() as db:
+                await db.execute("INSERT INTO users (user_id, consent, consent_at, "
+                                 "created_at, updated_at) VALUES (1, 'given', 0, 0, 0)")
+                await db.executemany("INSERT INTO user_data (user_id, data) VALUES (?, '{{}}')",
+                                     [(1,)])
+                os._exit(3)
+
+        asyncio.run(main())
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert result.returncode == 3, result.stderr.decode()
+
+    async def check() -> tuple[int, int]:
+        storage = Storage(tmp_path / "bot.sqlite3")
+        await storage.connect()
+        try:
+            return (await storage.fetchval("SELECT COUNT(*) FROM users"),
+                    await storage.fetchval("SELECT COUNT(*) FROM user_data"))
+        finally:
+            await storage.close()
+
+    assert asyncio.run(check()) == (0, 0)
+
+
+async def test_nested_transactions_and_writes_inside_join_the_outer_one(storage: Storage) -> None:
+    async def nested() -> None:
+        async with storage.transaction() as db:
+            await add_user(db, 1, "a")
+            async with storage.transaction() as inner:
+                assert inner is db
+                await add_user(inner, 2, "b")
+            assert await storage.execute("UPDATE users SET alias = 'c'") == 2
+            assert await storage.batch([("UPDATE users SET alias = 'd'", ())]) == [2]
+            raise RuntimeError("undo all of it")
+
+    with pytest.raises(RuntimeError, match="undo"):
+        await nested()
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == 0
+
+
+async def test_big_writes_go_in_chunks_while_others_read(storage: Storage) -> None:
+    rows = [(uid, "given", NOW, NOW, NOW) for uid in range(1, 10 * CHUNK_ROWS + 1)]
+    reads: list[int] = []
+    done = asyncio.Event()
+
+    async def reader() -> None:
+        while not done.is_set():
+            reads.append(await storage.fetchval("SELECT COUNT(*) FROM users"))
+
+    task = asyncio.create_task(reader())
+    await storage.executemany(INSERT_USER
+                              + "VALUES (?, ?, ?, ?, ?)", rows)
+    done.set()
+    await task
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == len(rows)
+    assert len(reads) > 1  # reads went on while the chunks were written
+    assert set(reads) <= {0, len(rows)}  # and never saw a half-written insert
+
+
+async def test_deferred_writes_wait_for_the_end_of_the_update(storage: Storage) -> None:
+    await storage.defer(INSERT_USER
+                        + "VALUES (1, 'given', 0, 0, 0)")  # outside an update: written now
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == 1
+    async with storage.deferred_writes() as pending:
+        await storage.defer("UPDATE users SET alias = 'later' WHERE user_id = 1")
+        await storage.defer(INSERT_USER
+                            + "VALUES (2, 'given', 0, 0, 0)")
+        assert await storage.fetchval("SELECT COUNT(*) FROM users") == 1
+    assert len(pending) == 2
+    assert await storage.batch(pending) == [1, 1]
+    assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") == "later"
+    # After the update, a late task's deferred write is not lost: it goes straight in.
+    await storage.defer("UPDATE users SET alias = 'late' WHERE user_id = 2")
+    assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 2") == "late"
+
+
+async def test_a_failing_batch_writes_nothing(storage: Storage) -> None:
+    with pytest.raises(Exception, match="UNIQUE"):
+        await storage.batch([
+            (INSERT_USER
+             + "VALUES (1, 'given', 0, 0, 0)", ()),
+            (INSERT_USER
+             + "VALUES (1, 'given', 0, 0, 0)", ()),
+        ])
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == 0
+
+
+async def test_in_memory_database_keeps_transactions_private_by_waiting() -> None:
+    storage = Storage(":memory:")
+    await storage.connect()
+    try:
+        inside, release = asyncio.Event(), asyncio.Event()
+
+        async def writer() -> None:
+            async with storage.transaction() as db:
+                await add_user(db, 1, "x")
+                inside.set()
+                await release.wait()
+                raise RuntimeError("roll back")
+
+        task = asyncio.create_task(writer())
+        await first_of(inside.wait(), task)
+        read = asyncio.create_task(storage.fetchval("SELECT COUNT(*) FROM users"))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert not read.done()  # one connection: the read waits for the transaction
+        release.set()
+        with pytest.raises(RuntimeError):
+            await task
+        assert await read == 0
+    finally:
+        await storage.close()
+
+
+async def test_the_real_bot_marks_each_update_done_in_one_flush(tmp_path: Path) -> None:
+    from tests.harness import BotEnv
+
+    env = await BotEnv.create(tmp_path)
+    try:
+        assert env.app is not None
+        calls: list[int] = []
+        original = env.storage.batch
+
+        async def counting(statements):  # type: ignore[no-untyped-def]
+            calls.append(len(statements))
+            return await original(statements)
+
+        env.storage.batch = counting  # type: ignore[method-assign]
+        from telegram import Update
+
+        from tests.test_concurrency import message
+        await env.app.update_queue.put(Update.de_json(message(77, 4242, "/help"),
+                                                      env.app.bot))
+        await asyncio.wait_for(env.app.update_queue.join(), timeout=30)
+        assert calls == [1]  # the inbox mark, in one batch
+        assert await env.storage.inbox_pending() == []
+    finally:
+        await env.stop()
