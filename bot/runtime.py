@@ -169,6 +169,7 @@ class BotApplication(Application):
 
 async def _prepare(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Warm the crisis detector, set the default command menu, run the flows' start hooks."""
+    from bot import charts
     from bot.app import commands_for
     from bot.domain.crisis import assess
 
@@ -182,6 +183,8 @@ async def _prepare(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             "files are in place."
         ) from None
     deps = app.bot_data["deps"]
+    # The chart workers start (and import matplotlib) now, beside the rest of the start.
+    charts.start(deps.settings.chart_workers)
     try:
         await app.bot.set_my_commands(commands_for(app.bot_data["flows"], None, deps),
                                       scope=BotCommandScopeDefault())

@@ -2,12 +2,12 @@
 consumers or all peer workers, and watch it go out.
 
 On confirm, one outbox row per recipient is written before anything is sent. The
-'tick:broadcast' job sends pending rows through PTB's AIORateLimiter (Telegram's flood limits;
-a 429 waits and is retried by the limiter), marks each row delivered, blocked (the person is
-marked inactive and skipped next time) or failed, edits a progress message every couple of
-seconds, and posts a report at the end. A restart resumes from the outbox: rows already
-recorded are never sent again, and none are skipped. Only a hard crash (no graceful stop) can
-leave rows whose send was in flight; those are sent again on start-up (see
+'tick:broadcast' job sends pending rows through the rate limiter's bulk lane (bot/lanes.py: its
+share of Telegram's limits; a 429 pauses the lane and is retried), marks each row delivered,
+blocked (the person is marked inactive and skipped next time) or failed, edits a progress
+message every couple of seconds, and posts a report at the end. A restart resumes from the
+outbox: rows already recorded are never sent again, and none are skipped. Only a hard crash (no
+graceful stop) can leave rows whose send was in flight; those are sent again on start-up (see
 BroadcastStore.requeue_unconfirmed for why).
 
 ```mermaid
@@ -57,6 +57,7 @@ from bot.flowkit import (
     send,
     show,
 )
+from bot.lanes import BULK
 from bot.storage import from_epoch
 from bot.storage.broadcast import Broadcast
 
@@ -188,9 +189,11 @@ class BroadcastSender:
         """Send to one person; return the outbox status it ends in."""
         try:
             if broadcast.photo:
-                await app.bot.send_photo(uid, broadcast.photo, caption=text)
+                await app.bot.send_photo(uid, broadcast.photo, caption=text,
+                                         rate_limit_args=BULK)
             else:
-                await app.bot.send_message(uid, text, disable_web_page_preview=True)
+                await app.bot.send_message(uid, text, disable_web_page_preview=True,
+                                           rate_limit_args=BULK)
         except Forbidden:
             return "blocked"
         except RetryAfter:  # still limited after the rate limiter's own retries
