@@ -5,7 +5,7 @@ Figures:
 - checkin_tick_ms: median time of the dispatcher's own work in one tick (goal < 50 ms) with
   100,000 people scheduled and a few hundred due: the one indexed query, the daylight-saving
   maths in each person's zone, and the one transaction that records the check-ins and moves
-  every schedule on (flows.checkins.claim_due, exactly what tick:checkins runs).
+  every schedule on (bot.services.checkins.claim_due, exactly what tick:checkins runs).
 - checkin_tick_with_sends_ms: the whole tick:checkins job, the same load, including sending
   each check-in through python-telegram-bot to the in-process fake Bot API. Sending costs
   about half a millisecond a message in PTB itself; in production Telegram's own rate limit
@@ -38,8 +38,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.domain.checkins import DAILY, WEEKDAYS_ONLY  # noqa: E402
+from bot.services.checkins import claim_due  # noqa: E402
+from bot.services.events import Collector  # noqa: E402
 from bot.storage import epoch  # noqa: E402
-from flows.checkins import TICK, claim_due  # noqa: E402
+from flows.checkins import TICK  # noqa: E402
 from tests.harness import BotEnv, Client, onboard  # noqa: E402
 
 __all__ = ["figures", "mixed_step"]
@@ -85,6 +87,7 @@ async def _tick_figures(ticks: int) -> list[dict[str, Any]]:
         try:
             await _populate(env, PEOPLE)
             assert env.deps is not None
+            grace = timedelta(minutes=env.deps.settings.checkin_grace_minutes)
             tick_ms, claim_ms, due_counts, claim_counts = [], [], [], []
             await env.run_job(TICK)  # warm up: caches, prepared statements
             for _ in range(ticks):
@@ -97,7 +100,8 @@ async def _tick_figures(ticks: int) -> list[dict[str, Any]]:
                 # The next minute's load without the sends: the query, maths and transaction.
                 env.clock.advance(minutes=1)
                 started = time.perf_counter()
-                claimed = await claim_due(env.deps, env.clock.now())
+                claimed = await claim_due(env.deps.storage, env.deps.zone, env.clock.now(),
+                                          grace, Collector())
                 claim_ms.append((time.perf_counter() - started) * 1000)
                 claim_counts.append(len(claimed.to_send))
             sent = await env.storage.fetchval("SELECT COUNT(*) FROM checkins")

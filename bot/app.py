@@ -130,10 +130,15 @@ OUTBOX_JOB = Job("tick:outbox", _outbox_tick, interval_s=1.0, first_s=1.0)
 
 def event_table() -> dict[type[Event], list[Subscriber]]:
     """Every consequence of each domain event, in the order they run (bot/services/)."""
+    from bot.services import checkins as chk
     from bot.services import supervision as sup
+    from flows.checkins import consequences as checkins
     from flows.supervision import consequences as supervision
 
     return {
+        chk.CheckinsSent: [checkins.count_sent],
+        chk.CheckinsSkipped: [checkins.count_skipped],
+        chk.CheckinAnswered: [checkins.count_answer],
         sup.SupervisionRequested: [supervision.tell_coordinators],
         sup.CoordinatorsTold: [supervision.confirm_to_peer],
         sup.SupervisionTaken: [supervision.tell_peer_taken],

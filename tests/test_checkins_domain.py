@@ -15,7 +15,7 @@ from bot.domain.checkins import (
     WEEKDAYS_ONLY,
     Answer,
     Schedule,
-    days_label,
+    chosen_days,
     decide,
     mood_summary,
     next_due,
@@ -47,12 +47,19 @@ def test_domain_imports_no_framework() -> None:
     assert not imported & {"telegram", "aiosqlite", "sqlite3", "matplotlib"}
 
 
+def test_domain_keeps_indexes_and_names_no_day_or_month() -> None:
+    source = Path(checkins.__file__).read_text(encoding="utf-8")
+    words = set(source.replace('"', " ").split())
+    assert not words & {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Jan", "Mar", "Dec"}
+    assert "WEEKDAYS " not in source and "hours import" not in source
+
+
 def test_kinds_and_days() -> None:
     assert schedule_kind(DAILY) == "daily"
     assert schedule_kind(WEEKDAYS_ONLY) == "weekdays"
     mask = toggle_day(toggle_day(toggle_day(0, 0), 2), 4)
     assert schedule_kind(mask) == "days"
-    assert days_label(mask) == "Mon, Wed, Fri"
+    assert chosen_days(mask) == (0, 2, 4)  # the view names them from the copy
     assert toggle_day(mask, 2) == 0b10001
     with pytest.raises(ValueError, match="weekday"):
         toggle_day(0, 7)
@@ -71,10 +78,19 @@ def test_parse_time(text: str, minute: int) -> None:
     assert parse_time(text) == minute
 
 
-@pytest.mark.parametrize("text", ["", "25:00", "7:75", "13pm", "soon", "19:3", "-1"])
+@pytest.mark.parametrize("text", ["", "25:00", "7:75", "13pm", "soon", "19:3", "-1", "7 o'clock",
+                                  "7pm!"])
 def test_parse_time_refuses(text: str) -> None:
     with pytest.raises(ValueError, match="not a time"):
         parse_time(text)
+
+
+def test_parse_time_takes_the_words_it_is_given() -> None:
+    words = checkins.TimeWords(am=("vorm",), pm=("nachm",))
+    assert parse_time("7 nachm", words) == 19 * 60
+    assert parse_time("7.30 Vorm", words) == 7 * 60 + 30
+    with pytest.raises(ValueError, match="not a time"):
+        parse_time("7pm", words)
 
 
 def test_next_due_daily_and_weekdays() -> None:

@@ -1,5 +1,8 @@
 """Check-ins through the fake Bot API: set-up, answering, low ratings, pause and stop,
-daylight saving, downtime, the /mood chart and privacy. The clock only moves when told."""
+daylight saving, downtime, the /mood chart and privacy. The clock only moves when told.
+
+What was stored is read the way the person can read it, with /mydata; the storage's own
+guarantees are in tests/test_storage_checkins.py."""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from PIL import Image
 
-from bot.storage import epoch, from_epoch
+from bot.callbacks import unpack
+from bot.storage import from_epoch
 from tests.harness import BotEnv, Client, onboard
 
 TICK = "tick:checkins"
@@ -43,23 +46,30 @@ def prompts(client: Client) -> list[str]:
     return [t for t in client.texts() if "This is your check-in" in t]
 
 
-async def add_match(env: BotEnv, monkeypatch: pytest.MonkeyPatch, person: int,
-                    peer: int) -> None:
-    """An active match between PERSON and a peer worker, straight in the database."""
+async def add_match(env: BotEnv, person: int, peer: int) -> None:
+    """An active match between PERSON and a peer worker, through matching's storage."""
     now = env.clock.now()
     await env.storage.record_consent(peer, now, given=True)
     await env.storage.update_user(peer, now, role="consumer_peer", alias="Pat")
-    await env.storage.execute(
-        "INSERT INTO matches (person_id, peer_id, status, requested_at, accepted_at) "
-        "VALUES (?, ?, 'active', ?, ?)", (person, peer, epoch(now), epoch(now)))
-    if not hasattr(env.storage, "active_match_for_person"):
-        # Matching is built in parallel; until it lands, stand in for its one query.
-        async def finder(uid: int) -> Any:
-            row = await env.storage.fetchone(
-                "SELECT * FROM matches WHERE person_id = ? AND status = 'active'", (uid,))
-            return None if row is None else type("M", (), {"peer_id": row["peer_id"]})()
+    await env.storage.create_profile(peer, "consumer_peer", now, display_name="Pat", bio="",
+                                     hours=[], timezone="Australia/Sydney", caseload_cap=6)
+    request = await env.storage.create_request(person, peer, {}, now, now + timedelta(days=2))
+    assert request.match is not None
+    assert await env.storage.answer_request(request.match.id, peer, accept=True, now=now)
 
-        monkeypatch.setattr(env.storage, "active_match_for_person", finder, raising=False)
+
+async def my_data(env: BotEnv, client: Client) -> dict[str, Any]:
+    """What /mydata gives the person: every row about them, and their notes decrypted."""
+    await client.send("/mydata")
+    call = env.fake.calls_to("sendDocument")[-1]
+    assert int(call.params["chat_id"]) == client.user_id
+    data: dict[str, Any] = json.loads(next(iter(call.files.values()))[1])
+    return data
+
+
+def checkins_of(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The person's check-ins in /mydata, oldest first."""
+    return sorted(data.get("checkins", []), key=lambda c: c["id"])
 
 
 async def test_set_up_is_off_by_default_then_daily(env: BotEnv) -> None:
@@ -77,7 +87,7 @@ async def test_set_up_is_off_by_default_then_daily(env: BotEnv) -> None:
     assert "This is your check-in" in alice.last_text()
     await alice.click("5", exact=True)
     assert await env.storage.get_checkin_schedule(2001) is None
-    assert await env.storage.fetchval("SELECT rating FROM checkins WHERE user_id = 2001") == 5
+    assert [c["rating"] for c in checkins_of(await my_data(env, alice))] == [5]
 
     await set_up_daily(alice)
     # The clock is Mon 2 Mar 2026, 20:00 in Sydney: the first is tomorrow at 19:00.
@@ -138,6 +148,28 @@ async def test_chosen_days_and_a_typed_time(env: BotEnv) -> None:
     assert "on weekdays at 08:00" in bea.last_text()
 
 
+async def test_typing_mid_set_up_goes_on_and_the_set_up_closes(env: BotEnv) -> None:
+    """The days picker takes buttons only: a message typed meanwhile is never held by it (it
+    goes on, to a peer worker if there is one), and the half-done set-up closes."""
+    gus = env.client(2005, "Gus")
+    await onboard(gus)
+    await gus.send("/checkins")
+    await gus.click("Choose days")
+    await gus.click("Mon", exact=True)
+    await gus.send("what time is the group on thursday")
+    assert "not sure what you meant" in gus.last_text()
+    await gus.click("Tue", exact=True)
+    assert "has closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+    await gus.click("Next")
+    assert "has closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+    assert await env.storage.get_checkin_schedule(2005) is None
+    # Starting again works as ever.
+    await gus.send("/checkins")
+    await gus.click("Weekdays")
+    await gus.click("09:00", exact=True)
+    assert "on weekdays at 09:00" in gus.last_text()
+
+
 async def test_peer_workers_are_told_kindly(env: BotEnv) -> None:
     from tests.harness import join_staff
 
@@ -159,8 +191,9 @@ async def test_a_due_check_in_answered_through_every_step(env: BotEnv) -> None:
     new = alice.texts_since(mark)
     assert len(new) == 1 and "Hi, Ally. This is your check-in." in new[0]
     assert [b["text"] for b in alice.last().buttons()] == ["1", "2", "3", "4", "5"]
-    rows = await env.storage.fetchall("SELECT * FROM checkins WHERE user_id = 2010")
-    assert [r["status"] for r in rows] == ["unanswered"]
+    _, data = alice.find_button("4", exact=True)
+    sent = await env.storage.get_checkin(unpack(data).checkin, 2010)
+    assert sent is not None and sent.status == "unanswered"
 
     await alice.click("4", exact=True)
     assert "Which of these fit how you feel?" in alice.last_text()
@@ -186,12 +219,6 @@ async def test_a_due_check_in_answered_through_every_step(env: BotEnv) -> None:
     await alice.send(note)
     assert "Your note is saved and encrypted" in alice.last_text()
 
-    row = await env.storage.fetchone("SELECT * FROM checkins WHERE user_id = 2010")
-    assert row is not None
-    assert (row["status"], row["rating"], row["feelings"], row["skills"]) == (
-        "answered", 4, "hopeful", "emotion_regulation,mindfulness")
-    assert env.cipher.decrypt(bytes(row["note"])) == note
-
     # The note is never in the database file in plain form (WAL included).
     await env.stop()
     raw = b"".join(p.read_bytes() for p in env.settings.data_dir.glob("bot.sqlite3*"))
@@ -199,11 +226,13 @@ async def test_a_due_check_in_answered_through_every_step(env: BotEnv) -> None:
     await env.start()
 
     # /mydata has the check-in and the note, decrypted for the person themselves.
-    await alice.send("/mydata")
-    call = env.fake.calls_to("sendDocument")[-1]
-    data = json.loads(next(iter(call.files.values()))[1])
-    assert data["checkins"][0]["rating"] == 4 and "note" not in data["checkins"][0]
-    assert data["checkin_notes"][0]["note"] == note
+    data = await my_data(env, alice)
+    [row] = checkins_of(data)
+    assert (row["status"], row["rating"], row["feelings"], row["skills"]) == (
+        "answered", 4, "hopeful", "emotion_regulation,mindfulness")
+    assert "note" not in row  # only as ciphertext at rest, and decrypted just below
+    assert data["checkin_notes"] == [{"checkin_id": row["id"], "due_at": row["due_at"],
+                                      "note": note}]
     assert data["checkin_schedules"][0]["minute"] == 19 * 60
 
     # Counts for evaluation, never content.
@@ -221,13 +250,13 @@ async def test_skipping_every_follow_up(env: BotEnv) -> None:
     await cal.click("None this time")
     await cal.click("No note, finish")
     assert "Thanks for checking in. That's saved." in cal.last_text()
-    row = await env.storage.fetchone("SELECT * FROM checkins WHERE user_id = 2011")
-    assert row is not None
-    assert (row["rating"], row["feelings"], row["skills"], row["note"]) == (3, "", "", None)
+    data = await my_data(env, cal)
+    [row] = checkins_of(data)
+    assert (row["rating"], row["feelings"], row["skills"]) == (3, "", "")
+    assert "checkin_notes" not in data
 
 
-async def test_a_low_rating_offers_support_without_alarm(
-        env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_low_rating_offers_support_without_alarm(env: BotEnv) -> None:
     dee = env.client(2020, "Dee")
     await onboard(dee)
     await set_up_daily(dee)
@@ -253,7 +282,7 @@ async def test_a_low_rating_offers_support_without_alarm(
     assert counts["checkin_low"] == 1 and counts["crisis_card"] == 1
 
     # Matched with a peer worker: the option to write to them appears.
-    await add_match(env, monkeypatch, 2020, 2900)
+    await add_match(env, 2020, 2900)
     await due_now(env, 2020)
     await dee.click("1", exact=True)
     await dee.click("Message my peer worker")
@@ -275,8 +304,8 @@ async def test_unanswered_check_ins_are_recorded_without_nagging(env: BotEnv) ->
     assert eli.since(mark) == []
     await due_now(env, 2030)
     assert len(prompts(eli)) == 2
-    rows = await env.storage.fetchall("SELECT status FROM checkins WHERE user_id = 2030")
-    assert [r["status"] for r in rows] == ["unanswered", "unanswered"]
+    statuses = [c["status"] for c in checkins_of(await my_data(env, eli))]
+    assert statuses == ["unanswered", "unanswered"]
     # An old check-in can still be answered later; pressing it twice changes nothing.
     first = eli.find_button("5", exact=True)[0]
     data = next(b["callback_data"] for b in first.buttons() if b["text"] == "5")
@@ -316,7 +345,7 @@ async def test_pause_resume_and_stop(env: BotEnv) -> None:
     await env.run_job(TICK)
     assert len(prompts(fay)) == 1
     # Their history stays theirs.
-    assert await env.storage.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = 2040") == 1
+    assert len(checkins_of(await my_data(env, fay))) == 1
 
 
 async def test_daylight_saving_in_sydney_and_london(env: BotEnv) -> None:
@@ -393,7 +422,7 @@ async def test_blocked_bot_is_not_an_error(env: BotEnv) -> None:
     await due_now(env, 2070)
     user = await env.storage.get_user(2070)
     assert user is not None and not user.active
-    assert await env.storage.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = 2070") == 0
+    assert "checkins" not in await env.user_ids_in_tables(2070)  # the undelivered one is gone
 
 
 def decode_png(data: bytes) -> Image.Image:
@@ -451,10 +480,10 @@ async def test_someone_elses_or_broken_buttons_change_nothing(env: BotEnv) -> No
     for junk in ("chk:rate:abc:3", "chk:rate:1", "chk:freq:hourly", "chk:at:0:60",
                  "chk:pick:500:1", "chk:feel:1:joyful", data.rsplit(":", 1)[0] + ":9"):
         await ivy.press(junk, ivy.last())
-    assert await env.storage.fetchval(
-        "SELECT COUNT(*) FROM checkins WHERE status = 'answered'") == 0
     await ivy.press(data.replace("rate", "feel").rsplit(":", 1)[0] + ":calm", ivy.last())
-    assert await env.storage.fetchval("SELECT feelings FROM checkins") == ""
+    [row] = checkins_of(await my_data(env, ivy))
+    assert (row["status"], row["rating"], row["feelings"]) == ("unanswered", None, "")
+    assert checkins_of(await my_data(env, jo)) == []
 
 
 async def test_a_forgotten_note_step_lets_later_messages_go(env: BotEnv) -> None:
@@ -469,17 +498,16 @@ async def test_a_forgotten_note_step_lets_later_messages_go(env: BotEnv) -> None
     env.clock.advance(hours=3)
     await kit.send("hello is anyone there")
     assert "not sure what you meant" in kit.last_text()
-    assert await env.storage.fetchval("SELECT note FROM checkins") is None
+    assert "checkin_notes" not in await my_data(env, kit)
 
 
-async def test_weekly_ratings_shared_only_when_chosen(
-        env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_weekly_ratings_shared_only_when_chosen(env: BotEnv) -> None:
     lee = env.client(2110, "Lee")
     await onboard(lee, alias="Lee")
     await set_up_daily(lee)
     await lee.send("/checkins")
     assert "Share weekly" not in " ".join(b["text"] for b in lee.last().buttons())
-    await add_match(env, monkeypatch, 2110, 2901)
+    await add_match(env, 2110, 2901)
     await lee.send("/checkins")
     await lee.click("Share weekly ratings with my peer worker")
     assert "Never your notes" in lee.last_text()
@@ -522,12 +550,14 @@ async def test_delete_erases_every_check_in(env: BotEnv) -> None:
     await max_.click("Yes")
     found = await env.user_ids_in_tables(2120)
     assert "checkins" not in found and "checkin_schedules" not in found
-    assert await env.storage.fetchval("SELECT COUNT(*) FROM checkins") == 0
+    await max_.send("/mydata")
+    assert "don't store anything about you" in max_.last_text()
 
 
 async def test_changing_time_zone_moves_the_next_check_in(tmp_path: Path) -> None:
-    """Check-ins follow the person's own clock, even after they move."""
-    from flows.checkins import reschedule_for_timezone
+    """Check-ins follow the person's own clock, even after they move (the consequence of a
+    new time zone in /settings)."""
+    from bot.services.checkins import follow_timezone
 
     env = await BotEnv.create(tmp_path, timezones_offered=("Australia/Sydney", "Australia/Perth"))
     try:
@@ -536,7 +566,7 @@ async def test_changing_time_zone_moves_the_next_check_in(tmp_path: Path) -> Non
         assert env.deps is not None
         now = env.clock.now()
         await env.storage.save_checkin_schedule(1001, 0b1111111, 19 * 60, now, now)
-        await reschedule_for_timezone(env.deps, 1001, "Australia/Perth")
+        await follow_timezone(env.storage, 1001, ZoneInfo("Australia/Perth"), now)
         schedule = await env.storage.get_checkin_schedule(1001)
         assert schedule is not None and schedule.next_due is not None
         local = datetime.fromtimestamp(schedule.next_due, ZoneInfo("Australia/Perth"))

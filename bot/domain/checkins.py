@@ -367,17 +367,3 @@ class CheckinRow:
         """Whether they gave a rating."""
         return self.status == "answered"
 
-
-# -- for flows/checkins.py until the flows/checkins/ package replaces it ----------------------
-
-
-def days_label(days: int) -> str:
-    """Chosen days as short names (the old module's; views name days from the copy)."""
-    from bot.domain.hours import WEEKDAYS
-
-    return ", ".join(WEEKDAYS[i] for i in chosen_days(days))
-
-
-def time_label(minute: int) -> str:
-    """Minutes past midnight as 'HH:MM' (the old module's)."""
-    return f"{minute // 60:02d}:{minute % 60:02d}"
