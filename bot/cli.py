@@ -170,8 +170,8 @@ async def _invite(settings: Settings, role: str, username: str | None) -> int:
     from bot.crypto import load_cipher
     from bot.deps import Deps
     from bot.domain.invites import invitable_roles
+    from bot.services.invites import make_invite
     from bot.storage import Storage, StorageError
-    from flows.coordinator import make_invite
 
     if role not in invitable_roles(settings.model):
         print(f"'{role}' can't be invited here. Choose one of: "
@@ -203,7 +203,8 @@ async def _invite(settings: Settings, role: str, username: str | None) -> int:
         return 2
     try:
         deps = Deps(settings, storage, SystemClock(), Content(), cipher)
-        link = await make_invite(deps, role, None, username)
+        link = await make_invite(storage, settings, role, by=None, bot_username=username,
+                                 now=deps.clock.now())
     finally:
         await storage.close()
     print(link)

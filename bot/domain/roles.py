@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import typing
 import unicodedata
+from typing import Literal
 
-__all__ = ["ALL_ROLES", "PEER_ROLES", "PEOPLE_ROLES", "RELATIONSHIPS", "STAFF_ROLES", "clean_alias"]
+__all__ = ["ALL_ROLES", "PEER_ROLES", "PEOPLE_ROLES", "RELATIONSHIPS", "STAFF_ROLES",
+           "Relationship", "clean_alias"]
 
 PEOPLE_ROLES = ("consumer", "carer")
 PEER_ROLES = ("consumer_peer", "carer_peer")
 STAFF_ROLES = (*PEER_ROLES, "coordinator", "clinician")
 ALL_ROLES = (*PEOPLE_ROLES, *STAFF_ROLES)
-RELATIONSHIPS = ("parent", "partner", "sibling", "child", "friend", "other")
+#: Who a carer supports (a typed button field names only these).
+Relationship = Literal["parent", "partner", "sibling", "child", "friend", "other"]
+RELATIONSHIPS: tuple[Relationship, ...] = typing.get_args(Relationship)
 
 
 def clean_alias(text: str) -> str | None:
