@@ -377,8 +377,10 @@ class Router:
 
     async def _press(self, ctx: Ctx, query: CallbackQuery) -> bool:
         prefix = (query.data or "").split(":", 1)[0]
-        if prefix not in registered_prefixes():
-            return False  # a flow not yet on route tables answers it (or the stale fallback)
+        if registered_prefixes().get(prefix) not in self.buttons:
+            # Not a button this router's flows declared: a flow not yet on route tables
+            # answers it (or the stale fallback does).
+            return False
         try:
             data = unpack(query.data)
             route = self.buttons.get(type(data))
