@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (

@@ -34,6 +34,7 @@ from telegram.error import (
 )
 from telegram.ext import Application
 
+from bot.crypto import KeyMismatch, verify_key
 from bot.inbox import DurableUpdateQueue
 from bot.storage import StorageError
 
@@ -127,7 +128,9 @@ class BotApplication(Application):
             _trace(self, STARTUP_STEPS[0])
         try:
             await deps.storage.connect()
-        except StorageError as exc:
+            await verify_key(deps.storage, deps.cipher, str(deps.settings.database_path))
+        except (StorageError, KeyMismatch) as exc:
+            await deps.storage.close()
             lock.release()
             raise StartupError(str(exc)) from None
         _trace(self, STARTUP_STEPS[1])

@@ -25,11 +25,12 @@ class InboxStore(StorageBase):
         ) == 1
 
     async def inbox_done(self, update_id: int, now: datetime) -> None:
-        """Mark an update handled and drop its content (with the update's other end-of-update
-        writes, when it is being processed)."""
+        """Mark an update handled and drop its content and whose it was (with the update's
+        other end-of-update writes, when it is being processed): only the id stays, for two
+        days, so a delivery Telegram repeats is answered once."""
         await self.defer(
-            "UPDATE update_inbox SET body = NULL, done_at = ? WHERE update_id = ? "
-            "AND done_at IS NULL", (epoch(now), update_id))
+            "UPDATE update_inbox SET body = NULL, user_id = NULL, done_at = ? "
+            "WHERE update_id = ? AND done_at IS NULL", (epoch(now), update_id))
 
     async def inbox_pending(self) -> list[tuple[int, bytes, int]]:
         """Updates received but not handled, oldest first, counting this attempt."""
