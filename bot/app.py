@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from telegram import Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -209,6 +210,10 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        # Two connections for getUpdates: a long poll in flight at SIGTERM no longer times
+        # out the last confirming call (PoolTimeout, python-telegram-bot issue #3893).
+        builder = builder.get_updates_connection_pool_size(2)
     app = builder.build()
     flows = build_flows(deps)
     app.bot_data["deps"] = deps
