@@ -1,0 +1,437 @@
+"""Nobody waits behind anybody: latency under a burst, with Telegram's round trips modelled.
+
+Every Bot API call to the fake is delayed by a simulated round trip (`asyncio.sleep(rtt)`, real
+time, as a network would), and updates arrive the way Telegram delivers them: into the
+Application's update queue (the durable inbox writes each one), from which PTB's update
+fetcher starts them and the update processor runs them.
+
+Figures:
+- reply_p99_ms / crisis_card_p99_ms: 200 people send at once (relayed texts, menu presses,
+  /help, 19 crisis messages, one /mood with a chart), every call 250 ms. A reply's latency runs
+  from its arrival to its update's last Bot API answer; a crisis card's from the crisis
+  message's arrival to the card's answer. Goals: reply p99 <= 1.5 x the round trips that update
+  needs (reply_p99_over_round_trips <= 1.5; <= 800 ms for a two-call update), card p99 <= 400
+  ms. The same at 50 ms: reply_p99_ms_at_50ms, crisis_card_p99_ms_at_50ms.
+- reply_p99_during_broadcast_ms: the same 250 ms burst while a 10,000-recipient broadcast is
+  being sent through the bulk lane (real time, real limiter). Goal <= 1.2 x reply_p99_ms.
+- same_work_ratio: a plain PTB bot replaying exactly the Bot API calls our bot made for a
+  mixed workload, on the same fake with no delay, divided by our bot's time for that workload
+  (both sequential, same run). Goal >= 0.5 (first bar 0.4).
+- event_loop_lag_max_ms: the event loop's worst lag (a 1 ms ticker's overshoot) while four
+  /mood charts, a /mydata export of a person with two years of check-ins, and a 10,000
+  recipient broadcast confirmation run at once. Goal <= 20 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from telegram import Update  # noqa: E402
+from telegram.ext import Application, TypeHandler  # noqa: E402
+from telegram.request import RequestData  # noqa: E402
+
+from bot.lanes import LaneRateLimiter  # noqa: E402
+from tests.harness import AGREE, BotEnv, Client, FakeBotAPI, onboard  # noqa: E402
+
+__all__ = ["figures"]
+
+PEOPLE = 200
+BASE = 8_100_000
+COORDINATOR = 8_099_999
+CRISIS = "I can't do this anymore, I'm going to end my life tonight"
+TEXTS = ["I went for a walk today and it helped a bit", "thanks, see you next week",
+         "what time is the group on thursday?", "my phone died so I missed your message"]
+_UPDATE: contextvars.ContextVar[int | None] = contextvars.ContextVar("bench_update",
+                                                                     default=None)
+
+
+class DelayedBotAPI(FakeBotAPI):
+    """The fake Bot API, each call answered after RTT seconds, noting which update made it."""
+
+    def __init__(self, clock: Any) -> None:
+        super().__init__(clock)
+        self.rtt = 0.0
+        self.answered: dict[int, list[tuple[float, str, dict[str, Any]]]] = defaultdict(list)
+        self.record = False
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = None, write_timeout: Any = None,
+                         connect_timeout: Any = None, pool_timeout: Any = None
+                         ) -> tuple[int, bytes]:
+        """Answer after the round trip; remember (time, method, params) per update."""
+        if self.rtt:
+            await asyncio.sleep(self.rtt / 2)
+        result = await super().do_request(url, method, request_data)
+        if self.rtt:
+            await asyncio.sleep(self.rtt / 2)
+        update_id = _UPDATE.get()
+        if self.record and update_id is not None:
+            params = dict(request_data.parameters) if request_data is not None else {}
+            self.answered[update_id].append((time.perf_counter(), url.rsplit("/", 1)[-1],
+                                             params))
+        return result
+
+
+def _text(uid: int, update_id: int, text: str) -> dict[str, Any]:
+    entities = ([{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+                if text.startswith("/") else [])
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": 1772442000, "text": text, "entities": entities,
+        "chat": {"id": uid, "type": "private", "first_name": "P"},
+        "from": {"id": uid, "is_bot": False, "first_name": "P", "language_code": "en"}}}
+
+
+class Burst:
+    """200 people, set up once; `fire` sends one update each at the same moment."""
+
+    def __init__(self, env: BotEnv, fake: DelayedBotAPI) -> None:
+        self.env, self.fake = env, fake
+        self.people: list[Client] = []
+        self.pressers: list[Client] = []
+
+    async def setup(self) -> None:
+        env = self.env
+        async with limits_off(env):
+            await self._setup()
+
+    async def _setup(self) -> None:
+        env = self.env
+        for k in range(PEOPLE):
+            person = env.client(BASE + k, "Pat")
+            await onboard(person, "carer" if k % 3 == 0 else "consumer", alias=f"Pat{k}")
+            self.people.append(person)
+        self.pressers = self.people[100:140]
+        now = int(env.clock.now().timestamp())
+        mood = self.people[199].user_id
+        await env.storage.executemany(
+            "INSERT INTO checkins (user_id, due_at, sent_at, status, rating, skills, "
+            "answered_at) VALUES (?, ?, ?, 'answered', ?, ?, ?)",
+            [(mood, now - d * 86400, now - d * 86400, 1 + d % 5, "" if d % 4 else "breathe",
+              now - d * 86400) for d in range(1, 90)])
+
+    def _updates(self) -> list[tuple[str, dict[str, Any]]]:
+        """One update per person: (kind, update dict), in arrival order."""
+        fake = self.fake
+        out: list[tuple[str, dict[str, Any]]] = []
+        for k, person in enumerate(self.people):
+            uid = person.user_id
+            if k == 199:
+                out.append(("mood", _text(uid, fake.next_id(), "/mood")))
+            elif k % 10 == 5 and k < 190:
+                out.append(("crisis", _text(uid, fake.next_id(), CRISIS)))
+            elif person in self.pressers:
+                message, data = person.find_button("")
+                query = {"id": str(fake.next_id()), "from": person._user(),
+                         "chat_instance": "ci", "data": data,
+                         "message": fake._message_json(message)}
+                out.append(("press", {"update_id": fake.next_id(), "callback_query": query}))
+            elif k % 4 == 0:
+                out.append(("help", _text(uid, fake.next_id(), "/help")))
+            else:
+                out.append(("text", _text(uid, fake.next_id(), TEXTS[k % len(TEXTS)])))
+        return out
+
+    async def prepare_presses(self) -> None:
+        async with limits_off(self.env):
+            for person in self.pressers:
+                await person.send("/resources")
+
+    async def fire(self, rtt: float) -> dict[str, float]:
+        """Send the burst with RTT per call; latency figures in ms."""
+        env, fake = self.env, self.fake
+        assert env.app is not None
+        await self.prepare_presses()
+        env.clock.advance(minutes=5)
+        updates = self._updates()
+        arrived: dict[int, float] = {}
+        done: dict[int, float] = {}
+        app = env.app
+        original = type(app).process_update
+
+        async def timed(update: object) -> None:
+            token = _UPDATE.set(update.update_id if isinstance(update, Update) else None)
+            try:
+                await original(app, update)
+            finally:
+                _UPDATE.reset(token)
+                if isinstance(update, Update):
+                    done[update.update_id] = time.perf_counter()
+
+        app.process_update = timed  # type: ignore[method-assign]
+        fake.rtt, fake.record = rtt, True
+        fake.answered.clear()
+        try:
+            for _, data in updates:
+                arrived[data["update_id"]] = time.perf_counter()
+                await app.update_queue.put(Update.de_json(data, app.bot))
+            await asyncio.wait_for(app.update_queue.join(), timeout=120)
+        finally:
+            fake.rtt, fake.record = 0.0, False
+            del app.process_update
+        replies, ratios, cards = [], [], []
+        for kind, data in updates:
+            uid = data["update_id"]
+            calls = fake.answered.get(uid, [])
+            latency = (done[uid] - arrived[uid]) * 1000
+            replies.append(latency)
+            if calls and rtt:
+                ratios.append(latency / (len(calls) * rtt * 1000))
+            if kind == "crisis":
+                card = next((t for t, method, params in calls if method == "sendMessage"
+                             and "000" in str(params.get("text", ""))), None)
+                cards.append(((card or done[uid]) - arrived[uid]) * 1000)
+        if env.errors:
+            raise SystemExit(f"the burst hit errors: {env.errors[:3]}")
+        return {"reply_p99": _p99(replies), "ratio_p99": _p99(ratios),
+                "card_p99": _p99(cards), "reply_median": statistics.median(replies)}
+
+
+@contextlib.asynccontextmanager
+async def limits_off(env: BotEnv) -> AsyncIterator[None]:
+    """Set-up steps (a person's five onboarding updates in a row) skip the per-chat pacing
+    that a real person's typing speed would never reach; the measured parts keep it."""
+    assert env.app is not None
+    limiter = env.app.bot.rate_limiter
+    saved = getattr(limiter, "chat_limits", None)
+    if isinstance(limiter, LaneRateLimiter):
+        limiter.chat_limits = None
+    try:
+        yield
+    finally:
+        if isinstance(limiter, LaneRateLimiter):
+            limiter.chat_limits = saved
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else 0.0
+
+
+async def _bot(tmp: Path) -> tuple[BotEnv, DelayedBotAPI]:
+    env = await BotEnv.create(tmp, coordinators=(COORDINATOR,),
+                              rate_limiter=LaneRateLimiter())
+    fake = DelayedBotAPI(env.clock)
+    await env.stop()
+    env.fake = fake
+    await env.start()
+    fake.checks = False
+    return env, fake
+
+
+async def _start_broadcast(env: BotEnv, recipients: int) -> None:
+    """A coordinator confirms a broadcast to RECIPIENTS people (rows stored directly)."""
+    now = int(env.clock.now().timestamp())
+    await env.storage.executemany(
+        "INSERT OR IGNORE INTO users (user_id, consent, consent_at, role, region, timezone, "
+        "created_at, updated_at) VALUES (?, 'given', ?, 'carer', 'AU', 'Australia/Sydney', "
+        "?, ?)", [(9_000_000 + k, now, now, now) for k in range(recipients)])
+    async with limits_off(env):
+        await _confirm(env, recipients)
+
+
+async def _confirm(env: BotEnv, recipients: int) -> None:
+    coord = env.client(COORDINATOR, "Casey")
+    if not coord.messages:
+        await coord.send("/start")
+        await coord.click(AGREE)
+        await coord.click("Skip")
+    await coord.send("/broadcast")
+    await coord.click("All carers")
+    await coord.send("The annual peer support day is on 14 March. Everyone is welcome.")
+    await coord.click("Send to")
+
+
+async def latency_figures() -> dict[str, float]:
+    """The burst at 250 ms and 50 ms, then at 250 ms during a broadcast."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env, fake = await _bot(Path(tmp))
+        try:
+            burst = Burst(env, fake)
+            await burst.setup()
+            await burst.fire(0.0)  # warm: caches, prepared statements, the chart worker
+            slow = await burst.fire(0.25)
+            fast = await burst.fire(0.05)
+            await _start_broadcast(env, 10_000)
+            assert env.app is not None
+            fake.rtt = 0.25
+            sending = asyncio.create_task(env.run_job("tick:broadcast"))
+            await asyncio.sleep(1.5)  # the broadcast is in full flow
+            during = await burst.fire(0.25)
+            fake.rtt = 0.25
+            sent = len(fake.calls_to("sendMessage"))
+            sender = env.app.bot_data.get("broadcast_sender")
+            if sender is not None:
+                sender.request_cancel(1)
+            await env.storage.cancel_broadcast(1, env.clock.now())
+            await asyncio.wait_for(sending, timeout=30)
+            fake.rtt = 0.0
+            if sent < 50:
+                raise SystemExit("the broadcast was not running during the probe")
+        finally:
+            await env.stop()
+    return {"slow": slow, "fast": fast, "during": during}  # type: ignore[dict-item]
+
+
+# -- same work: a plain PTB bot replaying our calls --------------------------------------------
+
+async def same_work_ratio(rounds: int) -> float:
+    """Our bot's time for a sequential mixed workload vs a plain bot making the same calls."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env, fake = await _bot(Path(tmp))
+        try:
+            burst = Burst(env, fake)
+            await burst.setup()
+            assert env.app is not None
+            app = env.app
+            await burst.prepare_presses()
+            recorded: dict[int, list[tuple[float, str, dict[str, Any]]]] = {}
+            ours = 0.0
+            workloads = []
+            for _ in range(rounds + 1):
+                updates = [u for kind, u in burst._updates() if kind != "mood"]
+                workloads.append(updates)
+            fake.record = True
+            limiter = app.bot.rate_limiter
+            if isinstance(limiter, LaneRateLimiter):
+                limiter.chat_limits = None  # sequential: measure work, not per-chat pacing
+            for r, updates in enumerate(workloads):
+                fake.answered.clear()
+                started = time.perf_counter()
+                for data in updates:
+                    update = Update.de_json(data, app.bot)
+                    token = _UPDATE.set(update.update_id)
+                    try:
+                        await app.update_processor.process_update(update,
+                                                                  app.process_update(update))
+                    finally:
+                        _UPDATE.reset(token)
+                if r:  # the first round warms up
+                    ours += time.perf_counter() - started
+                    recorded.update(fake.answered)
+                await burst.prepare_presses()
+            fake.record = False
+        finally:
+            await env.stop()
+    plain = await _plain_replay([u for updates in workloads[1:] for u in updates], recorded)
+    return plain / ours
+
+
+async def _plain_replay(updates: list[dict[str, Any]],
+                        calls: dict[int, list[tuple[float, str, dict[str, Any]]]]) -> float:
+    from datetime import UTC, datetime
+
+    from bot.clock import FakeClock
+    from tests.harness import TOKEN
+
+    fake = FakeBotAPI(FakeClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    fake.checks = False
+    fake.interceptor = lambda method, params: (200, {"ok": True, "result": True}) \
+        if method.startswith(("edit", "copy")) else None
+    app = (Application.builder().token(TOKEN).request(fake).get_updates_request(fake)
+           .build())
+
+    async def replay(update: Update, context: Any) -> None:
+        for _, method, params in calls.get(update.update_id, []):
+            await context.bot.do_api_request(method, api_kwargs=dict(params))
+
+    app.add_handler(TypeHandler(Update, replay))
+    await app.initialize()
+    started = time.perf_counter()
+    for data in updates:
+        await app.process_update(Update.de_json(data, app.bot))
+    elapsed = time.perf_counter() - started
+    await app.shutdown()
+    return elapsed
+
+
+# -- event loop lag ---------------------------------------------------------------------------
+
+async def event_loop_lag_ms() -> float:
+    """Worst lag of a 1 ms ticker while charts, an export and a broadcast confirmation run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env, fake = await _bot(Path(tmp))
+        try:
+            burst = Burst(env, fake)
+            people = [env.client(BASE + k, "Pat") for k in range(4)]
+            async with limits_off(env):
+                for person in people:
+                    await onboard(person, "consumer", alias="Mo")
+            burst.people = people
+            now = int(env.clock.now().timestamp())
+            rows = [(p.user_id, now - d * 86400, now - d * 86400, 1 + d % 5, "",
+                     now - d * 86400) for p in people for d in range(1, 730)]
+            await env.storage.executemany(
+                "INSERT INTO checkins (user_id, due_at, sent_at, status, rating, skills, "
+                "answered_at) VALUES (?, ?, ?, 'answered', ?, ?, ?)", rows)
+            coord = env.client(COORDINATOR, "Casey")
+            await coord.send("/start")
+            await coord.click(AGREE)
+            await coord.click("Skip")
+            async with limits_off(env):
+                for person in people:  # warm: the chart worker, the export path
+                    await person.send("/mood")
+                await people[0].send("/mydata")
+            worst = 0.0
+            stop = asyncio.Event()
+
+            async def ticker() -> None:
+                nonlocal worst
+                while not stop.is_set():
+                    started = time.perf_counter()
+                    await asyncio.sleep(0.001)
+                    worst = max(worst, (time.perf_counter() - started - 0.001) * 1000)
+
+            tick = asyncio.create_task(ticker())
+            await asyncio.sleep(0.05)
+            work: list[Awaitable[Any]] = [p.send("/mood") for p in people]
+            work.append(people[0].send("/mydata"))
+            work.append(_start_broadcast(env, 10_000))
+            await asyncio.gather(*work)
+            stop.set()
+            await tick
+        finally:
+            await env.stop()
+    return worst
+
+
+async def figures(quick: bool) -> list[dict[str, Any]]:
+    """Latency under a burst, the same-work ratio and the event loop's worst lag."""
+    lat = await latency_figures()
+    slow, fast, during = lat["slow"], lat["fast"], lat["during"]
+    ratio = await same_work_ratio(2 if quick else 5)
+    lag = await event_loop_lag_ms()
+    return [
+        {"name": "reply_p99_ms", "value": slow["reply_p99"], "unit": "ms (250 ms per call)"},
+        {"name": "reply_p99_over_round_trips", "value": slow["ratio_p99"],
+         "unit": "x the update's own round trips (goal <= 1.5)"},
+        {"name": "crisis_card_p99_ms", "value": slow["card_p99"], "unit": "ms (goal <= 400)"},
+        {"name": "reply_p99_ms_at_50ms", "value": fast["reply_p99"], "unit": "ms (50 ms per call)"},
+        {"name": "reply_p99_over_round_trips_at_50ms", "value": fast["ratio_p99"],
+         "unit": "x the update's own round trips"},
+        {"name": "crisis_card_p99_ms_at_50ms", "value": fast["card_p99"], "unit": "ms"},
+        {"name": "reply_p99_during_broadcast_ms", "value": during["reply_p99"],
+         "unit": f"ms (goal <= 1.2 x {slow['reply_p99']:.0f})"},
+        {"name": "same_work_ratio", "value": ratio, "unit": "plain PTB time / ours (goal >= 0.5)"},
+        {"name": "event_loop_lag_max_ms", "value": lag, "unit": "ms (goal <= 20)"},
+    ]
+
+
+if __name__ == "__main__":
+    import json
+
+    for figure in asyncio.run(figures(quick=True)):
+        print(json.dumps(figure), flush=True)
