@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
@@ -11,7 +12,16 @@ from bot.crypto import Cipher
 from bot.settings import Settings
 from bot.storage import Storage, User
 
-__all__ = ["Deps"]
+__all__ = ["Deps", "Zoned"]
+
+
+class Zoned(Protocol):
+    """Anything with a time zone name: a person, or a peer worker's profile (their hours)."""
+
+    @property
+    def timezone(self) -> str | None:
+        """An IANA time zone name, if one is set."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -24,8 +34,8 @@ class Deps:
     content: Content
     cipher: Cipher
 
-    def zone(self, person: User | None = None) -> ZoneInfo:
-        """PERSON's time zone, else the service's."""
+    def zone(self, person: User | Zoned | None = None) -> ZoneInfo:
+        """PERSON's time zone (or a profile's, for its hours), else the service's."""
         name = getattr(person, "timezone", None)
         if name:
             try:

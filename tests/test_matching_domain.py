@@ -6,7 +6,6 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +19,13 @@ from bot.domain.matching import (
     PeerProfile,
     clean_list,
     fitting_preferences,
+    free_text_options,
     is_offerable,
+    next_question,
     offerable_kinds,
+    option_values,
     preference_questions,
+    previous_question,
     profile_features,
     rank_key,
     shortlist,
@@ -350,17 +353,16 @@ async def test_a_process_notices_every_change_another_process_makes(tmp_path: Pa
     """Two bot processes share one database: what one writes, the other's prepared pool and
     caseloads reflect on its next shortlist (change counters bumped by triggers)."""
     from bot.clock import FakeClock
+    from bot.services.shortlists import prepared_pool
     from bot.storage import Storage
-    from flows.matching import prepared_pool
 
     writer, reader = Storage(tmp_path / "db.sqlite3"), Storage(tmp_path / "db.sqlite3")
     await writer.connect()
     await reader.connect()
     clock = FakeClock(NOW)
-    deps: Any = SimpleNamespace(storage=reader, clock=clock)
 
     async def offered() -> list[int]:
-        state = await prepared_pool(deps)
+        state = await prepared_pool(reader, clock.now())
         assert state.pool is not None
         return ids(state.pool.shortlist(role="consumer", preferences={},
                                         caseloads=state.caseloads, policy=DEFAULT,
@@ -375,8 +377,8 @@ async def test_a_process_notices_every_change_another_process_makes(tmp_path: Pa
                                         timezone="UTC", caseload_cap=1)
         await writer.record_consent(9, NOW, given=True)
         assert await offered() == [1, 2, 3]
-        first = (await prepared_pool(deps)).pool
-        assert (await prepared_pool(deps)).pool is first  # nothing changed: kept
+        first = (await prepared_pool(reader, clock.now())).pool
+        assert (await prepared_pool(reader, clock.now())).pool is first  # nothing changed: kept
         await writer.update_profile(2, NOW, paused=True)
         assert await offered() == [1, 3]
         await writer.create_request(9, 1, {}, NOW, NOW + timedelta(days=2))
@@ -390,7 +392,33 @@ async def test_a_process_notices_every_change_another_process_makes(tmp_path: Pa
         assert await offered() == [2]
         clock.advance(days=2)  # a new day: the windows are prepared again
         assert await offered() == [2]
-        assert (await prepared_pool(deps)).pool is not first
+        assert (await prepared_pool(reader, clock.now())).pool is not first
     finally:
         await writer.close()
         await reader.close()
+
+
+# -- the questions, and the free-text answers offered ---------------------------------------
+
+def test_questions_nobody_can_answer_are_left_out() -> None:
+    none: dict[str, list[str]] = {}
+    some = {"language": ["English"], "culture": []}
+    questions = preference_questions("consumer")
+    language, culture = questions.index("language"), questions.index("culture")
+    assert next_question("consumer", none, language) == culture + 1
+    assert next_question("consumer", some, language) == language
+    assert previous_question("consumer", some, culture + 1) == language
+    assert previous_question("consumer", none, culture + 1) == language - 1
+    assert previous_question("consumer", some, 0) is None
+    assert next_question("consumer", some, len(questions)) is None
+    assert option_values("language", some) == ["English"]
+    assert option_values("gender", some) == list(CHOICES["gender"])
+
+
+def test_free_text_options_are_what_peer_workers_wrote_most_common_first() -> None:
+    profiles = [peer(1, languages=["English", "Vietnamese"], culture="Vietnamese  Australian"),
+                peer(2, languages=["english", "Auslan"]),
+                peer(3, languages=["Auslan", " English "])]
+    options = free_text_options(profiles, limit=2)
+    assert options == {"language": ["English", "Auslan"],
+                       "culture": ["Vietnamese Australian"]}

@@ -27,6 +27,7 @@ from bot.domain.roles import RELATIONSHIPS
 __all__ = [
     "ANY",
     "CHOICES",
+    "FREE_TEXT_OPTIONS",
     "FREE_TEXT_PREFS",
     "MULTI_ATTRIBUTES",
     "Candidate",
@@ -37,9 +38,13 @@ __all__ = [
     "clean_list",
     "clean_text_value",
     "fitting_preferences",
+    "free_text_options",
     "is_offerable",
+    "next_question",
     "offerable_kinds",
+    "option_values",
     "preference_questions",
+    "previous_question",
     "profile_attribute_keys",
     "profile_features",
     "rank_key",
@@ -64,6 +69,7 @@ CHOICES: Mapping[str, tuple[str, ...]] = {
     "years_caring": ("under_2", "2_5", "5_10", "10_plus"),
 }
 FREE_TEXT_PREFS = ("language", "culture")
+FREE_TEXT_OPTIONS = 8  # languages or cultures offered as buttons, most common first
 
 _CONSUMER_QUESTIONS = ("gender", "age_band", "lived_bpd", "recovery_stage", "language",
                        "culture", "lgbtqia", "support_mode", "frequency")
@@ -168,6 +174,56 @@ def profile_attribute_keys(kind: str) -> tuple[str, ...]:
     if kind == "consumer_peer":
         return _CONSUMER_PEER_ATTRS
     raise ValueError(f"not a peer worker kind: {kind!r}")
+
+
+def option_values(key: str, options: Mapping[str, Sequence[str]]) -> list[str]:
+    """The answers offered for question KEY: fixed choices, or (language, culture) what
+    peer workers wrote, as in OPTIONS."""
+    if key in FREE_TEXT_PREFS:
+        return list(options.get(key, ()))
+    return list(CHOICES[key])
+
+
+def next_question(role: str, options: Mapping[str, Sequence[str]], start: int) -> int | None:
+    """The first question from START on that has answers to offer (a free-text question
+    nobody wrote anything for is left out), or None when none is left."""
+    questions = preference_questions(role)
+    for index in range(max(start, 0), len(questions)):
+        if questions[index] not in FREE_TEXT_PREFS or options.get(questions[index]):
+            return index
+    return None
+
+
+def previous_question(role: str, options: Mapping[str, Sequence[str]], before: int
+                      ) -> int | None:
+    """The last question before BEFORE that has answers to offer, or None."""
+    questions = preference_questions(role)
+    for index in range(min(before, len(questions)) - 1, -1, -1):
+        if questions[index] not in FREE_TEXT_PREFS or options.get(questions[index]):
+            return index
+    return None
+
+
+def free_text_options(profiles: Iterable[PeerProfile], *, limit: int = FREE_TEXT_OPTIONS
+                      ) -> dict[str, list[str]]:
+    """The languages and cultures PROFILES wrote, most common first (ties by name), each
+    as first written, at most LIMIT of each."""
+    profiles = list(profiles)
+    out: dict[str, list[str]] = {}
+    for key, attr in (("language", "languages"), ("culture", "culture")):
+        seen: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        for profile in profiles:
+            values = profile.attributes.get(attr) or ()
+            for value in ([values] if isinstance(values, str) else values):
+                tidy = " ".join(str(value).split())
+                norm = tidy.casefold()
+                if norm:
+                    seen.setdefault(norm, tidy)
+                    counts[norm] = counts.get(norm, 0) + 1
+        ranked = sorted(counts, key=lambda n: (-counts[n], n))[:limit]
+        out[key] = [seen[n] for n in ranked]
+    return out
 
 
 # -- eligibility -------------------------------------------------------------------------

@@ -1,0 +1,393 @@
+"""The match lifecycle, once for every flow: request, answer, withdraw, expire, end, hand over.
+
+A match ends one way, whoever ends it and why (the person or the peer worker with /end or
+"Withdraw", either of them erasing their data, a coordinator's handover): `end_match` closes
+it and drops what was waiting on it in one transaction, then publishes `MatchEnded` (who, why,
+how many waiting messages were not passed on) and `CapacityFreed`. bot/app.py lists what
+follows each event, in order: telling the other side, counting, offering the person a new
+choice, offering the freed place to the waitlist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from bot.domain.matching import Match, MatchPolicy, PeerProfile, is_offerable, offerable_kinds
+from bot.services.events import DomainError, Event, Events
+from bot.services.profiles import CapacityFreed
+from bot.services.shortlists import REFUSAL_MEMORY
+
+__all__ = [
+    "CapacityFreed",
+    "HandoverStale",
+    "LiveMatch",
+    "MatchEnded",
+    "MatchHandedOver",
+    "MatchMade",
+    "MatchOver",
+    "MatchStore",
+    "PeerNotFree",
+    "RequestClosed",
+    "RequestDeclined",
+    "RequestExpired",
+    "RequestMade",
+    "Side",
+    "StruggleNoticed",
+    "Why",
+    "answer",
+    "end_match",
+    "expire",
+    "hand_over",
+    "handover_candidates",
+    "leave",
+    "policy",
+    "request",
+    "struggling",
+]
+
+#: Which side closed a match (stored as the match's `ended_by`).
+Side = Literal["person", "peer", "coordinator"]
+#: Why it closed: one side chose to, one side erased their data, or a coordinator's handover.
+Why = Literal["person", "peer", "erasure", "handover"]
+
+STRUGGLE_EVERY_S = 3600  # at most one "I'm struggling" notice per match per hour
+
+
+class _Made(Protocol):
+    """What storage says about a new request."""
+
+    @property
+    def match(self) -> Match | None:
+        """The request, if it was made."""
+        ...
+
+    @property
+    def problem(self) -> str | None:
+        """Why not: 'live' (the person has one open) or 'unavailable'."""
+        ...
+
+
+class MatchStore(Protocol):
+    """The storage the match lifecycle needs (the matching area's)."""
+
+    async def get_match(self, match_id: int) -> Match | None:
+        """One match or request."""
+        ...
+
+    async def get_profile(self, user_id: int) -> PeerProfile | None:
+        """A peer worker's profile."""
+        ...
+
+    async def update_profile(self, user_id: int, now: datetime, **fields: Any) -> Any:
+        """Change some of a profile's fields."""
+        ...
+
+    async def caseload(self, peer_id: int) -> int:
+        """Requested and active matches of one peer worker."""
+        ...
+
+    async def offerable_profiles(self, kinds: Sequence[str]) -> list[PeerProfile]:
+        """Active, unpaused profiles of KINDS."""
+        ...
+
+    async def get_preferences(self, person_id: int
+                              ) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """The person's stated preferences."""
+        ...
+
+    async def recent_refusals(self, person_id: int, since: datetime) -> set[int]:
+        """Peer workers who declined or let lapse this person's request since SINCE."""
+        ...
+
+    async def live_match_for_person(self, person_id: int) -> Match | None:
+        """The person's open request or active match."""
+        ...
+
+    async def active_match_for_person(self, person_id: int) -> Match | None:
+        """The person's active match."""
+        ...
+
+    async def live_matches_of(self, user_id: int) -> list[Match]:
+        """Open requests and active matches USER_ID is part of, on either side."""
+        ...
+
+    async def create_request(self, person_id: int, peer_id: int, preferences: Any,
+                             now: datetime, respond_by: datetime) -> _Made:
+        """Ask PEER_ID to support PERSON_ID, if both are still free to."""
+        ...
+
+    async def answer_request(self, match_id: int, peer_id: int, *, accept: bool,
+                             now: datetime) -> Match | None:
+        """Accept or decline an open request; None if it is no longer open."""
+        ...
+
+    async def close_match(self, match_id: int, ended_by: str, now: datetime
+                          ) -> tuple[Match, int] | None:
+        """End a live match and drop what waits on it; None if it was not live."""
+        ...
+
+    async def hand_over(self, match_id: int, new_peer_id: int, now: datetime
+                        ) -> tuple[Match, int] | None:
+        """Close an active match and open one with NEW_PEER_ID, in one transaction."""
+        ...
+
+    async def expire_requests(self, now: datetime) -> list[Match]:
+        """Expire every open request past its time."""
+        ...
+
+    async def leave_waitlist(self, person_id: int) -> bool:
+        """Take the person off the waitlist."""
+        ...
+
+    async def claim_struggle_notice(self, match_id: int, now: datetime, every_s: int) -> bool:
+        """Whether a "struggling" notice may go out for MATCH_ID now; records it if so."""
+        ...
+
+
+class PolicySettings(Protocol):
+    """The service settings that say who may support whom (Table 3, item 3)."""
+
+    @property
+    def consumer_peers_support_carers(self) -> bool:
+        """May consumer peer workers be offered to carers."""
+        ...
+
+    @property
+    def carer_peers_support_consumers(self) -> bool:
+        """May carer peer workers be offered to consumers."""
+        ...
+
+
+def policy(settings: PolicySettings) -> MatchPolicy:
+    """The service's cross-support policy, from its settings."""
+    return MatchPolicy(settings.consumer_peers_support_carers,
+                       settings.carer_peers_support_consumers)
+
+
+# -- events ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequestMade(Event):
+    """A person asked a peer worker to support them (MATCH is the open request)."""
+
+    match: Match
+
+
+@dataclass(frozen=True)
+class MatchMade(Event):
+    """The peer worker accepted: MATCH is active."""
+
+    match: Match
+
+
+@dataclass(frozen=True)
+class RequestDeclined(Event):
+    """The peer worker declined the request MATCH."""
+
+    match: Match
+
+
+@dataclass(frozen=True)
+class RequestExpired(Event):
+    """Nobody answered the request MATCH in time: it counts as declined."""
+
+    match: Match
+
+
+@dataclass(frozen=True)
+class MatchEnded(Event):
+    """MATCH (active, or an open request: see its status) closed: BY which side, WHY, and
+    how many of the person's messages waiting for the peer worker's hours were dropped."""
+
+    match: Match
+    by: Side
+    why: Why
+    unsent: int = 0
+
+    @property
+    def was_active(self) -> bool:
+        """Whether it was a match (not a request still waiting for an answer)."""
+        return self.match.status == "ended"
+
+
+@dataclass(frozen=True)
+class MatchHandedOver(Event):
+    """A coordinator moved the person of OLD to a new peer worker: NEW is active."""
+
+    old: Match
+    new: Match
+    unsent: int = 0
+
+
+@dataclass(frozen=True)
+class StruggleNoticed(Event):
+    """The person of MATCH asked (from the crisis card) that their peer worker know."""
+
+    match: Match
+
+
+# -- refusals ----------------------------------------------------------------------------
+
+class LiveMatch(DomainError):
+    """The person already has an open request or a match."""
+
+    def __init__(self) -> None:
+        super().__init__("matching.live_already")
+
+
+class PeerNotFree(DomainError):
+    """The chosen peer worker can't be asked now (paused, full, gone, or said no lately)."""
+
+    def __init__(self) -> None:
+        super().__init__("matching.no_longer_free")
+
+
+class RequestClosed(DomainError):
+    """The request was answered, withdrawn or timed out already."""
+
+    def __init__(self) -> None:
+        super().__init__("matching.request_closed_long")
+
+
+class MatchOver(DomainError):
+    """The match or request has already closed."""
+
+    def __init__(self) -> None:
+        super().__init__("relay.conversation_ended")
+
+
+class HandoverStale(DomainError):
+    """The match, or the peer worker chosen, changed since the handover menu was shown."""
+
+    def __init__(self) -> None:
+        super().__init__("relay.handover_stale")
+
+
+# -- the lifecycle -----------------------------------------------------------------------
+
+async def request(store: MatchStore, events: Events, *, person_id: int, role: str,
+                  peer_id: int, policy: MatchPolicy, now: datetime,
+                  answer_within: timedelta) -> Match:
+    """Ask PEER_ID to support PERSON_ID (who may be offered them), with the person's stated
+    preferences; the peer worker has ANSWER_WITHIN to answer."""
+    if await store.live_match_for_person(person_id) is not None:
+        raise LiveMatch
+    profile = await store.get_profile(peer_id)
+    refused = await store.recent_refusals(person_id, now - REFUSAL_MEMORY)
+    if (profile is None or profile.kind not in offerable_kinds(role, policy)
+            or not is_offerable(profile, await store.caseload(peer_id)) or peer_id in refused):
+        raise PeerNotFree
+    prefs, _ = await store.get_preferences(person_id)
+    made = await store.create_request(person_id, peer_id, prefs, now, now + answer_within)
+    if made.match is None:
+        raise LiveMatch if made.problem == "live" else PeerNotFree
+    events.publish(RequestMade(made.match))
+    return made.match
+
+
+async def answer(store: MatchStore, events: Events, match: Match, *, accept: bool,
+                 now: datetime) -> Match:
+    """The peer worker of MATCH accepts or declines it. A request past its time that the
+    sweep has not reached yet expires now, so the person hears at once."""
+    answered = await store.answer_request(match.id, match.peer_id, accept=accept, now=now)
+    if answered is None:
+        await expire(store, events, now)
+        raise RequestClosed
+    if answered.status == "active":
+        events.publish(MatchMade(answered))
+    else:
+        events.publish(RequestDeclined(answered))
+        events.publish(CapacityFreed(answered.peer_id))
+    return answered
+
+
+async def expire(store: MatchStore, events: Events, now: datetime) -> list[Match]:
+    """Treat every unanswered request past its time as declined."""
+    expired = await store.expire_requests(now)
+    for match in expired:
+        events.publish(RequestExpired(match))
+    for peer_id in dict.fromkeys(m.peer_id for m in expired):
+        events.publish(CapacityFreed(peer_id))
+    return expired
+
+
+async def end_match(store: MatchStore, events: Events, match_id: int, *, by: Side, why: Why,
+                    now: datetime) -> MatchEnded:
+    """Close MATCH_ID (a match, or an open request) the one way every path does: what was
+    waiting on it is dropped in the same transaction; MatchEnded and CapacityFreed follow."""
+    closed = await store.close_match(match_id, by, now)
+    if closed is None:
+        raise MatchOver
+    match, unsent = closed
+    ended = MatchEnded(match, by, why, unsent)
+    events.publish(ended)
+    events.publish(CapacityFreed(match.peer_id))
+    return ended
+
+
+async def leave(store: MatchStore, events: Events, user_id: int, now: datetime) -> int:
+    """USER_ID is erasing their data: never offered again, off the waitlist, and every open
+    request and match of theirs ends (why: erasure). Returns how many ended."""
+    if await store.get_profile(user_id) is not None:
+        await store.update_profile(user_id, now, active=False)
+    await store.leave_waitlist(user_id)
+    ended = 0
+    for match in await store.live_matches_of(user_id):
+        side: Side = "person" if match.person_id == user_id else "peer"
+        try:
+            await end_match(store, events, match.id, by=side, why="erasure", now=now)
+        except MatchOver:
+            continue  # closed by the other side a moment ago
+        ended += 1
+    return ended
+
+
+async def handover_candidates(store: MatchStore, match: Match, role: str | None,
+                              policy: MatchPolicy) -> list[tuple[PeerProfile, int]]:
+    """Peer workers who could take over MATCH's person now, with their caseloads: lightest
+    caseload first, then by name."""
+    kinds = offerable_kinds(role or "", policy)
+    out = []
+    for profile in await store.offerable_profiles(kinds):
+        if profile.user_id == match.peer_id:
+            continue
+        load = await store.caseload(profile.user_id)
+        if is_offerable(profile, load):
+            out.append((profile, load))
+    return sorted(out, key=lambda pl: (pl[1], pl[0].display_name.casefold(), pl[0].user_id))
+
+
+async def hand_over(store: MatchStore, events: Events, match: Match, new_peer_id: int, *,
+                    role: str | None, policy: MatchPolicy, now: datetime) -> MatchHandedOver:
+    """A coordinator moves MATCH's person to NEW_PEER_ID (who must still have room): the old
+    match ends as every match does (why: handover), and the new one starts at once."""
+    if match.status != "active" or new_peer_id not in {
+            p.user_id for p, _ in await handover_candidates(store, match, role, policy)}:
+        raise HandoverStale
+    done = await store.hand_over(match.id, new_peer_id, now)
+    old = await store.get_match(match.id)
+    if done is None or old is None:
+        raise HandoverStale
+    new, unsent = done
+    handed = MatchHandedOver(old, new, unsent)
+    events.publish(MatchEnded(old, "coordinator", "handover", unsent))
+    events.publish(handed)
+    events.publish(CapacityFreed(old.peer_id))
+    return handed
+
+
+async def struggling(store: MatchStore, events: Events, person_id: int, now: datetime
+                     ) -> tuple[Match, bool] | None:
+    """The person asks, from the crisis card, that their peer worker know they're
+    struggling: at most once an hour per match. None if they have no match; else the
+    match and whether the peer worker is told now."""
+    match = await store.active_match_for_person(person_id)
+    if match is None:
+        return None
+    told = await store.claim_struggle_notice(match.id, now, STRUGGLE_EVERY_S)
+    if told:
+        events.publish(StruggleNoticed(match))
+    return match, told

@@ -1,0 +1,172 @@
+"""Notes (study Table 2): a peer worker writes one about a person they support; the person sees
+every note about them and, in the integrated model, chooses per note whether the clinical
+team may read it. Text is encrypted before it is stored and never kept anywhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.matching import Match
+from bot.domain.relay import (
+    NOTE_MAX_CHARS,
+    Note,
+    clean_note,
+    clinicians_exist,
+    may_read_note,
+    may_share_notes,
+    visible_notes,
+)
+from bot.services.events import DomainError
+
+__all__ = [
+    "NoteInvalid",
+    "NoteMatchEnded",
+    "NoteStore",
+    "NotesNotShared",
+    "Reading",
+    "Sealer",
+    "SharedBy",
+    "check",
+    "choose",
+    "people_sharing",
+    "reading",
+    "write",
+]
+
+
+class NoteStore(Protocol):
+    """The storage notes need (the relay area's)."""
+
+    async def get_match(self, match_id: int) -> Match | None:
+        """One match."""
+        ...
+
+    async def add_note(self, *, person_id: int, author_id: int, match_id: int | None,
+                       body: bytes, now: datetime) -> Note:
+        """Store a note (BODY is ciphertext)."""
+        ...
+
+    async def get_note(self, note_id: int) -> Note | None:
+        """One note."""
+        ...
+
+    async def notes_about(self, person_id: int) -> list[Note]:
+        """Every note about PERSON_ID, oldest first."""
+        ...
+
+    async def set_note_shared(self, note_id: int, person_id: int, shared: bool,
+                              now: datetime) -> Note | None:
+        """The person's choice for one of their notes; None if it isn't theirs."""
+        ...
+
+    async def people_with_shared_notes(self) -> list[tuple[int, int, int]]:
+        """(person, shared notes, first shared note) for everyone sharing any."""
+        ...
+
+    async def bump_counter(self, name: str, day: str, region: str = "", by: int = 1) -> None:
+        """Add to a daily count."""
+        ...
+
+
+class Sealer(Protocol):
+    """Encryption for text at rest."""
+
+    def encrypt(self, text: str) -> bytes:
+        """TEXT as ciphertext."""
+        ...
+
+
+class NoteInvalid(DomainError):
+    """Empty, or longer than a note may be."""
+
+    def __init__(self) -> None:
+        super().__init__("relay.note_invalid", limit=NOTE_MAX_CHARS)
+
+
+class NoteMatchEnded(DomainError):
+    """The match the note was for has ended (or isn't the writer's)."""
+
+    def __init__(self) -> None:
+        super().__init__("relay.note_ended")
+
+
+class NotesNotShared(DomainError):
+    """The complementary model: notes are never shared, and there are no clinicians."""
+
+    def __init__(self) -> None:
+        super().__init__("relay.notes_complementary")
+
+
+def check(text: str) -> str:
+    """TEXT tidied as a note, or NoteInvalid."""
+    cleaned = clean_note(text)
+    if cleaned is None:
+        raise NoteInvalid
+    return cleaned
+
+
+async def write(store: NoteStore, cipher: Sealer, *, match_id: int, author_id: int, text: str,
+                now: datetime, day: str) -> tuple[Match, Note]:
+    """Store AUTHOR_ID's note (already checked) about the person of their active match
+    MATCH_ID, encrypted; private until the person decides otherwise."""
+    match = await store.get_match(match_id)
+    if match is None or match.peer_id != author_id or match.status != "active":
+        raise NoteMatchEnded
+    note = await store.add_note(person_id=match.person_id, author_id=author_id,
+                                match_id=match.id, body=cipher.encrypt(text), now=now)
+    await store.bump_counter("note_written", day)
+    return match, note
+
+
+async def choose(store: NoteStore, *, note_id: int, person_id: int, share: bool, model: str,
+                 now: datetime, day: str) -> Note | None:
+    """The person's choice for one note about them; None if it isn't theirs, or sharing
+    isn't part of MODEL."""
+    if share and not may_share_notes(model):
+        return None
+    note = await store.set_note_shared(note_id, person_id, share, now)
+    if note is not None and share:
+        await store.bump_counter("note_shared", day)
+    return note
+
+
+@dataclass(frozen=True)
+class SharedBy:
+    """Someone who shared notes: how many, and their first shared note (which names them in
+    buttons, never their Telegram id)."""
+
+    person_id: int
+    count: int
+    first_note: int
+
+
+async def people_sharing(store: NoteStore, model: str) -> list[SharedBy]:
+    """Everyone sharing at least one note with the clinical team, latest first."""
+    if not clinicians_exist(model):
+        raise NotesNotShared
+    return [SharedBy(*row) for row in await store.people_with_shared_notes()]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The notes a clinician may read about one person, oldest first."""
+
+    person_id: int
+    notes: Sequence[Note]
+
+
+async def reading(store: NoteStore, *, anchor: int, viewer_id: int, model: str
+                  ) -> Reading | None:
+    """The shared notes about the person whose note ANCHOR is, as clinician VIEWER_ID may
+    read them; None if VIEWER_ID may not read ANCHOR itself (so no name is revealed)."""
+    if not clinicians_exist(model):
+        raise NotesNotShared
+    note = await store.get_note(anchor)
+    if note is None or not may_read_note(note, viewer_id, "clinician", model):
+        return None
+    notes = visible_notes(await store.notes_about(note.person_id), viewer_id, "clinician",
+                          model)
+    return Reading(note.person_id, notes)
