@@ -47,7 +47,7 @@ def offered(client: Client) -> list[str]:
     for message in reversed(client.messages):
         names = [b["text"].removeprefix("Choose ") for b in message.buttons()
                  if b["text"].startswith("Choose ") and b.get("callback_data", "").startswith(
-                     "match:pick:")]
+                     "mt.pick:")]
         if names or "Peer workers you could choose" in message.plain \
                 or "nobody who could support you" in message.plain:
             return names
@@ -144,7 +144,7 @@ async def test_paused_and_at_cap_peers_are_never_offered(env: BotEnv) -> None:
     assert offered(second) == ["Open"]
     # A stale "Choose Cap" button on an old shortlist can't get round the cap either.
     assert env.deps is not None
-    await second.press(f"match:pick:{env.deps.cipher.seal_id(2002)}")
+    await second.press(f"mt.pick:{env.deps.cipher.seal_id(2002)}")
     assert "isn't free any more" in second.last_text()
     assert offered(second) == ["Open"]
     # Resuming makes Pia offerable again.
@@ -339,9 +339,9 @@ async def test_withdrawing_a_request_and_stale_buttons(env: BotEnv) -> None:
     assert "withdrawn their request" in kim.last_text()
     assert offered(ally) == ["Kim"]
     # Bad data and other people's requests change nothing.
-    await ally.press("match:pick:notanumber")
-    await ally.press("mreq:acc:1")
-    await ally.press("mq:ans:99:0")
+    await ally.press("mt.pick:notanumber")
+    await ally.press("mt.resp:1:1")
+    await ally.press("mt.a:99:0")
     assert await env.storage.live_match_for_person(1001) is None
     await kim.send("/match")
     assert "/match is for people looking for a peer worker" in kim.last_text()
@@ -398,7 +398,7 @@ async def test_shortlist_buttons_never_carry_a_peer_workers_telegram_id(env: Bot
     ally = await person(env, 1001, "Ally")
     await skip_all(ally)
     picks = [b["callback_data"] for m in ally.messages for b in m.buttons()
-             if b.get("callback_data", "").startswith("match:pick:")]
+             if b.get("callback_data", "").startswith("mt.pick:")]
     assert picks
     assert all("2002" not in data for data in picks)
     await ally.click("Choose Pia")

@@ -240,6 +240,32 @@ async def test_unmatched_people_are_not_relayed(env: BotEnv) -> None:
     assert env.fake.calls_to("copyMessage") == []
 
 
+async def test_the_relay_is_the_last_catch_all(env: BotEnv) -> None:
+    """Nothing after the relay's catch-all may take plain text: it is the last flow, and the
+    last (and only) catch-all the dispatcher tries."""
+    assert env.app is not None
+    flows = env.app.bot_data["flows"]
+    router = env.app.bot_data["router"]
+    assert flows[-1].name == "relay"
+    assert router.catch_all[-1] == flows[-1].catch_all
+    assert [f.name for f in flows if f.catch_all is not None] == ["relay"]
+
+
+async def test_an_open_step_comes_before_the_relay(env: BotEnv) -> None:
+    """A peer worker writing a note: the text is the note, never relayed to the person."""
+    robin = await person(env, 5550042, "Robin")
+    jo = await peer_worker(env, 5550117, "Jo")
+    await matched(env, robin, jo)
+    await jo.send("/note")
+    before = len(copies_to(env, robin.user_id))
+    await jo.send("Robin found the walk helpful.")
+    assert len(copies_to(env, robin.user_id)) == before
+    assert "Jo wrote a note" in robin.last_text()
+    await jo.send("and this one is a message")
+    assert copies_to(env, robin.user_id)[-1].params["message_id"] is not None
+    assert robin.last_text() == "and this one is a message"
+
+
 # -- ending and handover ---------------------------------------------------------------------
 
 
@@ -272,7 +298,7 @@ async def test_the_person_ends_the_match_and_is_offered_a_shortlist(env: BotEnv)
     assert jo.mark() == before
     # A second tap on the old confirmation changes nothing.
     jo_before = jo.mark()
-    await robin.press(f"rly:endok:{match.id}")
+    await robin.press(f"end.yes:{match.id}")
     assert "conversation has ended" in robin.last_text()
     assert jo.mark() == jo_before
 
@@ -339,7 +365,8 @@ async def test_a_coordinator_hands_a_person_over(env: BotEnv) -> None:
     assert pat.last_text() == "hi Pat"
     assert jo.mark() == before_jo
     # The old menu is stale now.
-    await coordinator.press(f"ho:ok:{old.id}:{pat.user_id}")
+    assert env.deps is not None
+    await coordinator.press(f"ho.yes:{old.id}:{env.deps.cipher.seal_id(pat.user_id)}")
     assert "changed since this menu was shown" in coordinator.last_text()
     assert_identity_hidden(env, robin, pat)
 
@@ -348,7 +375,7 @@ async def test_only_coordinators_hand_over(env: BotEnv) -> None:
     robin = await person(env, 5550062, "Robin")
     await robin.send("/handover")
     assert "isn't available for your role" in robin.last_text()
-    await robin.press("ho:ok:1:2")
+    await robin.press("ho.yes:1:AAAAAAAAAAA")
     assert "isn't available for your role" in robin.last_text()
 
 
@@ -447,7 +474,7 @@ async def test_notes_in_the_complementary_model_and_clinicians_refused(tmp_path:
         assert note_msg.buttons() == []
         # A forged share press changes nothing.
         note_id = (await env.storage.notes_about(robin.user_id))[0].id
-        await robin.press(f"note:share:{note_id}")
+        await robin.press(f"nt.share:{note_id}:1")
         assert not (await env.storage.notes_about(robin.user_id))[0].shared
 
         await doc.send("/notes")
@@ -528,8 +555,9 @@ async def test_delete_erases_relay_rows_and_notes_stay_with_the_person(env: BotE
     assert exported[0]["written_by"] == "a former peer worker"
 
 
-@pytest.mark.parametrize("data", ["rly:to:99999:1", "rly:endok:99999", "rly:bogus",
-                                  "note:share:99999", "note:read:1:0", "ho:page:x"])
+@pytest.mark.parametrize("data", ["rl.to:99999:1", "end.yes:99999", "end.which:99999",
+                                  "rl.bogus", "rly:endok:1", "nt.share:99999:1",
+                                  "nt.read:1:0", "ho.page:x", "ho.yes:1:AAAAAAAAAAA"])
 async def test_stale_or_forged_buttons_change_nothing(env: BotEnv, data: str) -> None:
     robin = await person(env, 5550095, "Robin")
     jo = await peer_worker(env, 5550116, "Jo")

@@ -82,6 +82,22 @@ def _encode(field: str, value: Any) -> Any:
     return value
 
 
+async def _close(db: Any, match_id: int, ended_by: str, ts: int) -> int | None:
+    """Inside a transaction: end MATCH_ID if live and drop what waits on it; how many held
+    messages were dropped, or None if it was not live."""
+    async with db.execute("SELECT status FROM matches WHERE id = ?", (match_id,)) as cur:
+        row = await cur.fetchone()
+    if row is None or row["status"] not in ("requested", "active"):
+        return None
+    status = "ended" if row["status"] == "active" else "withdrawn"
+    await db.execute("UPDATE matches SET status = ?, ended_at = ?, ended_by = ? WHERE id = ?",
+                     (status, ts, ended_by, match_id))
+    async with db.execute("DELETE FROM relay_queue WHERE match_id = ?", (match_id,)) as cur:
+        dropped = int(cur.rowcount or 0)
+    await db.execute("DELETE FROM relay_copies WHERE match_id = ?", (match_id,))
+    return dropped
+
+
 class MatchingStore(StorageBase):
     """Profiles, matches, preferences and the waitlist."""
 
@@ -257,19 +273,43 @@ class MatchingStore(StorageBase):
             (epoch(now), match_id, person_id))
         return await self.get_match(match_id) if changed else None
 
-    async def end_match(self, match_id: int, ended_by: str, now: datetime) -> Match | None:
-        """End an active match (or withdraw an open request) in one transaction; returns the
-        ended match, or None if it was not live. Triggers nothing by itself."""
+    async def close_match(self, match_id: int, ended_by: str, now: datetime
+                          ) -> tuple[Match, int] | None:
+        """End an active match (or withdraw an open request) and forget what was waiting on
+        it (held messages, the reply map), in one transaction. Returns the closed match and
+        how many held messages were dropped, or None if it was not live."""
         async with self.transaction() as db:
-            async with db.execute("SELECT status FROM matches WHERE id = ?", (match_id,)) as cur:
+            dropped = await _close(db, match_id, ended_by, epoch(now))
+        if dropped is None:
+            return None
+        match = await self.get_match(match_id)
+        assert match is not None
+        return match, dropped
+
+    async def hand_over(self, match_id: int, new_peer_id: int, now: datetime
+                        ) -> tuple[Match, int] | None:
+        """Close active match MATCH_ID (by a coordinator) as `close_match` does and start an
+        active one between the same person and NEW_PEER_ID, in one transaction. Returns the
+        new match and how many held messages were dropped, or None if MATCH_ID was not
+        active."""
+        ts = epoch(now)
+        async with self.transaction() as db:
+            async with db.execute(
+                "SELECT person_id, preferences FROM matches WHERE id = ? AND status = 'active'",
+                (match_id,)) as cur:
                 row = await cur.fetchone()
-            if row is None or row["status"] not in ("requested", "active"):
+            if row is None:
                 return None
-            status = "ended" if row["status"] == "active" else "withdrawn"
-            await db.execute(
-                "UPDATE matches SET status = ?, ended_at = ?, ended_by = ? WHERE id = ?",
-                (status, epoch(now), ended_by, match_id))
-        return await self.get_match(match_id)
+            dropped = await _close(db, match_id, "coordinator", ts)
+            cur2 = await db.execute(
+                "INSERT INTO matches (person_id, peer_id, status, preferences, requested_at, "
+                "accepted_at) VALUES (?, ?, 'active', ?, ?, ?)",
+                (row["person_id"], new_peer_id, row["preferences"], ts, ts))
+            new_id = cur2.lastrowid
+            await cur2.close()
+        new = await self.get_match(int(new_id or 0))
+        assert new is not None and dropped is not None
+        return new, dropped
 
     async def expire_requests(self, now: datetime) -> list[Match]:
         """Mark every open request past its respond-by time as expired; returns them."""

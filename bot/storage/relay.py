@@ -109,10 +109,6 @@ class RelayStore(StorageBase):
         """Forget one held message once delivered (or undeliverable); False if already gone."""
         return await self.execute("DELETE FROM relay_queue WHERE id = ?", (held_id,)) > 0
 
-    async def drop_held_for_match(self, match_id: int) -> int:
-        """Forget everything waiting on a match that ended; returns how many."""
-        return await self.execute("DELETE FROM relay_queue WHERE match_id = ?", (match_id,))
-
     # -- flood slots ----------------------------------------------------------------------
 
     async def recent_slots(self, sender_id: int) -> list[datetime]:
@@ -151,10 +147,6 @@ class RelayStore(StorageBase):
             (chat_id, message_id))
         return None if value is None else int(value)
 
-    async def forget_copies(self, match_id: int) -> None:
-        """Drop the reply map of a match that ended."""
-        await self.execute("DELETE FROM relay_copies WHERE match_id = ?", (match_id,))
-
     async def last_run(self, chat_id: int) -> tuple[int, datetime] | None:
         """(sender, when) of the newest message relayed into CHAT_ID."""
         row = await self.fetchone(
@@ -168,33 +160,6 @@ class RelayStore(StorageBase):
             "SELECT m.id, u.alias FROM matches m JOIN users u ON u.user_id = m.person_id "
             "WHERE m.peer_id = ? AND m.status = 'active' ORDER BY m.id", (peer_id,))
         return [(int(r[0]), r[1]) for r in rows]
-
-    # -- handover -------------------------------------------------------------------------
-
-    async def hand_over(self, match_id: int, new_peer_id: int, now: datetime) -> int | None:
-        """End active match MATCH_ID (by a coordinator) and start an active one between the
-        same person and NEW_PEER_ID, in one transaction. Returns the new match's id, or None
-        if MATCH_ID was no longer active."""
-        ts = epoch(now)
-        async with self.transaction() as db:
-            async with db.execute(
-                "SELECT person_id, preferences FROM matches WHERE id = ? AND status = 'active'",
-                (match_id,)) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                return None
-            await db.execute(
-                "UPDATE matches SET status = 'ended', ended_at = ?, ended_by = 'coordinator' "
-                "WHERE id = ?", (ts, match_id))
-            await db.execute("DELETE FROM relay_queue WHERE match_id = ?", (match_id,))
-            await db.execute("DELETE FROM relay_copies WHERE match_id = ?", (match_id,))
-            cur2 = await db.execute(
-                "INSERT INTO matches (person_id, peer_id, status, preferences, requested_at, "
-                "accepted_at) VALUES (?, ?, 'active', ?, ?, ?)",
-                (row["person_id"], new_peer_id, row["preferences"], ts, ts))
-            new_id = cur2.lastrowid
-            await cur2.close()
-        return new_id
 
     # -- notes ----------------------------------------------------------------------------
 

@@ -1,0 +1,124 @@
+"""What follows the match lifecycle's events, as far as matching goes: the request reaches the
+peer worker, the person hears the answer, people are counted and offered a new choice, and a
+freed place goes to the waitlist. Each runs in the order bot/app.py's event_table lists."""
+
+from __future__ import annotations
+
+from bot.domain.matching import Match
+from bot.nominated_hours import describe_hours
+from bot.routing import AppCtx
+from bot.services.events import Event
+from bot.services.matches import (
+    CapacityFreed,
+    MatchEnded,
+    MatchHandedOver,
+    MatchMade,
+    RequestDeclined,
+    RequestExpired,
+    RequestMade,
+    StruggleNoticed,
+)
+from flows.matching import views
+from flows.matching.offers import next_available, offer_waitlist, peer_label, send_shortlist
+
+__all__ = ["count", "offer_again", "offer_new_choice", "offer_places", "send_request",
+           "tell_accepted", "tell_declined", "tell_expired", "tell_peer_struggling"]
+
+_COUNTERS: dict[type[Event], str] = {
+    RequestMade: "match_requested", MatchMade: "match_accepted",
+    RequestDeclined: "match_declined", RequestExpired: "match_expired",
+    MatchEnded: "match_ended", MatchHandedOver: "handover", StruggleNoticed: "struggle_notice",
+}
+
+
+async def count(event: Event, app: AppCtx) -> None:
+    """Count the event by day and the person's region (counts only, never who: DESIGN 9).
+    An open request that closes unanswered is not a match ending."""
+    if isinstance(event, MatchEnded) and not event.was_active:
+        return
+    match: Match = event.old if isinstance(event, MatchHandedOver) else event.match  # type: ignore[attr-defined]
+    person = await app.deps.storage.get_user(match.person_id)
+    region = person.region if person is not None and person.region else ""
+    await app.deps.storage.bump_counter(_COUNTERS[type(event)], app.deps.local_day(), region)
+
+
+async def send_request(event: RequestMade, app: AppCtx) -> None:
+    """The peer worker sees the person's chosen name and preferences, nothing else."""
+    storage, match = app.deps.storage, event.match
+    person, peer = await storage.get_user(match.person_id), await storage.get_user(match.peer_id)
+    if person is None or person.role is None:
+        return
+    copy, now = app.copy_for(peer), app.deps.clock.now()
+    text, markup = views.request_to_peer(
+        copy, alias=views.name_of(copy, person.alias), role=person.role,
+        prefs=match.preferences, match_id=match.id,
+        respond_by=views.when_text(copy, match.respond_by, now, app.deps.zone(peer)))
+    await app.tell(match.peer_id, text, markup)
+
+
+async def tell_accepted(event: MatchMade, app: AppCtx) -> None:
+    """The person hears who accepted, their hours and when they're next available."""
+    storage, match = app.deps.storage, event.match
+    person, profile = await storage.get_user(match.person_id), await storage.get_profile(
+        match.peer_id)
+    copy, now = app.copy_for(person), app.deps.clock.now()
+    when = views.when_text(copy, next_available(app.deps, profile, now), now, app.deps.zone(person))
+    await app.tell(match.person_id, views.accepted_person(
+        copy, name=peer_label(app, profile, person), when=when,
+        hours=describe_hours(copy, profile.hours) if profile else "",
+        tz=profile.timezone if profile else app.deps.settings.timezone))
+
+
+async def tell_declined(event: RequestDeclined, app: AppCtx) -> None:
+    """The person hears, without blame, that the peer worker can't take them on."""
+    await _tell_person(app, event.match, "matching.declined_person")
+
+
+async def tell_expired(event: RequestExpired, app: AppCtx) -> None:
+    """Both hear the request closed unanswered."""
+    storage, match = app.deps.storage, event.match
+    person, peer = await storage.get_user(match.person_id), await storage.get_user(match.peer_id)
+    copy = app.copy_for(peer)
+    await app.tell(match.peer_id, copy.text("matching.expired_peer",
+                                            alias=views.name_of(copy, person.alias
+                                                                if person else None)))
+    await _tell_person(app, match, "matching.expired_person")
+
+
+async def _tell_person(app: AppCtx, match: Match, key: str) -> None:
+    person = await app.deps.storage.get_user(match.person_id)
+    profile = await app.deps.storage.get_profile(match.peer_id)
+    await app.tell(match.person_id, app.copy_for(person).text(
+        key, name=peer_label(app, profile, person)))
+
+
+async def offer_again(event: RequestDeclined | RequestExpired, app: AppCtx) -> None:
+    """A fresh shortlist for the person whose request closed."""
+    await send_shortlist(app, event.match.person_id, intro="matching.shortlist_again")
+
+
+async def offer_new_choice(event: MatchEnded, app: AppCtx) -> None:
+    """The person may choose again: a shortlist at once, or, when their peer worker left the
+    service, a button for when they're ready. Nothing for a person who is leaving, or who has
+    just been handed over to a new peer worker."""
+    if event.why == "handover" or (event.why == "erasure" and event.by == "person"):
+        return
+    if event.why == "erasure":
+        person = await app.deps.storage.get_user(event.match.person_id)
+        await app.tell(event.match.person_id, *views.peer_left(app.copy_for(person)))
+        return
+    await send_shortlist(app, event.match.person_id)
+
+
+async def offer_places(event: CapacityFreed, app: AppCtx) -> None:
+    """A place may have freed: offer people waiting a shortlist, in the order they joined."""
+    await offer_waitlist(app, include_offered=True)
+
+
+async def tell_peer_struggling(event: StruggleNoticed, app: AppCtx) -> None:
+    """The peer worker hears that the person asked for support, and nothing they wrote."""
+    storage, match = app.deps.storage, event.match
+    person, peer = await storage.get_user(match.person_id), await storage.get_user(match.peer_id)
+    copy = app.copy_for(peer)
+    await app.tell(match.peer_id, copy.text(
+        "matching.struggle_peer", alias=views.name_of(copy, person.alias if person else None)))

@@ -1,0 +1,208 @@
+"""What the matching flow shows: pure functions from copy and data to text and keyboards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.content import Content, Raw
+from bot.domain.matching import (
+    ANY,
+    FREE_TEXT_PREFS,
+    Candidate,
+    option_values,
+    preference_questions,
+    previous_question,
+)
+from bot.keyboards import Choice, button, rows
+from flows.matching.callbacks import (
+    Answer,
+    BackTo,
+    ChangePrefs,
+    ChooseAgain,
+    JoinWaitlist,
+    LeaveWaitlist,
+    NoPreference,
+    Pick,
+    Respond,
+    SeeOthers,
+    SkipRest,
+    Struggling,
+    Withdraw,
+)
+
+__all__ = ["View", "accepted_peer", "accepted_person", "already_matched", "declined_peer",
+           "left_waitlist", "name_of", "peer_left", "pending", "prefs_lines", "question",
+           "request_to_peer", "requested", "shortlist", "struggle_button", "struggle_reply",
+           "type_no_answer", "waitlisted", "when_text"]
+
+View = tuple[str, InlineKeyboardMarkup | None]
+PAGE = 3
+
+
+def when_text(copy: Content, when: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """When someone is next available, in ZONE: 'now', or like 'Tue 3 Mar, 18:00'."""
+    if when is None:
+        return copy.button("matching.when_none")
+    if when <= now:
+        return copy.button("matching.when_now")
+    return copy.when(when.astimezone(zone))
+
+
+def name_of(copy: Content, alias: str | None) -> str:
+    """The name a person chose, or a neutral label: never their Telegram name."""
+    return alias or copy.button("matching.no_alias")
+
+
+def _option_label(copy: Content, key: str, value: str) -> str:
+    if key in FREE_TEXT_PREFS:
+        return value
+    return copy.button(f"matching.opt.{key}.{value}")
+
+
+def prefs_lines(copy: Content, role: str, prefs: Mapping[str, str]) -> str:
+    """The stated preferences as escaped lines, in question order."""
+    lines = [copy.text("matching.pref_line", question=copy.button(f"matching.label.{key}"),
+                       value=_option_label(copy, key, prefs[key]))
+             for key in preference_questions(role) if prefs.get(key) not in (None, "", ANY)]
+    return "\n".join(lines) if lines else copy.text("matching.prefs_none")
+
+
+def question(copy: Content, role: str, qi: int, options: Mapping[str, Sequence[str]],
+             prefs: Mapping[str, str], *, first: bool = False) -> View:
+    """Preference question QI with its answers (the chosen one ticked), No preference, Skip
+    the rest and, past the first, Back."""
+    questions = preference_questions(role)
+    key = questions[qi]
+    lines: list[list[Choice]] = []
+    for i, value in enumerate(option_values(key, options)):
+        label = _option_label(copy, key, value)
+        if prefs.get(key) == value:
+            label = copy.button("matching.chosen_mark", label=label)
+        lines.append([(label, Answer(qi, i))])
+    lines.append([(copy.button("matching.any_button"), NoPreference(qi))])
+    lines.append([(copy.button("matching.skip_all_button"), SkipRest())])
+    back = previous_question(role, options, qi)
+    if back is not None:
+        lines.append([(copy.button("common.back_button"), BackTo(back))])
+    text = copy.text("matching.question", n=qi + 1, total=len(questions),
+                     question=Raw(copy.text(f"matching.q.{key}")))
+    if first:
+        text = copy.text("matching.intro") + "\n\n" + text
+    return text, rows(*lines)
+
+
+def type_no_answer(copy: Content) -> str:
+    """Said when someone types during the questions, which are answered with buttons."""
+    return copy.text("matching.use_buttons")
+
+
+def _card(copy: Content, c: Candidate, now: datetime, zone: ZoneInfo) -> str:
+    fits = ", ".join(copy.button(f"matching.label.{k}") for k in c.fits)
+    return copy.text("matching.card", name=c.profile.display_name, bio=c.profile.bio,
+                     fits=fits or copy.button("matching.fits_none"),
+                     when=when_text(copy, c.next_available, now, zone))
+
+
+def shortlist(copy: Content, found: Sequence[Candidate], *, more: bool, offset: int,
+              intro: str, waiting: bool, now: datetime, zone: ZoneInfo, timeout_hours: int,
+              seal: Callable[[int], str]) -> View:
+    """A page of peer workers to choose from (each with Choose), paging, the waitlist and
+    Change my preferences; or, when nobody is free, the waitlist offer. SEAL turns a peer
+    worker's Telegram id into the token their button carries."""
+    lines: list[list[Choice]] = []
+    if not found:
+        text = copy.text(intro) + "\n\n" + copy.text(
+            "matching.none_free_waiting" if waiting else "matching.none_free")
+    else:
+        cards = "\n\n".join(_card(copy, c, now, zone) for c in found)
+        text = (copy.text(intro) + "\n\n" + cards + "\n\n"
+                + copy.text("matching.shortlist_outro", hours=timeout_hours))
+        lines += [[(copy.button("matching.choose_button", name=c.profile.display_name),
+                    Pick(seal(c.profile.user_id)))] for c in found]
+        if more:
+            lines.append([(copy.button("matching.others_button"), SeeOthers(offset + PAGE))])
+        if offset:
+            lines.append([(copy.button("matching.first_button"), SeeOthers(0))])
+    if waiting:
+        lines.append([(copy.button("matching.leave_button"), LeaveWaitlist())])
+    else:
+        lines.append([(copy.button("matching.wait_button"), JoinWaitlist())])
+    lines.append([(copy.button("matching.prefs_button"), ChangePrefs())])
+    return text, rows(*lines)
+
+
+def pending(copy: Content, name: str, respond_by: str, match_id: int) -> View:
+    """Where an open request stands, with Withdraw."""
+    return (copy.text("matching.pending", name=name, respond_by=respond_by),
+            rows([(copy.button("matching.withdraw_button"), Withdraw(match_id))]))
+
+
+def already_matched(copy: Content, name: str) -> View:
+    """The person already has a peer worker."""
+    return copy.text("matching.already_matched", name=name), None
+
+
+def requested(copy: Content, name: str, respond_by: str, match_id: int) -> View:
+    """The request went to NAME, with Withdraw."""
+    return (copy.text("matching.requested", name=name, respond_by=respond_by),
+            rows([(copy.button("matching.withdraw_button"), Withdraw(match_id))]))
+
+
+def request_to_peer(copy: Content, *, alias: str, role: str, prefs: Mapping[str, str],
+                    respond_by: str, match_id: int) -> View:
+    """The request as the peer worker sees it: the person's chosen name and preferences,
+    nothing else, with Accept and Decline."""
+    text = copy.text("matching.request_to_peer", alias=alias,
+                     who=copy.button(f"matching.who_{role}"),
+                     prefs=Raw(prefs_lines(copy, role, prefs)), respond_by=respond_by)
+    return text, rows([(copy.button("matching.accept_button"), Respond(match_id, True))],
+                      [(copy.button("matching.decline_button"), Respond(match_id, False))])
+
+
+def accepted_peer(copy: Content, alias: str) -> View:
+    """The peer worker accepted."""
+    return copy.text("matching.accepted_peer", alias=alias), None
+
+
+def declined_peer(copy: Content, alias: str) -> View:
+    """The peer worker declined."""
+    return copy.text("matching.declined_peer", alias=alias), None
+
+
+def accepted_person(copy: Content, *, name: str, hours: str, tz: str, when: str) -> str:
+    """The person hears their peer worker NAME accepted: their hours (in time zone TZ) and
+    when they're next available."""
+    return copy.text("matching.accepted_person", name=name, hours=hours,
+                     tz=tz.replace("_", " "), when=when)
+
+
+def waitlisted(copy: Content, position: int) -> View:
+    """The person's place in line, with Leave the waitlist."""
+    return (copy.text("matching.waitlisted", position=position),
+            rows([(copy.button("matching.leave_button"), LeaveWaitlist())]))
+
+
+def left_waitlist(copy: Content) -> View:
+    """The person left the waitlist."""
+    return copy.text("matching.left_waitlist"), None
+
+
+def peer_left(copy: Content) -> View:
+    """Their peer worker left the service: a new choice when they're ready."""
+    return (copy.text("matching.peer_left"),
+            rows([(copy.button("matching.again_button"), ChooseAgain())]))
+
+
+def struggle_button(copy: Content) -> InlineKeyboardButton:
+    """The crisis card's "Let my peer worker know I'm struggling"."""
+    return button(copy.button("matching.struggle_button"), Struggling())
+
+
+def struggle_reply(copy: Content, *, told: bool, name: str, when: str) -> str:
+    """What the person hears after asking for their peer worker (told now, or lately)."""
+    key = "matching.struggle_sent" if told else "matching.struggle_already"
+    return copy.text(key, name=name, when=when)
