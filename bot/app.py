@@ -131,14 +131,27 @@ OUTBOX_JOB = Job("tick:outbox", _outbox_tick, interval_s=1.0, first_s=1.0)
 def event_table() -> dict[type[Event], list[Subscriber]]:
     """Every consequence of each domain event, in the order they run (bot/services/)."""
     from bot.services import checkins as chk
+    from bot.services import matches as m
+    from bot.services import profiles
     from bot.services import supervision as sup
     from flows.checkins import consequences as checkins
+    from flows.matching import consequences as matching
+    from flows.relay.ending import consequences as ending
+    from flows.relay.handover import consequences as handover
     from flows.supervision import consequences as supervision
 
     return {
         chk.CheckinsSent: [checkins.count_sent],
         chk.CheckinsSkipped: [checkins.count_skipped],
         chk.CheckinAnswered: [checkins.count_answer],
+        m.RequestMade: [matching.send_request, matching.count],
+        m.MatchMade: [matching.tell_accepted, matching.count],
+        m.RequestDeclined: [matching.tell_declined, matching.count, matching.offer_again],
+        m.RequestExpired: [matching.tell_expired, matching.count, matching.offer_again],
+        m.MatchEnded: [ending.tell_other_side, matching.count, matching.offer_new_choice],
+        m.MatchHandedOver: [handover.tell_all_three, matching.count],
+        m.StruggleNoticed: [matching.tell_peer_struggling, matching.count],
+        profiles.CapacityFreed: [matching.offer_places],
         sup.SupervisionRequested: [supervision.tell_coordinators],
         sup.CoordinatorsTold: [supervision.confirm_to_peer],
         sup.SupervisionTaken: [supervision.tell_peer_taken],
