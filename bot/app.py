@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -45,13 +44,15 @@ from bot.domain.crisis import assess
 from bot.flowkit import Context, Flow, is_passthrough, passthrough
 from bot.inbox import DurableUpdateQueue
 from bot.lanes import LaneRateLimiter
+from bot.menus import commands_for, set_role_commands
 from bot.persistence import SQLitePersistence
 from bot import outbox
-from bot.routing import AppCtx, Job, Router, menu_entries
+from bot.routing import AppCtx, Job, Router
 from bot.runtime import BotApplication
 from bot.safety import build_safety_net
 from bot.services.events import Event, EventBus, Subscriber
 
+# commands_for and set_role_commands live in bot/menus.py; named here for older callers.
 __all__ = ["FLOW_MODULES", "build_application", "commands_for", "set_role_commands"]
 
 _LOG = logging.getLogger(__name__)
@@ -72,11 +73,13 @@ def _flow_modules() -> list[ModuleType]:
         referral,
         resources,
         safetyplan,
+        settings,
         supervision,
     )
 
     return [
         onboarding,
+        settings,
         privacy,
         safetyplan,
         coordinator,
@@ -130,17 +133,22 @@ OUTBOX_JOB = Job("tick:outbox", _outbox_tick, interval_s=1.0, first_s=1.0)
 
 def event_table() -> dict[type[Event], list[Subscriber]]:
     """Every consequence of each domain event, in the order they run (bot/services/)."""
+    from bot import menus
     from bot.services import checkins as chk
     from bot.services import matches as m
+    from bot.services import people
     from bot.services import profiles
     from bot.services import supervision as sup
     from flows.checkins import consequences as checkins
     from flows.matching import consequences as matching
     from flows.relay.ending import consequences as ending
     from flows.relay.handover import consequences as handover
+    from flows.settings import consequences as settings
     from flows.supervision import consequences as supervision
 
     return {
+        people.Onboarded: [menus.on_onboarded],
+        people.TimeZoneChanged: [settings.move_checkins],
         chk.CheckinsSent: [checkins.count_sent],
         chk.CheckinsSkipped: [checkins.count_skipped],
         chk.CheckinAnswered: [checkins.count_answer],
@@ -161,31 +169,6 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
 def build_flows(deps: Deps) -> list[Flow]:
     """Every flow, built with DEPS, in registration order."""
     return [module.build(deps) for module in FLOW_MODULES()]
-
-
-def commands_for(flows: Sequence[Flow], role: str | None, deps: Deps) -> list[BotCommand]:
-    """The command menu for ROLE (None: someone who has not finished /start)."""
-    seen: dict[str, BotCommand] = {}
-    for flow in flows:
-        pairs = (flow.commands.get("none", ()) if role is None
-                 else [*flow.commands.get("*", ()), *flow.commands.get(role, ())])
-        pairs = [*pairs, *menu_entries(flow.routes, role)]
-        for command, copy_key in pairs:
-            if command not in seen:
-                seen[command] = BotCommand(command, deps.content.button(copy_key))
-    return list(seen.values())
-
-
-async def set_role_commands(application: Application, user_id: int,
-                            role: str | None) -> None:
-    """Show USER_ID only the commands of their ROLE (BotCommandScopeChat)."""
-    deps: Deps = application.bot_data["deps"]
-    flows: list[Flow] = application.bot_data["flows"]
-    try:
-        await application.bot.set_my_commands(commands_for(flows, role, deps),
-                                              scope=BotCommandScopeChat(user_id))
-    except TelegramError:
-        _LOG.warning("Could not set a person's command menu", exc_info=True)
 
 
 async def _on_error(update: object, context: Context) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import base64
 import importlib
 import pkgutil
+import typing
 from typing import Any
 
 import pytest
 
 import flows
-from bot.callbacks import CallbackCodec
+from bot.callbacks import CallbackCodec, registered_prefixes
 from tests.harness import BotEnv, join_staff, onboard
 
 # Actions that take no number: pressing them with junk after them is still pressing them
@@ -28,6 +29,24 @@ def all_codecs() -> list[CallbackCodec]:
         module = importlib.import_module(info.name)
         codecs.extend(v for v in vars(module).values() if isinstance(v, CallbackCodec))
     return codecs
+
+
+def typed_with_numbers() -> list[type[Any]]:
+    """Typed button classes (bot/callbacks.py) with a number in them: pressing one with a
+    huge number is the typed form of the codecs' forged data."""
+    all_codecs()  # imports every flow, so every typed button is registered
+    return [cls for prefix, cls in sorted(registered_prefixes().items())
+            if not prefix.startswith("t.")
+            and any(kind is int for _, kind in cls.__callback_fields__)]
+
+
+def forged_typed(cls: type[Any], huge: str) -> str:
+    """CLS's data with HUGE in every number field and harmless values elsewhere."""
+    parts = [cls.__callback_prefix__]
+    for _, kind in cls.__callback_fields__:
+        args = typing.get_args(kind)
+        parts.append(huge if kind is int else "1" if kind is bool else args[0] if args else "x")
+    return ":".join(parts)
 
 
 async def snapshot(env: BotEnv) -> dict[str, list[tuple[Any, ...]]]:
@@ -50,7 +69,7 @@ def forged_token(env: BotEnv) -> str:
 
 
 def test_codecs_are_found() -> None:
-    assert len(all_codecs()) >= 15
+    assert len(all_codecs()) + len(typed_with_numbers()) >= 15
 
 
 async def test_a_sealed_id_beyond_sqlite_integers_is_a_stale_button(env: BotEnv) -> None:
@@ -85,6 +104,10 @@ async def test_every_action_with_huge_numbers_changes_nothing(env: BotEnv, role:
             for arg in HUGE:
                 await person.press(f"{codec.prefix}:{action}:{arg}")
                 pressed += 1
+    for cls in typed_with_numbers():
+        for arg in HUGE:
+            await person.press(forged_typed(cls, arg))
+            pressed += 1
     assert pressed > 300
     assert env.errors == [], env.errors[:3]
     assert await snapshot(env) == before

@@ -8,10 +8,16 @@ from pathlib import Path
 import pytest
 
 from bot.domain.roles import RELATIONSHIPS
-from flows.coordinator import make_invite
+from bot.services.invites import RoleNotInvitable, make_invite
 from tests.harness import BOT_USERNAME, BotEnv, onboard_coordinator
 
 AGREE = "That's OK with me"
+
+
+async def invite(env: BotEnv, role: str) -> str:
+    """A single-use link for ROLE, as the command line makes one."""
+    return await make_invite(env.storage, env.settings, role, by=None,
+                             bot_username=BOT_USERNAME, now=env.clock.now())
 
 
 async def test_consumer_onboarding(env: BotEnv) -> None:
@@ -85,7 +91,7 @@ async def test_refusing_consent_stores_only_the_refusal(env: BotEnv) -> None:
 @pytest.mark.parametrize("role", ["consumer_peer", "carer_peer", "coordinator"])
 async def test_staff_join_by_invite_link(env: BotEnv, role: str) -> None:
     assert env.deps is not None
-    link = await make_invite(env.deps, role, None, BOT_USERNAME)
+    link = await invite(env, role)
     code = link.split("start=")[1]
     dana = env.client(1010, "Dana")
     await dana.send(f"/start {code}")
@@ -100,7 +106,7 @@ async def test_clinician_invites_exist_only_in_the_integrated_model(tmp_path: Pa
     env = await BotEnv.create(tmp_path, model="integrated")
     try:
         assert env.deps is not None
-        link = await make_invite(env.deps, "clinician", None, BOT_USERNAME)
+        link = await invite(env, "clinician")
         erin = env.client(1011, "Erin")
         await erin.send(f"/start {link.split('start=')[1]}")
         await erin.click(AGREE)
@@ -113,15 +119,15 @@ async def test_clinician_invites_exist_only_in_the_integrated_model(tmp_path: Pa
     complementary = await BotEnv.create(tmp_path / "c")
     try:
         assert complementary.deps is not None
-        with pytest.raises(ValueError, match="clinician"):
-            await make_invite(complementary.deps, "clinician", None, BOT_USERNAME)
+        with pytest.raises(RoleNotInvitable, match="clinician"):
+            await invite(complementary, "clinician")
     finally:
         await complementary.stop()
 
 
 async def test_invite_code_typed_in_reused_and_expired(env: BotEnv) -> None:
     assert env.deps is not None
-    link = await make_invite(env.deps, "consumer_peer", None, BOT_USERNAME)
+    link = await invite(env, "consumer_peer")
     code = link.split("start=")[1]
     fay = env.client(1020, "Fay")
     await fay.send("/start")
@@ -142,7 +148,7 @@ async def test_invite_code_typed_in_reused_and_expired(env: BotEnv) -> None:
     assert user is not None and user.role is None
 
     # An expired code.
-    late = await make_invite(env.deps, "carer_peer", None, BOT_USERNAME)
+    late = await invite(env, "carer_peer")
     env.clock.advance(timedelta(hours=env.settings.invite_expiry_hours, minutes=1))
     await gus.send("/cancel")
     await gus.send("/start")
@@ -267,3 +273,88 @@ async def test_coordinator_report_shows_counts_never_people(env: BotEnv) -> None
     assert "Crisis cards shown: 1 (AU 1)" in report
     assert "person living with BPD: 1" in report
     assert "Ally" not in report and "Secretsurname" not in report
+
+
+async def test_nothing_is_stored_before_consent_and_a_no_keeps_only_the_no(env: BotEnv
+                                                                          ) -> None:
+    """README, Privacy: "Nothing is stored before consent ... Saying no stores only the
+    Telegram id and the 'no'" (no step, no draft: an invite code rides in the buttons)."""
+    assert env.deps is not None
+    nia = env.client(1080, "Nia")
+    code = (await invite(env, "carer_peer")).split("start=")[1]
+    await nia.send(f"/start {code}")
+    await nia.click("Tell me more")
+    assert await env.user_ids_in_tables(1080) == {}
+    await nia.click("No thanks")
+    assert await env.user_ids_in_tables(1080) == {"users": ["user_id"]}
+    # Changing their mind later: the link still works, once.
+    await nia.send(f"/start {code}")
+    await nia.click(AGREE)
+    assert "joined as a carer peer worker" in nia.texts()[-2]
+
+
+async def test_buttons_from_a_question_already_answered_change_nothing(env: BotEnv) -> None:
+    omar = env.client(1081, "Omar")
+    await omar.send("/start")
+    notice = omar.last()
+    await omar.click(AGREE)
+    await omar.click("I live with BPD")
+    await omar.click("Skip")
+    before = await env.storage.get_user(1081)
+    mark = omar.mark()
+    for label in ("I support someone with BPD", "Skip"):
+        await omar.click(label)  # still on the messages that asked
+    for data in ("onb.ok:no", "onb.ok:yes", "onb.back", "onb.tz:0", "onb.region:AU"):
+        await omar.press(data, notice)
+    assert omar.mark() == mark  # nothing new in the chat
+    answers = env.fake.calls_to("answerCallbackQuery")[-7:]
+    assert all("closed" in a.params["text"] for a in answers)
+    assert await env.storage.get_user(1081) == before
+
+
+async def test_typed_words_where_buttons_were_offered_ask_again(env: BotEnv) -> None:
+    pat = env.client(1082, "Pat")
+    await pat.send("/start")
+    await pat.click(AGREE)
+    await pat.send("I'm a carer")
+    assert "Which of these fits you best?" in pat.last_text()
+    await pat.click("I support someone with BPD")  # the buttons asked again work
+    await pat.click("A friend")
+    await pat.send("Pat")
+    user = await env.storage.get_user(1082)
+    assert user is not None and (user.role, user.relationship, user.alias) == (
+        "carer", "friend", "Pat")
+
+
+async def test_start_again_once_set_up(env: BotEnv) -> None:
+    quin = env.client(1083, "Quin")
+    await quin.send("/start")
+    await quin.click(AGREE)
+    await quin.click("I live with BPD")
+    await quin.send("Quin")
+    menus = len(env.fake.calls_to("setMyCommands"))
+    mark = quin.mark()
+    await quin.send("/start")
+    welcome_back, help_ = quin.texts_since(mark)
+    assert welcome_back == "Welcome back, Quin."
+    assert help_.startswith("Here's what you can do here") and "/match" in help_
+    assert len(env.fake.calls_to("setMyCommands")) == menus + 1
+
+
+async def test_help_is_the_command_menu_itself(env: BotEnv) -> None:
+    """/help and the Telegram command menu come from the same route tables (bot/menus.py)."""
+    for role, client in (("carer", env.client(1090, "Ria")),
+                         ("coordinator", env.client(900, "Cora"))):
+        await client.send("/start")
+        await client.click(AGREE)
+        if role == "carer":
+            await client.click("I support someone with BPD")
+            await client.click("A friend")
+        await client.click("Skip")
+        menu = [c for c in env.fake.calls_to("setMyCommands")
+                if c.params.get("scope", {}).get("chat_id") == client.user_id][-1]
+        await client.send("/help")
+        listed = [line.split(" – ")[0] for line in client.last_text().splitlines()
+                  if line.startswith("/")]
+        assert listed == [f"/{c['command']}" for c in menu.params["commands"]]
+        assert listed[:4] == ["/start", "/help", "/crisis", "/settings"]

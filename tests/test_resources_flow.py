@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
+from bot.callbacks import pack, unpack
 from bot.content import Content, content_root
 from bot.domain.resources import GUEST, Library, Topic, load_library, plain_text
-from flows.resources import CB, MENU_SIZE, home_data, open_data
+from bot.links import resources_home, resources_topic
+from flows.resources.callbacks import TopicPage
+from flows.resources.views import MENU_SIZE
 from tests.harness import BotEnv, Client
 
 ROLE_IDS = {"consumer": 2001, "carer": 2002, "consumer_peer": 2003, "carer_peer": 2004,
@@ -58,7 +61,7 @@ async def list_titles(client: Client) -> list[str]:
     while True:
         message = client.last()
         titles += [b["text"] for b in message.buttons()
-                   if b.get("callback_data", "").startswith("res:topic:")]
+                   if b.get("callback_data", "").startswith("res.topic:")]
         more = [b for b in message.buttons() if b["text"] == button("more_topics_button")]
         if not more:
             return titles
@@ -142,7 +145,7 @@ async def test_each_model_shows_its_own_confidentiality_topic(
         await peer.send("/resources confidentiality")
         title = "Confidentiality and duty of care"
         found = [b for b in peer.last().buttons() if b["text"] == title]
-        assert [b["callback_data"] for b in found] == [f"res:topic:peer-confidentiality-{model}:0"]
+        assert [b["callback_data"] for b in found] == [f"res.topic:peer-confidentiality-{model}:0"]
         assert peer.last().buttons()[0] == found[0], "the title match comes first"
         await peer.click(title, exact=True)
         assert f"This service's model: {model}" in peer.last_text()
@@ -177,10 +180,10 @@ async def test_other_flows_can_open_one_topic(env: BotEnv) -> None:
     consumer = await person(env, "consumer")
     await consumer.send("hello")
     mark = consumer.mark()
-    await consumer.press(open_data("skill-tipp"), consumer.last())
+    await consumer.press(resources_topic("skill-tipp"), consumer.last())
     assert len(consumer.since(mark)) == 1, "a new message, the old one untouched"
     assert consumer.last_text().startswith("TIPP: calm your body fast")
-    await consumer.press(home_data(), consumer.last())
+    await consumer.press(resources_home(), consumer.last())
     assert "Things to read" in consumer.last_text()
 
 
@@ -223,24 +226,30 @@ BAD_DATA = [
     "res:",
     "res:nothing",
     "res:home:extra",
-    "res:menu",
-    "res:menu:9",
-    "res:menu:-1",
-    "res:menu:one",
-    "res:topic:about-bpd",
-    "res:topic:about-bpd:99",
-    "res:topic:about-bpd:-1",
-    "res:topic:about-bpd:x",
-    "res:topic:no-such-topic:0",
-    "res:topic:peer-supervision:0",
-    "res:topic:carer-respite:0",
-    "res:topic:about-bpd:0:1",
-    "res:topic:../../etc:0",
-    "res:topic:about bpd:0",
-    "res:src:peer-self-care",
-    "res:open:peer-boundaries",
-    "res:open",
-    "res:" + "x" * 80,
+    "res.menu",
+    "res.menu:9",
+    "res.menu:-1",
+    "res.menu:one",
+    "res.menu:99999999999999999999",
+    "res.topic:about-bpd",
+    "res.topic:about-bpd:99",
+    "res.topic:about-bpd:-1",
+    "res.topic:about-bpd:x",
+    "res.topic:no-such-topic:0",
+    "res.topic:peer-supervision:0",
+    "res.topic:carer-respite:0",
+    "res.topic:about-bpd:0:1",
+    "res.topic:../../etc:0",
+    "res.topic:about bpd:0",
+    "res.src:peer-self-care",
+    "res.src",
+    "res.open:peer-boundaries",
+    "res.open",
+    "res.topic:" + "x" * 80,
+    # The old codec's data, still on messages sent before the typed buttons.
+    "res:topic:about-bpd:0",
+    "res:menu:0",
+    "res:open:about-bpd",
 ]
 
 
@@ -258,18 +267,22 @@ async def test_bad_button_data_gets_a_polite_answer_and_changes_nothing(
     assert snapshot(consumer) == before
     new_calls = env.fake.calls[calls:]
     assert [c.method for c in new_calls] == ["answerCallbackQuery"]
-    assert new_calls[0].params["text"] == button("invalid")
+    assert new_calls[0].params["text"] == COPY.button("common.stale_button")
     # The real buttons still work afterwards.
     await consumer.click(button("next_button"), exact=True)
     assert "Page 3 of" in consumer.last_text()
 
 
-async def test_the_codec_refuses_what_it_should_not_pack() -> None:
+async def test_topic_buttons_pack_within_telegrams_limit() -> None:
+    longest = "x" * 40  # the longest id a topic may have
+    assert unpack(pack(TopicPage(longest, 999))) == TopicPage(longest, 999)
+    assert pack(TopicPage("peer-confidentiality-complementary", 12)) == \
+        "res.topic:peer-confidentiality-complementary:12"
+    with pytest.raises(ValueError, match="button"):
+        pack(TopicPage("x" * 41, 0))
     with pytest.raises(ValueError, match="64 bytes"):
-        CB.pack("topic", "x" * 60, 0)
-    with pytest.raises(ValueError, match="unknown action"):
-        CB.pack("delete")
-    assert CB.pack("topic", "peer-confidentiality-complementary", 12).count(":") == 3
+        pack(TopicPage(longest, 10**15))
+    assert resources_home() == "res:home", "the data crisis cards already sent carry"
 
 
 async def test_position_survives_a_restart(env: BotEnv) -> None:

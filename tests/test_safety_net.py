@@ -29,9 +29,12 @@ async def test_card_before_the_flow_reply_during_onboarding(env: BotEnv) -> None
     await alice.send(RISKY)
     texts = alice.texts_since(mark)
     assert CARD_TITLE in texts[0], texts
-    # ...and the flow still answers after the card (the message is not swallowed).
+    # ...and the flow still answers after the card: the question again, below it. The message
+    # is never kept as an answer (DESIGN, the safety net).
     assert len(texts) == 2
-    assert "keep the name to 1 to 32 letters" in texts[1]
+    assert "What would you like to be called here?" in texts[1]
+    user = await env.storage.get_user(2001)
+    assert user is not None and user.alias is None
 
 
 async def test_card_mid_conversation_then_conversation_carries_on(env: BotEnv) -> None:
@@ -43,8 +46,8 @@ async def test_card_mid_conversation_then_conversation_carries_on(env: BotEnv) -
     await bob.send("my daughter says she's going to kill herself tonight")
     texts = bob.texts_since(mark)
     assert CARD_TITLE in texts[0]
-    # The settings step got the text too (too long for a name) and is still waiting.
-    assert "1 to 32 letters" in texts[-1]
+    # The settings step never takes it as a name: it asks again, below the card, and waits.
+    assert "What would you like to be called here?" in texts[-1]
     await bob.send("Robert")
     assert "Saved" in bob.last_text()
 

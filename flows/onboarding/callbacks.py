@@ -1,0 +1,76 @@
+"""The onboarding flow's buttons (/start)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.callbacks import callback
+from bot.domain.roles import Relationship
+
+__all__ = ["BackToRoles", "Consent", "ConsentAnswer", "ConsentWithCode", "RegionChoice",
+           "RelationshipChoice", "RoleChoice", "SkipName", "ZoneChoice"]
+
+ConsentAnswer = Literal["yes", "more", "no"]
+
+
+@callback("onb.ok")
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """The answer to the privacy notice."""
+
+    answer: ConsentAnswer
+
+
+@callback("onb.okc")
+@dataclass(frozen=True, slots=True)
+class ConsentWithCode:
+    """The answer to the privacy notice, for someone who came by an invite link: the code
+    rides in the button, so nothing about them is stored before they say yes."""
+
+    answer: ConsentAnswer
+    code: str
+
+
+@callback("onb.role")
+@dataclass(frozen=True, slots=True)
+class RoleChoice:
+    """"Which of these fits you best?"."""
+
+    role: Literal["consumer", "carer", "invite"]
+
+
+@callback("onb.rel")
+@dataclass(frozen=True, slots=True)
+class RelationshipChoice:
+    """Who a carer supports."""
+
+    relationship: Relationship
+
+
+@callback("onb.region")
+@dataclass(frozen=True, slots=True)
+class RegionChoice:
+    """A region the service offers (when it offers several)."""
+
+    region: str
+
+
+@callback("onb.tz")
+@dataclass(frozen=True, slots=True)
+class ZoneChoice:
+    """A time zone the service offers, by its place in the settings' list."""
+
+    index: int
+
+
+@callback("onb.skip")
+@dataclass(frozen=True, slots=True)
+class SkipName:
+    """No name, thanks."""
+
+
+@callback("onb.back")
+@dataclass(frozen=True, slots=True)
+class BackToRoles:
+    """Back to "Which of these fits you best?"."""
