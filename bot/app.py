@@ -136,8 +136,7 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
     from bot import menus
     from bot.services import checkins as chk
     from bot.services import matches as m
-    from bot.services import people
-    from bot.services import profiles
+    from bot.services import people, profiles
     from bot.services import supervision as sup
     from flows.checkins import consequences as checkins
     from flows.matching import consequences as matching
