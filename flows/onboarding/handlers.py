@@ -76,27 +76,17 @@ class Handlers:
             await set_role_commands(ctx.bot, ctx.deps, ctx.flows, ctx.user_id, user.role)
 
     async def on_consent(self, ctx: Ctx, data: Consent | ConsentWithCode) -> None:
-        """Yes, no, or tell me more; a listed coordinator is one from their yes."""
+        """Yes, no, or tell me more (only until the person has said yes)."""
         if ctx.user is not None and ctx.user.consented:
             raise StaleButton  # asked and answered already
         code = data.code if isinstance(data, ConsentWithCode) else None
         if data.answer == "more":
             await ctx.show(*privacy_notice(ctx.copy, code, more=True))
-            return
-        given = data.answer == "yes"
-        role = await people.consent(ctx.deps.storage, ctx.user_id, ctx.now, given=given,
-                                    coordinators=ctx.deps.settings.coordinators)
-        if not given:
+        elif data.answer == "no":
+            await people.consent(ctx.deps.storage, ctx.user_id, ctx.now, given=False)
             await ctx.show(ctx.copy.text("onboarding.refused"))
-        elif role is not None:
-            await ctx.show(role_given(ctx.copy, role))
-            await self._after_role(ctx)
-        elif code is not None:
-            await ctx.answer()
-            await self._redeem(ctx, code, had_role=False)
         else:
-            ctx.start_step(ROLE)
-            await ctx.show(*role_question(ctx.copy))
+            await self._yes(ctx, code)
 
     # -- role -------------------------------------------------------------------------------
 
@@ -228,6 +218,20 @@ class Handlers:
 
     async def _ask_next(self, ctx: Ctx, question: people.NextQuestion) -> None:
         await self._open(ctx, {"region": REGION, "timezone": TIMEZONE, "name": NAME}[question])
+
+    async def _yes(self, ctx: Ctx, code: str | None) -> None:
+        # A coordinator the service lists is one from their yes; an invite gives its role.
+        role = await people.consent(ctx.deps.storage, ctx.user_id, ctx.now, given=True,
+                                    coordinators=ctx.deps.settings.coordinators)
+        if role is not None:
+            await ctx.show(role_given(ctx.copy, role))
+            await self._after_role(ctx)
+        elif code is not None:
+            await ctx.answer()
+            await self._redeem(ctx, code, had_role=False)
+        else:
+            ctx.start_step(ROLE)
+            await ctx.show(*role_question(ctx.copy))
 
     async def _redeem(self, ctx: Ctx, code: str, *, had_role: bool) -> None:
         try:
