@@ -19,7 +19,8 @@ from the database (so a restart, or another replica, never forgets where someone
    the message is handled as if no step were open), or the safety net flagged it at a
    free-text step (it is never stored as an answer: the step's question is asked again,
    below the crisis card);
-4. anything else goes down the catch-all chain, in registration order (the relay is last).
+4. anything else goes down the catch-all chain, in registration order (the relay is last),
+   and so does an edited message (never a step's answer).
 
 After the handler, the step and its draft (encrypted) are written if they changed, and the
 events the update published run through the event bus, in the order bot/app.py lists.
@@ -366,7 +367,7 @@ class Router:
                 return await self._press(ctx, ctx.query)
             message = ctx.message
             if message is None:
-                return False
+                return await self._edited(ctx)
             command = _command_of(message)
             if command is not None:
                 return await self._command(ctx, command)
@@ -420,6 +421,16 @@ class Router:
         if step is not None:
             await self._answer_step(ctx, step, message)
             return True
+        for catch_all in self.catch_all:
+            if await catch_all(ctx):
+                return True
+        return False
+
+    async def _edited(self, ctx: Ctx) -> bool:
+        # An edit is never a step's answer (that was given already): only the catch-all
+        # chain sees it, so a corrected message still reaches whoever it was for.
+        if ctx.update.edited_message is None:
+            return False
         for catch_all in self.catch_all:
             if await catch_all(ctx):
                 return True
