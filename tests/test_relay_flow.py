@@ -240,6 +240,21 @@ async def test_unmatched_people_are_not_relayed(env: BotEnv) -> None:
     assert env.fake.calls_to("copyMessage") == []
 
 
+async def test_an_edited_message_is_passed_on_corrected(env: BotEnv) -> None:
+    """An edit is relayed as the corrected message (never "not sure what you meant")."""
+    robin = await person(env, 5550043, "Robin")
+    jo = await peer_worker(env, 5550118, "Jo")
+    await matched(env, robin, jo)
+    sent = await robin.send("see you tomorow")
+    edited = {**env.fake.incoming[(robin.user_id, sent)], "text": "see you tomorrow",
+              "edit_date": int(env.clock.now().timestamp())}
+    env.fake.incoming[(robin.user_id, sent)] = edited
+    mark = robin.mark()
+    await env.process({"update_id": env.fake.next_id(), "edited_message": edited})
+    assert jo.last_text() == "see you tomorrow"
+    assert robin.mark() == mark
+
+
 async def test_the_relay_is_the_last_catch_all(env: BotEnv) -> None:
     """Nothing after the relay's catch-all may take plain text: it is the last flow, and the
     last (and only) catch-all the dispatcher tries."""
@@ -261,9 +276,9 @@ async def test_an_open_step_comes_before_the_relay(env: BotEnv) -> None:
     await jo.send("Robin found the walk helpful.")
     assert len(copies_to(env, robin.user_id)) == before
     assert "Jo wrote a note" in robin.last_text()
-    await jo.send("and this one is a message")
+    await jo.send("Thanks, see you Thursday")
     assert copies_to(env, robin.user_id)[-1].params["message_id"] is not None
-    assert robin.last_text() == "and this one is a message"
+    assert robin.last_text() == "Thanks, see you Thursday"
 
 
 # -- ending and handover ---------------------------------------------------------------------
@@ -535,7 +550,8 @@ async def test_delete_erases_relay_rows_and_notes_stay_with_the_person(env: BotE
     await robin.send("in hours")
     await jo.send("/note")
     await jo.click("Robin")
-    await jo.send("A note Robin keeps.")
+    # (the note is plain on purpose: this test is about erasure, not the crisis detector)
+    await jo.send("Robin talked about starting a new course.")
     env.clock.set(MONDAY_0930_UTC)
     await ana.send("held for tomorrow")
     # Ana erases everything: her held message goes with her.
@@ -551,7 +567,7 @@ async def test_delete_erases_relay_rows_and_notes_stay_with_the_person(env: BotE
     await robin.send("/mydata")
     _name, payload, _mime = next(iter(robin.last().files.values()))
     exported = json.loads(payload)["notes"]
-    assert exported[0]["text"] == "A note Robin keeps."
+    assert exported[0]["text"] == "Robin talked about starting a new course."
     assert exported[0]["written_by"] == "a former peer worker"
 
 

@@ -25,7 +25,7 @@ class Handlers:
     async def catch_all(self, ctx: Ctx) -> bool:
         """A plain message nothing else wanted: relay it if its sender is matched (and say
         so if it is a kind that can't be passed on). False leaves it to what comes after."""
-        user, message = ctx.user, ctx.message
+        user, message = ctx.user, ctx.update.effective_message  # an edit is passed on too
         if (user is None or not user.consented or message is None
                 or filters.StatusUpdate.ALL.check_update(ctx.update)):
             return False
