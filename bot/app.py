@@ -135,10 +135,13 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
     """Every consequence of each domain event, in the order they run (bot/services/)."""
     from bot import menus
     from bot.services import checkins as chk
+    from bot.services import groups as grp
     from bot.services import matches as m
     from bot.services import people, profiles
     from bot.services import supervision as sup
+    from bot.services.erasure import PersonErased
     from flows.checkins import consequences as checkins
+    from flows.groups import consequences as groups
     from flows.matching import consequences as matching
     from flows.relay.ending import consequences as ending
     from flows.relay.handover import consequences as handover
@@ -162,6 +165,11 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
         sup.SupervisionRequested: [supervision.tell_coordinators],
         sup.CoordinatorsTold: [supervision.confirm_to_peer],
         sup.SupervisionTaken: [supervision.tell_peer_taken],
+        grp.MemberJoined: [groups.count_join],
+        grp.PlaceOffered: [groups.tell_now],
+        grp.MeetingCancelled: [groups.tell_now],
+        grp.GroupRetired: [groups.tell_now],
+        PersonErased: [groups.fill_freed_places],
     }
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.content import Content
 from bot.domain import broadcast as broadcast_domain
 from bot.domain import groups
 from bot.domain.groups import (
@@ -27,6 +28,7 @@ from bot.domain.groups import (
     reminder_due,
     visible_audiences,
 )
+from flows.groups.views import typed_words
 
 SYD = ZoneInfo("Australia/Sydney")
 LON = ZoneInfo("Europe/London")
@@ -148,24 +150,55 @@ def test_reminder_times_and_grace() -> None:
 
 def test_parsing_coordinator_input() -> None:
     today = date(2026, 3, 2)
-    assert parse_dates("2026-03-10", today) == (date(2026, 3, 10),)
-    assert parse_dates("14 March, 11 Apr", today) == (date(2026, 3, 14), date(2026, 4, 11))
-    assert parse_dates("1 February", today) == (date(2027, 2, 1),)  # the next one
-    assert parse_dates("Tuesday 10th March 2026", today) == (date(2026, 3, 10),)
-    for bad, reason in (("31 February", "not a real date"), ("soon", "should look like"),
-                        ("2026-03-01", "already passed"), ("", "no date")):
-        with pytest.raises(ValueError, match=reason):
-            parse_dates(bad, today)
-    assert parse_time_range("18:00") == (1080, 90)
-    assert parse_time_range("6pm-7.30pm") == (1080, 90)
-    assert parse_time_range("18:00 to 19:00") == (1080, 60)
-    for bad in ("25:00", "18:00-17:00", "noon"):
+    words = typed_words(Content())  # month names and time words come from the copy
+    assert parse_dates("2026-03-10", today, words) == (date(2026, 3, 10),)
+    assert parse_dates("14 March, 11 Apr", today, words) == (date(2026, 3, 14),
+                                                             date(2026, 4, 11))
+    assert parse_dates("1 February", today, words) == (date(2027, 2, 1),)  # the next one
+    assert parse_dates("Tuesday 10th March 2026", today, words) == (date(2026, 3, 10),)
+    assert parse_dates("3 Sept", today, words) == (date(2026, 9, 3),)
+    for bad, reason, key in (("31 February", "not a real date", "not_real_date"),
+                             ("soon", "should look like", "date_shape"),
+                             ("2026-03-01", "already passed", "date_passed"),
+                             ("", "no date", "no_date")):
+        with pytest.raises(groups.InputProblem, match=reason) as problem:
+            parse_dates(bad, today, words)
+        assert problem.value.key == key
+    assert parse_time_range("18:00", words) == (1080, 90)
+    assert parse_time_range("6pm-7.30pm", words) == (1080, 90)
+    assert parse_time_range("18:00 to 19:00", words) == (1080, 60)
+    assert parse_time_range("9 AM", words) == (540, 90)
+    for bad in ("25:00", "18:00-17:00", "noon", "13pm"):
         with pytest.raises(ValueError):
-            parse_time_range(bad)
+            parse_time_range(bad, words)
     assert parse_capacity(" 12 ") == 12
     for bad in ("0", "many", "501"):
         with pytest.raises(ValueError):
             parse_capacity(bad)
+    # A month word the copy doesn't list is not a date.
+    with pytest.raises(groups.InputProblem):
+        parse_dates("10 March", today, groups.TypedWords(months=(("mars", 3),)))
+    assert parse_dates("10 mars", today, groups.TypedWords(months=(("mars", 3),))) == (
+        date(2026, 3, 10),)
+
+
+def test_what_coordinators_type_for_a_group() -> None:
+    assert groups.clean_name("  Parents   together ") == "Parents together"
+    assert groups.clean_place("online", " https://meet.example.org/p ") == \
+        "https://meet.example.org/p"
+    assert groups.clean_place("in_person", "12 High St") == "12 High St"
+    for check, bad, key in ((groups.clean_name, "P", "name"),
+                            (groups.clean_description, " x ", "description"),
+                            (groups.clean_facilitator, "J" * 41, "facilitator")):
+        with pytest.raises(groups.InputProblem) as problem:
+            check(bad)
+        assert problem.value.key == key
+    with pytest.raises(groups.InputProblem) as problem:
+        groups.clean_place("online", "meet.example.org")
+    assert problem.value.key == "link"
+    with pytest.raises(groups.InputProblem) as problem:
+        groups.clean_place("in_person", "x")
+    assert problem.value.key == "address"
 
 
 def _unfold(ics: str) -> list[str]:

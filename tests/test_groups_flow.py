@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.callbacks import pack
+from flows.groups.callbacks import Manage, NewGroup, Open
 from tests.harness import AGREE, BotEnv, Client, onboard
 
 COORD = 900
@@ -98,8 +100,9 @@ async def test_coordinator_creates_group_and_people_see_the_right_ones(env: BotE
     # A parent can't open the partners' group, even with a hand-made button.
     partners = next(g for g in await env.storage.list_groups() if g.name == "Partners evening")
     before = parent.mark()
-    await parent.press(f"grp:see:{partners.group_id}:a:x")
+    await parent.press(pack(Open(partners.group_id)))
     assert parent.mark() == before
+    assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
     assert await env.storage.membership(partners.group_id, 1) is None
 
     # Peer workers and people not set up are told kindly.
@@ -319,10 +322,86 @@ async def test_wizard_rejects_bad_input_and_can_stop(env: BotEnv) -> None:
     await coord.click("Stop, don't save")
     assert "nothing was saved" in coord.last_text()
     assert await env.storage.list_groups() == []
-    # People can't reach the coordinator's menus.
+    # People can't reach the coordinator's menus: the press gets the polite "that menu has
+    # closed" answer, and nothing is shown or changed.
     parent = env.client(1, "Pat")
     await onboard(parent, "carer", relationship="parent")
-    await parent.press("grp:mng")
-    assert "isn't available for your role" in parent.last_text()
-    await parent.press("grp:nonsense")
+    for forged in (pack(Manage()), pack(NewGroup()), "grp.mng:extra", "grp:nonsense"):
+        before = parent.mark()
+        await parent.press(forged)
+        assert parent.mark() == before
+        assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+    assert await env.storage.get_session(1) is None
     assert await env.storage.list_groups() == []
+
+
+async def test_the_wizard_lives_in_the_database_not_in_memory(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await coord.send("/groups")
+    await coord.click("Add a new group")
+    await coord.send("Parents together")
+    await coord.send("A relaxed space for parents.")
+    # The answers so far are stored with the step, encrypted; a restart loses nothing.
+    row = await env.storage.get_session(COORD)
+    assert row is not None and row.step == "groups.new.audience"
+    assert row.draft is not None and b"Parents together" not in row.draft
+    await env.restart()
+    # Typing where a button is wanted asks the same question again.
+    await coord.send("parents please")
+    assert coord.last_text() == "Who is the group for?"
+    await coord.click("Parents", exact=True)
+    # A button from a question already answered is stale, and changes nothing.
+    before = coord.mark()
+    old_message, old_audience = coord.find_button("All carers", exact=True)
+    await coord.press(old_audience, old_message)
+    assert coord.mark() == before
+    assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+    await coord.click("Online", exact=True)
+    await coord.send("https://meet.example.org/parents")
+    await coord.click("Every week", exact=True)
+    await coord.send("10th March")
+    await coord.send("6pm to 7.30pm")
+    await coord.send("Jo")
+    await coord.send("12")
+    assert "Capacity: 12" in coord.last_text() and "For: Parents" in coord.last_text()
+    summary, save = coord.find_button("Save the group")
+    await coord.press(save, summary)
+    (group,) = await env.storage.list_groups()
+    assert (group.name, group.audience, group.capacity) == ("Parents together",
+                                                            "carers_parent", 12)
+    assert (group.schedule.minutes, group.schedule.duration) == (18 * 60, 90)
+    assert await env.storage.get_session(COORD) is None
+    # Saving twice (an old Save button) adds nothing.
+    await coord.press(save, summary)
+    assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+    assert len(await env.storage.list_groups()) == 1
+
+
+async def test_cancel_stops_the_wizard_and_edits_check_what_is_typed(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await coord.send("/groups")
+    await coord.click("Add a new group")
+    await coord.send("Half a group")
+    await coord.send("/cancel")
+    assert "we've stopped there" in coord.last_text()
+    assert await env.storage.get_session(COORD) is None
+    await coord.send("Not a description")  # no longer an answer to anything
+    assert await env.storage.list_groups() == []
+
+    await create_group(coord, "Parents together", "Parents")
+    await coord.send("/groups")
+    await coord.click("Parents together")
+    await coord.click("Edit details")
+    await coord.click("Time")
+    await coord.send("18:00-17:00")
+    assert "the end time should be after the start" in coord.last_text()
+    await coord.send("7pm")
+    assert "Saved." in coord.last_text() and "19:00" in coord.last_text()
+    await coord.click("Edit details")
+    await coord.click("Link or address")
+    await coord.send("not a link")
+    assert "should start with https://" in coord.last_text()
+    await coord.click("Stop, don't save")
+    (group,) = await env.storage.list_groups()
+    assert group.place == "https://meet.example.org/parents"
+    assert group.schedule.minutes == 19 * 60

@@ -25,13 +25,12 @@ sent at most 45 minutes late (still before the start) and skipped after that, ne
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from bot.domain.hours import WEEKDAYS
 
 __all__ = [
     "AUDIENCES",
@@ -42,12 +41,20 @@ __all__ = [
     "REMINDER_KINDS",
     "DueReminder",
     "Group",
+    "InputProblem",
     "Schedule",
+    "TypedWords",
     "audience_for",
     "build_ics",
+    "clean_description",
+    "clean_facilitator",
+    "clean_name",
+    "clean_place",
     "due_reminders",
+    "file_slug",
     "is_eligible",
     "local_instant",
+    "meets_on",
     "next_occurrence",
     "nth_weekday",
     "occurrence_start",
@@ -56,7 +63,6 @@ __all__ = [
     "parse_dates",
     "parse_time_range",
     "reminder_due",
-    "schedule_label_parts",
     "visible_audiences",
 ]
 
@@ -264,69 +270,119 @@ def audience_for(role: str, relationship: str | None = None) -> str:
 
 # -- parsing what a coordinator types ------------------------------------------------------
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name} | {
-    name.lower(): i for i, name in enumerate(calendar.month_abbr) if name} | {"sept": 9}
+
+class InputProblem(ValueError):
+    """What a coordinator typed can't be used. KEY names the reason (copy `groups.reason_KEY`),
+    PARAMS fill it in; the message is for logs and tests only, never shown to a person."""
+
+    def __init__(self, key: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class TypedWords:
+    """The words a coordinator may type in dates and times, from the copy (never spelled
+    here): month names with their numbers, ordinal endings ('th'), am and pm, and the word
+    between two times ('to')."""
+
+    months: tuple[tuple[str, int], ...]
+    ordinals: tuple[str, ...] = ()
+    am: tuple[str, ...] = ()
+    pm: tuple[str, ...] = ()
+    until: tuple[str, ...] = ()
+
+
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_WORDY = re.compile(r"^(?:[a-z]+,?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:\s+(\d{4}))?$")
-_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
+_LETTERS = r"[^\W\d_]+"
 
 
-def parse_dates(text: str, today: date) -> tuple[date, ...]:
+def _either(words: Iterable[str]) -> str:
+    alternatives = sorted({w.lower() for w in words if w}, key=len, reverse=True)
+    return "|".join(re.escape(w) for w in alternatives) or "(?!)"
+
+
+@functools.lru_cache(maxsize=8)
+def _wordy(words: TypedWords) -> re.Pattern[str]:
+    return re.compile(rf"^(?:{_LETTERS},?\s+)?(\d{{1,2}})(?:{_either(words.ordinals)})?\s+"
+                      rf"({_LETTERS})\.?(?:\s+(\d{{4}}))?$")
+
+
+@functools.lru_cache(maxsize=8)
+def _clock(words: TypedWords) -> re.Pattern[str]:
+    return re.compile(rf"^(\d{{1,2}})(?:[:.](\d{{2}}))?\s*({_either((*words.am, *words.pm))})?$")
+
+
+@functools.lru_cache(maxsize=8)
+def _range(words: TypedWords) -> re.Pattern[str]:
+    return re.compile(rf"\s*(?:-|–|\b(?:{_either(words.until)})\b)\s*")
+
+
+def _one_date(chunk: str, today: date, words: TypedWords) -> date:
+    if m := _ISO.match(chunk):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise InputProblem("not_real_date", "not a real date", text=chunk) from None
+    months = {name.lower(): number for name, number in words.months}
+    if (m := _wordy(words).match(chunk)) and m[2] in months:
+        year = int(m[3]) if m[3] else today.year
+        try:
+            day = date(year, months[m[2]], int(m[1]))
+            if not m[3] and day < today:
+                day = date(year + 1, months[m[2]], int(m[1]))
+        except ValueError:
+            raise InputProblem("not_real_date", "not a real date", text=chunk) from None
+        return day
+    raise InputProblem("date_shape", "should look like a date", text=chunk)
+
+
+def parse_dates(text: str, today: date, words: TypedWords) -> tuple[date, ...]:
     """Dates like '2026-03-10' or '10 March' (the next one from TODAY if no year), comma or
-    line separated. Raises ValueError with a reason a person can act on."""
+    line separated, month names from WORDS. Raises InputProblem with a reason a person can
+    act on."""
     out: list[date] = []
     for chunk in re.split(r"[,\n;]+", text.strip().lower()):
         chunk = " ".join(chunk.split())
         if not chunk:
             continue
-        if m := _ISO.match(chunk):
-            try:
-                day = date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                raise ValueError(f"'{chunk}' is not a real date") from None
-        elif (m := _WORDY.match(chunk)) and m[2] in _MONTHS:
-            year = int(m[3]) if m[3] else today.year
-            try:
-                day = date(year, _MONTHS[m[2]], int(m[1]))
-                if not m[3] and day < today:
-                    day = date(year + 1, _MONTHS[m[2]], int(m[1]))
-            except ValueError:
-                raise ValueError(f"'{chunk}' is not a real date") from None
-        else:
-            raise ValueError(f"'{chunk}' should look like '10 March' or '2026-03-10'")
+        day = _one_date(chunk, today, words)
         if day < today:
-            raise ValueError(f"{day.isoformat()} has already passed")
+            raise InputProblem("date_passed", "has already passed", day=day)
         out.append(day)
     if not out:
-        raise ValueError("no date was given")
+        raise InputProblem("no_date", "no date was given")
     if len(set(out)) > _MAX_DATES:
-        raise ValueError(f"give at most {_MAX_DATES} dates")
+        raise InputProblem("too_many_dates", "too many dates", most=_MAX_DATES)
     return tuple(sorted(set(out)))
 
 
-def _clock_minutes(text: str) -> int:
-    m = _TIME.match(text.strip().lower())
+def _clock_minutes(text: str, words: TypedWords) -> int:
+    shown = text.strip()
+    m = _clock(words).match(shown.lower())
     if not m:
-        raise ValueError(f"'{text.strip()}' should look like 18:00 or 6pm")
+        raise InputProblem("time_shape", "should look like a time", text=shown)
     hours, mins = int(m[1]), int(m[2] or 0)
     if m[3]:
         if not 1 <= hours <= 12:
-            raise ValueError(f"'{text.strip()}' is not a time of day")
-        hours = hours % 12 + (12 if m[3] == "pm" else 0)
+            raise InputProblem("not_a_time", "not a time of day", text=shown)
+        pm = m[3] in {w.lower() for w in words.pm}
+        hours = hours % 12 + (12 if pm else 0)
     if hours > 23 or mins > 59:
-        raise ValueError(f"'{text.strip()}' is not a time of day")
+        raise InputProblem("not_a_time", "not a time of day", text=shown)
     return hours * 60 + mins
 
 
-def parse_time_range(text: str) -> tuple[int, int]:
+def parse_time_range(text: str, words: TypedWords) -> tuple[int, int]:
     """'18:00' or '18:00-19:30' as (start minutes, duration minutes; 90 if not given)."""
-    parts = re.split(r"\s*(?:-|–|to)\s*", text.strip(), maxsplit=1)
-    start = _clock_minutes(parts[0])
+    parts = _range(words).split(text.strip().lower(), maxsplit=1)
+    start = _clock_minutes(parts[0], words)
     if len(parts) == 1 or not parts[1]:
         return start, DEFAULT_DURATION
-    end = _clock_minutes(parts[1])
+    end = _clock_minutes(parts[1], words)
     if end <= start:
-        raise ValueError("the end time should be after the start")
+        raise InputProblem("end_before_start", "the end time should be after the start")
     return start, end - start
 
 
@@ -334,8 +390,58 @@ def parse_capacity(text: str) -> int:
     """A number of places between 1 and 500."""
     value = text.strip()
     if not re.fullmatch(r"[0-9]{1,3}", value) or not 1 <= int(value) <= 500:
-        raise ValueError("give a number of places between 1 and 500")
+        raise InputProblem("capacity", "give a number of places between 1 and 500")
     return int(value)
+
+
+_LINK = re.compile(r"^https://[^\s<>\"]+$")
+
+
+def clean_name(text: str) -> str:
+    """A group's name: 2 to 60 characters, spaces tidied."""
+    name = " ".join(text.split())
+    if not 2 <= len(name) <= 60:
+        raise InputProblem("name", "the name should be 2 to 60 characters")
+    return name
+
+
+def clean_description(text: str) -> str:
+    """A group's description: 2 to 400 characters, its lines kept."""
+    description = text.strip()
+    if not 2 <= len(description) <= 400:
+        raise InputProblem("description", "the description should be 2 to 400 characters")
+    return description
+
+
+def clean_place(fmt: str, text: str) -> str:
+    """An online group's https:// link, or an in-person group's address."""
+    value = " ".join(text.split())
+    if fmt == "online" and not _LINK.match(value):
+        raise InputProblem("link", "the link should start with https:// and have no spaces")
+    if not 3 <= len(value) <= 200:
+        raise InputProblem("address", "the address should be 3 to 200 characters")
+    return value
+
+
+def clean_facilitator(text: str) -> str:
+    """The facilitator's name as people will see it: 1 to 40 characters."""
+    name = " ".join(text.split())
+    if not 1 <= len(name) <= 40:
+        raise InputProblem("facilitator", "the name should be 1 to 40 characters")
+    return name
+
+
+def meets_on(group: Group, weekday: int, tz: ZoneInfo, now: datetime) -> bool:
+    """Whether GROUP meets on WEEKDAY (0 = Monday): its weekday, or one of its next dates."""
+    if group.schedule.kind != "once":
+        return group.schedule.weekday == weekday
+    return any(date.fromisoformat(o).weekday() == weekday
+               for o, _ in occurrences(group.schedule, tz, now, limit=12))
+
+
+def file_slug(name: str) -> str:
+    """A group's name as a calendar file name ('' when nothing of it is usable)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
 
 
 # -- the calendar file -----------------------------------------------------------------------
@@ -474,15 +580,3 @@ def build_ics(group: Group, tz: ZoneInfo, now: datetime, *, uid_domain: str,
     lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE",
               "END:VEVENT", "END:VCALENDAR"]
     return "".join(part + "\r\n" for line in lines for part in _fold(line))
-
-
-def schedule_label_parts(schedule: Schedule) -> dict[str, str]:
-    """Plain pieces for describing a schedule: kind, weekday name, nth word, time."""
-    nth_words = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
-    return {
-        "kind": schedule.kind,
-        "weekday": calendar.day_name[schedule.weekday],
-        "weekday_short": WEEKDAYS[schedule.weekday],
-        "nth": nth_words.get(schedule.nth, ""),
-        "time": f"{schedule.minutes // 60:02d}:{schedule.minutes % 60:02d}",
-    }

@@ -1,0 +1,354 @@
+"""A coordinator's new-group wizard, and changing one detail of a group (wizard.mmd).
+
+Every step, and everything answered so far, is kept in the person's stored session
+(ctx.draft, encrypted), never in memory. A press that belongs to a step no longer open is
+stale. Typed answers are checked by bot/domain/groups.py; a problem is explained and the
+same question stays open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from bot.domain.groups import (
+    Group,
+    InputProblem,
+    Schedule,
+    clean_description,
+    clean_facilitator,
+    clean_name,
+    clean_place,
+    parse_capacity,
+    parse_dates,
+    parse_time_range,
+)
+from bot.routing import Ctx, StaleButton, Step
+from bot.services import groups as service
+from flows.groups import views
+from flows.groups.callbacks import (
+    EditField,
+    NewGroup,
+    NoLimit,
+    PickAudience,
+    PickFormat,
+    PickKind,
+    Save,
+    StopWizard,
+)
+from flows.groups.handlers import show_card, show_manage, stale_when_gone
+
+__all__ = ["EDIT", "Wizard"]
+
+NAME, DESC, AUDIENCE, FORMAT, PLACE = ("groups.new.name", "groups.new.desc",
+                                       "groups.new.audience", "groups.new.format",
+                                       "groups.new.place")
+KIND, DATES, TIME, FACILITATOR, CAPACITY, CONFIRM = (
+    "groups.new.kind", "groups.new.dates", "groups.new.time", "groups.new.facilitator",
+    "groups.new.capacity", "groups.new.confirm")
+EDIT = "groups.edit"
+_EDIT_QUESTIONS = {"name": "groups.ask_name", "desc": "groups.ask_description",
+                   "time": "groups.ask_time", "fac": "groups.ask_facilitator",
+                   "cap": "groups.ask_capacity"}
+
+
+def _tz_name(ctx: Ctx) -> str:
+    return ctx.deps.settings.timezone.replace("_", " ")
+
+
+def draft_group(draft: dict[str, Any], group_id: int = 0) -> Group:
+    """The group a finished draft describes (KeyError or ValueError if it is not finished)."""
+    dates = tuple(date.fromisoformat(x) for x in draft["dates"])
+    schedule = Schedule(kind=draft["kind"], first=dates[0], minutes=int(draft["minutes"]),
+                        duration=int(draft["duration"]),
+                        dates=dates if draft["kind"] == "once" else ())
+    return Group(group_id, draft["name"], draft["description"], draft["audience"],
+                 draft["format"], draft["place"], schedule, draft["facilitator"],
+                 draft.get("capacity"))
+
+
+class Wizard:
+    """One method per question and per answer."""
+
+    def steps(self) -> list[Step]:
+        """The wizard's steps, for the route table; at a button step, typing asks again."""
+        asks: dict[str, Callable[[Ctx], Awaitable[None]]] = {
+            AUDIENCE: self.ask_audience, FORMAT: self.ask_format, KIND: self.ask_kind,
+            CONFIRM: self.ask_summary}
+        typed: dict[str, tuple[Callable[[Ctx], Awaitable[None]],
+                               Callable[[Ctx, str], Awaitable[None]]]] = {
+            NAME: (self.ask_name, self.on_name), DESC: (self.ask_desc, self.on_desc),
+            PLACE: (self.ask_place, self.on_place), DATES: (self.ask_dates, self.on_dates),
+            TIME: (self.ask_time, self.on_time),
+            FACILITATOR: (self.ask_facilitator, self.on_facilitator),
+            CAPACITY: (self.ask_capacity, self.on_capacity), EDIT: (self.ask_edit, self.on_edit)}
+        return [*(Step(name, ask=ask, on_text=self._asks_again(ask))
+                  for name, ask in asks.items()),
+                *(Step(name, ask=ask, on_text=answer) for name, (ask, answer) in typed.items())]
+
+    @staticmethod
+    def _asks_again(ask: Callable[[Ctx], Awaitable[None]]
+                    ) -> Callable[[Ctx, str], Awaitable[None]]:
+        async def typed_at_a_button_step(ctx: Ctx, text: str) -> None:
+            """Typing where a button is wanted asks the question again."""
+            await ask(ctx)
+
+        return typed_at_a_button_step
+
+    @staticmethod
+    def _at(ctx: Ctx, *steps: str) -> None:
+        if ctx.step not in steps:
+            raise StaleButton
+
+    async def _retry(self, ctx: Ctx, problem: InputProblem) -> None:
+        await ctx.reply(*views.try_again(ctx.copy, views.reason(ctx.copy, problem)))
+
+    # -- starting and stopping --------------------------------------------------------------
+
+    async def start(self, ctx: Ctx, data: NewGroup) -> None:
+        """Add a new group: its name first."""
+        ctx.start_step(NAME)
+        await self.ask_name(ctx)
+
+    async def on_stop(self, ctx: Ctx, data: StopWizard) -> None:
+        """Stop without saving anything."""
+        if ctx.step is None or not (ctx.step.startswith("groups.new.") or ctx.step == EDIT):
+            raise StaleButton
+        ctx.end_step()
+        await ctx.show(ctx.copy.text("groups.wizard_stopped"))
+
+    # -- typed answers ----------------------------------------------------------------------
+
+    async def ask_name(self, ctx: Ctx) -> None:
+        """What is the group called?"""
+        await ctx.show(*views.question(ctx.copy, "groups.ask_name"))
+
+    async def on_name(self, ctx: Ctx, text: str) -> None:
+        """The name; then the description."""
+        try:
+            ctx.draft["name"] = clean_name(text)
+        except InputProblem as problem:
+            await self._retry(ctx, problem)
+            return
+        ctx.goto(DESC)
+        await self.ask_desc(ctx)
+
+    async def ask_desc(self, ctx: Ctx) -> None:
+        """Describe the group."""
+        await ctx.show(*views.question(ctx.copy, "groups.ask_description"))
+
+    async def on_desc(self, ctx: Ctx, text: str) -> None:
+        """The description; then who it is for."""
+        try:
+            ctx.draft["description"] = clean_description(text)
+        except InputProblem as problem:
+            await self._retry(ctx, problem)
+            return
+        ctx.goto(AUDIENCE)
+        await self.ask_audience(ctx)
+
+    async def ask_place(self, ctx: Ctx) -> None:
+        """The link (online) or the address (in person)."""
+        online = ctx.draft.get("format") == "online"
+        await ctx.show(*views.question(
+            ctx.copy, "groups.ask_link" if online else "groups.ask_address"))
+
+    async def on_place(self, ctx: Ctx, text: str) -> None:
+        """The link or address; then how often it meets."""
+        try:
+            ctx.draft["place"] = clean_place(ctx.draft.get("format", ""), text)
+        except InputProblem as problem:
+            await self._retry(ctx, problem)
+            return
+        ctx.goto(KIND)
+        await self.ask_kind(ctx)
+
+    async def ask_dates(self, ctx: Ctx) -> None:
+        """The first meeting's date, or every date of a one-off group."""
+        once = ctx.draft.get("kind") == "once"
+        await ctx.show(*views.question(
+            ctx.copy, "groups.ask_dates" if once else "groups.ask_first_date"))
+
+    async def on_dates(self, ctx: Ctx, text: str) -> None:
+        """The date(s); then the time."""
+        today = ctx.now.astimezone(ctx.deps.settings.tz).date()
+        try:
+            dates = parse_dates(text, today, views.typed_words(ctx.copy))
+            if ctx.draft.get("kind") != "once" and len(dates) > 1:
+                raise InputProblem("one_date", "give just one date")
+        except InputProblem as problem:
+            await self._retry(ctx, problem)
+            return
+        ctx.draft["dates"] = [d.isoformat() for d in dates]
+        ctx.goto(TIME)
+        await self.ask_time(ctx)
+
+    async def ask_time(self, ctx: Ctx) -> None:
+        """What time it starts (and ends), in the service's time zone."""
+        await ctx.show(*views.question(ctx.copy, "groups.ask_time", tz=_tz_name(ctx)))
+
+    async def on_time(self, ctx: Ctx, text: str) -> None:
+        """The time; then the facilitator."""
+        try:
+            minutes, duration = parse_time_range(text, views.typed_words(ctx.copy))
+        except InputProblem as problem:
+            await self._retry(ctx, problem)
+            return
+        ctx.draft.update(minutes=minutes, duration=duration)
+        ctx.goto(FACILITATOR)
+        await self.ask_facilitator(ctx)
+
+    async def ask_facilitator(self, ctx: Ctx) -> None:
+        """Who facilitates it?"""
+        await ctx.show(*views.question(ctx.copy, "groups.ask_facilitator"))
+
+    async def on_facilitator(self, ctx: Ctx, text: str) -> None:
+        """The facilitator; then the number of places."""
+        try:
+            ctx.draft["facilitator"] = clean_facilitator(text)
+        except InputProblem as problem:
+            await self._retry(ctx, problem)
+            return
+        ctx.goto(CAPACITY)
+        await self.ask_capacity(ctx)
+
+    async def ask_capacity(self, ctx: Ctx) -> None:
+        """How many places (or no limit)?"""
+        await ctx.show(*views.question(ctx.copy, "groups.ask_capacity", no_limit=True))
+
+    async def on_capacity(self, ctx: Ctx, text: str) -> None:
+        """The number of places; then the summary."""
+        try:
+            ctx.draft["capacity"] = parse_capacity(text)
+        except InputProblem as problem:
+            await self._retry(ctx, problem)
+            return
+        ctx.goto(CONFIRM)
+        await self.ask_summary(ctx)
+
+    # -- button answers -------------------------------------------------------------------
+
+    async def ask_audience(self, ctx: Ctx) -> None:
+        """Who is the group for?"""
+        await ctx.show(*views.audience_question(ctx.copy))
+
+    async def on_audience(self, ctx: Ctx, data: PickAudience) -> None:
+        """Who it is for; then online or in person."""
+        self._at(ctx, AUDIENCE)
+        ctx.draft["audience"] = data.audience
+        ctx.goto(FORMAT)
+        await self.ask_format(ctx)
+
+    async def ask_format(self, ctx: Ctx) -> None:
+        """Online or in person?"""
+        await ctx.show(*views.format_question(ctx.copy))
+
+    async def on_format(self, ctx: Ctx, data: PickFormat) -> None:
+        """The format; then the link or address."""
+        self._at(ctx, FORMAT)
+        ctx.draft["format"] = data.format
+        ctx.goto(PLACE)
+        await self.ask_place(ctx)
+
+    async def ask_kind(self, ctx: Ctx) -> None:
+        """How often does it meet?"""
+        await ctx.show(*views.kind_question(ctx.copy))
+
+    async def on_kind(self, ctx: Ctx, data: PickKind) -> None:
+        """How often; then the date(s)."""
+        self._at(ctx, KIND)
+        ctx.draft["kind"] = data.kind
+        ctx.goto(DATES)
+        await self.ask_dates(ctx)
+
+    async def on_no_limit(self, ctx: Ctx, data: NoLimit) -> None:
+        """No limit on places: in the wizard, then the summary; when editing, saved."""
+        self._at(ctx, CAPACITY, EDIT)
+        if ctx.step == EDIT:
+            if ctx.draft.get("field") != "cap":
+                raise StaleButton
+            await self._save_edit(ctx, {"capacity": None})
+            return
+        ctx.draft["capacity"] = None
+        ctx.goto(CONFIRM)
+        await self.ask_summary(ctx)
+
+    async def ask_summary(self, ctx: Ctx) -> None:
+        """The new group, to save."""
+        await ctx.show(*views.summary(ctx.copy, draft_group(ctx.draft), ctx.deps.settings.tz,
+                                      ctx.now))
+
+    async def on_save(self, ctx: Ctx, data: Save) -> None:
+        """Save the new group; it shows in the directory at once."""
+        self._at(ctx, CONFIRM)
+        try:
+            group = draft_group(ctx.draft)
+        except (KeyError, ValueError, IndexError):
+            raise StaleButton from None
+        await service.create_group(ctx.deps.storage, group, ctx.now)
+        ctx.end_step()
+        await show_manage(ctx, ctx.copy.text("groups.created", name=group.name))
+
+    # -- changing one detail ----------------------------------------------------------------
+
+    @stale_when_gone
+    async def start_edit(self, ctx: Ctx, data: EditField) -> None:
+        """Change one detail: ask for its new value."""
+        await service.active_group(ctx.deps.storage, data.group)
+        ctx.start_step(EDIT, group=data.group, field=data.field)
+        await self.ask_edit(ctx)
+
+    async def ask_edit(self, ctx: Ctx) -> None:
+        """The question for the detail being changed."""
+        field = ctx.draft.get("field", "")
+        if field == "place":
+            group = await service.active_group(ctx.deps.storage, int(ctx.draft["group"]))
+            key = "groups.ask_link" if group.format == "online" else "groups.ask_address"
+        else:
+            key = _EDIT_QUESTIONS.get(field, "groups.ask_name")
+        await ctx.show(*views.question(ctx.copy, key, no_limit=field == "cap",
+                                       tz=_tz_name(ctx)))
+
+    async def on_edit(self, ctx: Ctx, text: str) -> None:
+        """The new value: checked, saved, and the card shown again."""
+        try:
+            group = await service.active_group(ctx.deps.storage, int(ctx.draft["group"]))
+            changes = _changes(str(ctx.draft.get("field")), group, text, ctx)
+        except service.GroupGone:
+            ctx.end_step()
+            await ctx.reply(ctx.copy.text("groups.wizard_stopped"))
+            return
+        except InputProblem as problem:
+            await self._retry(ctx, problem)
+            return
+        await self._save_edit(ctx, changes)
+
+    async def _save_edit(self, ctx: Ctx, changes: dict[str, Any]) -> None:
+        group_id = int(ctx.draft["group"])
+        try:
+            await service.edit_group(ctx.deps.storage, ctx.events, group_id, changes, ctx.now)
+        except service.GroupGone:
+            ctx.end_step()
+            if ctx.query is not None:
+                raise StaleButton from None
+            await ctx.reply(ctx.copy.text("groups.wizard_stopped"))
+            return
+        ctx.end_step()
+        await show_card(ctx, group_id, ctx.copy.text("groups.saved"))
+
+
+def _changes(field: str, group: Group, text: str, ctx: Ctx) -> dict[str, Any]:
+    """The columns a typed value for FIELD changes (InputProblem if it can't be used)."""
+    if field == "name":
+        return {"name": clean_name(text)}
+    if field == "desc":
+        return {"description": clean_description(text)}
+    if field == "place":
+        return {"place": clean_place(group.format, text)}
+    if field == "time":
+        minutes, duration = parse_time_range(text, views.typed_words(ctx.copy))
+        return {"minutes": minutes, "duration": duration}
+    if field == "fac":
+        return {"facilitator": clean_facilitator(text)}
+    return {"capacity": parse_capacity(text)}
