@@ -508,6 +508,32 @@ async def test_notes_in_the_complementary_model_and_clinicians_refused(tmp_path:
     env.assert_clean()
 
 
+async def test_a_note_about_risk_is_saved_only_after_the_writer_says_so(env: BotEnv) -> None:
+    """The net flags a note about risk (the card comes first); the peer worker chooses to
+    save it or not: it is never kept unasked, and never lost unasked."""
+    robin = await person(env, 5550074, "Robin")
+    jo = await peer_worker(env, 5550119, "Jo")
+    await matched(env, robin, jo)
+    risky = "Robin told me she wants to die. We called Lifeline together."
+    await jo.send("/note")
+    mark = jo.mark()
+    await jo.send(risky)
+    texts = jo.texts_since(mark)
+    assert CARD_TITLE in texts[0] and "This note mentions risk" in texts[-1]
+    assert await env.storage.notes_about(robin.user_id) == []
+    await jo.click("Don't save it")
+    assert "wasn't saved" in " ".join(jo.texts_since(mark))
+    assert "Write your note about Robin" in jo.last_text()
+    await jo.send(risky)
+    await jo.click("Save the note")
+    assert "has been sent a copy" in jo.last_text()
+    assert risky in robin.last_text()
+    assert len(await env.storage.notes_about(robin.user_id)) == 1
+    assert b"Lifeline together" not in db_bytes(env)     # encrypted, draft and note alike
+    await jo.click("Save the note")                       # a second tap changes nothing
+    assert len(await env.storage.notes_about(robin.user_id)) == 1
+
+
 async def test_notes_are_for_peer_workers_only(env: BotEnv) -> None:
     robin = await person(env, 5550073, "Robin")
     await robin.send("/note")

@@ -68,6 +68,7 @@ def test_handover() -> None:
 def test_notes() -> None:
     check_snapshot("relay/note_which", *notes.which(COPY, {4: "Ana", 7: "Robin"}))
     check_snapshot("relay/note_ask_integrated", notes.ask_text(COPY, "Robin", "integrated"))
+    check_snapshot("relay/note_keep_flagged", *notes.keep_flagged(COPY))
     for model, shared in (("integrated", False), ("integrated", True),
                           ("complementary", False)):
         check_snapshot(f"relay/note_{model}_{'shared' if shared else 'private'}",

@@ -9,6 +9,7 @@ from flows.relay.notes.callbacks import (
     NoteCancel,
     NoteChoice,
     NoteFor,
+    NoteKeepFlagged,
     SharedPeople,
     SharedRead,
 )
@@ -28,7 +29,9 @@ def routes() -> list[Route]:
         Step(PICK, ask=h.ask_who, on_text=h.typed_before_choosing),
         Button(NoteFor, h.on_for, roles=PEERS),
         Button(NoteCancel, h.on_cancel, roles=PEERS),
-        Step(WRITE, ask=h.ask_note, on_text=h.on_text, on_other=h.not_text),
+        Step(WRITE, ask=h.ask_note, on_text=h.on_text, on_other=h.not_text,
+             on_flagged=h.flagged),
+        Button(NoteKeepFlagged, h.on_keep_flagged, roles=PEERS),
         Button(NoteChoice, h.on_choice, roles=PEOPLE),
         Command("notes", h.notes, roles=ANY_ROLE, menu="commands.notes", listed=CLINICIANS),
         Button(SharedPeople, h.on_people, roles=CLINICIANS),

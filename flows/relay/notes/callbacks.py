@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from bot.callbacks import callback
 
-__all__ = ["NoteCancel", "NoteChoice", "NoteFor", "SharedPeople", "SharedRead"]
+__all__ = ["NoteCancel", "NoteChoice", "NoteFor", "NoteKeepFlagged", "SharedPeople",
+           "SharedRead"]
 
 
 @callback("nt.for")
@@ -22,6 +23,14 @@ class NoteFor:
 @dataclass(frozen=True, slots=True)
 class NoteCancel:
     """Write no note after all."""
+
+
+@callback("nt.flag")
+@dataclass(frozen=True, slots=True)
+class NoteKeepFlagged:
+    """Whether to save, as the note, words the safety net flagged."""
+
+    keep: bool
 
 
 @callback("nt.share")

@@ -24,14 +24,15 @@ from flows.relay.notes.callbacks import (
     NoteCancel,
     NoteChoice,
     NoteFor,
+    NoteKeepFlagged,
     SharedPeople,
     SharedRead,
 )
 
 __all__ = ["PICK", "WRITE", "Handlers", "exporter"]
 
-#: Choosing whom the note is about (several people); writing it (the draft: the match only,
-#: never the note's text).
+#: Choosing whom the note is about (several people); writing it (the draft: the match, and a
+#: note the safety net flagged while it waits for the writer's yes, encrypted like any draft).
 PICK, WRITE = "notes.pick", "notes.write"
 PEOPLE_PAGE, NOTES_PAGE = 8, 3  # people per list; notes per page (each up to 1000 chars)
 
@@ -92,6 +93,32 @@ class Handlers:
             return
         cleaned = notes.check(text)  # too long or empty: say so, and wait for another go
         ctx.end_step()
+        await self._save(ctx, match, cleaned)
+
+    async def flagged(self, ctx: Ctx, text: str) -> None:
+        """A note the safety net flagged (the card is above it): a note may well be about
+        risk, so ask whether to save it, rather than keep it unasked or lose it. Until the
+        answer it waits in the draft, encrypted like every draft."""
+        if await self._draft_match(ctx) is None:
+            return
+        notes.check(text)
+        ctx.draft["pending"] = text
+        await ctx.reply(*views.keep_flagged(ctx.copy))
+
+    async def on_keep_flagged(self, ctx: Ctx, data: NoteKeepFlagged) -> None:
+        """Save the flagged note, or let it go and ask again."""
+        pending = ctx.draft.get("pending")
+        if ctx.step != WRITE or not isinstance(pending, str):
+            raise StaleButton
+        del ctx.draft["pending"]
+        if not data.keep:
+            await ctx.show(ctx.copy.text("relay.note_not_kept"))
+            await self.ask_note(ctx)
+            return
+        await ctx.answer()
+        await self.on_text(ctx, pending)
+
+    async def _save(self, ctx: Ctx, match: Match, cleaned: str) -> None:
         match, note = await notes.write(
             ctx.deps.storage, ctx.deps.cipher, match_id=match.id, author_id=ctx.user_id,
             text=cleaned, now=ctx.now, day=ctx.deps.local_day())

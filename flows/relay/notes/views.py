@@ -15,11 +15,13 @@ from flows.relay.notes.callbacks import (
     NoteCancel,
     NoteChoice,
     NoteFor,
+    NoteKeepFlagged,
     SharedPeople,
     SharedRead,
 )
 
-__all__ = ["Entry", "Sharer", "ask_text", "for_person", "page", "people", "which"]
+__all__ = ["Entry", "Sharer", "ask_text", "for_person", "keep_flagged", "page", "people",
+           "which"]
 
 View = tuple[str, InlineKeyboardMarkup | None]
 
@@ -38,6 +40,13 @@ def ask_text(copy: Content, person: str, model: str) -> str:
     key = ("relay.note_ask_integrated" if may_share_notes(model)
            else "relay.note_ask_complementary")
     return copy.text(key, person=person, limit=NOTE_MAX_CHARS)
+
+
+def keep_flagged(copy: Content) -> View:
+    """The note mentions risk (the crisis card is above it): save it as the note?"""
+    return copy.text("relay.note_keep_flagged"), rows(
+        [(copy.button("relay.note_keep_flagged_yes"), NoteKeepFlagged(True))],
+        [(copy.button("relay.note_keep_flagged_no"), NoteKeepFlagged(False))])
 
 
 def for_person(copy: Content, *, note_id: int, peer: str, text: str, shared: bool, model: str
