@@ -134,12 +134,14 @@ OUTBOX_JOB = Job("tick:outbox", _outbox_tick, interval_s=1.0, first_s=1.0)
 def event_table() -> dict[type[Event], list[Subscriber]]:
     """Every consequence of each domain event, in the order they run (bot/services/)."""
     from bot import menus
+    from bot.services import broadcasts as bc
     from bot.services import checkins as chk
     from bot.services import groups as grp
     from bot.services import matches as m
     from bot.services import people, profiles
     from bot.services import supervision as sup
     from bot.services.erasure import PersonErased
+    from flows.broadcast import consequences as broadcast
     from flows.checkins import consequences as checkins
     from flows.groups import consequences as groups
     from flows.matching import consequences as matching
@@ -170,6 +172,8 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
         grp.MeetingCancelled: [groups.tell_now],
         grp.GroupRetired: [groups.tell_now],
         PersonErased: [groups.fill_freed_places],
+        bc.BroadcastConfirmed: [broadcast.show_progress],
+        bc.BroadcastStopped: [broadcast.finish_stopped],
     }
 
 

@@ -4,10 +4,12 @@ and blocked chats, a restart in the middle, cancelling, photos, and the pure rul
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.callbacks import pack
 from bot.domain.broadcast import (
     audience_roles,
     format_count,
@@ -15,7 +17,8 @@ from bot.domain.broadcast import (
     progress_due,
     report_from_counts,
 )
-from tests.harness import AGREE, BotEnv, Client, onboard
+from flows.broadcast.callbacks import PickAudience, StopSending
+from tests.harness import AGREE, BotEnv, Client, onboard, onboard_coordinator
 
 COORD = 900
 TEXT = "The carers' evening moves to Thursday this week. Same time, same place."
@@ -104,8 +107,12 @@ async def test_coordinator_broadcast_steps(env: BotEnv) -> None:
     # Only coordinators may broadcast, or press its buttons.
     await consumer.send("/broadcast")
     assert "isn't available for your role" in consumer.last_text()
-    await consumer.press("bcx:cancel:1")
-    assert "isn't available for your role" in consumer.last_text()
+    before = consumer.mark()
+    await consumer.press(pack(StopSending(1)))
+    assert consumer.mark() == before
+    assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+    broadcast = await env.storage.get_broadcast(1)
+    assert broadcast is not None and broadcast.status == "done"
 
 
 async def test_thousand_recipients_with_429_blocked_and_restart(env: BotEnv) -> None:
@@ -187,7 +194,8 @@ async def test_cancel_midway_reports_what_was_not_sent(env: BotEnv) -> None:
     await env.run_job("tick:broadcast")
     assert sum(received(env, uid) for uid in people) == 30
     stale_message, data = coord.find_button("Stop sending") if any(
-        m.buttons() for m in coord.messages if "Sending" in m.plain) else (None, "bcx:cancel:1")
+        m.buttons() for m in coord.messages if "Sending" in m.plain) else (
+        None, pack(StopSending(1)))
     await coord.press(data, stale_message)
     assert sum(received(env, uid) for uid in people) == 30
 
@@ -239,3 +247,50 @@ def test_pure_rules() -> None:
     assert outcome_for_error("flood", 3) == "failed"
     assert outcome_for_error("timeout", 1) == "failed"  # may have arrived: never resent
     assert outcome_for_error("network", 2) == "pending"
+
+
+async def test_the_draft_survives_a_restart_and_presses_belong_to_their_step(
+        env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await add_people(env, 840_000, 3, "carer")
+    await coord.send("/broadcast")
+    await coord.click("All carers")
+    await coord.send_sticker()
+    assert "That needs to be some text" in coord.last_text()
+    await coord.send(TEXT)
+    row = await env.storage.get_session(COORD)
+    assert row is not None and row.step == "broadcast.preview"
+    assert row.draft is not None and b"carers' evening" not in row.draft  # encrypted
+    await env.restart()
+    # An audience button belongs to a step already answered: stale, nothing changes.
+    await coord.press(pack(PickAudience("peers")))
+    assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+    assert (await env.storage.get_session(COORD)) == row
+    preview, send = coord.find_button("Send to 3 people")
+    await coord.press(send, preview)
+    assert "Sending to 3 people now" in coord.texts()[-2]
+    # Send again from the same preview: already sent, so nothing more is written.
+    await coord.press(send, preview)
+    assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+    assert await env.storage.outbox_counts(1) == {"pending": 3}
+    assert await env.storage.get_broadcast(2) is None
+
+
+async def test_only_the_sender_can_stop_a_broadcast(tmp_path: Path) -> None:
+    env = await BotEnv.create(tmp_path, coordinators=(COORD, 901))
+    try:
+        coord, other = await as_coordinator(env), env.client(901, "Dana")
+        await onboard_coordinator(other)
+        await add_people(env, 850_000, 5, "consumer")
+        await start_broadcast(coord, "All people living with BPD")
+        await coord.click("Send to 5 people")
+        for forged in (pack(StopSending(1)), pack(StopSending(99))):  # not theirs; none such
+            before = other.mark()
+            await other.press(forged)
+            assert other.mark() == before
+            assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+        broadcast = await env.storage.get_broadcast(1)
+        assert broadcast is not None and broadcast.status == "sending"
+    finally:
+        await env.stop()
+    env.assert_clean()

@@ -108,7 +108,9 @@ async def test_every_action_with_huge_numbers_changes_nothing(env: BotEnv, role:
         for arg in HUGE:
             await person.press(forged_typed(cls, arg))
             pressed += 1
-    assert pressed > 300
+    # Every kind of button that carries a number, six forgeries each (50 kinds when the last
+    # old codec went); the floor only checks they were all found.
+    assert pressed >= len(HUGE) * 40
     assert env.errors == [], env.errors[:3]
     assert await snapshot(env) == before
     assert not any("went wrong" in t for t in person.texts())

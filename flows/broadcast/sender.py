@@ -1,0 +1,223 @@
+"""Sending a broadcast: the 'tick:broadcast' job works through the stored outbox.
+
+When a coordinator confirms, one outbox row per recipient is written before anything is
+sent. The 'tick:broadcast' job sends pending rows through the rate limiter's bulk lane
+(bot/lanes.py: its share of Telegram's limits; a 429 pauses the lane and is retried), marks
+each row delivered, blocked (the person is marked inactive and skipped next time) or failed,
+edits a progress message every couple of seconds, and posts a report at the end. A restart
+resumes from the outbox: rows already recorded are never sent again, and none are skipped.
+Only a hard crash (no graceful stop) can leave rows whose send was in flight; those are sent
+again on start-up (see BroadcastStore.requeue_unconfirmed for why).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.deps import Deps
+from bot.domain.broadcast import outcome_for_error, progress_due, report_from_counts
+from bot.lanes import BULK
+from bot.storage import from_epoch
+from bot.storage.broadcast import Broadcast
+from flows.broadcast import views
+
+__all__ = ["CHUNK", "CONCURRENCY", "SENDER_KEY", "BroadcastSender", "sender_of"]
+
+_LOG = logging.getLogger(__name__)
+
+CONCURRENCY = 32   # sends in flight at once; the rate limiter decides how fast they go
+CHUNK = 64         # outbox rows claimed (and results written) per step
+#: Where the Application keeps its one sender (one per process: it holds the run lock).
+SENDER_KEY = "broadcast_sender"
+
+
+def sender_of(app: Application[Any, Any, Any, Any, Any, Any]) -> BroadcastSender:
+    """The process's broadcast sender (put there at start-up)."""
+    sender = app.bot_data.get(SENDER_KEY)
+    if not isinstance(sender, BroadcastSender):
+        raise LookupError("the broadcast sender starts with the application")
+    return sender
+
+
+class BroadcastSender:
+    """Sends pending outbox rows. One per process; `run` is safe to call from several ticks
+    (a run already in progress makes the others return at once)."""
+
+    def __init__(self, deps: Deps, *, concurrency: int = CONCURRENCY, chunk: int = CHUNK
+                 ) -> None:
+        self.deps = deps
+        self.concurrency = concurrency
+        self.chunk = chunk
+        self._lock = asyncio.Lock()
+        self._cancel_requested: set[int] = set()
+
+    def request_cancel(self, broadcast_id: int) -> None:
+        """Stop sending BROADCAST_ID's rows that this process has claimed but not sent."""
+        self._cancel_requested.add(broadcast_id)
+
+    def render(self, broadcast: Broadcast) -> str:
+        """The announcement as recipients see it (the coordinator's text escaped)."""
+        return views.announcement(self.deps.content, self.deps.settings.service_name,
+                                  broadcast.text)
+
+    async def run(self, app: Application[Any, Any, Any, Any, Any, Any], *,
+                  limit: int | None = None) -> int:
+        """Send pending rows of every broadcast being sent, at most LIMIT of them (None: all).
+
+        Returns how many rows were claimed. Stops early, after recording what is in flight,
+        when the Application starts shutting down.
+        """
+        if self._lock.locked():
+            return 0
+        async with self._lock:
+            storage = self.deps.storage
+            processed = 0
+            was_running = app.running
+
+            def stopping() -> bool:
+                return was_running and not app.running
+
+            for broadcast in await storage.broadcasts_sending():
+                if limit is not None and processed >= limit:
+                    break
+                if stopping():
+                    break
+                processed += await self._run_one(
+                    app, broadcast, None if limit is None else limit - processed, stopping)
+            for broadcast in await storage.broadcasts_to_report():
+                await self._finish(app, broadcast)
+            return processed
+
+    async def _run_one(self, app: Application[Any, Any, Any, Any, Any, Any],
+                       broadcast: Broadcast, limit: int | None,
+                       stopping: Callable[[], bool]) -> int:
+        storage, clock = self.deps.storage, self.deps.clock
+        bid = broadcast.broadcast_id
+        text = self.render(broadcast)
+        results: list[tuple[int, str]] = []
+        in_flight: set[asyncio.Task[None]] = set()
+        slots = asyncio.Semaphore(self.concurrency)
+        processed = 0
+
+        async def send_one(uid: int, attempts: int) -> None:
+            try:
+                if bid in self._cancel_requested:
+                    results.append((uid, "not_sent"))
+                    return
+                results.append((uid, await self._deliver(app, broadcast, text, uid, attempts)))
+            finally:
+                slots.release()
+
+        async def flush() -> None:
+            if results:
+                batch = results[:]
+                del results[:len(batch)]
+                await storage.record_outcomes(bid, batch, clock.now())
+
+        while True:
+            claimed_any = False
+            while limit is None or processed < limit:
+                if stopping():
+                    break
+                current = await storage.get_broadcast(bid)
+                if current is None or current.status != "sending":
+                    self._cancel_requested.add(bid)
+                    break
+                size = self.chunk if limit is None else min(self.chunk, limit - processed)
+                rows = await storage.claim_outbox(bid, size, clock.now())
+                if not rows:
+                    break
+                claimed_any = True
+                processed += len(rows)
+                for uid, attempts in rows:
+                    await slots.acquire()
+                    task = asyncio.create_task(send_one(uid, attempts))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                await flush()
+                await self._progress(app, bid)
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+            await flush()
+            # Rows put back after a flood error are picked up in the same run.
+            counts = await storage.outbox_counts(bid)
+            if not claimed_any or not counts.get("pending") or stopping() \
+                    or (limit is not None and processed >= limit) \
+                    or bid in self._cancel_requested:
+                break
+        await self._progress(app, bid, force=True)  # where this run left it
+        await self._finish(app, broadcast)
+        return processed
+
+    async def _deliver(self, app: Application[Any, Any, Any, Any, Any, Any],
+                       broadcast: Broadcast, text: str, uid: int, attempts: int) -> str:
+        """Send to one person; return the outbox status it ends in."""
+        try:
+            if broadcast.photo:
+                await app.bot.send_photo(uid, broadcast.photo, caption=text,
+                                         rate_limit_args=BULK)
+            else:
+                await app.bot.send_message(uid, text, disable_web_page_preview=True,
+                                           rate_limit_args=BULK)
+        except Forbidden:
+            return "blocked"
+        except RetryAfter:  # still limited after the rate limiter's own retries
+            return outcome_for_error("flood", attempts)
+        except TimedOut:
+            return outcome_for_error("timeout", attempts)
+        except NetworkError:
+            return outcome_for_error("network", attempts)
+        except TelegramError:
+            _LOG.info("A broadcast message was refused by Telegram")
+            return outcome_for_error("bad", attempts)
+        return "delivered"
+
+    async def _progress(self, app: Application[Any, Any, Any, Any, Any, Any], bid: int, *,
+                        force: bool = False) -> None:
+        storage, clock = self.deps.storage, self.deps.clock
+        broadcast = await storage.get_broadcast(bid)
+        if broadcast is None or broadcast.progress_message_id is None:
+            return
+        now = clock.now()
+        last = from_epoch(broadcast.progress_at) if broadcast.progress_at else None
+        if not force and not progress_due(last, now):
+            return
+        report = report_from_counts(await storage.outbox_counts(bid))
+        await storage.set_progress(bid, None, now)
+        await self._edit(app, broadcast, *views.progress(self.deps.content, bid, report))
+
+    async def _edit(self, app: Application[Any, Any, Any, Any, Any, Any],
+                    broadcast: Broadcast, text: str, markup: Any) -> None:
+        try:
+            await app.bot.edit_message_text(text, chat_id=broadcast.created_by,
+                                            message_id=broadcast.progress_message_id,
+                                            reply_markup=markup)
+        except BadRequest:  # the same text again, or the message is gone: nothing to do
+            pass
+        except TelegramError:
+            _LOG.warning("Could not update a broadcast's progress message", exc_info=True)
+
+    async def _finish(self, app: Application[Any, Any, Any, Any, Any, Any],
+                      broadcast: Broadcast) -> None:
+        storage, content = self.deps.storage, self.deps.content
+        bid = broadcast.broadcast_id
+        if not await storage.finish_broadcast(bid, self.deps.clock.now()):
+            return
+        self._cancel_requested.discard(bid)
+        final = await storage.get_broadcast(bid)
+        report = report_from_counts(await storage.outbox_counts(bid))
+        text = views.report(content, report,
+                            stopped=final is not None and final.status == "cancelled")
+        if broadcast.progress_message_id is not None:
+            await self._edit(app, broadcast, views.progress_done(content, report), None)
+        try:
+            await app.bot.send_message(broadcast.created_by, text)
+        except TelegramError:
+            _LOG.warning("Could not send a broadcast report", exc_info=True)
+        await self.deps.storage.bump_counter("broadcasts_sent", self.deps.local_day())
