@@ -81,7 +81,7 @@ NGRAM_WEIGHT = 0.5
 SENTENCE_WEIGHT = 0.5
 # Threshold: a missed crisis is the worst failure, so take as much recall as the false-flag
 # budget allows; the budget keeps a margin under the 0.05 goal for unseen writers.
-FALSE_FLAG_BUDGET = 0.04
+FALSE_FLAG_BUDGET = 0.045
 SEED = 13
 
 
@@ -542,10 +542,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="use this threshold instead of choosing one on held-out scores",
     )
     ap.add_argument("--no-write", action="store_true", help="evaluate only")
-    ap.add_argument("--threshold-only", action="store_true",
-                    help="keep the model files; only write the chosen threshold")
-    ap.add_argument("--writers", default="",
-                    help="leave-one-writer-out over these files only (comma-separated stems)")
+    ap.add_argument(
+        "--threshold-only",
+        action="store_true",
+        help="keep the model files; only write the chosen threshold",
+    )
+    ap.add_argument(
+        "--writers",
+        default="",
+        help="leave-one-writer-out over these files only (comma-separated stems)",
+    )
     ap.add_argument("--errors", type=int, default=30, help="misses and false flags to list")
     ap.add_argument("--report", type=Path, default=None, help="also write the report here")
     args = ap.parse_args(argv)
@@ -579,6 +585,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             kept = sorted(i for f in folds for i in f)
             held["lowo"] = [held["lowo"][i] for i in kept]
             held_rows["lowo"] = [rows[i] for i in kept]
+    for name, scored in held.items():  # kept for later analysis (build/ is not committed)
+        dump = [
+            {
+                "source": r.source,
+                "label": r.label,
+                "category": r.category,
+                "rule": s.rule,
+                "ngram": s.ngram,
+                "sentence": s.sentence,
+                "kind": s.kind,
+            }
+            for r, s in zip(held_rows.get(name, rows), scored, strict=True)
+        ]
+        (CACHE_DIR / f"heldout-{name}.json").write_text(json.dumps(dump))
     if args.threshold is not None:
         t = args.threshold
         out.append(f"\nthreshold {t:.3f} (given)")

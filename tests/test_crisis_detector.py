@@ -45,7 +45,8 @@ MUST_FIRE = [
     ("my ex has a knife and is in the house", "danger"),
 ]
 
-# The second issue's list of what the first generation missed (paraphrased there).
+# The second issue's list of what the first generation missed (paraphrased there); every
+# line here was checked to be missed by the first generation.
 KNOWN_MISSES = [
     # "suicidal" misspelled or with a digit for a letter
     "im so sucidial",
@@ -53,34 +54,43 @@ KNOWN_MISSES = [
     "i'm $uicidal",
     # "suicidal" with "again" or "back"
     "feeling suicidal again",
-    "the suicidal thoughts are back",
+    "feeling suicidal agian",
+    "su!c!dal again tonight",
     # algospeak and sound-alikes, "sh" for self-harm, phonetic slips
-    "i just want to self delete",
-    "been thinking about self deletion a lot",
-    "i might commit sudoku tonight",
     "sui thoughts are back",
     "i shd last night",
+    "i sh'd again earlier",
     "relapsed on sh after 3 months",
-    "i started cuting again",
-    "i want to kill my shelf",
     # a self-harm relapse reported as just happened
     "relapsed. 3 months clean and i just self harmed again",
     "broke my 200 day clean streak last night",
     # passive ideation with no risk word
-    "there's no reason to stay anymore",
     "what's the point in carrying on",
     "death sounds so peaceful right now",
-    "i'm so tired of being alive",
-    # a goodbye that thanks the peer worker
-    "thank you for everything you've done for me. i wanted you to hear it from me. goodbye",
-    "Thanks for always being there. It's not your fault, you did everything you could.",
-    # relief at imagining one's own funeral
-    "i keep imagining my own funeral and it feels like relief",
+    "dying sounds peaceful tbh",
+    "no point in sticking around",
     # a carer describing signs rather than quoting words
     "found empty blister packs in her bin and she's really drowsy",
-    "he's slurring and confused. there are empty packets of paracetamol everywhere",
+    "she's very drowsy and there are empty blister packs on her bedside table",
     # explicit phrases with negation words in them
     "i'm not safe",
+]
+
+# Named in the same issue; the first generation already caught these (often through its
+# model rather than a rule). They are kept so that they stay caught.
+STILL_FIRE = [
+    "the suicidal thoughts are back",
+    "i just want to self delete",
+    "been thinking about self deletion a lot",
+    "i might commit sudoku tonight",
+    "i started cuting again",
+    "i want to kill my shelf",
+    "there's no reason to stay anymore",
+    "i'm so tired of being alive",
+    "thank you for everything you've done for me. i wanted you to hear it from me. goodbye",
+    "Thanks for always being there. It's not your fault, you did everything you could.",
+    "i keep imagining my own funeral and it feels like relief",
+    "he's slurring and confused. there are empty packets of paracetamol everywhere",
     "i can't keep myself safe tonight",
     "i no longer want to be here",
 ]
@@ -116,6 +126,7 @@ MUST_NOT_FIRE = [
     "what time is the carers group on tuesday?",
     "I'm not going to hurt myself, I just need to vent",
     "I feel empty today but I'm using my skills",
+    "signed up for a knife skills class at the community centre",
 ]
 
 # The second issue's list of the first generation's false flags.
@@ -130,7 +141,6 @@ KNOWN_FALSE_FLAGS = [
     # everyday trap words
     "got a haircut today, she cut way more off than i asked",
     "cut myself shaving again, my legs look like a crime scene lol",
-    "signed up for a knife skills class at the community centre",
     # peer workers' ordinary phrases
     "take your time",
     "No need to be nervous, take your time.",
@@ -144,7 +154,7 @@ def test_named_crisis_examples_fire_with_kind(text: str, kind: str) -> None:
     assert a.kind == kind, (text, a)
 
 
-@pytest.mark.parametrize("text", KNOWN_MISSES)
+@pytest.mark.parametrize("text", KNOWN_MISSES + STILL_FIRE)
 def test_the_first_generations_misses_now_fire(text: str) -> None:
     a = assess(text)
     assert a.crisis, (text, crisis.normalise(text), a)
@@ -259,28 +269,33 @@ def test_a_missing_or_broken_file_raises_in_plain_words(
 def test_scoring_failure_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
     models = assess_module.loaded()
 
-    def boom(text: str) -> float:
+    def boom(*args: object) -> float:
         raise RuntimeError("onnxruntime fell over")
 
     monkeypatch.setattr(models.sentence, "score", boom)
+    with pytest.raises(RuntimeError):
+        assess("i don't really see the point of anything lately, everything feels heavy")
+    monkeypatch.setattr(assess_module, "match_rules", boom)
     with pytest.raises(RuntimeError):
         assess("hello there")
 
 
 def _median_ms(texts: list[str], rounds: int = 3) -> float:
+    # CPU time of this thread: what one message costs on one core, however busy the
+    # machine running the suite is (benchmarks/bench_crisis.py reports wall-clock time)
     assess("warm up")
     times = []
     for _ in range(rounds):
         for t in texts:
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             assess(t)
-            times.append((time.perf_counter() - t0) * 1000)
+            times.append((time.thread_time() - t0) * 1000)
     return statistics.median(times)
 
 
 def test_fast_enough_on_ordinary_messages() -> None:
     texts = [t for t, _ in MUST_FIRE] + MUST_NOT_FIRE + KNOWN_FALSE_FLAGS
-    assert _median_ms(texts) < 6.0  # goal 2 ms (benchmarks/bench_crisis.py); margin for CI
+    assert _median_ms(texts) < 4.0  # goal 2 ms (benchmarks/bench_crisis.py); margin for CI
 
 
 def test_long_messages_cost_a_bounded_amount() -> None:
@@ -291,9 +306,9 @@ def test_long_messages_cost_a_bounded_amount() -> None:
     at_limit = (para * 40)[:4096]
     huge = (para * 800)[:100_000]
     assert _median_ms([at_limit], rounds=5) < 25.0  # goal 5 ms; margin for a busy CI machine
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     assess(huge)
-    assert time.perf_counter() - t0 < 1.0  # bounded, not quadratic (was 857 ms)
+    assert time.thread_time() - t0 < 0.6  # bounded, not quadratic (was 857 ms)
 
 
 def test_risk_at_the_end_of_a_very_long_message_is_found() -> None:

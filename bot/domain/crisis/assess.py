@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .lexicon import lexicon
 from .model import DetectorUnavailable, Models, load_models, window
-from .normalise import normalise
+from .normalise import normalise, split_sentences
 from .rules import match_rules
 
-__all__ = ["KINDS", "Assessment", "assess", "load", "loaded", "score"]
+__all__ = ["KINDS", "Assessment", "assess", "load", "loaded", "score", "stock_phrases_only"]
 
 KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")
 
@@ -36,6 +37,19 @@ class Assessment:
     matched: tuple[str, ...] = ()
     rule: str | None = None
     about_someone_else: bool = False
+
+
+_STOCK = frozenset(" ".join(str(p).split()) for p in lexicon()["stock_phrases"])
+# kisses and friendly emoji (as normalised) around a stock phrase: "take care x"
+_SIGN_OFFS = frozenset(["x", "xx", "xxx", "smile", "heart", "hug", "thumbs", "up", "thanks"])
+
+
+def stock_phrases_only(norm: str) -> bool:
+    """True when a message is nothing but staff's and peers' stock phrases ("no rush")."""
+    parts = [p.strip(" ,.!?") for s in split_sentences(norm, windows=False) for p in s.split(",")]
+    parts = [" ".join(w for w in p.split() if w not in _SIGN_OFFS) for p in parts]
+    parts = [p for p in parts if p]
+    return bool(parts) and all(p in _STOCK for p in parts)
 
 
 _models: Models | None = None
@@ -74,6 +88,11 @@ def assess(text: str) -> Assessment:
 
     Raises :class:`DetectorUnavailable` if the models cannot be loaded; any exception
     here means the caller must fail safe and send the card.
+
+    Work stops as soon as the verdict is settled: a rule match is a crisis whatever the
+    models say, and when the n-gram score is so low that even a certain sentence model
+    could not lift the combined score to the threshold, the sentence model is not run
+    (the score then reported is the n-gram's share alone).
     """
     if not text or not text.strip():
         return Assessment(False, None, 0.0)
@@ -82,25 +101,35 @@ def assess(text: str) -> Assessment:
         return Assessment(False, None, 0.0)
     m = loaded()
     hits = match_rules(norm)
-    p, p_ngram, p_sent, _ = score(norm, m)
-    matched: list[str] = []
-    for hit in hits:
-        at = "whole message" if hit.sentence == 0 else f"sentence {hit.sentence}"
-        label = f"rule: {hit.rule.name} ({at})"
-        if label not in matched:
-            matched.append(label)
-    model_hit = p >= m.threshold
-    if model_hit:
-        matched.append(f"model: {p:.2f} (n-gram {p_ngram:.2f}, sentence model {p_sent:.2f})")
-    if not hits and not model_hit:
+    if hits:
+        matched: list[str] = []
+        for hit in hits:
+            at = "whole message" if hit.sentence == 0 else f"sentence {hit.sentence}"
+            label = f"rule: {hit.rule.name} ({at})"
+            if label not in matched:
+                matched.append(label)
+        return Assessment(
+            crisis=True,
+            kind=hits[0].kind,
+            score=RULE_SCORE,
+            matched=tuple(matched),
+            rule=hits[0].rule.name,
+            about_someone_else=hits[0].kind == "third_party",
+        )
+    p_ngram, where = m.ngram.score(norm)
+    floor = m.ngram_weight * p_ngram
+    if floor + m.sentence_weight < m.threshold or stock_phrases_only(norm):
+        return Assessment(False, None, round(floor, 4))
+    p_sent = m.sentence.score(window(norm, where))
+    p = floor + m.sentence_weight * p_sent
+    if p < m.threshold:
         return Assessment(False, None, round(p, 4))
-    kind = hits[0].kind if hits else m.ngram.kind(norm)
+    kind = m.ngram.kind(norm)
     return Assessment(
         crisis=True,
         kind=kind,
-        score=round(max(p, RULE_SCORE) if hits else p, 4),
-        matched=tuple(matched),
-        rule=hits[0].rule.name if hits else None,
+        score=round(p, 4),
+        matched=(f"model: {p:.2f} (n-gram {p_ngram:.2f}, sentence model {p_sent:.2f})",),
         about_someone_else=kind == "third_party",
     )
 

@@ -53,7 +53,7 @@ MAX_TOKENS = 64
 # Characters of a message the n-gram model reads as a whole, and how many of its sentences
 # it scores at most: long messages cost a bounded amount, the rules still read everything.
 NGRAM_WHOLE_CHARS = 600
-NGRAM_MAX_SPANS = 24
+NGRAM_MAX_SPANS = 16
 _WINDOW_CHARS = 480
 
 _KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")

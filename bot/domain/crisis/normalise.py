@@ -13,7 +13,6 @@ import functools
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
 
 from .lexicon import data_file, lexicon, required_text, rewrites, words
 

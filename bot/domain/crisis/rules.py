@@ -31,6 +31,7 @@ SCOPES = (
     "past_death",
     "ordinary_ending",
     "joking",
+    "coped",
 )
 
 
@@ -68,6 +69,10 @@ _PAST = _scope("past")
 _RECURRENCE = _scope("recurrence")
 _DISTANT_PAST = _scope("distant_past")
 _JOKING = _scope("joking")
+_URGENT = _scope("urgent")
+_SERIOUS = _scope("serious")
+_COPED = _scope("coped")
+_NEG_AFTER = _scope("negation_after")
 _NEG_BEFORE = _scope("negation_before")
 _NOT_SURE = _scope("not_sure")
 _EDU_Q = _scope("education_question")
@@ -134,15 +139,21 @@ class _Message:
         self.norm = norm
         self._told_from_recovery: bool | None = None
         self._ordinary_ending: bool | None = None
+        self._urgent: bool | None = None
 
     @property
     def told_from_recovery(self) -> bool:
         """A past story told from recovery ("years ago ... now i'm doing well")."""
         if self._told_from_recovery is None:
-            self._told_from_recovery = bool(
-                _PAST.search(self.norm) and _RESOLVED.search(self.norm)
-            )
+            self._told_from_recovery = bool(_PAST.search(self.norm) and _RESOLVED.search(self.norm))
         return self._told_from_recovery
+
+    @property
+    def urgent(self) -> bool:
+        """Signs of an emergency anywhere in the message ("she's being sick")."""
+        if self._urgent is None:
+            self._urgent = bool(_URGENT.search(self.norm))
+        return self._urgent
 
     @property
     def ordinary_ending(self) -> bool:
@@ -152,35 +163,44 @@ class _Message:
         return self._ordinary_ending
 
 
-def _silenced(rule: Rule, sent: str, start: int, msg: _Message) -> bool:
+def _silenced(rule: Rule, sent: str, start: int, end: int, msg: _Message) -> bool:
     """True when one of the rule's scopes says this match is not a crisis now."""
     s = rule.scopes
     before = sent[max(0, start - 60) : start]
+    after = sent[end:]
     if "past" in s and (
         _DISTANT_PAST.search(sent)
-        or (
-            not _RECURRENCE.search(sent)
-            and (_PAST.search(sent) or msg.told_from_recovery)
-        )
+        or (not _RECURRENCE.search(sent) and (_PAST.search(sent) or msg.told_from_recovery))
     ):
         return True
-    if "negation" in s and _NEG_BEFORE.search(before) and not _NOT_SURE.search(sent):
+    if (
+        "negation" in s
+        and not _NOT_SURE.search(sent)
+        and (_NEG_BEFORE.search(before) or _NEG_AFTER.search(after))
+    ):
         return True
-    if "question" in s and (_EDU_Q.search(sent) or _HYPO.search(sent)):
+    if "question" in s and (_EDU_Q.search(sent) or _HYPO.search(sent)) and not msg.urgent:
         return True
     if "professional" in s:
+        speaking = _FIRST_SUBJECT.search(before[-25:])  # "i'm the one ... wanting to die"
         if rule.kind == "third_party":
             if _EDU_TOPIC.search(sent):
                 return True
-        elif (_PROF.search(sent) and not _FIRST_ANY.search(sent)) or _EDU_TOPIC.search(sent):
+        elif not speaking and (
+            (_PROF.search(sent) and not _FIRST_ANY.search(sent)) or _EDU_TOPIC.search(sent)
+        ):
             return True
-    if "idiom" in s and _IDIOM.search(sent):
+    if "idiom" in s and any(
+        i.start() < end + 15 and i.end() > start - 15 for i in _IDIOM.finditer(sent)
+    ):
         return True
     if "everyday" in s and _EVERYDAY.search(sent):
         return True
     if "past_death" in s and _PAST_DEATH.search(sent) and not _EMERGENCY.search(sent):
         return True
-    if "joking" in s and _JOKING.search(sent):
+    if "joking" in s and _JOKING.search(sent) and not _SERIOUS.search(msg.norm):
+        return True
+    if "coped" in s and _COPED.search(msg.norm):
         return True
     return "ordinary_ending" in s and msg.ordinary_ending
 
@@ -219,7 +239,7 @@ def match_rules(norm: str, *, only: str | None = None) -> list[RuleHit]:
             if needs is not None and len(where) > 1 and not any(n in sent for n in needs):
                 continue
             for m in rule.pattern.finditer(sent):
-                if _silenced(rule, sent, m.start(), msg):
+                if _silenced(rule, sent, m.start(), m.end(), msg):
                     continue
                 kind = _hit_kind(rule, sent, m.start())
                 # someone else's death, told as having happened, is grief, not risk now
