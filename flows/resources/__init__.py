@@ -10,15 +10,12 @@ from pathlib import Path
 from bot.deps import Deps
 from bot.domain.resources import load_library
 from bot.flowkit import Flow
-from bot.links import OpenResources, OpenTopic, resources_home, resources_topic
+from bot.links import OpenResources, OpenTopic
 from bot.routing import EVERYONE, Button, Command
 from flows.resources.callbacks import TopicList, TopicPage, TopicSources
 from flows.resources.handlers import Handlers
 
-__all__ = ["build", "home_data", "open_data", "resource_dirs"]
-
-#: For flows not yet on route tables (flows/checkins.py); new code uses bot.links.
-home_data, open_data = resources_home, resources_topic
+__all__ = ["build", "resource_dirs"]
 
 
 def resource_dirs(deps: Deps) -> list[Path]:
