@@ -88,10 +88,10 @@ class Handlers:
     async def ask(self, ctx: Ctx) -> None:
         """The open step's question again (after a crisis card, or typed words where buttons
         were offered)."""
-        if ctx.step == MENU and ctx.user is not None:
-            await ctx.reply(*menu(ctx.copy, ctx.user, ctx.deps.settings))
-        else:
+        if ctx.step != MENU:
             await ctx.reply(*self._question(ctx, str(ctx.step)))
+        elif ctx.user is not None:
+            await ctx.reply(*menu(ctx.copy, ctx.user, ctx.deps.settings))
 
     async def buttons_only(self, ctx: Ctx, text: str) -> None:
         """Typed words where buttons were offered: the question again, with its buttons."""
