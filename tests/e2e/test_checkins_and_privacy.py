@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.e2e.botproc import BotProcess
 from tests.e2e.emulator import BotAPIEmulator
-from tests.e2e.journeys import BotBug, barrier, expect, onboard, plain_of, tables_holding
+from tests.e2e.journeys import barrier, expect, onboard, plain_of, tables_holding
 
 
 def test_checkins_mood_mydata_and_delete(tg: BotAPIEmulator, shared_bot: BotProcess) -> None:
@@ -80,9 +78,6 @@ def test_checkins_mood_mydata_and_delete(tg: BotAPIEmulator, shared_bot: BotProc
     assert deleted and deleted[-1].status == 200
 
 
-@pytest.mark.xfail(strict=True, raises=BotBug, reason="before consent the id is stored in "
-                   "conversation_states, user_data and update_inbox (and kept in update_inbox "
-                   "after a no)")
 def test_nothing_is_stored_about_someone_who_says_no(tg: BotAPIEmulator,
                                                      shared_bot: BotProcess) -> None:
     """README, Privacy: "Nothing is stored before consent ... Saying no stores only the
