@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.content import Content
 from bot.domain.hours import (
+    HoursError,
+    HoursWords,
     Window,
     format_windows,
     is_open,
@@ -17,6 +20,7 @@ from bot.domain.hours import (
     windows_from_json,
     windows_to_json,
 )
+from bot.nominated_hours import describe_hours, hours_words
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 LONDON = ZoneInfo("Europe/London")
@@ -63,3 +67,37 @@ def test_a_skipped_time_moves_forward_and_an_ambiguous_one_takes_the_first() -> 
     # 01:30 happens twice on 25 October 2026: the first is 01:30 BST (00:30 UTC).
     assert local_instant(date(2026, 10, 25), 90, LONDON) == datetime(2026, 10, 25, 0, 30,
                                                                     tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("typed", "reason", "part"), [
+    ("Funday 9-17", "day", "funday"),
+    ("Mon 20:00-18:00", "order", "Mon 20:00-18:00"),
+    ("Mon 25:00-26:00", "time", "25:00"),
+    ("every day", "shape", "every day"),
+    (" , ", "empty", ""),
+])
+def test_a_refusal_names_its_reason_and_the_part_it_is_about(typed: str, reason: str,
+                                                             part: str) -> None:
+    with pytest.raises(HoursError) as refused:
+        parse_windows(typed)
+    assert (refused.value.reason, refused.value.part) == (reason, part)
+
+
+def test_the_words_for_days_come_from_the_caller() -> None:
+    words = HoursWords({"lun": 0, "lunes": 0, "mié": 2, "miércoles": 2}, ("a",))
+    assert parse_windows("Lunes-Mié 9 a 17", words) == tuple(
+        Window(d, 540, 1020) for d in (0, 1, 2))
+    with pytest.raises(HoursError):
+        parse_windows("Mon 9-17", words)                 # not one of these words
+    assert parse_windows("Mon 9 to 17") == (Window(0, 540, 1020),)   # the fallback's words
+
+
+def test_hours_in_the_copys_words() -> None:
+    copy = Content()
+    words = hours_words(copy)
+    assert parse_windows("Tues 18:00 to 20:00, thurs 9-10, Saturday 10-12", words) == (
+        Window(1, 1080, 1200), Window(3, 540, 600), Window(5, 600, 720))
+    windows = parse_windows("Mon-Tue 18:00-20:00, Sun 22-24", words)
+    assert describe_hours(copy, windows) == (
+        "Mon 18:00-20:00, Tue 18:00-20:00, Sun 22:00-24:00")
+    assert describe_hours(copy, ()) == ""

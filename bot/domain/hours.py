@@ -2,18 +2,25 @@
 
 Pure functions; the current time is always passed in. Daylight-saving safe: a window is
 local wall-clock time, turned into UTC for the date it falls on.
+
+The words people type for days ("Mon", "Tuesday", "to") are passed in as `HoursWords`, built
+from the copy (bot/nominated_hours.py); `ENGLISH` is only the fallback for code with no copy at
+hand (tests, benchmarks). A refusal is an `HoursError` naming its reason, never a sentence.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "ENGLISH",
     "WEEKDAYS",
+    "HoursError",
+    "HoursWords",
     "Window",
     "format_windows",
     "is_open",
@@ -25,14 +32,46 @@ __all__ = [
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_DAY_ALIASES = {name.lower(): i for i, name in enumerate(WEEKDAYS)} | {
-    full: i for i, full in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
-} | {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
-_WINDOW = re.compile(
-    r"^\s*(?P<days>[A-Za-z]+(?:\s*-\s*[A-Za-z]+)?)\s+"
-    r"(?P<start>\d{1,2}(?::\d{2})?)\s*(?:-|to)\s*(?P<end>\d{1,2}(?::\d{2})?)\s*$"
-)
+_TIME = r"\d{1,2}(?::\d{2})?"
+
+
+@dataclass(frozen=True)
+class HoursWords:
+    """The words people may type: day names (lower case) to weekday (0 = Monday), and the
+    words that may stand between two times instead of a dash."""
+
+    days: Mapping[str, int]
+    to: tuple[str, ...] = ()
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        between = "|".join(["-", *(re.escape(w) for w in sorted(self.to, key=len, reverse=True))])
+        object.__setattr__(self, "_pattern", re.compile(
+            r"^\s*(?P<days>[^\W\d_]+(?:\s*-\s*[^\W\d_]+)?)\s+"
+            rf"(?P<start>{_TIME})\s*(?:{between})\s*(?P<end>{_TIME})\s*$", re.IGNORECASE))
+
+    def window(self, chunk: str) -> re.Match[str] | None:
+        """CHUNK split into days, start and end, if it has that shape."""
+        return self._pattern.match(chunk)
+
+
+#: The fallback words, for code that has no copy at hand (tests, benchmarks).
+ENGLISH = HoursWords(
+    {name.lower(): i for i, name in enumerate(WEEKDAYS)} | {
+        full: i for i, full in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    } | {"tues": 1, "weds": 2, "thur": 3, "thurs": 3},
+    ("to",))
+
+
+class HoursError(ValueError):
+    """Typed hours that can't be read: REASON is one of "shape", "time", "day", "order" or
+    "empty", and PART is the piece of what was typed that it is about."""
+
+    def __init__(self, reason: str, part: str = "") -> None:
+        super().__init__(f"{reason}: {part}" if part else reason)
+        self.reason = reason
+        self.part = part
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -60,40 +99,40 @@ def _minutes(text: str) -> int:
     hours, _, mins = text.partition(":")
     value = int(hours) * 60 + int(mins or 0)
     if not (0 <= int(hours) <= 24 and 0 <= int(mins or 0) < 60) or value > 1440:
-        raise ValueError(f"'{text}' is not a time of day")
+        raise HoursError("time", text)
     return value
 
 
-def _days(text: str) -> list[int]:
-    parts = [p.strip().lower() for p in text.split("-")]
+def _days(text: str, words: HoursWords) -> list[int]:
+    parts = [p.strip().casefold() for p in text.split("-")]
     try:
-        ids = [_DAY_ALIASES[p] for p in parts]
+        ids = [words.days[p] for p in parts]
     except KeyError as exc:
-        raise ValueError(f"'{exc.args[0]}' is not a day of the week") from None
+        raise HoursError("day", exc.args[0]) from None
     if len(ids) == 1:
         return ids
     first, last = ids
     return [(first + i) % 7 for i in range((last - first) % 7 + 1)]
 
 
-def parse_windows(text: str) -> tuple[Window, ...]:
+def parse_windows(text: str, words: HoursWords = ENGLISH) -> tuple[Window, ...]:
     """Windows from lines or commas like 'Mon-Fri 18:00-20:00, Sat 10-12'.
 
-    Raises ValueError with a short reason a person can act on.
+    Raises HoursError with the reason and the part it is about, for a person to act on.
     """
     windows: list[Window] = []
     for chunk in re.split(r"[,\n;]+", text):
         if not chunk.strip():
             continue
-        match = _WINDOW.match(chunk)
+        match = words.window(chunk)
         if not match:
-            raise ValueError(f"'{chunk.strip()}' should look like 'Mon 18:00-20:00'")
+            raise HoursError("shape", chunk.strip())
         start, end = _minutes(match["start"]), _minutes(match["end"])
         if end <= start:
-            raise ValueError(f"in '{chunk.strip()}' the end time should be after the start")
-        windows.extend(Window(day, start, end) for day in _days(match["days"]))
+            raise HoursError("order", chunk.strip())
+        windows.extend(Window(day, start, end) for day in _days(match["days"], words))
     if not windows:
-        raise ValueError("no hours were given")
+        raise HoursError("empty")
     return tuple(sorted(set(windows)))
 
 
