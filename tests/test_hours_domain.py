@@ -12,7 +12,6 @@ from bot.domain.hours import (
     HoursError,
     HoursWords,
     Window,
-    format_windows,
     is_open,
     local_instant,
     next_open,
@@ -28,8 +27,8 @@ LONDON = ZoneInfo("Europe/London")
 
 def test_parse_ranges_lists_and_full_day_names() -> None:
     windows = parse_windows("Mon-Wed 18:00-20:00, saturday 10-12")
-    assert format_windows(windows) == (
-        "Mon 18:00-20:00, Tue 18:00-20:00, Wed 18:00-20:00, Sat 10:00-12:00")
+    assert windows == (Window(0, 1080, 1200), Window(1, 1080, 1200), Window(2, 1080, 1200),
+                       Window(5, 600, 720))
     assert windows_from_json(windows_to_json(windows)) == windows
     assert parse_windows("Fri-Mon 9-17")[0].weekday == 0  # wraps over the weekend
 

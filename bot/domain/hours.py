@@ -18,11 +18,9 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "ENGLISH",
-    "WEEKDAYS",
     "HoursError",
     "HoursWords",
     "Window",
-    "format_windows",
     "is_open",
     "local_instant",
     "next_open",
@@ -31,7 +29,6 @@ __all__ = [
     "windows_to_json",
 ]
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _TIME = r"\d{1,2}(?::\d{2})?"
 
 
@@ -55,12 +52,12 @@ class HoursWords:
         return self._pattern.match(chunk)
 
 
-#: The fallback words, for code that has no copy at hand (tests, benchmarks).
+#: The fallback words, for code that has no copy at hand (tests, benchmarks); people's words
+#: come from content/copy (bot/nominated_hours.py).
 ENGLISH = HoursWords(
-    {name.lower(): i for i, name in enumerate(WEEKDAYS)} | {
-        full: i for i, full in enumerate(
-            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
-    } | {"tues": 1, "weds": 2, "thur": 3, "thurs": 3},
+    {word: day for day, words in enumerate((
+        "mon monday", "tue tues tuesday", "wed weds wednesday", "thu thur thurs thursday",
+        "fri friday", "sat saturday", "sun sunday")) for word in words.split()},
     ("to",))
 
 
@@ -85,14 +82,6 @@ class Window:
     def __post_init__(self) -> None:
         if not (0 <= self.weekday <= 6 and 0 <= self.start < self.end <= 1440):
             raise ValueError("a window needs a weekday and a start before its end")
-
-    def label(self) -> str:
-        """Like 'Mon 18:00-20:00'."""
-        return f"{WEEKDAYS[self.weekday]} {_hhmm(self.start)}-{_hhmm(self.end)}"
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _minutes(text: str) -> int:
@@ -144,11 +133,6 @@ def windows_to_json(windows: Iterable[Window]) -> list[list[int]]:
 def windows_from_json(data: Iterable[Sequence[int]]) -> tuple[Window, ...]:
     """Windows back from stored JSON."""
     return tuple(sorted(Window(int(d), int(s), int(e)) for d, s, e in data))
-
-
-def format_windows(windows: Iterable[Window]) -> str:
-    """A short human list: 'Mon 18:00-20:00, Wed 18:00-20:00'."""
-    return ", ".join(w.label() for w in sorted(windows))
 
 
 def local_instant(day: date, minutes: int, tz: ZoneInfo) -> datetime:
