@@ -86,6 +86,8 @@ async def test_coordinator_broadcast_steps(env: BotEnv) -> None:
     assert "<b>Bring a friend</b> & a snack." in coord.texts()[-2]
     await coord.click("Send to 3 people")
     assert "Sending… 0 of 3" in coord.last_text()
+    assert coord.last().params.get("parse_mode") in (None, "HTML")
+    assert [b["text"] for b in coord.last().buttons()] == ["Stop sending"]
     # Nothing goes out until the job runs; the outbox is written first.
     counts = await env.storage.outbox_counts(1)
     assert counts == {"pending": 3}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.domain.broadcast import report_from_counts
 from bot.routing import AppCtx
 from bot.services import broadcasts as service
 from flows.broadcast import views
@@ -15,9 +16,9 @@ async def show_progress(event: service.BroadcastConfirmed, app: AppCtx) -> None:
     """A confirmed broadcast gets a progress message, with Stop sending, that the sender
     keeps up to date."""
     user = await app.deps.storage.get_user(event.created_by)
-    report = await service.progress(app.deps.storage, event.broadcast_id)
-    message = await app.bot.send_message(
-        event.created_by, *views.progress(app.copy_for(user), event.broadcast_id, report))
+    nothing_yet = report_from_counts({"pending": event.total})
+    text, markup = views.progress(app.copy_for(user), event.broadcast_id, nothing_yet)
+    message = await app.bot.send_message(event.created_by, text, reply_markup=markup)
     await app.deps.storage.set_progress(event.broadcast_id, message.message_id,
                                         app.deps.clock.now())
 

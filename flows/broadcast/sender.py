@@ -21,8 +21,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot.deps import Deps
-from bot.domain.broadcast import outcome_for_error, progress_due, report_from_counts
+from bot.domain.broadcast import outcome_for_error, progress_due
 from bot.lanes import BULK
+from bot.services.broadcasts import progress
 from bot.storage import from_epoch
 from bot.storage.broadcast import Broadcast
 from flows.broadcast import views
@@ -188,7 +189,7 @@ class BroadcastSender:
         last = from_epoch(broadcast.progress_at) if broadcast.progress_at else None
         if not force and not progress_due(last, now):
             return
-        report = report_from_counts(await storage.outbox_counts(bid))
+        report = await progress(storage, bid)
         await storage.set_progress(bid, None, now)
         await self._edit(app, broadcast, *views.progress(self.deps.content, bid, report))
 
@@ -211,7 +212,7 @@ class BroadcastSender:
             return
         self._cancel_requested.discard(bid)
         final = await storage.get_broadcast(bid)
-        report = report_from_counts(await storage.outbox_counts(bid))
+        report = await progress(storage, bid)
         text = views.report(content, report,
                             stopped=final is not None and final.status == "cancelled")
         if broadcast.progress_message_id is not None:
