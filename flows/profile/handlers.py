@@ -148,8 +148,12 @@ class Handlers:
         await ctx.show(*views.ask_text(ctx.copy, data.field))
 
     async def ask_edit(self, ctx: Ctx) -> None:
-        """Ask for the typed field again."""
-        await ctx.reply(*views.ask_text(ctx.copy, str(ctx.draft.get("field"))))
+        """Ask for the typed field again (a draft that names none closes the step)."""
+        field = str(ctx.draft.get("field"))
+        if field not in TEXT_FIELDS:
+            ctx.end_step()
+            return
+        await ctx.reply(*views.ask_text(ctx.copy, field))
 
     async def on_edit_value(self, ctx: Ctx, text: str) -> None:
         """Save the typed field (or say what to fix, and wait) and show the menu."""
