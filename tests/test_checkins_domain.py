@@ -11,18 +11,26 @@ import pytest
 
 from bot.domain import checkins
 from bot.domain.checkins import (
+    CLOSES_AFTER,
     DAILY,
     WEEKDAYS_ONLY,
     Answer,
+    CheckinRow,
+    CheckinSchedule,
     Schedule,
+    asks_to_share,
     chosen_days,
+    daily_moods,
     decide,
+    is_closed,
     mood_summary,
     next_due,
     next_weekly,
     parse_choices,
     parse_time,
     schedule_kind,
+    set_choice,
+    shares_with,
     toggle,
     toggle_day,
     trend,
@@ -224,3 +232,58 @@ def test_after_a_long_outage_only_the_latest_can_be_sent() -> None:
                       grace)
     assert not weekdays.send and weekdays.due_at == utc(2026, 3, 6, 8, 0)
     assert weekdays.next_due == utc(2026, 3, 9, 8, 0)
+
+
+def test_a_choice_is_set_not_flipped() -> None:
+    """The same press twice leaves the same choices (a double tap, an update handled again)."""
+    allowed = checkins.FEELINGS
+    once = set_choice("", "sad", True, allowed)
+    assert set_choice(once, "sad", True, allowed) == once == "sad"
+    assert set_choice(set_choice(once, "calm", True, allowed), "sad", False, allowed) == "calm"
+    assert set_choice("", "sad", False, allowed) == ""
+    with pytest.raises(ValueError, match="choice"):
+        set_choice("", "joyful", True, allowed)
+
+
+def test_a_check_in_closes_two_days_after_it_was_due() -> None:
+    due = utc(2026, 3, 3, 8, 0)
+    assert timedelta(days=2) == CLOSES_AFTER
+    assert not is_closed(due, due + timedelta(days=2))
+    assert is_closed(due, due + timedelta(days=2, seconds=1))
+    row = CheckinRow(1, 1, int(due.timestamp()), int(due.timestamp()), "unanswered", None, "",
+                     "", None, None)
+    assert row.kind == "scheduled" and not row.closed(due + timedelta(hours=47))
+    assert row.closed(due + timedelta(days=3))
+
+
+def _schedule(share_match: int | None = None, *, ask: bool = False) -> CheckinSchedule:
+    return CheckinSchedule(1, DAILY, 19 * 60, False, None, share_match is not None, None,
+                           share_match, ask)
+
+
+def test_sharing_follows_the_match_it_was_chosen_for() -> None:
+    assert shares_with(_schedule(7), 7)
+    assert not shares_with(_schedule(7), 8)  # a later peer worker gets nothing
+    assert not shares_with(_schedule(7), None) and not shares_with(None, 7)
+    assert not shares_with(_schedule(), 7)
+    # Asked again: they shared with an earlier match, or sharing stopped when it ended.
+    assert asks_to_share(_schedule(7), 8) and asks_to_share(_schedule(ask=True), 8)
+    assert not asks_to_share(_schedule(7), 7)  # still the same peer worker
+    assert not asks_to_share(_schedule(), 8)  # never shared: nothing to ask
+    assert not asks_to_share(_schedule(ask=True), None)  # nobody to share with yet
+
+
+def test_the_chart_has_only_days_with_data() -> None:
+    """One point a day with check-ins (their average), none for a day without: a gap is
+    never a zero."""
+    now = utc(2026, 3, 10, 0, 0)
+    answers = [
+        Answer(utc(2026, 3, 1, 1, 0), 2),
+        Answer(utc(2026, 3, 1, 5, 0), 5, ("mindfulness",)),  # the same Sydney day
+        Answer(utc(2026, 3, 8, 1, 0), 4),
+        Answer(utc(2026, 1, 1, 1, 0), 1),  # before the period
+    ]
+    moods = daily_moods(answers, SYDNEY, now - timedelta(days=30))
+    assert [(m.day.isoformat(), m.rating, m.skilled) for m in moods] == [
+        ("2026-03-01", 3.5, True), ("2026-03-08", 4.0, False)]
+    assert daily_moods([], SYDNEY, now) == []

@@ -17,20 +17,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "ASKED_NOW",
+    "CLOSES_AFTER",
     "DAILY",
     "ENGLISH_TIME",
     "FEELINGS",
     "LOW_RATING",
     "NOTE_LIMIT",
     "RATINGS",
+    "SCHEDULED",
     "SKILLS",
     "WEEKDAYS_ONLY",
     "Answer",
+    "CheckinKind",
     "CheckinRow",
     "CheckinSchedule",
+    "DayMood",
     "Dispatch",
     "DueCheckin",
     "DueShare",
@@ -38,8 +44,11 @@ __all__ = [
     "Plan",
     "Schedule",
     "TimeWords",
+    "asks_to_share",
     "chosen_days",
+    "daily_moods",
     "decide",
+    "is_closed",
     "is_low",
     "last_due",
     "mood_summary",
@@ -49,6 +58,8 @@ __all__ = [
     "parse_choices",
     "parse_time",
     "schedule_kind",
+    "set_choice",
+    "shares_with",
     "toggle",
     "toggle_day",
     "trend",
@@ -62,6 +73,13 @@ LOW_RATING = 2  # a rating at or under this offers support, without alarm
 NOTE_LIMIT = 500  # characters: a short note of their own
 FEELINGS = ("calm", "hopeful", "tired", "anxious", "sad", "angry", "empty", "overwhelmed")
 SKILLS = ("mindfulness", "distress_tolerance", "emotion_regulation", "interpersonal")
+#: A check-in can be answered for this long after it was due (or asked for); then it closes,
+#: and the person is offered a check-in now instead.
+CLOSES_AFTER = timedelta(days=2)
+#: Scheduled check-ins and those a person asks for now are counted apart (DESIGN rule 9).
+CheckinKind = Literal["scheduled", "now"]
+SCHEDULED: CheckinKind = "scheduled"
+ASKED_NOW: CheckinKind = "now"
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h]\s*(\d{2}))?\s*(\D*?)\s*$")
 
 
@@ -254,9 +272,43 @@ def toggle(stored: str | None, choice: str, allowed: Sequence[str]) -> str:
     return pack_choices(have)
 
 
+def set_choice(stored: str | None, choice: str, on: bool, allowed: Sequence[str]) -> str:
+    """STORED choices with CHOICE on (ON) or off, whatever it was: the same press twice
+    leaves the same choices. ValueError if CHOICE isn't allowed."""
+    if choice not in allowed:
+        raise ValueError("not a choice")
+    have = set(parse_choices(stored, allowed))
+    if on:
+        have.add(choice)
+    else:
+        have.discard(choice)
+    return pack_choices(have)
+
+
 def is_low(rating: int) -> bool:
     """Whether RATING is low enough to offer support."""
     return rating <= LOW_RATING
+
+
+def is_closed(due_at: datetime, now: datetime) -> bool:
+    """Whether a check-in due (or asked for) at DUE_AT can no longer be answered at NOW."""
+    return now - due_at > CLOSES_AFTER
+
+
+def shares_with(schedule: CheckinSchedule | None, match_id: int | None) -> bool:
+    """Whether weekly ratings go to the peer worker of MATCH_ID: only the match the person
+    chose to share with, never whoever their peer worker is now."""
+    return (schedule is not None and match_id is not None and schedule.share_weekly
+            and schedule.share_match == match_id)
+
+
+def asks_to_share(schedule: CheckinSchedule | None, match_id: int | None) -> bool:
+    """Whether to ask the person again about sharing, now that MATCH_ID is their match: they
+    shared with an earlier peer worker (sharing stopped when that match ended)."""
+    if schedule is None or match_id is None:
+        return False
+    earlier = schedule.share_weekly and schedule.share_match != match_id
+    return schedule.share_ask or earlier
 
 
 def trend(earlier: Sequence[int], later: Sequence[int]) -> str | None:
@@ -269,6 +321,26 @@ def trend(earlier: Sequence[int], later: Sequence[int]) -> str | None:
     if change < -0.5:
         return "down"
     return "steady"
+
+
+@dataclass(frozen=True, slots=True)
+class DayMood:
+    """One local day with at least one answered check-in, for the chart."""
+
+    day: date
+    rating: float  # the day's average
+    skilled: bool  # a skill used in any of the day's check-ins
+
+
+def daily_moods(answers: Sequence[Answer], tz: ZoneInfo, since: datetime) -> list[DayMood]:
+    """The days after SINCE (in TZ) on which the person answered, oldest first: only days
+    with data, so a day without a check-in is left out, never drawn as a zero."""
+    days: dict[date, list[Answer]] = {}
+    for answer in sorted(answers, key=lambda a: a.at):
+        if answer.at > since:
+            days.setdefault(answer.at.astimezone(tz).date(), []).append(answer)
+    return [DayMood(day, round(fmean(a.rating for a in same), 2),
+                    any(a.skills for a in same)) for day, same in days.items()]
 
 
 def mood_summary(answers: Sequence[Answer], now: datetime, days: int) -> MoodSummary:
@@ -310,6 +382,8 @@ class CheckinSchedule:
     next_due: int | None
     share_weekly: bool
     share_due: int | None
+    share_match: int | None = None  # the match they chose to share with
+    share_ask: bool = False  # sharing stopped with a match that ended: ask again
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +408,7 @@ class DueShare:
     share_due: int
     timezone: str | None
     alias: str | None
+    share_match: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,9 +436,14 @@ class CheckinRow:
     skills: str
     note: bytes | None
     answered_at: int | None
+    kind: CheckinKind = SCHEDULED
 
     @property
     def answered(self) -> bool:
         """Whether they gave a rating."""
         return self.status == "answered"
+
+    def closed(self, now: datetime) -> bool:
+        """Whether it is too old to answer (see CLOSES_AFTER)."""
+        return is_closed(datetime.fromtimestamp(self.due_at, UTC), now)
 
