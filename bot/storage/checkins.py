@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.checkins import CheckinRow, CheckinSchedule, DueCheckin, DueShare, Plan
+from bot.domain.checkins import (
+    ASKED_NOW,
+    SCHEDULED,
+    CheckinRow,
+    CheckinSchedule,
+    DueCheckin,
+    DueShare,
+    Plan,
+)
 from bot.storage.base import StorageBase, personal_table
 from bot.storage.core import epoch
 
@@ -33,6 +41,7 @@ def _schedule(row: Any) -> CheckinSchedule:
         user_id=row["user_id"], days=row["days"], minute=row["minute"],
         paused=bool(row["paused"]), next_due=row["next_due"],
         share_weekly=bool(row["share_weekly"]), share_due=row["share_due"],
+        share_match=row["share_match"], share_ask=bool(row["share_ask"]),
     )
 
 
@@ -41,6 +50,7 @@ def _checkin(row: Any) -> CheckinRow:
         id=row["id"], user_id=row["user_id"], due_at=row["due_at"], sent_at=row["sent_at"],
         status=row["status"], rating=row["rating"], feelings=row["feelings"],
         skills=row["skills"], note=row["note"], answered_at=row["answered_at"],
+        kind=ASKED_NOW if row["kind"] == ASKED_NOW else SCHEDULED,
     )
 
 
@@ -86,13 +96,23 @@ class CheckinsStore(StorageBase):
                                   (user_id,)) > 0
 
     async def set_checkin_share(self, user_id: int, share_due: datetime | None,
-                                now: datetime) -> bool:
-        """Share weekly ratings with their peer worker from SHARE_DUE, or stop (None)."""
+                                now: datetime, match_id: int | None = None) -> bool:
+        """Share weekly ratings with the peer worker of MATCH_ID from SHARE_DUE, or stop
+        (None). Either way it is the person's own choice, so nothing is left to ask."""
         return await self.execute(
-            "UPDATE checkin_schedules SET share_weekly = ?, share_due = ?, updated_at = ? "
-            "WHERE user_id = ?",
+            "UPDATE checkin_schedules SET share_weekly = ?, share_due = ?, share_match = ?, "
+            "share_ask = 0, updated_at = ? WHERE user_id = ?",
             (int(share_due is not None), None if share_due is None else epoch(share_due),
-             epoch(now), user_id)) > 0
+             None if share_due is None else match_id, epoch(now), user_id)) > 0
+
+    async def end_checkin_share(self, user_id: int, match_id: int, now: datetime) -> bool:
+        """Stop sharing with the peer worker of MATCH_ID (the match ended): nothing goes to
+        anyone until the person chooses again, and they will be asked. False if they were
+        not sharing with that match."""
+        return await self.execute(
+            "UPDATE checkin_schedules SET share_weekly = 0, share_due = NULL, "
+            "share_match = NULL, share_ask = 1, updated_at = ? "
+            "WHERE user_id = ? AND share_match = ?", (epoch(now), user_id, match_id)) > 0
 
     async def move_share_due(self, user_id: int, due: int, share_due: datetime | None) -> None:
         """Set the next weekly summary (None: stop sharing), if it is still DUE."""
@@ -158,10 +178,10 @@ class CheckinsStore(StorageBase):
     async def due_checkin_shares(self, now: datetime, limit: int) -> list[DueShare]:
         """Up to LIMIT weekly summaries due at NOW."""
         rows = await self.fetchall(
-            "SELECT s.user_id, s.minute, s.share_due, u.timezone, u.alias "
+            "SELECT s.user_id, s.minute, s.share_due, u.timezone, u.alias, s.share_match "
             "FROM checkin_schedules AS s JOIN users AS u ON u.user_id = s.user_id "
             "WHERE s.share_due <= ? ORDER BY s.share_due LIMIT ?", (epoch(now), limit))
-        return [DueShare(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return [DueShare(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
     # -- check-ins ------------------------------------------------------------------------
 
@@ -170,8 +190,8 @@ class CheckinsStore(StorageBase):
         ts = epoch(now)
         async with self.transaction() as db:
             cur = await db.execute(
-                "INSERT INTO checkins (user_id, due_at, sent_at) VALUES (?, ?, ?)",
-                (user_id, ts, ts))
+                "INSERT INTO checkins (user_id, due_at, sent_at, kind) VALUES (?, ?, ?, ?)",
+                (user_id, ts, ts, ASKED_NOW))
             assert cur.lastrowid is not None
             checkin_id = cur.lastrowid
             await cur.close()
