@@ -445,7 +445,7 @@ async def test_mood_chart_is_a_real_png_of_their_data(env: BotEnv) -> None:
     hal = env.client(2080, "Hal")
     await onboard(hal)
     await hal.send("/mood")
-    assert "haven't answered any check-ins yet" in hal.last_text()
+    assert "No check-ins answered in the last 90 days" in hal.last_text()
     for days_ago, rating, skills in ((80, 2, ""), (50, 2, ""), (20, 3, "mindfulness"),
                                      (10, 4, ""), (2, 5, "mindfulness,distress_tolerance")):
         await answer(env, 2080, days_ago, rating, skills)
@@ -453,16 +453,17 @@ async def test_mood_chart_is_a_real_png_of_their_data(env: BotEnv) -> None:
     photo = env.fake.calls_to("sendPhoto")[-1]
     first = next(iter(photo.files.values()))[1]
     image = decode_png(first)
-    assert image.format == "PNG" and image.size == (800, 600)
+    # Tall rather than wide, twice the width a phone shows it at (flows/checkins/chart.py).
+    assert image.format == "PNG" and image.size == (720, 960)
     caption = hal.last_text()
-    assert "Last 30 days: 3 answered, average 4.0 out of 5 (lowest 3, highest 5)." in caption
-    assert "used skills in 2 of them, most often mindfulness" in caption
-    assert "Last 90 days: 5 answered" in caption
+    assert "Last 30 days\n3 check-ins, average 4.0 out of 5\nLowest 3, highest 5" in caption
+    assert "Skills used in 2 check-ins, most often mindfulness" in caption
+    assert "Last 90 days\n5 check-ins, average" in caption
 
     await answer(env, 2080, 1, 1)
     await hal.send("/mood")
     second = next(iter(env.fake.calls_to("sendPhoto")[-1].files.values()))[1]
-    assert decode_png(second).size == (800, 600)
+    assert decode_png(second).size == (720, 960)
     assert second != first
     # The pixels differ, not just the metadata.
     assert decode_png(second).tobytes() != decode_png(first).tobytes()
@@ -506,11 +507,14 @@ async def test_weekly_ratings_shared_only_when_chosen(env: BotEnv) -> None:
     await onboard(lee, alias="Lee")
     await set_up_daily(lee)
     await lee.send("/checkins")
-    assert "Share weekly" not in " ".join(b["text"] for b in lee.last().buttons())
+    assert "Share" not in " ".join(b["text"] for b in lee.last().buttons())
     await add_match(env, 2110, 2901)
     await lee.send("/checkins")
-    await lee.click("Share weekly ratings with my peer worker")
+    await lee.click("Share my weekly ratings")
+    assert "Each week Pat will get your ratings" in lee.last_text()
     assert "Never your notes" in lee.last_text()
+    await lee.send("/checkins")
+    assert "Pat gets your ratings once a week." in lee.last_text()
     for rating in (3, 2, 4):
         await due_now(env, 2110)
         await lee.click(str(rating), exact=True)
@@ -528,13 +532,13 @@ async def test_weekly_ratings_shared_only_when_chosen(env: BotEnv) -> None:
     to_peer = [m.plain for m in env.fake.messages(2901)]
     assert len(to_peer) == 1
     assert "Weekly check-in ratings from Lee" in to_peer[0]
-    assert "3 answered this week, average 3.0 out of 5: 3, 2, 4." in to_peer[0]
+    assert "3 check-ins this week, average 3.0 out of 5: 3, 2, 4." in to_peer[0]
     assert "private" not in to_peer[0] and "2110" not in to_peer[0]
     await env.run_job(TICK)
     assert len(env.fake.messages(2901)) == 1
     # Turned off again: nothing more reaches the peer worker.
     await lee.send("/checkins")
-    await lee.click("Stop sharing weekly ratings")
+    await lee.click("Stop sharing my ratings")
     env.clock.advance(days=8)
     await env.run_job(TICK)
     assert len(env.fake.messages(2901)) == 1
@@ -574,3 +578,79 @@ async def test_changing_time_zone_moves_the_next_check_in(tmp_path: Path) -> Non
     finally:
         await env.stop()
     env.assert_clean()
+
+
+async def test_a_low_check_in_offers_their_safety_plan_first(env: BotEnv) -> None:
+    noa = env.client(2130, "Noa")
+    await onboard(noa)
+    plan = {"coping": "Cold water on my face, then the long walk to the park"}
+    await env.storage.save_safety_plan(2130, env.cipher.encrypt(json.dumps(plan)),
+                                       env.clock.now())
+    await add_match(env, 2130, 2902)
+    await set_up_daily(noa)
+    await due_now(env, 2130)
+    await noa.click("1", exact=True)
+    assert "sounds like a hard time" in noa.last_text()
+    assert [b["text"] for b in noa.last().buttons()] == [
+        "My safety plan", "Message my peer worker", "Things that might help",
+        "Numbers I can call", "I'm OK for now"]
+    mark = noa.mark()
+    await noa.click("My safety plan")
+    [shown] = noa.texts_since(mark)
+    assert "Cold water on my face" in shown
+    # The check-in waits where it was, to carry on with.
+    await noa.click("I'm OK for now")
+    assert "Which of these fit how you feel?" in noa.find_button("Hopeful")[0].plain
+
+
+async def test_an_old_check_in_has_closed_and_offers_one_now(env: BotEnv) -> None:
+    ola = env.client(2140, "Ola")
+    await onboard(ola)
+    await set_up_daily(ola)
+    await due_now(env, 2140)
+    old, data = ola.find_button("3", exact=True)
+    await due_now(env, 2140)  # the next day's: answered, and left half done
+    await ola.click("2", exact=True)
+    low_options = ola.find_button("I'm OK for now")[0]
+    env.clock.advance(days=2, hours=1)
+    # Three days on, the first can't be answered any more: kindly, with a check-in now.
+    await ola.press(data, old)
+    closed = env.fake.chats[2140][old.message_id]
+    assert closed.plain.startswith("That check-in has closed. Check-ins stay open for 2 days.")
+    assert [b["text"] for b in closed.buttons()] == ["Check in now"]
+    # The half-done one: its numbers still work, as the card always does; it closed too.
+    buttons = {b["text"]: b["callback_data"] for b in low_options.buttons()}
+    mark = ola.mark()
+    await ola.press(buttons["Numbers I can call"], low_options)
+    assert any("000" in t for t in ola.texts_since(mark))
+    await ola.press(buttons["I'm OK for now"], low_options)
+    assert "has closed" in env.fake.chats[2140][low_options.message_id].plain
+    # A check-in now instead, answered as ever.
+    await ola.press(next(b["callback_data"] for b in closed.buttons()), closed)
+    assert "This is your check-in" in ola.last_text()
+    await ola.click("4", exact=True)
+    assert "Which of these fit how you feel?" in ola.last_text()
+    statuses = [c["status"] for c in checkins_of(await my_data(env, ola))]
+    assert statuses == ["unanswered", "answered", "answered"]
+
+
+async def test_a_check_in_now_is_counted_apart_from_scheduled_ones(env: BotEnv) -> None:
+    """The counts a service evaluates itself by never mix the two: a response rate is the
+    scheduled check-ins answered out of those sent."""
+    pia = env.client(2150, "Pia")
+    await onboard(pia)
+    await set_up_daily(pia)
+    await pia.send("/checkins")
+    await pia.click("Check in now")
+    await pia.click("1", exact=True)
+    await due_now(env, 2150)
+    await pia.click("4", exact=True)
+    await due_now(env, 2150)  # sent, not answered
+    counts: dict[str, int] = {}
+    for _, name, _, value in await env.storage.counters():  # one row a day each
+        counts[name] = counts.get(name, 0) + value
+    assert {k: v for k, v in counts.items() if k.startswith("checkin")} == {
+        "checkin_now": 1, "checkin_now_answered": 1, "checkin_now_low": 1,
+        "checkin_sent": 2, "checkin_answered": 1}
+    kinds = [c["kind"] for c in checkins_of(await my_data(env, pia))]
+    assert kinds == ["now", "scheduled", "scheduled"]

@@ -132,8 +132,9 @@ async def test_sharing_ends_only_with_the_match_it_was_chosen_for(storage: Stora
 
 
 async def test_the_migration_keeps_each_choice_with_its_match(tmp_path: Path) -> None:
-    """A database from before 0015: sharing stays with the person's match now (or stops and
-    asks, without one), and check-ins asked for now are told apart from scheduled ones."""
+    """A database from before the check-ins migration (0017): sharing stays with the
+    person's match now (or stops and asks, without one), and check-ins asked for now are told
+    apart from scheduled ones."""
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)
     for file in MIGRATIONS:

@@ -3,22 +3,31 @@ numbers, and the dispatcher that claims what is due and moves the weekly summari
 
 Plain async functions over a narrow store; the current time and each person's time zone are
 passed in. Counting for evaluation (DESIGN rule 9) is a consequence: `CheckinsSent`,
-`CheckinsSkipped` and `CheckinAnswered` are published here and bot/app.py lists what follows.
+`CheckinsSkipped` and `CheckinAnswered` are published here, each saying whether it was a
+scheduled check-in or one asked for now (counted apart), and bot/app.py lists what follows.
+
+Weekly sharing is the person's choice of one peer worker: it is kept with the match they
+chose it for, stops when that match ends or is handed over (`match_ended`), and starts again
+only when they choose it again with their next peer worker (`share_question`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.checkins import (
+    ASKED_NOW,
     FEELINGS,
     NOTE_LIMIT,
+    SCHEDULED,
     SKILLS,
     Answer,
+    CheckinKind,
     CheckinRow,
     CheckinSchedule,
     DueCheckin,
@@ -26,21 +35,23 @@ from bot.domain.checkins import (
     MoodSummary,
     Plan,
     Schedule,
+    asks_to_share,
     decide,
     is_low,
     mood_summary,
     next_due,
     next_weekly,
     parse_choices,
-    toggle,
+    set_choice,
 )
-from bot.domain.matching import Match
+from bot.domain.matching import Match, PeerProfile
 from bot.services.events import DomainError, Event, Events
 
 __all__ = [
     "BATCH",
     "AlreadyAnswered",
     "CheckinAnswered",
+    "CheckinClosed",
     "CheckinStore",
     "CheckinsSent",
     "CheckinsSkipped",
@@ -48,25 +59,34 @@ __all__ = [
     "MoodReport",
     "NeedsMatch",
     "NoteTooLong",
+    "Peer",
+    "Rated",
     "Sealer",
     "WeeklyShare",
     "check_in_now",
     "checkin_of",
     "claim_due",
+    "current_peer",
     "export_notes",
     "follow_timezone",
     "has_peer",
+    "has_safety_plan",
+    "keep_private",
+    "match_ended",
     "mood_report",
+    "open_checkin_of",
     "pause",
     "rate",
     "resume",
     "save_note",
     "schedule_of",
+    "set_choice_on",
     "set_schedule",
-    "share_weekly",
+    "share_question",
+    "share_with",
     "stop",
+    "stop_sharing",
     "take_due_shares",
-    "toggle_choice",
     "undelivered",
 ]
 
@@ -79,7 +99,12 @@ _ALLOWED: dict[Choice, tuple[str, ...]] = {"feelings": FEELINGS, "skills": SKILL
 
 
 class CheckinStore(Protocol):
-    """The storage check-ins need (bot/storage/checkins.py, and the one match lookup)."""
+    """The storage check-ins need (bot/storage/checkins.py, the match and profile lookups,
+    whether a safety plan exists, and a transaction for an answer with its reply)."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]:
+        """Several writes as one (a nested one joins it)."""
+        ...
 
     async def get_checkin_schedule(self, user_id: int) -> CheckinSchedule | None:
         """USER_ID's schedule, if they have one."""
@@ -103,8 +128,12 @@ class CheckinStore(Protocol):
         ...
 
     async def set_checkin_share(self, user_id: int, share_due: datetime | None,
-                                now: datetime) -> bool:
-        """Share weekly ratings from SHARE_DUE, or stop (None)."""
+                                now: datetime, match_id: int | None = None) -> bool:
+        """Share weekly ratings with MATCH_ID's peer worker from SHARE_DUE, or stop (None)."""
+        ...
+
+    async def end_checkin_share(self, user_id: int, match_id: int, now: datetime) -> bool:
+        """Stop sharing with MATCH_ID's peer worker, and ask the person again later."""
         ...
 
     async def move_share_due(self, user_id: int, due: int, share_due: datetime | None) -> None:
@@ -161,6 +190,14 @@ class CheckinStore(Protocol):
         """The person's active match, if any."""
         ...
 
+    async def get_profile(self, user_id: int) -> PeerProfile | None:
+        """A peer worker's profile (for their display name)."""
+        ...
+
+    async def has_safety_plan(self, user_id: int) -> bool:
+        """Whether the person wrote a safety plan."""
+        ...
+
 
 class Sealer(Protocol):
     """Encryption for text at rest."""
@@ -191,6 +228,13 @@ class AlreadyAnswered(DomainError):
         super().__init__("checkins.already")
 
 
+class CheckinClosed(DomainError):
+    """A check-in older than CLOSES_AFTER can't be answered any more."""
+
+    def __init__(self) -> None:
+        super().__init__("checkins.closed")
+
+
 class NoteTooLong(DomainError):
     """A check-in note is short: at most NOTE_LIMIT characters."""
 
@@ -200,9 +244,11 @@ class NoteTooLong(DomainError):
 
 @dataclass(frozen=True)
 class CheckinsSent(Event):
-    """COUNT check-ins reached people (by the dispatcher, or one asked for now)."""
+    """COUNT check-ins went out: scheduled ones from the dispatcher (KIND "scheduled"), or
+    one a person asked for now (KIND "now")."""
 
     count: int
+    kind: CheckinKind = SCHEDULED
 
 
 @dataclass(frozen=True)
@@ -214,12 +260,14 @@ class CheckinsSkipped(Event):
 
 @dataclass(frozen=True)
 class CheckinAnswered(Event):
-    """USER_ID rated check-in CHECKIN_ID; LOW when the rating offers support."""
+    """USER_ID rated check-in CHECKIN_ID; LOW when the rating offers support; KIND says
+    whether it was scheduled or asked for now."""
 
     user_id: int
     checkin_id: int
     rating: int
     low: bool
+    kind: CheckinKind = SCHEDULED
 
 
 # -- the schedule ---------------------------------------------------------------------------
@@ -274,20 +322,70 @@ async def has_peer(store: CheckinStore, user_id: int) -> bool:
     return await store.active_match_for_person(user_id) is not None
 
 
-async def share_weekly(store: CheckinStore, user_id: int, on: bool, zone: ZoneInfo,
-                       now: datetime) -> bool:
-    """Start (ON) or stop sharing weekly ratings with their peer worker; False if there is no
-    schedule to share from. Raises NeedsMatch when starting without a match."""
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """The person's peer worker now: their match, and the name they go by (None: no
+    profile, so the copy's fallback)."""
+
+    match_id: int
+    peer_id: int
+    name: str | None
+
+
+async def current_peer(store: CheckinStore, user_id: int) -> Peer | None:
+    """USER_ID's peer worker now, if they are matched."""
+    match = await store.active_match_for_person(user_id)
+    if match is None:
+        return None
+    profile = await store.get_profile(match.peer_id)
+    return Peer(match.id, match.peer_id, profile.display_name if profile else None)
+
+
+async def has_safety_plan(store: CheckinStore, user_id: int) -> bool:
+    """Whether USER_ID wrote a safety plan (a low check-in offers it first)."""
+    return await store.has_safety_plan(user_id)
+
+
+async def share_with(store: CheckinStore, user_id: int, match_id: int, zone: ZoneInfo,
+                     now: datetime) -> bool:
+    """Start sharing weekly ratings with the peer worker of MATCH_ID, the person's choice;
+    False if there is no schedule to share from. Raises NeedsMatch unless MATCH_ID is their
+    match now (a button from before a match ended or was handed over)."""
     schedule = await store.get_checkin_schedule(user_id)
     if schedule is None:
         return False
-    if not on:
-        await store.set_checkin_share(user_id, None, now)
-        return True
-    if not await has_peer(store, user_id):
+    match = await store.active_match_for_person(user_id)
+    if match is None or match.id != match_id:
         raise NeedsMatch
-    await store.set_checkin_share(user_id, next_weekly(schedule.minute, zone, now), now)
+    await store.set_checkin_share(user_id, next_weekly(schedule.minute, zone, now), now,
+                                  match.id)
     return True
+
+
+async def stop_sharing(store: CheckinStore, user_id: int, now: datetime) -> bool:
+    """Stop sharing weekly ratings; False if there is no schedule."""
+    return await store.set_checkin_share(user_id, None, now)
+
+
+async def keep_private(store: CheckinStore, user_id: int, now: datetime) -> bool:
+    """No to sharing with a new peer worker: nothing is shared, and nothing more is asked."""
+    return await store.set_checkin_share(user_id, None, now)
+
+
+async def match_ended(store: CheckinStore, match: Match, now: datetime) -> bool:
+    """MATCH ended (or was handed over): if its person shared their ratings with it, sharing
+    stops until they choose again. True if it did."""
+    return await store.end_checkin_share(match.person_id, match.id, now)
+
+
+async def share_question(store: CheckinStore, user_id: int) -> Peer | None:
+    """The peer worker to ask USER_ID about, when they shared with an earlier one and have
+    not chosen again since; else None."""
+    schedule = await store.get_checkin_schedule(user_id)
+    peer = await current_peer(store, user_id) if schedule is not None else None
+    if peer is None or not asks_to_share(schedule, peer.match_id):
+        return None
+    return peer
 
 
 # -- a check-in -----------------------------------------------------------------------------
@@ -297,7 +395,7 @@ async def check_in_now(store: CheckinStore, user_id: int, now: datetime,
                        events: Events) -> int:
     """Open a check-in USER_ID asked for, with nothing scheduled; its id."""
     checkin_id = await store.open_checkin(user_id, now)
-    events.publish(CheckinsSent(1))
+    events.publish(CheckinsSent(1, ASKED_NOW))
     return checkin_id
 
 
@@ -311,25 +409,64 @@ async def checkin_of(store: CheckinStore, user_id: int, checkin_id: int, *,
     return row
 
 
-async def rate(store: CheckinStore, user_id: int, checkin_id: int, rating: int,
-               now: datetime, events: Events) -> CheckinRow | None:
-    """Record RATING on USER_ID's check-in; None if it isn't theirs (or is gone).
-    Raises AlreadyAnswered the second time."""
-    if await store.get_checkin(checkin_id, user_id) is None:
-        return None
-    if not await store.rate_checkin(checkin_id, user_id, rating, now):
-        raise AlreadyAnswered
-    row = await store.get_checkin(checkin_id, user_id)
-    if row is not None:
-        events.publish(CheckinAnswered(user_id, checkin_id, rating, is_low(rating)))
+async def open_checkin_of(store: CheckinStore, user_id: int, checkin_id: int,
+                          now: datetime) -> CheckinRow | None:
+    """USER_ID's rated check-in CHECKIN_ID, to go on answering it; None if it isn't theirs
+    or isn't rated yet. Raises CheckinClosed once it is too old to answer."""
+    row = await checkin_of(store, user_id, checkin_id)
+    if row is not None and row.closed(now):
+        raise CheckinClosed
     return row
 
 
-async def toggle_choice(store: CheckinStore, row: CheckinRow, kind: Choice,
-                        choice: str) -> CheckinRow:
-    """ROW with one feeling or skill switched on or off (ValueError if it isn't one)."""
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """A rating kept: the check-in as it is now, and whether this press recorded it (False:
+    the same rating again, from a repeated press)."""
+
+    row: CheckinRow
+    first: bool
+
+
+Reply = Callable[[CheckinRow], Awaitable[Any]]
+
+
+async def rate(store: CheckinStore, user_id: int, checkin_id: int, rating: int,
+               now: datetime, events: Events, reply: Reply | None = None) -> Rated | None:
+    """Record RATING on USER_ID's check-in, and keep REPLY(row) (the answer's reply, for the
+    outbox) in the same transaction, so neither is kept without the other. None if the
+    check-in isn't theirs (or is gone).
+
+    Pressing the same rating again records nothing more and publishes nothing more (the
+    reply's key makes keeping it again a no-op). Raises CheckinClosed once it is too old to
+    answer, and AlreadyAnswered for a different rating on an answered one.
+    """
+    row = await store.get_checkin(checkin_id, user_id)
+    if row is None:
+        return None
+    if row.closed(now):
+        raise CheckinClosed
+    if row.answered and row.rating != rating:
+        raise AlreadyAnswered
+    async with store.transaction():
+        first = await store.rate_checkin(checkin_id, user_id, rating, now)
+        fresh = await store.get_checkin(checkin_id, user_id)
+        if fresh is None or fresh.rating != rating:  # answered differently a moment ago
+            raise AlreadyAnswered
+        if reply is not None:
+            await reply(fresh)
+    if first:
+        events.publish(CheckinAnswered(user_id, checkin_id, rating, is_low(rating),
+                                       fresh.kind))
+    return Rated(fresh, first)
+
+
+async def set_choice_on(store: CheckinStore, row: CheckinRow, kind: Choice, choice: str,
+                        on: bool) -> CheckinRow:
+    """ROW with one feeling or skill on (ON) or off, as the button said: a repeated press
+    changes nothing more (ValueError if it isn't one)."""
     current = row.feelings if kind == "feelings" else row.skills
-    value = toggle(current, choice, _ALLOWED[kind])
+    value = set_choice(current, choice, on, _ALLOWED[kind])
     await store.set_checkin_choices(row.id, row.user_id, kind, value)
     fresh = await store.get_checkin(row.id, row.user_id)
     return fresh if fresh is not None else row
@@ -424,15 +561,19 @@ class WeeklyShare:
 
 async def take_due_shares(store: CheckinStore, zone_of: ZoneOf, now: datetime,
                           limit: int = BATCH) -> list[WeeklyShare]:
-    """Move every weekly summary due at NOW on a week, and return those to send. Someone no
-    longer matched stops sharing by themselves: it never goes to anyone else."""
+    """Move every weekly summary due at NOW on a week, and return those to send. A summary
+    goes only to the peer worker of the match the person chose to share with: if that match
+    is over, sharing stops (they will be asked again), and it never goes to anyone else."""
     shares = []
     for share in await store.due_checkin_shares(now, limit):
         match = await store.active_match_for_person(share.user_id)
-        following = next_weekly(share.minute, zone_of(share), now) if match else None
-        await store.move_share_due(share.user_id, share.share_due, following)
-        if match is None:
+        if match is None or match.id != share.share_match:
+            if share.share_match is not None:
+                await store.end_checkin_share(share.user_id, share.share_match, now)
+            await store.move_share_due(share.user_id, share.share_due, None)
             continue
+        following = next_weekly(share.minute, zone_of(share), now)
+        await store.move_share_due(share.user_id, share.share_due, following)
         week = await store.checkin_answers(share.user_id, now - timedelta(days=7))
         shares.append(WeeklyShare(share.user_id, match.peer_id, share.alias,
                                   tuple(rating for _, rating, _ in week)))

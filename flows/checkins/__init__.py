@@ -3,18 +3,15 @@ tick:checkins), /mood. State diagram: flows/checkins/checkins.mmd"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.deps import Deps
 from bot.domain.roles import PEOPLE_ROLES
 from bot.flowkit import Flow
 from bot.routing import Button, Command, Job, Step
-from bot.services.checkins import follow_timezone
 from flows.checkins import callbacks as cb
 from flows.checkins.handlers import NOTE, TYPED_TIME, Handlers, exporter
 from flows.checkins.jobs import TICK, TICK_SECONDS, tick
 
-__all__ = ["TICK", "build", "reschedule_for_timezone"]
+__all__ = ["TICK", "build"]
 
 PEOPLE = frozenset(PEOPLE_ROLES)
 
@@ -34,7 +31,9 @@ def build(deps: Deps) -> Flow:
         Button(cb.Resume, h.on_resume, roles=PEOPLE),
         Button(cb.AskStop, h.on_ask_stop, roles=PEOPLE),
         Button(cb.Stop, h.on_stop, roles=PEOPLE),
-        Button(cb.Share, h.on_share, roles=PEOPLE),
+        Button(cb.ShareWith, h.on_share_with, roles=PEOPLE),
+        Button(cb.StopSharing, h.on_stop_sharing, roles=PEOPLE),
+        Button(cb.KeepPrivate, h.on_keep_private, roles=PEOPLE),
         # set-up: how often, which days, what time
         Button(cb.ChangeDays, h.on_change_days, roles=PEOPLE),
         Button(cb.ChangeTime, h.on_change_time, roles=PEOPLE),
@@ -58,12 +57,3 @@ def build(deps: Deps) -> Flow:
         Step(NOTE, ask=h.ask_note, on_text=h.on_note),
     ], jobs=[Job(TICK, tick, interval_s=TICK_SECONDS)], export=exporter(deps))
 
-
-async def reschedule_for_timezone(deps: Deps, user_id: int, timezone: str) -> None:
-    """For the old flows/onboarding.py, until /settings publishes TimeZoneChanged (whose
-    consequence calls bot.services.checkins.follow_timezone): move USER_ID's next check-in
-    to the same local time in TIMEZONE."""
-    person = await deps.storage.get_user(user_id)
-    if person is not None:
-        zone = deps.zone(replace(person, timezone=timezone))
-        await follow_timezone(deps.storage, user_id, zone, deps.clock.now())

@@ -2,7 +2,9 @@
 
 Set-up presses carry no draft: the days being chosen live in the person's stored step
 (`ctx.draft`). Check-in presses carry the check-in's row id (never a Telegram id), and every
-handler looks it up as the presser's own before doing anything.
+handler looks it up as the presser's own before doing anything. A feeling or skill button
+says whether it turns its choice on or off, so pressing it twice changes nothing more; a
+share button names the match it shares with, so it never shares with a later peer worker.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "FeelingsDone",
     "Finish",
     "Frequency",
+    "KeepPrivate",
     "NotNow",
     "Okay",
     "Pause",
@@ -33,11 +36,12 @@ __all__ = [
     "PickTime",
     "Rate",
     "Resume",
-    "Share",
+    "ShareWith",
     "ShowCard",
     "ShowMenu",
     "SkillsDone",
     "Stop",
+    "StopSharing",
     "TypeTime",
     "WriteNote",
 ]
@@ -99,12 +103,27 @@ class Stop:
     """Stop check-ins (after a yes)."""
 
 
-@callback("chk.share")
+@callback("chk.sharewith")
 @dataclass(frozen=True, slots=True)
-class Share:
-    """Start (ON) or stop sharing weekly ratings with their peer worker."""
+class ShareWith:
+    """Share weekly ratings with the peer worker of MATCH (their match when asked)."""
 
-    on: bool
+    match: int
+
+    def __post_init__(self) -> None:
+        _check(self.match > 0)
+
+
+@callback("chk.shareoff")
+@dataclass(frozen=True, slots=True)
+class StopSharing:
+    """Stop sharing weekly ratings."""
+
+
+@callback("chk.sharekeep")
+@dataclass(frozen=True, slots=True)
+class KeepPrivate:
+    """No to sharing with a new peer worker."""
 
 
 @callback("chk.days")
@@ -217,10 +236,11 @@ class ShowCard:
 @callback("chk.feel")
 @dataclass(frozen=True, slots=True)
 class PickFeeling:
-    """Choose a feeling, or take it off."""
+    """Choose a feeling (ON), or take it off."""
 
     checkin: int
     feeling: str
+    on: bool
 
     def __post_init__(self) -> None:
         _checkin(self.checkin)
@@ -241,10 +261,11 @@ class FeelingsDone:
 @callback("chk.skill")
 @dataclass(frozen=True, slots=True)
 class PickSkill:
-    """Choose a skill they used, or take it off."""
+    """Choose a skill they used (ON), or take it off."""
 
     checkin: int
     skill: str
+    on: bool
 
     def __post_init__(self) -> None:
         _checkin(self.checkin)

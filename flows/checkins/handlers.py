@@ -6,17 +6,25 @@ from a wizard that is no longer open is stale. Those two steps take buttons only
 typed meanwhile goes on to whoever else wants it (the router closes a step it has no typed
 route for), so a message meant for a peer worker is never held by a half-done menu. Typing a
 time and writing a note are typed steps.
+
+A rating is kept together with its reply, in one transaction, and the reply goes through the
+outbox under the check-in's own key: a 5xx or a timeout never loses it, and pressing again
+never doubles it. The check-in's own message then says what they answered, without buttons.
+A check-in older than CLOSES_AFTER can't be answered: its buttons say so kindly and offer a
+check-in now instead.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from bot import charts
+from bot import charts, outbox
 from bot.deps import Deps
 from bot.domain.checkins import (
     DAILY,
@@ -30,7 +38,7 @@ from bot.domain.checkins import (
 from bot.routing import Ctx, StaleButton
 from bot.safety import send_card
 from bot.services import checkins as service
-from flows.checkins import views
+from flows.checkins import sends, views
 from flows.checkins.callbacks import (
     AskPeer,
     AskStop,
@@ -42,6 +50,7 @@ from flows.checkins.callbacks import (
     FeelingsDone,
     Finish,
     Frequency,
+    KeepPrivate,
     NotNow,
     Okay,
     Pause,
@@ -51,17 +60,20 @@ from flows.checkins.callbacks import (
     PickTime,
     Rate,
     Resume,
-    Share,
+    ShareWith,
     ShowCard,
     ShowMenu,
     SkillsDone,
     Stop,
+    StopSharing,
     TypeTime,
     WriteNote,
 )
 from flows.checkins.chart import render_chart
 
 __all__ = ["DAYS", "NOTE", "TIME", "TYPED_TIME", "Handlers", "exporter"]
+
+_LOG = logging.getLogger(__name__)
 
 DAYS, TIME = "checkins.days", "checkins.time"  # buttons only (see the module doc)
 TYPED_TIME, NOTE = "checkins.typed_time", "checkins.note"
@@ -79,8 +91,8 @@ class Handlers:
         if schedule is None:
             await ctx.show(*views.intro(ctx.copy))
             return
-        matched = await service.has_peer(ctx.deps.storage, ctx.user_id)
-        await ctx.show(*views.menu(ctx.copy, schedule, ctx.deps.zone(ctx.user), matched))
+        peer = await service.current_peer(ctx.deps.storage, ctx.user_id)
+        await ctx.show(*views.menu(ctx.copy, schedule, ctx.deps.zone(ctx.user), peer))
 
     async def on_menu(self, ctx: Ctx, _: ShowMenu) -> None:
         """Back to the menu, leaving any half-done set-up."""
@@ -90,7 +102,7 @@ class Handlers:
     async def on_close(self, ctx: Ctx, _: Close) -> None:
         """Close the menu."""
         _leave_set_up(ctx)
-        await ctx.show(ctx.copy.text("checkins.closed"))
+        await ctx.show(ctx.copy.text("checkins.closed_menu"))
 
     async def on_not_now(self, ctx: Ctx, _: NotNow) -> None:
         """Leave check-ins off."""
@@ -126,12 +138,27 @@ class Handlers:
         await service.stop(ctx.deps.storage, ctx.user_id)
         await ctx.show(ctx.copy.text("checkins.stopped"))
 
-    async def on_share(self, ctx: Ctx, data: Share) -> None:
-        """Start or stop sharing weekly ratings with their peer worker."""
-        if not await service.share_weekly(ctx.deps.storage, ctx.user_id, data.on,
-                                          ctx.deps.zone(ctx.user), ctx.now):
+    async def on_share_with(self, ctx: Ctx, data: ShareWith) -> None:
+        """Share weekly ratings with the peer worker the button named (NeedsMatch, told
+        kindly, if that match is over)."""
+        if not await service.share_with(ctx.deps.storage, ctx.user_id, data.match,
+                                        ctx.deps.zone(ctx.user), ctx.now):
             raise StaleButton
-        await ctx.show(ctx.copy.text("checkins.share_on" if data.on else "checkins.share_off"))
+        peer = await service.current_peer(ctx.deps.storage, ctx.user_id)
+        name = views.peer_name(ctx.copy, peer) if peer else ctx.copy.button("checkins.your_peer")
+        await ctx.show(ctx.copy.text("checkins.share_on", name=name))
+
+    async def on_stop_sharing(self, ctx: Ctx, _: StopSharing) -> None:
+        """Stop sharing weekly ratings."""
+        if not await service.stop_sharing(ctx.deps.storage, ctx.user_id, ctx.now):
+            raise StaleButton
+        await ctx.show(ctx.copy.text("checkins.share_off"))
+
+    async def on_keep_private(self, ctx: Ctx, _: KeepPrivate) -> None:
+        """No to sharing with a new peer worker: nothing is shared or asked again."""
+        if not await service.keep_private(ctx.deps.storage, ctx.user_id, ctx.now):
+            raise StaleButton
+        await ctx.show(ctx.copy.text("checkins.share_kept"))
 
     # -- the set-up wizard ------------------------------------------------------------------
 
@@ -212,24 +239,39 @@ class Handlers:
     # -- the check-in -----------------------------------------------------------------------
 
     async def on_rate(self, ctx: Ctx, data: Rate) -> None:
-        """A rating: support on offer after a low one, then feelings."""
+        """A rating: kept with its reply (support on offer after a low one, else feelings),
+        which goes through the outbox; the check-in's message then shows the answer."""
+        storage, low = ctx.deps.storage, is_low(data.rating)
+        matched = low and await service.has_peer(storage, ctx.user_id)
+        has_plan = low and await service.has_safety_plan(storage, ctx.user_id)
+        key = sends.key(data.checkin, sends.REPLY)
+
+        async def keep_reply(row: CheckinRow) -> None:
+            text, markup = (views.low_options(ctx.copy, row.id, data.rating, matched=matched,
+                                              has_plan=has_plan) if low
+                            else views.feelings(ctx.copy, row))
+            await outbox.queue(ctx.deps, key, "reply", outbox.Send(ctx.chat_id, text, markup))
+
         try:
-            row = await service.rate(ctx.deps.storage, ctx.user_id, data.checkin, data.rating,
-                                     ctx.now, ctx.events)
+            rated = await service.rate(storage, ctx.user_id, data.checkin, data.rating,
+                                       ctx.now, ctx.events, keep_reply)
+        except service.CheckinClosed:
+            await ctx.show(*views.closed(ctx.copy))
+            return
         except service.AlreadyAnswered as once:  # a notice; the check-in stays as it is
             await ctx.answer(ctx.copy.button(once.key))
             return
-        if row is None:
+        if rated is None:
             raise StaleButton
-        if not is_low(data.rating):
-            await ctx.show(*views.feelings(ctx.copy, row))
-            return
-        matched = await service.has_peer(ctx.deps.storage, ctx.user_id)
-        await ctx.show(*views.low_options(ctx.copy, row.id, data.rating, matched))
+        went = await outbox.send_now(ctx.deps, ctx.bot, [key], ctx.events)
+        await ctx.answer(None if rated.first or went else ctx.copy.button("checkins.already"))
+        await _settle(ctx, views.rated(ctx.copy, data.rating))
 
     async def on_okay(self, ctx: Ctx, data: Okay) -> None:
         """"I'm OK for now": on with the check-in."""
-        await ctx.show(*views.feelings(ctx.copy, await _rated(ctx, data.checkin)))
+        row = await _answering(ctx, data.checkin)
+        if row is not None:
+            await ctx.show(*views.feelings(ctx.copy, row))
 
     async def on_ask_peer(self, ctx: Ctx, data: AskPeer) -> None:
         """How to write to their peer worker (nothing is sent to them from here)."""
@@ -239,38 +281,46 @@ class Handlers:
         await ctx.reply(ctx.copy.text("checkins.peer_how" if matched else "checkins.no_peer"))
 
     async def on_card(self, ctx: Ctx, data: ShowCard) -> None:
-        """The crisis card, as a new message below the check-in."""
+        """The crisis card, as a new message below the check-in (however old it is)."""
         await _rated(ctx, data.checkin)
         await ctx.answer()
         extra = [f.card_buttons for f in ctx.flows if getattr(f, "card_buttons", None)]
         await send_card(ctx.deps, CallbackContext(ctx.app), ctx.user_id, ctx.chat_id, extra)
 
     async def on_feeling(self, ctx: Ctx, data: PickFeeling) -> None:
-        """A feeling on or off."""
-        row = await _rated(ctx, data.checkin)
-        row = await service.toggle_choice(ctx.deps.storage, row, "feelings", data.feeling)
-        await ctx.show(*views.feelings(ctx.copy, row))
+        """A feeling on or off, as the button said."""
+        row = await _answering(ctx, data.checkin)
+        if row is not None:
+            row = await service.set_choice_on(ctx.deps.storage, row, "feelings", data.feeling,
+                                              data.on)
+            await ctx.show(*views.feelings(ctx.copy, row))
 
     async def on_feelings_done(self, ctx: Ctx, data: FeelingsDone) -> None:
         """On to skills."""
-        await ctx.show(*views.skills(ctx.copy, await _rated(ctx, data.checkin)))
+        row = await _answering(ctx, data.checkin)
+        if row is not None:
+            await ctx.show(*views.skills(ctx.copy, row))
 
     async def on_skill(self, ctx: Ctx, data: PickSkill) -> None:
-        """A skill on or off."""
-        row = await _rated(ctx, data.checkin)
-        row = await service.toggle_choice(ctx.deps.storage, row, "skills", data.skill)
-        await ctx.show(*views.skills(ctx.copy, row))
+        """A skill on or off, as the button said."""
+        row = await _answering(ctx, data.checkin)
+        if row is not None:
+            row = await service.set_choice_on(ctx.deps.storage, row, "skills", data.skill,
+                                              data.on)
+            await ctx.show(*views.skills(ctx.copy, row))
 
     async def on_skills_done(self, ctx: Ctx, data: SkillsDone) -> None:
         """On to the note offer."""
-        row = await _rated(ctx, data.checkin)
-        await ctx.show(*views.note_offer(ctx.copy, row.id))
+        row = await _answering(ctx, data.checkin)
+        if row is not None:
+            await ctx.show(*views.note_offer(ctx.copy, row.id))
 
     async def on_write_note(self, ctx: Ctx, data: WriteNote) -> None:
         """Ask for the note."""
-        row = await _rated(ctx, data.checkin)
-        ctx.start_step(NOTE, checkin=row.id)
-        await ctx.show(ctx.copy.text("checkins.ask_note", limit=NOTE_LIMIT))
+        row = await _answering(ctx, data.checkin)
+        if row is not None:
+            ctx.start_step(NOTE, checkin=row.id)
+            await ctx.show(ctx.copy.text("checkins.ask_note", limit=NOTE_LIMIT))
 
     async def ask_note(self, ctx: Ctx) -> None:
         """Ask for the note again."""
@@ -286,8 +336,8 @@ class Handlers:
 
     async def on_finish(self, ctx: Ctx, data: Finish) -> None:
         """No note: done."""
-        await _rated(ctx, data.checkin)
-        await ctx.show(ctx.copy.text("checkins.done"))
+        if await _answering(ctx, data.checkin) is not None:
+            await ctx.show(ctx.copy.text("checkins.done"))
 
     # -- /mood ------------------------------------------------------------------------------
 
@@ -342,3 +392,29 @@ async def _rated(ctx: Ctx, checkin_id: int) -> CheckinRow:
     if row is None:
         raise StaleButton
     return row
+
+
+async def _answering(ctx: Ctx, checkin_id: int) -> CheckinRow | None:
+    """The person's own rated check-in, to go on answering; None once it has closed (they
+    have been told, and offered a check-in now). Anything else is stale."""
+    try:
+        row = await service.open_checkin_of(ctx.deps.storage, ctx.user_id, checkin_id, ctx.now)
+    except service.CheckinClosed:
+        await ctx.show(*views.closed(ctx.copy))
+        return None
+    if row is None:
+        raise StaleButton
+    return row
+
+
+async def _settle(ctx: Ctx, text: str) -> None:
+    """The pressed check-in message now says what was answered, without its buttons. The
+    answer and its reply are already kept, so a failure here only leaves the buttons, and
+    pressing one again changes nothing."""
+    query = ctx.query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=None)
+    except TelegramError as exc:
+        _LOG.info("A check-in's message could not be updated (%s)", exc.__class__.__name__)

@@ -4,54 +4,59 @@ schedule on in the person's own time zone, then sends the weekly summaries that 
 
 After downtime, a check-in at most `checkin_grace_minutes` late is sent once; older ones are
 skipped, so a restart never sends a burst of missed ones.
+
+A due check-in and its prompt are kept in one transaction (the prompt in the outbox, under
+the check-in's own key), then sent at once. A prompt Telegram could not take just now (a
+429, a 5xx, a timeout) stays in the outbox and its worker tries it again, never twice; one
+it refused for good (blocked, chat gone) is dropped, and its check-in forgotten
+(consequences.forget_undelivered).
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
+from bot import outbox
 from bot.routing import AppCtx
-from bot.services.checkins import BATCH, CheckinsSent, claim_due, take_due_shares, undelivered
+from bot.services.checkins import BATCH, CheckinsSent, claim_due, take_due_shares
+from flows.checkins import sends
 from flows.checkins.views import prompt, weekly_share
 
-__all__ = ["MAX_BATCHES", "SEND_CONCURRENCY", "TICK", "TICK_SECONDS", "tick"]
+__all__ = ["MAX_BATCHES", "TICK", "TICK_SECONDS", "tick"]
 
 TICK = "tick:checkins"
 TICK_SECONDS = 60.0
 MAX_BATCHES = 20  # per tick; anything beyond waits for the next tick, still within grace
-SEND_CONCURRENCY = 16
 
 
 async def tick(app: AppCtx) -> None:
     """Send every check-in that is due, move each schedule on, skip the long-missed; then
     the weekly summaries."""
-    now = app.deps.clock.now()
+    storage, now = app.deps.storage, app.deps.clock.now()
     grace = timedelta(minutes=app.deps.settings.checkin_grace_minutes)
-    sent = 0
+    kept = 0
     for _ in range(MAX_BATCHES):
-        batch = await claim_due(app.deps.storage, app.deps.zone, now, grace, app.events)
-        gate = asyncio.Semaphore(SEND_CONCURRENCY)
-        results = await asyncio.gather(*(_deliver(app, user_id, checkin_id, gate)
-                                         for user_id, checkin_id, _ in batch.to_send))
-        sent += sum(results)
+        async with storage.transaction():
+            batch = await claim_due(storage, app.deps.zone, now, grace, app.events)
+            keys = [await _keep_prompt(app, user_id, checkin_id)
+                    for user_id, checkin_id, _ in batch.to_send]
+        kept += len(keys)
+        await sends.send_kept(app, keys)
         if batch.read < BATCH:
             break
-    if sent:
-        app.events.publish(CheckinsSent(sent))
+    if kept:
+        app.events.publish(CheckinsSent(kept))
     await _send_weekly_shares(app, now)
 
 
-async def _deliver(app: AppCtx, user_id: int, checkin_id: int, gate: asyncio.Semaphore) -> bool:
-    """Send one claimed check-in in its person's copy; forget it if it can't reach them."""
-    async with gate:
-        person = await app.deps.storage.get_user(user_id)
-        text, markup = prompt(app.copy_for(person), checkin_id,
-                              person.alias if person is not None else None)
-        if await app.tell(user_id, text, markup):
-            return True
-    await undelivered(app.deps.storage, checkin_id)
-    return False
+async def _keep_prompt(app: AppCtx, user_id: int, checkin_id: int) -> str:
+    """Keep one claimed check-in's prompt, in its person's copy, in the outbox; its key."""
+    person = await app.deps.storage.get_user(user_id)
+    text, markup = prompt(app.copy_for(person), checkin_id,
+                          person.alias if person is not None else None)
+    key = sends.key(checkin_id, sends.PROMPT)
+    await outbox.queue(app.deps, key, "bulk", outbox.Send(user_id, text, markup))
+    return key
 
 
 async def _send_weekly_shares(app: AppCtx, now: datetime) -> None:

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.content import Content, Raw
 from bot.domain.checkins import (
+    CLOSES_AFTER,
     FEELINGS,
     RATINGS,
     SKILLS,
@@ -20,13 +21,16 @@ from bot.domain.checkins import (
     CheckinSchedule,
     MoodSummary,
     TimeWords,
+    asks_to_share,
     chosen_days,
     parse_choices,
     schedule_kind,
+    shares_with,
 )
 from bot.keyboards import back_row, choose_one, confirm, rows, toggles
 from bot.links import resources_home
-from bot.services.checkins import MoodReport, WeeklyShare
+from bot.safety import ShowSafetyPlan
+from bot.services.checkins import MoodReport, Peer, WeeklyShare
 from bot.storage import from_epoch
 from flows.checkins.callbacks import (
     AskPeer,
@@ -39,6 +43,7 @@ from flows.checkins.callbacks import (
     FeelingsDone,
     Finish,
     Frequency,
+    KeepPrivate,
     NotNow,
     Okay,
     Pause,
@@ -48,20 +53,22 @@ from flows.checkins.callbacks import (
     PickTime,
     Rate,
     Resume,
-    Share,
+    ShareWith,
     ShowCard,
     ShowMenu,
     SkillsDone,
     Stop,
+    StopSharing,
     TypeTime,
     WriteNote,
 )
 from flows.checkins.chart import ChartLabels
 
-__all__ = ["Screen", "chart_labels", "clock", "days_picker", "feelings", "how_often_again",
-           "intro", "low_options", "menu", "mood_caption", "next_time", "note_offer", "often",
-           "prompt", "saved", "skills", "stop_question", "time_picker", "time_words",
-           "weekly_share", "zone_name"]
+__all__ = ["Screen", "chart_labels", "checkins_count", "clock", "closed", "days_count",
+           "days_picker", "feelings", "how_often_again", "intro", "low_options", "menu",
+           "mood_caption", "next_time", "note_offer", "often", "peer_name", "prompt", "rated",
+           "saved", "scale_word", "share_question", "skills", "stop_question", "time_picker",
+           "time_words", "weekly_share", "zone_name"]
 
 Screen = tuple[str, InlineKeyboardMarkup]
 PICKER_HOURS = range(7, 23)  # the times offered as buttons; any other can be typed
@@ -101,6 +108,37 @@ def time_words(copy: Content) -> TimeWords:
                      pm=tuple(copy.raw("checkins.time_pm").split()))
 
 
+# -- counts and words ------------------------------------------------------------------------
+
+
+def _count(copy: Content, noun: str, n: int) -> str:
+    return copy.text(f"checkins.{noun}_{'one' if n == 1 else 'other'}", n=n)
+
+
+def checkins_count(copy: Content, n: int) -> str:
+    """'1 check-in', '3 check-ins'."""
+    return _count(copy, "checkins", n)
+
+
+def days_count(copy: Content, n: int) -> str:
+    """'1 day', '2 days'."""
+    return _count(copy, "days", n)
+
+
+def scale_word(copy: Content, rating: int) -> str:
+    """A rating from 1 to 5 in words: 'very low' ... 'very good'."""
+    return copy.button(f"checkins.scale_{rating}")
+
+
+def peer_name(copy: Content, peer: Peer) -> str:
+    """The name their peer worker goes by, or 'your peer worker'."""
+    return peer.name or copy.button("checkins.your_peer")
+
+
+def _open_for(copy: Content) -> str:
+    return days_count(copy, CLOSES_AFTER.days)
+
+
 # -- set-up ------------------------------------------------------------------------------------
 
 
@@ -123,28 +161,48 @@ def how_often_again(copy: Content) -> Screen:
                                                  back_row(copy, ShowMenu()))
 
 
-def menu(copy: Content, schedule: CheckinSchedule, zone: ZoneInfo, matched: bool) -> Screen:
-    """What is set now, and what they can change (sharing only while MATCHED)."""
+def menu(copy: Content, schedule: CheckinSchedule, zone: ZoneInfo, peer: Peer | None
+         ) -> Screen:
+    """What is set now, and what they can change. Sharing is offered only with a peer worker
+    they are matched with now; someone who shared with their last one is asked again."""
     when, time = often(copy, schedule.days), clock(copy, schedule.minute)
     if schedule.paused or schedule.next_due is None:
         status = copy.text("checkins.status_paused", when=when, time=time)
     else:
         status = copy.text("checkins.status_on", when=when, time=time, timezone=zone_name(zone),
                            next=next_time(copy, from_epoch(schedule.next_due), zone))
-    if schedule.share_weekly and matched:
-        status += "\n" + copy.text("checkins.status_sharing")
+    match_id = peer.match_id if peer is not None else None
+    sharing, asking = shares_with(schedule, match_id), asks_to_share(schedule, match_id)
+    if peer is not None and sharing:
+        status += "\n" + copy.text("checkins.status_sharing", name=peer_name(copy, peer))
+    elif peer is not None and asking:
+        status += "\n\n" + copy.text("checkins.status_share_again", name=peer_name(copy, peer))
     lines: list[list[tuple[str, object]]] = [
         [(copy.button("checkins.btn_now"), CheckInNow())],
         [(copy.button("checkins.btn_change_days"), ChangeDays()),
          (copy.button("checkins.btn_change_time"), ChangeTime())],
         [(copy.button("checkins.btn_resume"), Resume()) if schedule.paused
          else (copy.button("checkins.btn_pause"), Pause())]]
-    if matched:
-        key = "checkins.btn_share_off" if schedule.share_weekly else "checkins.btn_share_on"
-        lines.append([(copy.button(key), Share(not schedule.share_weekly))])
+    if peer is not None and sharing:
+        lines.append([(copy.button("checkins.btn_share_off"), StopSharing())])
+    elif peer is not None and asking:
+        lines += _share_choice(copy, peer)
+    elif peer is not None:
+        lines.append([(copy.button("checkins.btn_share_on"), ShareWith(peer.match_id))])
     lines.append([(copy.button("checkins.btn_stop"), AskStop())])
     lines.append([(copy.button("checkins.btn_close"), Close())])
     return copy.text("checkins.menu", status=Raw(status)), rows(*lines)
+
+
+def _share_choice(copy: Content, peer: Peer) -> list[list[tuple[str, object]]]:
+    return [[(copy.button("checkins.btn_share_yes"), ShareWith(peer.match_id))],
+            [(copy.button("checkins.btn_share_no"), KeepPrivate())]]
+
+
+def share_question(copy: Content, peer: Peer) -> Screen:
+    """To someone who shared with their last peer worker: share with PEER too?"""
+    return copy.text("checkins.share_question", name=peer_name(copy, peer)), rows(
+        *_share_choice(copy, peer))
 
 
 def days_picker(copy: Content, days: int) -> Screen:
@@ -184,13 +242,29 @@ def stop_question(copy: Content) -> Screen:
 def prompt(copy: Content, checkin_id: int, alias: str | None) -> Screen:
     """A short warm line and the 1 to 5 scale."""
     name_part = Raw(copy.text("checkins.name_part", name=alias)) if alias else ""
-    return copy.text("checkins.prompt", name_part=name_part), rows(
+    return copy.text("checkins.prompt", name_part=name_part, low=scale_word(copy, RATINGS[0]),
+                     high=scale_word(copy, RATINGS[-1]), open_for=_open_for(copy)), rows(
         [(str(n), Rate(checkin_id, n)) for n in RATINGS])
 
 
-def low_options(copy: Content, checkin_id: int, rating: int, matched: bool) -> Screen:
-    """After a low rating: their peer worker (if MATCHED), resources, the card, or go on."""
+def rated(copy: Content, rating: int) -> str:
+    """What the check-in's own message says once it is answered (its buttons gone)."""
+    return copy.text("checkins.rated", rating=rating, word=scale_word(copy, rating))
+
+
+def closed(copy: Content) -> Screen:
+    """A check-in too old to answer: a kind word, and a check-in now instead."""
+    return copy.text("checkins.closed", open_for=_open_for(copy)), rows(
+        [(copy.button("checkins.btn_now"), CheckInNow())])
+
+
+def low_options(copy: Content, checkin_id: int, rating: int, *, matched: bool,
+                has_plan: bool) -> Screen:
+    """After a low rating: their own safety plan first (if they wrote one), their peer
+    worker (if MATCHED), things to read, the numbers, or go on."""
     lines: list[list[tuple[str, object]]] = []
+    if has_plan:
+        lines.append([(copy.button("checkins.btn_plan"), ShowSafetyPlan())])
     if matched:
         lines.append([(copy.button("checkins.btn_peer"), AskPeer(checkin_id))])
     lines += [[(copy.button("checkins.btn_resources"), resources_home())],
@@ -202,8 +276,8 @@ def low_options(copy: Content, checkin_id: int, rating: int, matched: bool) -> S
 def feelings(copy: Content, row: CheckinRow) -> Screen:
     """Feelings to tap on and off, then Done (or Skip, with none chosen)."""
     chosen = parse_choices(row.feelings, FEELINGS)
-    grid = toggles([(copy.button(f"checkins.feeling_{f}"), f in chosen, PickFeeling(row.id, f))
-                    for f in FEELINGS], columns=2)
+    grid = toggles([(copy.button(f"checkins.feeling_{f}"), f in chosen,
+                     PickFeeling(row.id, f, f not in chosen)) for f in FEELINGS], columns=2)
     done = "checkins.btn_done" if chosen else "checkins.btn_skip"
     return copy.text("checkins.feelings"), rows(
         *grid, [(copy.button(done), FeelingsDone(row.id))])
@@ -212,8 +286,8 @@ def feelings(copy: Content, row: CheckinRow) -> Screen:
 def skills(copy: Content, row: CheckinRow) -> Screen:
     """Skills to tap on and off, then Done (or None this time)."""
     chosen = parse_choices(row.skills, SKILLS)
-    grid = toggles([(copy.button(f"checkins.skill_{s}"), s in chosen, PickSkill(row.id, s))
-                    for s in SKILLS], columns=1)
+    grid = toggles([(copy.button(f"checkins.skill_{s}"), s in chosen,
+                     PickSkill(row.id, s, s not in chosen)) for s in SKILLS], columns=1)
     done = "checkins.btn_done" if chosen else "checkins.btn_no_skills"
     return copy.text("checkins.skills"), rows(*grid, [(copy.button(done), SkillsDone(row.id))])
 
@@ -231,15 +305,18 @@ def note_offer(copy: Content, checkin_id: int) -> Screen:
 def _period(copy: Content, summary: MoodSummary) -> str:
     if summary.count == 0:
         return copy.text("checkins.period_empty", days=summary.days)
-    text = copy.text("checkins.period", days=summary.days, count=summary.count,
+    text = copy.text("checkins.period", days=summary.days,
+                     answered=checkins_count(copy, summary.count),
                      average=f"{summary.average:.1f}", lowest=summary.lowest,
                      highest=summary.highest)
+    lines = [text]
     if summary.top_skill is not None:
         skill = copy.button(f"checkins.skill_{summary.top_skill}").lower()
-        text += copy.text("checkins.skills_line", with_skills=summary.with_skills, skill=skill)
+        lines.append(copy.text("checkins.skills_line",
+                               used=checkins_count(copy, summary.with_skills), skill=skill))
     if summary.trend is not None:
-        text += copy.text(f"checkins.trend_{summary.trend}", days=summary.days)
-    return text
+        lines.append(copy.text(f"checkins.trend_{summary.trend}", days=summary.days))
+    return "\n".join(lines)
 
 
 def mood_caption(copy: Content, report: MoodReport) -> str:
@@ -249,12 +326,12 @@ def mood_caption(copy: Content, report: MoodReport) -> str:
 
 
 def chart_labels(copy: Content) -> ChartLabels:
-    """The chart's words."""
+    """The chart's words: titles, the scale in words, dates."""
     return ChartLabels(
         title30=copy.button("checkins.chart_title", days=30),
         title90=copy.button("checkins.chart_title", days=90),
-        rating=copy.button("checkins.chart_rating"), mood=copy.button("checkins.chart_mood"),
-        skills=copy.button("checkins.chart_skills"), tick=copy.raw("checkins.chart_tick"),
+        scale=tuple(scale_word(copy, n) for n in RATINGS),
+        empty=copy.button("checkins.chart_empty"), tick=copy.raw("checkins.chart_tick"),
         months=tuple(copy.month(n) for n in range(1, 13)))
 
 
@@ -262,7 +339,7 @@ def weekly_share(copy: Content, share: WeeklyShare) -> str:
     """A week of someone's ratings, for their peer worker: never notes, feelings or skills."""
     ratings = share.ratings
     if ratings:
-        body = copy.text("checkins.share_ratings", count=len(ratings),
+        body = copy.text("checkins.share_ratings", answered=checkins_count(copy, len(ratings)),
                          average=f"{sum(ratings) / len(ratings):.1f}",
                          list=copy.raw("checkins.list_separator").join(map(str, ratings)))
     else:

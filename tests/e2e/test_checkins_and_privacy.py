@@ -45,10 +45,11 @@ def test_checkins_mood_mydata_and_delete(tg: BotAPIEmulator, shared_bot: BotProc
     # /mood: a chart, uploaded as a PNG photo.
     cara.send("/mood")
     chart = cara.wait_for(lambda m: "photo" in m)
-    assert "Last 30 days: 1 answered, average 4.0" in plain_of(chart)
+    assert "Last 30 days\n1 check-in, average 4.0 out of 5" in plain_of(chart)
     upload = tg.uploads(cara.id, chart["message_id"])["photo"]
     assert upload.data.startswith(b"\x89PNG\r\n\x1a\n")
-    assert chart["photo"][-1]["width"] == 800 and chart["photo"][-1]["height"] == 600
+    # Drawn for a phone: tall, twice as wide as a small phone shows it.
+    assert chart["photo"][-1]["width"] == 720 and chart["photo"][-1]["height"] == 960
 
     # /mydata: everything stored, as a JSON document.
     cara.send("/mydata")
