@@ -131,7 +131,7 @@ async def test_the_card_goes_before_everything_else(env: BotEnv) -> None:
         await outbox.queue(env.deps, f"bulk:{n}", "bulk", Send(5007, f"news {n}"))
     await outbox.queue(env.deps, "card:5007:1", "card", Send(5007, "numbers"))
     await outbox.run(env.deps, env.app.bot, events)
-    assert [m.plain for m in env.fake.messages(5007)][0] == "numbers"
+    assert env.fake.messages(5007)[0].plain == "numbers"
 
 
 async def test_what_people_wrote_is_not_kept_in_plain_text(env: BotEnv) -> None:
