@@ -7,11 +7,17 @@
 
 The log (stdout and stderr) goes to a file the suite reads; `db()` opens the database file
 read-only with sqlite3, and `db(write=True)` may be used only while the bot is stopped.
+
+With E2E_BOT_IMAGE=IMAGE set, every start is the README's `docker run` of that image instead
+(`podman run`, host networking so it reaches the emulator on 127.0.0.1, the data folder as
+its /data volume, the settings file as /settings.yaml, the token and the test's variables in
+its environment); tests/e2e/container.sh builds the image and runs the suite that way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import signal
@@ -34,6 +40,9 @@ RUNNING = re.compile(r"The bot is running \((?P<source>[^)]*)\); start-up: (?P<s
                      re.MULTILINE)
 _REMOVED_ENV = ("BOT_SETTINGS", "BOT_DATA_DIR", "BOT_ENCRYPTION_KEY", "TELEGRAM_WEBHOOK_SECRET",
                 "TELEGRAM_BOT_TOKEN")
+IMAGE = os.environ.get("E2E_BOT_IMAGE", "")  # set: the bot runs in a container of this image
+CONTAINER_LABEL = "bpd-peer-bot-e2e"  # =PID of the suite, on every container it starts
+_CONTAINERS = itertools.count(1)
 
 
 def free_port() -> int:
@@ -70,6 +79,7 @@ class BotProcess:
         self.env.update({"TELEGRAM_BOT_TOKEN": tg.token, "PYTHONUNBUFFERED": "1"})
         self.env.update(env or {})
         self.docker_style = False
+        self.container: str | None = None  # the running start's container, with IMAGE
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self.starts = 0
@@ -80,7 +90,10 @@ class BotProcess:
 
     def command(self, *args: str) -> list[str]:
         """`python -m bot run --settings FILE ARGS` (the README's way), or after `docker()`
-        `python -m bot run ARGS` with BOT_SETTINGS and BOT_DATA_DIR set (the Dockerfile's)."""
+        `python -m bot run ARGS` with BOT_SETTINGS and BOT_DATA_DIR set (the Dockerfile's).
+        With E2E_BOT_IMAGE, always the README's `docker run` of the image (`container_run`)."""
+        if IMAGE:
+            return self.container_run(*(("python", "-m", "bot", "run", *args) if args else ()))
         if self.docker_style:
             return [sys.executable, "-m", "bot", "run", *args]
         return [sys.executable, "-m", "bot", "run", "--settings", str(self.settings_path), *args]
@@ -92,6 +105,22 @@ class BotProcess:
         self.env.update({"BOT_SETTINGS": str(self.settings_path),
                          "BOT_DATA_DIR": str(self.data_dir)})
 
+    def container_run(self, *command: str) -> list[str]:
+        """`podman run` of IMAGE as the README runs it: the data folder as the /data volume
+        (`:U` gives it to the image's user), the settings file read-only as BOT_SETTINGS,
+        and by name only (values from `self.env`) the variables the suite gives the bot;
+        COMMAND replaces the image's CMD when given. Each call names a new container."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)  # a bind mount's source must exist
+        name = f"{CONTAINER_LABEL}-{os.getpid()}-{next(_CONTAINERS)}"
+        given = [k for k, v in self.env.items() if k not in ("BOT_SETTINGS", "BOT_DATA_DIR")
+                 and (k in _REMOVED_ENV or os.environ.get(k) != v)]
+        return ["podman", "run", "--rm", "--name", name,
+                "--label", f"{CONTAINER_LABEL}={os.getpid()}",
+                "--network", "host", "-v", f"{self.data_dir}:/data:U",
+                "-v", f"{self.settings_path}:/settings.yaml:ro",
+                "-e", "BOT_SETTINGS=/settings.yaml", *(f"--env={k}" for k in sorted(given)),
+                IMAGE, *command]
+
     def start(self, *args: str, wait: bool = True, timeout: float = DEFAULT_WAIT) -> None:
         """Start the bot; with WAIT, return once its log says it is running."""
         assert self.proc is None, "the bot is already running"
@@ -99,7 +128,9 @@ class BotProcess:
         self._start_offset = self.log_path.stat().st_size
         self._log.write(f"--- e2e: start {self.starts + 1}: {' '.join(args)}\n".encode())
         self._log.flush()
-        self.proc = subprocess.Popen(self.command(*args), cwd=self.root, env=self.env,
+        command = self.command(*args)
+        self.container = command[command.index("--name") + 1] if IMAGE else None
+        self.proc = subprocess.Popen(command, cwd=self.root, env=self.env,
                                      stdout=self._log, stderr=subprocess.STDOUT)
         self.starts += 1
         if wait:
@@ -139,7 +170,7 @@ class BotProcess:
         try:
             status = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            self._force_kill()
             self.proc.wait()
             self._reap()
             raise AssertionError(f"the bot did not stop within {timeout:.0f} s of SIGTERM"
@@ -150,13 +181,27 @@ class BotProcess:
     def kill(self) -> int:
         """SIGKILL: no clean-up of any kind runs."""
         assert self.proc is not None, "the bot is not running"
-        self.proc.send_signal(signal.SIGKILL)
+        in_container = self.container is not None
+        self._force_kill()
         status = self.proc.wait(timeout=DEFAULT_WAIT)
         self._reap()
+        if in_container and status == 128 + signal.SIGKILL:
+            return -signal.SIGKILL  # podman says 137, as a shell does; Popen says -9
         return status
+
+    def _force_kill(self) -> None:
+        """SIGKILL the bot: the process, or with IMAGE the container (SIGKILL can't be passed
+        on by `podman run`, so killing it would leave the container running)."""
+        assert self.proc is not None
+        if self.container:
+            subprocess.run(["podman", "kill", "--signal", "KILL", self.container],
+                           capture_output=True, timeout=60, check=False)
+        else:
+            self.proc.send_signal(signal.SIGKILL)
 
     def _reap(self) -> None:
         self.proc = None
+        self.container = None
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -165,7 +210,7 @@ class BotProcess:
         """Make sure nothing is left running (a test that failed half-way)."""
         if self.proc is not None:
             if self.proc.poll() is None:
-                self.proc.kill()
+                self._force_kill()
             self.proc.wait()
             self._reap()
 
@@ -175,10 +220,13 @@ class BotProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def cli(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-        """Another command of the same installation: `python -m bot ARGS --settings FILE`."""
-        return subprocess.run([sys.executable, "-m", "bot", *args, "--settings",
-                               str(self.settings_path)], cwd=self.root, env=self.env,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        """Another command of the same installation: `python -m bot ARGS --settings FILE`
+        (with IMAGE, in a container of it over the same volume and settings)."""
+        command = (self.container_run("python", "-m", "bot", *args, "--settings",
+                                      "/settings.yaml") if IMAGE else
+                   [sys.executable, "-m", "bot", *args, "--settings", str(self.settings_path)])
+        return subprocess.run(command, cwd=self.root, env=self.env, capture_output=True,
+                              text=True, timeout=timeout, check=False)
 
     # -- the log -----------------------------------------------------------------------------
 
