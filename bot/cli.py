@@ -139,12 +139,24 @@ def _check(settings: Settings) -> int:
         for term, better in find_stigmatising(content.raw(key)):
             problems.append(f"copy '{key}' uses '{term}'; say '{better}' instead")
     problems.extend(_check_resources(settings))
+    problems.extend(_check_detector())
     for problem in problems:
         print(f"Problem: {problem}", file=sys.stderr)
     if problems:
         return 1
     print("Everything looks right.")
     return 0
+
+
+def _check_detector() -> list[str]:
+    from bot.domain.crisis import DetectorUnavailable, load
+
+    try:
+        load()
+    except DetectorUnavailable as exc:
+        return [str(exc)]
+    print("Crisis detector: loaded")
+    return []
 
 
 def _check_resources(settings: Settings) -> list[str]:

@@ -174,11 +174,15 @@ async def _prepare(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Warm the crisis detector, set the default command menu, run the flows' start hooks."""
     from bot import charts
     from bot.app import commands_for
-    from bot.domain.crisis import assess
+    from bot.domain.crisis import DetectorUnavailable, assess
+    from bot.domain.crisis import load as load_detector
 
     try:
         # A missing or broken detector must stop the start, not surface on someone's message.
+        load_detector()
         assess("warm-up")
+    except DetectorUnavailable as exc:
+        raise StartupError(f"{exc} The bot won't start without its crisis check.") from None
     except Exception as exc:
         raise StartupError(
             "The crisis detector could not be loaded, so the bot won't start without it "
