@@ -191,8 +191,11 @@ async def test_cancel_midway_reports_what_was_not_sent(env: BotEnv) -> None:
     await sender(env).run(env.app, limit=30)
     await coord.click("Stop sending")
     report = coord.last_text()
-    assert "was stopped" in report
+    assert report.startswith("You stopped your announcement.")
     assert "Delivered: 30" in report and "Not sent because it was stopped: 70" in report
+    progress = [m for m in coord.messages if m.plain.startswith("Stopped:")]
+    assert progress and progress[0].plain == "Stopped: 30 of 100 delivered."
+    assert not progress[0].buttons()
     await env.run_job("tick:broadcast")
     assert sum(received(env, uid) for uid in people) == 30
     stale_message, data = coord.find_button("Stop sending") if any(
@@ -278,21 +281,113 @@ async def test_the_draft_survives_a_restart_and_presses_belong_to_their_step(
     assert await env.storage.get_broadcast(2) is None
 
 
-async def test_only_the_sender_can_stop_a_broadcast(tmp_path: Path) -> None:
+async def test_any_coordinator_may_stop_a_broadcast_and_its_author_is_told_who(
+        tmp_path: Path) -> None:
     env = await BotEnv.create(tmp_path, coordinators=(COORD, 901))
     try:
-        coord, other = await as_coordinator(env), env.client(901, "Dana")
-        await onboard_coordinator(other)
-        await add_people(env, 850_000, 5, "consumer")
-        await start_broadcast(coord, "All people living with BPD")
-        await coord.click("Send to 5 people")
-        for forged in (pack(StopSending(1)), pack(StopSending(99))):  # not theirs; none such
-            before = other.mark()
-            await other.press(forged)
-            assert other.mark() == before
-            assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+        casey, dana = env.client(COORD, "Casey"), env.client(901, "Dana")
+        await onboard_coordinator(casey, alias="Casey")
+        await onboard_coordinator(dana, alias="Dana")
+        people = await add_people(env, 850_000, 5, "consumer")
+        await start_broadcast(casey, "All people living with BPD")
+        await casey.click("Send to 5 people")
+        # Dana opens /broadcast: what is being sent now comes first, with a Stop button.
+        await dana.send("/broadcast")
+        listing = dana.messages[-2]
+        assert "Being sent now" in listing.plain and "from Casey: 0 of 5" in listing.plain
+        assert "Who should this announcement go to?" in dana.last_text()
+        await dana.click("Stop “The carers' evening")
         broadcast = await env.storage.get_broadcast(1)
-        assert broadcast is not None and broadcast.status == "sending"
+        assert broadcast is not None and broadcast.status == "cancelled"
+        assert broadcast.stopped_by == 901
+        report = casey.last_text()
+        assert report.startswith("Dana stopped your announcement.")
+        assert "Not sent because it was stopped: 5" in report
+        assert dana.last_text().startswith("The announcement you stopped has ended. It was "
+                                           "written by Casey.")
+        progress = [m for m in casey.messages if m.plain.startswith("Stopped:")]
+        assert progress and not progress[0].buttons()
+        await env.run_job("tick:broadcast")
+        assert sum(received(env, uid) for uid in people) == 0
+        # Pressed again: it has already finished. A made-up broadcast: stale.
+        await dana.press(pack(StopSending(1)))
+        assert "already finished" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
+        before = dana.mark()
+        await dana.press(pack(StopSending(99)))
+        assert dana.mark() == before
+        assert "closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
     finally:
         await env.stop()
+    env.assert_clean()
+
+
+async def test_a_broadcast_outlives_its_authors_erasure(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    people = await add_people(env, 860_000, 100, "carer")
+    await start_broadcast(coord, "All carers")
+    await coord.click("Send to 100 people")
+    await sender(env).run(env.app, limit=30)
+    await coord.send("/delete")
+    await coord.click("Yes, erase everything")
+    assert await env.user_ids_in_tables(COORD) == {}
+    await env.run_job("tick:broadcast")
+    assert [received(env, uid) for uid in people] == [1] * 100
+    broadcast = await env.storage.get_broadcast(1)
+    assert broadcast is not None and broadcast.status == "done"
+    assert broadcast.created_by is None
+    assert await env.storage.outbox_counts(1) == {"delivered": 100}
+    env.assert_clean()
+
+
+async def test_mydata_shows_the_broadcasts_a_coordinator_wrote(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await add_people(env, 865_000, 2, "carer")
+    await start_broadcast(coord, "All carers")
+    await coord.click("Send to 2 people")
+    flow = next(f for f in env.app.bot_data["flows"] if f.name == "broadcast")
+    mine = (await flow.export(COORD))["broadcasts_written"]
+    assert [(b["broadcast_id"], b["text"], b["total"]) for b in mine] == [(1, TEXT, 2)]
+    assert await flow.export(865_000) == {}
+
+
+@pytest.mark.parametrize("meanwhile", ["editMessageText", "sendMessage"])
+async def test_the_progress_message_ends_finished_when_sending_is_quick(
+        env: BotEnv, monkeypatch: pytest.MonkeyPatch, meanwhile: str) -> None:
+    """The outbox is written before the progress message exists. Whether the sending job
+    finishes while Telegram is slow with "Sending to N people now", or while the progress
+    message itself is on its way, the progress message ends "Finished" with no Stop."""
+    coord = await as_coordinator(env)
+    await add_people(env, 870_000, 3, "carer")
+    await start_broadcast(coord, "All carers")
+    fake = env.fake
+    answer = fake.do_request
+    ran: list[str] = []
+
+    async def slow(url: str, method: str, request_data: Any = None, **kwargs: Any) -> Any:
+        text = str(request_data.parameters.get("text")) if request_data is not None else ""
+        if url.endswith("/" + meanwhile) and not ran and (
+                "people now" in text or text.startswith("Sending… 0 of")):
+            ran.append(text)
+            await sender(env).run(env.app)  # the job gets in first
+        return await answer(url, method, request_data, **kwargs)
+
+    monkeypatch.setattr(fake, "do_request", slow)
+    await coord.click("Send to 3 people")
+    assert ran and any("has finished sending" in t for t in coord.texts())
+    progress = [m for m in coord.messages if m.plain.startswith(("Sending…", "Finished"))]
+    assert len(progress) == 1
+    assert progress[0].plain == "Finished: 3 of 3." and not progress[0].buttons()
+    env.assert_clean()
+
+
+async def test_counts_read_as_people_say_them(env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await add_people(env, 880_000, 1, "carer")
+    await coord.send("/broadcast")
+    await coord.click("All carers")
+    assert coord.last_text().startswith("Write the announcement for all carers.")
+    await coord.send(TEXT)
+    assert "This will go to 1 person. Send it now?" in coord.last_text()
+    await coord.click("Send to 1 person")
+    assert "Sending to 1 person now." in coord.texts()[-2]
     env.assert_clean()

@@ -13,7 +13,7 @@ from tests.test_groups_services import NOW, people
 
 async def test_broadcasts_confirm_and_stop(env: BotEnv) -> None:
     await people(env, (1, "carer", None), (2, "carer", None), (3, "consumer", None),
-                 (900, "coordinator", None))
+                 (900, "coordinator", None), (901, "coordinator", None))
     assert await broadcasts.recipients(env.storage, "carers") == [1, 2]
     with pytest.raises(broadcasts.BroadcastGone):
         await broadcasts.recipients(env.storage, "everyone")
@@ -34,11 +34,33 @@ async def test_broadcasts_confirm_and_stop(env: BotEnv) -> None:
     assert count == 2 and events.events == [broadcasts.BroadcastConfirmed(bid, 900, 2)]
     assert (await broadcasts.progress(env.storage, bid)).waiting == 2
 
+    (sending, report), = await broadcasts.sending_now(env.storage)
+    assert sending.broadcast_id == bid and report.waiting == 2
+
+    # Any coordinator may stop it: a broadcast is the service's, not its author's.
     events = Collector()
-    with pytest.raises(broadcasts.BroadcastGone):  # another coordinator's
-        await broadcasts.stop(env.storage, events, bid, 901, NOW)
-    await broadcasts.stop(env.storage, events, bid, 900, NOW)
+    with pytest.raises(broadcasts.BroadcastGone):
+        await broadcasts.stop(env.storage, events, bid + 1, 901, NOW)
+    await broadcasts.stop(env.storage, events, bid, 901, NOW)
     with pytest.raises(broadcasts.AlreadyFinished):
         await broadcasts.stop(env.storage, events, bid, 900, NOW)
-    assert events.events == [broadcasts.BroadcastStopped(bid, 900)]
+    assert events.events == [broadcasts.BroadcastStopped(bid, 900, 901)]
     assert (await broadcasts.progress(env.storage, bid)).not_sent == 2
+    stopped = await env.storage.get_broadcast(bid)
+    assert stopped is not None and stopped.stopped_by == 901
+    assert await broadcasts.sending_now(env.storage) == []
+
+
+async def test_a_broadcast_is_kept_when_its_author_and_stopper_are_erased(env: BotEnv) -> None:
+    await people(env, (1, "carer", None), (900, "coordinator", None),
+                 (901, "coordinator", None))
+    bid, _ = await broadcasts.confirm(env.storage, Collector(), 900,
+                                      broadcasts.Announcement("carers", "Hello"), NOW)
+    await broadcasts.stop(env.storage, Collector(), bid, 901, NOW)
+    assert [b.broadcast_id for b in await env.storage.broadcasts_by(900)] == [bid]
+    await env.storage.delete_user(900)
+    await env.storage.delete_user(901)
+    kept = await env.storage.get_broadcast(bid)
+    assert kept is not None and (kept.created_by, kept.stopped_by) == (None, None)
+    assert await env.storage.outbox_counts(bid) == {"not_sent": 1}
+    assert await env.storage.broadcasts_by(900) == []

@@ -4,7 +4,7 @@ parsing what coordinators type, and the .ics file."""
 from __future__ import annotations
 
 import ast
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -265,3 +265,46 @@ def test_ics_other_schedules_and_long_lines() -> None:
     # A zone without daylight saving gets a single standard rule.
     brisbane = build_ics(once, ZoneInfo("Australia/Brisbane"), now, uid_domain="x")
     assert "TZOFFSETTO:+1000" in brisbane and "BEGIN:DAYLIGHT" not in brisbane
+
+
+def test_answers_close_when_the_meeting_starts() -> None:
+    start = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
+    assert groups.answer_open(start, datetime(2026, 3, 10, 6, 59, tzinfo=UTC))
+    assert not groups.answer_open(start, start)
+
+
+def test_meetings_held_are_the_ones_that_started_and_were_not_cancelled() -> None:
+    weekly = group(Schedule("weekly", date(2026, 3, 3), 18 * 60),
+                   cancelled=frozenset({"2026-03-10"}))
+    now = datetime(2026, 3, 17, 7, 0, tzinfo=UTC)  # 18:00 in Sydney, the 17th's start
+    assert [o for o, _ in groups.held_meetings(weekly, SYD, now)] == ["2026-03-17"]
+    assert [o for o, _ in groups.held_meetings(weekly, SYD, now,
+                                               lookback=timedelta(days=15))] == [
+        "2026-03-03", "2026-03-17"]
+    assert groups.held_meetings(group(weekly.schedule, active=False), SYD, now) == []
+
+
+def test_date_runs() -> None:
+    days = [date(2026, 3, d) for d in (9, 10, 11, 12, 13, 20, 31)] + [date(2026, 4, 1)]
+    assert groups.date_runs(reversed(days)) == [
+        (date(2026, 3, 9), date(2026, 3, 13)), (date(2026, 3, 20), date(2026, 3, 20)),
+        (date(2026, 3, 31), date(2026, 4, 1))]
+    assert groups.date_runs([]) == []
+
+
+def test_the_weekday_filter_is_the_readers_weekday() -> None:
+    # 09:00 on a Tuesday in Sydney is still Monday evening in London.
+    morning = group(Schedule("weekly", date(2026, 3, 10), 9 * 60))
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert groups.meets_on(morning, 1, SYD, now)
+    assert groups.meets_on(morning, 0, SYD, now, LON)
+    assert not groups.meets_on(morning, 1, SYD, now, LON)
+
+
+def test_attendance_adds_up() -> None:
+    start = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
+    one = groups.MeetingCount(7, "2026-03-10", start, 8, 5, 1)
+    two = groups.MeetingCount(9, "2026-03-11", start, 3, 0, 0)
+    report = groups.Attendance((two, one))
+    assert (report.meetings_held, report.said_yes, one.no_answer, two.no_answer) == (2, 5, 2, 3)
+    assert report.by_group() == {9: (two,), 7: (one,)}

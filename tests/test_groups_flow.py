@@ -159,6 +159,8 @@ async def test_waitlist_promotes_first_waiting_person(env: BotEnv) -> None:
     await a.click("Leave this group")
     assert any("You've left" in t for t in a.texts())
     assert any("it's yours" in t for t in b.texts())
+    # The notice came through the outbox, with the calendar file a tap away.
+    await b.click("Add it to my calendar")
     assert len(documents(b)) == 1
     group = (await env.storage.list_groups())[0]
     assert (await env.storage.membership(group.group_id, 710002)).status == "member"  # type: ignore[union-attr]
@@ -267,13 +269,14 @@ async def test_cancelled_meeting_notice_and_no_reminder(env: BotEnv) -> None:
     await coord.click("Parents together")
     await coord.click("Cancel one meeting")
     await coord.click("Tue 17 Mar")
-    assert "let its 1 members know" in coord.last_text()
+    assert "We'll let its 1 member know." in coord.last_text()
     confirm_message, confirm = coord.find_button("Yes, cancel that meeting")
     await coord.press(confirm, confirm_message)
-    assert "Members told: 1" in coord.last_text()
+    assert "its 1 member has been told" in coord.last_text()
     notice = [t for t in parent.texts() if "won't go ahead" in t]
     assert len(notice) == 1
-    assert "Tue 17 Mar, 18:00" in notice[0] and "Tue 24 Mar, 18:00" in notice[0]
+    assert "Tue 17 Mar, 18:00–19:30" in notice[0]
+    assert "The next meeting after that is Tue 24 Mar, 18:00–19:30." in notice[0]
     # Pressing the old confirm button again tells nobody twice.
     await coord.press(confirm, confirm_message)
     assert len([t for t in parent.texts() if "won't go ahead" in t]) == 1
@@ -296,7 +299,7 @@ async def test_cancelled_meeting_notice_and_no_reminder(env: BotEnv) -> None:
     await coord.click("Parents together")
     await coord.click("Retire this group")
     await coord.click("Yes, retire it")
-    assert "People told: 1" in coord.last_text()
+    assert "the 1 person in it has been told" in coord.last_text()
     assert any("come to an end" in t for t in parent.texts())
     await parent.send("/groups")
     assert "no groups for you" in parent.last_text()
@@ -405,3 +408,87 @@ async def test_cancel_stops_the_wizard_and_edits_check_what_is_typed(env: BotEnv
     (group,) = await env.storage.list_groups()
     assert group.place == "https://meet.example.org/parents"
     assert group.schedule.minutes == 19 * 60
+
+
+def buttons(client: Client) -> list[str]:
+    return [b["text"] for b in client.last().buttons()]
+
+
+async def test_the_wizard_has_back_everywhere_and_a_summary_to_change_before_saving(
+        env: BotEnv) -> None:
+    coord = await as_coordinator(env)
+    await coord.send("/groups")
+    await coord.click("Add a new group")
+    # Back from the first question goes back to the groups, saving nothing.
+    assert "Back" in buttons(coord)
+    await coord.click("Back")
+    assert "There are no groups yet" in coord.last_text()
+    assert await env.storage.get_session(COORD) is None
+
+    await coord.click("Add a new group")
+    await coord.send("Parents together")
+    await coord.send("For parents.")
+    assert "Who is the group for" in coord.last_text() and "Back" in buttons(coord)
+    await coord.click("Back")  # to the description, which can be written again
+    assert "Describe the group" in coord.last_text()
+    await coord.send("A relaxed space for parents to talk and listen.")
+    await coord.click("Parents", exact=True)
+    await coord.click("Online", exact=True)
+    await coord.send("https://meet.example.org/parents")
+    await coord.click("Every week", exact=True)
+    await coord.send("2026-03-10")
+    assert "What time does it start" in coord.last_text()
+    for question in ("What time does it start", "What is the date of the first meeting"):
+        assert question in coord.last_text() and "Back" in buttons(coord)
+        if question.startswith("What time"):
+            await coord.click("Back")
+    await coord.send("2026-03-10")
+    await coord.send("18:00-19:30")
+    assert "Back" in buttons(coord)
+    await coord.send("Jo")
+    assert "Back" in buttons(coord) and "No limit" in buttons(coord)
+    await coord.click("No limit")
+    summary = coord.last_text()
+    assert "Save it?" in summary and "Parents together" in summary
+    assert "Members see who's coming: no" in summary
+
+    # Change one answer from the summary: that question alone, then the summary again.
+    await coord.click("Change the name")
+    assert "What is the group called" in coord.last_text()
+    await coord.send("Parents evening")
+    assert "Save it?" in coord.last_text() and "Parents evening" in coord.last_text()
+    # Back from a changed question returns to the summary, unchanged.
+    await coord.click("Change the time")
+    await coord.click("Back")
+    assert "Save it?" in coord.last_text() and "18:00–19:30" in coord.last_text()
+    # A new format asks for an address instead of the link.
+    await coord.click("Online or in person")
+    await coord.click("In person", exact=True)
+    assert "What is the address" in coord.last_text()
+    await coord.send("12 High St, Wollongong")
+    assert "In person: 12 High St, Wollongong" in coord.last_text()
+    await coord.click("Change how often")
+    await coord.click("On set dates", exact=True)
+    assert "Save it?" in coord.last_text() and "On Tue 10 Mar" in coord.last_text()
+    await coord.click("Members see who's coming: no")
+    assert "Members see who's coming: yes" in coord.last_text()
+    # Back from the summary is the last question.
+    await coord.click("Back")
+    assert "How many places" in coord.last_text()
+    await coord.send("8")
+    await coord.click("Save the group")
+    (group,) = await env.storage.list_groups()
+    assert (group.name, group.format, group.place, group.schedule.kind, group.capacity,
+            group.members_visible) == ("Parents evening", "in_person", "12 High St, Wollongong",
+                                       "once", 8, True)
+
+    # Changing one detail later has Back too: to the list of details, nothing changed.
+    await coord.send("/groups")
+    await coord.click("Parents evening")
+    await coord.click("Edit details")
+    await coord.click("Name")
+    assert "Back" in buttons(coord)
+    await coord.click("Back")
+    assert "What would you like to change" in coord.last_text()
+    assert await env.storage.get_session(COORD) is None
+    env.assert_clean()

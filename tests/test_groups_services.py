@@ -108,3 +108,56 @@ async def test_the_directory_filters(env: BotEnv) -> None:
     assert len(tuesday.groups) == 1 and tuesday.filtered
     assert (await groups.directory(env.storage, pat, "in_person", -1, SYD, NOW)).groups == []
     assert (await groups.directory(env.storage, pat, "any", 2, SYD, NOW)).groups == []
+
+
+async def test_answers_for_a_meeting(env: BotEnv) -> None:
+    gid = await a_group(env, capacity=None)
+    pat, sam, ola = await people(env, (1, "carer", "parent"), (2, "carer", None),
+                                 (3, "carer", None))
+    for person in (pat, sam):
+        await groups.join(env.storage, Collector(), person, gid, NOW)
+    events = Collector()
+    answered = await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-10", "yes",
+                                           SYD, NOW)
+    assert answered.changed and answered.start == datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
+    again = await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-10", "yes",
+                                        SYD, NOW)
+    assert not again.changed  # pressing twice records once
+    assert events.events == [groups.MeetingAnswered(gid, "2026-03-10", 1, "yes")]
+    await groups.answer_meeting(env.storage, Collector(), sam, gid, "2026-03-10", "no", SYD,
+                                NOW)
+    with pytest.raises(groups.GroupGone):  # not a member
+        await groups.answer_meeting(env.storage, events, ola, gid, "2026-03-10", "yes", SYD,
+                                    NOW)
+    with pytest.raises(groups.GroupGone):  # not one of its meetings
+        await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-11", "yes", SYD,
+                                    NOW)
+    with pytest.raises(groups.AnswerClosed):  # it has started
+        await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-10", "no", SYD,
+                                    datetime(2026, 3, 10, 7, 0, tzinfo=UTC))
+    await groups.cancel_meeting(env.storage, Collector(), gid, "2026-03-17", SYD, NOW)
+    with pytest.raises(groups.AnswerClosed) as closed:  # cancelled
+        await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-17", "yes", SYD,
+                                    NOW)
+    assert closed.value.key == "groups.answer_cancelled"
+
+    group = await groups.active_group(env.storage, gid)
+    plans = await groups.meeting_plans(env.storage, group, SYD, NOW)
+    assert [(p.occurrence, p.said_yes, p.said_no, p.names) for p in plans] == [
+        ("2026-03-10", 1, 1, None), ("2026-03-24", 0, 0, None), ("2026-03-31", 0, 0, None)]
+    shown = await groups.edit_group(env.storage, Collector(), gid, {"members_visible": True},
+                                    NOW)
+    assert (await groups.meeting_plans(env.storage, shown, SYD, NOW))[0].names == (None,)
+    seen = await groups.standing(env.storage, pat, gid, SYD, NOW)
+    assert seen.next_meeting is not None and seen.next_meeting[0] == "2026-03-10"
+    assert (seen.answer, seen.coming) == ("yes", (None,))
+
+    # Counted when it starts, then forgotten; counted once however often the job runs.
+    started = datetime(2026, 3, 10, 7, 5, tzinfo=UTC)
+    assert await groups.count_held_meetings(env.storage, SYD, started) == 1
+    assert await groups.count_held_meetings(env.storage, SYD, started) == 0
+    attendance = await env.storage.meeting_attendance(NOW, datetime(2026, 4, 1, tzinfo=UTC))
+    (held,) = attendance.meetings
+    assert (held.members, held.said_yes, held.said_no, held.no_answer) == (2, 1, 1, 0)
+    last = await env.storage.last_held(gid)
+    assert last == held

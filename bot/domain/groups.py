@@ -33,25 +33,32 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "ANSWERS",
     "AUDIENCES",
     "DAY_GRACE",
     "FORMATS",
+    "HELD_LOOKBACK",
     "HOUR_GRACE",
     "KINDS",
     "REMINDER_KINDS",
+    "Attendance",
     "DueReminder",
     "Group",
     "InputProblem",
+    "MeetingCount",
     "Schedule",
     "TypedWords",
+    "answer_open",
     "audience_for",
     "build_ics",
     "clean_description",
     "clean_facilitator",
     "clean_name",
     "clean_place",
+    "date_runs",
     "due_reminders",
     "file_slug",
+    "held_meetings",
     "is_eligible",
     "local_instant",
     "meets_on",
@@ -77,6 +84,11 @@ DAY_GRACE = timedelta(hours=3)
 HOUR_GRACE = timedelta(minutes=45)
 DEFAULT_DURATION = 90
 _MAX_DATES = 12
+#: A member's answer for one meeting: 'yes' (I'll be there) or 'no' (can't make it).
+ANSWERS = ("yes", "no")
+#: How far back the groups job looks for meetings that started and were not counted yet
+#: (downtime shorter than this loses no meeting from the attendance figures).
+HELD_LOOKBACK = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +163,53 @@ class Group:
     capacity: int | None = None
     active: bool = True
     cancelled: frozenset[str] = field(default_factory=frozenset)  # occurrence dates
+    members_visible: bool = False  # members (and the coordinator) may see who is coming
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingCount:
+    """One meeting that went ahead, as counts: members when it started, how many had said
+    they would be there, how many had said they couldn't, and how many gave no answer.
+
+    Nobody checks people in at a meeting, so who actually came, and so no-shows, can't be
+    told: SAID_YES is the nearest count there is.
+    """
+
+    group_id: int
+    occurrence: str  # the meeting's local date, YYYY-MM-DD
+    starts_at: datetime
+    members: int
+    said_yes: int
+    said_no: int
+
+    @property
+    def no_answer(self) -> int:
+        """Members who gave no answer."""
+        return max(self.members - self.said_yes - self.said_no, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """Group meetings that went ahead in a period, for the service's evaluation."""
+
+    meetings: tuple[MeetingCount, ...]
+
+    @property
+    def meetings_held(self) -> int:
+        """How many meetings went ahead (started, and were not cancelled)."""
+        return len(self.meetings)
+
+    @property
+    def said_yes(self) -> int:
+        """Yes answers across every meeting."""
+        return sum(m.said_yes for m in self.meetings)
+
+    def by_group(self) -> dict[int, tuple[MeetingCount, ...]]:
+        """The meetings of each group, oldest first."""
+        out: dict[int, list[MeetingCount]] = {}
+        for meeting in sorted(self.meetings, key=lambda m: m.starts_at):
+            out.setdefault(meeting.group_id, []).append(meeting)
+        return {gid: tuple(found) for gid, found in out.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +302,34 @@ def due_reminders(group: Group, tz: ZoneInfo, now: datetime) -> list[DueReminder
             if due <= now < min(due + grace, start):
                 out.append(DueReminder(group.group_id, occurrence, kind, start))
     return out
+
+
+def answer_open(start: datetime, now: datetime) -> bool:
+    """Whether a member may still give or change their answer for a meeting starting at
+    START: until it starts."""
+    return now < start
+
+
+def held_meetings(group: Group, tz: ZoneInfo, now: datetime,
+                  lookback: timedelta = HELD_LOOKBACK) -> list[tuple[str, datetime]]:
+    """GROUP's meetings that started in the LOOKBACK before NOW and were not cancelled, as
+    (occurrence, UTC start), oldest first. A retired group holds none any more."""
+    if not group.active:
+        return []
+    return [(o, s) for o, s in occurrences(group.schedule, tz, now - lookback, limit=40,
+                                           cancelled=group.cancelled) if s <= now]
+
+
+def date_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """DAYS as runs of consecutive dates, (first, last) each, in order: Mon 9 to Fri 13 March
+    is one run; a date on its own is a run of one."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and day - runs[-1][1] == timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
 def visible_audiences(role: str | None, relationship: str | None) -> tuple[str, ...]:
@@ -431,12 +518,18 @@ def clean_facilitator(text: str) -> str:
     return name
 
 
-def meets_on(group: Group, weekday: int, tz: ZoneInfo, now: datetime) -> bool:
-    """Whether GROUP meets on WEEKDAY (0 = Monday): its weekday, or one of its next dates."""
-    if group.schedule.kind != "once":
-        return group.schedule.weekday == weekday
-    return any(date.fromisoformat(o).weekday() == weekday
-               for o, _ in occurrences(group.schedule, tz, now, limit=12))
+def meets_on(group: Group, weekday: int, tz: ZoneInfo, now: datetime,
+             zone: ZoneInfo | None = None) -> bool:
+    """Whether GROUP meets on WEEKDAY (0 = Monday) as someone in ZONE (default: the service's
+    TZ) sees it: the weekday its next meetings fall on there."""
+    if zone is None or zone.key == tz.key:
+        if group.schedule.kind != "once":
+            return group.schedule.weekday == weekday
+        return any(date.fromisoformat(o).weekday() == weekday
+                   for o, _ in occurrences(group.schedule, tz, now, limit=12))
+    limit = 12 if group.schedule.kind == "once" else 4
+    return any(start.astimezone(zone).weekday() == weekday
+               for _, start in occurrences(group.schedule, tz, now, limit=limit))
 
 
 def file_slug(name: str) -> str:

@@ -1,8 +1,10 @@
 """Coordinator broadcasts as use cases: who an announcement reaches, checking it fits,
 confirming it (the outbox is written before anything is sent), stopping it, and progress.
 
-Sending itself is the 'tick:broadcast' job's (flows/broadcast/sender.py): it works through
-the stored outbox, so a restart resumes where it stopped.
+A broadcast is the service's, not its author's: it goes on if its author erases their data,
+and any coordinator may stop it (its author is told who did). Sending itself is the
+'tick:broadcast' job's (flows/broadcast/sender.py): it works through the stored outbox, so
+a restart resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "confirm",
     "progress",
     "recipients",
+    "sending_now",
     "stop",
 ]
 
@@ -56,13 +59,23 @@ class Sent(Protocol):
     """A stored broadcast, as far as these use cases look at it."""
 
     @property
-    def created_by(self) -> int:
-        """The coordinator who sent it."""
+    def broadcast_id(self) -> int:
+        """Its id."""
+        ...
+
+    @property
+    def created_by(self) -> int | None:
+        """The coordinator who sent it (None once they have erased their data)."""
         ...
 
     @property
     def status(self) -> str:
         """sending, cancelled or done."""
+        ...
+
+    @property
+    def text(self) -> str:
+        """What it says."""
         ...
 
 
@@ -92,8 +105,13 @@ class BroadcastStore(Protocol):
         """One broadcast."""
         ...
 
-    async def cancel_broadcast(self, broadcast_id: int, now: datetime) -> bool:
-        """Stop a broadcast still sending."""
+    async def broadcasts_sending(self) -> Sequence[Sent]:
+        """Broadcasts still being sent, oldest first."""
+        ...
+
+    async def cancel_broadcast(self, broadcast_id: int, now: datetime,
+                               by: int | None = None) -> bool:
+        """Stop a broadcast still sending (BY: the coordinator who stopped it)."""
         ...
 
     async def outbox_counts(self, broadcast_id: int) -> dict[str, int]:
@@ -116,7 +134,7 @@ class NobodyToSend(DomainError):
 
 
 class BroadcastGone(DomainError):
-    """The broadcast or group is gone, or is not this coordinator's to act on."""
+    """The broadcast or group is gone."""
 
     def __init__(self) -> None:
         super().__init__("common.stale_button")
@@ -140,10 +158,12 @@ class BroadcastConfirmed(Event):
 
 @dataclass(frozen=True)
 class BroadcastStopped(Event):
-    """The coordinator stopped BROADCAST_ID; recipients not reached are marked not sent."""
+    """STOPPED_BY, a coordinator, stopped BROADCAST_ID (written by CREATED_BY, None if they
+    have erased their data); recipients not reached are marked not sent."""
 
     broadcast_id: int
-    created_by: int
+    created_by: int | None
+    stopped_by: int
 
 
 # -- composing -------------------------------------------------------------------------------
@@ -203,13 +223,21 @@ async def confirm(store: BroadcastStore, events: Events, by: int, announcement: 
 
 async def stop(store: BroadcastStore, events: Events, broadcast_id: int, by: int,
                now: datetime) -> None:
-    """Stop BY's broadcast: whoever it has not reached yet is not sent it."""
+    """Coordinator BY stops BROADCAST_ID (theirs or another coordinator's: a broadcast is
+    the service's): whoever it has not reached yet is not sent it."""
     broadcast = await store.get_broadcast(broadcast_id)
-    if broadcast is None or broadcast.created_by != by:
+    if broadcast is None:
         raise BroadcastGone
-    if not await store.cancel_broadcast(broadcast_id, now):
+    if not await store.cancel_broadcast(broadcast_id, now, by):
         raise AlreadyFinished
-    events.publish(BroadcastStopped(broadcast_id, by))
+    events.publish(BroadcastStopped(broadcast_id, broadcast.created_by, by))
+
+
+async def sending_now(store: BroadcastStore) -> list[tuple[Sent, Report]]:
+    """Every broadcast being sent now, with where it has got to (any coordinator may stop
+    one)."""
+    return [(b, await progress(store, b.broadcast_id))
+            for b in await store.broadcasts_sending()]
 
 
 async def progress(store: BroadcastStore, broadcast_id: int) -> Report:

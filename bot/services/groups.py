@@ -1,38 +1,56 @@
 """Group meetings as use cases: the directory a person sees, joining and leaving, filling
-freed places from the waitlist, reminder switches, and a coordinator's groups (create, edit,
-cancel one meeting, retire).
+freed places from the waitlist, reminder switches, members' answers for each meeting (I'll
+be there / Can't make it), the counts kept once a meeting starts, and a coordinator's groups
+(create, edit, cancel one meeting, retire).
 
 Whatever someone else must hear about (a place offered, a meeting cancelled, a group
 retired) is queued as a notice in the same transaction as the change, and an event is
-published; its consequence (bot/app.py) delivers the queued notices at once, and the
-'tick:groups' job delivers anything a failure left behind.
+published; its consequence (bot/app.py) hands the queued notices to the outbox
+(bot/outbox.py) at once, and the 'tick:groups' job hands on anything a failure left behind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.groups import Group, is_eligible, meets_on, occurrences, visible_audiences
+from bot.domain.groups import (
+    ANSWERS,
+    Group,
+    MeetingCount,
+    answer_open,
+    held_meetings,
+    is_eligible,
+    meets_on,
+    next_occurrence,
+    occurrences,
+    visible_audiences,
+)
 from bot.services.events import DomainError, Event, Events
 
 __all__ = [
+    "AnswerClosed",
+    "Answered",
     "Directory",
     "GroupGone",
     "GroupRetired",
     "GroupStore",
     "Joined",
+    "MeetingAnswered",
     "MeetingCancelled",
+    "MeetingPlan",
     "MemberJoined",
     "MemberLeft",
     "Person",
     "PlaceOffered",
     "Standing",
     "active_group",
+    "answer_meeting",
     "cancel_meeting",
+    "count_held_meetings",
     "create_group",
     "directory",
     "edit_group",
@@ -40,6 +58,7 @@ __all__ = [
     "fill_freed_places",
     "join",
     "leave",
+    "meeting_plans",
     "meeting_to_cancel",
     "retire_group",
     "standing",
@@ -98,6 +117,25 @@ class Prefs(Protocol):
     @property
     def remind_hour(self) -> bool:
         """Whether the hour-before reminder is on."""
+        ...
+
+
+class Tally(Protocol):
+    """Members' answers for one meeting (bot/storage/groups.py's Answers)."""
+
+    @property
+    def said_yes(self) -> int:
+        """How many said they'll be there."""
+        ...
+
+    @property
+    def said_no(self) -> int:
+        """How many said they can't make it."""
+        ...
+
+    @property
+    def names(self) -> tuple[str | None, ...]:
+        """The chosen names of those who said yes (None: no name chosen)."""
         ...
 
 
@@ -164,6 +202,29 @@ class GroupStore(Protocol):
         """Switch reminder KIND on or off."""
         ...
 
+    async def set_answer(self, group_id: int, occurrence: str, user_id: int, answer: str,
+                         now: datetime) -> bool:
+        """Record an answer for one meeting; False if it was already that answer."""
+        ...
+
+    async def answer_of(self, group_id: int, occurrence: str, user_id: int) -> str | None:
+        """USER_ID's answer for one meeting."""
+        ...
+
+    async def answers_for(self, group_id: int, occurrences: tuple[str, ...]
+                          ) -> Mapping[str, Tally]:
+        """Current members' answers for each meeting."""
+        ...
+
+    async def record_held(self, group_id: int, occurrence: str, starts_at: datetime,
+                          now: datetime) -> bool:
+        """Count a meeting that has started and forget its answers; False if counted."""
+        ...
+
+    async def last_held(self, group_id: int) -> MeetingCount | None:
+        """GROUP_ID's most recent meeting that went ahead, as counts."""
+        ...
+
 
 # -- events and refusals -------------------------------------------------------------------
 
@@ -173,6 +234,23 @@ class GroupGone(DomainError):
 
     def __init__(self) -> None:
         super().__init__("common.stale_button")
+
+
+class AnswerClosed(DomainError):
+    """The meeting has started, or was cancelled: answers for it can't change now."""
+
+    def __init__(self, *, cancelled: bool = False) -> None:
+        super().__init__("groups.answer_cancelled" if cancelled else "groups.answer_closed")
+
+
+@dataclass(frozen=True)
+class MeetingAnswered(Event):
+    """USER_ID gave or changed their ANSWER ('yes' or 'no') for one meeting of GROUP_ID."""
+
+    group_id: int
+    occurrence: str
+    user_id: int
+    answer: str
 
 
 @dataclass(frozen=True)
@@ -231,11 +309,16 @@ class Directory:
 
 @dataclass(frozen=True)
 class Standing:
-    """One group as a person sees it: the group, places taken, and their place in it."""
+    """One group as a person sees it: the group, places taken, and their place in it; for a
+    member, the next meeting, their answer for it, and (only in a group whose members may
+    see each other) the names of those who said they'll be there."""
 
     group: Group
     counts: tuple[int, int]
     place: Place | None
+    next_meeting: tuple[str, datetime] | None = None
+    answer: str | None = None
+    coming: tuple[str | None, ...] | None = None
 
     @property
     def member(self) -> bool:
@@ -258,13 +341,14 @@ class Joined:
 
 
 async def directory(store: GroupStore, person: Person, fmt: Format, day: int, tz: ZoneInfo,
-                    now: datetime) -> Directory:
-    """The groups PERSON may join, of format FMT, meeting on weekday DAY (ANY_DAY: any)."""
+                    now: datetime, zone: ZoneInfo | None = None) -> Directory:
+    """The groups PERSON may join, of format FMT, meeting on weekday DAY (ANY_DAY: any) as
+    seen in their ZONE (the service's TZ if not given)."""
     groups = await store.list_groups(visible_audiences(person.role, person.relationship))
     if fmt != "any":
         groups = [g for g in groups if g.format == fmt]
     if day != ANY_DAY:
-        groups = [g for g in groups if meets_on(g, day, tz, now)]
+        groups = [g for g in groups if meets_on(g, day, tz, now, zone)]
     return Directory(groups, await store.member_counts(), await store.memberships_of(
         person.user_id), fmt != "any" or day != ANY_DAY)
 
@@ -277,11 +361,61 @@ async def visible_group(store: GroupStore, person: Person, group_id: int) -> Gro
     return group
 
 
-async def standing(store: GroupStore, person: Person, group_id: int) -> Standing:
-    """GROUP_ID as PERSON sees it (GroupGone if they may not)."""
+async def standing(store: GroupStore, person: Person, group_id: int,
+                   tz: ZoneInfo | None = None, now: datetime | None = None) -> Standing:
+    """GROUP_ID as PERSON sees it (GroupGone if they may not); with TZ and NOW, a member
+    also sees the next meeting and their answer for it."""
     group = await visible_group(store, person, group_id)
     counts = (await store.member_counts()).get(group.group_id, (0, 0))
-    return Standing(group, counts, await store.membership(group.group_id, person.user_id))
+    place = await store.membership(group.group_id, person.user_id)
+    seen = Standing(group, counts, place)
+    if tz is None or now is None or not seen.member:
+        return seen
+    found = next_occurrence(group.schedule, tz, now, group.cancelled)
+    if found is None:
+        return seen
+    answer = await store.answer_of(group.group_id, found[0], person.user_id)
+    coming = None
+    if group.members_visible:
+        tally = (await store.answers_for(group.group_id, (found[0],))).get(found[0])
+        coming = tally.names if tally is not None else ()
+    return Standing(group, counts, place, found, answer, coming)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An answer given for one meeting: the group, the meeting, its start, the answer, and
+    whether it changed anything (pressing the same answer twice records it once)."""
+
+    group: Group
+    occurrence: str
+    start: datetime
+    answer: str
+    changed: bool
+
+
+async def answer_meeting(store: GroupStore, events: Events, person: Person, group_id: int,
+                         occurrence: str, answer: str, tz: ZoneInfo, now: datetime
+                         ) -> Answered:
+    """PERSON, a member of GROUP_ID, says whether they'll be at the meeting on OCCURRENCE.
+    They may change it until the meeting starts (AnswerClosed after that, or once it is
+    cancelled); GroupGone if they are not a member or the meeting is not one of its own."""
+    group = await visible_group(store, person, group_id)
+    place = await store.membership(group.group_id, person.user_id)
+    if answer not in ANSWERS or place is None or place.status != "member":
+        raise GroupGone
+    if occurrence in group.cancelled:
+        raise AnswerClosed(cancelled=True)
+    starts = dict(occurrences(group.schedule, tz, now - timedelta(days=1), limit=16))
+    start = starts.get(occurrence)
+    if start is None:
+        raise GroupGone
+    if not answer_open(start, now):
+        raise AnswerClosed
+    changed = await store.set_answer(group.group_id, occurrence, person.user_id, answer, now)
+    if changed:
+        events.publish(MeetingAnswered(group.group_id, occurrence, person.user_id, answer))
+    return Answered(group, occurrence, start, answer, changed)
 
 
 async def join(store: GroupStore, events: Events, person: Person, group_id: int,
@@ -390,3 +524,40 @@ async def retire_group(store: GroupStore, events: Events, group_id: int, now: da
     told = await store.retire_group(group_id, now)
     events.publish(GroupRetired(group_id, len(told)))
     return len(told)
+
+
+@dataclass(frozen=True)
+class MeetingPlan:
+    """One meeting still to come, for its coordinator: when, and members' answers so far
+    (names only in a group whose members may see each other)."""
+
+    occurrence: str
+    start: datetime
+    said_yes: int
+    said_no: int
+    names: tuple[str | None, ...] | None
+
+
+async def meeting_plans(store: GroupStore, group: Group, tz: ZoneInfo, now: datetime,
+                        limit: int = 3) -> list[MeetingPlan]:
+    """GROUP's next LIMIT meetings with the answers given for each so far."""
+    upcoming = occurrences(group.schedule, tz, now, limit=limit, cancelled=group.cancelled)
+    answers = await store.answers_for(group.group_id, tuple(o for o, _ in upcoming))
+    plans = []
+    for occurrence, start in upcoming:
+        tally = answers.get(occurrence)
+        yes, no = (tally.said_yes, tally.said_no) if tally is not None else (0, 0)
+        names = (tally.names if tally is not None else ()) if group.members_visible else None
+        plans.append(MeetingPlan(occurrence, start, yes, no, names))
+    return plans
+
+
+async def count_held_meetings(store: GroupStore, tz: ZoneInfo, now: datetime) -> int:
+    """Count every meeting that has started (and was not cancelled) since the groups job
+    last looked: members, yes and no answers, kept per meeting for the service's evaluation;
+    the answers themselves are then forgotten. Returns how many meetings were counted."""
+    counted = 0
+    for group in await store.list_groups():
+        for occurrence, start in held_meetings(group, tz, now):
+            counted += await store.record_held(group.group_id, occurrence, start, now)
+    return counted

@@ -1,4 +1,10 @@
-"""Coordinator broadcasts and their outbox: one row per recipient, written before sending."""
+"""Coordinator broadcasts and their outbox: one row per recipient, written before sending.
+
+A broadcast is the service's, not its author's: erasing the coordinator who wrote it (or
+stopped it) leaves it going, with that id set to NULL by the database (migration 0016), so
+`broadcasts` is not one of the tables /delete empties. /mydata shows a coordinator the
+broadcasts they wrote through the broadcast flow's own export.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,6 @@ from bot.storage.core import epoch
 
 __all__ = ["Broadcast", "BroadcastStore"]
 
-personal_table("broadcasts", "created_by")
 personal_table("broadcast_outbox", "user_id")
 
 OUTCOMES = ("delivered", "blocked", "failed", "not_sent")
@@ -23,7 +28,7 @@ class Broadcast:
     """One announcement and where it has got to."""
 
     broadcast_id: int
-    created_by: int
+    created_by: int | None  # None once its author has erased their data
     audience: str
     group_id: int | None
     text: str
@@ -34,6 +39,13 @@ class Broadcast:
     progress_at: int
     created_at: int
     finished_at: int | None
+    stopped_by: int | None = None  # the coordinator who stopped it (None: nobody, or erased)
+    stopped_at: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether sending has ended and the report was given."""
+        return self.finished_at is not None
 
 
 def _broadcast(row: Any) -> Broadcast:
@@ -42,7 +54,8 @@ def _broadcast(row: Any) -> Broadcast:
         group_id=row["group_id"], text=row["text"], photo=row["photo"], status=row["status"],
         total=row["total"], progress_message_id=row["progress_message_id"],
         progress_at=row["progress_at"], created_at=row["created_at"],
-        finished_at=row["finished_at"])
+        finished_at=row["finished_at"], stopped_by=row["stopped_by"],
+        stopped_at=row["stopped_at"])
 
 
 class BroadcastStore(StorageBase):
@@ -161,12 +174,14 @@ class BroadcastStore(StorageBase):
             "GROUP BY status", (broadcast_id,))
         return {r[0]: int(r[1]) for r in rows}
 
-    async def cancel_broadcast(self, broadcast_id: int, now: datetime) -> bool:
-        """Stop a broadcast: recipients not reached yet are marked not_sent."""
+    async def cancel_broadcast(self, broadcast_id: int, now: datetime,
+                               by: int | None = None) -> bool:
+        """Stop a broadcast (BY: the coordinator who stopped it): recipients not reached yet
+        are marked not_sent."""
         async with self.transaction() as db:
             cur = await db.execute(
-                "UPDATE broadcasts SET status = 'cancelled' WHERE id = ? AND status = 'sending'",
-                (broadcast_id,))
+                "UPDATE broadcasts SET status = 'cancelled', stopped_by = ?, stopped_at = ? "
+                "WHERE id = ? AND status = 'sending'", (by, epoch(now), broadcast_id))
             changed = cur.rowcount > 0
             await cur.close()
             if changed:
@@ -175,6 +190,12 @@ class BroadcastStore(StorageBase):
                     "WHERE broadcast_id = ? AND status = 'pending'",
                     (epoch(now), broadcast_id))
         return changed
+
+    async def broadcasts_by(self, user_id: int) -> list[Broadcast]:
+        """Broadcasts USER_ID wrote, oldest first (for their /mydata)."""
+        rows = await self.fetchall("SELECT * FROM broadcasts WHERE created_by = ? ORDER BY id",
+                                   (user_id,))
+        return [_broadcast(r) for r in rows]
 
     async def finish_broadcast(self, broadcast_id: int, now: datetime) -> bool:
         """Mark a broadcast done (or a cancelled one reported); False if it already was."""

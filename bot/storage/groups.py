@@ -1,4 +1,5 @@
-"""Group meetings, memberships, the waitlist, reminder switches, reminders sent and notices."""
+"""Group meetings, memberships, the waitlist, reminder switches, reminders sent, notices,
+members' answers for each meeting, and the counts kept once a meeting has started."""
 
 from __future__ import annotations
 
@@ -7,17 +8,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.domain.groups import Group, Schedule
+from bot.domain.groups import Attendance, Group, MeetingCount, Schedule
 from bot.storage.base import StorageBase, personal_table
-from bot.storage.core import epoch
+from bot.storage.core import epoch, from_epoch
 
-__all__ = ["GroupPrefs", "GroupsStore", "JoinResult", "Membership", "Notice"]
+__all__ = ["Answers", "GroupPrefs", "GroupsStore", "JoinResult", "Membership", "Notice"]
 
 personal_table("group_members", "user_id")
 personal_table("group_prefs", "user_id")
 personal_table("group_deliveries", "user_id")
+personal_table("group_rsvps", "user_id")
 
-_EDITABLE = ("name", "description", "place", "minutes", "duration", "facilitator", "capacity")
+_EDITABLE = ("name", "description", "place", "minutes", "duration", "facilitator", "capacity",
+             "members_visible")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +51,24 @@ class GroupPrefs:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A notice waiting to be sent to USER_ID about GROUP_ID."""
+    """A notice waiting to be sent to USER_ID about GROUP_ID (CREATED_AT, epoch seconds,
+    tells one promotion from a later one)."""
 
     group_id: int
     user_id: int
     occurrence: str
     kind: str
+    created_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """Members' answers for one meeting: how many said yes and no, and the chosen names of
+    those who said yes (None for someone who chose no name), oldest answer first."""
+
+    said_yes: int = 0
+    said_no: int = 0
+    names: tuple[str | None, ...] = ()
 
 
 def _group(row: Any, cancelled: frozenset[str]) -> Group:
@@ -63,7 +78,8 @@ def _group(row: Any, cancelled: frozenset[str]) -> Group:
     return Group(group_id=row["id"], name=row["name"], description=row["description"],
                  audience=row["audience"], format=row["format"], place=row["place"],
                  schedule=schedule, facilitator=row["facilitator"], capacity=row["capacity"],
-                 active=bool(row["active"]), cancelled=cancelled)
+                 active=bool(row["active"]), cancelled=cancelled,
+                 members_visible=bool(row["members_visible"]))
 
 
 class GroupsStore(StorageBase):
@@ -77,12 +93,13 @@ class GroupsStore(StorageBase):
         async with self.transaction() as db:
             cur = await db.execute(
                 "INSERT INTO meeting_groups (name, description, audience, format, place, kind, "
-                "first_date, dates, minutes, duration, facilitator, capacity, active, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                "first_date, dates, minutes, duration, facilitator, capacity, members_visible, "
+                "active, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                 (group.name, group.description, group.audience, group.format, group.place,
                  s.kind, s.first.isoformat(), json.dumps([d.isoformat() for d in s.dates]),
-                 s.minutes, s.duration, group.facilitator, group.capacity, epoch(now),
-                 epoch(now)),
+                 s.minutes, s.duration, group.facilitator, group.capacity,
+                 int(group.members_visible), epoch(now), epoch(now)),
             )
             group_id = cur.lastrowid
             await cur.close()
@@ -90,7 +107,10 @@ class GroupsStore(StorageBase):
         return int(group_id)
 
     async def update_group(self, group_id: int, now: datetime, **fields: Any) -> None:
-        """Change some of name, description, place, minutes, duration, facilitator, capacity."""
+        """Change some of name, description, place, minutes, duration, facilitator, capacity
+        and members_visible."""
+        if "members_visible" in fields:
+            fields = {**fields, "members_visible": int(bool(fields["members_visible"]))}
         await self.update_columns("meeting_groups", "id", group_id, _EDITABLE, epoch(now), fields)
 
     async def retire_group(self, group_id: int, now: datetime) -> list[int]:
@@ -107,6 +127,7 @@ class GroupsStore(StorageBase):
                 "created_at) VALUES (?, ?, '', 'retired', ?)",
                 [(group_id, uid, ts) for uid in people])
             await db.execute("DELETE FROM group_members WHERE group_id = ?", (group_id,))
+            await db.execute("DELETE FROM group_rsvps WHERE group_id = ?", (group_id,))
         return people
 
     async def get_group(self, group_id: int) -> Group | None:
@@ -156,6 +177,8 @@ class GroupsStore(StorageBase):
                 "INSERT OR IGNORE INTO group_deliveries (group_id, user_id, occurrence, kind, "
                 "created_at) VALUES (?, ?, ?, 'cancelled', ?)",
                 [(group_id, uid, occurrence, ts) for uid in members])
+            await db.execute("DELETE FROM group_rsvps WHERE group_id = ? AND occurrence = ?",
+                             (group_id, occurrence))
         return members
 
     # -- members and the waitlist ---------------------------------------------------------
@@ -233,6 +256,8 @@ class GroupsStore(StorageBase):
         async with self.transaction() as db:
             await db.execute("DELETE FROM group_members WHERE group_id = ? AND user_id = ?",
                              (group_id, user_id))
+            await db.execute("DELETE FROM group_rsvps WHERE group_id = ? AND user_id = ?",
+                             (group_id, user_id))
             return await self._promote(db, group_id, now)
 
     async def fill_places(self, group_id: int, now: datetime) -> list[int]:
@@ -309,12 +334,12 @@ class GroupsStore(StorageBase):
     async def pending_notices(self, limit: int = 200) -> list[Notice]:
         """Notices (cancelled, retired, promoted) not sent yet, oldest first."""
         rows = await self.fetchall(
-            "SELECT group_id, user_id, occurrence, kind FROM group_deliveries "
+            "SELECT group_id, user_id, occurrence, kind, created_at FROM group_deliveries "
             "WHERE sent_at IS NULL ORDER BY created_at LIMIT ?", (limit,))
-        return [Notice(r[0], r[1], r[2], r[3]) for r in rows]
+        return [Notice(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     async def claim_notice(self, notice: Notice, now: datetime) -> bool:
-        """Mark NOTICE as sent; False if another run already did."""
+        """Mark NOTICE as handed on (to the outbox); False if another run already did."""
         count = await self.execute(
             "UPDATE group_deliveries SET sent_at = ? WHERE group_id = ? AND user_id = ? AND "
             "occurrence = ? AND kind = ? AND sent_at IS NULL",
@@ -326,3 +351,87 @@ class GroupsStore(StorageBase):
         return await self.execute(
             "DELETE FROM group_deliveries WHERE sent_at IS NOT NULL AND sent_at < ?",
             (epoch(before),))
+
+    # -- answers for each meeting, and the counts kept -----------------------------------
+
+    async def set_answer(self, group_id: int, occurrence: str, user_id: int, answer: str,
+                         now: datetime) -> bool:
+        """Record USER_ID's answer ('yes' or 'no') for one meeting; False if it was already
+        that answer (so pressing twice records once)."""
+        return await self.execute(
+            "INSERT INTO group_rsvps (group_id, occurrence, user_id, answer, answered_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, occurrence, user_id) DO UPDATE "
+            "SET answer = excluded.answer, answered_at = excluded.answered_at "
+            "WHERE answer != excluded.answer",
+            (group_id, occurrence, user_id, answer, epoch(now))) > 0
+
+    async def answer_of(self, group_id: int, occurrence: str, user_id: int) -> str | None:
+        """USER_ID's answer for one meeting, if they gave one."""
+        value = await self.fetchval(
+            "SELECT answer FROM group_rsvps WHERE group_id = ? AND occurrence = ? AND "
+            "user_id = ?", (group_id, occurrence, user_id))
+        return None if value is None else str(value)
+
+    async def answers_for(self, group_id: int, occurrences: tuple[str, ...]
+                          ) -> dict[str, Answers]:
+        """Current members' answers for each of OCCURRENCES (meetings with none are left
+        out)."""
+        if not occurrences:
+            return {}
+        marks = ",".join("?" for _ in occurrences)
+        rows = await self.fetchall(
+            "SELECT r.occurrence, r.answer, u.alias FROM group_rsvps r "  # noqa: S608
+            "JOIN group_members m ON m.group_id = r.group_id AND m.user_id = r.user_id "
+            "AND m.status = 'member' JOIN users u ON u.user_id = r.user_id "
+            f"WHERE r.group_id = ? AND r.occurrence IN ({marks}) "
+            "ORDER BY r.answered_at, r.user_id", (group_id, *occurrences))
+        found: dict[str, tuple[int, int, list[str | None]]] = {}
+        for occurrence, answer, alias in rows:
+            yes, no, names = found.get(occurrence, (0, 0, []))
+            if answer == "yes":
+                names.append(alias)
+                found[occurrence] = (yes + 1, no, names)
+            else:
+                found[occurrence] = (yes, no + 1, names)
+        return {o: Answers(yes, no, tuple(names)) for o, (yes, no, names) in found.items()}
+
+    async def record_held(self, group_id: int, occurrence: str, starts_at: datetime,
+                          now: datetime) -> bool:
+        """Count a meeting that has started (members, yes, no) and forget its answers, in
+        one transaction; False if it was counted before."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO group_attendance (group_id, occurrence, starts_at, "
+                "members, said_yes, said_no, recorded_at) SELECT ?, ?, ?, "
+                "(SELECT COUNT(*) FROM group_members WHERE group_id = ? AND status = 'member'), "
+                "COUNT(CASE WHEN r.answer = 'yes' THEN 1 END), "
+                "COUNT(CASE WHEN r.answer = 'no' THEN 1 END), ? "
+                "FROM group_rsvps r JOIN group_members m ON m.group_id = r.group_id "
+                "AND m.user_id = r.user_id AND m.status = 'member' "
+                "WHERE r.group_id = ? AND r.occurrence = ?",
+                (group_id, occurrence, epoch(starts_at), group_id, epoch(now), group_id,
+                 occurrence))
+            fresh = cur.rowcount > 0
+            await cur.close()
+            await db.execute("DELETE FROM group_rsvps WHERE group_id = ? AND occurrence = ?",
+                             (group_id, occurrence))
+        return fresh
+
+    async def meeting_attendance(self, since: datetime, until: datetime) -> Attendance:
+        """Meetings that went ahead starting in [SINCE, UNTIL), per group and meeting date,
+        as counts (members, said yes, said no); `meetings_held` counts them."""
+        rows = await self.fetchall(
+            "SELECT group_id, occurrence, starts_at, members, said_yes, said_no "
+            "FROM group_attendance WHERE starts_at >= ? AND starts_at < ? "
+            "ORDER BY starts_at, group_id", (epoch(since), epoch(until)))
+        return Attendance(tuple(
+            MeetingCount(r[0], r[1], from_epoch(r[2]), r[3], r[4], r[5]) for r in rows))
+
+    async def last_held(self, group_id: int) -> MeetingCount | None:
+        """GROUP_ID's most recent meeting that went ahead, as counts."""
+        row = await self.fetchone(
+            "SELECT group_id, occurrence, starts_at, members, said_yes, said_no "
+            "FROM group_attendance WHERE group_id = ? ORDER BY starts_at DESC LIMIT 1",
+            (group_id,))
+        return None if row is None else MeetingCount(row[0], row[1], from_epoch(row[2]),
+                                                     row[3], row[4], row[5])

@@ -1,10 +1,13 @@
 """/broadcast: coordinators send an announcement to a group's members, all carers, all
 consumers or all peer workers, and watch it go out (broadcast.mmd). Sending is the
-'tick:broadcast' job's, from an outbox written before anything is sent (sender.py)."""
+'tick:broadcast' job's, from an outbox written before anything is sent (sender.py).
+Broadcasts are the service's: they outlive their author's /delete, and any coordinator may
+stop one."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from telegram.ext import Application
@@ -43,6 +46,17 @@ def build(deps: Deps) -> Flow:
             for job in app.job_queue.get_jobs_by_name("tick:broadcast"):
                 job.job.modify(max_instances=8)
 
+    async def export(user_id: int) -> dict[str, Any]:
+        """/mydata: the announcements this coordinator wrote (they are the service's, so
+        /delete leaves them, without the author's id)."""
+        sent = await deps.storage.broadcasts_by(user_id)
+        if not sent:
+            return {}
+        keep = ("broadcast_id", "audience", "group_id", "text", "status", "total",
+                "created_at", "finished_at")
+        return {"broadcasts_written": [{k: v for k, v in asdict(b).items() if k in keep}
+                                       for b in sent]}
+
     return Flow(name="broadcast", routes=[
         Command("broadcast", h.start, roles=COORDINATORS, menu="commands.broadcast"),
         Button(cb.PickAudience, h.on_audience, roles=COORDINATORS),
@@ -54,4 +68,4 @@ def build(deps: Deps) -> Flow:
         Button(cb.StopSending, h.on_stop_sending, roles=COORDINATORS),
         *h.steps(),
     ], jobs=[Job("tick:broadcast", tick, interval_s=TICK_INTERVAL_S, first_s=3.0)],
-        on_startup=on_startup)
+        on_startup=on_startup, export=export)

@@ -14,13 +14,15 @@ __all__ = ["finish_stopped", "show_progress", "tick"]
 
 async def show_progress(event: service.BroadcastConfirmed, app: AppCtx) -> None:
     """A confirmed broadcast gets a progress message, with Stop sending, that the sender
-    keeps up to date."""
-    user = await app.deps.storage.get_user(event.created_by)
+    keeps up to date. Sending may already have finished (the job runs beside this), and
+    then nothing else would ever edit it: once it is stored, it is looked at again."""
+    storage = app.deps.storage
+    user = await storage.get_user(event.created_by)
     nothing_yet = report_from_counts({"pending": event.total})
     text, markup = views.progress(app.copy_for(user), event.broadcast_id, nothing_yet)
     message = await app.bot.send_message(event.created_by, text, reply_markup=markup)
-    await app.deps.storage.set_progress(event.broadcast_id, message.message_id,
-                                        app.deps.clock.now())
+    await storage.set_progress(event.broadcast_id, message.message_id, app.deps.clock.now())
+    await sender_of(app.app).show_final(app.app, event.broadcast_id)
 
 
 async def finish_stopped(event: service.BroadcastStopped, app: AppCtx) -> None:

@@ -1,10 +1,10 @@
 """/broadcast: a coordinator chooses who, writes, previews, and sends (broadcast.mmd); and
-stops a broadcast that is being sent. One method per action; the draft lives in the
-coordinator's stored session (encrypted), never in memory."""
+stops a broadcast that is being sent (their own or another coordinator's: broadcasts are
+the service's). One method per action; the draft lives in the coordinator's stored session
+(encrypted), never in memory."""
 
 from __future__ import annotations
 
-from bot.domain.broadcast import format_count
 from bot.routing import Ctx, StaleButton, Step
 from bot.services import broadcasts as service
 from bot.services.events import DomainError
@@ -47,7 +47,15 @@ class Handlers:
                 Step(PREVIEW, ask=self.ask, on_text=ask_again)]
 
     async def start(self, ctx: Ctx) -> None:
-        """/broadcast: who should it go to?"""
+        """/broadcast: any announcements being sent now (to stop, if need be), then who
+        should the new one go to?"""
+        storage = ctx.deps.storage
+        sending = await service.sending_now(storage)
+        authors = {b.created_by: getattr(await storage.get_user(b.created_by), "alias", None)
+                   for b, _ in sending if b.created_by is not None}
+        shown = views.sending_now(ctx.copy, sending, authors)
+        if shown is not None:
+            await ctx.reply(*shown)
         ctx.start_step(AUDIENCE)
         await self.ask(ctx)
 
@@ -136,7 +144,7 @@ class Handlers:
         ctx.end_step()
         _, count = await service.confirm(ctx.deps.storage, ctx.events, ctx.user_id,
                                          announcement, ctx.now)
-        await ctx.show(ctx.copy.text("broadcast.confirmed", count=format_count(count)))
+        await ctx.show(ctx.copy.text("broadcast.confirmed", people=views.people(ctx.copy, count)))
 
     async def on_stop(self, ctx: Ctx, data: Stop) -> None:
         """Stop composing; nothing is sent."""
@@ -146,7 +154,8 @@ class Handlers:
         await ctx.show(ctx.copy.text("broadcast.stopped"))
 
     async def on_stop_sending(self, ctx: Ctx, data: StopSending) -> None:
-        """Stop a broadcast being sent; people who already have it keep it."""
+        """Stop a broadcast being sent, whoever wrote it; people who already have it keep it
+        (its author is told who stopped it)."""
         try:
             await service.stop(ctx.deps.storage, ctx.events, data.broadcast, ctx.user_id,
                                ctx.now)

@@ -8,6 +8,15 @@ edits a progress message every couple of seconds, and posts a report at the end.
 resumes from the outbox: rows already recorded are never sent again, and none are skipped.
 Only a hard crash (no graceful stop) can leave rows whose send was in flight; those are sent
 again on start-up (see BroadcastStore.requeue_unconfirmed for why).
+
+A broadcast is the service's: it goes on after its author erases their data (there is then
+no progress message to edit and no author to report to), and when a coordinator other than
+its author stops it, both get the report, the author's saying who stopped it.
+
+The progress message is posted after the outbox is written, so a quick broadcast can finish
+before it exists. Both sides read fresh state to settle that: the end of sending edits the
+progress message stored by then, and posting the progress message looks again once it is
+stored, editing it to the end when sending has already finished (`show_final`).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot.deps import Deps
-from bot.domain.broadcast import outcome_for_error, progress_due
+from bot.domain.broadcast import Report, outcome_for_error, progress_due
 from bot.lanes import BULK
 from bot.services.broadcasts import progress
 from bot.storage import from_epoch
@@ -183,7 +192,8 @@ class BroadcastSender:
                         force: bool = False) -> None:
         storage, clock = self.deps.storage, self.deps.clock
         broadcast = await storage.get_broadcast(bid)
-        if broadcast is None or broadcast.progress_message_id is None:
+        if broadcast is None or broadcast.progress_message_id is None \
+                or broadcast.created_by is None:
             return
         now = clock.now()
         last = from_epoch(broadcast.progress_at) if broadcast.progress_at else None
@@ -195,6 +205,8 @@ class BroadcastSender:
 
     async def _edit(self, app: Application[Any, Any, Any, Any, Any, Any],
                     broadcast: Broadcast, text: str, markup: Any) -> None:
+        if broadcast.created_by is None or broadcast.progress_message_id is None:
+            return  # no progress message, or its author has erased their data
         try:
             await app.bot.edit_message_text(text, chat_id=broadcast.created_by,
                                             message_id=broadcast.progress_message_id,
@@ -204,21 +216,60 @@ class BroadcastSender:
         except TelegramError:
             _LOG.warning("Could not update a broadcast's progress message", exc_info=True)
 
+    async def show_final(self, app: Application[Any, Any, Any, Any, Any, Any],
+                         broadcast_id: int) -> None:
+        """If BROADCAST_ID has finished, edit its progress message to how it ended, with no
+        Stop button (read fresh, so whichever of posting it and finishing comes last does
+        it; if both do, the second edit changes nothing)."""
+        final = await self.deps.storage.get_broadcast(broadcast_id)
+        if final is None or not final.finished:
+            return
+        report = await progress(self.deps.storage, broadcast_id)
+        await self._edit(app, final, views.progress_done(
+            self.deps.content, report, stopped=final.status == "cancelled"), None)
+
     async def _finish(self, app: Application[Any, Any, Any, Any, Any, Any],
                       broadcast: Broadcast) -> None:
-        storage, content = self.deps.storage, self.deps.content
+        storage = self.deps.storage
         bid = broadcast.broadcast_id
         if not await storage.finish_broadcast(bid, self.deps.clock.now()):
             return
         self._cancel_requested.discard(bid)
+        # Fresh state: the progress message may have been posted, or the author erased,
+        # or someone stopped it, since this run read BROADCAST.
+        await self.show_final(app, bid)
         final = await storage.get_broadcast(bid)
-        report = await progress(storage, bid)
-        text = views.report(content, report,
-                            stopped=final is not None and final.status == "cancelled")
-        if broadcast.progress_message_id is not None:
-            await self._edit(app, broadcast, views.progress_done(content, report), None)
+        if final is not None:
+            await self._report(app, final, await progress(storage, bid))
+        await storage.bump_counter("broadcasts_sent", self.deps.local_day())
+
+    async def _report(self, app: Application[Any, Any, Any, Any, Any, Any],
+                      final: Broadcast, report: Report) -> None:
+        """The report to its author (saying who stopped it, if someone did), and to the
+        coordinator who stopped someone else's announcement."""
+        storage = self.deps.storage
+        stopped = final.status == "cancelled"
+        author, stopper = final.created_by, final.stopped_by
+        author_user = await storage.get_user(author) if author is not None else None
+        stopper_user = await storage.get_user(stopper) if stopper is not None else None
+        if author is not None:
+            copy = self.deps.content.for_person(author_user)
+            who = views.stopped_by(copy, you=stopper == author,
+                                   name=getattr(stopper_user, "alias", None)) if stopped \
+                else None
+            await self._send(app, author, views.report(copy, report, stopped=stopped,
+                                                       stopper=who))
+        if stopped and stopper is not None and stopper != author:
+            copy = self.deps.content.for_person(stopper_user)
+            name = getattr(author_user, "alias", None) or copy.button(
+                "broadcast.coordinator_unnamed" if author is not None
+                else "broadcast.sending_now_author_gone")
+            await self._send(app, stopper, views.report(copy, report, stopped=True,
+                                                        author=name))
+
+    async def _send(self, app: Application[Any, Any, Any, Any, Any, Any], chat_id: int,
+                    text: str) -> None:
         try:
-            await app.bot.send_message(broadcast.created_by, text)
+            await app.bot.send_message(chat_id, text)
         except TelegramError:
             _LOG.warning("Could not send a broadcast report", exc_info=True)
-        await self.deps.storage.bump_counter("broadcasts_sent", self.deps.local_day())

@@ -2,7 +2,8 @@
 
 People's buttons carry the directory filters they came from (format, weekday), so Back
 returns to the same list; coordinators' buttons carry a group id and, for one meeting, its
-local date. Ids are checked against what the person may see when pressed, never trusted.
+local date (YYYYMMDD), as do a member's answers for a meeting. Ids are checked against what
+the person may see when pressed, never trusted.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from bot.callbacks import InvalidCallback, callback
 
 __all__ = [
     "ANY_DAY",
+    "Answer",
+    "AnswerHere",
     "AskCancel",
     "AskRetire",
     "Browse",
     "Card",
+    "ChangeField",
     "ChooseMeeting",
     "ConfirmCancel",
     "ConfirmRetire",
@@ -40,10 +44,18 @@ __all__ = [
     "SendCalendar",
     "StopWizard",
     "Toggle",
+    "ToggleVisible",
+    "WizardBack",
+    "WizardField",
+    "WizardVisible",
 ]
 
 Format = Literal["any", "online", "in_person"]
 Field = Literal["name", "desc", "place", "time", "fac", "cap"]
+#: Every question of the new-group wizard (and its summary), as Back and Change name them.
+WizardField = Literal["name", "desc", "aud", "fmt", "place", "kind", "dates", "time", "fac",
+                      "cap", "sum"]
+AnswerWord = Literal["yes", "no"]
 ANY_DAY = -1
 
 
@@ -121,6 +133,48 @@ class SendCalendar:
     group: int
 
 
+@callback("grp.ans")
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A member's answer, from a reminder, for the meeting on DAY (YYYYMMDD, local): I'll be
+    there ('yes') or can't make it ('no'). KIND names the reminder, so it is shown again."""
+
+    group: int
+    day: int
+    answer: AnswerWord
+    kind: Literal["day", "hour"]
+
+    def __post_init__(self) -> None:
+        _check_date(self.day)
+
+    @property
+    def occurrence(self) -> str:
+        """The meeting's local date, 'YYYY-MM-DD'."""
+        return _check_date(self.day)
+
+
+@callback("grp.ansd")
+@dataclass(frozen=True, slots=True)
+class AnswerHere:
+    """A member's answer for the meeting on MEETING (YYYYMMDD), from the group's details
+    opened with these directory filters."""
+
+    group: int
+    meeting: int
+    answer: AnswerWord
+    fmt: Format = "any"
+    day: int = ANY_DAY
+
+    def __post_init__(self) -> None:
+        _check_date(self.meeting)
+        _check_day(self.day)
+
+    @property
+    def occurrence(self) -> str:
+        """The meeting's local date, 'YYYY-MM-DD'."""
+        return _check_date(self.meeting)
+
+
 @callback("grp.rem")
 @dataclass(frozen=True, slots=True)
 class Reminders:
@@ -167,6 +221,14 @@ class EditField:
 
     group: int
     field: Field
+
+
+@callback("grp.vis")
+@dataclass(frozen=True, slots=True)
+class ToggleVisible:
+    """Switch whether the group's members may see who else is coming."""
+
+    group: int
 
 
 @callback("grp.cx")
@@ -277,3 +339,26 @@ class Save:
 @dataclass(frozen=True, slots=True)
 class StopWizard:
     """Stop the wizard or an edit without saving."""
+
+
+@callback("gw.back")
+@dataclass(frozen=True, slots=True)
+class WizardBack:
+    """Back from the question AT (to the one before it, or to the summary when changing one
+    answer from there; from the first question, to the groups)."""
+
+    at: WizardField
+
+
+@callback("gw.chg")
+@dataclass(frozen=True, slots=True)
+class ChangeField:
+    """From the summary: change one answer, then come back to the summary."""
+
+    field: WizardField
+
+
+@callback("gw.vis")
+@dataclass(frozen=True, slots=True)
+class WizardVisible:
+    """From the summary: switch whether members may see who else is coming."""

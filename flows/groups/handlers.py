@@ -1,5 +1,6 @@
-"""/groups: people browse, join and leave groups; coordinators manage them. One method per
-action. A press naming a group that is gone, retired or not for this person is stale."""
+"""/groups: people browse, join and leave groups and say whether they'll be at a meeting;
+coordinators manage them. One method per action. A press naming a group that is gone,
+retired or not for this person is stale."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from bot.storage import User
 from flows.groups import views
 from flows.groups.callbacks import (
     ANY_DAY,
+    Answer,
+    AnswerHere,
     AskCancel,
     AskRetire,
     Browse,
@@ -29,8 +32,12 @@ from flows.groups.callbacks import (
     Reminders,
     SendCalendar,
     Toggle,
+    ToggleVisible,
 )
 from flows.groups.notices import send_calendar
+
+#: The step of changing one detail (flows/groups/wizard.py); Back from it goes to the list.
+EDIT = "groups.edit"
 
 __all__ = ["Handlers", "person", "show_card", "show_manage", "stale_when_gone"]
 
@@ -66,10 +73,13 @@ async def show_manage(ctx: Ctx, notice: str = "") -> None:
 
 
 async def show_card(ctx: Ctx, group_id: int, notice: str = "") -> None:
-    """One group's card, for a coordinator."""
-    group = await service.active_group(ctx.deps.storage, group_id)
-    counts = (await ctx.deps.storage.member_counts()).get(group.group_id, (0, 0))
-    await ctx.show(*views.card(ctx.copy, group, counts, ctx.deps.settings.tz, ctx.now, notice))
+    """One group's card, for a coordinator: the next meetings with the answers so far."""
+    storage, tz = ctx.deps.storage, ctx.deps.settings.tz
+    group = await service.active_group(storage, group_id)
+    counts = (await storage.member_counts()).get(group.group_id, (0, 0))
+    plans = await service.meeting_plans(storage, group, tz, ctx.now)
+    await ctx.show(*views.card(ctx.copy, group, counts, tz, ctx.deps.zone(ctx.user), ctx.now,
+                               plans, await storage.last_held(group.group_id), notice))
 
 
 class Handlers:
@@ -85,14 +95,16 @@ class Handlers:
     # -- people ---------------------------------------------------------------------------
 
     async def _directory(self, ctx: Ctx, fmt: Format, day: int) -> None:
+        zone = ctx.deps.zone(ctx.user)
         found = await service.directory(ctx.deps.storage, person(ctx), fmt, day,
-                                        ctx.deps.settings.tz, ctx.now)
+                                        ctx.deps.settings.tz, ctx.now, zone)
         await ctx.show(*views.directory(ctx.copy, found, fmt, day, ctx.deps.settings.tz,
-                                        ctx.deps.zone(ctx.user), ctx.now))
+                                        zone, ctx.now))
 
     async def _detail(self, ctx: Ctx, group_id: int, fmt: Format, day: int,
                       notice: str = "") -> None:
-        seen = await service.standing(ctx.deps.storage, person(ctx), group_id)
+        seen = await service.standing(ctx.deps.storage, person(ctx), group_id,
+                                      ctx.deps.settings.tz, ctx.now)
         await ctx.show(*views.detail(ctx.copy, seen, fmt, day, ctx.deps.settings.tz,
                                      ctx.deps.zone(ctx.user), ctx.now, notice))
 
@@ -131,6 +143,31 @@ class Handlers:
         if seen.member:
             await send_calendar(ctx, ctx.user_id, seen.group)
 
+    @stale_when_gone
+    async def on_answer(self, ctx: Ctx, data: Answer) -> None:
+        """I'll be there / Can't make it, from a reminder: noted, and the reminder shows it."""
+        try:
+            answered = await service.answer_meeting(
+                ctx.deps.storage, ctx.events, person(ctx), data.group, data.occurrence,
+                data.answer, ctx.deps.settings.tz, ctx.now)
+        except service.AnswerClosed as closed:
+            await ctx.answer(ctx.copy.button(closed.key), alert=True)
+            return
+        await ctx.show(*views.reminder(ctx.copy, data.kind, answered.group, data.occurrence,
+                                       answered.start, ctx.deps.zone(ctx.user), data.answer))
+
+    @stale_when_gone
+    async def on_answer_here(self, ctx: Ctx, data: AnswerHere) -> None:
+        """I'll be there / Can't make it, from the group's details."""
+        try:
+            await service.answer_meeting(ctx.deps.storage, ctx.events, person(ctx), data.group,
+                                         data.occurrence, data.answer, ctx.deps.settings.tz,
+                                         ctx.now)
+        except service.AnswerClosed as closed:
+            await ctx.answer(ctx.copy.button(closed.key), alert=True)
+            return
+        await self._detail(ctx, data.group, data.fmt, data.day)
+
     async def on_reminders(self, ctx: Ctx, data: Reminders) -> None:
         """The reminder switches."""
         await ctx.show(*views.reminder_prefs(ctx.copy,
@@ -154,31 +191,41 @@ class Handlers:
 
     @stale_when_gone
     async def on_edit_menu(self, ctx: Ctx, data: EditMenu) -> None:
-        """Which detail to change."""
+        """Which detail to change (also Back from changing one: that change is dropped)."""
+        if ctx.step == EDIT:
+            ctx.end_step()
         group = await service.active_group(ctx.deps.storage, data.group)
         await ctx.show(*views.edit_menu(ctx.copy, group))
+
+    @stale_when_gone
+    async def on_toggle_visible(self, ctx: Ctx, data: ToggleVisible) -> None:
+        """Switch whether members see who else is coming (and the coordinator, their names)."""
+        group = await service.active_group(ctx.deps.storage, data.group)
+        await service.edit_group(ctx.deps.storage, ctx.events, group.group_id,
+                                 {"members_visible": not group.members_visible}, ctx.now)
+        await show_card(ctx, group.group_id, ctx.copy.text("groups.saved"))
 
     @stale_when_gone
     async def on_choose_meeting(self, ctx: Ctx, data: ChooseMeeting) -> None:
         """The next meetings, to cancel one."""
         group = await service.active_group(ctx.deps.storage, data.group)
-        await ctx.show(*views.choose_meeting(ctx.copy, group, ctx.deps.settings.tz, ctx.now))
+        await ctx.show(*views.choose_meeting(ctx.copy, group, ctx.deps.settings.tz,
+                                             ctx.deps.zone(ctx.user), ctx.now))
 
     @stale_when_gone
     async def on_ask_cancel(self, ctx: Ctx, data: AskCancel) -> None:
         """Cancel that meeting? (It must still be to come.)"""
-        tz = ctx.deps.settings.tz
         group, start, members = await service.meeting_to_cancel(
-            ctx.deps.storage, data.group, data.occurrence, tz, ctx.now)
-        await ctx.show(*views.cancel_question(ctx.copy, group, data.occurrence, start, tz,
-                                              members))
+            ctx.deps.storage, data.group, data.occurrence, ctx.deps.settings.tz, ctx.now)
+        await ctx.show(*views.cancel_question(ctx.copy, group, data.occurrence, start,
+                                              ctx.deps.zone(ctx.user), members))
 
     @stale_when_gone
     async def on_confirm_cancel(self, ctx: Ctx, data: ConfirmCancel) -> None:
         """Cancel it; its members are told."""
         told = await service.cancel_meeting(ctx.deps.storage, ctx.events, data.group,
                                             data.occurrence, ctx.deps.settings.tz, ctx.now)
-        await show_card(ctx, data.group, ctx.copy.text("groups.cancelled_done", members=told))
+        await show_card(ctx, data.group, views.cancelled_done(ctx.copy, told))
 
     @stale_when_gone
     async def on_ask_retire(self, ctx: Ctx, data: AskRetire) -> None:
@@ -191,5 +238,4 @@ class Handlers:
         """Retire it; everyone in it is told."""
         group = await service.active_group(ctx.deps.storage, data.group)
         told = await service.retire_group(ctx.deps.storage, ctx.events, data.group, ctx.now)
-        await show_manage(ctx, ctx.copy.text("groups.retired_done", name=group.name,
-                                             members=told))
+        await show_manage(ctx, views.retired_done(ctx.copy, group, told))
