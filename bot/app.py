@@ -8,13 +8,17 @@ Order matters:
 3. then each flow in FLOW_MODULES order, one group per handler. A handler that handles an
    update stops it there (so a message gets one answer); only handlers marked
    `passthrough` let it go on.
-4. last: a polite answer for stale buttons and for text no flow wanted.
+4. last: a polite answer for stale buttons, and for a message no flow wanted an answer that
+   fits where its writer stands (flows/home/fallback.py). After a handler's error the person
+   hears "something went wrong" once, and nothing else answers that update.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+from collections import deque
 from types import ModuleType
 from typing import Any
 
@@ -40,7 +44,6 @@ from telegram.request import BaseRequest
 from bot.chats import build_private_only
 from bot.concurrency import PerPersonUpdateProcessor
 from bot.deps import Deps
-from bot.domain.crisis import assess
 from bot.flowkit import Context, Flow, is_passthrough, passthrough
 from bot.inbox import DurableUpdateQueue
 from bot.lanes import LaneRateLimiter
@@ -49,7 +52,7 @@ from bot.persistence import SQLitePersistence
 from bot import outbox
 from bot.routing import AppCtx, Job, Router
 from bot.runtime import BotApplication
-from bot.safety import build_safety_net
+from bot.safety import build_safety_net, was_flagged
 from bot.services.events import Event, EventBus, Subscriber
 
 # commands_for and set_role_commands live in bot/menus.py; named here for older callers.
@@ -65,6 +68,7 @@ def _flow_modules() -> list[ModuleType]:
         checkins,
         coordinator,
         groups,
+        home,
         matching,
         onboarding,
         privacy,
@@ -79,6 +83,7 @@ def _flow_modules() -> list[ModuleType]:
 
     return [
         onboarding,
+        home,
         settings,
         privacy,
         safetyplan,
@@ -152,6 +157,7 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
 
     return {
         people.Onboarded: [menus.on_onboarded],
+        people.RoleChanged: [menus.on_role_changed],
         people.TimeZoneChanged: [settings.move_checkins],
         chk.CheckinsSent: [checkins.count_sent],
         chk.CheckinsSkipped: [checkins.count_skipped],
@@ -260,29 +266,34 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
             app.job_queue.run_repeating(callback, interval=job.interval_s, first=job.first_s,
                                         name=job.name)
 
+    # Updates the error handler has answered ("something went wrong"): PTB goes on to later
+    # groups after an error, and these last answers must not add a second reply to one.
+    answered_by_error: deque[int] = deque(maxlen=1024)
+
+    async def on_error(update: object, context: Context) -> None:
+        if isinstance(update, Update):
+            answered_by_error.append(update.update_id)
+        await _on_error(update, context)
+
     async def stale_button(update: Update, context: Context) -> None:
         assert update.callback_query is not None
+        if update.update_id in answered_by_error:
+            with contextlib.suppress(TelegramError):  # only the spinner is left to stop
+                await update.callback_query.answer()
+            return
         await update.callback_query.answer(deps.content.button("common.stale_button"),
                                            show_alert=True)
 
+    from flows.home.fallback import last_resort
+
     async def unknown(update: Update, context: Context) -> None:
-        assert update.effective_chat is not None
-        message = update.effective_message
-        text = (message.text or message.caption or "") if message is not None else ""
-        if text and not text.startswith("/") and _risky(text):
-            return  # the safety net has just sent the card; "not sure what you meant" would jar
-        await context.bot.send_message(update.effective_chat.id,
-                                       deps.content.text("common.not_understood"))
+        if update.update_id in answered_by_error:
+            return
+        await last_resort(router.app_ctx(context.application), update,
+                          flagged=was_flagged(context))
 
     app.add_handler(CallbackQueryHandler(stale_button), group=group)
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, unknown),
-                    group=group)
-    app.add_error_handler(_on_error)
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL
+                                   & ~filters.UpdateType.EDITED, unknown), group=group)
+    app.add_error_handler(on_error)
     return app
-
-
-def _risky(text: str) -> bool:
-    try:
-        return assess(text).crisis
-    except Exception:  # the net already failed safe on this text
-        return True

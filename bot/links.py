@@ -1,6 +1,8 @@
 """Buttons that open another flow's screen, for flows that must not import each other.
 
-Whoever moves the target flow onto typed callbacks changes the data here, once.
+Whoever moves the target flow onto typed callbacks changes the data here, once. A screen whose
+flow has no link of its own yet is opened with `RunCommand`: the button does what typing the
+command does (flows/home answers it through the command's own route).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from typing import Literal
 
 from bot.callbacks import callback, pack
 
-__all__ = ["OpenResources", "OpenTopic", "resources_home", "resources_topic"]
+__all__ = ["OpenCoordinatorHome", "OpenHome", "OpenMyPeerWorker", "OpenMyPeople",
+           "OpenResources", "OpenTopic", "RunCommand", "ShowNumbers", "find_peer_worker",
+           "resources_home", "resources_topic"]
 
 
 @callback("res")
@@ -39,3 +43,56 @@ def resources_home() -> str:
 def resources_topic(topic_id: str) -> str:
     """Callback data for a button that opens one resources topic in a new message."""
     return pack(OpenTopic(topic_id))
+
+
+# -- the home of buttons (bot/menus.py builds it; flows/home answers these) ---------------------
+
+@callback("home")
+@dataclass(frozen=True, slots=True)
+class OpenHome:
+    """Show the person's home: the main actions for their role, as buttons."""
+
+
+@callback("home.go")
+@dataclass(frozen=True, slots=True)
+class RunCommand:
+    """Do what typing /COMMAND does, below the message the button sits on (for a screen whose
+    flow has no link of its own). A command the person may not use is a stale press."""
+
+    command: str
+
+
+@callback("home.peer")
+@dataclass(frozen=True, slots=True)
+class OpenMyPeerWorker:
+    """A matched person's peer worker: who they are, their hours, how to write to them."""
+
+
+@callback("home.people")
+@dataclass(frozen=True, slots=True)
+class OpenMyPeople:
+    """A peer worker's people: who they support and who is waiting for an answer."""
+
+
+@callback("home.sos")
+@dataclass(frozen=True, slots=True)
+class ShowNumbers:
+    """The crisis card (the same one /crisis shows), in a new message."""
+
+
+@callback("coord.home")
+@dataclass(frozen=True, slots=True)
+class OpenCoordinatorHome:
+    """The coordinator home (/coord). Its flow routes this once it exists; until then the home
+    shows a coordinator their commands as buttons instead (bot/menus.py checks which)."""
+
+
+#: "Find a peer worker": the shortlist of who is free now, best fit first, with "Change my
+#: preferences" and the waitlist (flows/matching's "choose again" button, which it routes).
+_FIND_PEER_WORKER = "mt.again"
+
+
+def find_peer_worker() -> str:
+    """Callback data for "Find a peer worker" (answered by flows/matching, in place)."""
+    return _FIND_PEER_WORKER
+

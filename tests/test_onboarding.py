@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 
 from bot.domain.roles import RELATIONSHIPS
 from bot.services.invites import RoleNotInvitable, make_invite
-from tests.harness import BOT_USERNAME, BotEnv, onboard_coordinator
+from tests.harness import BOT_USERNAME, BotEnv, onboard, onboard_coordinator
+from tests.home_support import buttons, matched, peer, person
 
 AGREE = "That's OK with me"
 
@@ -39,8 +41,11 @@ async def test_consumer_onboarding(env: BotEnv) -> None:
     assert user is not None
     assert (user.role, user.alias, user.region, user.timezone) == (
         "consumer", "Ally", "AU", "Australia/Sydney")
-    # The persistent "Need help now" entry is on the keyboard.
-    assert alice.last().reply_markup["keyboard"][0][0]["text"] == "Need help now"
+    # The persistent "Need help now" entry came with the welcome; the end of /start is the
+    # home, whose buttons lead to the main things a person can do.
+    assert alice.messages[0].reply_markup["keyboard"][0][0]["text"] == "Need help now"
+    assert [b["text"] for b in alice.last().buttons()] == [
+        "Find a peer worker", "Group meetings", "Things to read", "Check-ins"]
     # Their own command menu was set for their chat.
     scoped = [c for c in env.fake.calls_to("setMyCommands")
               if c.params.get("scope", {}).get("chat_id") == 1001]
@@ -335,9 +340,11 @@ async def test_start_again_once_set_up(env: BotEnv) -> None:
     menus = len(env.fake.calls_to("setMyCommands"))
     mark = quin.mark()
     await quin.send("/start")
-    welcome_back, help_ = quin.texts_since(mark)
-    assert welcome_back == "Welcome back, Quin."
-    assert help_.startswith("Here's what you can do here") and "/match" in help_
+    welcome_back, home = quin.since(mark)
+    assert welcome_back.plain == "Welcome back, Quin."
+    assert welcome_back.reply_markup["keyboard"][0][0]["text"] == "Need help now"
+    assert home.plain.startswith("What would you like to do?")
+    assert "Find a peer worker" in [b["text"] for b in home.buttons()]
     assert len(env.fake.calls_to("setMyCommands")) == menus + 1
 
 
@@ -357,4 +364,77 @@ async def test_help_is_the_command_menu_itself(env: BotEnv) -> None:
         listed = [line.split(" – ")[0] for line in client.last_text().splitlines()
                   if line.startswith("/")]
         assert listed == [f"/{c['command']}" for c in menu.params["commands"]]
-        assert listed[:4] == ["/start", "/help", "/crisis", "/settings"]
+        assert listed[:3] == ["/start", "/help", "/crisis"]
+        # What is about the person's own data comes last.
+        assert listed[-3:] == ["/settings", "/mydata", "/delete"]
+        # The home's buttons come with it.
+        assert client.last().buttons()
+
+
+# -- a person who opens a staff invite is asked first; a clinician link after the model changed --
+
+async def test_a_matched_person_opening_a_staff_invite_is_asked_first(env: BotEnv) -> None:
+    jo = await peer(env, 1101, "Jo")
+    ann = await person(env, 1102, "Ann")
+    match = await matched(env, ann, jo)
+    code = (await invite(env, "consumer_peer")).split("start=")[1]
+    await ann.send(f"/start {code}")
+    assert "You're matched with Jo" in ann.last_text()
+    assert buttons(ann) == ["Join as staff and end my match", "Keep my match"]
+    user = await env.storage.get_user(1102)
+    assert user is not None and user.role == "consumer"  # nothing changes before the answer
+    await ann.click("Keep my match")
+    assert "nothing has changed" in ann.last_text()
+    live = await env.storage.live_match_for_person(1102)
+    assert live is not None and live.id == match.id and live.status == "active"
+    # The link was not used: it still works when they're ready.
+    await ann.send(f"/start {code}")
+    await ann.click("Join as staff and end my match")
+    user = await env.storage.get_user(1102)
+    assert user is not None and user.role == "consumer_peer"
+    assert await env.storage.live_match_for_person(1102) is None
+    ended = await env.storage.get_match(match.id)
+    assert ended is not None and ended.status == "ended"  # through the one ending path
+    assert "Ann has ended your match" in jo.last_text()
+    assert "Set up your profile" in [b["text"] for b in ann.last().buttons()]
+
+
+async def test_a_person_without_a_match_is_asked_too(env: BotEnv) -> None:
+    bo = await person(env, 1103, "Bo", role="carer")
+    code = (await invite(env, "carer_peer")).split("start=")[1]
+    await bo.send(f"/start {code}")
+    assert "You're set up here as a carer" in bo.last_text()
+    assert buttons(bo) == ["Join as staff", "Stay as I am"]
+    await bo.click("Stay as I am")
+    user = await env.storage.get_user(1103)
+    assert user is not None and user.role == "carer"
+
+
+async def test_a_clinician_link_used_after_the_model_changed_leaves_nobody_without_a_role(
+        tmp_path: Path) -> None:
+    env = await BotEnv.create(tmp_path, model="integrated")
+    try:
+        links = [(await invite(env, "clinician")).split("start=")[1] for _ in range(2)]
+        env.settings = replace(env.settings, model="complementary")
+        await env.restart()
+        cy = env.client(1104, "Cy")
+        await onboard(cy, alias="Cy")
+        await cy.send(f"/start {links[0]}")
+        await cy.click("Join as staff")
+        assert "doesn't use any more, so nothing has changed" in cy.last_text()
+        user = await env.storage.get_user(1104)
+        assert user is not None and user.role == "consumer"
+        # Someone new: told why, then asked which role fits them.
+        di = env.client(1105, "Di")
+        await di.send(f"/start {links[1]}")
+        await di.click(AGREE)
+        assert "doesn't use any more" in di.texts()[-2]
+        assert "Which of these fits you best?" in di.last_text()
+        await di.click("I support someone with BPD")
+        await di.click("A friend")
+        await di.click("Skip")
+        user = await env.storage.get_user(1105)
+        assert user is not None and user.role == "carer"
+    finally:
+        await env.stop()
+    env.assert_clean()

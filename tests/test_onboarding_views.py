@@ -9,17 +9,26 @@ from telegram import BotCommand
 from bot.callbacks import pack, unpack
 from bot.content import Content
 from bot.domain.roles import RELATIONSHIPS, Relationship
-from flows.onboarding.callbacks import Consent, ConsentWithCode, RelationshipChoice
+from flows.onboarding.callbacks import (
+    Consent,
+    ConsentWithCode,
+    ConsentWithSource,
+    RelationshipChoice,
+    StaffInvite,
+)
 from flows.onboarding.views import (
     code_question,
+    code_refused,
     done,
     help_text,
+    name_again,
     name_question,
     privacy_notice,
     region_question,
     relationship_question,
     role_given,
     role_question,
+    staff_invite_question,
     timezone_question,
     welcome,
     welcome_back,
@@ -46,6 +55,23 @@ def test_the_questions() -> None:
     check_snapshot("onboarding/timezone_question",
                    *timezone_question(COPY, ("Australia/Broken_Hill", "Pacific/Auckland")))
     check_snapshot("onboarding/name_question", *name_question(COPY))
+    check_snapshot("onboarding/name_question_staff", *name_question(COPY, staff=True))
+    check_snapshot("onboarding/name_again_staff_title",
+                   *name_again(COPY, "onboarding.name_problem.staff"))
+    check_snapshot("onboarding/code_refused", *code_refused(COPY, "onboarding.code_used"))
+
+
+def test_a_person_opening_a_staff_invite_is_asked_first() -> None:
+    check_snapshot("onboarding/staff_invite", *staff_invite_question(COPY, "carer", CODE))
+    check_snapshot("onboarding/staff_invite_requested", *staff_invite_question(
+        COPY, "consumer", CODE, live="requested", name="Kim"))
+    check_snapshot("onboarding/staff_invite_matched", *staff_invite_question(
+        COPY, "consumer", CODE, live="active", name="Jo"))
+    _, markup = staff_invite_question(COPY, "consumer", "x" * 40, live="active", name="Jo")
+    data = [b.callback_data for row in markup.inline_keyboard for b in row]
+    assert [unpack(d) for d in data] == [StaffInvite("join", "x" * 40),
+                                         StaffInvite("stay", "x" * 40)]
+    assert all(len(str(d).encode()) <= 64 for d in data)
 
 
 def test_endings() -> None:
@@ -54,14 +80,14 @@ def test_endings() -> None:
                 BotCommand("help", COPY.button("commands.help"))]
     help_ = help_text(COPY, None, commands)
     check_snapshot("onboarding/help_none", help_)
-    check_snapshot("onboarding/done_named", done(COPY, "Ally <3", help_)[0])
-    check_snapshot("onboarding/done_unnamed", done(COPY, None, help_)[0])
+    check_snapshot("onboarding/done_named", done(COPY, "Ally <3", "consumer", "(the home)"))
+    check_snapshot("onboarding/done_unnamed", done(COPY, None, "carer_peer", "(the home)"))
     check_snapshot("onboarding/welcome_back", welcome_back(COPY, "Ally")[0])
 
 
 def test_a_name_is_escaped_once() -> None:
-    assert "Ally &lt;3" in done(COPY, "Ally <3", "")[0]
-    assert "&amp;lt;" not in done(COPY, "Ally <3", "")[0]
+    assert "Ally &lt;3" in done(COPY, "Ally <3", "consumer", "")
+    assert "&amp;lt;" not in done(COPY, "Ally <3", "consumer", "")
 
 
 def test_consent_buttons_carry_an_invite_code_within_64_bytes() -> None:
@@ -71,6 +97,13 @@ def test_consent_buttons_carry_an_invite_code_within_64_bytes() -> None:
                                          for a in ("yes", "more", "no")]
     assert all(len(str(d).encode()) <= 64 for d in data)
     assert pack(Consent("yes")) == "onb.ok:yes"
+
+
+def test_consent_buttons_carry_a_referral_link_and_nothing_else() -> None:
+    _, markup = privacy_notice(COPY, source="AbCdEfGhIjKl")
+    data = [unpack(b.callback_data) for row in markup.inline_keyboard for b in row]
+    assert data == [ConsentWithSource(a, "AbCdEfGhIjKl")  # type: ignore[arg-type]
+                    for a in ("yes", "more", "no")]
 
 
 def test_relationship_buttons_name_every_relationship() -> None:

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.hours import parse_windows
+from bot.domain.matching import MatchPolicy
 from bot.services import invites, people
 from bot.services.evaluation import evaluate
 from bot.services.events import Collector
@@ -61,7 +63,7 @@ async def test_role_region_zone_and_name(store: Storage) -> None:
                                       zones=("Pacific/Auckland",), after="region") == "name"
     with pytest.raises(people.NameNotValid) as refused:
         await people.name_yourself(store, 1, NOW, "  \n ")
-    assert refused.value.key == "onboarding.alias_invalid"
+    assert refused.value.key == "onboarding.name_problem.empty"
     assert await people.name_yourself(store, 1, NOW, "  Sam   Lee ") == "Sam Lee"
     user = await store.get_user(1)
     assert user is not None
@@ -118,6 +120,81 @@ async def test_clinicians_only_in_the_integrated_model(store: Storage) -> None:
                                     now=NOW)
     user = await store.get_user(3)
     assert user is not None and user.role is None
+    # Someone who had a role keeps it: the link changes nothing for them.
+    again = await invites.make_invite(store, INTEGRATED, "clinician", by=None,
+                                      bot_username="b", now=NOW)
+    await people.consent(store, 4, NOW, given=True)
+    await people.choose_role(store, 4, NOW, role="carer", relationship="parent")
+    with pytest.raises(invites.InviteRefused, match="code_role_unavailable"):
+        await invites.redeem_invite(store, RULES, Collector(), code=code_of(again), user_id=4,
+                                    now=NOW)
+    user = await store.get_user(4)
+    assert user is not None and (user.role, user.relationship) == ("carer", "parent")
+
+
+async def _peer(store: Storage, uid: int, kind: str) -> None:
+    await people.consent(store, uid, NOW, given=True)
+    await store.update_user(uid, NOW, role=kind)
+    await store.create_profile(uid, kind, NOW, display_name=f"Peer {uid}", bio="Hi.",
+                               hours=parse_windows("Mon-Sun 00:00-24:00"),
+                               timezone="Australia/Sydney", caseload_cap=6)
+
+
+async def test_where_someone_stands(store: Storage) -> None:
+    assert (await people.standing(store, 1)).stage == "new"
+    await people.consent(store, 1, NOW, given=False)
+    assert (await people.standing(store, 1)).stage == "declined"
+    await people.consent(store, 2, NOW, given=True)
+    assert (await people.standing(store, 2)).stage == "no_role"
+    await people.choose_role(store, 2, NOW, role="consumer")
+    assert (await people.standing(store, 2)).support == "none"
+    await _peer(store, 10, "consumer_peer")
+    made = await store.create_request(2, 10, {}, NOW, NOW + timedelta(hours=48))
+    assert made.match is not None
+    where = await people.standing(store, 2)
+    assert (where.support, where.match) == ("requested", made.match)
+    await store.answer_request(made.match.id, 10, accept=True, now=NOW)
+    assert (await people.standing(store, 2)).support == "matched"
+    peer = await people.standing(store, 10)
+    assert peer.profile is not None and len(peer.people) == 1 and peer.requests == ()
+    await people.end_support(store, Collector(), 2, NOW)
+    where = await people.standing(store, 2)
+    assert where.support == "ended" and where.match is not None
+    assert where.match.id == made.match.id
+    await store.join_waitlist(2, NOW)
+    assert (await people.standing(store, 2)).position == 1
+
+
+async def test_changing_role_asks_what_becomes_of_a_match(store: Storage) -> None:
+    await _peer(store, 10, "consumer_peer")
+    await _peer(store, 11, "carer_peer")
+    await people.consent(store, 1, NOW, given=True)
+    await people.choose_role(store, 1, NOW, role="consumer")
+    made = await store.create_request(1, 10, {}, NOW, NOW + timedelta(hours=48))
+    assert made.match is not None
+    kept = Collector()
+    # A consumer peer worker may support carers by default: the request may go on.
+    profile = await store.get_profile(10)
+    assert people.can_keep(made.match, profile, "carer", invites_policy())
+    assert not people.can_keep(made.match, await store.get_profile(11), "consumer",
+                               invites_policy())
+    assert await people.change_role(store, store, kept, 1, NOW, role="carer",
+                                    relationship="sibling", end_match=False) is None
+    assert kept.events == [people.RoleChanged(1, "carer")]
+    assert (await store.live_match_for_person(1)) is not None
+    ended = Collector()
+    closed = await people.change_role(store, store, ended, 1, NOW, role="consumer",
+                                      relationship=None, end_match=True)
+    assert closed is not None and closed.id == made.match.id
+    assert [type(e).__name__ for e in ended.events] == ["MatchEnded", "CapacityFreed",
+                                                        "RoleChanged"]
+    with pytest.raises(ValueError, match="relationship"):
+        await people.change_role(store, store, Collector(), 1, NOW, role="carer",
+                                 relationship=None, end_match=False)
+
+
+def invites_policy() -> MatchPolicy:
+    return MatchPolicy(consumer_peers_support_carers=True, carer_peers_support_consumers=False)
 
 
 async def test_evaluation_counts_the_last_30_local_days(store: Storage) -> None:

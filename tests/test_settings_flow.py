@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import pack
 from flows.settings.callbacks import Change, NewRegion, NewZone
 from tests.harness import BotEnv, onboard
+from tests.home_support import buttons, matched, peer, person, request
 
 PERTH = ZoneInfo("Australia/Perth")
 
@@ -91,3 +92,121 @@ async def test_typed_words_at_the_menu_bring_the_menu_back(env: BotEnv) -> None:
     await kit.click("My partner")
     user = await env.storage.get_user(1004)
     assert user is not None and user.relationship == "partner"
+
+
+# -- changing one's mind: a person or a carer, asked first about a request or match ------------
+
+async def test_a_person_becomes_a_carer(env: BotEnv) -> None:
+
+    ada = env.client(1011, "Ada")
+    await onboard(ada, alias="Ada")
+    menus = len(env.fake.calls_to("setMyCommands"))
+    await ada.send("/settings")
+    await ada.click("I'm here as: Person living with BPD")
+    assert "Which of these fits you best now?" in ada.last_text()
+    assert buttons(ada) == ["✓ I live with BPD", "I support someone with BPD", "Back"]
+    await ada.click("I support someone with BPD")
+    assert "Who do you support?" in ada.last_text() and "Back" in buttons(ada)
+    await ada.click("A friend")
+    assert "Saved" in ada.last_text()
+    assert "I'm here as: Carer" in buttons(ada)
+    user = await env.storage.get_user(1011)
+    assert user is not None and (user.role, user.relationship) == ("carer", "friend")
+    assert len(env.fake.calls_to("setMyCommands")) == menus + 1  # their menu follows
+    # And back again: a person living with BPD has no relationship.
+    await ada.click("I'm here as: Carer")
+    await ada.click("I live with BPD")
+    user = await env.storage.get_user(1011)
+    assert user is not None and (user.role, user.relationship) == ("consumer", None)
+
+
+async def test_a_match_that_can_go_on_is_kept_if_they_choose(env: BotEnv) -> None:
+
+    jo = await peer(env, 1012, "Jo")  # a consumer peer worker; the service lets them
+    bea = await person(env, 1013, "Bea")  # support carers too (the default)
+    match = await matched(env, bea, jo)
+    await bea.send("/settings")
+    await bea.click("I'm here as")
+    await bea.click("I support someone with BPD")
+    await bea.click("My partner")
+    assert "Jo can support you as a carer too" in bea.last_text()
+    assert buttons(bea) == ["Keep my match", "End my match", "Back"]
+    await bea.click("Keep my match")
+    assert "Saved" in bea.last_text()
+    user = await env.storage.get_user(1013)
+    assert user is not None and (user.role, user.relationship) == ("carer", "partner")
+    live = await env.storage.live_match_for_person(1013)
+    assert live is not None and live.id == match.id and live.status == "active"
+
+
+async def test_a_match_that_cannot_go_on_ends_only_if_they_go_ahead(env: BotEnv) -> None:
+
+    lou = await peer(env, 1014, "Lou", kind="carer_peer")
+    cal = await person(env, 1015, "Cal", role="carer")
+    match = await matched(env, cal, lou)
+    await cal.send("/settings")
+    await cal.click("I'm here as")
+    await cal.click("I live with BPD")
+    assert "Lou can't support you as someone living with BPD here" in cal.last_text()
+    assert buttons(cal) == ["Change it and end my match", "Back"]
+    await cal.click("Back")
+    assert "What would you like to change?" in cal.last_text()
+    user = await env.storage.get_user(1015)
+    assert user is not None and user.role == "carer"
+    await cal.click("I'm here as")
+    await cal.click("I live with BPD")
+    await cal.click("Change it and end my match")
+    user = await env.storage.get_user(1015)
+    assert user is not None and (user.role, user.relationship) == ("consumer", None)
+    ended = await env.storage.get_match(match.id)
+    assert ended is not None and ended.status == "ended"  # the one ending path
+    assert "Cal has ended your match" in lou.last_text()
+
+
+async def test_a_request_is_asked_about_too(env: BotEnv) -> None:
+
+    kim = await peer(env, 1016, "Kim")
+    dan = await person(env, 1017, "Dan")
+    await request(env, dan, kim)
+    await dan.send("/settings")
+    await dan.click("I'm here as")
+    await dan.click("I support someone with BPD")
+    await dan.click("A friend")
+    assert "keep your request to Kim" in dan.last_text()
+    question = dan.last()
+    await dan.click("Withdraw my request")
+    assert await env.storage.live_match_for_person(1017) is None
+    assert question.plain.startswith("Saved")  # the question became the menu again
+    assert "has withdrawn their request" in kim.last_text()
+
+
+async def test_every_question_has_back(tmp_path: Path) -> None:
+
+    env = await BotEnv.create(tmp_path, regions_offered=("AU", "NZ"),
+                              timezones_offered=("Australia/Sydney", "Pacific/Auckland"))
+    try:
+        lou = await peer(env, 1018, "Lou", kind="carer_peer")
+        eve = env.client(1019, "Eve")
+        await eve.send("/start")
+        await eve.click("That's OK with me")
+        await eve.click("I support someone with BPD")
+        await eve.click("A friend")
+        await eve.click("AU")
+        await eve.click("Australia/Sydney")
+        await eve.click("Skip")
+        await matched(env, eve, lou)
+        await eve.send("/settings")
+        for line, then in (("My name", None), ("I'm here as", None),
+                           ("I'm here as", "I live with BPD"), ("Who I support", None),
+                           ("My region", None), ("My time zone", None)):
+            await eve.click(line)
+            if then:
+                await eve.click(then)
+            assert "Back" in buttons(eve), (line, then)
+            await eve.click("Back")
+            assert "What would you like to change?" in eve.last_text()
+        user = await env.storage.get_user(1019)
+        assert user is not None and (user.role, user.relationship) == ("carer", "friend")
+    finally:
+        await env.stop()
+    env.assert_clean()

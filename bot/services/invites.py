@@ -45,6 +45,10 @@ class InviteStore(Protocol):
         """Change some of a person's stored fields."""
         ...
 
+    async def get_user(self, user_id: int) -> Any:
+        """The stored person (with their `role`), if any."""
+        ...
+
 
 class InviteRules(Protocol):
     """The service settings invites follow."""
@@ -108,14 +112,17 @@ async def make_invite(store: InviteStore, rules: InviteRules, role: str, *,
 async def redeem_invite(store: InviteStore, rules: InviteRules, events: Events, *,
                         code: str, user_id: int, now: datetime) -> str:
     """Use CODE once for USER_ID (who has consented) and return the role it gave, or raise
-    InviteRefused. A code for a role the service no longer has is used up and gives none."""
+    InviteRefused. A code for a role the service no longer has (a clinician link made under
+    the integrated model, used after the switch to complementary) is used up and changes
+    nothing: the person keeps the role they had, if any."""
     if not looks_like_code(code):
         raise InviteRefused("unknown")
+    before = await store.get_user(user_id)
     result = await store.redeem_invite(code_hash(code), user_id, now)
     if result.role is None:
         raise InviteRefused(result.problem or "unknown")
     if result.role not in invitable_roles(rules.model):
-        await store.update_user(user_id, now, role=None)
+        await store.update_user(user_id, now, role=getattr(before, "role", None))
         raise InviteRefused("role_unavailable")
     events.publish(InviteRedeemed(user_id, result.role))
     return result.role

@@ -26,6 +26,7 @@ from bot.storage.referrals import ReferralSource, ReferralStore
 from bot.storage.reports import ReportStore, ServiceReport
 from bot.storage.safetyplans import SafetyPlanStore
 from bot.storage.sessions import SessionRow, SessionStore
+from bot.storage.standing import StandingStore
 from bot.storage.supervision import SupervisionStore
 
 __all__ = [
@@ -64,5 +65,6 @@ class Storage(
     SafetyPlanStore,
     OutboxStore,
     ReferralStore,
+    StandingStore,
 ):
     """The bot's one storage object."""

@@ -23,7 +23,7 @@ def invite_question(copy: Content, roles: Sequence[str], hours: int
                     ) -> tuple[str, InlineKeyboardMarkup]:
     """"Who would you like to invite?" with one button per role the service has."""
     return copy.text("coordinator.invite_which", hours=hours), choose_one(
-        [(_role_name(copy, role).capitalize(), invite_role(role)) for role in roles])
+        [(copy.button(f"onboarding.role_label.{role}"), invite_role(role)) for role in roles])
 
 
 def invite_link(copy: Content, role: str, link: str, hours: int) -> str:

@@ -8,8 +8,9 @@ from typing import Literal
 from bot.callbacks import callback
 from bot.domain.roles import Relationship
 
-__all__ = ["BackToRoles", "Consent", "ConsentAnswer", "ConsentWithCode", "RegionChoice",
-           "RelationshipChoice", "RoleChoice", "SkipName", "ZoneChoice"]
+__all__ = ["BackToRoles", "Consent", "ConsentAnswer", "ConsentWithCode", "ConsentWithSource",
+           "RegionChoice", "RelationshipChoice", "RoleChoice", "SkipName", "StaffInvite",
+           "ZoneChoice"]
 
 ConsentAnswer = Literal["yes", "more", "no"]
 
@@ -29,6 +30,27 @@ class ConsentWithCode:
     rides in the button, so nothing about them is stored before they say yes."""
 
     answer: ConsentAnswer
+    code: str
+
+
+@callback("onb.okr")
+@dataclass(frozen=True, slots=True)
+class ConsentWithSource:
+    """The answer to the privacy notice, for someone who came by a referral link: the link's
+    code rides in the button (its source's name is looked up after a yes), so nothing about
+    them is stored before they say yes."""
+
+    answer: ConsentAnswer
+    source: str
+
+
+@callback("onb.staff")
+@dataclass(frozen=True, slots=True)
+class StaffInvite:
+    """A person (or carer) who opened a staff invite: join as staff (ending their request or
+    match), or stay as they are. The code rides in the button, unused until they join."""
+
+    answer: Literal["join", "stay"]
     code: str
 
 

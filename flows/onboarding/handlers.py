@@ -1,45 +1,57 @@
 """/start: what the bot is, consent, role (or an invite), region, time zone and name; /help.
 
 Nothing is stored before a person says yes: the privacy notice's buttons carry an invite
-code, if they came by one, and no step is opened until then. After the yes, each step is
-stored per person and read on every update.
+code or a referral link's code, if they came by one, and no step is opened until then (a
+referral link only adds one to its source's daily count). After the yes, each step is stored
+per person and read on every update. Once set up, /start and /help show the home: the main
+actions for the person's role, as buttons (bot/menus.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from telegram import InlineKeyboardMarkup
+
 from bot.domain.invites import looks_like_code
-from bot.menus import commands_for, set_role_commands
+from bot.domain.roles import PEOPLE_ROLES, STAFF_ROLES
+from bot.menus import commands_for, home, set_role_commands
 from bot.routing import Ctx, StaleButton
-from bot.services import people
+from bot.services import people, referrals
 from bot.services.invites import InviteRefused, redeem_invite
+from bot.storage import User
 from flows.onboarding.callbacks import (
     BackToRoles,
     Consent,
     ConsentWithCode,
+    ConsentWithSource,
     RegionChoice,
     RelationshipChoice,
     RoleChoice,
     SkipName,
+    StaffInvite,
     ZoneChoice,
 )
 from flows.onboarding.views import (
     code_question,
+    code_refused,
     done,
     help_text,
+    name_again,
     name_question,
     privacy_notice,
     region_question,
     relationship_question,
     role_given,
     role_question,
+    staff_invite_question,
     timezone_question,
     welcome,
     welcome_back,
 )
 
-__all__ = ["CODE", "NAME", "REGION", "RELATIONSHIP", "ROLE", "TIMEZONE", "Handlers"]
+__all__ = ["CODE", "NAME", "REGION", "RELATIONSHIP", "ROLE", "TIMEZONE", "Handlers",
+           "reserved"]
 
 ROLE, RELATIONSHIP, CODE = "onboarding.role", "onboarding.relationship", "onboarding.code"
 REGION, TIMEZONE, NAME = "onboarding.region", "onboarding.timezone", "onboarding.name"
@@ -53,40 +65,85 @@ def _help(ctx: Ctx, role: str | None) -> str:
     return help_text(ctx.copy, role, commands_for(ctx.flows, role, ctx.deps, ctx.copy))
 
 
+def reserved(ctx: Ctx) -> tuple[str, ...]:
+    """Names nobody may choose here: staff titles (in the copy's words) and the service's."""
+    return people.reserved_names(ctx.copy.raw("onboarding.reserved_names"),
+                                 ctx.deps.settings.service_name)
+
+
 class Handlers:
     """One method per action."""
 
     # -- /start -----------------------------------------------------------------------------
 
     async def start(self, ctx: Ctx) -> None:
-        """Ask for consent first; redeem an invite; else pick up where the person left off."""
-        code = ctx.text.split(maxsplit=1)[0] if ctx.text else ""
-        code = code[:_CODE_IN_BUTTON] if looks_like_code(code) else ""
+        """Ask for consent first (counting a referral link's arrival); redeem an invite (a
+        person is asked first); else the home, or pick up where the person left off."""
+        payload = ctx.text.split(maxsplit=1)[0] if ctx.text else ""
+        source = referrals.code_of(payload)
+        code = "" if source else payload[:_CODE_IN_BUTTON] if looks_like_code(payload) else ""
         user = ctx.user
         if user is None or not user.consented:
+            if source is not None and await referrals.count_arrival(
+                    ctx.deps.storage, payload, ctx.deps.local_day()) is None:
+                source = None  # not a link the service made: nothing to carry
             await ctx.reply(*welcome(ctx.copy, ctx.deps.settings.service_name))
-            await ctx.reply(*privacy_notice(ctx.copy, code or None))
+            await ctx.reply(*privacy_notice(ctx.copy, code or None, source=source))
+        elif code and user.role in PEOPLE_ROLES:
+            await self._ask_about_staff_invite(ctx, user, code)
         elif code:
             await self._redeem(ctx, code, had_role=user.role is not None)
         elif user.role is None:
             await self._open(ctx, ROLE)
         else:
             await ctx.reply(*welcome_back(ctx.copy, user.alias))
-            await ctx.reply(_help(ctx, user.role))
+            await ctx.reply(*await home(ctx, user))
             await set_role_commands(ctx.bot, ctx.deps, ctx.flows, ctx.user_id, user.role)
 
-    async def on_consent(self, ctx: Ctx, data: Consent | ConsentWithCode) -> None:
+    async def on_consent(self, ctx: Ctx, data: Consent | ConsentWithCode | ConsentWithSource
+                         ) -> None:
         """Yes, no, or tell me more (only until the person has said yes)."""
         if ctx.user is not None and ctx.user.consented:
             raise StaleButton  # asked and answered already
         code = data.code if isinstance(data, ConsentWithCode) else None
+        source = data.source if isinstance(data, ConsentWithSource) else None
         if data.answer == "more":
-            await ctx.show(*privacy_notice(ctx.copy, code, more=True))
+            await ctx.show(*privacy_notice(ctx.copy, code, source=source, more=True))
         elif data.answer == "no":
             await people.consent(ctx.deps.storage, ctx.user_id, ctx.now, given=False)
             await ctx.show(ctx.copy.text("onboarding.refused"))
         else:
-            await self._yes(ctx, code)
+            await self._yes(ctx, code, source)
+
+    # -- a staff invite, opened by someone set up as a person or a carer ----------------------
+
+    async def _ask_about_staff_invite(self, ctx: Ctx, user: User, code: str) -> None:
+        live = await ctx.deps.storage.live_match_for_person(ctx.user_id)
+        name = ""
+        if live is not None:
+            profile = await ctx.deps.storage.get_profile(live.peer_id)
+            name = profile.display_name if profile else ctx.copy.button("home.peer_fallback")
+        ctx.end_step()
+        await ctx.reply(*staff_invite_question(ctx.copy, str(user.role), code,
+                                               live=live.status if live else None, name=name))
+
+    async def on_staff_invite(self, ctx: Ctx, data: StaffInvite) -> None:
+        """Join as staff (the invite is used; then their request or match ends the one way
+        every match does), or stay as they are (the invite stays unused)."""
+        if ctx.user is None or ctx.user.role not in PEOPLE_ROLES:
+            raise StaleButton  # answered already, or no longer a person
+        if data.answer == "stay":
+            await ctx.show(ctx.copy.text("onboarding.staff_kept"))
+            return
+        try:
+            role = await redeem_invite(ctx.deps.storage, ctx.deps.settings, ctx.events,
+                                       code=data.code, user_id=ctx.user_id, now=ctx.now)
+        except InviteRefused as refusal:
+            await ctx.show(ctx.copy.text(refusal.key))
+            return
+        await people.end_support(ctx.deps.storage, ctx.events, ctx.user_id, ctx.now)
+        await ctx.show(role_given(ctx.copy, role))
+        await self._finish(ctx)
 
     # -- role -------------------------------------------------------------------------------
 
@@ -148,8 +205,14 @@ class Handlers:
         await self._open(ctx, NAME)
 
     async def name(self, ctx: Ctx, text: str) -> None:
-        """The name they'd like to be called (a refusal asks again, from the router)."""
-        await people.name_yourself(ctx.deps.storage, ctx.user_id, ctx.now, text)
+        """The name they'd like to be called; one that won't do is explained, and the
+        question asked again with its Skip."""
+        try:
+            await people.name_yourself(ctx.deps.storage, ctx.user_id, ctx.now, text,
+                                       reserved(ctx))
+        except people.NameNotValid as problem:
+            await ctx.reply(*name_again(ctx.copy, problem.key))
+            return
         await self._finish(ctx)
 
     async def on_skip(self, ctx: Ctx, data: SkipName) -> None:
@@ -181,19 +244,31 @@ class Handlers:
         await ctx.reply(*timezone_question(ctx.copy, ctx.deps.settings.offered_timezones()))
 
     async def ask_name(self, ctx: Ctx) -> None:
-        """"What would you like to be called here?"."""
-        await ctx.reply(*name_question(ctx.copy))
+        """"What would you like to be called here?" (staff are told who sees it)."""
+        user = await ctx.deps.storage.get_user(ctx.user_id)  # the role may be minutes old
+        await ctx.reply(*name_question(ctx.copy, staff=user is not None
+                                       and user.role in STAFF_ROLES))
 
     async def buttons_only(self, ctx: Ctx, text: str) -> None:
         """Typed words where buttons were offered: the question again, with its buttons."""
+        await self.ask_again(ctx)
+
+    async def ask_again(self, ctx: Ctx) -> None:
+        """The open step's question again, with its buttons (a sticker or a photo where a
+        button was wanted, say)."""
         await self._asks()[str(ctx.step)](ctx)
 
     # -- /help ------------------------------------------------------------------------------
 
     async def help(self, ctx: Ctx) -> None:
-        """What this person can do: their role's command menu (never closes a step)."""
+        """What this person can do: their role's command menu (settings and their data at the
+        foot), with the home's buttons once set up (never closes a step)."""
         user = ctx.user
-        await ctx.reply(_help(ctx, user.role if user is not None and user.consented else None))
+        if user is None or not user.consented or user.role is None:
+            await ctx.reply(_help(ctx, None))
+            return
+        _, buttons = await home(ctx, user)
+        await ctx.reply(_help(ctx, user.role), buttons)
 
     # -- the way through ----------------------------------------------------------------------
 
@@ -219,10 +294,14 @@ class Handlers:
     async def _ask_next(self, ctx: Ctx, question: people.NextQuestion) -> None:
         await self._open(ctx, {"region": REGION, "timezone": TIMEZONE, "name": NAME}[question])
 
-    async def _yes(self, ctx: Ctx, code: str | None) -> None:
+    async def _yes(self, ctx: Ctx, code: str | None, source: str | None) -> None:
         # A coordinator the service lists is one from their yes; an invite gives its role.
         role = await people.consent(ctx.deps.storage, ctx.user_id, ctx.now, given=True,
                                     coordinators=ctx.deps.settings.coordinators)
+        if source is not None:  # only now is anything kept: the source's name, nothing more
+            found = await ctx.deps.storage.referral(source)
+            await referrals.remember_source(ctx.deps.storage, ctx.user_id,
+                                            found.name if found is not None else None)
         if role is not None:
             await ctx.show(role_given(ctx.copy, role))
             await self._after_role(ctx)
@@ -238,20 +317,33 @@ class Handlers:
             role = await redeem_invite(ctx.deps.storage, ctx.deps.settings, ctx.events,
                                        code=code, user_id=ctx.user_id, now=ctx.now)
         except InviteRefused as refusal:
-            # Someone with no role yet may type another code; someone set up carries on.
-            if had_role:
-                ctx.end_step()
-            else:
-                ctx.start_step(CODE)
-            await ctx.reply(ctx.copy.text(refusal.key))
+            await self._refused(ctx, refusal, had_role=had_role)
             return
         await ctx.reply(role_given(ctx.copy, role))
-        await self._after_role(ctx)
+        if had_role:  # set up already: their name, region and time zone stay as they are
+            await self._finish(ctx)
+        else:
+            await self._after_role(ctx)
+
+    async def _refused(self, ctx: Ctx, refusal: InviteRefused, *, had_role: bool) -> None:
+        """Someone set up carries on as they were; someone with no role yet may type another
+        code, or (the code's role is gone) choose a role of their own."""
+        if had_role:
+            ctx.end_step()
+            await ctx.reply(ctx.copy.text(refusal.key))
+        elif refusal.problem == "role_unavailable":
+            await ctx.reply(ctx.copy.text("onboarding.code_role_unavailable_new"))
+            await self._open(ctx, ROLE)
+        else:
+            ctx.start_step(CODE)
+            await ctx.reply(*code_refused(ctx.copy, refusal.key))
 
     async def _finish(self, ctx: Ctx) -> None:
         ctx.end_step()
         user = await ctx.deps.storage.get_user(ctx.user_id)
-        role = user.role if user is not None else None
-        people.onboarded(ctx.events, ctx.user_id, role)
-        await ctx.reply(*done(ctx.copy, user.alias if user is not None else None,
-                              _help(ctx, role)))
+        if user is None:  # erased meanwhile
+            return
+        people.onboarded(ctx.events, ctx.user_id, user.role)
+        text, buttons = await home(ctx, user)
+        markup: InlineKeyboardMarkup = buttons
+        await ctx.reply(done(ctx.copy, user.alias, user.role, text), markup)

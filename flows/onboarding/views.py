@@ -14,17 +14,21 @@ from flows.onboarding.callbacks import (
     Consent,
     ConsentAnswer,
     ConsentWithCode,
+    ConsentWithSource,
     RegionChoice,
     RelationshipChoice,
     RoleChoice,
     SkipName,
+    StaffInvite,
     ZoneChoice,
 )
 
 __all__ = [
     "code_question",
+    "code_refused",
     "done",
     "help_text",
+    "name_again",
     "name_question",
     "need_help_keyboard",
     "privacy_notice",
@@ -32,10 +36,15 @@ __all__ = [
     "relationship_question",
     "role_given",
     "role_question",
+    "staff_invite_question",
     "timezone_question",
     "welcome",
     "welcome_back",
 ]
+
+#: A command each role can try first, named at the end of /start.
+_FIRST_COMMAND = {"consumer": "match", "carer": "match", "consumer_peer": "profile",
+                  "carer_peer": "profile", "coordinator": "invite", "clinician": "notes"}
 
 Inline = tuple[str, InlineKeyboardMarkup]
 Persistent = tuple[str, ReplyKeyboardMarkup]
@@ -52,11 +61,17 @@ def welcome(copy: Content, service: str) -> Persistent:
     return copy.text("onboarding.welcome", service=service), need_help_keyboard(copy)
 
 
-def privacy_notice(copy: Content, code: str | None = None, *, more: bool = False) -> Inline:
-    """What is stored and who sees it, and the three answers (CODE: an invite's, carried)."""
+def privacy_notice(copy: Content, code: str | None = None, *, source: str | None = None,
+                   more: bool = False) -> Inline:
+    """What is stored and who sees it, and the three answers. CODE (an invite's) or SOURCE
+    (a referral link's code) rides in the buttons, so nothing is stored before a yes."""
 
-    def answer(choice: ConsentAnswer) -> Consent | ConsentWithCode:
-        return Consent(choice) if code is None else ConsentWithCode(choice, code)
+    def answer(choice: ConsentAnswer) -> Consent | ConsentWithCode | ConsentWithSource:
+        if code is not None:
+            return ConsentWithCode(choice, code)
+        if source is not None:
+            return ConsentWithSource(choice, source)
+        return Consent(choice)
 
     return copy.text("onboarding.privacy_more" if more else "onboarding.privacy"), choose_one([
         (copy.button("onboarding.consent_yes"), answer("yes")),
@@ -86,6 +101,11 @@ def code_question(copy: Content) -> Inline:
     return copy.text("onboarding.ask_code"), rows(back_row(copy, BackToRoles()))
 
 
+def code_refused(copy: Content, key: str) -> Inline:
+    """Why a typed code didn't work (KEY), with Back to the roles."""
+    return copy.text(key), rows(back_row(copy, BackToRoles()))
+
+
 def region_question(copy: Content, regions: Sequence[str]) -> Inline:
     """"Where are you?", one button per region the service offers."""
     return copy.text("onboarding.ask_region"), choose_one(
@@ -98,10 +118,16 @@ def timezone_question(copy: Content, zones: Sequence[str]) -> Inline:
         [(zone.replace("_", " "), ZoneChoice(i)) for i, zone in enumerate(zones)])
 
 
-def name_question(copy: Content) -> Inline:
-    """"What would you like to be called here?", with Skip."""
-    return copy.text("onboarding.ask_alias"), rows(
+def name_question(copy: Content, *, staff: bool = False) -> Inline:
+    """"What would you like to be called here?", with Skip (STAFF: who sees it differs)."""
+    return copy.text("onboarding.ask_alias_staff" if staff else "onboarding.ask_alias"), rows(
         [(copy.button("common.skip_button"), SkipName())])
+
+
+def name_again(copy: Content, problem_key: str) -> Inline:
+    """Why the name won't do (PROBLEM_KEY), and the question again, with Skip."""
+    return (copy.text(problem_key) + "\n\n" + copy.text("onboarding.ask_alias_again"),
+            rows([(copy.button("common.skip_button"), SkipName())]))
 
 
 def role_given(copy: Content, role: str) -> str:
@@ -120,10 +146,32 @@ def help_text(copy: Content, role: str | None, commands: Sequence[BotCommand]) -
     return "\n".join([copy.text(f"help.{role or 'none'}"), "", *lines])
 
 
-def done(copy: Content, alias: str | None, help_: str) -> Persistent:
-    """The end of /start: all set, and what they can do."""
-    return (copy.text("onboarding.done", name_part=Raw(_name_part(copy, alias)), help=Raw(help_)),
-            need_help_keyboard(copy))
+def done(copy: Content, alias: str | None, role: str | None, home: str) -> str:
+    """The end of /start: all set, then the home's words (its buttons go with it), then a
+    word that commands work too."""
+    parts = [copy.text("onboarding.done_lead", name_part=Raw(_name_part(copy, alias))), home]
+    if role in _FIRST_COMMAND:
+        parts.append(copy.text("onboarding.done_hint", command=_FIRST_COMMAND[role]))
+    return "\n\n".join(parts)
+
+
+def staff_invite_question(copy: Content, role: str, code: str, *, live: str | None = None,
+                          name: str = "") -> Inline:
+    """A person (ROLE) opened a staff invite (CODE): join, or stay as they are. LIVE is
+    "requested" or "active" when they have a request or a match with NAME, which joining
+    would end."""
+    if live == "active":
+        text = copy.text("onboarding.staff_invite_matched", name=name)
+        join, stay = "onboarding.staff_join_end", "onboarding.staff_keep"
+    elif live == "requested":
+        text = copy.text("onboarding.staff_invite_requested", name=name)
+        join, stay = "onboarding.staff_join_withdraw", "onboarding.staff_stay"
+    else:
+        text = copy.text("onboarding.staff_invite",
+                         role=copy.button(f"onboarding.set_up_as.{role}"))
+        join, stay = "onboarding.staff_join", "onboarding.staff_stay"
+    return text, choose_one([(copy.button(join), StaffInvite("join", code)),
+                             (copy.button(stay), StaffInvite("stay", code))])
 
 
 def welcome_back(copy: Content, alias: str | None) -> Persistent:

@@ -8,7 +8,8 @@ from typing import Literal
 from bot.callbacks import callback
 from bot.domain.roles import Relationship
 
-__all__ = ["BackToMenu", "Change", "NewRegion", "NewRelationship", "NewZone"]
+__all__ = ["BackToMenu", "Change", "KeepMatch", "NewRegion", "NewRelationship", "NewRole",
+           "NewZone"]
 
 
 @callback("set.open")
@@ -16,7 +17,24 @@ __all__ = ["BackToMenu", "Change", "NewRegion", "NewRelationship", "NewZone"]
 class Change:
     """A line of the settings menu (or Done)."""
 
-    what: Literal["name", "rel", "region", "tz", "done"]
+    what: Literal["name", "role", "rel", "region", "tz", "done"]
+
+
+@callback("set.role")
+@dataclass(frozen=True, slots=True)
+class NewRole:
+    """A person living with BPD, or a carer (then: who do you support?)."""
+
+    role: Literal["consumer", "carer"]
+
+
+@callback("set.keep")
+@dataclass(frozen=True, slots=True)
+class KeepMatch:
+    """Changing role with a request or a match open: keep it (where the peer worker may go on
+    supporting the new role), or end it."""
+
+    keep: bool
 
 
 @callback("set.rel")
