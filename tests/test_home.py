@@ -204,13 +204,18 @@ async def test_a_command_button_checks_the_commands_roles(env: BotEnv) -> None:
 
 async def test_a_command_button_leaves_a_half_done_step_as_a_command_does(env: BotEnv) -> None:
     ivy = await person(env, 3110, "Ivy")
+    await ivy.send("/menu")
+    home_message = ivy.last()
     await ivy.send("/settings")
-    await ivy.click("My name")
-    assert (await env.storage.get_session(3110)) is not None
-    await ivy.send("/menu")  # a command: the name step closes
-    await ivy.click("Check-ins")
-    assert await env.storage.get_session(3110) is None or \
-        (await env.storage.get_session(3110)).step != "settings.name"
+    await ivy.click("My name")  # a typed step is open now
+    _, data = ivy.find_button("Check-ins")
+    await ivy.press(data, home_message)  # a button of the home, further up the chat
+    assert "Check-ins are off" in ivy.last_text()
+    session = await env.storage.get_session(3110)
+    assert session is None or session.step != "settings.name"
+    await ivy.send("Robert")  # no longer an answer to "what would you like to be called?"
+    user = await env.storage.get_user(3110)
+    assert user is not None and user.alias == "Ivy"
 
 
 # -- links: answered by the flow that owns the screen, and flows never import each other -----

@@ -25,14 +25,15 @@ _PHRASES = (
     r"broken|worthless|useless|hopeless|sick|bad)",
     r"heartbroken", r"hurting", r"it hurts", r"angry", r"furious", r"rage",
     r"meltdown", r"spiral\w*", r"triggered", r"dysregulated", r"splitting",
-    r"abandoned", r"rejected", r"need (someone|somebody|to talk|help|support)",
-    r"(please )?help me", r"fight with", r"argument with", r"screaming at",
+    r"abandoned", r"rejected", r"need (someone|somebody|to talk|support)",
+    r"fight with", r"argument with", r"screaming at",
     r"not ok(ay)?", r"not doing (well|great|good)", r"(really|so) hard",
 )
 _HARD = re.compile(r"\b(" + "|".join(_PHRASES) + r")\b", re.IGNORECASE)
-# "not struggling", "no longer scared", "never lonely": said the other way round.
-_NEGATED = re.compile(r"\b(not|no longer|never|isn'?t|wasn'?t|aren'?t|less)\s+(\w+\s+)?$",
-                      re.IGNORECASE)
+# "not struggling", "no longer scared", "never lonely", "no worries", "don't worry": said the
+# other way round.
+_NEGATED = re.compile(r"\b(not|no|no longer|never|isn'?t|wasn'?t|aren'?t|less|don'?t|do not|"
+                      r"without)\s+(\w+\s+)?$", re.IGNORECASE)
 
 
 def sounds_hard(text: str) -> bool:
