@@ -6,7 +6,7 @@
 #
 # No registry of images is needed: the base is a Debian bookworm made here with debootstrap
 # from Debian's packages (python3 3.11 and venv only), imported into podman and kept for the
-# day; the image is the project's Dockerfile built on it (`--build-arg BASE=...`). What it
+# week; the image is the project's Dockerfile built on it (`--build-arg BASE=...`). What it
 # needs (podman, runc, debootstrap) is installed with apt-get when missing.
 #
 # Where containers can't be run at all (no root, the packages or the Debian mirror can't be
@@ -21,7 +21,9 @@ cd "$(dirname "$0")/../.."
 
 SUITE=bookworm
 STATE=/var/tmp/bpd-peer-bot-ci
-BASE="localhost/bpd-peer-bot-base:$SUITE-$(date -u +%Y%m%d)"
+# A new base each week (ISO week, UTC): fresh enough for a test base, and most CI runs on a
+# machine find it made, so they build only the project's layers (or nothing) on it.
+BASE="localhost/bpd-peer-bot-base:$SUITE-$(date -u +%G-w%V)"
 IMAGE=localhost/bpd-peer-bot:e2e
 LABEL=bpd-peer-bot-e2e  # =PID of pytest, on every container it starts (tests/e2e/botproc.py)
 suite=""
@@ -102,7 +104,7 @@ debian_mirror() {
     echo "$found"
 }
 
-# The base: Debian's minbase with python3 and python3-venv, made once a day. It trusts what
+# The base: Debian's minbase with python3 and python3-venv, made once a week. It trusts what
 # this machine trusts (its CA bundle, which pip is told to use: a TLS-inspecting proxy's CA
 # may be in it), so pip in the image build reaches the package index as the host's pip does.
 make_base() {
@@ -138,9 +140,9 @@ make_base() {
 
 step=$SECONDS
 exec 9>"$STATE/base.lock"
-flock 9  # another run making today's base at the same moment: wait for it
+flock 9  # another run making this week's base at the same moment: wait for it
 if podman image exists "$BASE"; then
-    say "base $BASE: made earlier today, reused"
+    say "base $BASE: made earlier, reused"
 else
     make_base
     say "base made in $(elapsed "$step")"
