@@ -136,11 +136,24 @@ async def _outbox_tick(app: AppCtx) -> None:
 OUTBOX_JOB = Job("tick:outbox", _outbox_tick, interval_s=1.0, first_s=1.0)
 
 
+def _chosen_by_person(subscriber: Subscriber) -> Subscriber:
+    """SUBSCRIBER, for an ending the person chose only: every other ending's one message to
+    them already offers the next step (flows/relay/ending)."""
+
+    async def run(event: Any, app: Any) -> None:
+        if event.why == "person":
+            await subscriber(event, app)
+
+    run.__qualname__ = getattr(subscriber, "__qualname__", "?")
+    return run
+
+
 def event_table() -> dict[type[Event], list[Subscriber]]:
     """Every consequence of each domain event, in the order they run (bot/services/)."""
     from bot import menus
     from bot.services import broadcasts as bc
     from bot.services import checkins as chk
+    from bot.services import departures as dep
     from bot.services import groups as grp
     from bot.services import matches as m
     from bot.services import people, profiles
@@ -150,6 +163,8 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
     from flows.checkins import consequences as checkins
     from flows.groups import consequences as groups
     from flows.matching import consequences as matching
+    from flows.relay import consequences as relay
+    from flows.relay.departure import consequences as departure
     from flows.relay.ending import consequences as ending
     from flows.relay.handover import consequences as handover
     from flows.settings import consequences as settings
@@ -162,14 +177,20 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
         chk.CheckinsSent: [checkins.count_sent],
         chk.CheckinsSkipped: [checkins.count_skipped],
         chk.CheckinAnswered: [checkins.count_answer],
-        outbox.DeliveryFailed: [checkins.forget_undelivered],
         m.RequestMade: [matching.send_request, matching.count],
         m.MatchMade: [matching.tell_accepted, matching.count, checkins.ask_to_share],
         m.RequestDeclined: [matching.tell_declined, matching.count, matching.offer_again],
         m.RequestExpired: [matching.tell_expired, matching.count, matching.offer_again],
-        m.MatchEnded: [ending.tell_other_side, matching.count, matching.offer_new_choice,
+        m.MatchEnded: [ending.tell_other_side, ending.tell_coordinators, matching.count,
+                       _chosen_by_person(matching.offer_new_choice), departure.after_ending,
                        checkins.stop_sharing],
         m.MatchHandedOver: [handover.tell_all_three, matching.count, checkins.ask_to_share],
+        dep.DepartureStarted: [departure.on_started],
+        dep.LeaveChosen: [departure.on_chosen],
+        dep.BackFromLeave: [departure.on_back],
+        dep.AccessEnded: [departure.on_access_ended],
+        outbox.DeliveryFailed: [relay.tell_sender, matching.tell_struggle_failed,
+                                checkins.forget_undelivered],
         m.StruggleNoticed: [matching.tell_peer_struggling, matching.count],
         profiles.CapacityFreed: [matching.offer_places],
         sup.SupervisionRequested: [supervision.tell_coordinators],

@@ -13,8 +13,8 @@ from typing import Literal
 from bot.callbacks import callback, pack
 
 __all__ = ["OpenCoordinatorHome", "OpenHome", "OpenMyPeerWorker", "OpenMyPeople",
-           "OpenResources", "OpenTopic", "RunCommand", "ShowNumbers", "find_peer_worker",
-           "resources_home", "resources_topic"]
+           "OpenResources", "OpenTopic", "RunCommand", "ShowNumbers", "StartDeparture",
+           "departure", "find_peer_worker", "resources_home", "resources_topic"]
 
 
 @callback("res")
@@ -96,3 +96,16 @@ def find_peer_worker() -> str:
     """Callback data for "Find a peer worker" (answered by flows/matching, in place)."""
     return _FIND_PEER_WORKER
 
+
+# -- a peer worker going on leave, or leaving (answered by flows/relay/departure) ------------
+
+@callback("dep")
+@dataclass(frozen=True, slots=True)
+class StartDeparture:
+    """A peer worker's "I'm going on leave or leaving": what happens for each person they
+    support (or, on leave, "I'm back"). /end shows it; /profile's menu may too."""
+
+
+def departure() -> str:
+    """Callback data for the "I'm going on leave or leaving" button."""
+    return pack(StartDeparture())

@@ -158,7 +158,8 @@ async def _attempt(deps: Deps, bot: Any, row: OutboxRow, events: Events) -> bool
     except TelegramError as exc:
         await _later(deps, row, spec, exc, events)
         return False
-    message_id = message.message_id if isinstance(message, Message) else None
+    # copyMessage answers with a MessageId, sendMessage with a Message: both carry the id.
+    message_id = getattr(message, "message_id", None)
     await storage.outbox_done(row.id, now, sent=True, message_id=message_id)
     return True
 

@@ -77,6 +77,7 @@ class Settings:
     checkin_default_time: str = "19:00"
     checkin_grace_minutes: int = 90
     step_timeout_minutes: int = 15
+    relay_held_cap: int = 20
     coordinators: tuple[int, ...] = ()
     data_dir: Path = Path("data")
     resources_dir: Path | None = None
@@ -128,6 +129,7 @@ _FIELDS: dict[str, str] = {
     "checkin_default_time": "hhmm",
     "checkin_grace_minutes": "posint",
     "step_timeout_minutes": "posint",
+    "relay_held_cap": "posint",
     "coordinators": "ids",
     "data_dir": "path",
     "resources_dir": "optpath",
@@ -149,6 +151,7 @@ _MAXIMUM = {
     "invite_expiry_hours": 24 * 30,
     "checkin_grace_minutes": 24 * 60,
     "step_timeout_minutes": 24 * 60,
+    "relay_held_cap": 1000,
     "max_concurrent_updates": 100_000,
     "bulk_messages_per_second": 29,
     "chart_workers": 32,

@@ -309,7 +309,8 @@ async def test_peer_worker_leaving_ends_the_match_and_offers_match_again(env: Bo
     await kim.click("Accept")
     await kim.send("/delete")
     await kim.click("Yes, erase everything")
-    assert any("A match has ended. Kim is no longer connected" in t for t in ally.texts())
+    assert any("Kim is no longer with the service, so your match has ended" in t
+               for t in ally.texts())
     await ally.click("Choose a new peer worker")
     assert offered(ally) == ["Lou"]
     assert await env.user_ids_in_tables(2001) == {}

@@ -333,13 +333,17 @@ async def test_the_peer_worker_ends_one_of_several_matches(env: BotEnv) -> None:
     assert "end your match with Ana" in jo.last_text()
     mark = ana.mark()
     await jo.click("Yes, end the match")
-    told = ana.texts_since(mark)
-    assert "Jo has ended your peer support match" in told[0]
-    assert "doesn't mean you did anything wrong" in told[0]
-    assert "One message that was waiting for Jo's hours wasn't passed on." in told[0]
-    assert len(told) >= 2  # the shortlist (or the waitlist offer) follows at once
-    assert "offered them a choice" in jo.texts()[-1] or any(
-        "offered them a choice" in t for t in jo.texts()[-3:])
+    assert "Would you like to add a few words for Ana?" in jo.last_text()
+    assert ana.mark() == mark  # the news waits a few minutes for Jo's words
+    await jo.click("Skip")
+    assert "We've let Ana know kindly" in jo.last_text()
+    told = ana.since(mark)
+    assert len(told) == 1  # one message: what happened, without blame, and what's next
+    assert "Jo has ended your peer support match" in told[0].plain
+    assert "doesn't mean you did anything wrong" in told[0].plain
+    assert "One message that was waiting for Jo's hours wasn't passed on." in told[0].plain
+    assert "What happens next" in told[0].plain
+    assert [b["text"] for b in told[0].buttons()] == ["Choose a new peer worker", "Resources"]
     assert (await env.storage.get_match(ana_match.id)).status == "ended"  # type: ignore[union-attr]
     env.clock.set(TUESDAY_OPEN_UTC)
     before = jo.mark()

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.content import Content
 from flows.relay import views
+from flows.relay.departure import views as departure
 from flows.relay.ending import views as ending
 from flows.relay.handover import views as handover
 from flows.relay.notes import views as notes
@@ -37,7 +38,16 @@ def test_held_chooser_and_what_was_not_passed_on() -> None:
     assert views.unsent_line(COPY, 0, "Jo") == ""
     assert "3 messages that were waiting for Jo's hours" in views.unsent_line(COPY, 3, "Jo")
     assert render(views.gone(COPY, NOW.astimezone(SYDNEY), "Jo")).startswith(
-        "A message you sent at 20:30 was deleted")
+        "A message you sent at 20:30 couldn't be passed on to Jo")
+
+
+def test_what_holds_a_message_back_and_what_is_said() -> None:
+    check_snapshot("relay/held_leave", *views.held_for_leave(COPY, "Jo"))
+    check_snapshot("relay/over_cap", *views.over_cap(COPY, "Jo", 20))
+    check_snapshot("relay/risky", *views.risky(COPY, "Robin", 4, 321))
+    check_snapshot("relay/risky_unnamed", *views.risky(COPY, None, 0, 321))
+    check_snapshot("relay/edited_line", views.edited_line(COPY, "Robin", "see you <b>tomorrow</b>"))
+    assert render(views.edited_line(COPY, "Robin", None)) == "Robin edited this message.\n"
 
 
 def test_ending() -> None:
@@ -46,10 +56,25 @@ def test_ending() -> None:
                                                                other="Jo"))
     check_snapshot("relay/end_confirm_peer", *ending.confirm(COPY, 4, as_person=False,
                                                              other="Ana"))
-    check_snapshot("relay/ended_person", ending.ended(COPY, as_person=True, other="Jo",
-                                                      unsent=2))
-    check_snapshot("relay/ended_peer", ending.ended(COPY, as_person=False, other="Ana",
-                                                    unsent=2))
+    check_snapshot("relay/end_none_peer", *ending.none_peer(COPY))
+    check_snapshot("relay/ended_person", ending.ended(COPY, other="Jo", unsent=2))
+    check_snapshot("relay/ended_peer", *ending.goodbye_question(COPY, "Ana", 4))
+    check_snapshot("relay/goodbye_flagged", *ending.goodbye_flagged(COPY, "Ana"))
+
+
+def test_the_one_message_a_person_gets_when_a_match_ends() -> None:
+    for why in ("peer", "erasure", "departure"):
+        check_snapshot(f"relay/ended_for_person_{why}", *ending.for_person(
+            COPY, why=why, peer="Jo", unsent=1, was_active=True))
+    check_snapshot("relay/ended_for_person_words", *ending.for_person(
+        COPY, why="peer", peer="Jo", unsent=0, was_active=True,
+        words="It was good to know you. <Take care>"))
+    check_snapshot("relay/request_closed_for_person", *ending.for_person(
+        COPY, why="erasure", peer="Jo", unsent=0, was_active=False))
+    check_snapshot("relay/left_without", ending.coordinators(COPY, person="Robin", left=2,
+                                                            waiting=3))
+    assert render(ending.for_peer(COPY, why="person", was_active=True, person="Robin",
+                                  alias="Robin")).startswith("Robin has ended your match")
 
 
 def test_handover() -> None:
@@ -81,3 +106,16 @@ def test_notes() -> None:
                            "First session.")]
     check_snapshot("relay/notes_page", *notes.page(COPY, person="Robin", entries=entries,
                                                    anchor=12, at=1, pages=3))
+
+
+def test_going_away() -> None:
+    check_snapshot("relay/departure_kinds", *departure.kinds(COPY))
+    check_snapshot("relay/leaving_confirm", *departure.leaving_confirm(COPY, 2))
+    check_snapshot("relay/leave_choose", *departure.leave(COPY, {4: "Ana", 7: "Ben"},
+                                                          {4: "pause"}))
+    check_snapshot("relay/leave_all_chosen", *departure.leave(
+        COPY, {4: "Ana", 7: "Ben"}, {4: "pause", 7: "handover"}))
+    check_snapshot("relay/departure_ask_leaving", *departure.ask_coordinator(
+        COPY, peer="Jo", person="Robin", match_id=4, leaving=True))
+    check_snapshot("relay/departure_ask_leave", *departure.ask_coordinator(
+        COPY, peer="Jo", person="Robin", match_id=4, leaving=False))

@@ -14,6 +14,15 @@ sent, and the sender is asked once per burst to slow down and told that nothing 
 Held messages (outside hours) pass through the same slots, so a night's worth of messages
 reaches the peer worker a few at a time when their window opens, not all in one second.
 
+Held messages have a cap per sender (a service setting): past it a message is not kept, and
+the sender is told once per wait, kindly, when the others will arrive.
+
+Endings. A peer worker who ends a match may add a few words for the person within
+GOODBYE_WINDOW; the person's one message about the ending waits that long for them.
+
+Departures. A peer worker going on leave chooses, per person, a handover or a pause; one
+leaving the service has every person handed over by a coordinator first.
+
 Notes (study Table 2). The person sees every note written about them. In the integrated
 model the person chooses, per note, whether it is shared with the clinical team (private by
 default) and clinicians read only shared notes. In the complementary model nothing is ever
@@ -23,7 +32,7 @@ Nobody else (coordinators included) reads notes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -34,11 +43,15 @@ __all__ = [
     "COMPLEMENTARY",
     "FLOOD_LIMIT",
     "FLOOD_WINDOW",
+    "GOODBYE_MAX_CHARS",
+    "GOODBYE_WINDOW",
     "INTEGRATED",
     "NOTE_MAX_CHARS",
     "RUN_GAP",
     "Delivery",
+    "Departure",
     "Note",
+    "cap_reached",
     "clean_note",
     "clinicians_exist",
     "day_word",
@@ -47,6 +60,7 @@ __all__ = [
     "needs_label",
     "plan_delivery",
     "slots_to_keep",
+    "tell_cap",
     "visible_notes",
 ]
 
@@ -54,6 +68,8 @@ FLOOD_LIMIT = 10                       # messages ...
 FLOOD_WINDOW = timedelta(seconds=60)   # ... per this sliding window, per sender
 RUN_GAP = timedelta(minutes=10)        # a new name label after this long a pause
 NOTE_MAX_CHARS = 1000                  # a note fits a message, with three to a page
+GOODBYE_MAX_CHARS = 600                # a peer worker's few words when a match ends
+GOODBYE_WINDOW = timedelta(minutes=10)  # how long the person's ending message waits for them
 
 INTEGRATED = "integrated"
 COMPLEMENTARY = "complementary"
@@ -120,6 +136,18 @@ def needs_label(last_sender: int | None, last_at: datetime | None, sender: int,
     return last_sender != sender or now - last_at >= gap
 
 
+def cap_reached(waiting: int, cap: int) -> bool:
+    """Whether a sender with WAITING messages held for the recipient's hours may not add one
+    more (CAP is the service's setting)."""
+    return waiting >= cap
+
+
+def tell_cap(told_at: datetime | None, waiting_since: datetime | None) -> bool:
+    """Whether to tell a sender (at length) that the cap is reached: once per wait, where a
+    wait starts with the oldest message still held (WAITING_SINCE)."""
+    return told_at is None or waiting_since is None or told_at < waiting_since
+
+
 def day_word(at: datetime, tz: ZoneInfo, now: datetime) -> str:
     """'today', 'tomorrow' or 'later': how AT falls from NOW in the reader's TZ."""
     days = (at.astimezone(tz).date() - now.astimezone(tz).date()).days
@@ -128,6 +156,25 @@ def day_word(at: datetime, tz: ZoneInfo, now: datetime) -> str:
     if days == 1:
         return "tomorrow"
     return "later"
+
+
+# -- departures ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """A peer worker going on leave ('leave') or leaving the service ('leaving'); CHOICES
+    says, per match, what was chosen for that person while on leave ('handover', 'pause')."""
+
+    peer_id: int
+    kind: str
+    started_at: datetime
+    started_by: int | None
+    choices: Mapping[int, str]
+
+    def paused(self, match_id: int) -> bool:
+        """Whether MATCH_ID's person is waiting for the peer worker's return."""
+        return self.kind == "leave" and self.choices.get(match_id) == "pause"
 
 
 # -- notes ---------------------------------------------------------------------------------

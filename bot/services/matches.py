@@ -1,16 +1,22 @@
 """The match lifecycle, once for every flow: request, answer, withdraw, expire, end, hand over.
 
 A match ends one way, whoever ends it and why (the person or the peer worker with /end or
-"Withdraw", either of them erasing their data, a coordinator's handover): `end_match` closes
-it and drops what was waiting on it in one transaction, then publishes `MatchEnded` (who, why,
-how many waiting messages were not passed on) and `CapacityFreed`. bot/app.py lists what
-follows each event, in order: telling the other side, counting, offering the person a new
-choice, offering the freed place to the waitlist.
+"Withdraw", either of them erasing their data, a coordinator's handover, or a coordinator
+ending it when a peer worker leaves the service and nobody can take the person on): `end_match`
+closes it and drops what was waiting on it in one transaction, then publishes `MatchEnded`
+(who, why, how many waiting messages were not passed on) and `CapacityFreed`. bot/app.py
+lists what follows each event, in order: telling each side, counting, offering the person a
+new choice, offering the freed place to the waitlist.
+
+What tells people must not be lost between the change and the telling: a caller may pass
+WITHIN, which runs inside the ending's (or the handover's) transaction, so the messages kept
+there (bot/outbox.py) are stored with the change or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -37,6 +43,7 @@ __all__ = [
     "Side",
     "StruggleNoticed",
     "Why",
+    "Within",
     "answer",
     "end_match",
     "expire",
@@ -50,8 +57,9 @@ __all__ = [
 
 #: Which side closed a match (stored as the match's `ended_by`).
 Side = Literal["person", "peer", "coordinator"]
-#: Why it closed: one side chose to, one side erased their data, or a coordinator's handover.
-Why = Literal["person", "peer", "erasure", "handover"]
+#: Why it closed: one side chose to, one side erased their data, a coordinator's handover,
+#: or a coordinator ending it because the peer worker is leaving the service.
+Why = Literal["person", "peer", "erasure", "handover", "departure"]
 
 STRUGGLE_EVERY_S = 3600  # at most one "I'm struggling" notice per match per hour
 
@@ -72,6 +80,10 @@ class _Made(Protocol):
 
 class MatchStore(Protocol):
     """The storage the match lifecycle needs (the matching area's)."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]:
+        """Several writes as one (a nested one joins it)."""
+        ...
 
     async def get_match(self, match_id: int) -> Match | None:
         """One match or request."""
@@ -229,6 +241,11 @@ class StruggleNoticed(Event):
     match: Match
 
 
+#: What must be stored with an ending or a handover (the messages that tell people, kept in
+#: the outbox), run inside its transaction with the event that will be published.
+Within = Callable[[Event], Awaitable[object]]
+
+
 # -- refusals ----------------------------------------------------------------------------
 
 class LiveMatch(DomainError):
@@ -315,14 +332,18 @@ async def expire(store: MatchStore, events: Events, now: datetime) -> list[Match
 
 
 async def end_match(store: MatchStore, events: Events, match_id: int, *, by: Side, why: Why,
-                    now: datetime) -> MatchEnded:
+                    now: datetime, within: Within | None = None) -> MatchEnded:
     """Close MATCH_ID (a match, or an open request) the one way every path does: what was
-    waiting on it is dropped in the same transaction; MatchEnded and CapacityFreed follow."""
-    closed = await store.close_match(match_id, by, now)
-    if closed is None:
-        raise MatchOver
-    match, unsent = closed
-    ended = MatchEnded(match, by, why, unsent)
+    waiting on it is dropped, and WITHIN runs, in the same transaction; MatchEnded and
+    CapacityFreed follow."""
+    async with store.transaction():
+        closed = await store.close_match(match_id, by, now)
+        if closed is None:
+            raise MatchOver
+        match, unsent = closed
+        ended = MatchEnded(match, by, why, unsent)
+        if within is not None:
+            await within(ended)
     events.publish(ended)
     events.publish(CapacityFreed(match.peer_id))
     return ended
@@ -361,18 +382,24 @@ async def handover_candidates(store: MatchStore, match: Match, role: str | None,
 
 
 async def hand_over(store: MatchStore, events: Events, match: Match, new_peer_id: int, *,
-                    role: str | None, policy: MatchPolicy, now: datetime) -> MatchHandedOver:
+                    role: str | None, policy: MatchPolicy, now: datetime,
+                    within: Within | None = None) -> MatchHandedOver:
     """A coordinator moves MATCH's person to NEW_PEER_ID (who must still have room): the old
-    match ends as every match does (why: handover), and the new one starts at once."""
+    match ends as every match does (why: handover), and the new one starts at once (stored as
+    never accepted, so /report does not count it as a match made); WITHIN runs in the same
+    transaction."""
     if match.status != "active" or new_peer_id not in {
             p.user_id for p, _ in await handover_candidates(store, match, role, policy)}:
         raise HandoverStale
-    done = await store.hand_over(match.id, new_peer_id, now)
-    old = await store.get_match(match.id)
-    if done is None or old is None:
-        raise HandoverStale
-    new, unsent = done
-    handed = MatchHandedOver(old, new, unsent)
+    async with store.transaction():
+        done = await store.hand_over(match.id, new_peer_id, now)
+        old = await store.get_match(match.id)
+        if done is None or old is None:
+            raise HandoverStale
+        new, unsent = done
+        handed = MatchHandedOver(old, new, unsent)
+        if within is not None:
+            await within(handed)
     events.publish(MatchEnded(old, "coordinator", "handover", unsent))
     events.publish(handed)
     events.publish(CapacityFreed(old.peer_id))

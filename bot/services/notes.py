@@ -1,13 +1,18 @@
 """Notes (study Table 2): a peer worker writes one about a person they support; the person sees
 every note about them and, in the integrated model, chooses per note whether the clinical
-team may read it. Text is encrypted before it is stored and never kept anywhere else."""
+team may read it. Text is encrypted before it is stored and never kept anywhere else.
+
+A note is stored once per message (or press) that saves it, with the copy the person gets
+kept in the outbox in the same transaction (WITHIN): a save that fails and is tried again
+never stores it twice, and the person's copy is never lost between the two."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.matching import Match
 from bot.domain.relay import (
@@ -40,13 +45,18 @@ __all__ = [
 class NoteStore(Protocol):
     """The storage notes need (the relay area's)."""
 
+    def transaction(self) -> AbstractAsyncContextManager[Any]:
+        """Several writes as one (a nested one joins it)."""
+        ...
+
     async def get_match(self, match_id: int) -> Match | None:
         """One match."""
         ...
 
     async def add_note(self, *, person_id: int, author_id: int, match_id: int | None,
-                       body: bytes, now: datetime) -> Note:
-        """Store a note (BODY is ciphertext)."""
+                       body: bytes, now: datetime, source: str | None = None
+                       ) -> tuple[Note, bool]:
+        """Store a note (BODY is ciphertext) once per SOURCE; whether it is new."""
         ...
 
     async def get_note(self, note_id: int) -> Note | None:
@@ -109,15 +119,24 @@ def check(text: str) -> str:
 
 
 async def write(store: NoteStore, cipher: Sealer, *, match_id: int, author_id: int, text: str,
-                now: datetime, day: str) -> tuple[Match, Note]:
+                now: datetime, day: str, source: str | None = None,
+                within: Callable[[Match, Note], Awaitable[None]] | None = None
+                ) -> tuple[Match, Note]:
     """Store AUTHOR_ID's note (already checked) about the person of their active match
-    MATCH_ID, encrypted; private until the person decides otherwise."""
+    MATCH_ID, encrypted, private until the person decides otherwise; once per SOURCE (the
+    message or press that saves it), with WITHIN (the person's copy kept to send) in the
+    same transaction."""
     match = await store.get_match(match_id)
     if match is None or match.peer_id != author_id or match.status != "active":
         raise NoteMatchEnded
-    note = await store.add_note(person_id=match.person_id, author_id=author_id,
-                                match_id=match.id, body=cipher.encrypt(text), now=now)
-    await store.bump_counter("note_written", day)
+    async with store.transaction():
+        note, new = await store.add_note(person_id=match.person_id, author_id=author_id,
+                                         match_id=match.id, body=cipher.encrypt(text), now=now,
+                                         source=source)
+        if new:
+            await store.bump_counter("note_written", day)
+            if within is not None:
+                await within(match, note)
     return match, note
 
 

@@ -291,7 +291,8 @@ class MatchingStore(StorageBase):
         """Close active match MATCH_ID (by a coordinator) as `close_match` does and start an
         active one between the same person and NEW_PEER_ID, in one transaction. Returns the
         new match and how many held messages were dropped, or None if MATCH_ID was not
-        active."""
+        active. Nobody requested or accepted the new one, so it has no `accepted_at`: /report
+        counts handovers apart from matches made (and their time to match)."""
         ts = epoch(now)
         async with self.transaction() as db:
             async with db.execute(
@@ -302,9 +303,9 @@ class MatchingStore(StorageBase):
                 return None
             dropped = await _close(db, match_id, "coordinator", ts)
             cur2 = await db.execute(
-                "INSERT INTO matches (person_id, peer_id, status, preferences, requested_at, "
-                "accepted_at) VALUES (?, ?, 'active', ?, ?, ?)",
-                (row["person_id"], new_peer_id, row["preferences"], ts, ts))
+                "INSERT INTO matches (person_id, peer_id, status, preferences, requested_at) "
+                "VALUES (?, ?, 'active', ?, ?)",
+                (row["person_id"], new_peer_id, row["preferences"], ts))
             new_id = cur2.lastrowid
             await cur2.close()
         new = await self.get_match(int(new_id or 0))

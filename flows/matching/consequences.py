@@ -4,6 +4,9 @@ freed place goes to the waitlist. Each runs in the order bot/app.py's event_tabl
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from bot import outbox
 from bot.domain.matching import Match
 from bot.nominated_hours import describe_hours
 from bot.routing import AppCtx
@@ -22,7 +25,8 @@ from flows.matching import views
 from flows.matching.offers import next_available, offer_waitlist, peer_label, send_shortlist
 
 __all__ = ["count", "offer_again", "offer_new_choice", "offer_places", "send_request",
-           "tell_accepted", "tell_declined", "tell_expired", "tell_peer_struggling"]
+           "tell_accepted", "tell_declined", "tell_expired", "tell_peer_struggling",
+           "tell_struggle_failed"]
 
 _COUNTERS: dict[type[Event], str] = {
     RequestMade: "match_requested", MatchMade: "match_accepted",
@@ -115,10 +119,43 @@ async def offer_places(event: CapacityFreed, app: AppCtx) -> None:
     await offer_waitlist(app, include_offered=True)
 
 
+def _struggle_key(match: Match, at: datetime) -> str:
+    return f"struggle:{match.id}:{int(at.timestamp())}"
+
+
 async def tell_peer_struggling(event: StruggleNoticed, app: AppCtx) -> None:
-    """The peer worker hears that the person asked for support, and nothing they wrote."""
-    storage, match = app.deps.storage, event.match
+    """The peer worker hears that the person asked for support, and nothing they wrote (kept
+    in the outbox until Telegram has it); then the person hears the truth: told now, or on
+    its way. If it can never arrive, `tell_struggle_failed` says so instead."""
+    storage, match, now = app.deps.storage, event.match, app.deps.clock.now()
     person, peer = await storage.get_user(match.person_id), await storage.get_user(match.peer_id)
     copy = app.copy_for(peer)
-    await app.tell(match.peer_id, copy.text(
-        "matching.struggle_peer", alias=views.name_of(copy, person.alias if person else None)))
+    key = _struggle_key(match, now)
+    await outbox.queue(app.deps, key, "notice", outbox.Send(match.peer_id, copy.text(
+        "matching.struggle_peer", alias=views.name_of(copy, person.alias if person else None))))
+    await outbox.send_now(app.deps, app.bot, [key], app.events)
+    status = await storage.outbox_status(key)
+    if status == "dropped":
+        return
+    profile = await storage.get_profile(match.peer_id)
+    copy = app.copy_for(person)
+    when = views.when_text(copy, next_available(app.deps, profile, now), now,
+                           app.deps.zone(person))
+    await app.tell(match.person_id, copy.text(
+        "matching.struggle_sent" if status == "sent" else "matching.struggle_trying",
+        name=peer_label(app, profile, person), when=when))
+
+
+async def tell_struggle_failed(event: outbox.DeliveryFailed, app: AppCtx) -> None:
+    """A "struggling" notice never reached the peer worker: the person hears so, and where
+    help is now (other failed sends are not this one's)."""
+    kind, _, rest = event.key.partition(":")
+    if kind != "struggle":
+        return
+    match = await app.deps.storage.get_match(int(rest.split(":")[0]))
+    if match is None:
+        return
+    person = await app.deps.storage.get_user(match.person_id)
+    profile = await app.deps.storage.get_profile(match.peer_id)
+    await app.tell(match.person_id, app.copy_for(person).text(
+        "matching.struggle_unreachable", name=peer_label(app, profile, person)))

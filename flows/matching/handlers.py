@@ -202,14 +202,17 @@ class Handlers:
         await ctx.show(*view(ctx.copy, alias))
 
     async def on_struggling(self, ctx: Ctx, data: Struggling) -> None:
-        """Let the person's peer worker know (at most once an hour); tell the person when
-        the peer worker is next available."""
+        """Let the person's peer worker know (at most once an hour). Once the notice has been
+        tried, the person hears whether it reached them (consequences.tell_peer_struggling);
+        asked again within the hour, they hear when the peer worker is next available."""
         result = await matches.struggling(ctx.deps.storage, ctx.events, ctx.user_id, ctx.now)
         if result is None:
             await ctx.answer(ctx.copy.button("matching.struggle_no_match"))
             return
         await ctx.answer()
         match, told = result
+        if told:
+            return
         profile = await ctx.deps.storage.get_profile(match.peer_id)
         when = views.when_text(ctx.copy, next_available(ctx.deps, profile, ctx.now), ctx.now,
                                ctx.deps.zone(ctx.user))

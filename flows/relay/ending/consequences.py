@@ -1,46 +1,55 @@
-"""What follows a match ending, as far as the chat goes: the other side is told, without
-blame, in their own copy (a person also hears what was waiting and wasn't passed on)."""
+"""What follows a match ending, as far as the chat goes: each side who didn't end it is told,
+in one message, without blame, in their own copy (bot/outbox.py keeps it until Telegram has
+it; the ending kept it in its own transaction where it could); and when someone is left
+without a peer worker by an ending they did not choose, every coordinator is told (their
+chosen name and counts, nothing else)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot import outbox
 from bot.routing import AppCtx
 from bot.services.matches import MatchEnded
-from flows.relay.names import peer_name, person_name
-from flows.relay.views import unsent_line
+from flows.relay.ending import notices, views
+from flows.relay.names import person_name
 
-__all__ = ["tell_other_side"]
+__all__ = ["LEFT_WITHOUT_DAYS", "tell_coordinators", "tell_other_side"]
+
+#: The window the coordinators' count of people left without a peer worker covers.
+LEFT_WITHOUT_DAYS = 30
 
 
 async def tell_other_side(event: MatchEnded, app: AppCtx) -> None:
-    """Tell whoever didn't end it (a handover tells all three in its own words)."""
-    if event.why == "handover":
+    """Send what the ending kept (or keep it now, for a path that didn't): everything due at
+    once; the person's news after /end waits for the peer worker's few words."""
+    kept = await notices.keep(event, app)
+    await outbox.send_now(app.deps, app.bot, [n.key for n in kept if n.due is None], app.events)
+
+
+def left_without(event: MatchEnded) -> bool:
+    """Whether EVENT leaves its person without a peer worker by an ending they didn't choose:
+    their peer worker ended it, erased their data, or is leaving and nobody could take over."""
+    if not event.was_active:
+        return False
+    return event.why in ("peer", "departure") or (event.why == "erasure" and event.by == "peer")
+
+
+async def tell_coordinators(event: MatchEnded, app: AppCtx) -> None:
+    """Every coordinator hears that someone is without a peer worker: their chosen name, how
+    many are in the same place lately, and how many are waiting; nothing about why."""
+    if not left_without(event):
         return
-    if event.by == "person":
-        await _tell_peer(event, app)
-    else:
-        await _tell_person(event, app)
-
-
-async def _tell_peer(event: MatchEnded, app: AppCtx) -> None:
     storage, match = app.deps.storage, event.match
-    copy = app.copy_for(await storage.get_user(match.peer_id))
-    if event.why == "erasure":
-        text = copy.text("privacy.counterpart_ended",
-                         name=await person_name(storage, copy, match))
-    elif event.was_active:
-        text = copy.text("relay.ended_by_person", person=await person_name(storage, copy, match))
-    else:  # a request the person withdrew: they were only ever named as they chose
-        person = await storage.get_user(match.person_id)
-        alias = person.alias if person is not None and person.alias else None
-        text = copy.text("matching.withdrawn_peer",
-                         alias=alias or copy.button("matching.no_alias"))
-    await app.tell(match.peer_id, text)
-
-
-async def _tell_person(event: MatchEnded, app: AppCtx) -> None:
-    storage, match = app.deps.storage, event.match
-    copy = app.copy_for(await storage.get_user(match.person_id))
-    peer = await peer_name(storage, copy, match.peer_id)
-    text = (copy.text("privacy.counterpart_ended", name=peer) if event.why == "erasure"
-            else copy.text("relay.ended_by_peer", peer=peer))
-    await app.tell(match.person_id, text + unsent_line(copy, event.unsent, peer))
+    since = app.deps.clock.now() - timedelta(days=LEFT_WITHOUT_DAYS)
+    left = await storage.people_left_without(since)
+    waiting = len(await storage.waitlist())
+    keys = []
+    for coordinator in await storage.users_with_roles(("coordinator",)):
+        copy = app.copy_for(coordinator)
+        key = f"match:{match.id}:alone:{coordinator.user_id}"
+        text = views.coordinators(copy, person=await person_name(storage, copy, match),
+                                  left=left, waiting=waiting)
+        if await outbox.queue(app.deps, key, "notice", outbox.Send(coordinator.user_id, text)):
+            keys.append(key)
+    await outbox.send_now(app.deps, app.bot, keys, app.events)

@@ -7,7 +7,7 @@ from bot.domain.matching import Match
 from bot.keyboards import page_slice
 from bot.routing import Ctx, StaleButton
 from bot.services import matches
-from flows.relay.handover import views
+from flows.relay.handover import consequences, views
 from flows.relay.handover.callbacks import HandoverPage, HandoverTo, HandoverWho, HandoverYes
 from flows.relay.names import peer_name, person_name
 
@@ -55,12 +55,13 @@ class Handlers:
             new=await peer_name(storage, ctx.copy, new_peer), sealed=data.peer))
 
     async def on_yes(self, ctx: Ctx, data: HandoverYes) -> None:
-        """Hand over: all three are told next."""
+        """Hand over: the messages that tell all three are kept with it, and sent next."""
         match, new_peer = await _active(ctx, data.match), _opened(ctx, data.peer)
         person = await person_name(ctx.deps.storage, ctx.copy, match)
         await matches.hand_over(ctx.deps.storage, ctx.events, match, new_peer,
                                 role=await _role(ctx, match),
-                                policy=matches.policy(ctx.deps.settings), now=ctx.now)
+                                policy=matches.policy(ctx.deps.settings), now=ctx.now,
+                                within=lambda event: consequences.keep(event, ctx))
         new = await peer_name(ctx.deps.storage, ctx.copy, new_peer)
         await ctx.show(ctx.copy.text("relay.handover_done", person=person, new=new))
 

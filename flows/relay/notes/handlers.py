@@ -10,6 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest
 
+from bot import outbox
 from bot.content import Content
 from bot.deps import Deps
 from bot.domain.matching import Match
@@ -92,8 +93,10 @@ class Handlers:
         if match is None:
             return
         cleaned = notes.check(text)  # too long or empty: say so, and wait for another go
+        message = ctx.message
+        await self._save(ctx, match, cleaned, ctx.draft.get("pending_source")
+                         or (message.message_id if message is not None else None))
         ctx.end_step()
-        await self._save(ctx, match, cleaned)
 
     async def flagged(self, ctx: Ctx, text: str) -> None:
         """A note the safety net flagged (the card is above it): a note may well be about
@@ -103,6 +106,8 @@ class Handlers:
             return
         notes.check(text)
         ctx.draft["pending"] = text
+        if ctx.message is not None:
+            ctx.draft["pending_source"] = ctx.message.message_id
         await ctx.reply(*views.keep_flagged(ctx.copy))
 
     async def on_keep_flagged(self, ctx: Ctx, data: NoteKeepFlagged) -> None:
@@ -112,21 +117,35 @@ class Handlers:
             raise StaleButton
         del ctx.draft["pending"]
         if not data.keep:
+            ctx.draft.pop("pending_source", None)
             await ctx.show(ctx.copy.text("relay.note_not_kept"))
             await self.ask_note(ctx)
             return
         await ctx.answer()
         await self.on_text(ctx, pending)
 
-    async def _save(self, ctx: Ctx, match: Match, cleaned: str) -> None:
+    async def _save(self, ctx: Ctx, match: Match, cleaned: str, source: int | None) -> None:
+        """Store the note once per message that saves it (SOURCE), with the person's copy
+        kept in the outbox in the same transaction; send the copy, and say what became of
+        it (if it can never arrive, DeliveryFailed tells the writer)."""
+        person = await ctx.deps.storage.get_user(match.person_id)
+
+        async def keep_copy(match: Match, note: Note) -> None:
+            text, markup = await _for_person(ctx, note, cleaned, person)
+            await outbox.queue(ctx.deps, f"note:{note.id}", "note",
+                               outbox.Send(match.person_id, text, markup))
+
         match, note = await notes.write(
             ctx.deps.storage, ctx.deps.cipher, match_id=match.id, author_id=ctx.user_id,
-            text=cleaned, now=ctx.now, day=ctx.deps.local_day())
-        person = await ctx.deps.storage.get_user(match.person_id)
-        sent = await ctx.tell(match.person_id, *await _for_person(ctx, note, cleaned, person))
-        await ctx.reply(ctx.copy.text("relay.note_saved" if sent else "relay.note_saved_unsent",
-                                      person=await person_name(ctx.deps.storage, ctx.copy,
-                                                               match)))
+            text=cleaned, now=ctx.now, day=ctx.deps.local_day(),
+            source=f"{match.id}:{source}" if source is not None else None, within=keep_copy)
+        key = f"note:{note.id}"
+        await outbox.send_now(ctx.deps, ctx.bot, [key], ctx.events)
+        status = await ctx.deps.storage.outbox_status(key)
+        if status != "dropped":
+            await ctx.reply(ctx.copy.text(
+                "relay.note_saved" if status == "sent" else "relay.note_saved_later",
+                person=await person_name(ctx.deps.storage, ctx.copy, match)))
 
     async def not_text(self, ctx: Ctx) -> None:
         """A photo or voice note where the note is typed."""
