@@ -41,6 +41,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import outbox
 from bot.chats import build_private_only
 from bot.concurrency import PerPersonUpdateProcessor
 from bot.deps import Deps
@@ -49,7 +50,6 @@ from bot.inbox import DurableUpdateQueue
 from bot.lanes import LaneRateLimiter
 from bot.menus import commands_for, set_role_commands
 from bot.persistence import SQLitePersistence
-from bot import outbox
 from bot.routing import AppCtx, Job, Router
 from bot.runtime import BotApplication
 from bot.safety import build_safety_net, was_flagged
@@ -73,8 +73,8 @@ def _flow_modules() -> list[ModuleType]:
         onboarding,
         privacy,
         profile,
-        relay,
         referral,
+        relay,
         resources,
         safetyplan,
         settings,

@@ -16,5 +16,5 @@ async def test_a_missing_model_stops_the_start(env: BotEnv, monkeypatch: pytest.
 
     monkeypatch.setattr(crisis, "load", broken)
     await env.stop()
-    with pytest.raises(StartupError, match="model file is missing.*won't start"):
+    with pytest.raises(StartupError, match=r"model file is missing.*won.t start"):
         await env.start()

@@ -20,9 +20,9 @@ from bot.storage.encrypted import ENCRYPTED_COLUMNS, KeyStore, encrypted_column
 from bot.storage.groups import GroupsStore
 from bot.storage.inbox import InboxStore
 from bot.storage.matching import MatchingStore
-from bot.storage.relay import RelayStore
 from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.storage.referrals import ReferralSource, ReferralStore
+from bot.storage.relay import RelayStore
 from bot.storage.reports import ReportStore, ServiceReport
 from bot.storage.safetyplans import SafetyPlanStore
 from bot.storage.sessions import SessionRow, SessionStore
