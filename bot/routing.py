@@ -108,10 +108,9 @@ class AppCtx:
 
     def erasure_steps(self) -> list[Callable[[int], Awaitable[None]]]:
         """What each flow does before a person's rows are erased (tell a matched peer
-        worker, pass a group place on), and forgetting what PTB holds in memory."""
-        steps = [functools.partial(f.on_delete, self.app) for f in self.flows
-                 if getattr(f, "on_delete", None) is not None]
-        return [*steps, functools.partial(_forget_in_memory, self.app)]
+        worker, pass a group place on)."""
+        return [functools.partial(f.on_delete, self.app) for f in self.flows
+                if getattr(f, "on_delete", None) is not None]
 
 
 @dataclass
@@ -500,17 +499,3 @@ def menu_entries(routes: Sequence[Any], role: str | None) -> list[tuple[str, str
             pairs.append((command.name, command.menu))
     return pairs
 
-
-async def _forget_in_memory(app: Application[Any, Any, Any, Any, Any, Any], user_id: int) -> None:
-    """Drop the drafts and conversation steps PTB holds in memory for USER_ID (flows not yet
-    on route tables keep them there), so nothing of theirs is written back after an erase."""
-    from telegram.ext import ConversationHandler
-
-    app.drop_user_data(user_id)
-    for handlers in app.handlers.values():
-        for handler in handlers:
-            if isinstance(handler, ConversationHandler):
-                # PTB keeps conversation steps in a dict keyed by (chat, user); ending each
-                # one for this person is the documented way out (state END removes the key).
-                for key in [k for k in handler._conversations if user_id in k]:
-                    handler._update_state(ConversationHandler.END, key)

@@ -1,14 +1,17 @@
 """How the bot starts and stops: one path for `python -m bot run` and for the test harness.
 
-    async with running(app, stop=stop):   # lock, storage, Telegram, persistence, hooks, start
+    async with running(app, stop=stop):   # lock, storage, Telegram, hooks, start
         ... feed updates (the Updater's polling or webhook, or the harness) ...
 
-`BotApplication.initialize()` opens the data folder and the database *before* PTB loads the
-persistence from it, and `shutdown()` closes them after PTB's last flush, so every way of
-starting the Application (this module, `async with app`, PTB's own `run_polling`) opens
-things in the same order. Problems a service can fix (a folder it can't write, a damaged or
-locked database, a token Telegram refuses) end the start with `StartupError`, whose message
-is one plain paragraph; an unreachable Telegram is retried with backoff, as it may come back.
+`BotApplication.initialize()` opens the data folder and the database *before* PTB reaches
+Telegram, and `shutdown()` closes them after PTB has stopped, so every way of starting the
+Application (this module, `async with app`, PTB's own `run_polling`) opens things in the
+same order. Where someone is in a flow is read from the database on every update
+(bot/routing.py), so PTB keeps no state of ours to load or flush.
+
+Problems a service can fix (a folder it can't write, a damaged or locked database, a token
+Telegram refuses) end the start with `StartupError`, whose message is one plain paragraph;
+an unreachable Telegram is retried with backoff, as it may come back.
 """
 
 from __future__ import annotations
@@ -54,8 +57,8 @@ _LOG = logging.getLogger(__name__)
 
 #: What `running` does, in order; the harness and the real process both record these
 #: in `app.bot_data["startup_trace"]`, and tests compare them.
-STARTUP_STEPS = ("data folder locked", "storage opened", "telegram and persistence loaded",
-                 "flows started", "application running")
+STARTUP_STEPS = ("data folder locked", "storage opened", "telegram reached", "flows started",
+                 "application running")
 
 _MAX_BACKOFF_S = 60.0
 
@@ -111,13 +114,12 @@ class DataFolderLock:
 
 
 class BotApplication(Application):
-    """PTB's Application, with the bot's own resources opened before PTB reads the
-    persistence and closed after its last flush; it also writes conversation state and
-    drafts to the database after every update, so a crash or restart loses nothing."""
+    """PTB's Application, with the bot's own resources opened before PTB starts and closed
+    after it stops; each update's writes and its inbox mark go to the database together."""
 
     async def initialize(self) -> None:
-        """Lock the data folder, open storage, then let PTB load bot and persistence, then
-        let the flows prepare."""
+        """Lock the data folder, open storage, then let PTB reach Telegram (getMe), then let
+        the flows prepare."""
         if self._initialized:
             return
         deps = self.bot_data["deps"]
@@ -144,8 +146,7 @@ class BotApplication(Application):
         _trace(self, STARTUP_STEPS[3])
 
     async def shutdown(self) -> None:
-        """PTB's shutdown (its last flush goes to the still-open database), then close the
-        database and unlock the folder."""
+        """PTB's shutdown, then close the database and unlock the folder."""
         try:
             await super().shutdown()
         finally:
@@ -163,8 +164,6 @@ class BotApplication(Application):
         storage = self.bot_data["deps"].storage
         async with storage.deferred_writes() as pending:
             await super().process_update(update)
-            if self.persistence is not None:
-                await self.update_persistence()
             if isinstance(self.update_queue, DurableUpdateQueue):
                 await self.update_queue.done(update)
         await storage.batch(pending)

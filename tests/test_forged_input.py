@@ -51,7 +51,7 @@ def forged_typed(cls: type[Any], huge: str) -> str:
 
 async def snapshot(env: BotEnv) -> dict[str, list[tuple[Any, ...]]]:
     tables = [t for t in await env.storage.table_names()
-              if t not in ("conversation_states", "user_data", "counters")]
+              if t != "counters"]
     return {t: sorted(map(tuple, await env.storage.fetchall(f"SELECT * FROM {t}")))
             for t in tables}
 

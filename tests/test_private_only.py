@@ -22,7 +22,7 @@ async def test_start_in_a_group_points_to_the_private_chat_and_stores_nobody(env
     [button] = reply.buttons()
     assert button["url"] == f"https://t.me/{BOT_USERNAME}?start=group"
     assert await env.storage.get_user(501) is None
-    assert await env.storage.fetchval("SELECT COUNT(*) FROM conversation_states") == 0
+    assert await env.storage.fetchval("SELECT COUNT(*) FROM sessions") == 0
     assert sam.messages == []  # nothing was started in the private chat either
 
 

@@ -146,8 +146,8 @@ def test_a_crash_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> 
             async with storage.transaction() as db:
                 await db.execute("INSERT INTO users (user_id, consent, consent_at, "
                                  "created_at, updated_at) VALUES (1, 'given', 0, 0, 0)")
-                await db.executemany("INSERT INTO user_data (user_id, data) VALUES (?, '{{}}')",
-                                     [(1,)])
+                await db.executemany("INSERT INTO sessions (user_id, step, updated_at) "
+                                     "VALUES (?, 'profile.bio', 0)", [(1,)])
                 os._exit(3)
 
         asyncio.run(main())
@@ -160,7 +160,7 @@ def test_a_crash_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> 
         await storage.connect()
         try:
             return (await storage.fetchval("SELECT COUNT(*) FROM users"),
-                    await storage.fetchval("SELECT COUNT(*) FROM user_data"))
+                    await storage.fetchval("SELECT COUNT(*) FROM sessions"))
         finally:
             await storage.close()
 

@@ -1,8 +1,7 @@
-"""People, invites, counters, conversation state, and the privacy operations over all of them."""
+"""People, invites, counters, and the privacy operations over all of them."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,8 +12,6 @@ __all__ = ["CoreStore", "RedeemResult", "User", "epoch", "from_epoch"]
 
 personal_table("users", "user_id")
 personal_table("invites", "used_by", exclude=("code_hash",))
-personal_table("conversation_states", "user_id", export=False)
-personal_table("user_data", "user_id", export=False)
 
 _USER_FIELDS = ("role", "relationship", "region", "timezone", "alias", "active")
 
@@ -68,7 +65,7 @@ def _user(row: Any) -> User:
 
 
 class CoreStore(StorageBase):
-    """People, invites, counters, persistence and privacy."""
+    """People, invites, counters and privacy."""
 
     # -- people ---------------------------------------------------------------------------
 
@@ -179,45 +176,6 @@ class CoreStore(StorageBase):
             rows = await self.fetchall("SELECT day, name, region, value FROM counters "
                                        "WHERE name = ? ORDER BY day, region", (name,))
         return [(r[0], r[1], r[2], r[3]) for r in rows]
-
-    # -- PTB persistence ------------------------------------------------------------------
-
-    async def load_conversations(self, name: str) -> dict[str, Any]:
-        """All stored states of one conversation, as {json_key: json_state}."""
-        rows = await self.fetchall(
-            "SELECT key, state FROM conversation_states WHERE name = ?", (name,)
-        )
-        return {r["key"]: json.loads(r["state"]) for r in rows}
-
-    async def save_conversation(self, name: str, key: str, user_id: int | None,
-                                state: Any) -> None:
-        """Store one conversation state, or forget it when STATE is None (ended)."""
-        if state is None:
-            await self.execute(
-                "DELETE FROM conversation_states WHERE name = ? AND key = ?", (name, key)
-            )
-        else:
-            await self.execute(
-                "INSERT INTO conversation_states (name, key, user_id, state) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                (name, key, user_id, json.dumps(state)),
-            )
-
-    async def load_user_data(self) -> dict[int, dict[str, Any]]:
-        """Every person's flow drafts."""
-        rows = await self.fetchall("SELECT user_id, data FROM user_data")
-        return {r["user_id"]: json.loads(r["data"]) for r in rows}
-
-    async def save_user_data(self, user_id: int, data: dict[str, Any] | None) -> None:
-        """Store one person's drafts, or drop them when empty."""
-        if not data:
-            await self.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
-        else:
-            await self.execute(
-                "INSERT INTO user_data (user_id, data) VALUES (?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
-                (user_id, json.dumps(data, default=str)),
-            )
 
     # -- privacy ----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Offline harness: a fake Bot API at the HTTP layer and clients that act like people.
 
-The real Application, handlers, persistence, storage (a temp SQLite file) and job queue run;
+The real Application, handlers, storage (a temp SQLite file) and job queue run;
 only Telegram's servers are replaced. Nothing here sleeps: time moves with `env.clock`.
 
     env = await BotEnv.create(tmp_path)
