@@ -25,6 +25,7 @@ __all__ = [
     "kind_features",
     "message_markers",
     "spans",
+    "tokens",
 ]
 
 #: Bump whenever :func:`features` changes; the model file records the version
@@ -69,13 +70,16 @@ def _markers(norm: str, tokens: list[str]) -> list[str]:
         found.append("resolved")
     if _IDIOM_RE.search(norm):
         found.append("idiom2")
-    if any(t in _FIRST for t in tokens):
+    present = set(tokens)
+    if not _FIRST.isdisjoint(present):
         found.append("first")
-    if any(t in _THIRD_PRON for t in tokens):
+    if not _THIRD_PRON.isdisjoint(present):
         found.append("third")
-    if any(t in _PEOPLE for t in tokens):
+    if not _PEOPLE.isdisjoint(present):
         found.append("people")
-    if any(t in _NEGATORS or t.endswith("n't") for t in tokens):
+    if not _NEGATORS.isdisjoint(present) or (
+        "n't" in norm and any(t.endswith("n't") for t in present)
+    ):
         found.append("neg")
     n = len(tokens)
     found.append("len:short" if n <= 6 else "len:mid" if n <= 20 else "len:long")
@@ -199,8 +203,12 @@ def _stem(t: str) -> str:
     return stem
 
 
-def _tokens(norm: str) -> list[str]:
+def tokens(norm: str) -> list[str]:
+    """The word tokens the features are made of (digits as 0, "?" and "!" kept)."""
     return _TOKEN_RE.findall(_DIGITS_RE.sub("0", norm))
+
+
+_tokens = tokens
 
 
 Blocks = list[tuple[Iterable[str], float]]

@@ -17,8 +17,8 @@ import hashlib
 import json
 import math
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -54,7 +54,13 @@ MAX_TOKENS = 64
 # it scores at most: long messages cost a bounded amount, the rules still read everything.
 NGRAM_WHOLE_CHARS = 600
 NGRAM_MAX_SPANS = 16
-_WINDOW_CHARS = 480
+# A message of more sentences than that: the n-gram model scores its first two and last two
+# sentences and the four others its word weights alone rank riskiest, wherever they are.
+NGRAM_LONG_ENDS = 2
+NGRAM_LONG_PICKED = 4
+# Characters of a message the sentence model reads: about MAX_TOKENS tokens of English, so a
+# longer message is read around its riskiest sentence rather than cut after its opening.
+_WINDOW_CHARS = 280
 
 _KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")
 
@@ -67,14 +73,26 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def ngram_spans(norm: str) -> list[str]:
-    """The spans the n-gram model scores: the message's head, then its sentences (bounded)."""
+def ngram_spans(norm: str, rank: Callable[[str], float] | None = None) -> list[str]:
+    """The spans the n-gram model scores: the message's head, then its sentences (bounded).
+
+    Past :data:`NGRAM_MAX_SPANS` sentences, the first and last :data:`NGRAM_LONG_ENDS` and
+    the :data:`NGRAM_LONG_PICKED` others ``rank`` puts highest (without ``rank``: the first
+    and last half of :data:`NGRAM_MAX_SPANS`).
+    """
     sents = split_sentences(norm)
     head = norm[:NGRAM_WHOLE_CHARS]
     if len(sents) <= 1 and len(norm) <= NGRAM_WHOLE_CHARS:
         return [head]
     if len(sents) > NGRAM_MAX_SPANS:
-        sents = sents[: NGRAM_MAX_SPANS // 2] + sents[-(NGRAM_MAX_SPANS // 2) :]
+        if rank is None:
+            sents = sents[: NGRAM_MAX_SPANS // 2] + sents[-(NGRAM_MAX_SPANS // 2) :]
+        else:
+            ends = NGRAM_LONG_ENDS
+            middle = range(ends, len(sents) - ends)
+            picked = sorted(sorted(middle, key=lambda i: -rank(sents[i]))[:NGRAM_LONG_PICKED])
+            keep = [*range(ends), *picked, *range(len(sents) - ends, len(sents))]
+            sents = [sents[i] for i in keep]
     return [head, *sents]
 
 
@@ -87,6 +105,7 @@ class NgramModel:
     kind_classes: tuple[str, ...]
     kind_bias: tuple[float, ...]
     kind_weights: tuple[dict[str, float], ...]
+    unigrams: dict[str, float] = field(default_factory=dict)  # "w:" weights by plain word
 
     def score_blocks(self, bl: Blocks) -> float:
         """The linear score of feature blocks (before the sigmoid)."""
@@ -96,14 +115,23 @@ class NgramModel:
             z += v * sum(filter(None, map(get, keys)))
         return z
 
+    def word_score(self, span: str) -> float:
+        """A cheap partial score: the weights of the span's words alone (for ranking)."""
+        return sum(filter(None, map(self.unigrams.get, span.split())))
+
     def score(self, norm: str) -> tuple[float, str]:
-        """The highest probability over a message's spans, and the span that gave it."""
-        ctx = message_markers(norm[: NGRAM_WHOLE_CHARS * 4])
-        best, where = -1.0, norm
-        for i, span in enumerate(ngram_spans(norm)):
+        """The highest probability over a message's spans, and the riskiest sentence.
+
+        The sentence (the riskiest span other than the message's head, or the head when the
+        message is one sentence) is where the sentence model's window is centred.
+        """
+        ctx = message_markers(norm[: NGRAM_WHOLE_CHARS * 2])
+        best, best_sent, where = -1.0, -1.0, norm
+        for i, span in enumerate(ngram_spans(norm, self.word_score)):
             p = sigmoid(self.score_blocks(blocks(span, ctx, own=ctx if i == 0 else None)))
-            if p > best:
-                best, where = p, span
+            best = max(best, p)
+            if i > 0 and p > best_sent:
+                best_sent, where = p, span
         return max(best, 0.0), where
 
     def kind(self, norm: str) -> str:
@@ -126,9 +154,11 @@ def parse_ngram(raw: Mapping[str, Any]) -> NgramModel:
     classes = tuple(str(c) for c in raw["kind_classes"])
     if not set(classes) <= set(_KINDS):
         raise ValueError(f"n-gram model has unknown kinds: {classes}")
+    weights = {str(k): float(v) for k, v in raw["weights"].items()}
     return NgramModel(
         bias=float(raw["bias"]),
-        weights={str(k): float(v) for k, v in raw["weights"].items()},
+        weights=weights,
+        unigrams={k[2:]: v for k, v in weights.items() if k.startswith("w:")},
         kind_classes=classes,
         kind_bias=tuple(float(b) for b in raw["kind_bias"]),
         kind_weights=tuple(
@@ -177,8 +207,9 @@ class SentenceModel:
 def window(norm: str, focus: str) -> str:
     """The text the sentence model reads: the message if short, else around ``focus``.
 
-    A long message is cut to the sentence the n-gram model found riskiest (``focus``) with
-    the sentences around it, so risk buried after a cheerful opening is what it reads.
+    A message longer than about :data:`MAX_TOKENS` tokens is cut to the sentence the n-gram
+    model found riskiest (``focus``) with the text around it, so risk buried after a
+    cheerful opening is what the sentence model reads.
     """
     if len(norm) <= _WINDOW_CHARS:
         return norm

@@ -275,15 +275,21 @@ _WINDOW = 14
 _STEP = 7
 
 
+@functools.lru_cache(maxsize=8)
+def _sentences(norm: str) -> tuple[str, ...]:
+    # the rules, the n-gram model and the stock-phrase check all split the same message
+    return tuple(p for p in (p.strip(" ,.") for p in _SENT_RE.split(norm)) if p)
+
+
 def split_sentences(norm: str, *, windows: bool = True) -> list[str]:
     """Split normalised text into sentences (and windows of long run-ons)."""
-    parts = [p.strip(" ,.") for p in _SENT_RE.split(norm)]
+    parts = _sentences(norm)
+    if not windows:
+        return list(parts)
     out: list[str] = []
     for part in parts:
-        if not part:
-            continue
         words_ = part.split()
-        if not windows or len(words_) <= _WINDOW + _STEP:
+        if len(words_) <= _WINDOW + _STEP:
             out.append(part)
             continue
         for start in range(0, len(words_) - _STEP, _STEP):

@@ -47,6 +47,9 @@ class Rule:
     fires: tuple[str, ...]
     quiet: tuple[str, ...]
     needs: frozenset[str] | None = None  # one of these is in every match (a cheap gate)
+    # each need as its character trigrams: a long message lacking every need's trigrams
+    # cannot match, found without scanning the message once per need
+    need_grams: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,24 @@ _PROF = alternatives(data_file("markers.yaml")["markers"]["prof"], "markers.yaml
 _KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")
 
 
+# Past this many characters the message-wide gate looks needs up in the message's trigrams.
+_LONG_MESSAGE = 1500
+
+
+def _grams(text: str) -> frozenset[str]:
+    # a need under three characters has no trigram: the empty set, always "present"
+    return frozenset(text[i : i + 3] for i in range(len(text) - 2))
+
+
+def _may_match(rule: Rule, norm: str, grams: frozenset[str] | None) -> bool:
+    """False only when none of the rule's needs is in ``norm`` (so it cannot match)."""
+    if rule.needs is None:
+        return True
+    if grams is None:
+        return any(n in norm for n in rule.needs)
+    return any(g <= grams for g in rule.need_grams)
+
+
 @functools.cache
 def rules() -> tuple[Rule, ...]:
     """Return the rules of ``data/rules.yaml``, compiled and checked."""
@@ -115,12 +136,14 @@ def rules() -> tuple[Rule, ...]:
         if span not in ("sentence", "message"):
             raise TableError(f"{where}: span should be sentence or message")
         pattern = alternatives(raw["patterns"], f"{where} ({name})")
+        needs = required_text(pattern.pattern, 2)
         out.append(
             Rule(
                 name=name,
                 kind=str(raw["kind"]),
                 pattern=pattern,
-                needs=required_text(pattern.pattern, 2),
+                needs=needs,
+                need_grams=tuple(_grams(n) for n in needs or ()),
                 scopes=scopes,
                 span=span,
                 fires=tuple(str(x) for x in raw.get("fires") or ()),
@@ -228,12 +251,13 @@ def match_rules(norm: str, *, only: str | None = None) -> list[RuleHit]:
     sents = split_sentences(norm, windows=False) or [norm]
     hits: list[RuleHit] = []
     msg = _Message(norm)
+    grams = _grams(norm) if len(norm) > _LONG_MESSAGE else None
     for rule in rules():
         if only is not None and rule.name != only:
             continue
-        needs = rule.needs
-        if needs is not None and not any(n in norm for n in needs):
+        if not _may_match(rule, norm, grams):
             continue  # cannot match anywhere in this message
+        needs = rule.needs
         where = [(0, norm)] if rule.span == "message" else list(enumerate(sents, start=1))
         for i, sent in where:
             if needs is not None and len(where) > 1 and not any(n in sent for n in needs):
