@@ -49,6 +49,7 @@ from bot.flowkit import Context, Flow, is_passthrough, passthrough
 from bot.inbox import DurableUpdateQueue
 from bot.lanes import LaneRateLimiter
 from bot.menus import commands_for, set_role_commands
+from bot.persistence import SQLitePersistence
 from bot.routing import AppCtx, Job, Router
 from bot.runtime import BotApplication
 from bot.safety import build_safety_net, was_flagged
@@ -152,6 +153,7 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
     from bot import menus
     from bot.services import broadcasts as bc
     from bot.services import checkins as chk
+    from bot.services import coordination as coord
     from bot.services import departures as dep
     from bot.services import groups as grp
     from bot.services import matches as m
@@ -160,6 +162,7 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
     from bot.services.erasure import PersonErased
     from flows.broadcast import consequences as broadcast
     from flows.checkins import consequences as checkins
+    from flows.coordinator import consequences as coordinator
     from flows.groups import consequences as groups
     from flows.matching import consequences as matching
     from flows.relay import consequences as relay
@@ -202,6 +205,7 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
         PersonErased: [groups.fill_freed_places],
         bc.BroadcastConfirmed: [broadcast.show_progress],
         bc.BroadcastStopped: [broadcast.finish_stopped],
+        coord.StaffDeactivated: [coordinator.on_deactivated],
     }
 
 
@@ -234,6 +238,7 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
         .token(token)
         .base_url(deps.settings.bot_api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .persistence(SQLitePersistence(deps.storage))
         # Two lanes to Telegram: replies never queue behind bulk sends (bot/lanes.py).
         .rate_limiter(rate_limiter or LaneRateLimiter(
             bulk_per_second=deps.settings.bulk_messages_per_second))

@@ -14,7 +14,8 @@ from bot.callbacks import callback, pack
 
 __all__ = ["OpenCoordinatorHome", "OpenHome", "OpenMyPeerWorker", "OpenMyPeople",
            "OpenResources", "OpenTopic", "RunCommand", "ShowNumbers", "StartDeparture",
-           "departure", "find_peer_worker", "resources_home", "resources_topic"]
+           "departure", "find_peer_worker", "resources_home", "resources_topic",
+           "take_supervision"]
 
 
 @callback("res")
@@ -85,6 +86,13 @@ class ShowNumbers:
 class OpenCoordinatorHome:
     """The coordinator home (/coord). Its flow routes this once it exists; until then the home
     shows a coordinator their commands as buttons instead (bot/menus.py checks which)."""
+
+
+def take_supervision(request_id: int) -> str:
+    """Callback data for "I'll pick this up" on a peer worker's supervision request REQUEST_ID
+    (a row id): flows/supervision answers it (`sup.take`), the same press its own notice to
+    coordinators carries, so the coordinator home acknowledges through the one path."""
+    return f"sup.take:{int(request_id)}"
 
 
 #: "Find a peer worker": the shortlist of who is free now, best fit first, with "Change my

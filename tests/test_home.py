@@ -107,21 +107,20 @@ async def test_a_new_peer_worker_is_taken_to_set_up_their_profile(env: BotEnv) -
 async def test_staff_homes(env: BotEnv) -> None:
     cora = env.client(900, "Cora")
     await onboard_coordinator(cora, "Cora")
-    # Until the coordinator home (/coord) exists: the coordinator's commands as buttons.
-    assert buttons(cora) == ["Invite staff", "Service report", "Referral links", "Groups",
-                             "Announcements", "Hand someone over"]
-    mark = cora.mark()
-    await cora.click("Invite staff")
-    assert "Who would you like to invite?" in cora.texts_since(mark)[0]
+    # The coordinator home (/coord) is one button; its screens open from there.
+    assert buttons(cora) == ["Coordinator home"]
+    await cora.click("Coordinator home")
+    assert "Coordinator home" in cora.last_text()
+    await cora.click("Invite someone")
+    assert "Who would you like to invite?" in cora.last_text()
     assert "Carer peer worker" in buttons(cora)  # role labels from the copy, as written
     opened = {}
-    for label in ("Service report", "Referral links", "Groups", "Announcements",
-                  "Hand someone over"):
-        await cora.send("/menu")
+    for label in ("Report", "Referral links", "Groups", "Announcements", "Hand someone over"):
+        await cora.send("/coord")
         mark = cora.mark()
         await cora.click(label)
-        opened[label] = "\n".join(cora.texts_since(mark))  # its screen, below the home
-    assert "how things are going" in opened["Service report"]
+        opened[label] = "\n".join(cora.texts_since(mark)) or cora.last_text()
+    assert "how things are going" in opened["Report"]
     assert "Referral links" in opened["Referral links"]
     assert all(opened.values())
 
@@ -141,9 +140,10 @@ async def test_the_coordinator_home_replaces_the_command_buttons_once_it_exists(
         async def open(self, ctx: Ctx, data: OpenCoordinatorHome) -> None:
             """What /coord's flow will answer."""
 
-    flows = env.app.bot_data["flows"]
+    flows = [f for f in env.app.bot_data["flows"] if f.name != "coordinator"]
     user = await env.storage.get_user(900)
     assert user is not None and not routed(flows, OpenCoordinatorHome)
+    assert routed(env.app.bot_data["flows"], OpenCoordinatorHome)  # flows/coordinator's
     app = AppCtx(env.deps, env.app, Collector(), [*flows, CoordinatorHome()])
     _, markup = await home(app, user)
     assert [[b.text for b in row] for row in markup.inline_keyboard] == [["Coordinator home"]]

@@ -15,6 +15,7 @@ from bot.storage.base import (
 )
 from bot.storage.broadcast import BroadcastStore
 from bot.storage.checkins import CheckinsStore
+from bot.storage.coordination import CoordinationStore
 from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
 from bot.storage.encrypted import ENCRYPTED_COLUMNS, KeyStore, encrypted_column
 from bot.storage.groups import GroupsStore
@@ -66,5 +67,6 @@ class Storage(
     OutboxStore,
     ReferralStore,
     StandingStore,
+    CoordinationStore,
 ):
     """The bot's one storage object."""

@@ -1,11 +1,13 @@
-"""Coordinators: /invite staff with single-use deep links; /report counts (never content)."""
+"""Coordinators: /coord, the service at a glance with buttons to act (staff, invites,
+supervision); /invite staff with single-use deep links; /report counts (never content)."""
 
 from __future__ import annotations
 
 from bot.deps import Deps
 from bot.flowkit import Flow
+from bot.links import OpenCoordinatorHome
 from bot.routing import Button, Command
-from flows.coordinator.callbacks import InviteRole
+from flows.coordinator.callbacks import CoordScreen, Deactivate, DeactivateYes, InviteRole, Revoke
 from flows.coordinator.handlers import Handlers
 
 __all__ = ["build"]
@@ -17,7 +19,13 @@ def build(deps: Deps) -> Flow:
     """The coordinator flow's route table."""
     h = Handlers()
     return Flow(name="coordinator", routes=[
+        Command("coord", h.home, roles=COORDINATORS, menu="commands.coord"),
         Command("invite", h.invite, roles=COORDINATORS, menu="commands.invite"),
         Command("report", h.report, roles=COORDINATORS, menu="commands.report"),
+        Button(OpenCoordinatorHome, h.on_home, roles=COORDINATORS),
+        Button(CoordScreen, h.on_screen, roles=COORDINATORS),
+        Button(Deactivate, h.on_deactivate, roles=COORDINATORS),
+        Button(DeactivateYes, h.on_deactivate_yes, roles=COORDINATORS),
+        Button(Revoke, h.on_revoke, roles=COORDINATORS),
         Button(InviteRole, h.on_invite, roles=COORDINATORS),
     ])

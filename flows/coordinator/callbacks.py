@@ -8,9 +8,12 @@ from typing import Literal
 
 from bot.callbacks import callback
 
-__all__ = ["InviteRole", "StaffRole", "invite_role"]
+__all__ = ["CoordScreen", "Deactivate", "DeactivateYes", "InviteRole", "Revoke", "Screen",
+           "StaffRole", "invite_role"]
 
 StaffRole = Literal["consumer_peer", "carer_peer", "coordinator", "clinician"]
+#: The coordinator's screens a button opens in place.
+Screen = Literal["home", "staff", "invites", "invite", "report"]
 
 
 @callback("coord.inv")
@@ -26,3 +29,35 @@ def invite_role(role: str) -> InviteRole:
     if role not in typing.get_args(StaffRole):
         raise ValueError(f"{role!r} is not a staff role")
     return InviteRole(typing.cast(StaffRole, role))
+
+
+@callback("coord.go")
+@dataclass(frozen=True, slots=True)
+class CoordScreen:
+    """Open one of the coordinator's screens in place of this message."""
+
+    screen: Screen
+
+
+@callback("coord.off")
+@dataclass(frozen=True, slots=True)
+class Deactivate:
+    """"End access" for a member of staff (their user id): asks first."""
+
+    user: int
+
+
+@callback("coord.offy")
+@dataclass(frozen=True, slots=True)
+class DeactivateYes:
+    """Yes, end USER's access now."""
+
+    user: int
+
+
+@callback("coord.rv")
+@dataclass(frozen=True, slots=True)
+class Revoke:
+    """Revoke the unused invite INVITE (its row number, never its code)."""
+
+    invite: int

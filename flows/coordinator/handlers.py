@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from bot.domain.invites import invitable_roles
+from bot.links import OpenCoordinatorHome
 from bot.routing import Ctx, StaleButton
+from bot.services import coordination
 from bot.services.evaluation import evaluate
 from bot.services.invites import RoleNotInvitable, make_invite
-from flows.coordinator.callbacks import InviteRole
+from bot.services.matches import policy
+from flows.coordinator import views
+from flows.coordinator.callbacks import (
+    CoordScreen,
+    Deactivate,
+    DeactivateYes,
+    InviteRole,
+    Revoke,
+)
 from flows.coordinator.views import invite_link, invite_question, report
 
 __all__ = ["Handlers"]
@@ -18,8 +28,8 @@ class Handlers:
     async def invite(self, ctx: Ctx) -> None:
         """Ask which staff role to invite."""
         settings = ctx.deps.settings
-        await ctx.reply(*invite_question(ctx.copy, invitable_roles(settings.model),
-                                         settings.invite_expiry_hours))
+        await ctx.show(*invite_question(ctx.copy, invitable_roles(settings.model),
+                                        settings.invite_expiry_hours))
 
     async def on_invite(self, ctx: Ctx, data: InviteRole) -> None:
         """Make the link and show it in place of the question."""
@@ -36,4 +46,81 @@ class Handlers:
         """How the service is going, over the last 30 days."""
         settings = ctx.deps.settings
         counts = await evaluate(ctx.deps.storage, ctx.now, settings.tz)
-        await ctx.reply(report(ctx.copy, settings.service_name, counts))
+        await ctx.show(report(ctx.copy, settings.service_name, counts))
+
+    # -- the coordinator home ----------------------------------------------------------------
+
+    async def home(self, ctx: Ctx) -> None:
+        """/coord: the service at a glance, with buttons to act."""
+        zone = ctx.deps.zone(ctx.user)
+        found = await coordination.overview(ctx.deps.storage, ctx.now, zone)
+        await ctx.show(*views.home(ctx.copy, found, ctx.now, zone))
+
+    async def on_home(self, ctx: Ctx, data: OpenCoordinatorHome) -> None:
+        """The home's "Coordinator home" button (bot/links.py)."""
+        await self.home(ctx)
+
+    async def on_screen(self, ctx: Ctx, data: CoordScreen) -> None:
+        """One of the coordinator's screens, in place of this message."""
+        match data.screen:
+            case "home":
+                await self.home(ctx)
+            case "staff":
+                await self._staff(ctx)
+            case "invites":
+                await self._invites(ctx)
+            case "invite":
+                await self.invite(ctx)
+            case "report":
+                await self.report(ctx)
+
+    # -- staff governance ----------------------------------------------------------------------
+
+    async def _staff(self, ctx: Ctx) -> None:
+        people = await coordination.staff_list(ctx.deps.storage)
+        await ctx.show(*views.staff(ctx.copy, people, ctx.user_id))
+
+    async def _staff_line(self, ctx: Ctx, user_id: int) -> coordination.StaffLine | None:
+        return next((p for p in await coordination.staff_list(ctx.deps.storage)
+                     if p.user_id == user_id), None)
+
+    async def on_deactivate(self, ctx: Ctx, data: Deactivate) -> None:
+        """Ask before ending someone's access: what happens to the people they support."""
+        person = await self._staff_line(ctx, data.user)
+        if person is None or person.user_id == ctx.user_id:
+            raise StaleButton
+        people = len(await ctx.deps.storage.active_matches_for_peer(person.user_id))
+        await ctx.show(*views.deactivate_ask(ctx.copy, person, people))
+
+    async def on_deactivate_yes(self, ctx: Ctx, data: DeactivateYes) -> None:
+        """End their access now; say who went to whom."""
+        person = await self._staff_line(ctx, data.user)
+        try:
+            done = await coordination.deactivate(
+                ctx.deps.storage, ctx.events, user_id=data.user, by=ctx.user_id,
+                policy=policy(ctx.deps.settings), now=ctx.now)
+        except coordination.CannotDeactivate as refusal:
+            await ctx.show(ctx.copy.text(refusal.key))
+            return
+        name = person.name if person is not None else "?"
+        await ctx.show(*views.deactivate_done(ctx.copy, name, done))
+
+    async def _invites(self, ctx: Ctx, notice: str | None = None) -> None:
+        storage = ctx.deps.storage
+        found = await storage.usable_invites(ctx.now)
+        makers = {}
+        for maker in {i.created_by for i in found if i.created_by is not None}:
+            user = await storage.get_user(maker)
+            makers[maker] = (user.alias if user is not None and user.alias
+                             else ctx.copy.button("coordinator.unnamed"))
+        await ctx.show(*views.invites(ctx.copy, found, makers, ctx.deps.zone(ctx.user),
+                                      notice))
+
+    async def on_revoke(self, ctx: Ctx, data: Revoke) -> None:
+        """Stop an unused invite working, and show the list again."""
+        try:
+            await coordination.revoke_invite(ctx.deps.storage, data.invite, ctx.now)
+        except coordination.InviteGone as refusal:
+            await self._invites(ctx, ctx.copy.text(refusal.key))
+            return
+        await self._invites(ctx, ctx.copy.text("coordinator.invite_revoked"))

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
 from bot.content import Content, Raw
-from bot.keyboards import choose_one
+from bot.keyboards import Choice, choose_one, rows
+from bot.links import RunCommand, take_supervision
+from bot.services.coordination import Deactivated, Overview, StaffLine
 from bot.services.evaluation import Evaluation
 from bot.storage import ServiceReport
-from flows.coordinator.callbacks import invite_role
+from bot.storage.coordination import InviteRow
+from flows.coordinator.callbacks import (
+    CoordScreen,
+    Deactivate,
+    DeactivateYes,
+    Revoke,
+    invite_role,
+)
 
-__all__ = ["invite_link", "invite_question", "report"]
+__all__ = ["deactivate_ask", "deactivate_done", "home", "invite_link", "invite_question",
+           "invites", "report", "staff"]
+
+View = tuple[str, InlineKeyboardMarkup]
+#: At most this many "Pick up" buttons on the home (the oldest requests).
+PICK_UP_BUTTONS = 5
 
 
 def _role_name(copy: Content, role: str) -> str:
@@ -63,3 +79,149 @@ def report(copy: Content, service: str, ev: Evaluation[ServiceReport]) -> str:
         supervision_open=f.supervision_open, matches_made=f.matches_made,
         time_to_match=Raw(time_to_match), checkins_sent=f.checkins_sent,
         checkins_answered=f.checkins_answered, crisis_cards=Raw(cards_text))
+
+
+# -- the coordinator home ------------------------------------------------------------------
+
+def _name(copy: Content, alias: str | None) -> str:
+    return alias or copy.button("coordinator.unnamed")
+
+
+def _when(copy: Content, when: datetime, zone: ZoneInfo) -> str:
+    return copy.when(when.astimezone(zone))
+
+
+def _day(copy: Content, when: datetime, zone: ZoneInfo) -> str:
+    return copy.day(when.astimezone(zone))
+
+
+def _status(copy: Content, status: str) -> str:
+    return copy.text(f"coordinator.status.{status}")
+
+
+def _section(copy: Content, title: str, lines: Sequence[str]) -> str:
+    body = "\n".join(lines) if lines else copy.text("coordinator.home_none")
+    return copy.text(title) + "\n" + body
+
+
+def _home_row(copy: Content) -> list[Choice]:
+    return [(copy.button("coordinator.home_button"), CoordScreen("home"))]
+
+
+def home(copy: Content, o: Overview, now: datetime, zone: ZoneInfo) -> View:
+    """The coordinator home: every part at a glance (people by their chosen names only),
+    with "Pick up" for the oldest supervision requests and the screens to act from."""
+    parts = [copy.text("coordinator.home_title")]
+    if o.waitlist and o.oldest_wait is not None:
+        parts.append(copy.text("coordinator.home_waitlist", count=o.waitlist,
+                               days=max(0, (now - o.oldest_wait).days),
+                               name=_name(copy, o.oldest_name),
+                               since=_day(copy, o.oldest_wait, zone)))
+    else:
+        parts.append(copy.text("coordinator.home_waitlist_empty"))
+    parts.append(_section(copy, "coordinator.home_requests", [
+        copy.text("coordinator.home_request_line", person=_name(copy, r.person), peer=r.peer,
+                  due=_when(copy, r.respond_by, zone) if r.respond_by else "?")
+        for r in o.requests]))
+    parts.append(copy.text("coordinator.home_peers") + "\n" + ("\n".join(
+        copy.text("coordinator.home_peer_line", name=p.name, load=p.load, cap=p.cap,
+                  status=Raw(_status(copy, p.status))) for p in o.peers)
+        or copy.text("coordinator.home_no_peers")))
+    parts.append(_section(copy, "coordinator.home_supervision", [
+        copy.text("coordinator.home_supervision_line", peer=s.peer,
+                  asked=_when(copy, s.asked_at, zone),
+                  urgency=copy.button(f"coordinator.urgency.{s.urgency}")
+                  if copy.has(f"coordinator.urgency.{s.urgency}") else s.urgency)
+        for s in o.supervision]))
+    parts.append(_section(copy, "coordinator.home_left", [
+        copy.text("coordinator.home_left_line", person=_name(copy, alias),
+                  since=_day(copy, since, zone)) for alias, since in o.left_without]))
+    parts.append(_section(copy, "coordinator.home_groups", [
+        copy.text("coordinator.home_group_line", name=g.name, members=g.members,
+                  waiting=Raw(copy.text("coordinator.home_group_waiting", count=g.waiting)
+                              if g.waiting else ""),
+                  next=_when(copy, g.next_meeting, zone) if g.next_meeting is not None
+                  else copy.button("coordinator.home_group_no_meeting"))
+        for g in o.groups]))
+    lines: list[list[Choice]] = [
+        [(copy.button("coordinator.pick_up_button", peer=s.peer), take_supervision(s.request_id))]
+        for s in o.supervision[:PICK_UP_BUTTONS]]
+    lines += [[(copy.button("coordinator.staff_button"), CoordScreen("staff")),
+               (copy.button("coordinator.invites_button"), CoordScreen("invites"))],
+              [(copy.button("coordinator.invite_button"), CoordScreen("invite")),
+               (copy.button("coordinator.report_button"), CoordScreen("report"))],
+              [(copy.button("coordinator.go.referral"), RunCommand("referral")),
+               (copy.button("coordinator.go.groups"), RunCommand("groups"))],
+              [(copy.button("coordinator.go.broadcast"), RunCommand("broadcast")),
+               (copy.button("coordinator.go.handover"), RunCommand("handover"))],
+              [(copy.button("coordinator.refresh_button"), CoordScreen("home"))]]
+    return "\n\n".join(parts), rows(*lines)
+
+
+# -- staff governance ----------------------------------------------------------------------
+
+def staff(copy: Content, people: Sequence[StaffLine], me: int) -> View:
+    """The staff list by role with each one's status, and "End access" for each (not for
+    the coordinator reading it)."""
+    parts = [copy.text("coordinator.staff_title")]
+    for role in ("consumer_peer", "carer_peer", "coordinator", "clinician"):
+        of_role = [p for p in people if p.role == role]
+        if not of_role and role == "clinician":
+            continue  # a complementary service has none, and never will
+        parts.append(copy.text("coordinator.staff_role", role=copy.button(
+            f"coordinator.staff_roles.{role}")) + "\n" + ("\n".join(
+                copy.text("coordinator.staff_line", name=p.name,
+                          status=Raw(_status(copy, p.status))) for p in of_role)
+                or copy.text("coordinator.staff_none")))
+    buttons: list[list[Choice]] = [
+        [(copy.button("coordinator.end_button", name=p.name), Deactivate(p.user_id))]
+        for p in people if p.user_id != me]
+    return "\n\n".join(parts), rows(*buttons, _home_row(copy))
+
+
+def deactivate_ask(copy: Content, person: StaffLine, people: int) -> View:
+    """Are you sure: what happens to the people they support, and to them."""
+    if person.role in ("consumer_peer", "carer_peer"):
+        text = copy.text("coordinator.deactivate_ask_peer", name=person.name, people=people)
+    else:
+        text = copy.text("coordinator.deactivate_ask", name=person.name,
+                         role=copy.button(f"onboarding.role_name_{person.role}"))
+    return text, rows([(copy.button("coordinator.deactivate_yes_button"),
+                        DeactivateYes(person.user_id)),
+                       (copy.button("coordinator.deactivate_no_button"), CoordScreen("staff"))])
+
+
+def deactivate_done(copy: Content, name: str, done: Deactivated) -> View:
+    """What deactivating did: who went to whom, who had nobody with room."""
+    parts = [copy.text("coordinator.deactivate_done", name=name)]
+    if done.handed:
+        parts.append(copy.text("coordinator.deactivate_handed", people=Raw(", ".join(
+            copy.text("coordinator.deactivate_handed_one", person=_name(copy, person),
+                      peer=peer) for person, peer in done.handed))))
+    if done.ended:
+        parts.append(copy.text("coordinator.deactivate_ended", people=", ".join(
+            _name(copy, person) for person in done.ended)))
+    if done.requests_closed:
+        parts.append(copy.text("coordinator.deactivate_requests", count=done.requests_closed))
+    return "\n\n".join(parts), rows(
+        [(copy.button("coordinator.staff_button"), CoordScreen("staff"))], _home_row(copy))
+
+
+def invites(copy: Content, found: Sequence[InviteRow], makers: dict[int, str],
+            zone: ZoneInfo, notice: str | None = None) -> View:
+    """Invites that still work: role, who made each and when it expires; Revoke for each."""
+    lines = [copy.text("coordinator.invite_line", number=n, role=_role_name(copy, i.role),
+                       by=makers.get(i.created_by, "?") if i.created_by is not None
+                       else copy.button("coordinator.invite_by_cli"),
+                       made=_day(copy, i.created_at, zone),
+                       expires=_when(copy, i.expires_at, zone))
+             for n, i in enumerate(found, start=1)]
+    text = copy.text("coordinator.invites_title") + "\n" + (
+        "\n".join(lines) or copy.text("coordinator.invites_none"))
+    if notice:
+        text = notice + "\n\n" + text
+    buttons: list[list[Choice]] = [
+        [(copy.button("coordinator.revoke_button", number=n, role=_role_name(copy, i.role)),
+          Revoke(i.invite_id))] for n, i in enumerate(found, start=1)]
+    return text, rows(*buttons, [(copy.button("coordinator.invite_button"),
+                                  CoordScreen("invite"))], _home_row(copy))
