@@ -49,7 +49,6 @@ from bot.flowkit import Context, Flow, is_passthrough, passthrough
 from bot.inbox import DurableUpdateQueue
 from bot.lanes import LaneRateLimiter
 from bot.menus import commands_for, set_role_commands
-from bot.persistence import SQLitePersistence
 from bot.routing import AppCtx, Job, Router
 from bot.runtime import BotApplication
 from bot.safety import build_safety_net, was_flagged
@@ -238,7 +237,6 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
         .token(token)
         .base_url(deps.settings.bot_api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .persistence(SQLitePersistence(deps.storage))
         # Two lanes to Telegram: replies never queue behind bulk sends (bot/lanes.py).
         .rate_limiter(rate_limiter or LaneRateLimiter(
             bulk_per_second=deps.settings.bulk_messages_per_second))
