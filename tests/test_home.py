@@ -176,7 +176,7 @@ async def test_my_peer_worker_and_my_people(env: BotEnv) -> None:
     await eve.send("/menu")
     await eve.click("My peer worker")
     shown = eve.last_text()
-    assert "Your peer worker: Jo" in shown and "Mon 00:00-24:00" in shown
+    assert "Your peer worker: Jo" in shown and "any time, every day" in shown
     assert "To write to Jo, just type here" in shown and "Next available: now" in shown
     await eve.click("‹ Menu")
     assert eve.last_text().startswith("What would you like to do?")

@@ -97,6 +97,49 @@ def test_hours_in_the_copys_words() -> None:
     assert parse_windows("Tues 18:00 to 20:00, thurs 9-10, Saturday 10-12", words) == (
         Window(1, 1080, 1200), Window(3, 540, 600), Window(5, 600, 720))
     windows = parse_windows("Mon-Tue 18:00-20:00, Sun 22-24", words)
-    assert describe_hours(copy, windows) == (
-        "Mon 18:00-20:00, Tue 18:00-20:00, Sun 22:00-24:00")
+    assert describe_hours(copy, windows) == "Mon, Tue 6pm–8pm; Sun 10pm–midnight"
     assert describe_hours(copy, ()) == ""
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    # Days in a row read as one range, never seven repeats; the zone by its place's name.
+    ("Mon-Fri 9am-9pm, Sat 10am-2pm", "Mon–Fri 9am–9pm; Sat 10am–2pm, Sydney time"),
+    ("Mon-Sun 00:00-24:00", "any time, every day, Sydney time"),
+    ("Mon-Sun 9-17", "every day 9am–5pm, Sydney time"),
+    ("Sat-Sun 00:00-24:00", "Sat, Sun all day, Sydney time"),
+    ("Fri-Mon 18:00-20:30", "Fri–Mon 6pm–8:30pm, Sydney time"),   # over the weekend
+    ("Mon 9-12, Mon 13-17, Wed 9-12, Wed 13-17, Thu 9-12",
+     "Mon, Wed 9am–12pm and 1pm–5pm; Thu 9am–12pm, Sydney time"),
+    ("Tue 10:00-11:00, Tue 11:00-12:00", "Tue 10am–12pm, Sydney time"),  # touching: one span
+])
+def test_hours_shown_for_a_phone(typed: str, shown: str) -> None:
+    copy = Content()
+    windows = parse_windows(typed, hours_words(copy))
+    assert describe_hours(copy, windows, "Australia/Sydney") == shown
+    assert "Australia/" not in describe_hours(copy, windows, "Australia/Sydney")
+
+
+def test_a_zone_the_copy_does_not_name_is_shown_by_its_place() -> None:
+    copy = Content()
+    windows = (Window(0, 540, 1020),)
+    assert describe_hours(copy, windows, "America/Argentina/Buenos_Aires") == (
+        "Mon 9am–5pm, Buenos Aires time")
+    assert describe_hours(copy, windows, "Europe/London") == "Mon 9am–5pm, UK time"
+
+
+@pytest.mark.parametrize(("typed", "window"), [
+    ("Mon 9am-5pm", Window(0, 540, 1020)),
+    ("Mon 9 a.m. to 5 p.m.", Window(0, 540, 1020)),
+    ("Mon 9–5", Window(0, 540, 1020)),            # a phone's dash; nobody means 9 to 5am
+    ("Mon 8pm-12am", Window(0, 1200, 1440)),          # until midnight
+    ("Mon 12pm-1:30pm", Window(0, 720, 810)),
+    ("Mon 6.30pm-8pm", Window(0, 1110, 1200)),
+])
+def test_times_people_type_on_a_phone(typed: str, window: Window) -> None:
+    assert parse_windows(typed, hours_words(Content())) == (window,)
+
+
+@pytest.mark.parametrize("bad", ["Mon 13pm-2pm", "Mon 9pm-5am", "Mon 0am-2am"])
+def test_am_and_pm_slips_are_refused(bad: str) -> None:
+    with pytest.raises(HoursError):
+        parse_windows(bad, hours_words(Content()))

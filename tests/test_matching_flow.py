@@ -355,27 +355,33 @@ async def test_profile_menu_edits_every_kind_of_field(env: BotEnv) -> None:
     assert "Name: Kim" in menu and "Caseload: 0 of 6" in menu and "Gender: not set" in menu
     await kim.click("Gender", exact=True)
     await kim.click("Non-binary")
-    assert "Gender: Non-binary" in kim.last_text()
+    assert kim.last_text() == "Saved. Gender: Non-binary"  # one line, the card a tap away
+    await kim.click("See my profile")
     await kim.click("Lived experience of BPD", exact=True)
     await kim.click("Yes", exact=True)
-    assert "Lived experience of BPD: Yes" in kim.last_text()
+    assert kim.last_text() == "Saved. Lived experience of BPD: Yes"
+    await kim.click("See my profile")
     await kim.click("Kinds of support", exact=True)
     await kim.click("Group", exact=True)
     await kim.click("Done", exact=True)
-    assert "Kinds of support: One-to-one, Group" in kim.last_text()
+    assert kim.last_text() == "Saved. Kinds of support: One-to-one, Group"
+    await kim.click("See my profile")
     await kim.click("Languages", exact=True)
     await kim.send("English, Auslan")
-    assert "Languages: English, Auslan" in kim.last_text()
+    assert kim.last_text() == "Saved. Languages: English, Auslan"
+    await kim.click("See my profile")
     await kim.click("Hours", exact=True)
     await kim.send("Tue 25:00-26:00")
     assert "didn't work" in kim.last_text()
     await kim.send("Tue-Thu 18:00-20:00")
-    assert "Hours: Tue 18:00-20:00, Wed 18:00-20:00, Thu 18:00-20:00" in kim.last_text()
+    assert kim.last_text() == "Saved. Hours: Tue\u2013Thu 6pm\u20138pm, Sydney time"
+    await kim.click("See my profile")
     await kim.click("About you", exact=True)
     await kim.click("Back")
     await kim.click("Name", exact=True)
     await kim.send("Kimberley <b>")
     assert "Name: Kimberley <b>" in kim.last_text()       # shown escaped, as typed
+    await kim.click("See my profile")
     profile = await env.storage.get_profile(2001)
     assert profile is not None
     assert profile.hours == parse_windows("Tue-Thu 18:00-20:00")

@@ -4,6 +4,9 @@ and presses the peer worker may not make. (Menus and matching: tests/test_matchi
 
 from __future__ import annotations
 
+import pytest
+
+from bot import safety
 from bot.domain.hours import Window
 from tests.harness import BotEnv, Client, join_staff, onboard
 
@@ -39,25 +42,92 @@ async def test_setting_up_says_what_to_fix_and_keeps_nothing_until_the_end(env: 
     assert row is not None and row.draft is not None and b"DBT" not in row.draft   # encrypted
     await kim.send("Tues 18:00 to 20:00, thurs 9-10")
     assert "Your profile is ready" in kim.last_text()
-    assert "Hours: Tue 18:00-20:00, Thu 09:00-10:00" in kim.last_text()
+    assert "Hours: Tue 6pm–8pm; Thu 9am–10am, Sydney time" in kim.last_text()
+    assert "Australia/" not in kim.last_text()
     profile = await env.storage.get_profile(2001)
     assert profile is not None and profile.display_name == "Kim"
     assert profile.hours == (Window(1, 1080, 1200), Window(3, 540, 600))
     assert await env.storage.get_session(2001) is None
 
 
-async def test_a_crisis_message_is_never_kept_as_the_bio(env: BotEnv) -> None:
+async def test_flagged_words_at_the_bio_are_kept_only_if_the_peer_worker_chooses(
+        env: BotEnv) -> None:
     kim = await peer(env)
     await kim.send("/profile")
     await kim.send("Kim")
     mark = kim.mark()
     await kim.send("i want to kill myself")
     texts = kim.texts_since(mark)
-    assert "what would you like people to know about you?" in texts[-1]   # again, below the card
+    assert len(texts) >= 2 and "Keep these words in your profile?" in texts[-1]  # below the card
+    assert "Keep these words" not in texts[0]
+    row = await env.storage.get_session(2001)
+    assert row is not None and row.draft is not None and b"kill" not in row.draft  # encrypted
+    await kim.click("Write it differently")
+    assert "weren't kept" in kim.texts()[-2]
+    assert "what would you like people to know about you?" in kim.last_text()
     await kim.send("Art helped me.")
     await kim.send("Mon-Sun 00:00-24:00")
     profile = await env.storage.get_profile(2001)
     assert profile is not None and profile.bio == "Art helped me."
+    await kim.press("prof.keep:yes")           # an old button: nothing is waiting now
+    assert "closed" in last_answer(env)
+    assert (await env.storage.get_profile(2001)) == profile
+
+
+async def test_lived_experience_can_be_kept_as_the_bio_even_when_flagged(
+        env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    kim = await peer(env)
+    await kim.send("/profile")
+    await kim.send("Kim")
+    mark = kim.mark()
+    await kim.send("Some days I still want to kill myself, and I share how I get through.")
+    assert "Keep these words in your profile?" in kim.last_text()
+    assert len(kim.texts_since(mark)) >= 2                    # the card came first
+    await kim.click("Keep these words")
+    assert "Kept in your profile" in kim.texts()[-2]
+    assert "When can people reach you?" in kim.last_text()
+    await kim.send("Mon-Fri 9am-9pm, Sat 10am-2pm")
+    assert "Hours: Mon–Fri 9am–9pm; Sat 10am–2pm, Sydney time" in kim.last_text()
+    profile = await env.storage.get_profile(2001)
+    assert profile is not None and profile.bio.startswith("Some days I still want")
+    # Changing it later, while the model flags even plain words about lived experience: the
+    # card, "Keep these words?", then "Saved" in one line.
+    real = safety.assess
+    monkeypatch.setattr(safety, "assess", lambda text: real(
+        "i want to kill myself" if "lived experience" in text else text))
+    await kim.click("About you", exact=True)
+    mark = kim.mark()
+    await kim.send("I have lived experience and I like to listen.")
+    assert len(kim.texts_since(mark)) >= 2
+    assert "Keep these words in your profile?" in kim.last_text()
+    await kim.click("Keep these words")
+    assert kim.last_text() == "Saved. About you: I have lived experience and I like to listen."
+    await kim.click("See my profile")
+    assert "About you: I have lived experience" in kim.last_text()
+    profile = await env.storage.get_profile(2001)
+    assert profile is not None and profile.bio.startswith("I have lived experience")
+    assert await env.storage.get_session(2001) is None
+
+
+async def test_a_change_is_saved_in_one_line_with_the_card_a_tap_away(env: BotEnv) -> None:
+    kim = await peer(env)
+    await kim.send("/profile")
+    for answer in ("Kim", "Art helped me.", "Mon 18:00-20:00"):
+        await kim.send(answer)
+    await kim.click("Hours", exact=True)
+    await kim.send("Mon-Fri 9-17")
+    assert kim.last_text() == "Saved. Hours: Mon–Fri 9am–5pm, Sydney time"
+    assert [b["text"] for b in kim.last().buttons()] == ["See my profile"]
+    await kim.click("See my profile")
+    await kim.click("Caseload cap", exact=True)
+    await kim.click("4", exact=True)
+    assert kim.last_text() == "Saved. Caseload cap: 4"
+    await kim.click("See my profile")
+    assert "Your profile" in kim.last_text() and "Caseload: 0 of 4" in kim.last_text()
+    await kim.click("Pause new matches")
+    assert kim.last_text().startswith("New matches are paused.")
+    await kim.click("See my profile")
+    assert "New matches: paused" in kim.last_text()
 
 
 async def test_a_restart_half_way_and_cancel(env: BotEnv) -> None:
@@ -86,13 +156,15 @@ async def test_a_menu_button_closes_a_typed_edit(env: BotEnv) -> None:
     await kim.click("Cultural background", exact=True)
     await kim.press("prof.one:gender")         # from an older menu: the culture edit closes
     await kim.click("A woman")
-    assert "Gender: A woman" in kim.last_text()
+    assert kim.last_text() == "Saved. Gender: A woman"
     await kim.send("Vietnamese Australian")    # not an answer to the closed question
     profile = await env.storage.get_profile(2001)
     assert profile is not None and "culture" not in profile.attributes
+    await kim.click("See my profile")
     await kim.click("Cultural background", exact=True)
     await kim.send("Vietnamese Australian")
     assert "Cultural background: Vietnamese Australian" in kim.last_text()
+    await kim.click("See my profile")
     await kim.click("Cultural background", exact=True)
     await kim.click("Clear it")
     assert "Cultural background: not set" in kim.last_text()
@@ -129,8 +201,12 @@ async def test_a_carer_peer_workers_menu_has_their_own_questions(env: BotEnv) ->
     await cara.click("Caring relationships", exact=True)
     await cara.click("Parent of someone with BPD")
     await cara.click("Done", exact=True)
+    assert cara.last_text() == "Saved. Caring relationships: Parent of someone with BPD"
+    await cara.click("See my profile")
     await cara.click("Years caring", exact=True)
     await cara.click("10 years or more")
+    assert cara.last_text() == "Saved. Years caring: 10 years or more"
+    await cara.click("See my profile")
     menu = cara.last_text()
     assert "Caring relationships: Parent of someone with BPD" in menu
     assert "Years caring: 10 years or more" in menu and "Recovery stage" not in menu

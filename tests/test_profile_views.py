@@ -63,6 +63,22 @@ def test_questions_for_one_field() -> None:
     check_snapshot("profile/closed", views.closed(COPY))
 
 
+def test_a_change_is_one_saved_line_with_a_button_to_see_the_card() -> None:
+    weekdays = peer(hours=parse_windows("Mon-Fri 9am-9pm, Sat 10am-2pm"))
+    check_snapshot("profile/saved_hours", *views.saved(COPY, weekdays, "hours"))
+    check_snapshot("profile/saved_gender",
+                   *views.saved(COPY, peer(attributes={"gender": "woman"}), "gender"))
+    check_snapshot("profile/saved_culture_cleared", *views.saved(COPY, peer(), "culture"))
+    text, markup = views.saved(COPY, weekdays, "hours")
+    assert text.count("\n") == 0 and "Mon–Fri 9am–9pm" in text
+    assert [b.text for row in markup.inline_keyboard for b in row] == ["See my profile"]
+    check_snapshot("profile/paused_line", *views.pause_changed(COPY, True))
+
+
+def test_flagged_words_about_them_ask_whether_to_keep_them() -> None:
+    check_snapshot("profile/keep_flagged", *views.keep_bio_question(COPY))
+
+
 def test_callback_fields_name_exactly_the_fields_the_service_knows() -> None:
     def literal(name: str) -> set[str]:
         return set(typing.get_args(getattr(callbacks, name)))

@@ -3,9 +3,11 @@
 Pure functions; the current time is always passed in. Daylight-saving safe: a window is
 local wall-clock time, turned into UTC for the date it falls on.
 
-The words people type for days ("Mon", "Tuesday", "to") are passed in as `HoursWords`, built
-from the copy (bot/nominated_hours.py); `ENGLISH` is only the fallback for code with no copy at
-hand (tests, benchmarks). A refusal is an `HoursError` naming its reason, never a sentence.
+The words people type for days ("Mon", "Tuesday", "to", "am") are passed in as `HoursWords`,
+built from the copy (bot/nominated_hours.py); `ENGLISH` is only the fallback for code with no
+copy at hand (tests, benchmarks). A refusal is an `HoursError` naming its reason, never a
+sentence. `group_windows` gathers windows into the groups people read on a phone ("Mon-Fri
+9am-9pm", not five lines); bot/nominated_hours.py puts them into the copy's words.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "ENGLISH",
     "HoursError",
+    "HoursGroup",
     "HoursWords",
     "Window",
+    "group_windows",
     "is_open",
     "local_instant",
     "next_open",
@@ -29,27 +33,47 @@ __all__ = [
     "windows_to_json",
 ]
 
-_TIME = r"\d{1,2}(?::\d{2})?"
+# A hyphen, or the dashes a phone's keyboard turns it into.
+_DASHES = "-\u2013\u2014"
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 @dataclass(frozen=True)
 class HoursWords:
-    """The words people may type: day names (lower case) to weekday (0 = Monday), and the
-    words that may stand between two times instead of a dash."""
+    """The words people may type: day names (lower case) to weekday (0 = Monday), the words
+    that may stand between two times instead of a dash, and the words after a time that make
+    it morning (AM) or afternoon and evening (PM), as in '9am-5pm'."""
 
     days: Mapping[str, int]
     to: tuple[str, ...] = ()
+    am: tuple[str, ...] = ()
+    pm: tuple[str, ...] = ()
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        between = "|".join(["-", *(re.escape(w) for w in sorted(self.to, key=len, reverse=True))])
+        between = "|".join([f"[{_DASHES}]", *(re.escape(w) for w in
+                                               sorted(self.to, key=len, reverse=True))])
+        halves = _alternatives((*self.am, *self.pm))
+        clock = r"\d{1,2}(?:[:.]\d{2})?" + (rf"(?:\s*(?:{halves}))?" if halves else "")
         object.__setattr__(self, "_pattern", re.compile(
-            r"^\s*(?P<days>[^\W\d_]+(?:\s*-\s*[^\W\d_]+)?)\s+"
-            rf"(?P<start>{_TIME})\s*(?:{between})\s*(?P<end>{_TIME})\s*$", re.IGNORECASE))
+            rf"^\s*(?P<days>[^\W\d_]+(?:\s*[{_DASHES}]\s*[^\W\d_]+)?)\s+"
+            rf"(?P<start>{clock})\s*(?:{between})\s*(?P<end>{clock})\s*$", re.IGNORECASE))
 
     def window(self, chunk: str) -> re.Match[str] | None:
         """CHUNK split into days, start and end, if it has that shape."""
         return self._pattern.match(chunk)
+
+    def half(self, text: str) -> tuple[str, str | None]:
+        """TEXT (a time as typed) split into its digits and 'am' or 'pm' (None: neither)."""
+        folded = text.casefold()
+        for half, words in (("am", self.am), ("pm", self.pm)):
+            for word in sorted(words, key=len, reverse=True):
+                if folded.endswith(word.casefold()):
+                    return text[:len(text) - len(word)].strip(), half
+        return text.strip(), None
 
 
 #: The fallback words, for code that has no copy at hand (tests, benchmarks); people's words
@@ -58,7 +82,7 @@ ENGLISH = HoursWords(
     {word: day for day, words in enumerate((
         "mon monday", "tue tues tuesday", "wed weds wednesday", "thu thur thurs thursday",
         "fri friday", "sat saturday", "sun sunday")) for word in words.split()},
-    ("to",))
+    ("to",), ("am", "a.m."), ("pm", "p.m."))
 
 
 class HoursError(ValueError):
@@ -84,16 +108,54 @@ class Window:
             raise ValueError("a window needs a weekday and a start before its end")
 
 
-def _minutes(text: str) -> int:
-    hours, _, mins = text.partition(":")
+@dataclass(frozen=True, slots=True)
+class HoursGroup:
+    """Days that share the same hours, as people read them: RUNS of days in a row (first,
+    last; a run may go on past Sunday into Monday, and first == last is one day), and the
+    SPANS (start, end minutes) each of those days has, earliest first."""
+
+    runs: tuple[tuple[int, int], ...]
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def days(self) -> int:
+        """How many days the group covers."""
+        return sum((last - first) % 7 + 1 for first, last in self.runs)
+
+    @property
+    def all_day(self) -> bool:
+        """Whether each of its days is open from midnight to midnight."""
+        return self.spans == ((0, 1440),)
+
+
+def _minutes(text: str, words: HoursWords) -> int:
+    digits, half = words.half(text)
+    hours, _, mins = digits.replace(".", ":").partition(":")
     value = int(hours) * 60 + int(mins or 0)
+    if half is not None:
+        # 12am is midnight, 12pm is noon; an hour past 12 with am or pm is a slip.
+        if not 1 <= int(hours) <= 12 or not 0 <= int(mins or 0) < 60:
+            raise HoursError("time", text.strip())
+        return (int(hours) % 12 + (12 if half == "pm" else 0)) * 60 + int(mins or 0)
     if not (0 <= int(hours) <= 24 and 0 <= int(mins or 0) < 60) or value > 1440:
-        raise HoursError("time", text)
+        raise HoursError("time", text.strip())
     return value
 
 
+def _span(start_text: str, end_text: str, chunk: str, words: HoursWords) -> tuple[int, int]:
+    start, end = _minutes(start_text, words), _minutes(end_text, words)
+    if end == 0 < start:
+        end = 1440  # "8pm-12am", "20:00-00:00": until midnight
+    if end <= start and end < 720 and end + 720 > start \
+            and words.half(start_text)[1] is None and words.half(end_text)[1] is None:
+        end += 720  # "9-5": nobody means nine in the morning until five that morning
+    if end <= start:
+        raise HoursError("order", chunk.strip())
+    return start, end
+
+
 def _days(text: str, words: HoursWords) -> list[int]:
-    parts = [p.strip().casefold() for p in text.split("-")]
+    parts = [p.strip().casefold() for p in re.split(f"[{_DASHES}]", text)]
     try:
         ids = [words.days[p] for p in parts]
     except KeyError as exc:
@@ -105,7 +167,7 @@ def _days(text: str, words: HoursWords) -> list[int]:
 
 
 def parse_windows(text: str, words: HoursWords = ENGLISH) -> tuple[Window, ...]:
-    """Windows from lines or commas like 'Mon-Fri 18:00-20:00, Sat 10-12'.
+    """Windows from lines or commas like 'Mon-Fri 18:00-20:00, Sat 10am-12:30pm'.
 
     Raises HoursError with the reason and the part it is about, for a person to act on.
     """
@@ -116,13 +178,50 @@ def parse_windows(text: str, words: HoursWords = ENGLISH) -> tuple[Window, ...]:
         match = words.window(chunk)
         if not match:
             raise HoursError("shape", chunk.strip())
-        start, end = _minutes(match["start"]), _minutes(match["end"])
-        if end <= start:
-            raise HoursError("order", chunk.strip())
+        start, end = _span(match["start"], match["end"], chunk, words)
         windows.extend(Window(day, start, end) for day in _days(match["days"], words))
     if not windows:
         raise HoursError("empty")
     return tuple(sorted(set(windows)))
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
+
+
+def _runs(days: Iterable[int]) -> tuple[tuple[int, int], ...]:
+    chosen = set(days)
+    if len(chosen) == 7:
+        return ((0, 6),)
+    runs = []
+    for first in sorted(chosen):
+        if (first - 1) % 7 in chosen:
+            continue  # inside a run that started earlier (or on Sunday, for one into Monday)
+        last = first
+        while (last + 1) % 7 in chosen:
+            last = (last + 1) % 7
+        runs.append((first, last))
+    return tuple(runs)
+
+
+def group_windows(windows: Iterable[Window]) -> tuple[HoursGroup, ...]:
+    """WINDOWS as groups of days with the same hours, in the order of the week: Mon-Fri
+    9:00-21:00 and Sat 10:00-14:00 are two groups, not six lines. Overlapping or touching
+    windows on one day read as one span."""
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for w in windows:
+        by_day.setdefault(w.weekday, []).append((w.start, w.end))
+    days_of: dict[tuple[tuple[int, int], ...], list[int]] = {}
+    for day in sorted(by_day):
+        days_of.setdefault(_merged(by_day[day]), []).append(day)
+    groups = [HoursGroup(_runs(days), spans) for spans, days in days_of.items()]
+    return tuple(sorted(groups, key=lambda g: (min(first for first, _ in g.runs), g.spans)))
 
 
 def windows_to_json(windows: Iterable[Window]) -> list[list[int]]:

@@ -15,6 +15,8 @@ from flows.profile.callbacks import (
     Clear,
     Done,
     EditText,
+    KeepBio,
+    ManyDone,
     Menu,
     Pause,
     SetCap,
@@ -35,9 +37,10 @@ def build(deps: Deps) -> Flow:
     return Flow(name="profile", routes=[
         Command("profile", h.profile, roles=ANY_ROLE, menu="commands.profile", listed=PEERS),
         Step(NAME, ask=h.ask_name, on_text=h.on_name),
-        Step(BIO, ask=h.ask_bio, on_text=h.on_bio),
+        Step(BIO, ask=h.ask_bio, on_text=h.on_bio, on_flagged=h.bio_flagged),
         Step(HOURS, ask=h.ask_hours, on_text=h.on_hours),
-        Step(EDIT, ask=h.ask_edit, on_text=h.on_edit_value),
+        Step(EDIT, ask=h.ask_edit, on_text=h.on_edit_value, on_flagged=h.edit_flagged),
+        Button(KeepBio, h.on_keep_bio, roles=PEERS),
         Button(Menu, h.on_menu, roles=PEERS),
         Button(Done, h.on_done, roles=PEERS),
         Button(Pause, h.on_pause, roles=PEERS),
@@ -48,5 +51,6 @@ def build(deps: Deps) -> Flow:
         Button(SetOne, h.on_one, roles=PEERS),
         Button(AskMany, h.on_many_question, roles=PEERS),
         Button(Toggle, h.on_toggle, roles=PEERS),
+        Button(ManyDone, h.on_many_done, roles=PEERS),
         Button(Clear, h.on_clear, roles=PEERS),
     ])

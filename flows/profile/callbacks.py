@@ -8,8 +8,8 @@ from typing import Literal
 
 from bot.callbacks import callback
 
-__all__ = ["AskCap", "AskMany", "AskOne", "Clear", "Done", "EditText", "Menu", "Pause",
-           "SetCap", "SetOne", "Toggle"]
+__all__ = ["AskCap", "AskMany", "AskOne", "Clear", "Done", "EditText", "KeepBio", "ManyDone",
+           "Menu", "Pause", "SetCap", "SetOne", "Toggle"]
 
 TextField = Literal["display_name", "bio", "hours", "languages", "culture"]
 OneField = Literal["gender", "age_band", "recovery_stage", "years_caring", "lived_bpd",
@@ -94,6 +94,22 @@ class Toggle:
 
     field: ManyField
     value: str
+
+
+@callback("prof.mdone")
+@dataclass(frozen=True, slots=True)
+class ManyDone:
+    """Done switching a many-of attribute: say what is saved."""
+
+    field: ManyField
+
+
+@callback("prof.keep")
+@dataclass(frozen=True, slots=True)
+class KeepBio:
+    """Keep the words about them the safety net flagged (yes), or write it differently (no)."""
+
+    answer: Literal["yes", "no"]
 
 
 @callback("prof.clr")

@@ -19,6 +19,8 @@ from flows.profile.callbacks import (
     Clear,
     Done,
     EditText,
+    KeepBio,
+    ManyDone,
     Menu,
     Pause,
     SetCap,
@@ -69,8 +71,38 @@ class Handlers:
     async def on_bio(self, ctx: Ctx, text: str) -> None:
         """Keep the bio, ask for the hours."""
         ctx.draft["bio"] = profiles.check_bio(text)
+        ctx.draft.pop("pending", None)
         ctx.goto(HOURS)
         await self.ask_hours(ctx)
+
+    async def bio_flagged(self, ctx: Ctx, text: str) -> None:
+        """Words about them the safety net flagged (its card is above): ask whether to keep
+        them, since a peer worker's lived experience often touches hard times."""
+        await self._ask_to_keep(ctx, text)
+
+    async def _ask_to_keep(self, ctx: Ctx, text: str) -> None:
+        # Too long or empty: say so (a DomainError), as for any bio. Until the answer the
+        # words wait in the draft, encrypted like every draft.
+        ctx.draft["pending"] = profiles.check_bio(text)
+        await ctx.reply(*views.keep_bio_question(ctx.copy))
+
+    def _bio_step(self, ctx: Ctx) -> bool:
+        return ctx.step == BIO or (ctx.step == EDIT and ctx.draft.get("field") == "bio")
+
+    async def on_keep_bio(self, ctx: Ctx, data: KeepBio) -> None:
+        """Keep the flagged words as the bio and go on, or ask for it again."""
+        pending = ctx.draft.get("pending")
+        if not self._bio_step(ctx) or not isinstance(pending, str):
+            raise StaleButton
+        del ctx.draft["pending"]
+        if data.answer == "no":
+            await ctx.show(ctx.copy.text("profile.bio_not_kept"))
+            await (self.ask_bio(ctx) if ctx.step == BIO else self.ask_edit(ctx))
+        elif ctx.step == BIO:
+            await ctx.show(ctx.copy.text("profile.bio_kept"))
+            await self.on_bio(ctx, pending)
+        else:
+            await self.on_edit_value(ctx, pending)  # "Saved. About you: ..." in its place
 
     async def ask_hours(self, ctx: Ctx) -> None:
         """Ask for their nominated hours."""
@@ -125,7 +157,7 @@ class Handlers:
         """Pause or resume new matches."""
         profile = await self._mine(ctx)
         await profiles.set_paused(ctx.deps.storage, ctx.events, profile, data.paused, ctx.now)
-        await self._menu(ctx, "profile.paused" if data.paused else "profile.resumed")
+        await ctx.show(*views.pause_changed(ctx.copy, data.paused))
 
     async def on_cap_question(self, ctx: Ctx, data: AskCap) -> None:
         """Offer the caseload caps."""
@@ -137,7 +169,7 @@ class Handlers:
         """Set the caseload cap (a higher one may offer people waiting a place)."""
         profile = await self._mine(ctx, lambda p: data.cap in profiles.cap_choices(p))
         await profiles.set_cap(ctx.deps.storage, ctx.events, profile, data.cap, ctx.now)
-        await self._menu(ctx, "profile.saved")
+        await self._saved(ctx, "caseload_cap")
 
     # -- one field -----------------------------------------------------------------------------
 
@@ -146,6 +178,21 @@ class Handlers:
         await self._mine(ctx, lambda p: profiles.editable(p, data.field))
         ctx.start_step(EDIT, field=data.field)
         await ctx.show(*views.ask_text(ctx.copy, data.field))
+
+    async def _saved(self, ctx: Ctx, field: str) -> None:
+        """One short line for what changed, with a button to see the whole profile."""
+        profile = await ctx.deps.storage.get_profile(ctx.user_id)
+        if profile is None:
+            raise StaleButton
+        await ctx.show(*views.saved(ctx.copy, profile, field))
+
+    async def edit_flagged(self, ctx: Ctx, text: str) -> None:
+        """A typed value the safety net flagged: for the bio, ask whether to keep it; for
+        anything else, ask again below the card."""
+        if ctx.draft.get("field") == "bio":
+            await self._ask_to_keep(ctx, text)
+        else:
+            await self.ask_edit(ctx)
 
     async def ask_edit(self, ctx: Ctx) -> None:
         """Ask for the typed field again (a draft that names none closes the step)."""
@@ -156,7 +203,7 @@ class Handlers:
         await ctx.reply(*views.ask_text(ctx.copy, field))
 
     async def on_edit_value(self, ctx: Ctx, text: str) -> None:
-        """Save the typed field (or say what to fix, and wait) and show the menu."""
+        """Save the typed field (or say what to fix, and wait), and say it is saved."""
         field = str(ctx.draft.get("field"))
         profile = await ctx.deps.storage.get_profile(ctx.user_id)
         if profile is None or field not in TEXT_FIELDS:
@@ -165,7 +212,7 @@ class Handlers:
         await profiles.set_text(ctx.deps.storage, profile, field, text,
                                 hours_words(ctx.copy), ctx.now)
         ctx.end_step()
-        await self._menu(ctx, "profile.saved")
+        await self._saved(ctx, field)
 
     async def on_one_question(self, ctx: Ctx, data: AskOne) -> None:
         """Offer the values of a one-of attribute."""
@@ -176,7 +223,7 @@ class Handlers:
         """Set a one-of attribute."""
         profile = await self._mine(ctx, lambda p: profiles.editable(p, data.field, data.value))
         await profiles.set_one(ctx.deps.storage, profile, data.field, data.value, ctx.now)
-        await self._menu(ctx, "profile.saved")
+        await self._saved(ctx, data.field)
 
     async def on_many_question(self, ctx: Ctx, data: AskMany) -> None:
         """Show the switches of a many-of attribute."""
@@ -191,8 +238,13 @@ class Handlers:
                                         ctx.now)
         await ctx.show(*views.ask_many(ctx.copy, data.field, profile.attributes[data.field]))
 
+    async def on_many_done(self, ctx: Ctx, data: ManyDone) -> None:
+        """Done switching: say what is saved."""
+        await self._mine(ctx, lambda p: profiles.editable(p, data.field))
+        await self._saved(ctx, data.field)
+
     async def on_clear(self, ctx: Ctx, data: Clear) -> None:
         """Forget an attribute."""
         profile = await self._mine(ctx, lambda p: profiles.editable(p, data.field))
         await profiles.clear(ctx.deps.storage, profile, data.field, ctx.now)
-        await self._menu(ctx, "profile.saved")
+        await self._saved(ctx, data.field)

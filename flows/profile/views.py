@@ -20,6 +20,8 @@ from flows.profile.callbacks import (
     Clear,
     Done,
     EditText,
+    KeepBio,
+    ManyDone,
     ManyField,
     Menu,
     OneField,
@@ -31,7 +33,8 @@ from flows.profile.callbacks import (
 )
 
 __all__ = ["ask_bio", "ask_cap", "ask_hours", "ask_many", "ask_name", "ask_one", "ask_text",
-           "closed", "intro", "menu", "value_label"]
+           "closed", "field_value", "intro", "keep_bio_question", "menu", "pause_changed",
+           "saved", "value_label"]
 
 # Which of matching's option lists (content/copy/matching.yaml `opt`) labels an attribute.
 _OPTION_LABELS = {"gender": "gender", "age_band": "age_band", "recovery_stage": "recovery_stage",
@@ -102,8 +105,8 @@ def menu(copy: Content, profile: PeerProfile, load: int, note: str | None = None
              for attr in attrs]
     text = copy.text(
         "profile.menu", name=profile.display_name, bio=profile.bio,
-        hours=describe_hours(copy, profile.hours) or unset,
-        tz=profile.timezone.replace("_", " "), load=load, cap=profile.caseload_cap,
+        hours=describe_hours(copy, profile.hours, profile.timezone) or unset,
+        load=load, cap=profile.caseload_cap,
         status=copy.button("profile.status_paused" if profile.paused else "profile.status_open"),
         attributes=Raw("\n".join(lines)))
     if note:
@@ -124,6 +127,47 @@ def menu(copy: Content, profile: PeerProfile, load: int, note: str | None = None
 def closed(copy: Content) -> str:
     """The menu closed; /profile opens it again."""
     return copy.text("profile.closed")
+
+
+def field_value(copy: Content, profile: PeerProfile, field: str) -> str:
+    """FIELD of PROFILE as people read it (hours for a phone, in the peer worker's zone)."""
+    if field == "display_name":
+        return profile.display_name
+    if field == "bio":
+        return profile.bio
+    if field == "hours":
+        return describe_hours(copy, profile.hours, profile.timezone) \
+            or copy.button("profile.unset")
+    if field == "caseload_cap":
+        return str(profile.caseload_cap)
+    value = profile.attributes.get(field)
+    if value in (None, "", []):
+        return copy.button("profile.unset")
+    return value_label(copy, field, value)
+
+
+def _to_the_card(copy: Content) -> InlineKeyboardMarkup:
+    return rows([(copy.button("profile.see_card_button"), Menu())])
+
+
+def saved(copy: Content, profile: PeerProfile, field: str) -> tuple[str, InlineKeyboardMarkup]:
+    """One short line after a change, "Saved. Hours: ...", and a button to see the whole
+    profile (not the whole card again, which is long on a phone)."""
+    return copy.text("profile.saved_line", label=copy.button(f"profile.f.{field}"),
+                     value=field_value(copy, profile, field)), _to_the_card(copy)
+
+
+def pause_changed(copy: Content, paused: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """New matches paused or resumed, in a line, and a button to see the whole profile."""
+    return copy.text("profile.paused" if paused else "profile.resumed"), _to_the_card(copy)
+
+
+def keep_bio_question(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
+    """After the crisis card, for words about them that it flagged: "Keep these words in your
+    profile?" or "Write it differently" (lived experience often touches hard times)."""
+    return copy.text("profile.keep_flagged"), rows(
+        [(copy.button("profile.keep_flagged_yes"), KeepBio("yes"))],
+        [(copy.button("profile.keep_flagged_no"), KeepBio("no"))])
 
 
 # -- changing one thing ------------------------------------------------------------------------
@@ -157,5 +201,5 @@ def ask_many(copy: Content, field: ManyField, chosen: Sequence[str]
     switches = toggles([(_option(copy, field, v), v in chosen, Toggle(field, v))
                         for v in MANY_OF[field]], columns=1)
     return copy.text(f"profile.ask_{field}"), rows(
-        *switches, [(copy.button("profile.done_editing"), Menu())])
+        *switches, [(copy.button("profile.done_editing"), ManyDone(field))])
 

@@ -136,7 +136,20 @@ def test_peer_workers_join_by_invite_set_up_a_profile_and_accept(tg: BotAPIEmula
 
     set_up_profile(peter, "Peter E2E", always_open())
     menu = plain_of(peter.last())
-    assert "Hours: Mon 00:00-24:00" in menu and "Caseload: 0 of 6" in menu
+    assert "Hours: any time, every day, Sydney time" in menu and "Caseload: 0 of 6" in menu
+    # A change is one "Saved" line, with the card a tap away (not the whole card again).
+    peter.click("Hours", exact=True)
+    peter.wait_for("When can people reach you?")
+    peter.send("Mon-Fri 9am-9pm, Sat 10am-2pm")
+    saved = peter.wait_for("Saved.")
+    assert plain_of(saved) == (
+        "Saved. Hours: Mon\u2013Fri 9am\u20139pm; Sat 10am\u20132pm, Sydney time")
+    peter.click("See my profile")
+    peter.wait_for("Your profile")
+    peter.click("Hours", exact=True)
+    peter.wait_for("When can people reach you?")
+    peter.send(always_open())
+    peter.wait_for("Saved. Hours: any time, every day")
     set_up_profile(quinn, "Quinn E2E", always_open())
     # Their own command menus were set for their chats.
     scoped = {c.params["scope"]["chat_id"]: [x["command"] for x in c.params["commands"]]
@@ -157,7 +170,7 @@ def test_peer_workers_join_by_invite_set_up_a_profile_and_accept(tg: BotAPIEmula
     peter.click("Accept")
     peter.wait_for("You're now the peer worker for Sam")
     accepted = sam.wait_for("Good news: Peter E2E has accepted")
-    assert "Mon 00:00-24:00" in plain_of(accepted)
+    assert "any time, every day" in plain_of(accepted)
     peter.send("/profile")
     assert "Caseload: 1 of 6" in plain_of(peter.wait_for("Your profile"))
     # The bot's answers to the buttons were real answers: each callback query was answered.
