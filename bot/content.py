@@ -98,6 +98,11 @@ class Content:
         except (KeyError, IndexError) as exc:
             raise ContentError(f"Copy '{key}' needs parameter {exc}.") from exc
 
+    def count(self, key: str, n: int, /, **params: Any) -> str:
+        """KEY's plural form for N (KEY.one for 1, else KEY.other) with N as {count}, as plain
+        text (a parameter of text() is escaped there)."""
+        return self.button(f"{key}.one" if n == 1 else f"{key}.other", count=n, **params)
+
     def button(self, key: str, /, **params: Any) -> str:
         """Render KEY as plain text for a button label (no HTML there)."""
         return self.raw(key).format(**params)

@@ -66,7 +66,7 @@ async def test_going_on_leave_pauses_and_asks_what_happens_for_each_person(env: 
     await jo.send("/end")
     await jo.click("I'm going on leave or leaving")
     await jo.click("I'm back")
-    assert "Welcome back" in jo.last_text() and "1 people" in jo.last_text()
+    assert "Welcome back" in jo.last_text() and "(1 person)" in jo.last_text()
     profile = await env.storage.get_profile(jo.user_id)
     assert profile is not None and not profile.paused
     assert "Jo is back from leave" in ana.last_text()
@@ -92,7 +92,7 @@ async def test_leaving_has_everyone_handed_over_and_then_access_ends(env: BotEnv
     assert "Your access ends once everyone has someone new" in jo.last_text()
     mark = cora.mark()
     await jo.click("Yes, I'm leaving")
-    assert "every coordinator has been asked to hand over the 2 people" in jo.last_text()
+    assert "asked to hand over each person you support (2 people)" in jo.last_text()
     asks = [m.plain for m in cora.since(mark)]
     assert len(asks) == 2 and all("Jo is leaving the service" in m for m in asks)
     assert "Ana needs a new peer worker" in asks[0] and "Ben needs a new peer worker" in asks[1]

@@ -41,7 +41,8 @@ async def on_started(event: DepartureStarted, app: AppCtx) -> None:
     key = f"depart:{event.peer_id}:{event.kind}:{_stamp(app)}"
     if event.kind == "leaving":
         send = outbox.Send(event.peer_id, copy.text("relay.leaving_by_coordinator",
-                                                    people=len(event.matches)))
+                                                    people=copy.count("common.people",
+                                                                      len(event.matches))))
     else:
         names = await person_names(storage, copy, event.peer_id)
         text, markup = views.leave(copy, names, {})

@@ -47,7 +47,8 @@ class Handlers:
             await ctx.show(*await leave_view(ctx, ctx.user_id))
         else:
             people = len(await storage.active_matches_for_peer(ctx.user_id))
-            await ctx.show(ctx.copy.text("relay.leaving_under_way", people=people))
+            await ctx.show(ctx.copy.text("relay.leaving_under_way",
+                                         people=ctx.copy.count("common.people", people)))
 
     async def on_kind(self, ctx: Ctx, data: DepartureKind) -> None:
         """Leaving asks to confirm; leave starts now (new matches pause) and asks, per
@@ -67,7 +68,8 @@ class Handlers:
                                          kind="leaving", by=None, now=ctx.now)
         people = len(await ctx.deps.storage.active_matches_for_peer(ctx.user_id))
         await ctx.show(ctx.copy.text("relay.leaving_started" if people
-                                     else "relay.leaving_done", people=people))
+                                     else "relay.leaving_done",
+                                     people=ctx.copy.count("common.people", people)))
 
     async def on_not_now(self, ctx: Ctx, data: DepartureNotNow) -> None:
         """Nothing changes."""
@@ -87,7 +89,8 @@ class Handlers:
                   if profile is not None else None) or ctx.now
         waited = await departures.back(ctx.deps.storage, ctx.events, peer_id=ctx.user_id,
                                        resume_at=resume, now=ctx.now)
-        await ctx.show(ctx.copy.text("relay.back_done", people=len(waited)))
+        await ctx.show(ctx.copy.text("relay.back_done" if waited else "relay.back_done_nobody",
+                                     people=ctx.copy.count("common.people", len(waited))))
 
     async def on_end(self, ctx: Ctx, data: DepartureEnd) -> None:
         """A coordinator ends a leaving peer worker's match kindly (nobody could take the
