@@ -98,7 +98,8 @@ def _net(torch: Any, layers: int) -> Any:
         enc.encoder.layer = enc.encoder.layer[:layers]
         enc.config.num_hidden_layers = layers
 
-    class Net(torch.nn.Module):
+    # torch is the train extra's and arrives here as Any, so mypy can't see this base class.
+    class Net(torch.nn.Module):  # type: ignore[misc]
         """Encoder, mean pooling over real tokens, one logit."""
 
         def __init__(self) -> None:

@@ -113,7 +113,7 @@ class DataFolderLock:
             self._fd = None
 
 
-class BotApplication(Application):
+class BotApplication(Application[Any, Any, Any, Any, Any, Any]):
     """PTB's Application, with the bot's own resources opened before PTB starts and closed
     after it stops; each update's writes and its inbox mark go to the database together."""
 

@@ -25,7 +25,7 @@ import os
 import re
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+from aiosqlite.context import Result
 
 __all__ = ["PERSONAL_TABLES", "PersonalTable", "StorageBase", "StorageError", "Transaction",
            "personal_table"]
@@ -90,7 +91,7 @@ class Transaction:
         self._db = db
         self.owner = owner
 
-    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Result[aiosqlite.Cursor]:
         """Run one statement (await it, or use it as `async with ... as cursor`)."""
         return self._db.execute(sql, parameters)
 
@@ -119,8 +120,10 @@ class Transaction:
 # Work done on a connection's own thread, in one hop (sqlite3 is used there directly).
 
 async def _run(db: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
-    # aiosqlite's one way to run a function on its thread (every public method uses it).
-    return await db._execute(fn, db._conn, *args)
+    # aiosqlite's one way to run a function on its thread (every public method uses it);
+    # it has no annotations, so what it returns is stated here: what FN returns.
+    execute: Callable[..., Awaitable[T]] = db._execute
+    return await execute(fn, db._conn, *args)
 
 
 def _executemany(conn: sqlite3.Connection, sql: str, rows: list[Sequence[Any]]) -> None:
