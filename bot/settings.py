@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,92 +181,149 @@ def _check_region(key: str, value: Any) -> str:
     return region
 
 
+def _text(key: str, value: Any, base: Path) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(key, "must be some text.")
+    return value.strip()
+
+
+def _optional_text(key: str, value: Any, base: Path) -> str | None:
+    if value in (None, ""):
+        return None
+    return str(value).lstrip("@")
+
+
+def _region(key: str, value: Any, base: Path) -> str:
+    return _check_region(key, value)
+
+
+def _regions(key: str, value: Any, base: Path) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _fail(key, "must be a list of regions, for example [AU, NZ].")
+    return tuple(_check_region(key, v) for v in value)
+
+
+def _timezone(key: str, value: Any, base: Path) -> str:
+    return _check_tz(key, value)
+
+
+def _timezones(key: str, value: Any, base: Path) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _fail(key, "must be a list of time zones.")
+    return tuple(_check_tz(key, v) for v in value)
+
+
+def _model(key: str, value: Any, base: Path) -> str:
+    if value not in MODELS:
+        raise _fail(key, "must be 'integrated' (shared notes reach the clinical team) "
+                         "or 'complementary' (notes stay between peer worker and person).")
+    return str(value)
+
+
+def _bool(key: str, value: Any, base: Path) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(key, "must be true or false.")
+    return value
+
+
+def _positive_int(key: str, value: Any, base: Path) -> int:
+    most = _MAXIMUM.get(key, 1_000_000)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise _fail(key, f"must be a whole number from 1 to {most:,}.")
+    return value
+
+
+def _clock_time(key: str, value: Any, base: Path) -> str:
+    parts = str(value).split(":")
+    if (len(parts) != 2 or not all(p.isdigit() for p in parts)
+            or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60)):
+        raise _fail(key, f"'{value}' is not a time; write it like 19:00.")
+    return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+
+
+def _telegram_ids(key: str, value: Any, base: Path) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v < _MAX_TELEGRAM_ID
+        for v in value
+    ):
+        raise _fail(key, "must be a list of numeric Telegram user ids, for example "
+                         "[123456789]. A person can find theirs with @userinfobot.")
+    return tuple(value)
+
+
+def _path(key: str, value: Any, base: Path) -> Path:
+    if not isinstance(value, str):
+        raise _fail(key, "must be a folder path.")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def _optional_path(key: str, value: Any, base: Path) -> Path | None:
+    if value in (None, ""):
+        return None
+    return _path(key, value, base)
+
+
+def _url(key: str, value: Any, base: Path) -> str:
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        raise _fail(key, "must be a web address starting with https://.")
+    return value
+
+
+def _contact(key: str, value: Any, base: Path) -> LocalContact:
+    if not isinstance(value, Mapping):
+        raise _fail(key, "must be one contact with a name and a phone or text number.")
+    return _contacts(key, [value], base)[0]
+
+
+def _contacts(key: str, value: Any, base: Path) -> tuple[LocalContact, ...]:
+    if not isinstance(value, list):
+        raise _fail(key, "must be a list of contacts, each with a name and a phone or text.")
+    return tuple(_one_contact(key, i, item) for i, item in enumerate(value, 1))
+
+
+def _one_contact(key: str, i: int, item: Any) -> LocalContact:
+    """Contact number I of setting KEY."""
+    if not isinstance(item, Mapping) or not item.get("name"):
+        raise _fail(key, f"contact {i} needs a name.")
+    if not (item.get("phone") or item.get("text")):
+        raise _fail(key, f"contact {i} ({item['name']}) needs a phone number or a text "
+                         "number.")
+    unknown = set(item) - {"name", "phone", "text", "hours", "region"}
+    if unknown:
+        raise _fail(key, f"contact {i} has unknown fields: {', '.join(sorted(unknown))}.")
+    region = item.get("region")
+    return LocalContact(
+        name=str(item["name"]), phone=str(item.get("phone") or ""),
+        text=str(item.get("text") or ""), hours=str(item.get("hours") or ""),
+        region=_check_region(key, region) if region else None,
+    )
+
+
+#: Each kind of setting in _FIELDS, and what checks and converts its value.
+_CONVERTERS: dict[str, Callable[[str, Any, Path], Any]] = {
+    "str": _text,
+    "optstr": _optional_text,
+    "region": _region,
+    "regions": _regions,
+    "tz": _timezone,
+    "tzs": _timezones,
+    "model": _model,
+    "bool": _bool,
+    "posint": _positive_int,
+    "hhmm": _clock_time,
+    "ids": _telegram_ids,
+    "path": _path,
+    "optpath": _optional_path,
+    "url": _url,
+    "contact": _contact,
+    "contacts": _contacts,
+}
+
+
 def _convert(key: str, kind: str, value: Any, base: Path) -> Any:
-    if kind == "str":
-        if not isinstance(value, str) or not value.strip():
-            raise _fail(key, "must be some text.")
-        return value.strip()
-    if kind == "optstr":
-        if value in (None, ""):
-            return None
-        return str(value).lstrip("@")
-    if kind == "region":
-        return _check_region(key, value)
-    if kind == "regions":
-        if not isinstance(value, list):
-            raise _fail(key, "must be a list of regions, for example [AU, NZ].")
-        return tuple(_check_region(key, v) for v in value)
-    if kind == "tz":
-        return _check_tz(key, value)
-    if kind == "tzs":
-        if not isinstance(value, list):
-            raise _fail(key, "must be a list of time zones.")
-        return tuple(_check_tz(key, v) for v in value)
-    if kind == "model":
-        if value not in MODELS:
-            raise _fail(key, "must be 'integrated' (shared notes reach the clinical team) "
-                             "or 'complementary' (notes stay between peer worker and person).")
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise _fail(key, "must be true or false.")
-        return value
-    if kind == "posint":
-        most = _MAXIMUM.get(key, 1_000_000)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
-            raise _fail(key, f"must be a whole number from 1 to {most:,}.")
-        return value
-    if kind == "hhmm":
-        text = str(value)
-        parts = text.split(":")
-        if (len(parts) != 2 or not all(p.isdigit() for p in parts)
-                or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60)):
-            raise _fail(key, f"'{value}' is not a time; write it like 19:00.")
-        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
-    if kind == "ids":
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and 0 < v < _MAX_TELEGRAM_ID
-            for v in value
-        ):
-            raise _fail(key, "must be a list of numeric Telegram user ids, for example "
-                             "[123456789]. A person can find theirs with @userinfobot.")
-        return tuple(value)
-    if kind in ("path", "optpath"):
-        if value in (None, "") and kind == "optpath":
-            return None
-        if not isinstance(value, str):
-            raise _fail(key, "must be a folder path.")
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else (base / path)
-    if kind == "url":
-        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-            raise _fail(key, "must be a web address starting with https://.")
-        return value
-    if kind == "contact":
-        if not isinstance(value, Mapping):
-            raise _fail(key, "must be one contact with a name and a phone or text number.")
-        return _convert(key, "contacts", [value], base)[0]
-    if kind == "contacts":
-        if not isinstance(value, list):
-            raise _fail(key, "must be a list of contacts, each with a name and a phone or text.")
-        contacts = []
-        for i, item in enumerate(value, 1):
-            if not isinstance(item, Mapping) or not item.get("name"):
-                raise _fail(key, f"contact {i} needs a name.")
-            if not (item.get("phone") or item.get("text")):
-                raise _fail(key, f"contact {i} ({item['name']}) needs a phone number or a text "
-                                 "number.")
-            unknown = set(item) - {"name", "phone", "text", "hours", "region"}
-            if unknown:
-                raise _fail(key, f"contact {i} has unknown fields: {', '.join(sorted(unknown))}.")
-            region = item.get("region")
-            contacts.append(LocalContact(
-                name=str(item["name"]), phone=str(item.get("phone") or ""),
-                text=str(item.get("text") or ""), hours=str(item.get("hours") or ""),
-                region=_check_region(key, region) if region else None,
-            ))
-        return tuple(contacts)
-    raise AssertionError(kind)  # pragma: no cover
+    """VALUE of setting KEY, checked and converted as its KIND says (paths against BASE)."""
+    return _CONVERTERS[kind](key, value, base)
 
 
 def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None,
