@@ -172,7 +172,7 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
     from flows.supervision import consequences as supervision
 
     return {
-        people.Onboarded: [menus.on_onboarded],
+        people.Onboarded: [menus.on_onboarded, supervision.tell_new_coordinator],
         people.RoleChanged: [menus.on_role_changed],
         people.TimeZoneChanged: [settings.move_checkins],
         chk.CheckinsSent: [checkins.count_sent],
@@ -191,10 +191,11 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
         dep.BackFromLeave: [departure.on_back],
         dep.AccessEnded: [departure.on_access_ended],
         outbox.DeliveryFailed: [relay.tell_sender, matching.tell_struggle_failed,
-                                checkins.forget_undelivered],
+                                checkins.forget_undelivered, supervision.tell_taken_failed],
         m.StruggleNoticed: [matching.tell_peer_struggling, matching.count],
         profiles.CapacityFreed: [matching.offer_places],
         sup.SupervisionRequested: [supervision.tell_coordinators],
+        sup.SupervisionAdded: [supervision.tell_coordinators],
         sup.CoordinatorsTold: [supervision.confirm_to_peer],
         sup.SupervisionTaken: [supervision.tell_peer_taken],
         grp.MemberJoined: [groups.count_join],
@@ -229,8 +230,7 @@ async def _on_error(update: object, context: Context) -> None:
 
 
 def build_application(deps: Deps, *, token: str, request: BaseRequest | None = None,
-                      rate_limiter: BaseRateLimiter[Any] | None = None
-                      ) -> Application[Any, Any, Any, Any, Any, Any]:
+                      rate_limiter: BaseRateLimiter[Any] | None = None) -> Application:
     """The real Application with every handler, job and hook registered."""
     builder = (
         ApplicationBuilder()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+from typing import Any
+
 from tests.harness import BotEnv, Client, join_staff, onboard, onboard_coordinator
 
 
@@ -119,3 +123,174 @@ async def test_only_coordinators_take_and_only_requests_that_exist(env: BotEnv) 
     await cora.click("I'll get in touch")
     assert "Sam has been told" in cora.last_text()
     assert await env.storage.untaken_supervision_requests() == []
+
+
+def fail_for(env: BotEnv, chat_id: int, times: int) -> list[int]:
+    """The next TIMES sends to CHAT_ID fail as a Telegram outage would (502); a counter."""
+    count = [0]
+
+    def interceptor(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if method != "sendMessage" or str(params.get("chat_id")) != str(chat_id) \
+                or count[0] >= times:
+            return None
+        count[0] += 1
+        return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+
+    env.fake.interceptor = interceptor
+    return count
+
+
+def requests_in(client: Client) -> list[str]:
+    return [t for t in client.texts() if "Supervision request" in t]
+
+
+async def test_a_request_telegram_cannot_take_at_once_is_on_its_way_then_arrives_once(
+        env: BotEnv) -> None:
+    sam, cora = await peer_and_coordinator(env)
+    await sam.send("/supervision")
+    await sam.click("This week")
+    fail_for(env, 900, 1)
+    await sam.send("Boundaries with one person I support.")
+    # Not "gone to 1 coordinator": it hasn't reached Cora yet, and Sam hears that truly.
+    assert "on its way to the coordinators" in sam.last_text()
+    assert "gone to" not in " ".join(sam.texts())
+    assert requests_in(cora) == []
+    assert await env.storage.outbox_status("supervision:1:to:900") == "pending"
+    await env.restart()                      # kept in the database, not in memory
+    env.clock.advance(timedelta(minutes=1))
+    await env.run_job("tick:outbox")
+    assert len(requests_in(cora)) == 1 and "Boundaries" in requests_in(cora)[0]
+    await env.run_job("tick:outbox")
+    assert len(requests_in(cora)) == 1       # never twice
+
+
+async def test_the_coordinator_hears_they_were_told_only_once_the_peer_worker_was(
+        env: BotEnv) -> None:
+    sam, cora = await peer_and_coordinator(env)
+    await sam.send("/supervision")
+    await sam.click("Today")
+    await sam.click("Skip")
+    fail_for(env, 2003, 1)
+    await cora.click("I'll get in touch")
+    assert "Sam has been told" not in " ".join(cora.texts())
+    assert "on its way to Sam" in cora.last_text()
+    assert "picked up your supervision request" not in sam.last_text()
+    env.clock.advance(timedelta(minutes=1))
+    await env.run_job("tick:outbox")
+    assert "Cora has picked up your supervision request" in sam.last_text()
+    await env.run_job("tick:outbox")
+    assert len([t for t in sam.texts() if "picked up your supervision" in t]) == 1
+
+
+async def test_a_peer_worker_who_cannot_be_reached_is_not_said_to_have_been_told(
+        env: BotEnv) -> None:
+    sam, cora = await peer_and_coordinator(env)
+    await sam.send("/supervision")
+    await sam.click("Today")
+    await sam.click("Skip")
+    env.fake.blocked.add(2003)               # Sam's chat with the bot is closed
+    await cora.click("I'll get in touch")
+    assert "Sam couldn't be told in the bot" in cora.last_text()
+    assert "has been told" not in " ".join(cora.texts())
+    # Later, Telegram gives up on a "picked up" notice it had kept: the coordinator hears then.
+    sam.env.fake.blocked.discard(2003)
+    await sam.send("/supervision")
+    await sam.click("Whenever suits")
+    await sam.click("Skip")
+    fail_for(env, 2003, 1)
+    await cora.click("I'll get in touch")
+    assert "on its way to Sam" in cora.last_text()
+    env.fake.blocked.add(2003)
+    env.clock.advance(timedelta(minutes=1))
+    await env.run_job("tick:outbox")
+    assert "Sam couldn't be told in the bot" in cora.last_text()
+
+
+async def test_one_request_waits_at_a_time_and_asking_again_adds_to_it(env: BotEnv) -> None:
+    sam, cora = await peer_and_coordinator(env)
+    cal = env.client(901, "Cal")
+    await join_staff(cal, "coordinator", alias="Cal")
+    await sam.send("/supervision")
+    await sam.click("This week")
+    await sam.send("A conversation stayed with me.")
+    await sam.send("/supervision")
+    assert "Your request is with the coordinators" in sam.last_text()
+    assert "How soon: This week" in sam.last_text()
+    assert "How soon would you like to talk?" not in sam.last_text()
+    await sam.click("Add a few words to it")
+    await sam.send("It came up again at work today.")
+    assert "Added. Your words have gone to 2 coordinator(s)" in sam.last_text()
+    for coordinator in (cora, cal):
+        assert len(requests_in(coordinator)) == 1     # one request, not a pile of them
+        more = coordinator.last_text()
+        assert "More on a supervision request" in more
+        assert "A conversation stayed with me." in more and "came up again at work today" in more
+    assert len(await env.storage.untaken_supervision_requests()) == 1
+    await sam.send("/supervision")
+    await sam.click("Add a few words to it")
+    await sam.click("Leave it as it is")
+    assert "stays as it was" in sam.last_text()
+    # Once a coordinator picks it up, the next /supervision is a new request.
+    await cal.click("I'll get in touch")
+    await sam.send("/supervision")
+    assert "How soon would you like to talk?" in sam.last_text()
+
+
+async def test_words_to_add_after_a_coordinator_picked_it_up_are_not_lost_silently(
+        env: BotEnv) -> None:
+    sam, cora = await peer_and_coordinator(env)
+    await sam.send("/supervision")
+    await sam.click("Today")
+    await sam.click("Skip")
+    await sam.send("/supervision")
+    await sam.click("Add a few words to it")
+    await cora.click("I'll get in touch")
+    await sam.send("One more thing.")
+    assert "just picked up your request, so this wasn't added" in sam.last_text()
+    assert "More on a supervision request" not in cora.last_text()
+
+
+async def test_a_coordinator_who_joins_later_is_sent_what_is_waiting(env: BotEnv) -> None:
+    sam = env.client(2003, "Sam")
+    await join_staff(sam, "consumer_peer", alias="Sam")
+    await sam.send("/supervision")
+    await sam.click("Today")
+    await sam.send("Boundaries with one person I support.")
+    assert "no coordinator set up" in sam.last_text()
+    cora = env.client(900, "Cora")
+    await onboard_coordinator(cora, "Cora")       # listed in the settings: her first /start
+    assert len(requests_in(cora)) == 1 and "Boundaries" in requests_in(cora)[0]
+    cal = env.client(901, "Cal")
+    await join_staff(cal, "coordinator", alias="Cal")
+    assert len(requests_in(cal)) == 1 and len(requests_in(cora)) == 1
+    await cal.click("I'll get in touch")
+    assert "Sam has been told" in cal.last_text()
+    assert "Cal has picked up your supervision request" in sam.last_text()
+    dee = env.client(902, "Dee")
+    await join_staff(dee, "coordinator", alias="Dee")
+    assert requests_in(dee) == []                 # nothing is waiting any more
+
+
+async def test_a_peer_workers_own_note_is_in_their_mydata(env: BotEnv) -> None:
+    sam, _ = await peer_and_coordinator(env)
+    await sam.send("/supervision")
+    await sam.click("This week")
+    await sam.send("A conversation stayed with me.")
+    await sam.send("/mydata")
+    document = env.fake.calls_to("sendDocument")[-1]
+    data = json.loads(next(iter(document.files.values()))[1])
+    assert [n["note"] for n in data["supervision_notes"]] == ["A conversation stayed with me."]
+    assert data["supervision_notes"][0]["urgency"] == "week"
+
+
+async def test_a_peer_worker_with_no_name_reads_as_one_to_coordinators(env: BotEnv) -> None:
+    cora = env.client(900, "Cora")
+    await onboard_coordinator(cora, "Cora")
+    pat = env.client(2004, "Patricia", "Realname", "pat_handle")
+    await join_staff(pat, "carer_peer")      # no name chosen, no profile yet
+    await pat.send("/supervision")
+    await pat.click("Whenever suits")
+    await pat.click("Skip")
+    text = cora.last_text()
+    assert "From: A carer peer worker who hasn't chosen a name" in text
+    assert "A coordinator" not in text and "Patricia" not in text

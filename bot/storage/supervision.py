@@ -46,6 +46,26 @@ class SupervisionStore(StorageBase):
             "SELECT * FROM supervision_requests WHERE taken_at IS NULL ORDER BY created_at, id")
         return [_request(row) for row in rows]
 
+    async def open_supervision_request(self, peer_id: int) -> SupervisionRequest | None:
+        """PEER_ID's request nobody has picked up yet, if there is one (the oldest)."""
+        row = await self.fetchone(
+            "SELECT * FROM supervision_requests WHERE peer_id = ? AND taken_at IS NULL "
+            "ORDER BY created_at, id LIMIT 1", (peer_id,))
+        return None if row is None else _request(row)
+
+    async def set_supervision_note(self, request_id: int, note: bytes) -> bool:
+        """Replace the note of a request nobody has picked up yet; False once one has."""
+        return await self.execute(
+            "UPDATE supervision_requests SET note = ? WHERE id = ? AND taken_at IS NULL",
+            (note, request_id)) > 0
+
+    async def supervision_requests_of(self, peer_id: int) -> list[SupervisionRequest]:
+        """Every request PEER_ID made, oldest first (for their /mydata)."""
+        rows = await self.fetchall(
+            "SELECT * FROM supervision_requests WHERE peer_id = ? ORDER BY created_at, id",
+            (peer_id,))
+        return [_request(row) for row in rows]
+
     async def take_supervision_request(self, request_id: int, coordinator_id: int,
                                        now: datetime) -> bool:
         """Mark a request as taken by COORDINATOR_ID; False if someone already took it."""

@@ -1,5 +1,6 @@
-"""Supervision: peer workers ask (/supervision); every coordinator hears; one picks it up
-(DESIGN rule 6). State diagram: flows/supervision/supervision.mmd"""
+"""Supervision: peer workers ask (/supervision); every coordinator hears, through the outbox;
+one picks it up (DESIGN rule 6). One request waits at a time: asking again adds to it. A
+peer worker's own notes are in their /mydata. State diagram: flows/supervision/supervision.mmd"""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from bot.deps import Deps
 from bot.domain.roles import PEER_ROLES
 from bot.flowkit import Flow
 from bot.routing import Button, Command, Step
-from flows.supervision.callbacks import SkipNote, TakeRequest, UrgencyChoice
-from flows.supervision.handlers import URGENCY, WHAT, Handlers
+from flows.supervision.callbacks import AddToRequest, SkipNote, TakeRequest, UrgencyChoice
+from flows.supervision.handlers import URGENCY, WHAT, Handlers, exporter
 
 __all__ = ["build"]
 
@@ -25,5 +26,6 @@ def build(deps: Deps) -> Flow:
         Button(UrgencyChoice, h.on_urgency, roles=PEERS),
         Step(WHAT, ask=h.ask_note, on_text=h.on_note),
         Button(SkipNote, h.on_skip, roles=PEERS),
+        Button(AddToRequest, h.on_add, roles=PEERS),
         Button(TakeRequest, h.on_take, roles=COORDINATORS),
-    ])
+    ], export=exporter(deps))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.callbacks import callback
 from bot.domain.supervision import Urgency
 
-__all__ = ["SkipNote", "TakeRequest", "UrgencyChoice"]
+__all__ = ["AddToRequest", "SkipNote", "TakeRequest", "UrgencyChoice"]
 
 
 @callback("sup.when")
@@ -22,6 +22,12 @@ class UrgencyChoice:
 @dataclass(frozen=True, slots=True)
 class SkipNote:
     """Send the request without a note."""
+
+
+@callback("sup.add")
+@dataclass(frozen=True, slots=True)
+class AddToRequest:
+    """Add a few words to the request still waiting (rather than ask again)."""
 
 
 @callback("sup.take")

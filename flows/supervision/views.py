@@ -7,10 +7,10 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content
 from bot.domain.supervision import URGENCIES
 from bot.keyboards import choose_one
-from flows.supervision.callbacks import SkipNote, TakeRequest, UrgencyChoice
+from flows.supervision.callbacks import AddToRequest, SkipNote, TakeRequest, UrgencyChoice
 
-__all__ = ["ask_note", "ask_urgency", "for_coordinator", "peer_told", "sent", "taken",
-           "urgency_again"]
+__all__ = ["ask_addition", "ask_note", "ask_urgency", "for_coordinator", "peer_told", "sent",
+           "taken", "taken_unreachable", "urgency_again", "waiting"]
 
 
 def _urgencies(copy: Content) -> InlineKeyboardMarkup:
@@ -34,32 +34,70 @@ def ask_note(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
         [(copy.button("common.skip_button"), SkipNote())])
 
 
-def sent(copy: Content, reached: int) -> str:
-    """The peer worker hears how many coordinators the request reached."""
+def sent(copy: Content, reached: int, *, pending: int = 0, dropped: int = 0,
+         added: bool = False) -> str:
+    """The peer worker hears the truth about their request (or what they ADDED to it): how
+    many coordinators have it, that it is on its way, or that nobody could be reached."""
+    prefix = "supervision.added_" if added else "supervision."
     if reached:
-        return copy.text("supervision.sent", count=reached)
+        return copy.text(f"{prefix}sent", count=reached)
+    if pending:
+        return copy.text(f"{prefix}on_its_way")
+    if dropped:
+        return copy.text("supervision.unreachable")
     return copy.text("supervision.no_coordinators")
 
 
-def _name(copy: Content, name: str | None) -> str:
-    return name or copy.button("supervision.someone")
+def waiting(copy: Content, *, asked: str, urgency: str) -> tuple[str, InlineKeyboardMarkup]:
+    """/supervision while a request is still waiting: it is with the coordinators already;
+    the peer worker may add a few words to it rather than ask again."""
+    return copy.text("supervision.already_waiting", asked=asked,
+                     urgency=copy.button(f"supervision.urgency_{urgency}")), choose_one(
+        [(copy.button("supervision.add_button"), AddToRequest())])
+
+
+def ask_addition(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
+    """"What would you like to add?", with Leave it as it is."""
+    return copy.text("supervision.ask_addition"), choose_one(
+        [(copy.button("supervision.leave_button"), SkipNote())])
+
+
+def _sender(copy: Content, name: str | None, role: str) -> str:
+    role_name = copy.button(f"onboarding.role_name_{role}")
+    if name:
+        return copy.button("supervision.sender_named", name=name, role=role_name)
+    return copy.button("supervision.sender_unnamed", role=role_name)
 
 
 def for_coordinator(copy: Content, request_id: int, *, name: str | None, role: str,
-                    urgency: str, note: str | None) -> tuple[str, InlineKeyboardMarkup]:
-    """The request as a coordinator reads it, with the button that picks it up."""
-    text = copy.text("supervision.to_coordinator", name=_name(copy, name),
-                     role=copy.button(f"onboarding.role_name_{role}"),
+                    urgency: str, note: str | None, asked: str, added: bool = False
+                    ) -> tuple[str, InlineKeyboardMarkup]:
+    """The request as a coordinator reads it (ADDED: the peer worker has added to it while it
+    waits), with the button that picks it up."""
+    key = "supervision.to_coordinator_added" if added else "supervision.to_coordinator"
+    text = copy.text(key, sender=_sender(copy, name, role), asked=asked,
                      urgency=copy.button(f"supervision.urgency_{urgency}"),
                      note=note or copy.button("supervision.no_note"))
     return text, choose_one([(copy.button("supervision.take_button"), TakeRequest(request_id))])
 
 
-def taken(copy: Content, name: str | None) -> str:
-    """The coordinator who picked it up hears that the peer worker is being told."""
-    return copy.text("supervision.taken", name=_name(copy, name))
+def _peer(copy: Content, name: str | None) -> str:
+    return name or copy.button("supervision.the_peer_worker")
+
+
+def taken(copy: Content, name: str | None, status: str | None = "sent") -> str:
+    """The coordinator who picked it up hears that the peer worker has been told (STATUS
+    'sent'), or that the news is on its way to them ('pending')."""
+    key = "supervision.taken" if status == "sent" else "supervision.taken_on_its_way"
+    return copy.text(key, name=_peer(copy, name))
+
+
+def taken_unreachable(copy: Content, name: str | None) -> str:
+    """The coordinator hears that the peer worker can't be reached in the bot."""
+    return copy.text("supervision.taken_unreachable", name=_peer(copy, name))
 
 
 def peer_told(copy: Content, coordinator: str | None) -> str:
     """The peer worker hears who picked their request up."""
-    return copy.text("supervision.peer_told", coordinator=_name(copy, coordinator))
+    return copy.text("supervision.peer_told",
+                     coordinator=coordinator or copy.button("supervision.someone"))

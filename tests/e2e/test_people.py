@@ -180,3 +180,50 @@ def test_peer_workers_join_by_invite_set_up_a_profile_and_accept(tg: BotAPIEmula
 def _queries(tg: BotAPIEmulator, person: Person) -> list[str]:
     with tg._cv:
         return [q for q, info in tg._queries.items() if info["user"] == person.id]
+
+
+def test_a_peer_worker_asks_for_supervision_adds_to_it_and_a_coordinator_picks_it_up(
+        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    rae = tg.person(880_200_011, "Rae", username="rae_private")
+    join_with_invite(rae, invite(coordinator, "Consumer peer worker", tg.username),
+                     "consumer peer worker", alias="Rae")
+    # Flagged words about lived experience: the card, then the choice to keep them.
+    rae.send("/profile")
+    rae.wait_for("What name would you like people to see?")
+    rae.send("Rae E2E")
+    rae.wait_for("what would you like people to know about you?")
+    rae.send("Some days I still want to kill myself, and I share how I get through.")
+    rae.wait_for("Keep these words in your profile?")
+    rae.click("Keep these words")
+    rae.wait_for("When can people reach you?")
+    rae.send(always_open())
+    rae.wait_for("Your profile is ready")
+
+    rae.send("/supervision")
+    rae.wait_for("How soon would you like to talk?")
+    rae.click("This week")
+    rae.wait_for("What would you like to talk about?")
+    rae.send("A conversation stayed with me.")
+    rae.wait_for("Your request has gone to")
+    request = coordinator.wait_for("Supervision request", since=0)
+    assert "From: Rae E2E" in plain_of(request) and "A conversation stayed" in plain_of(request)
+    # Asking again while it waits adds to it: no second request.
+    rae.send("/supervision")
+    rae.wait_for("Your request is with the coordinators")
+    rae.click("Add a few words to it")
+    rae.wait_for("What would you like to add?")
+    rae.send("It came up again today.")
+    rae.wait_for("Added.")
+    more = coordinator.wait_for("More on a supervision request", since=0)
+    assert "It came up again today." in plain_of(more)
+    assert coordinator.count("Supervision request\n") <= 1
+    # The coordinator picks it up: Rae hears first, then the coordinator hears she was told.
+    coordinator.click("I'll get in touch")
+    rae.wait_for("has picked up your supervision request", since=0)
+    coordinator.wait_for("Rae E2E has been told you'll get in touch")
+    # Her own note, opened for her, is in her /mydata.
+    rae.send("/mydata")
+    export = rae.wait_for(lambda m: "document" in m)
+    data = json.loads(tg.uploads(rae.id, export["message_id"])["document"].data)
+    notes = [n["note"] for n in data["supervision_notes"]]
+    assert notes == ["A conversation stayed with me.\n\nIt came up again today."]
