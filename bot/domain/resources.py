@@ -442,6 +442,20 @@ def _language(where: str, text: str) -> list[str]:
 def validate_topic(topic: Topic, *, page_target: int = PAGE_TARGET) -> list[str]:
     """Readable problems with one topic; an empty list means it is fine."""
     name = str(topic.path) if topic.path else topic.id
+    problems = _front_matter_problems(name, topic)
+    for number, (page, markdown) in enumerate(
+        zip(topic.pages, topic.markdown, strict=False), start=1
+    ):
+        problems += _page_problems(f"{name} page {number}", page, markdown, page_target)
+    for number, link in enumerate(topic.links, start=1):
+        problems += _link_problems(f"{name} link {number}", link)
+    for number, source in enumerate(topic.sources, start=1):
+        problems += _language(f"{name} source {number}", source)
+    return problems
+
+
+def _front_matter_problems(name: str, topic: Topic) -> list[str]:
+    """What is missing or unknown in the topic's title, audience and pages."""
     problems: list[str] = []
     if not topic.title:
         problems.append(f"{name}: missing title")
@@ -453,50 +467,54 @@ def validate_topic(topic: Topic, *, page_target: int = PAGE_TARGET) -> list[str]
         problems.append(f"{name}: unknown audience '{audience}'; use {', '.join(AUDIENCES)}")
     if not topic.pages:
         problems.append(f"{name}: no pages; write some text after the front matter")
-    problems += _language(f"{name} title", topic.title)
+    return problems + _language(f"{name} title", topic.title)
 
-    for number, (page, markdown) in enumerate(
-        zip(topic.pages, topic.markdown, strict=False), start=1
-    ):
-        where = f"{name} page {number}"
-        if len(page) > TELEGRAM_MESSAGE_LIMIT:
-            problems.append(
-                f"{where}: {len(page)} characters of HTML is over Telegram's "
-                f"{TELEGRAM_MESSAGE_LIMIT} limit"
-            )
-        length = telegram_length(page)
-        if length > page_target:
-            problems.append(
-                f"{where}: {length} characters is longer than one phone screen ({page_target}); "
-                "split it with a '---' line"
-            )
-        for match in _LINK_LIKE_RE.finditer(markdown):
-            written = _LINK_RE.match(markdown, markdown.rfind("[", 0, match.start() + 1))
-            if written is None or not _URL_RE.match(written.group(2)):
-                snippet = markdown[max(0, match.start() - 30) : match.end() + 40].replace("\n", " ")
-                problems.append(
-                    f'{where}: malformed link near "{snippet}"; use [text](https://address)'
-                )
-        if not _balanced(page):
-            problems.append(
-                f"{where}: bold, italic or link marks overlap; close one before opening another"
-            )
-        if "**" in plain_text(page):
-            problems.append(f"{where}: a '**' has no partner, so bold will not show")
-        problems += _language(where, markdown)
 
-    for number, link in enumerate(topic.links, start=1):
-        if not link.title:
-            problems.append(f"{name} link {number}: missing title")
-        if not _URL_RE.match(link.url):
+def _page_problems(where: str, page: str, markdown: str, page_target: int) -> list[str]:
+    """Problems with one page: its length, its links, its marks and its language."""
+    problems: list[str] = []
+    if len(page) > TELEGRAM_MESSAGE_LIMIT:
+        problems.append(
+            f"{where}: {len(page)} characters of HTML is over Telegram's "
+            f"{TELEGRAM_MESSAGE_LIMIT} limit"
+        )
+    length = telegram_length(page)
+    if length > page_target:
+        problems.append(
+            f"{where}: {length} characters is longer than one phone screen ({page_target}); "
+            "split it with a '---' line"
+        )
+    problems += _malformed_links(where, markdown)
+    if not _balanced(page):
+        problems.append(
+            f"{where}: bold, italic or link marks overlap; close one before opening another"
+        )
+    if "**" in plain_text(page):
+        problems.append(f"{where}: a '**' has no partner, so bold will not show")
+    return problems + _language(where, markdown)
+
+
+def _malformed_links(where: str, markdown: str) -> list[str]:
+    problems = []
+    for match in _LINK_LIKE_RE.finditer(markdown):
+        written = _LINK_RE.match(markdown, markdown.rfind("[", 0, match.start() + 1))
+        if written is None or not _URL_RE.match(written.group(2)):
+            snippet = markdown[max(0, match.start() - 30) : match.end() + 40].replace("\n", " ")
             problems.append(
-                f"{name} link {number}: malformed url '{link.url}'; "
-                "use a full https:// address with no spaces"
+                f'{where}: malformed link near "{snippet}"; use [text](https://address)'
             )
-        problems += _language(f"{name} link {number}", link.title)
-    for number, source in enumerate(topic.sources, start=1):
-        problems += _language(f"{name} source {number}", source)
     return problems
+
+
+def _link_problems(where: str, link: Link) -> list[str]:
+    problems = []
+    if not link.title:
+        problems.append(f"{where}: missing title")
+    if not _URL_RE.match(link.url):
+        problems.append(
+            f"{where}: malformed url '{link.url}'; use a full https:// address with no spaces"
+        )
+    return problems + _language(where, link.title)
 
 
 def validate_library(dirs: Sequence[Path], *, page_target: int = PAGE_TARGET) -> list[str]:
