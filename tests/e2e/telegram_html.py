@@ -65,82 +65,101 @@ def _entity(tag: str, attrs: dict[str, str], start: int, length: int) -> dict[st
 
 def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     """TEXT in HTML parse mode -> (plain text, entities), or HtmlError."""
-    out: list[str] = []
-    out_len = 0  # UTF-16 units written so far
-    stack: list[_Open] = []
-    entities: list[dict[str, Any]] = []
+    parser = _Parser(text)
     i = 0
     while i < len(text):
-        ch = text[i]
-        if ch == "&":
-            match = _ENTITY.match(text, i)
-            decoded: str | None = None
-            if match:
-                name = match.group(1)
-                if name.startswith("#x"):
-                    decoded = chr(int(name[2:], 16))
-                elif name.startswith("#"):
-                    decoded = chr(int(name[1:]))
-                else:
-                    decoded = _NAMED.get(name)
-            if decoded is None:
-                # The server keeps an '&' that starts no entity it knows as a plain '&'.
-                decoded, advance = "&", 1
-            else:
-                assert match is not None
-                advance = match.end() - i
-            out.append(decoded)
-            out_len += utf16_len(decoded)
-            i += advance
-            continue
-        if ch != "<":
-            out.append(ch)
-            out_len += utf16_len(ch)
+        if text[i] == "&":
+            i = parser.char_ref(i)
+        elif text[i] == "<":
+            i = parser.tag(i)
+        else:
+            parser.write(text[i])
             i += 1
-            continue
-        end = text.find(">", i)
+    if parser.stack:
+        raise HtmlError(f"can't find end tag corresponding to start tag "
+                        f"\"{parser.stack[-1].tag}\"")
+    return _strip("".join(parser.out), parser.entities)
+
+
+def _decode(name: str) -> str | None:
+    """What the character reference &NAME; stands for, or None if the server knows no such."""
+    if name.startswith("#x"):
+        return chr(int(name[2:], 16))
+    if name.startswith("#"):
+        return chr(int(name[1:]))
+    return _NAMED.get(name)
+
+
+class _Parser:
+    """The plain text and entities of TEXT so far, and the tags still open."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.out: list[str] = []
+        self.out_len = 0  # UTF-16 units written so far
+        self.stack: list[_Open] = []
+        self.entities: list[dict[str, Any]] = []
+
+    def write(self, plain: str) -> None:
+        self.out.append(plain)
+        self.out_len += utf16_len(plain)
+
+    def _at(self, i: int) -> str:
+        return f"byte offset {_byte_offset(self.text, i)}"
+
+    def char_ref(self, i: int) -> int:
+        """Write the '&...;' at I; where the text goes on."""
+        match = _ENTITY.match(self.text, i)
+        decoded = _decode(match.group(1)) if match else None
+        if decoded is None or match is None:
+            # The server keeps an '&' that starts no entity it knows as a plain '&'.
+            self.write("&")
+            return i + 1
+        self.write(decoded)
+        return match.end()
+
+    def tag(self, i: int) -> int:
+        """Open or close the tag at I; where the text goes on."""
+        end = self.text.find(">", i)
         if end < 0:
-            raise HtmlError(f"unclosed start tag at byte offset "
-                            f"{_byte_offset(text, i)}")
-        inner = text[i + 1:end]
+            raise HtmlError(f"unclosed start tag at {self._at(i)}")
+        inner = self.text[i + 1:end]
         if inner.startswith("/"):
-            name = inner[1:].strip().lower()
-            if not stack:
-                raise HtmlError(f"unexpected end tag at byte offset "
-                                f"{_byte_offset(text, i)}")
-            top = stack.pop()
-            if name and name != top.tag:
-                raise HtmlError(f"unmatched end tag at byte offset "
-                                f"{_byte_offset(text, i)}, expected \"</{top.tag}>\", found "
-                                f"\"</{name}>\"")
-            entity = _entity(top.tag, top.attrs, top.start, out_len - top.start)
-            if entity is not None and entity["length"] > 0:
-                entities.append(entity)
-            i = end + 1
-            continue
+            self._close(i, inner[1:].strip().lower())
+        else:
+            self._open(i, inner)
+        return end + 1
+
+    def _close(self, i: int, name: str) -> None:
+        if not self.stack:
+            raise HtmlError(f"unexpected end tag at {self._at(i)}")
+        top = self.stack.pop()
+        if name and name != top.tag:
+            raise HtmlError(f"unmatched end tag at {self._at(i)}, expected \"</{top.tag}>\", "
+                            f"found \"</{name}>\"")
+        entity = _entity(top.tag, top.attrs, top.start, self.out_len - top.start)
+        if entity is not None and entity["length"] > 0:
+            self.entities.append(entity)
+
+    def _open(self, i: int, inner: str) -> None:
         name_match = re.match(r"[a-zA-Z][a-zA-Z0-9-]*", inner)
         name = name_match.group(0).lower() if name_match else ""
         if name not in _TAG_TYPES:
-            raise HtmlError(f"unsupported start tag \"{name or inner}\" "
-                            f"at byte offset {_byte_offset(text, i)}")
+            raise HtmlError(f"unsupported start tag \"{name or inner}\" at {self._at(i)}")
         attrs = {m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or "")
                  for m in _ATTR.finditer(inner[len(name):]) if m.group(1)}
         if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise HtmlError(f"unsupported start tag \"span\" at byte "
-                            f"offset {_byte_offset(text, i)}")
-        if any(o.tag in ("code", "pre") for o in stack) and not (
-                name == "code" and stack and stack[-1].tag == "pre"):
-            raise HtmlError(f"tag \"{name}\" can't be inside a code "
-                            f"block at byte offset {_byte_offset(text, i)}")
-        if name == "blockquote" and any(o.tag == "blockquote" for o in stack):
+            raise HtmlError(f"unsupported start tag \"span\" at {self._at(i)}")
+        if any(o.tag in ("code", "pre") for o in self.stack) and not (
+                name == "code" and self.stack and self.stack[-1].tag == "pre"):
+            raise HtmlError(f"tag \"{name}\" can't be inside a code block at {self._at(i)}")
+        if name == "blockquote" and any(o.tag == "blockquote" for o in self.stack):
             raise HtmlError("blockquote entities can't be nested")
-        stack.append(_Open(name, out_len, attrs))
-        i = end + 1
-    if stack:
-        raise HtmlError(f"can't find end tag corresponding to start tag "
-                        f"\"{stack[-1].tag}\"")
-    plain = "".join(out)
-    # The server strips leading and trailing white space; entities move with the text.
+        self.stack.append(_Open(name, self.out_len, attrs))
+
+
+def _strip(plain: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The server strips leading and trailing white space; entities move with the text."""
     stripped = plain.strip()
     lead = utf16_len(plain[:len(plain) - len(plain.lstrip())])
     total = utf16_len(stripped)
