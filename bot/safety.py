@@ -102,11 +102,12 @@ def render_card(deps: Deps, region: str | None, *, kind: CardKind = "person",
     chosen = region_contacts(deps, region, "about_someone" if kind == "about_someone"
                              else "everyone")
     lines = "\n".join(_contact_line(copy, c) for c in chosen.contacts)
-    peer_line = Raw(copy.text("crisis.peer_line") if has_peer else "")
+    # A line of its own, then a blank line, before the card's last paragraph (or nothing).
+    peer_line = Raw(copy.text("crisis.peer_line") + "\n\n" if has_peer else "")
     if kind == "staff":
         support = deps.settings.staff_support
         staff_line = Raw(copy.text("crisis.staff_support_line", line=Raw(_contact_line(
-            copy, Contact(support.name, support.phone, support.text, support.hours))))
+            copy, Contact(support.name, support.phone, support.text, support.hours)))) + "\n\n"
             if support is not None else "")
         return copy.text("crisis.card_staff", lines=Raw(lines), emergency=chosen.emergency,
                          staff_line=staff_line)

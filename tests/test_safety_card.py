@@ -107,3 +107,27 @@ def test_render_card_without_staff_support_has_no_empty_line(env: BotEnv) -> Non
     assert env.deps is not None
     deps = replace(env.deps, settings=replace(env.deps.settings, staff_support=None))
     assert "Staff support" not in render_card(deps, "AU", kind="staff")
+
+
+@pytest.mark.parametrize("kind", ["person", "about_someone"])
+@pytest.mark.parametrize("has_peer", [True, False])
+def test_every_paragraph_of_the_card_stands_apart(env: BotEnv, kind: str, has_peer: bool
+                                                   ) -> None:
+    """Read on a phone, each sentence group is its own paragraph: the peer-worker line never
+    runs into the next sentence ("...these too.This bot is not...")."""
+    assert env.deps is not None
+    card = render_card(env.deps, "AU", kind=kind, has_peer=has_peer)  # type: ignore[arg-type]
+    assert ".This" not in card and ".Look" not in card
+    paragraphs = card.split("\n\n")
+    assert any("not a crisis service" in p and "•" not in p for p in paragraphs), card
+    if has_peer:
+        assert any(p.strip().endswith("reach out to one of these too.") for p in paragraphs)
+
+
+def test_the_staff_support_line_stands_apart(env: BotEnv) -> None:
+    assert env.deps is not None
+    support = LocalContact("Harbour EAP", phone="1300 111 222", hours="24/7")
+    deps = replace(env.deps, settings=replace(env.deps.settings, staff_support=support))
+    card = render_card(deps, "AU", kind="staff")
+    assert "Staff support: • Harbour EAP" in card or "Staff support: Harbour EAP" in card
+    assert "\n\nYou don't have to carry this alone" in card
