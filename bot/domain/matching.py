@@ -35,6 +35,7 @@ __all__ = [
     "MatchPolicy",
     "PeerPool",
     "PeerProfile",
+    "candidate",
     "clean_list",
     "clean_text_value",
     "fitting_preferences",
@@ -297,6 +298,19 @@ def fitting_preferences(profile: PeerProfile, preferences: Mapping[str, str]) ->
     features = profile_features(profile)
     return tuple(sorted((key for feature, key in wanted_features(preferences).items()
                          if feature in features), key=_question_order))
+
+
+def candidate(profile: PeerProfile, *, role: str, preferences: Mapping[str, str],
+              caseload: int, policy: MatchPolicy, now: datetime) -> Candidate | None:
+    """PROFILE as one candidate for a person in ROLE, as a shortlist shows them (fits in the
+    role's question order, when next available); None if they may not be offered now."""
+    if profile.kind not in offerable_kinds(role, policy) or not is_offerable(profile, caseload):
+        return None
+    asked = preference_questions(role)
+    fits = sorted(fitting_preferences(profile, preferences),
+                  key=lambda k: asked.index(k) if k in asked else len(asked))
+    opens = next_open(profile.hours, ZoneInfo(profile.timezone), now)
+    return Candidate(profile, tuple(fits), caseload, opens)
 
 
 def rank_key(fit_count: int, caseload: int, next_available: datetime | None,
@@ -617,15 +631,21 @@ class PeerPool:
             slot += 1
             opens = grid.t0 + slot * _SLOT_S
         if rest:
-            # Not open within the grid: no hours at all (never), or rarely past its end.
-            never = rest & self.no_hours
-            for i in _members(rest ^ never):
-                heappush(heap, (self._soonest(entries[i], now, ts, True), uids[i], i))
-            for _, i in zip(range(room), _members(never), strict=False):
-                heappush(heap, (_INF, uids[i], i))
+            self._queue_past_grid(heap, rest, room, now, ts)
         while heap and len(out) < room:
             out.append(heappop(heap))
         return out
+
+    def _queue_past_grid(self, heap: list[tuple[float, int, int]], rest: int, room: int,
+                         now: datetime, ts: float) -> None:
+        """Queue on HEAP those of REST not open within the grid: no hours at all (never, and
+        only the lowest ROOM ids can place), or rarely past its end (worked out one by one)."""
+        uids, entries = self.uids, self.entries
+        never = rest & self.no_hours
+        for i in _members(rest ^ never):
+            heappush(heap, (self._soonest(entries[i], now, ts, True), uids[i], i))
+        for _, i in zip(range(room), _members(never), strict=False):
+            heappush(heap, (_INF, uids[i], i))
 
     # -- the shortlist ------------------------------------------------------------------
 
@@ -637,24 +657,33 @@ class PeerPool:
         the first OFFSET (for "see others") and anyone in EXCLUDE."""
         if limit <= 0:
             return []
+        loads = self._loads(caseloads)
+        eligible = self._eligible(role, policy, loads, exclude)
+        if not eligible:
+            return []
+        wanted = wanted_features(preferences)
+        need = max(offset, 0) + limit
+        ranked = self._ranked(eligible, self._fit_counts(wanted, eligible), len(wanted),
+                              loads, need, now)
+        return self._candidates(ranked[max(offset, 0):need], wanted, role, now)
+
+    def _eligible(self, role: str, policy: MatchPolicy, loads: _Loads,
+                  exclude: Iterable[int]) -> int:
+        """Who a person in ROLE may be offered: of a kind the policy allows, under their cap
+        with LOADS, and not in EXCLUDE (as a bitset)."""
         eligible = 0
         for kind in offerable_kinds(role, policy):
             eligible |= self.kinds.get(kind, 0)
-        if not eligible:
-            return []
-        loads = self._loads(caseloads)
         eligible &= loads.offerable
-        gone = 0
         for uid in exclude:
             i = self.index.get(uid)
             if i is not None:
-                gone |= 1 << i
-        eligible &= ~gone
-        if not eligible:
-            return []
-        # How many wanted features each person has, as a binary counter: digit j holds
-        # the people whose count has bit j set.
-        wanted = wanted_features(preferences)
+                eligible &= ~(1 << i)
+        return eligible
+
+    def _fit_counts(self, wanted: Mapping[str, str], eligible: int) -> list[int]:
+        """How many WANTED features each of ELIGIBLE has, as a binary counter: digit j holds
+        the people whose count has bit j set."""
         digits: list[int] = []
         for feature in wanted:
             carry = self.features.get(feature, 0) & eligible  # a feature nobody has fits nobody
@@ -665,13 +694,17 @@ class PeerPool:
                 carry &= digit
             if carry:
                 digits.append(carry)
+        return digits
+
+    def _ranked(self, eligible: int, digits: Sequence[int], wanted: int, loads: _Loads,
+                need: int, now: datetime) -> list[tuple[int, float, int]]:
+        """The first NEED of ELIGIBLE as (caseload, when next available, bit): more of the
+        WANTED features first (counted in DIGITS), then lighter caseload, then sooner."""
         complements = [~digit for digit in digits]
-        need = max(offset, 0) + limit
-        ts = now.timestamp()
-        prepared = self.fresh(now)
-        out: list[tuple[int, float, int]] = []  # (caseload, when, bit), best first
+        ts, prepared = now.timestamp(), self.fresh(now)
+        out: list[tuple[int, float, int]] = []
         left = eligible
-        for fit in range(min(len(wanted), (1 << len(digits)) - 1), -1, -1):
+        for fit in range(min(wanted, (1 << len(digits)) - 1), -1, -1):
             level = left
             for j, digit in enumerate(digits):
                 level &= digit if fit >> j & 1 else complements[j]
@@ -687,11 +720,18 @@ class PeerPool:
                         break
             if len(out) >= need or not left:
                 break
+        return out
+
+    def _candidates(self, ranked: Iterable[tuple[int, float, int]], wanted: Mapping[str, str],
+                    role: str, now: datetime) -> list[Candidate]:
+        """RANKED as candidates, each with the WANTED features they fit in ROLE's question
+        order, and when they are next available (NOW if open now, None if never)."""
         asked = preference_questions(role)
         order = sorted(wanted.items(),
                        key=lambda item: asked.index(item[1]) if item[1] in asked else len(asked))
+        ts = now.timestamp()
         found = []
-        for load, when, i in out[max(offset, 0):need]:
+        for load, when, i in ranked:
             e = self.entries[i]
             at = None if when == _INF else (now if when <= ts
                                             else datetime.fromtimestamp(when, now.tzinfo))
