@@ -159,3 +159,103 @@ async def test_who_may_be_asked(store: Storage) -> None:
     assert events.events == [matches.RequestMade(made)]
     with pytest.raises(matches.LiveMatch):
         await matches.request(store, Collector(), peer_id=NEW_PEER, **ask)  # type: ignore[arg-type]
+
+
+ASK = dict(person_id=PERSON, role="consumer", policy=POLICY, answer_within=timedelta(hours=48))
+
+
+async def test_a_request_is_stored_with_what_within_keeps_or_not_at_all(store: Storage) -> None:
+    seen: list[object] = []
+
+    async def within(event: object) -> None:
+        # Inside the request's transaction: the request is there to read already.
+        assert isinstance(event, matches.RequestMade)
+        seen.append(await store.live_match_for_person(PERSON))
+
+    events = Collector()
+    made = await matches.request(store, events, peer_id=PEER, now=NOW, within=within, **ASK)  # type: ignore[arg-type]
+    assert seen == [made] and events.events == [matches.RequestMade(made)]
+
+    async def broken(event: object) -> None:
+        raise RuntimeError("the notice could not be kept")
+
+    await store.execute("DELETE FROM matches")
+    with pytest.raises(RuntimeError):
+        await matches.request(store, Collector(), peer_id=PEER, now=NOW, within=broken, **ASK)  # type: ignore[arg-type]
+    assert await store.live_match_for_person(PERSON) is None   # nothing half-done
+
+
+async def test_asking_one_peer_worker_again_within_the_hour_is_refused(store: Storage) -> None:
+    made = await matches.request(store, Collector(), peer_id=PEER, now=NOW, **ASK)  # type: ignore[arg-type]
+    await matches.end_match(store, Collector(), made.id, by="person", why="person", now=NOW)
+    later = NOW + timedelta(minutes=20)
+    with pytest.raises(matches.TooSoon) as refused:
+        await matches.request(store, Collector(), peer_id=PEER, now=later, **ASK)  # type: ignore[arg-type]
+    assert refused.value.retry_at == NOW + matches.REQUEST_EVERY
+    other = await matches.request(store, Collector(), peer_id=NEW_PEER, now=later, **ASK)  # type: ignore[arg-type]
+    await matches.end_match(store, Collector(), other.id, by="person", why="person", now=later)
+    again = await matches.request(store, Collector(), peer_id=PEER,  # type: ignore[arg-type]
+                                  now=NOW + matches.REQUEST_EVERY, **ASK)
+    assert again.status == "requested"
+
+
+async def test_a_place_held_for_someone_in_line_is_theirs_alone(store: Storage) -> None:
+    await store.update_profile(PEER, NOW, caseload_cap=1)
+    await store.join_waitlist(OTHER, NOW)
+    await store.hold_for(OTHER, PEER, NOW, NOW + timedelta(hours=48))
+    with pytest.raises(matches.PeerNotFree):
+        await matches.request(store, Collector(), peer_id=PEER, now=NOW, **ASK)  # type: ignore[arg-type]
+    mine = await matches.request(store, Collector(), peer_id=PEER, now=NOW,  # type: ignore[arg-type]
+                                 **{**ASK, "person_id": OTHER})
+    assert mine.person_id == OTHER
+    # Taking it lets the hold go and keeps the place in line until someone accepts.
+    assert await store.held_places(NOW) == {}
+    assert await store.waitlist_position(OTHER) == 1
+
+
+async def test_a_peer_worker_is_reminded_once_a_day_before_the_request_closes(
+        store: Storage) -> None:
+    made = await matches.request(store, Collector(), peer_id=PEER, now=NOW, **ASK)  # type: ignore[arg-type]
+    kept: list[object] = []
+
+    async def within(event: object) -> None:
+        kept.append(event)
+
+    assert await matches.remind(store, Collector(), NOW + timedelta(hours=23), within) == []
+    events = Collector()
+    assert await matches.remind(store, events, NOW + timedelta(hours=24), within) == [made]
+    assert events.events == kept == [matches.RequestReminder(made)]
+    assert await matches.remind(store, Collector(), NOW + timedelta(hours=30), within) == []
+    # A request that was open for less than a day never needs one.
+    await store.execute("DELETE FROM matches")
+    short = {**ASK, "answer_within": timedelta(hours=12)}
+    await matches.request(store, Collector(), peer_id=PEER, now=NOW, **short)  # type: ignore[arg-type]
+    assert await matches.remind(store, Collector(), NOW + timedelta(hours=1)) == []
+
+
+async def test_a_request_that_cannot_be_delivered_is_withdrawn_freeing_both(
+        store: Storage) -> None:
+    made = await matches.request(store, Collector(), peer_id=PEER, now=NOW, **ASK)  # type: ignore[arg-type]
+    events = Collector()
+    closed = await matches.undelivered(store, events, made.id, NOW)
+    assert closed is not None and (closed.status, closed.ended_by) == ("withdrawn", "system")
+    assert events.events == [matches.RequestUndelivered(closed), CapacityFreed(PEER)]
+    assert await store.caseload(PEER) == 0
+    assert await store.live_match_for_person(PERSON) is None
+    assert await matches.undelivered(store, Collector(), made.id, NOW) is None
+    assert await store.recent_refusals(PERSON, NOW) == set()   # not the peer worker's "no"
+
+
+async def test_answers_and_expiries_run_within_in_their_transaction(store: Storage) -> None:
+    kept: list[type] = []
+
+    async def within(event: object) -> None:
+        kept.append(type(event))
+
+    made = await matches.request(store, Collector(), peer_id=PEER, now=NOW, **ASK)  # type: ignore[arg-type]
+    await matches.answer(store, Collector(), made, accept=False, now=NOW, within=within)
+    other = await matches.request(store, Collector(), peer_id=NEW_PEER, now=NOW, **ASK)  # type: ignore[arg-type]
+    with pytest.raises(matches.RequestClosed):
+        await matches.answer(store, Collector(), other, accept=True,
+                             now=NOW + timedelta(hours=49), within=within)
+    assert kept == [matches.RequestDeclined, matches.RequestExpired]

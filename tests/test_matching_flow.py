@@ -217,8 +217,12 @@ async def test_waitlist_offered_in_join_order_when_a_cap_rises(env: BotEnv) -> N
     assert "A place has opened up" in second.last_text()
     await first.click("Choose Wren")
     await second.click("Choose Wren")
-    assert await env.storage.waitlist() == []
     assert len(await env.storage.open_requests_for_peer(2001)) == 3
+    # Each keeps their place in line until Wren accepts them.
+    assert [e.person_id for e in await env.storage.waitlist()] == [1001, 1002]
+    for _ in range(3):
+        await wren.click("Accept")
+    assert await env.storage.waitlist() == []
 
 
 async def test_new_peer_worker_frees_a_place_for_the_waitlist(env: BotEnv) -> None:

@@ -86,3 +86,33 @@ def test_the_struggle_replies() -> None:
                    views.struggle_reply(COPY, told=True, name="Kim", when="Mon 9 Mar, 06:00"))
     check_snapshot("matching/struggle_already",
                    views.struggle_reply(COPY, told=False, name="Kim", when="now"))
+
+
+def test_where_a_person_stands() -> None:
+    check_snapshot("matching/pending_in_line",
+                   *views.pending(COPY, "Kim", "Wed 4 Mar, 20:00", 17, position=2))
+    check_snapshot("matching/still_pending", *views.still_pending(COPY, "Kim", "Wed 4 Mar, 20:00"))
+    check_snapshot("matching/waiting", *views.waiting(COPY, 2))
+    check_snapshot("matching/waiting_held", *views.waiting(COPY, 1, "Wed 4 Mar, 20:00"))
+    check_snapshot("matching/still_waiting", *views.still_waiting(COPY, 2))
+
+
+def test_a_request_on_its_way_and_a_reminder() -> None:
+    check_snapshot("matching/requested_trying",
+                   *views.requested(COPY, "Kim", "Wed 4 Mar, 20:00", 17, sent=False))
+    check_snapshot("matching/reminder_to_peer", *views.reminder_to_peer(
+        COPY, alias="Ally", respond_by="Wed 4 Mar, 20:00", match_id=17))
+
+
+def test_shortlists_that_say_what_happened() -> None:
+    found = [Candidate(profile(2002, "Lou"), (), 0, NOW)]
+    for name, intro, params in (
+            ("matching/unreachable", "matching.unreachable", {"name": "Kim"}),
+            ("matching/too_soon", "matching.too_soon",
+             {"name": "Kim", "when": "Mon 2 Mar, 21:00"})):
+        check_snapshot(name, *views.shortlist(
+            COPY, found, more=False, offset=0, intro=intro, intro_params=params, waiting=False,
+            now=NOW, zone=SYDNEY, timeout_hours=48, seal=seal))
+    check_snapshot("matching/shortlist_show_again", *views.shortlist(
+        COPY, found, more=False, offset=0, intro="matching.shortlist_intro", waiting=True,
+        now=NOW, zone=SYDNEY, timeout_hours=48, seal=seal, show_again="Kim"))

@@ -68,3 +68,52 @@ async def test_a_handover_closes_the_old_match_and_opens_the_new_one_at_once(
     old = await store.get_match(match_id)
     assert old is not None and (old.status, old.ended_by) == ("ended", "coordinator")
     assert await store.hand_over(match_id, 3, NOW) is None
+
+
+async def test_a_request_keeps_the_place_in_line_until_it_is_accepted(store: Storage) -> None:
+    await store.join_waitlist(1, NOW)
+    await store.hold_for(1, 2, NOW, NOW + timedelta(days=2))
+    made = await store.create_request(1, 2, {}, NOW, NOW + timedelta(days=2))
+    assert made.match is not None
+    assert [(e.person_id, e.held_peer_id) for e in await store.waitlist()] == [(1, None)]
+    await store.answer_request(made.match.id, 2, accept=False, now=NOW)
+    assert await store.waitlist_position(1) == 1          # declined: still in line
+    again = await store.create_request(1, 3, {}, NOW, NOW + timedelta(days=2))
+    assert again.match is not None
+    await store.answer_request(again.match.id, 3, accept=True, now=NOW)
+    assert await store.waitlist() == []                    # accepted: no longer waiting
+
+
+async def test_asking_the_same_peer_worker_too_soon_says_when_they_may_ask_again(
+        store: Storage) -> None:
+    made = await store.create_request(1, 2, {}, NOW, NOW + timedelta(days=2))
+    assert made.match is not None
+    await store.close_match(made.match.id, "person", NOW)
+    hour = timedelta(hours=1)
+    soon = await store.create_request(1, 2, {}, NOW + timedelta(minutes=5), NOW, every=hour)
+    assert (soon.match, soon.problem, soon.retry_at) == (None, "too_soon", NOW + hour)
+    assert (await store.create_request(1, 3, {}, NOW, NOW, every=hour)).match is not None
+
+
+async def test_held_places_and_the_last_ending(store: Storage) -> None:
+    await store.join_waitlist(1, NOW)
+    await store.hold_for(1, 2, NOW, NOW + timedelta(hours=1))
+    assert await store.held_places(NOW) == {2: 1}
+    assert await store.held_places(NOW, besides=1) == {}
+    assert await store.held_places(NOW + timedelta(hours=1)) == {}   # lapsed
+    assert await store.held_for(1, NOW) == (2, NOW + timedelta(hours=1))
+    match_id = await matched(store)
+    assert await store.last_ended_peer(1, NOW) is None
+    await store.close_match(match_id, "person", NOW + timedelta(minutes=1))
+    assert await store.last_ended_peer(1, NOW) == 2
+    assert await store.last_ended_peer(1, NOW + timedelta(hours=1)) is None
+
+
+async def test_only_unsent_notices_are_given_up(store: Storage) -> None:
+    for key in ("match:1:request", "match:1:reminder"):
+        await store.outbox_add(key, 2, "notice", 2, b"x", NOW)
+    [row] = await store.outbox_claim(NOW, 60, 1, ("match:1:request",))
+    await store.outbox_done(row.id, NOW, sent=True)
+    assert await store.drop_unsent(["match:1:request", "match:1:reminder"], NOW) == 1
+    assert await store.outbox_status("match:1:request") == "sent"
+    assert await store.outbox_status("match:1:reminder") == "dropped"

@@ -1,5 +1,11 @@
 """The match lifecycle, once for every flow: request, answer, withdraw, expire, end, hand over.
 
+A request, its answer, its reminder and its expiry each run their caller's WITHIN inside the
+change's transaction, so the notices kept there (bot/outbox.py) are stored with the change or
+not at all; a request that can never reach its peer worker is withdrawn (`undelivered`), which
+frees both. One person asks one peer worker at most once every REQUEST_EVERY, so taking a
+request back and asking again can't flood a peer worker with notices.
+
 A match ends one way, whoever ends it and why (the person or the peer worker with /end or
 "Withdraw", either of them erasing their data, a coordinator's handover, or a coordinator
 ending it when a peer worker leaves the service and nobody can take the person on): `end_match`
@@ -40,8 +46,11 @@ __all__ = [
     "RequestDeclined",
     "RequestExpired",
     "RequestMade",
+    "RequestReminder",
+    "RequestUndelivered",
     "Side",
     "StruggleNoticed",
+    "TooSoon",
     "Why",
     "Within",
     "answer",
@@ -51,8 +60,10 @@ __all__ = [
     "handover_candidates",
     "leave",
     "policy",
+    "remind",
     "request",
     "struggling",
+    "undelivered",
 ]
 
 #: Which side closed a match (stored as the match's `ended_by`).
@@ -62,6 +73,8 @@ Side = Literal["person", "peer", "coordinator"]
 Why = Literal["person", "peer", "erasure", "handover", "departure"]
 
 STRUGGLE_EVERY_S = 3600  # at most one "I'm struggling" notice per match per hour
+REQUEST_EVERY = timedelta(hours=1)  # one person asks one peer worker at most this often
+REMIND_BEFORE = timedelta(hours=24)  # a peer worker is reminded this long before a request closes
 
 
 class _Made(Protocol):
@@ -74,7 +87,12 @@ class _Made(Protocol):
 
     @property
     def problem(self) -> str | None:
-        """Why not: 'live' (the person has one open) or 'unavailable'."""
+        """Why not: 'live' (the person has one open), 'unavailable' or 'too_soon'."""
+        ...
+
+    @property
+    def retry_at(self) -> datetime | None:
+        """When the person may ask this peer worker again ('too_soon')."""
         ...
 
 
@@ -127,8 +145,10 @@ class MatchStore(Protocol):
         ...
 
     async def create_request(self, person_id: int, peer_id: int, preferences: Any,
-                             now: datetime, respond_by: datetime) -> _Made:
-        """Ask PEER_ID to support PERSON_ID, if both are still free to."""
+                             now: datetime, respond_by: datetime, *,
+                             every: timedelta | None = None) -> _Made:
+        """Ask PEER_ID to support PERSON_ID, if both are still free to (and the person has
+        not asked them within EVERY)."""
         ...
 
     async def answer_request(self, match_id: int, peer_id: int, *, accept: bool,
@@ -148,6 +168,18 @@ class MatchStore(Protocol):
 
     async def expire_requests(self, now: datetime) -> list[Match]:
         """Expire every open request past its time."""
+        ...
+
+    async def requests_to_remind(self, now: datetime, ahead: timedelta) -> list[Match]:
+        """Open requests closing within AHEAD whose peer worker was not reminded yet."""
+        ...
+
+    async def mark_reminded(self, match_id: int, now: datetime) -> bool:
+        """Record the reminder; False if it was recorded before or the request closed."""
+        ...
+
+    async def close_undelivered(self, match_id: int, now: datetime) -> Match | None:
+        """Withdraw an open request that could not reach its peer worker."""
         ...
 
     async def leave_waitlist(self, person_id: int) -> bool:
@@ -210,6 +242,22 @@ class RequestExpired(Event):
 
 
 @dataclass(frozen=True)
+class RequestReminder(Event):
+    """The request MATCH closes within REMIND_BEFORE, unanswered: its peer worker is reminded
+    (once)."""
+
+    match: Match
+
+
+@dataclass(frozen=True)
+class RequestUndelivered(Event):
+    """The request MATCH could never reach its peer worker (their chat with the bot is
+    closed), so it was withdrawn: the person may choose again, and the place is free."""
+
+    match: Match
+
+
+@dataclass(frozen=True)
 class MatchEnded(Event):
     """MATCH (active, or an open request: see its status) closed: BY which side, WHY, and
     how many of the person's messages waiting for the peer worker's hours were dropped."""
@@ -241,8 +289,8 @@ class StruggleNoticed(Event):
     match: Match
 
 
-#: What must be stored with an ending or a handover (the messages that tell people, kept in
-#: the outbox), run inside its transaction with the event that will be published.
+#: What must be stored with a change (the messages that tell people, kept in the outbox), run
+#: inside its transaction with the event that will be published.
 Within = Callable[[Event], Awaitable[object]]
 
 
@@ -260,6 +308,15 @@ class PeerNotFree(DomainError):
 
     def __init__(self) -> None:
         super().__init__("matching.no_longer_free")
+
+
+class TooSoon(DomainError):
+    """The person asked this peer worker less than REQUEST_EVERY ago; RETRY_AT is when they
+    may ask again."""
+
+    def __init__(self, retry_at: datetime) -> None:
+        super().__init__("matching.too_soon_plain")
+        self.retry_at = retry_at
 
 
 class RequestClosed(DomainError):
@@ -287,9 +344,11 @@ class HandoverStale(DomainError):
 
 async def request(store: MatchStore, events: Events, *, person_id: int, role: str,
                   peer_id: int, policy: MatchPolicy, now: datetime,
-                  answer_within: timedelta) -> Match:
+                  answer_within: timedelta, within: Within | None = None) -> Match:
     """Ask PEER_ID to support PERSON_ID (who may be offered them), with the person's stated
-    preferences; the peer worker has ANSWER_WITHIN to answer."""
+    preferences; the peer worker has ANSWER_WITHIN to answer. WITHIN runs in the request's
+    transaction. Refused if the person asked this peer worker within REQUEST_EVERY (TooSoon),
+    or if the only place left is held for someone on the waitlist (PeerNotFree)."""
     if await store.live_match_for_person(person_id) is not None:
         raise LiveMatch
     profile = await store.get_profile(peer_id)
@@ -298,37 +357,87 @@ async def request(store: MatchStore, events: Events, *, person_id: int, role: st
             or not is_offerable(profile, await store.caseload(peer_id)) or peer_id in refused):
         raise PeerNotFree
     prefs, _ = await store.get_preferences(person_id)
-    made = await store.create_request(person_id, peer_id, prefs, now, now + answer_within)
-    if made.match is None:
-        raise LiveMatch if made.problem == "live" else PeerNotFree
-    events.publish(RequestMade(made.match))
+    async with store.transaction():
+        made = await store.create_request(person_id, peer_id, prefs, now, now + answer_within,
+                                          every=REQUEST_EVERY)
+        if made.match is None:
+            if made.problem == "too_soon" and made.retry_at is not None:
+                raise TooSoon(made.retry_at)
+            raise LiveMatch if made.problem == "live" else PeerNotFree
+        happened = RequestMade(made.match)
+        if within is not None:
+            await within(happened)
+    events.publish(happened)
     return made.match
 
 
 async def answer(store: MatchStore, events: Events, match: Match, *, accept: bool,
-                 now: datetime) -> Match:
-    """The peer worker of MATCH accepts or declines it. A request past its time that the
-    sweep has not reached yet expires now, so the person hears at once."""
-    answered = await store.answer_request(match.id, match.peer_id, accept=accept, now=now)
-    if answered is None:
-        await expire(store, events, now)
+                 now: datetime, within: Within | None = None) -> Match:
+    """The peer worker of MATCH accepts or declines it (WITHIN runs in the same transaction).
+    A request past its time that the sweep has not reached yet expires now, so the person
+    hears at once."""
+    happened: MatchMade | RequestDeclined | None = None
+    async with store.transaction():
+        answered = await store.answer_request(match.id, match.peer_id, accept=accept, now=now)
+        if answered is not None:
+            happened = (MatchMade(answered) if answered.status == "active"
+                        else RequestDeclined(answered))
+            if within is not None:
+                await within(happened)
+    if answered is None or happened is None:
+        await expire(store, events, now, within=within)
         raise RequestClosed
-    if answered.status == "active":
-        events.publish(MatchMade(answered))
-    else:
-        events.publish(RequestDeclined(answered))
+    events.publish(happened)
+    if isinstance(happened, RequestDeclined):
         events.publish(CapacityFreed(answered.peer_id))
     return answered
 
 
-async def expire(store: MatchStore, events: Events, now: datetime) -> list[Match]:
-    """Treat every unanswered request past its time as declined."""
-    expired = await store.expire_requests(now)
-    for match in expired:
-        events.publish(RequestExpired(match))
+async def expire(store: MatchStore, events: Events, now: datetime,
+                 within: Within | None = None) -> list[Match]:
+    """Treat every unanswered request past its time as declined (WITHIN runs for each in the
+    same transaction)."""
+    async with store.transaction():
+        expired = await store.expire_requests(now)
+        happened = [RequestExpired(match) for match in expired]
+        if within is not None:
+            for event in happened:
+                await within(event)
+    for event in happened:
+        events.publish(event)
     for peer_id in dict.fromkeys(m.peer_id for m in expired):
         events.publish(CapacityFreed(peer_id))
     return expired
+
+
+async def remind(store: MatchStore, events: Events, now: datetime,
+                 within: Within | None = None) -> list[Match]:
+    """Remind, once, the peer worker of every open request that closes within REMIND_BEFORE
+    (WITHIN runs with each reminder's record, in one transaction); the reminded requests."""
+    reminded = []
+    for match in await store.requests_to_remind(now, REMIND_BEFORE):
+        async with store.transaction():
+            if not await store.mark_reminded(match.id, now):
+                continue  # reminded by another process a moment ago, or closed
+            happened = RequestReminder(match)
+            if within is not None:
+                await within(happened)
+        events.publish(happened)
+        reminded.append(match)
+    return reminded
+
+
+async def undelivered(store: MatchStore, events: Events, match_id: int, now: datetime
+                      ) -> Match | None:
+    """The request MATCH_ID could never reach its peer worker: it is withdrawn (by the
+    system, neither side), freeing the person to choose again and the peer worker's place.
+    None if it had closed already."""
+    closed = await store.close_undelivered(match_id, now)
+    if closed is None:
+        return None
+    events.publish(RequestUndelivered(closed))
+    events.publish(CapacityFreed(closed.peer_id))
+    return closed
 
 
 async def end_match(store: MatchStore, events: Events, match_id: int, *, by: Side, why: Why,

@@ -1,5 +1,10 @@
 """Who a person may be offered, and who on the waitlist is offered a place.
 
+A place held for someone on the waitlist counts as taken for everyone else until the hold
+lapses, so an offer reaches only the person offered. Someone whose match ended lately is not
+offered that peer worker first, or at all unless they ask to see them again. Someone on the
+waitlist who is waiting for an answer to a request keeps their place in line.
+
 A bot process keeps its peer workers prepared for ranking between updates (`prepared_pool`):
 the offerable profiles, the pool built from them and the caseloads, each labelled with the
 database change counter it was read at. Every use first reads the counters (one small query)
@@ -8,7 +13,6 @@ and loads again whatever changed, so several processes sharing one database stay
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +25,7 @@ from bot.domain.matching import (
     MatchPolicy,
     PeerPool,
     PeerProfile,
+    candidate,
     free_text_options,
     offerable_kinds,
 )
@@ -118,6 +123,14 @@ class ShortlistStore(Protocol):
         """Peer workers who declined or let lapse this person's request since SINCE."""
         ...
 
+    async def last_ended_peer(self, person_id: int, since: datetime) -> int | None:
+        """The peer worker of the person's most recent match that ended since SINCE."""
+        ...
+
+    async def held_places(self, now: datetime, *, besides: int | None = None) -> dict[int, int]:
+        """Places held now for people on the waitlist other than BESIDES, per peer worker."""
+        ...
+
     async def live_match_for_person(self, person_id: int) -> Match | None:
         """The person's open request or active match."""
         ...
@@ -192,26 +205,43 @@ async def options_for(store: ShortlistStore, now: datetime, role: str, policy: M
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a person's shortlist, and whether more follow."""
+    """One page of a person's shortlist, and whether more follow. AGAIN is the peer worker
+    whose match with the person ended lately, left out (though free now) unless the person
+    asks to see them again; SHOWN says they were asked for (last on the first page)."""
 
     found: tuple[Candidate, ...]
     more: bool
+    again: Candidate | None = None
+    shown: bool = False
 
 
 async def candidates(store: ShortlistStore, now: datetime, policy: MatchPolicy, person_id: int,
                      role: str, *, offset: int = 0, limit: int = PAGE,
-                     extra_load: Mapping[int, int] | None = None) -> Page:
-    """A page of PERSON_ID's shortlist (EXTRA_LOAD: places held for others, per peer)."""
+                     show_again: bool = False, leave_out: int | None = None) -> Page:
+    """A page of PERSON_ID's shortlist. Places held for other people count as taken; the peer
+    worker whose match with them ended lately is left out (SHOW_AGAIN: added last to the
+    first page, never first), and so is LEAVE_OUT (one they may not ask again yet)."""
     prefs, _ = await store.get_preferences(person_id)
     state = await prepared_pool(store, now)
     assert state.pool is not None
     loads = state.caseloads
-    if extra_load:
-        loads = {k: loads.get(k, 0) + extra_load.get(k, 0) for k in {*loads, *extra_load}}
+    held = await store.held_places(now, besides=person_id)
+    if held:
+        loads = {k: loads.get(k, 0) + held.get(k, 0) for k in {*loads, *held}}
     refused = await store.recent_refusals(person_id, now - REFUSAL_MEMORY)
+    ended = await store.last_ended_peer(person_id, now - REFUSAL_MEMORY)
+    exclude = {*refused, *(p for p in (ended, leave_out) if p is not None)}
     found = state.pool.shortlist(role=role, preferences=prefs, caseloads=loads, policy=policy,
-                                 now=now, exclude=refused, limit=limit + 1, offset=offset)
-    return Page(tuple(found[:limit]), len(found) > limit)
+                                 now=now, exclude=exclude, limit=limit + 1, offset=offset)
+    again = None
+    if ended is not None and ended not in refused and ended != leave_out:
+        profile = next((p for p in state.profiles if p.user_id == ended), None)
+        again = None if profile is None else candidate(
+            profile, role=role, preferences=prefs, caseload=loads.get(ended, 0),
+            policy=policy, now=now)
+    shown = show_again and again is not None and offset == 0
+    page = tuple(found[:limit]) + ((again,) if shown and again is not None else ())
+    return Page(page, len(found) > limit, again, shown)
 
 
 async def looking(store: ShortlistStore, person_id: int) -> Person | None:
@@ -227,43 +257,41 @@ async def looking(store: ShortlistStore, person_id: int) -> Person | None:
 
 @dataclass(frozen=True)
 class WaitlistOffer:
-    """PERSON_ID is offered a shortlist; EXTRA_LOAD holds the places held for people ahead."""
+    """PERSON_ID is offered a shortlist, with a place held for them with PEER_ID."""
 
     person_id: int
-    extra_load: Mapping[int, int]
+    peer_id: int
 
 
 async def waitlist_offers(store: ShortlistStore, now: datetime, policy: MatchPolicy,
                           hold_for: timedelta, *, include_offered: bool) -> list[WaitlistOffer]:
     """Who on the waitlist is offered a shortlist now, in the order they joined, while places
     are free; each offer holds one place for HOLD_FOR, so one free place goes to the first
-    person in line only.
+    person in line only (and nobody else can take it meanwhile: see `candidates`).
 
     People offered before are offered again only when INCLUDE_OFFERED (a real capacity
-    change), so a person who doesn't answer isn't asked over and over. Someone who is no
+    change), so a person who doesn't answer isn't asked over and over. Someone waiting for an
+    answer to a request keeps their place but is not offered another; someone who is no
     longer looking (matched, gone) leaves the line.
     """
     offers: list[WaitlistOffer] = []
-    entries = await store.waitlist()
-    holds: Counter[int] = Counter(
-        e.held_peer_id for e in entries
-        if e.held_peer_id is not None and e.held_until is not None and e.held_until > now)
-    for entry in entries:
+    for entry in await store.waitlist():
         if (entry.held_until is not None and entry.held_until > now) or (
                 entry.offered_at is not None and not include_offered):
+            continue
+        live = await store.live_match_for_person(entry.person_id)
+        if live is not None and live.status == "requested":
             continue
         person = await looking(store, entry.person_id)
         if person is None or person.role is None:
             await store.leave_waitlist(entry.person_id)
             continue
-        page = await candidates(store, now, policy, entry.person_id, person.role,
-                                extra_load=holds, limit=1)
+        page = await candidates(store, now, policy, entry.person_id, person.role, limit=1)
         if not page.found:
             continue
         top = page.found[0].profile.user_id
         await store.hold_for(entry.person_id, top, now, now + hold_for)
-        offers.append(WaitlistOffer(entry.person_id, dict(holds)))
-        holds[top] += 1
+        offers.append(WaitlistOffer(entry.person_id, top))
     return offers
 
 

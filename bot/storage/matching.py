@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.hours import Window, windows_from_json, windows_to_json
@@ -28,10 +28,12 @@ _PROFILE_FIELDS = ("display_name", "bio", "attributes", "caseload_cap", "hours",
 
 @dataclass(frozen=True, slots=True)
 class RequestResult:
-    """A new request, or why it could not be made ('live', 'unavailable')."""
+    """A new request, or why it could not be made ('live', 'unavailable', 'too_soon': the
+    same person asked the same peer worker lately, and may ask again at RETRY_AT)."""
 
     match: Match | None
     problem: str | None
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,32 +222,49 @@ class MatchingStore(StorageBase):
 
     async def create_request(self, person_id: int, peer_id: int,
                              preferences: Mapping[str, str], now: datetime,
-                             respond_by: datetime) -> RequestResult:
-        """Ask PEER_ID to support PERSON_ID, if the person has no live match and the peer
-        worker is still active, unpaused and under their cap; leaves the waitlist."""
+                             respond_by: datetime, *, every: timedelta | None = None
+                             ) -> RequestResult:
+        """Ask PEER_ID to support PERSON_ID, if the person has no live match, has not asked
+        this peer worker within EVERY, and the peer worker is still active, unpaused and
+        under their cap, counting the places held for other people on the waitlist (a held
+        place is only the held person's to take). A place the person held is let go (the
+        request takes it, or they chose someone else); their place in line is kept until a
+        peer worker accepts."""
+        ts = epoch(now)
         async with self.transaction() as db:
             async with db.execute(
                 "SELECT 1 FROM matches WHERE person_id = ? AND status IN ('requested', 'active')",
                 (person_id,)) as cur:
                 if await cur.fetchone() is not None:
                     return RequestResult(None, "live")
+            if every is not None:
+                async with db.execute(
+                    "SELECT MAX(requested_at) FROM matches WHERE person_id = ? AND peer_id = ?",
+                    (person_id, peer_id)) as cur:
+                    row = await cur.fetchone()
+                last = None if row is None else row[0]
+                gap = int(every.total_seconds())
+                if last is not None and ts - last < gap:
+                    return RequestResult(None, "too_soon", from_epoch(last + gap))
             async with db.execute(
                 "SELECT p.caseload_cap, (SELECT COUNT(*) FROM matches m WHERE m.peer_id = ? "
-                "AND m.status IN ('requested', 'active')) AS load "
+                "AND m.status IN ('requested', 'active')) + (SELECT COUNT(*) FROM match_waitlist "
+                "w WHERE w.held_peer_id = ? AND w.held_until > ? AND w.person_id != ?) AS load "
                 "FROM peer_profiles p JOIN users u ON u.user_id = p.user_id "
                 "WHERE p.user_id = ? AND p.active = 1 AND p.paused = 0 AND u.active = 1",
-                (peer_id, peer_id)) as cur:
+                (peer_id, peer_id, ts, person_id, peer_id)) as cur:
                 row = await cur.fetchone()
             if row is None or row["load"] >= row["caseload_cap"]:
                 return RequestResult(None, "unavailable")
             cur = await db.execute(
                 "INSERT INTO matches (person_id, peer_id, status, preferences, requested_at, "
                 "respond_by) VALUES (?, ?, 'requested', ?, ?, ?)",
-                (person_id, peer_id, json.dumps(dict(preferences), sort_keys=True), epoch(now),
+                (person_id, peer_id, json.dumps(dict(preferences), sort_keys=True), ts,
                  epoch(respond_by)))
             match_id = cur.lastrowid
             await cur.close()
-            await db.execute("DELETE FROM match_waitlist WHERE person_id = ?", (person_id,))
+            await db.execute("UPDATE match_waitlist SET held_peer_id = NULL, held_until = NULL "
+                             "WHERE person_id = ?", (person_id,))
         match = await self.get_match(int(match_id or 0))
         assert match is not None
         return RequestResult(match, None)
@@ -253,7 +272,8 @@ class MatchingStore(StorageBase):
     async def answer_request(self, match_id: int, peer_id: int, *, accept: bool,
                              now: datetime) -> Match | None:
         """Accept or decline an open request addressed to PEER_ID; None if it is no longer
-        open (answered, withdrawn or timed out) or not theirs."""
+        open (answered, withdrawn or timed out) or not theirs. Accepted, the person leaves
+        the waitlist (they kept their place while they waited for the answer)."""
         ts = epoch(now)
         if accept:
             sql = ("UPDATE matches SET status = 'active', accepted_at = ? "
@@ -261,7 +281,12 @@ class MatchingStore(StorageBase):
         else:
             sql = ("UPDATE matches SET status = 'declined', ended_at = ?, ended_by = 'peer' "
                    "WHERE id = ? AND peer_id = ? AND status = 'requested' AND respond_by > ?")
-        changed = await self.execute(sql, (ts, match_id, peer_id, ts))
+        async with self.transaction():
+            changed = await self.execute(sql, (ts, match_id, peer_id, ts))
+            if changed and accept:
+                await self.execute(
+                    "DELETE FROM match_waitlist WHERE person_id = "
+                    "(SELECT person_id FROM matches WHERE id = ?)", (match_id,))
         return await self.get_match(match_id) if changed else None
 
     async def withdraw_request(self, match_id: int, person_id: int, now: datetime
@@ -334,6 +359,52 @@ class MatchingStore(StorageBase):
             (peer_id,))
         return [_match(r) for r in rows]
 
+    async def requests_to_remind(self, now: datetime, ahead: timedelta) -> list[Match]:
+        """Open requests whose time runs out within AHEAD and whose peer worker has not been
+        reminded (only requests that were open longer than AHEAD: a shorter one's notice
+        already says by when), soonest first."""
+        ts, gap = epoch(now), int(ahead.total_seconds())
+        rows = await self.fetchall(
+            "SELECT * FROM matches WHERE status = 'requested' AND reminded_at IS NULL "
+            "AND respond_by > ? AND respond_by <= ? AND requested_at < respond_by - ? "
+            "ORDER BY respond_by, id", (ts, ts + gap, gap))
+        return [_match(r) for r in rows]
+
+    async def mark_reminded(self, match_id: int, now: datetime) -> bool:
+        """Record that MATCH_ID's peer worker was reminded; False if they were already, or
+        the request is no longer open."""
+        return await self.execute(
+            "UPDATE matches SET reminded_at = ? WHERE id = ? AND status = 'requested' "
+            "AND reminded_at IS NULL", (epoch(now), match_id)) > 0
+
+    async def close_undelivered(self, match_id: int, now: datetime) -> Match | None:
+        """Withdraw open request MATCH_ID because it could not reach the peer worker (ended
+        by the system, not by either side); None if it is no longer open."""
+        changed = await self.execute(
+            "UPDATE matches SET status = 'withdrawn', ended_at = ?, ended_by = 'system' "
+            "WHERE id = ? AND status = 'requested'", (epoch(now), match_id))
+        return await self.get_match(match_id) if changed else None
+
+    async def last_ended_peer(self, person_id: int, since: datetime) -> int | None:
+        """The peer worker of PERSON_ID's most recent match that ended since SINCE."""
+        value = await self.fetchval(
+            "SELECT peer_id FROM matches WHERE person_id = ? AND status = 'ended' "
+            "AND ended_at >= ? ORDER BY ended_at DESC, id DESC LIMIT 1",
+            (person_id, epoch(since)))
+        return None if value is None else int(value)
+
+    async def drop_unsent(self, keys: Sequence[str], now: datetime) -> int:
+        """Give up the outbox sends KEYS that have not gone yet (a request notice or reminder
+        whose request has closed: a late one would only ask for an answer nobody can give);
+        returns how many. Nothing is published: nobody needs telling."""
+        if not keys:
+            return 0
+        marks = ", ".join("?" for _ in keys)
+        return await self.execute(
+            "UPDATE outbox SET status = 'dropped', payload = NULL, claimed_until = NULL, "  # noqa: S608
+            f"done_at = ?, error = 'closed' WHERE status = 'pending' AND key IN ({marks})",
+            (epoch(now), *keys))
+
     # -- preferences --------------------------------------------------------------------------
 
     async def get_preferences(self, person_id: int
@@ -403,6 +474,22 @@ class MatchingStore(StorageBase):
         await self.execute(
             "UPDATE match_waitlist SET offered_at = ?, held_peer_id = ?, held_until = ? "
             "WHERE person_id = ?", (epoch(now), peer_id, epoch(until), person_id))
+
+    async def held_places(self, now: datetime, *, besides: int | None = None) -> dict[int, int]:
+        """Places held now for people on the waitlist (other than BESIDES), per peer worker:
+        only the person a place is held for may take it until the hold lapses."""
+        rows = await self.fetchall(
+            "SELECT held_peer_id, COUNT(*) FROM match_waitlist WHERE held_peer_id IS NOT NULL "
+            "AND held_until > ? AND person_id IS NOT ? GROUP BY held_peer_id",
+            (epoch(now), besides))
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    async def held_for(self, person_id: int, now: datetime) -> tuple[int, datetime] | None:
+        """The peer worker whose place is held for PERSON_ID now, and until when."""
+        row = await self.fetchone(
+            "SELECT held_peer_id, held_until FROM match_waitlist WHERE person_id = ? "
+            "AND held_peer_id IS NOT NULL AND held_until > ?", (person_id, epoch(now)))
+        return None if row is None else (int(row[0]), from_epoch(row[1]))
 
     async def release_lapsed_holds(self, now: datetime) -> int:
         """Let go of held places whose time has passed; returns how many."""

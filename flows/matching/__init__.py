@@ -1,7 +1,9 @@
 """Matching: /match asks optional preferences, shows a shortlist of up to three peer workers,
 and the person chooses; the peer worker accepts or declines (no answer in time counts as
-declined). When nobody is free, people wait in line and are offered a place in the order they
-joined. The lifecycle lives in bot/services/matches.py. State: flows/matching/matching.mmd
+declined; they are reminded a day before). When nobody is free, people wait in line and are
+offered a place in the order they joined, held for them alone. /match again says where a
+person stands. The lifecycle lives in bot/services/matches.py; the notices that must arrive go
+through the outbox (notices.py). State: flows/matching/matching.mmd
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from flows.matching.callbacks import (
     ChangePrefs,
     ChooseAgain,
     JoinWaitlist,
+    KeepWaiting,
     LeaveWaitlist,
     NoPreference,
     Pick,
     Respond,
     SeeOthers,
+    ShowAgain,
     SkipRest,
     Struggling,
     Withdraw,
@@ -49,9 +53,11 @@ def build(deps: Deps) -> Flow:
         Button(ChangePrefs, h.change_prefs, roles=PEOPLE),
         Button(Pick, h.on_pick, roles=PEOPLE),
         Button(SeeOthers, h.on_see_others, roles=PEOPLE),
+        Button(ShowAgain, h.on_show_again, roles=PEOPLE),
         Button(ChooseAgain, h.on_choose_again, roles=PEOPLE),
         Button(JoinWaitlist, h.on_join_waitlist, roles=PEOPLE),
         Button(LeaveWaitlist, h.on_leave_waitlist, roles=PEOPLE),
+        Button(KeepWaiting, h.on_keep_waiting, roles=PEOPLE),
         Button(Withdraw, h.on_withdraw, roles=PEOPLE),
         Button(Respond, h.on_respond, roles=PEERS),
         Button(Struggling, h.on_struggling, roles=PEOPLE),

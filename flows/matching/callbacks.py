@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from bot.callbacks import callback
 
-__all__ = ["Answer", "BackTo", "ChangePrefs", "ChooseAgain", "JoinWaitlist", "LeaveWaitlist",
-           "NoPreference", "Pick", "Respond", "SeeOthers", "SkipRest", "Struggling",
-           "Withdraw"]
+__all__ = ["Answer", "BackTo", "ChangePrefs", "ChooseAgain", "JoinWaitlist", "KeepWaiting",
+           "LeaveWaitlist", "NoPreference", "Pick", "Respond", "SeeOthers", "ShowAgain",
+           "SkipRest", "Struggling", "Withdraw"]
 
 
 @callback("mt.a")
@@ -69,6 +69,18 @@ class JoinWaitlist:
 @dataclass(frozen=True, slots=True)
 class LeaveWaitlist:
     """Leave the waitlist."""
+
+
+@callback("mt.ok")
+@dataclass(frozen=True, slots=True)
+class KeepWaiting:
+    """Keep waiting: for the answer to an open request, or for a place on the waitlist."""
+
+
+@callback("mt.show")
+@dataclass(frozen=True, slots=True)
+class ShowAgain:
+    """Show the shortlist with the peer worker whose match just ended, last."""
 
 
 @callback("mt.prefs")

@@ -1,6 +1,10 @@
 """What follows the match lifecycle's events, as far as matching goes: the request reaches the
 peer worker, the person hears the answer, people are counted and offered a new choice, and a
-freed place goes to the waitlist. Each runs in the order bot/app.py's event_table lists."""
+freed place goes to the waitlist. Each runs in the order bot/app.py's event_table lists.
+
+The request, its reminder, the answer and an expiry go through the outbox (flows/matching/
+notices.py): kept with the change, sent at once here, retried until Telegram has them. A
+request that can never reach its peer worker is withdrawn, and the person hears so."""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from datetime import datetime
 
 from bot import outbox
 from bot.domain.matching import Match
-from bot.nominated_hours import describe_hours
 from bot.routing import AppCtx
+from bot.services import matches
 from bot.services.events import Event
 from bot.services.matches import (
     CapacityFreed,
@@ -19,14 +23,17 @@ from bot.services.matches import (
     RequestDeclined,
     RequestExpired,
     RequestMade,
+    RequestReminder,
+    RequestUndelivered,
     StruggleNoticed,
 )
-from flows.matching import views
+from flows.matching import notices, views
 from flows.matching.offers import next_available, offer_waitlist, peer_label, send_shortlist
 
-__all__ = ["count", "offer_again", "offer_new_choice", "offer_places", "send_request",
-           "tell_accepted", "tell_declined", "tell_expired", "tell_peer_struggling",
-           "tell_struggle_failed"]
+__all__ = ["count", "offer_again", "offer_new_choice", "offer_places", "remind_peer",
+           "send_request", "tell_accepted", "tell_declined", "tell_expired",
+           "tell_peer_struggling", "tell_struggle_failed", "tell_unreachable",
+           "withdraw_undelivered"]
 
 _COUNTERS: dict[type[Event], str] = {
     RequestMade: "match_requested", MatchMade: "match_accepted",
@@ -46,54 +53,54 @@ async def count(event: Event, app: AppCtx) -> None:
     await app.deps.storage.bump_counter(_COUNTERS[type(event)], app.deps.local_day(), region)
 
 
+async def _keep_and_send(event: Event, app: AppCtx) -> None:
+    """Keep EVENT's notices (a no-op when its change kept them already) and try them now."""
+    await notices.send(app, await notices.keep(event, app))
+
+
 async def send_request(event: RequestMade, app: AppCtx) -> None:
     """The peer worker sees the person's chosen name and preferences, nothing else."""
-    storage, match = app.deps.storage, event.match
-    person, peer = await storage.get_user(match.person_id), await storage.get_user(match.peer_id)
-    if person is None or person.role is None:
-        return
-    copy, now = app.copy_for(peer), app.deps.clock.now()
-    text, markup = views.request_to_peer(
-        copy, alias=views.name_of(copy, person.alias), role=person.role,
-        prefs=match.preferences, match_id=match.id,
-        respond_by=views.when_text(copy, match.respond_by, now, app.deps.zone(peer)))
-    await app.tell(match.peer_id, text, markup)
+    await _keep_and_send(event, app)
+
+
+async def remind_peer(event: RequestReminder, app: AppCtx) -> None:
+    """The peer worker is reminded, once, a day before the request closes."""
+    await _keep_and_send(event, app)
 
 
 async def tell_accepted(event: MatchMade, app: AppCtx) -> None:
     """The person hears who accepted, their hours and when they're next available."""
-    storage, match = app.deps.storage, event.match
-    person, profile = await storage.get_user(match.person_id), await storage.get_profile(
-        match.peer_id)
-    copy, now = app.copy_for(person), app.deps.clock.now()
-    when = views.when_text(copy, next_available(app.deps, profile, now), now, app.deps.zone(person))
-    await app.tell(match.person_id, views.accepted_person(
-        copy, name=peer_label(app, profile, person), when=when,
-        hours=describe_hours(copy, profile.hours) if profile else "",
-        tz=profile.timezone if profile else app.deps.settings.timezone))
+    await _keep_and_send(event, app)
 
 
 async def tell_declined(event: RequestDeclined, app: AppCtx) -> None:
-    """The person hears, without blame, that the peer worker can't take them on."""
-    await _tell_person(app, event.match, "matching.declined_person")
+    """The person hears, without blame, that the peer worker can't take them on (and that
+    they kept their place on the waitlist, if they had one)."""
+    await _keep_and_send(event, app)
 
 
 async def tell_expired(event: RequestExpired, app: AppCtx) -> None:
-    """Both hear the request closed unanswered."""
-    storage, match = app.deps.storage, event.match
-    person, peer = await storage.get_user(match.person_id), await storage.get_user(match.peer_id)
-    copy = app.copy_for(peer)
-    await app.tell(match.peer_id, copy.text("matching.expired_peer",
-                                            alias=views.name_of(copy, person.alias
-                                                                if person else None)))
-    await _tell_person(app, match, "matching.expired_person")
+    """Both hear the request closed unanswered (the person, that they kept their place on
+    the waitlist, if they had one)."""
+    await _keep_and_send(event, app)
 
 
-async def _tell_person(app: AppCtx, match: Match, key: str) -> None:
-    person = await app.deps.storage.get_user(match.person_id)
-    profile = await app.deps.storage.get_profile(match.peer_id)
-    await app.tell(match.person_id, app.copy_for(person).text(
-        key, name=peer_label(app, profile, person)))
+async def withdraw_undelivered(event: outbox.DeliveryFailed, app: AppCtx) -> None:
+    """A request notice that can never reach its peer worker: the request is withdrawn,
+    freeing both (other failed sends are not this one's)."""
+    match_id = notices.request_of(event.key)
+    if match_id is not None:
+        await matches.undelivered(app.deps.storage, app.events, match_id, app.deps.clock.now())
+
+
+async def tell_unreachable(event: RequestUndelivered, app: AppCtx) -> None:
+    """The person hears the truth, that the peer worker can't be reached through the bot
+    now, and is offered someone else."""
+    person = await app.deps.storage.get_user(event.match.person_id)
+    profile = await app.deps.storage.get_profile(event.match.peer_id)
+    await send_shortlist(app, event.match.person_id, intro="matching.unreachable",
+                         intro_params={"name": peer_label(app, profile, person)},
+                         leave_out=event.match.peer_id)
 
 
 async def offer_again(event: RequestDeclined | RequestExpired, app: AppCtx) -> None:

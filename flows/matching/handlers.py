@@ -1,5 +1,7 @@
 """/match: optional preference questions, a shortlist, a request; the peer worker's answer;
-the waitlist; "let my peer worker know" from the crisis card. State: flows/matching/matching.mmd
+the waitlist; "let my peer worker know" from the crisis card. /match with a request open or a
+place on the waitlist says where the person stands, with choices, and asks nothing again.
+State: flows/matching/matching.mmd
 """
 
 from __future__ import annotations
@@ -10,24 +12,26 @@ from telegram import InlineKeyboardButton
 from telegram.ext import Application
 
 from bot.deps import Deps
-from bot.domain.matching import next_question, option_values, preference_questions
+from bot.domain.matching import Match, next_question, option_values, preference_questions
 from bot.domain.roles import PEOPLE_ROLES
 from bot.routing import AppCtx, Ctx, StaleButton
 from bot.safety import CardButtons
 from bot.services import matches, shortlists
 from bot.storage import User
-from flows.matching import views
+from flows.matching import notices, views
 from flows.matching.callbacks import (
     Answer,
     BackTo,
     ChangePrefs,
     ChooseAgain,
     JoinWaitlist,
+    KeepWaiting,
     LeaveWaitlist,
     NoPreference,
     Pick,
     Respond,
     SeeOthers,
+    ShowAgain,
     SkipRest,
     Struggling,
     Withdraw,
@@ -54,12 +58,13 @@ class Handlers:
     # -- /match and the questions ---------------------------------------------------------
 
     async def match(self, ctx: Ctx) -> None:
-        """Start the optional questions (people only, with no request or match open)."""
+        """Start the optional questions (people only, with no request or match open and no
+        place on the waitlist: those hear where they stand instead)."""
         person = _person(ctx)
         if person is None:
             await ctx.reply(ctx.copy.text("matching.not_for_staff"))
             return
-        if await self._live_notice(ctx):
+        if await self._live_notice(ctx) or await self._waiting_notice(ctx):
             return
         await self._start_questions(ctx, person, prefs={}, first=True)
 
@@ -115,28 +120,24 @@ class Handlers:
     # -- the shortlist and the waitlist ---------------------------------------------------
 
     async def on_pick(self, ctx: Ctx, data: Pick) -> None:
-        """Send the chosen peer worker a request (if they are still free to take it)."""
+        """Send the chosen peer worker a request (if they are still free to take it, and the
+        person hasn't asked them within the hour), and say truly whether it reached them."""
         person, peer_id = _person(ctx), _opened(ctx, data.peer)
         if person is None or person.role is None:
             raise StaleButton
         if ctx.step == PREFS:
             ctx.end_step()  # chosen from a shortlist shown earlier: the questions are over
-        try:
-            match = await matches.request(
-                ctx.deps.storage, ctx.events, person_id=ctx.user_id, role=person.role,
-                peer_id=peer_id, policy=policy(ctx.deps), now=ctx.now,
-                answer_within=timeout(ctx.deps))
-        except matches.LiveMatch:
-            await ctx.answer()
-            await self._live_notice(ctx)
+        match = await self._request(ctx, person, peer_id)
+        if match is None:
             return
-        except matches.PeerNotFree:
-            await ctx.show(*await shortlist_view(ctx, person, intro="matching.no_longer_free"))
+        sent = await notices.send_request(ctx, match.id)
+        if sent == "dropped":  # withdrawn, and the person told (consequences.tell_unreachable)
+            await ctx.answer()
             return
         profile = await ctx.deps.storage.get_profile(peer_id)
         respond_by = views.when_text(ctx.copy, match.respond_by, ctx.now, ctx.deps.zone(person))
         await ctx.show(*views.requested(ctx.copy, peer_label(ctx, profile, person), respond_by,
-                                        match.id))
+                                        match.id, sent=sent == "sent"))
 
     async def on_see_others(self, ctx: Ctx, data: SeeOthers) -> None:
         """Another page of the shortlist."""
@@ -144,6 +145,28 @@ class Handlers:
         if person is None:
             raise StaleButton
         await ctx.show(*await shortlist_view(ctx, person, offset=max(0, data.offset)))
+
+    async def on_show_again(self, ctx: Ctx, data: ShowAgain) -> None:
+        """The shortlist with the peer worker whose match just ended, last."""
+        person = _person(ctx)
+        if person is None:
+            raise StaleButton
+        await ctx.show(*await shortlist_view(ctx, person, show_again=True))
+
+    async def on_keep_waiting(self, ctx: Ctx, data: KeepWaiting) -> None:
+        """Keep waiting, for the answer to a request or for a place: nothing changes, and
+        the person hears for what, and until when."""
+        match = await ctx.deps.storage.live_match_for_person(ctx.user_id)
+        position = await ctx.deps.storage.waitlist_position(ctx.user_id)
+        if match is not None and match.status == "requested":
+            profile = await ctx.deps.storage.get_profile(match.peer_id)
+            await ctx.show(*views.still_pending(
+                ctx.copy, peer_label(ctx, profile, ctx.user),
+                views.when_text(ctx.copy, match.respond_by, ctx.now, ctx.deps.zone(ctx.user))))
+        elif match is None and position is not None:
+            await ctx.show(*views.still_waiting(ctx.copy, position))
+        else:
+            raise StaleButton
 
     async def on_choose_again(self, ctx: Ctx, data: ChooseAgain) -> None:
         """A fresh shortlist, once a peer worker has left."""
@@ -185,6 +208,7 @@ class Handlers:
         except matches.MatchOver:
             await ctx.answer(ctx.copy.button("matching.request_closed"))
             return
+        await notices.forget(ctx, match.id)
         await ctx.show(ctx.copy.text("matching.withdrawn"))
 
     # -- the peer worker's answer, and the crisis card's button -----------------------------
@@ -195,7 +219,8 @@ class Handlers:
         if match is None or match.peer_id != ctx.user_id:
             raise StaleButton
         answered = await matches.answer(ctx.deps.storage, ctx.events, match,
-                                        accept=data.accept, now=ctx.now)
+                                        accept=data.accept, now=ctx.now,
+                                        within=notices.within(ctx))
         person = await ctx.deps.storage.get_user(answered.person_id)
         alias = views.name_of(ctx.copy, person.alias if person else None)
         view = views.accepted_peer if answered.status == "active" else views.declined_peer
@@ -262,10 +287,49 @@ class Handlers:
         if match.status == "requested":
             respond_by = views.when_text(ctx.copy, match.respond_by, ctx.now,
                                          ctx.deps.zone(ctx.user))
-            await ctx.reply(*views.pending(ctx.copy, name, respond_by, match.id))
+            position = await ctx.deps.storage.waitlist_position(ctx.user_id)
+            await ctx.reply(*views.pending(ctx.copy, name, respond_by, match.id, position))
         else:
             await ctx.reply(*views.already_matched(ctx.copy, name))
         return True
+
+    async def _waiting_notice(self, ctx: Ctx) -> bool:
+        """Tell someone on the waitlist their place, and whether one is held for them now."""
+        storage = ctx.deps.storage
+        position = await storage.waitlist_position(ctx.user_id)
+        if position is None:
+            return False
+        held = await storage.held_for(ctx.user_id, ctx.now)
+        until = None if held is None else views.when_text(ctx.copy, held[1], ctx.now,
+                                                          ctx.deps.zone(ctx.user))
+        await ctx.reply(*views.waiting(ctx.copy, position, until))
+        return True
+
+    async def _request(self, ctx: Ctx, person: User, peer_id: int) -> Match | None:
+        """Ask PEER_ID for PERSON, its notice kept with the request; None once the person
+        has been shown why not (and what they can do instead)."""
+        assert person.role is not None
+        try:
+            return await matches.request(
+                ctx.deps.storage, ctx.events, person_id=ctx.user_id, role=person.role,
+                peer_id=peer_id, policy=policy(ctx.deps), now=ctx.now,
+                answer_within=timeout(ctx.deps), within=notices.within(ctx))
+        except matches.LiveMatch:
+            await ctx.answer()
+            await self._live_notice(ctx)
+        except matches.PeerNotFree:
+            await ctx.show(*await shortlist_view(ctx, person, intro="matching.no_longer_free"))
+        except matches.TooSoon as soon:
+            await ctx.show(*await self._too_soon(ctx, person, peer_id, soon))
+        return None
+
+    async def _too_soon(self, ctx: Ctx, person: User, peer_id: int, soon: matches.TooSoon
+                        ) -> views.View:
+        """The shortlist, headed by when the person may ask PEER_ID again."""
+        profile = await ctx.deps.storage.get_profile(peer_id)
+        when = views.when_text(ctx.copy, soon.retry_at, ctx.now, ctx.deps.zone(person))
+        return await shortlist_view(ctx, person, intro="matching.too_soon", intro_params={
+            "name": peer_label(ctx, profile, person), "when": when}, leave_out=peer_id)
 
 
 def _person(ctx: Ctx) -> User | None:
@@ -304,10 +368,13 @@ def _question_key(role: str, qi: int) -> str:
 # -- the job, the crisis card's hook and /delete --------------------------------------------
 
 async def tick(app: AppCtx) -> None:
-    """tick:matching: expire unanswered requests, let lapsed holds go, and offer places to
-    people waiting who haven't been offered one yet (an expiry offers to everyone, next)."""
+    """tick:matching: remind peer workers of requests closing within a day, expire
+    unanswered requests, let lapsed holds go, and offer places to people waiting who haven't
+    been offered one yet (an expiry offers to everyone, next)."""
     now = app.deps.clock.now()
-    expired = await matches.expire(app.deps.storage, app.events, now)
+    await matches.remind(app.deps.storage, app.events, now, within=notices.within(app))
+    expired = await matches.expire(app.deps.storage, app.events, now,
+                                   within=notices.within(app))
     await app.deps.storage.release_lapsed_holds(now)
     if not expired:
         await offer_waitlist(app, include_offered=False)

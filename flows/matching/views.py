@@ -24,20 +24,23 @@ from flows.matching.callbacks import (
     ChangePrefs,
     ChooseAgain,
     JoinWaitlist,
+    KeepWaiting,
     LeaveWaitlist,
     NoPreference,
     Pick,
     Respond,
     SeeOthers,
+    ShowAgain,
     SkipRest,
     Struggling,
     Withdraw,
 )
 
 __all__ = ["View", "accepted_peer", "accepted_person", "already_matched", "declined_peer",
-           "left_waitlist", "name_of", "peer_left", "pending", "prefs_lines", "question",
-           "request_to_peer", "requested", "shortlist", "struggle_button", "struggle_reply",
-           "type_no_answer", "waitlisted", "when_text"]
+           "kept_place", "left_waitlist", "name_of", "peer_left", "pending", "prefs_lines",
+           "question", "reminder_to_peer", "request_to_peer", "requested", "shortlist",
+           "still_pending", "still_waiting", "struggle_button", "struggle_reply",
+           "type_no_answer", "waiting", "waitlisted", "when_text"]
 
 View = tuple[str, InlineKeyboardMarkup | None]
 PAGE = 3
@@ -109,17 +112,20 @@ def _card(copy: Content, c: Candidate, now: datetime, zone: ZoneInfo) -> str:
 
 def shortlist(copy: Content, found: Sequence[Candidate], *, more: bool, offset: int,
               intro: str, waiting: bool, now: datetime, zone: ZoneInfo, timeout_hours: int,
-              seal: Callable[[int], str]) -> View:
+              seal: Callable[[int], str], intro_params: Mapping[str, str] | None = None,
+              show_again: str | None = None) -> View:
     """A page of peer workers to choose from (each with Choose), paging, the waitlist and
     Change my preferences; or, when nobody is free, the waitlist offer. SEAL turns a peer
-    worker's Telegram id into the token their button carries."""
+    worker's Telegram id into the token their button carries. SHOW_AGAIN names the peer
+    worker left out because their match with the person ended lately (a button shows them)."""
     lines: list[list[Choice]] = []
+    head = copy.text(intro, **(intro_params or {}))
     if not found:
-        text = copy.text(intro) + "\n\n" + copy.text(
+        text = head + "\n\n" + copy.text(
             "matching.none_free_waiting" if waiting else "matching.none_free")
     else:
         cards = "\n\n".join(_card(copy, c, now, zone) for c in found)
-        text = (copy.text(intro) + "\n\n" + cards + "\n\n"
+        text = (head + "\n\n" + cards + "\n\n"
                 + copy.text("matching.shortlist_outro", hours=timeout_hours))
         lines += [[(copy.button("matching.choose_button", name=c.profile.display_name),
                     Pick(seal(c.profile.user_id)))] for c in found]
@@ -127,6 +133,8 @@ def shortlist(copy: Content, found: Sequence[Candidate], *, more: bool, offset: 
             lines.append([(copy.button("matching.others_button"), SeeOthers(offset + PAGE))])
         if offset:
             lines.append([(copy.button("matching.first_button"), SeeOthers(0))])
+    if show_again is not None:
+        lines.append([(copy.button("matching.show_again_button", name=show_again), ShowAgain())])
     if waiting:
         lines.append([(copy.button("matching.leave_button"), LeaveWaitlist())])
     else:
@@ -135,10 +143,43 @@ def shortlist(copy: Content, found: Sequence[Candidate], *, more: bool, offset: 
     return text, rows(*lines)
 
 
-def pending(copy: Content, name: str, respond_by: str, match_id: int) -> View:
-    """Where an open request stands, with Withdraw."""
-    return (copy.text("matching.pending", name=name, respond_by=respond_by),
-            rows([(copy.button("matching.withdraw_button"), Withdraw(match_id))]))
+def pending(copy: Content, name: str, respond_by: str, match_id: int,
+            position: int | None = None) -> View:
+    """Where an open request stands (and the person's place on the waitlist, kept while they
+    wait), with I'll wait and Withdraw."""
+    text = copy.text("matching.pending", name=name, respond_by=respond_by)
+    if position is not None:
+        text += "\n\n" + copy.text("matching.pending_place", position=position)
+    return text, rows([(copy.button("matching.wait_on_button"), KeepWaiting())],
+                      [(copy.button("matching.withdraw_button"), Withdraw(match_id))])
+
+
+def still_pending(copy: Content, name: str, respond_by: str) -> View:
+    """The person chose to wait for NAME's answer."""
+    return copy.text("matching.still_pending", name=name, respond_by=respond_by), None
+
+
+def waiting(copy: Content, position: int, held_until: str | None = None) -> View:
+    """Where someone on the waitlist stands, with Keep waiting, See who's free now and Leave
+    the waitlist (HELD_UNTIL: a place opened for them, kept until then)."""
+    text = copy.text("matching.waiting", position=position)
+    if held_until is not None:
+        text += "\n\n" + copy.text("matching.waiting_held", until=held_until)
+    text += "\n\n" + copy.text("matching.waiting_choices")
+    return text, rows([(copy.button("matching.keep_waiting_button"), KeepWaiting())],
+                      [(copy.button("matching.see_free_button"), SeeOthers(0))],
+                      [(copy.button("matching.leave_button"), LeaveWaitlist())])
+
+
+def still_waiting(copy: Content, position: int) -> View:
+    """The person chose to keep their place in line."""
+    return copy.text("matching.still_waiting", position=position), None
+
+
+def kept_place(copy: Content, position: int | None) -> str:
+    """A line saying the person kept their place on the waitlist (empty if not on it)."""
+    return "" if position is None else "\n\n" + copy.text("matching.kept_place",
+                                                            position=position)
 
 
 def already_matched(copy: Content, name: str) -> View:
@@ -146,9 +187,11 @@ def already_matched(copy: Content, name: str) -> View:
     return copy.text("matching.already_matched", name=name), None
 
 
-def requested(copy: Content, name: str, respond_by: str, match_id: int) -> View:
-    """The request went to NAME, with Withdraw."""
-    return (copy.text("matching.requested", name=name, respond_by=respond_by),
+def requested(copy: Content, name: str, respond_by: str, match_id: int, *,
+              sent: bool = True) -> View:
+    """The request went to NAME (SENT), or is on its way (Telegram is slow), with Withdraw."""
+    key = "matching.requested" if sent else "matching.requested_trying"
+    return (copy.text(key, name=name, respond_by=respond_by),
             rows([(copy.button("matching.withdraw_button"), Withdraw(match_id))]))
 
 
@@ -159,6 +202,13 @@ def request_to_peer(copy: Content, *, alias: str, role: str, prefs: Mapping[str,
     text = copy.text("matching.request_to_peer", alias=alias,
                      who=copy.button(f"matching.who_{role}"),
                      prefs=Raw(prefs_lines(copy, role, prefs)), respond_by=respond_by)
+    return text, rows([(copy.button("matching.accept_button"), Respond(match_id, True))],
+                      [(copy.button("matching.decline_button"), Respond(match_id, False))])
+
+
+def reminder_to_peer(copy: Content, *, alias: str, respond_by: str, match_id: int) -> View:
+    """A peer worker's one reminder of a request still waiting for their answer."""
+    text = copy.text("matching.reminder_to_peer", alias=alias, respond_by=respond_by)
     return text, rows([(copy.button("matching.accept_button"), Respond(match_id, True))],
                       [(copy.button("matching.decline_button"), Respond(match_id, False))])
 
