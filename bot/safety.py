@@ -27,7 +27,7 @@ from bot.content import Content, Raw
 from bot.deps import Deps
 from bot.domain.contacts import Contact, RegionContacts, contacts_for
 from bot.domain.crisis import assess
-from bot.domain.roles import STAFF_ROLES
+from bot.domain.roles import PEER_ROLES, STAFF_ROLES
 from bot.flowkit import Context, passthrough
 from bot.services.events import Collector
 
@@ -95,7 +95,8 @@ def region_contacts(deps: Deps, region: str | None, audience: str = "everyone"
 
 
 def render_card(deps: Deps, region: str | None, *, kind: CardKind = "person",
-                has_peer: bool = False, copy: Content | None = None) -> str:
+                has_peer: bool = False, copy: Content | None = None,
+                supervision: bool = False) -> str:
     """The crisis card's text for someone in REGION: the emergency number first, then the
     lines answered by people, in the version that fits who reads it."""
     copy = copy or deps.content
@@ -109,8 +110,11 @@ def render_card(deps: Deps, region: str | None, *, kind: CardKind = "person",
         staff_line = Raw(copy.text("crisis.staff_support_line", line=Raw(_contact_line(
             copy, Contact(support.name, support.phone, support.text, support.hours)))) + "\n\n"
             if support is not None else "")
+        # Supervision is offered to peer workers, the staff who have /supervision.
+        supervision_line = Raw(copy.text("crisis.supervision_line") + " " if supervision
+                               else "")
         return copy.text("crisis.card_staff", lines=Raw(lines), emergency=chosen.emergency,
-                         staff_line=staff_line)
+                         staff_line=staff_line, supervision_line=supervision_line)
     key = "crisis.card_about_someone" if kind == "about_someone" else "crisis.card"
     return copy.text(key, lines=Raw(lines), emergency=chosen.emergency, peer_line=peer_line)
 
@@ -139,7 +143,8 @@ async def send_card(deps: Deps, context: Context, user_id: int, chat_id: int,
             except Exception:  # the card must go out even if an extra button fails
                 _LOG.exception("A crisis card button hook failed")
     copy = deps.content.for_person(user)
-    text = render_card(deps, region, kind=kind, has_peer=has_peer, copy=copy)
+    text = render_card(deps, region, kind=kind, has_peer=has_peer, copy=copy,
+                       supervision=role in PEER_ROLES)
     # First and fastest: sent now, and if Telegram can't take it this moment, kept and
     # retried every few seconds (bot/outbox.py) instead of lost behind an error message.
     key = f"card:{chat_id}:{update_id}" if update_id is not None else \

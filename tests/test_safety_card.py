@@ -131,3 +131,17 @@ def test_the_staff_support_line_stands_apart(env: BotEnv) -> None:
     card = render_card(deps, "AU", kind="staff")
     assert "Staff support: • Harbour EAP" in card or "Staff support: Harbour EAP" in card
     assert "\n\nYou don't have to carry this alone" in card
+
+
+async def test_supervision_is_offered_only_to_the_staff_who_have_it(env: BotEnv) -> None:
+    """Peer workers can ask for supervision; a coordinator's or clinician's card doesn't
+    point them to a command they don't have."""
+    cora = env.client(900, "Cora")
+    await cora.send("/start")
+    await cora.click("That's OK with me")
+    await cora.click("Skip")
+    mark = cora.mark()
+    await cora.send("I can't do this anymore, I want to die")
+    card = cora.texts_since(mark)[0]
+    assert "If you need help now" in card and "/supervision" not in card
+    assert "You don't have to carry this alone. This bot is not a crisis service." in card
