@@ -55,6 +55,11 @@ _ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a"
                  "tg-spoiler", "span", "blockquote", "tg-emoji"}
 _SEND_METHODS = {"sendMessage", "sendDocument", "sendPhoto", "sendVoice", "sendSticker",
                  "sendAudio", "sendVideo", "sendAnimation", "copyMessage"}
+_EDIT_METHODS = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
+#: Methods the fake answers with a plain `true`.
+_TRUE_METHODS = {"setMyCommands", "deleteMyCommands", "deleteWebhook", "setWebhook",
+                 "answerCallbackQuery", "sendChatAction", "deleteMessage", "setChatMenuButton",
+                 "pinChatMessage", "unpinChatMessage"}
 
 
 @dataclass
@@ -267,9 +272,7 @@ class FakeBotAPI(BaseRequest):
                 files: dict[str, tuple[str, bytes, str]]) -> tuple[int, dict[str, Any]]:
         if method == "getMe":
             return self._ok(BOT_USER)
-        if method in ("setMyCommands", "deleteMyCommands", "deleteWebhook", "setWebhook",
-                      "answerCallbackQuery", "sendChatAction", "deleteMessage",
-                      "setChatMenuButton", "pinChatMessage", "unpinChatMessage"):
+        if method in _TRUE_METHODS:
             if method == "answerCallbackQuery" and params.get("text"):
                 self._check_text(method, params["text"], 200, None)
             return self._ok(True)
@@ -278,44 +281,51 @@ class FakeBotAPI(BaseRequest):
         if method == "getChat":
             return self._ok({"id": int(params["chat_id"]), "type": "private"})
         if method in _SEND_METHODS:
-            chat_id = int(params["chat_id"])
-            if chat_id in self.blocked:
-                return self._error(403, "Forbidden: bot was blocked by the user")
-            if method == "copyMessage":
-                source = self.incoming.get((int(params["from_chat_id"]), int(params["message_id"])))
-                if source is None:
-                    return self._error(400, "Bad Request: message to copy not found")
-                text = params.get("caption") or source.get("text") or source.get("caption") or ""
-                m = self._store(chat_id, method, text, params, files)
-                m.params = {**params, "source": source}
-                return self._ok({"message_id": m.message_id})
-            text = params.get("text") or params.get("caption") or ""
-            limit = 4096 if method == "sendMessage" else 1024
-            self._check_text(method, text, limit, params.get("parse_mode"))
-            if params.get("reply_markup") is not None:
-                self._check_markup(method, params["reply_markup"])
-            m = self._store(chat_id, method, text, params, files)
-            return self._ok(self._message_json(m, self._media(method, files, params)))
-        if method in ("editMessageText", "editMessageReplyMarkup", "editMessageCaption"):
-            chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
-            m = self.chats.get(chat_id, {}).get(message_id)
-            if m is None:
-                return self._error(400, "Bad Request: message to edit not found")
-            new_text = params.get("text", params.get("caption", m.text))
-            markup = params.get("reply_markup")
-            if isinstance(markup, str):
-                markup = json.loads(markup)
-            if method == "editMessageReplyMarkup":
-                new_text = m.text
-            if new_text == m.text and markup == m.reply_markup:
-                return self._error(400, "Bad Request: message is not modified")
-            self._check_text(method, new_text, 4096, params.get("parse_mode"))
-            if markup is not None:
-                self._check_markup(method, markup)
-            m.text, m.reply_markup = new_text, markup
-            return self._ok(self._message_json(m))
+            return self._send(method, params, files)
+        if method in _EDIT_METHODS:
+            return self._edit(method, params)
         self.problems.append(f"the bot called {method}, which the fake Bot API doesn't know")
         return self._error(400, f"Bad Request: method {method} not found")
+
+    def _send(self, method: str, params: dict[str, Any],
+              files: dict[str, tuple[str, bytes, str]]) -> tuple[int, dict[str, Any]]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
+        if method == "copyMessage":
+            source = self.incoming.get((int(params["from_chat_id"]), int(params["message_id"])))
+            if source is None:
+                return self._error(400, "Bad Request: message to copy not found")
+            text = params.get("caption") or source.get("text") or source.get("caption") or ""
+            m = self._store(chat_id, method, text, params, files)
+            m.params = {**params, "source": source}
+            return self._ok({"message_id": m.message_id})
+        text = params.get("text") or params.get("caption") or ""
+        limit = 4096 if method == "sendMessage" else 1024
+        self._check_text(method, text, limit, params.get("parse_mode"))
+        if params.get("reply_markup") is not None:
+            self._check_markup(method, params["reply_markup"])
+        m = self._store(chat_id, method, text, params, files)
+        return self._ok(self._message_json(m, self._media(method, files, params)))
+
+    def _edit(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        m = self.chats.get(chat_id, {}).get(message_id)
+        if m is None:
+            return self._error(400, "Bad Request: message to edit not found")
+        new_text = params.get("text", params.get("caption", m.text))
+        markup = params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        if method == "editMessageReplyMarkup":
+            new_text = m.text
+        if new_text == m.text and markup == m.reply_markup:
+            return self._error(400, "Bad Request: message is not modified")
+        self._check_text(method, new_text, 4096, params.get("parse_mode"))
+        if markup is not None:
+            self._check_markup(method, markup)
+        m.text, m.reply_markup = new_text, markup
+        return self._ok(self._message_json(m))
 
 
 class VirtualTimer:
