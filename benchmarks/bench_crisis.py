@@ -1,4 +1,4 @@
-"""Crisis detector benchmarks: time per message, single-threaded, over the labelled lines.
+"""Crisis detector benchmarks: CPU time per message, one thread, over the labelled lines.
 
 Figures:
 - crisis_median_ms / crisis_p99_ms: assess() over every line of tests/crisis_data/ (goal
@@ -25,6 +25,7 @@ _PARA = (
     "Today was long. I went to the shops, then I walked the dog by the river and we had "
     "tea with my neighbour, who told me about her garden and her grandchildren. "
 )
+_WORDS = ("Apples", "Pears", "Plums", "Figs", "Limes", "Kiwis", "Dates", "Grapes")
 
 
 def _lines(limit: int | None = None) -> list[str]:
@@ -37,14 +38,21 @@ def _lines(limit: int | None = None) -> list[str]:
     return lines[:limit] if limit else lines
 
 
-def _time_ms(text: str, rounds: int) -> float:
+def _time_ms(chars: int, rounds: int) -> float:
+    """Median CPU time of ``rounds`` different messages of ``chars`` characters.
+
+    Each round's message differs (its first word), so no per-message cache answers it, and
+    CPU time (this process) is measured: on a shared machine wall time mostly measures the
+    other work.
+    """
     from bot.domain.crisis import assess
 
     times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
+    for i in range(rounds):
+        text = (f"{_WORDS[i % len(_WORDS)]} {i}. " + _PARA * (chars // len(_PARA) + 2))[:chars]
+        started = time.process_time()
         assess(text)
-        times.append((time.perf_counter() - started) * 1000)
+        times.append((time.process_time() - started) * 1000)
     return statistics.median(times)
 
 
@@ -56,16 +64,16 @@ def timings(quick: bool) -> dict[str, float]:
     assess("warm up")
     times = []
     for text in _lines():
-        started = time.perf_counter()
+        started = time.process_time()
         assess(text)
-        times.append((time.perf_counter() - started) * 1000)
+        times.append((time.process_time() - started) * 1000)
     times.sort()
     rounds = 5 if quick else 20
     return {
         "crisis_median_ms": statistics.median(times),
         "crisis_p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))],
-        "crisis_4096_chars_ms": _time_ms((_PARA * 40)[:4096], rounds),
-        "crisis_100k_chars_ms": _time_ms((_PARA * 800)[:100_000], max(2, rounds // 5)),
+        "crisis_4096_chars_ms": _time_ms(4096, rounds),
+        "crisis_100k_chars_ms": _time_ms(100_000, max(2, rounds // 5)),
     }
 
 
