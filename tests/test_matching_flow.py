@@ -98,6 +98,8 @@ async def test_consumer_states_some_preferences_chooses_and_is_accepted(env: Bot
     assert "You're now the peer worker for Ally" in kim.last_text()
     assert "Kim has accepted and is now your peer worker" in ally.last_text()
     assert "What happens next" in ally.last_text()
+    # The place a time zone is named after, never its database id.
+    assert "Australia/" not in ally.last_text() and " time)" in ally.last_text()
     match = await env.storage.active_match_for_person(1001)
     assert match is not None and match.peer_id == 2002 and match.status == "active"
     # Ben's request waits for Sam, unaffected.

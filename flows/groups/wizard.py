@@ -30,6 +30,7 @@ from bot.domain.groups import (
     parse_dates,
     parse_time_range,
 )
+from bot.nominated_hours import zone_name
 from bot.routing import Ctx, StaleButton, Step
 from bot.services import groups as service
 from flows.groups import views
@@ -75,7 +76,7 @@ _EDIT_QUESTIONS = {"name": "groups.ask_name", "desc": "groups.ask_description",
 
 
 def _tz_name(ctx: Ctx) -> str:
-    return ctx.deps.settings.timezone.replace("_", " ")
+    return zone_name(ctx.copy, ctx.deps.settings.timezone)
 
 
 def draft_group(draft: dict[str, Any], group_id: int = 0) -> Group:

@@ -18,6 +18,7 @@ from bot.links import (
     find_peer_worker,
     resources_home,
 )
+from bot.nominated_hours import zone_name
 
 __all__ = ["Inline", "Request", "hard_time_buttons", "menu_row", "my_peer_worker", "my_people",
            "no_peer_worker", "paragraphs", "people_button", "profile_button", "start_button",
@@ -36,7 +37,7 @@ def menu_row(copy: Content) -> list[Choice]:
 def my_peer_worker(copy: Content, *, name: str, hours: str, tz: str, when: str) -> Inline:
     """A matched person's peer worker: their hours, when they're next available, and how to
     write to them."""
-    return (copy.text("home.my_peer_worker", name=name, hours=hours, tz=tz.replace("_", " "),
+    return (copy.text("home.my_peer_worker", name=name, hours=hours, tz=zone_name(copy, tz),
                       when=when), rows(menu_row(copy)))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from bot import outbox
 from bot.content import Content
 from bot.domain.matching import Match
-from bot.nominated_hours import describe_hours
+from bot.nominated_hours import describe_hours, zone_name
 from bot.routing import AppCtx
 from bot.services.events import Event
 from bot.services.matches import (
@@ -95,7 +95,7 @@ async def _to_person(app: AppCtx, event: MatchMade | RequestDeclined | RequestEx
         text = views.accepted_person(
             copy, name=name, when=when,
             hours=describe_hours(copy, profile.hours) if profile else "",
-            tz=profile.timezone if profile else app.deps.settings.timezone)
+            tz=zone_name(copy, profile.timezone if profile else app.deps.settings.timezone))
         return [(answer_key(match.id), outbox.Send(match.person_id, text))]
     place = views.kept_place(copy, await storage.waitlist_position(match.person_id))
     if isinstance(event, RequestDeclined):
