@@ -16,6 +16,15 @@ from tests.harness import BotEnv
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The counts the proofs ran (tests/proofs_support.py), when any ran."""
+    from tests.proofs_support import COUNTS
+
+    if COUNTS:
+        terminalreporter.write_line(
+            "proofs: " + ", ".join(f"{n} {what}" for what, n in sorted(COUNTS.items())))
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any attempt to open a network connection fails the test."""

@@ -181,6 +181,9 @@ class BroadcastSender:
             return outcome_for_error("flood", attempts)
         except TimedOut:
             return outcome_for_error("timeout", attempts)
+        except BadRequest:  # a NetworkError in PTB's tree, but permanent: never retried
+            _LOG.info("A broadcast message was refused by Telegram")
+            return outcome_for_error("bad", attempts)
         except NetworkError:
             return outcome_for_error("network", attempts)
         except TelegramError:
