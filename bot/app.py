@@ -233,7 +233,8 @@ async def _on_error(update: object, context: Context) -> None:
 
 
 def build_application(deps: Deps, *, token: str, request: BaseRequest | None = None,
-                      rate_limiter: BaseRateLimiter[Any] | None = None) -> Application:
+                      rate_limiter: BaseRateLimiter[Any] | None = None
+                      ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The real Application with every handler, job and hook registered."""
     builder = (
         ApplicationBuilder()
