@@ -131,7 +131,9 @@ async def deliver(deps: Deps, bot: Any, key: str, kind: str, send: Send, events:
 
 async def run(deps: Deps, bot: Any, events: Events) -> int:
     """The worker: send what is due, most urgent first; returns how many went."""
-    await deps.storage.outbox_prune(deps.clock.now() - timedelta(days=7))
+    now = deps.clock.now()
+    # A card's record goes after a day: it may be all that names someone who never said yes.
+    await deps.storage.outbox_prune(now - timedelta(days=7), cards_before=now - timedelta(days=1))
     sent = 0
     while rows := await deps.storage.outbox_claim(deps.clock.now(), LEASE_S, BATCH):
         for row in rows:

@@ -201,8 +201,9 @@ class StorageBase:
             raise self._explain(exc) from None
         try:
             db.row_factory = aiosqlite.Row
+            # secure_delete: an erased row's bytes are overwritten, not left in free space.
             await db.executescript("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; "
-                                   "PRAGMA synchronous = NORMAL;")
+                                   "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
         except BaseException:
             await db.close()
             raise

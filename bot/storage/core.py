@@ -211,4 +211,11 @@ class CoreStore(StorageBase):
             cur = await db.execute("UPDATE invites SET created_by = NULL WHERE created_by = ?",
                                    (user_id,))
             await cur.close()
+        await self.forget_erased()
         return removed
+
+    async def forget_erased(self) -> None:
+        """Copy the write-ahead log into the database and empty it, so rows just erased
+        (overwritten there by secure_delete) are not left readable in the -wal file."""
+        if self._own_tx() is None:  # inside a caller's transaction the next erasure does it
+            await self.execute("PRAGMA wal_checkpoint(TRUNCATE)")

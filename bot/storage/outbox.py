@@ -89,7 +89,10 @@ class OutboxStore(StorageBase):
         value = await self.fetchval("SELECT status FROM outbox WHERE key = ?", (key,))
         return None if value is None else str(value)
 
-    async def outbox_prune(self, before: datetime) -> int:
-        """Forget finished sends older than BEFORE."""
+    async def outbox_prune(self, before: datetime, cards_before: datetime | None = None) -> int:
+        """Forget finished sends older than BEFORE, and finished crisis cards (which may be
+        all that names someone who never said yes) older than CARDS_BEFORE."""
+        cards = epoch(cards_before if cards_before is not None else before)
         return await self.execute(
-            "DELETE FROM outbox WHERE status != 'pending' AND done_at < ?", (epoch(before),))
+            "DELETE FROM outbox WHERE status != 'pending' AND (done_at < ? OR "
+            "(kind = 'card' AND done_at < ?))", (epoch(before), cards))
