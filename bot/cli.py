@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | check | invite ROLE | crisis-check`."""
+"""Command line: `python -m bot run | check | invite ROLE | report | crisis-check`."""
 
 from __future__ import annotations
 
@@ -73,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
                                  "runs")
     backup.add_argument("path", type=Path, help="where to write the copy (a new file)")
 
+    report = sub.add_parser("report", parents=[common],
+                            help="print the service's counts for a period (small numbers "
+                                 "suppressed), or write them as CSV")
+    report.add_argument("--since", required=True, help="first day, e.g. 2026-01-01 or "
+                                                       "'1 Jan 2026'")
+    report.add_argument("--until", help="last day, included (default: today)")
+    report.add_argument("--csv", type=Path, dest="csv_path", help="write CSV to this file")
+
     sub.add_parser("crisis-check", help="read messages, one per line, from standard input and "
                                         "print the detector's verdict for each as JSON")
     return parser
@@ -96,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_rotate_key(settings))
     if args.command == "backup":
         return _backup(settings, args.path)
+    if args.command == "report":
+        return asyncio.run(_report(settings, args.since, args.until, args.csv_path))
     return _run(settings, args)
 
 
@@ -335,6 +345,72 @@ async def _rotate_key(settings: Settings) -> int:
     else:
         print(f"The new key is in {key_file}. Back it up, away from the data folder's own "
               "backups.")
+    return 0
+
+
+async def _report(settings: Settings, since: str, until: str | None, csv_path: Path | None
+                  ) -> int:
+    """`report --since DATE [--until DATE] [--csv FILE]`: the counts /report shows, suppressed
+    the same way, as plain lines or CSV."""
+    import csv
+    from datetime import datetime
+
+    from bot.content import Content
+    from bot.services.evaluation import Period, evaluate, parse_date, publish
+    from bot.storage import Storage, StorageError
+    from flows.coordinator.views import report_date, report_rows
+
+    today = datetime.now(settings.tz).date()
+    first, last = parse_date(since, today), parse_date(until, today) if until else today
+    for typed, read in ((since, first), (until, last)):
+        if read is None:
+            print(f"Can't make a report: '{typed}' can't be read as a date. Write it like "
+                  "2026-01-31 or '31 Jan 2026'.", file=sys.stderr)
+            return 2
+    assert first is not None and last is not None
+    if first > last:
+        print(f"Can't make a report: --since ({since}) is after --until ({until or 'today'}).",
+              file=sys.stderr)
+        return 2
+    if not settings.database_path.is_file():
+        print(f"Can't make a report: there is no database at {settings.database_path}. Point "
+              "--settings (or data_dir) at the service's data folder.", file=sys.stderr)
+        return 2
+    storage = Storage(settings.database_path)
+    try:
+        await storage.connect()
+        period = Period(first, min(last, today))
+        found = await evaluate(storage, period, datetime.now(settings.tz), settings.tz)
+    except (StorageError, OSError) as exc:
+        print(f"Can't make a report: {_plain(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        await storage.close()
+    copy = Content()
+    lines = report_rows(copy, publish(found))
+    heading = (f"{settings.service_name}: {report_date(copy, period.first)} to "
+               f"{report_date(copy, period.last)}. Counts only; a count from 1 to 4 shows as "
+               "<5, and * is held back so a small one can't be worked out.")
+    if csv_path is not None:
+        try:
+            with csv_path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["section", "measure", "part", "value"])
+                writer.writerow(["period", "from", "", period.first.isoformat()])
+                writer.writerow(["period", "to", "", period.last.isoformat()])
+                writer.writerows(row for row in lines if row[3])  # not a heading
+        except OSError as exc:
+            print(f"Can't write {csv_path}: {exc.strerror or exc}.", file=sys.stderr)
+            return 2
+        print(f"{heading}\nWrote {len(lines)} counts to {csv_path}.")
+        return 0
+    print(heading)
+    section = None
+    for title, measure, part, value in lines:
+        if title != section:
+            print(f"\n{title}")
+            section = title
+        print(f"    {part}: {value}" if part else f"  {measure}: {value}".rstrip())
     return 0
 
 

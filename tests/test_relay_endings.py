@@ -6,6 +6,8 @@ notice's reply telling the truth."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.harness import BotEnv, Client, onboard_coordinator
 from tests.test_relay_durable import fail_sends
 from tests.test_relay_flow import EVENINGS, MONDAY_0930_UTC, matched, peer_worker, person
@@ -190,7 +192,8 @@ async def test_a_handover_is_told_through_the_outbox_and_counted_apart(env: BotE
     pat = await peer_worker(env, 5570112, "Pat")
     await matched(env, robin, jo)
     await cora.send("/report")
-    assert "Matches made: 1" in cora.last_text()
+    await cora.click("Last 4 weeks")
+    assert "Matches made: <5" in cora.messages[-2].plain
     fail_sends(env, 1, to=robin.user_id)
     await cora.send("/handover")
     await cora.click("Robin (with Jo)")
@@ -203,9 +206,14 @@ async def test_a_handover_is_told_through_the_outbox_and_counted_apart(env: BotE
     assert "support Robin" in pat.last_text()
     assert "handed Robin over to Pat" in jo.last_text()
     await cora.send("/report")
-    report = cora.last_text()
-    assert "Matches made: 1" in report  # a handover is not a match made in 0 hours
-    assert "• handover: 1" in report
+    await cora.click("Last 4 weeks")
+    report = cora.messages[-2].plain
+    assert "Matches made: <5" in report  # a handover is not a match made in 0 hours
+    assert "Handovers to another peer worker (not counted as matches made): <5" in report
+    assert "Handed over: <5" in report
+    made = await env.storage.service_report(env.clock.now() - timedelta(days=1),
+                                            env.clock.now() + timedelta(seconds=1))
+    assert (len(made.matched), made.handovers, made.endings) == (1, 1, {"handover": 1})
     assert "Robin no longer has a peer worker" not in " ".join(cora.texts())
 
 

@@ -14,7 +14,7 @@ import pytest
 from bot.domain.hours import parse_windows
 from bot.domain.matching import MatchPolicy
 from bot.services import invites, people
-from bot.services.evaluation import evaluate
+from bot.services.evaluation import evaluate, named_period
 from bot.services.events import Collector
 from bot.settings import Settings
 from bot.storage import Storage
@@ -197,17 +197,15 @@ def invites_policy() -> MatchPolicy:
     return MatchPolicy(consumer_peers_support_carers=True, carer_peers_support_consumers=False)
 
 
-async def test_evaluation_counts_the_last_30_local_days(store: Storage) -> None:
+async def test_evaluation_counts_the_last_4_weeks_by_local_days(store: Storage) -> None:
     zone = ZoneInfo("Australia/Sydney")
     await people.consent(store, 1, NOW, given=True)
     await people.choose_role(store, 1, NOW, role="consumer")
     today = NOW.astimezone(zone).date()
     await store.bump_counter("crisis_card", today.isoformat(), "AU", 2)
     await store.bump_counter("crisis_card", today.isoformat(), "", 1)
-    await store.bump_counter("match_requested", today.isoformat())
-    await store.bump_counter("match_requested", (today - timedelta(days=31)).isoformat())
-    ev = await evaluate(store, NOW, zone)
-    assert ev.people == {"consumer": 1}
-    assert ev.counts == {"match_requested": 1}
+    await store.bump_counter("crisis_card", (today - timedelta(days=28)).isoformat(), "AU")
+    ev = await evaluate(store, named_period("4w", today), NOW, zone)
+    assert ev.people_by_role == {"consumer": 1}
     assert ev.cards_by_region == {"AU": 2, "": 1}
-    assert ev.figures.active_pairs == 0
+    assert ev.matches_made == 0

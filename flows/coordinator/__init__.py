@@ -6,9 +6,16 @@ from __future__ import annotations
 from bot.deps import Deps
 from bot.flowkit import Flow
 from bot.links import OpenCoordinatorHome
-from bot.routing import Button, Command
-from flows.coordinator.callbacks import CoordScreen, Deactivate, DeactivateYes, InviteRole, Revoke
-from flows.coordinator.handlers import Handlers
+from bot.routing import Button, Command, Step
+from flows.coordinator.callbacks import (
+    CoordScreen,
+    Deactivate,
+    DeactivateYes,
+    InviteRole,
+    ReportPeriod,
+    Revoke,
+)
+from flows.coordinator.handlers import REPORT_STEP, Handlers
 
 __all__ = ["build"]
 
@@ -28,4 +35,6 @@ def build(deps: Deps) -> Flow:
         Button(DeactivateYes, h.on_deactivate_yes, roles=COORDINATORS),
         Button(Revoke, h.on_revoke, roles=COORDINATORS),
         Button(InviteRole, h.on_invite, roles=COORDINATORS),
+        Button(ReportPeriod, h.on_report_period, roles=COORDINATORS),
+        Step(REPORT_STEP, ask=h.ask_dates, on_text=h.on_dates),
     ])

@@ -8,8 +8,8 @@ from typing import Literal
 
 from bot.callbacks import callback
 
-__all__ = ["CoordScreen", "Deactivate", "DeactivateYes", "InviteRole", "Revoke", "Screen",
-           "StaffRole", "invite_role"]
+__all__ = ["CoordScreen", "Deactivate", "DeactivateYes", "InviteRole", "ReportPeriod", "Revoke",
+           "Screen", "StaffRole", "invite_role"]
 
 StaffRole = Literal["consumer_peer", "carer_peer", "coordinator", "clinician"]
 #: The coordinator's screens a button opens in place.
@@ -61,3 +61,11 @@ class Revoke:
     """Revoke the unused invite INVITE (its row number, never its code)."""
 
     invite: int
+
+
+@callback("coord.rp")
+@dataclass(frozen=True, slots=True)
+class ReportPeriod:
+    """/report for the last 4 weeks, the last quarter, the last year, or dates to type."""
+
+    period: Literal["4w", "quarter", "year", "custom"]

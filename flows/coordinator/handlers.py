@@ -1,12 +1,24 @@
-"""/invite makes a single-use link for a staff role; /report gives counts, never content."""
+"""/invite makes a single-use link for a staff role; /report gives counts for a period (never
+content) and a chart of the trends; /coord and staff governance."""
 
 from __future__ import annotations
 
+import io
+from datetime import date
+
+from bot import charts
 from bot.domain.invites import invitable_roles
 from bot.links import OpenCoordinatorHome
 from bot.routing import Ctx, StaleButton
 from bot.services import coordination
-from bot.services.evaluation import evaluate
+from bot.services.evaluation import (
+    Period,
+    chart_series,
+    evaluate,
+    named_period,
+    parse_period,
+    publish,
+)
 from bot.services.invites import RoleNotInvitable, make_invite
 from bot.services.matches import policy
 from flows.coordinator import views
@@ -15,11 +27,15 @@ from flows.coordinator.callbacks import (
     Deactivate,
     DeactivateYes,
     InviteRole,
+    ReportPeriod,
     Revoke,
 )
-from flows.coordinator.views import invite_link, invite_question, report
+from flows.coordinator.chart import render_report_chart
+from flows.coordinator.views import invite_link, invite_question
 
-__all__ = ["Handlers"]
+__all__ = ["REPORT_STEP", "Handlers"]
+
+REPORT_STEP = "coordinator.report_dates"
 
 
 class Handlers:
@@ -42,11 +58,47 @@ class Handlers:
             raise StaleButton from None
         await ctx.show(invite_link(ctx.copy, data.role, link, settings.invite_expiry_hours))
 
+    # -- /report ------------------------------------------------------------------------------
+
+    def _today(self, ctx: Ctx) -> date:
+        return ctx.now.astimezone(ctx.deps.settings.tz).date()
+
     async def report(self, ctx: Ctx) -> None:
-        """How the service is going, over the last 30 days."""
+        """/report, and the home's Report button: which period?"""
+        await ctx.show(*views.report_ask(ctx.copy, self._today(ctx)))
+
+    async def on_report_period(self, ctx: Ctx, data: ReportPeriod) -> None:
+        """A period chosen: the counts and the chart; "Other dates": ask for them."""
+        if data.period == "custom":
+            ctx.start_step(REPORT_STEP)
+            await ctx.answer()
+            await self.ask_dates(ctx)
+            return
+        ctx.end_step()
+        await self._send_report(ctx, named_period(data.period, self._today(ctx)))
+
+    async def ask_dates(self, ctx: Ctx) -> None:
+        """(Re)ask for the dates."""
+        await ctx.reply(ctx.copy.text("coordinator.report_custom_ask"))
+
+    async def on_dates(self, ctx: Ctx, text: str) -> None:
+        """Typed dates: the report for them, or a kind word and the choices again."""
+        period = parse_period(text, self._today(ctx))
+        if period is None:
+            await ctx.reply(*views.report_unclear(ctx.copy, self._today(ctx)))
+            return
+        ctx.end_step()
+        await self._send_report(ctx, period)
+
+    async def _send_report(self, ctx: Ctx, period: Period) -> None:
         settings = ctx.deps.settings
-        counts = await evaluate(ctx.deps.storage, ctx.now, settings.tz)
-        await ctx.show(report(ctx.copy, settings.service_name, counts))
+        found = await evaluate(ctx.deps.storage, period, ctx.now, settings.tz)
+        await ctx.show(*views.report(ctx.copy, settings.service_name, period, publish(found)))
+        png = await charts.render(render_report_chart, chart_series(found),
+                                  views.chart_labels(ctx.copy, settings.service_name, period))
+        await ctx.bot.send_photo(ctx.chat_id, io.BytesIO(png), filename="report.png",
+                                 caption=views.chart_caption(ctx.copy, settings.service_name,
+                                                             period))
 
     # -- the coordinator home ----------------------------------------------------------------
 

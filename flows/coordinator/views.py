@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
@@ -12,19 +12,21 @@ from bot.content import Content, Raw
 from bot.keyboards import Choice, choose_one, rows
 from bot.links import RunCommand, take_supervision
 from bot.services.coordination import Deactivated, Overview, StaffLine
-from bot.services.evaluation import Evaluation
-from bot.storage import ServiceReport
+from bot.services.evaluation import CHART_SERIES, Line, Period, Section, named_period
 from bot.storage.coordination import InviteRow
 from flows.coordinator.callbacks import (
     CoordScreen,
     Deactivate,
     DeactivateYes,
+    ReportPeriod,
     Revoke,
     invite_role,
 )
+from flows.coordinator.chart import ReportChartLabels
 
-__all__ = ["deactivate_ask", "deactivate_done", "home", "invite_link", "invite_question",
-           "invites", "report", "staff"]
+__all__ = ["chart_caption", "chart_labels", "deactivate_ask", "deactivate_done", "home",
+           "invite_link", "invite_question", "invites", "report", "report_ask", "report_date",
+           "report_rows", "report_unclear", "staff"]
 
 View = tuple[str, InlineKeyboardMarkup]
 #: At most this many "Pick up" buttons on the home (the oldest requests).
@@ -48,37 +50,109 @@ def invite_link(copy: Content, role: str, link: str, hours: int) -> str:
                      hours=hours)
 
 
-def _line(copy: Content, label: str, value: object) -> str:
-    return copy.text("coordinator.report_line", label=label, value=value)
+# -- /report -------------------------------------------------------------------------------
+
+#: Lines whose value is a figure (a median, a percentile): "" there means fewer than 5 values.
+FIGURES = frozenset({"days_median", "days_p90", "wait_median", "pickup_median"})
 
 
-def _counter_label(copy: Content, name: str) -> str:
-    key = f"coordinator.counter.{name}"
-    return copy.button(key) if copy.has(key) else name.replace("_", " ")
+def report_date(copy: Content, day: date) -> str:
+    """A date in a report, like '1 Jan 2026'."""
+    return copy.button("coordinator.report_date", day=day.day, month=copy.month(day.month),
+                       year=day.year)
 
 
-def report(copy: Content, service: str, ev: Evaluation[ServiceReport]) -> str:
-    """The /report message: counts only, never names or messages."""
-    people = "\n".join(_line(copy, _role_name(copy, role), count)
-                       for role, count in sorted(ev.people.items())
-                       ) or copy.text("coordinator.report_none")
-    counts = "\n".join(_line(copy, _counter_label(copy, name), value)
-                       for name, value in sorted(ev.counts.items()))
-    cards = sum(ev.cards_by_region.values())
-    cards_text = copy.text("coordinator.report_by_region", total=cards, regions=", ".join(
-        f"{region or '?'} {n}" for region, n in sorted(ev.cards_by_region.items()))
-    ) if cards else "0"
-    f = ev.figures
-    time_to_match = (copy.text("coordinator.report_hours", hours=f.median_hours_to_match)
-                     if f.median_hours_to_match is not None
-                     else copy.text("coordinator.report_no_matches"))
-    return copy.text(
-        "coordinator.report", service=service, people=Raw(people), counts=Raw(counts),
-        active_pairs=f.active_pairs, open_requests=f.open_requests, waitlist=f.waitlist,
-        group_members=f.group_members, group_waiting=f.group_waiting,
-        supervision_open=f.supervision_open, matches_made=f.matches_made,
-        time_to_match=Raw(time_to_match), checkins_sent=f.checkins_sent,
-        checkins_answered=f.checkins_answered, crisis_cards=Raw(cards_text))
+def _period_rows(copy: Content, today: date) -> list[list[Choice]]:
+    quarter, year = named_period("quarter", today), named_period("year", today)
+    return [[(copy.button("coordinator.report_period.4w"), ReportPeriod("4w"))],
+            [(copy.button("coordinator.report_period.quarter",
+                          first=report_date(copy, quarter.first),
+                          last=report_date(copy, quarter.last)), ReportPeriod("quarter"))],
+            [(copy.button("coordinator.report_period.year", year=year.first.year),
+              ReportPeriod("year"))],
+            [(copy.button("coordinator.report_period.custom"), ReportPeriod("custom"))]]
+
+
+def report_ask(copy: Content, today: date) -> View:
+    """/report: which period? (the last 4 weeks, quarter, year, or dates typed)."""
+    return copy.text("coordinator.report_ask"), rows(*_period_rows(copy, today),
+                                                     _home_row(copy))
+
+
+def report_unclear(copy: Content, today: date) -> View:
+    """Typed dates that can't be read: an example, and the periods again."""
+    return copy.text("coordinator.report_custom_unclear"), rows(*_period_rows(copy, today))
+
+
+def _part_label(copy: Content, line: Line) -> str:
+    name = line.name or "none"
+    key = f"coordinator.report_part.{line.key}.{name}"
+    if copy.has(key):
+        return copy.button(key)
+    return line.name or "?"  # a referral source's or a region's own name
+
+
+def report_rows(copy: Content, sections: Sequence[Section]
+                ) -> list[tuple[str, str, str, str]]:
+    """Every published line as plain words: (section, what, part, value); for the command
+    line and the CSV (the same words /report uses)."""
+    out = []
+    for section in sections:
+        title = copy.button(f"coordinator.report_section.{section.key}")
+        for line in section.lines:
+            value = line.value
+            if line.key in FIGURES and not value:
+                value = copy.button("coordinator.report_too_few")
+            out.append((title, copy.button(f"coordinator.report_label.{line.key}"),
+                        "" if line.name is None else _part_label(copy, line), value))
+    return out
+
+
+def _report_line(copy: Content, line: Line) -> str:
+    if line.name is not None:
+        return copy.text("coordinator.report_part_line", label=_part_label(copy, line),
+                         value=line.value)
+    label = copy.button(f"coordinator.report_label.{line.key}")
+    if line.key in FIGURES:
+        return copy.text("coordinator.report_line", label=label, value=line.value
+                         or copy.button("coordinator.report_too_few"))
+    if not line.value:
+        return copy.text("coordinator.report_heading", label=label)
+    return copy.text("coordinator.report_line", label=label, value=line.value)
+
+
+def report(copy: Content, service: str, period: Period, sections: Sequence[Section]) -> View:
+    """The /report message: counts only, each through small-number suppression; never a name
+    or a message."""
+    parts = [copy.text("coordinator.report_title", service=service,
+                       first=report_date(copy, period.first),
+                       last=report_date(copy, period.last))]
+    for section in sections:
+        parts.append(f"<b>{copy.text(f'coordinator.report_section.{section.key}')}</b>\n"
+                     + "\n".join(_report_line(copy, line) for line in section.lines))
+    parts.append(copy.text("coordinator.report_chart_coming"))
+    return "\n\n".join(parts), rows(
+        [(copy.button("coordinator.report_again_button"), CoordScreen("report"))],
+        _home_row(copy))
+
+
+def chart_labels(copy: Content, service: str, period: Period) -> ReportChartLabels:
+    """The chart's words: titles, and a label per month (its year under the first month and
+    under each January)."""
+    months = []
+    for i, month in enumerate(period.months()):
+        name = copy.month(month.month)
+        months.append(f"{name}\n{month.year}" if i == 0 or month.month == 1 else name)
+    return ReportChartLabels(
+        title=copy.button("coordinator.report_chart_title"),
+        titles={key: copy.button(f"coordinator.report_chart.{key}") for key in CHART_SERIES},
+        months=tuple(months), empty=copy.button("coordinator.report_chart_empty"))
+
+
+def chart_caption(copy: Content, service: str, period: Period) -> str:
+    """The chart's caption."""
+    return copy.text("coordinator.report_chart_caption", service=service,
+                     first=report_date(copy, period.first), last=report_date(copy, period.last))
 
 
 # -- the coordinator home ------------------------------------------------------------------
