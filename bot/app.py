@@ -64,6 +64,7 @@ def _flow_modules() -> list[ModuleType]:
     # Flows are registered here, in priority order. Add a new flow with one line.
     from flows import (
         broadcast,
+        careteam,
         checkins,
         coordinator,
         groups,
@@ -88,6 +89,7 @@ def _flow_modules() -> list[ModuleType]:
         safetyplan,
         coordinator,
         referral,
+        careteam,
         checkins,
         groups,
         broadcast,

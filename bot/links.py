@@ -7,15 +7,16 @@ command does (flows/home answers it through the command's own route).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from bot.callbacks import callback, pack
 
-__all__ = ["OpenCoordinatorHome", "OpenHome", "OpenMyPeerWorker", "OpenMyPeople",
-           "OpenResources", "OpenTopic", "RunCommand", "ShowNumbers", "StartDeparture",
-           "departure", "find_peer_worker", "resources_home", "resources_topic",
-           "take_supervision"]
+__all__ = ["CARE_TEAM_COMMAND", "OpenCareTeam", "OpenCoordinatorHome", "OpenHome",
+           "OpenMyPeerWorker", "OpenMyPeople", "OpenResources", "OpenTopic", "RunCommand",
+           "ShowNumbers", "StartDeparture", "command_handler", "departure", "find_peer_worker",
+           "resources_home", "resources_topic", "take_supervision"]
 
 
 @callback("res")
@@ -117,3 +118,27 @@ class StartDeparture:
 def departure() -> str:
     """Callback data for the "I'm going on leave or leaving" button."""
     return pack(StartDeparture())
+
+
+# -- care teams, integrated model (answered by flows/careteam) --------------------------------
+
+@callback("ct.open")
+@dataclass(frozen=True, slots=True)
+class OpenCareTeam:
+    """A person's care team and who has read their notes (what /careteam shows), in place:
+    /settings' "My care team" line."""
+
+
+#: The command that answers a care-team link (/start ct-CODE, passed on by /start) and shows
+#: a person their care team and access log (passed on by /notes).
+CARE_TEAM_COMMAND = "careteam"
+
+
+def command_handler(flows: Sequence[Any], name: str) -> Any:
+    """The handler of /NAME in FLOWS' route tables, or None: for a flow that passes an update
+    on to another flow's command (as if it had been typed) without importing that flow."""
+    for flow in flows:
+        for route in getattr(flow, "routes", ()):
+            if getattr(route, "name", None) == name and hasattr(route, "listed_for"):
+                return route.handler
+    return None

@@ -439,7 +439,9 @@ async def test_notes_in_the_integrated_model(tmp_path: Path) -> None:
         await robin.click("Share with my clinical team")
         assert "You've shared this note" in robin.last_text()
 
-        # The clinician reads only the shared note.
+        # The clinician reads only the shared note, once Robin adds them to their care team.
+        from tests.test_careteam import add_to_care_team
+        await add_to_care_team(doc, robin)
         await doc.send("/notes")
         await doc.click("Robin (1)")
         page = doc.last_text()

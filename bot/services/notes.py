@@ -80,6 +80,19 @@ class NoteStore(Protocol):
         """Add to a daily count."""
         ...
 
+    async def care_team_people(self, clinician_id: int) -> set[int]:
+        """The people whose care team CLINICIAN_ID is on."""
+        ...
+
+    async def on_care_team(self, person_id: int, clinician_id: int) -> bool:
+        """Whether CLINICIAN_ID is on PERSON_ID's care team now."""
+        ...
+
+    async def log_note_read(self, *, person_id: int, reader_id: int, reader_role: str,
+                            reader_name: str, notes: int, now: datetime) -> None:
+        """Keep one staff read of PERSON_ID's notes in their access log."""
+        ...
+
 
 class Sealer(Protocol):
     """Encryption for text at rest."""
@@ -162,11 +175,13 @@ class SharedBy:
     first_note: int
 
 
-async def people_sharing(store: NoteStore, model: str) -> list[SharedBy]:
-    """Everyone sharing at least one note with the clinical team, latest first."""
+async def people_sharing(store: NoteStore, model: str, viewer_id: int) -> list[SharedBy]:
+    """Everyone sharing at least one note whose care team clinician VIEWER_ID is on, latest
+    first."""
     if not clinicians_exist(model):
         raise NotesNotShared
-    return [SharedBy(*row) for row in await store.people_with_shared_notes()]
+    team = await store.care_team_people(viewer_id)
+    return [SharedBy(*row) for row in await store.people_with_shared_notes() if row[0] in team]
 
 
 @dataclass(frozen=True)
@@ -177,15 +192,22 @@ class Reading:
     notes: Sequence[Note]
 
 
-async def reading(store: NoteStore, *, anchor: int, viewer_id: int, model: str
-                  ) -> Reading | None:
+async def reading(store: NoteStore, *, anchor: int, viewer_id: int, viewer_name: str,
+                  model: str, now: datetime) -> Reading | None:
     """The shared notes about the person whose note ANCHOR is, as clinician VIEWER_ID may
-    read them; None if VIEWER_ID may not read ANCHOR itself (so no name is revealed)."""
+    read them, kept in that person's access log before they are shown; None if VIEWER_ID
+    may not read ANCHOR itself, or isn't on the person's care team (so a refusal looks like
+    a missing note, and no name is revealed)."""
     if not clinicians_exist(model):
         raise NotesNotShared
     note = await store.get_note(anchor)
-    if note is None or not may_read_note(note, viewer_id, "clinician", model):
+    if (note is None or not note.shared
+            or not may_read_note(note, viewer_id, "clinician", model)
+            or not await store.on_care_team(note.person_id, viewer_id)):
         return None
     notes = visible_notes(await store.notes_about(note.person_id), viewer_id, "clinician",
                           model)
+    await store.log_note_read(person_id=note.person_id, reader_id=viewer_id,
+                              reader_role="clinician", reader_name=viewer_name,
+                              notes=len(notes), now=now)
     return Reading(note.person_id, notes)

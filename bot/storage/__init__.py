@@ -14,6 +14,7 @@ from bot.storage.base import (
     personal_table,
 )
 from bot.storage.broadcast import BroadcastStore
+from bot.storage.careteam import CareTeamLink, CareTeamMember, CareTeamStore, NoteRead
 from bot.storage.checkins import CheckinsStore
 from bot.storage.coordination import CoordinationStore
 from bot.storage.core import CoreStore, RedeemResult, User, epoch, from_epoch
@@ -33,6 +34,9 @@ from bot.storage.supervision import SupervisionStore
 __all__ = [
     "ENCRYPTED_COLUMNS",
     "PERSONAL_TABLES",
+    "CareTeamLink",
+    "CareTeamMember",
+    "NoteRead",
     "OutboxRow",
     "PersonalTable",
     "RedeemResult",
@@ -68,5 +72,6 @@ class Storage(
     ReferralStore,
     StandingStore,
     CoordinationStore,
+    CareTeamStore,
 ):
     """The bot's one storage object."""

@@ -15,9 +15,10 @@ from telegram import InlineKeyboardMarkup
 
 from bot.domain.invites import looks_like_code
 from bot.domain.roles import PEOPLE_ROLES, STAFF_ROLES
+from bot.links import CARE_TEAM_COMMAND, command_handler
 from bot.menus import commands_for, home, set_role_commands
 from bot.routing import Ctx, StaleButton
-from bot.services import people, referrals
+from bot.services import careteam, people, referrals
 from bot.services.invites import InviteRefused, redeem_invite
 from bot.storage import User
 from flows.onboarding.callbacks import (
@@ -81,9 +82,14 @@ class Handlers:
         person is asked first); else the home, or pick up where the person left off."""
         payload = ctx.text.split(maxsplit=1)[0] if ctx.text else ""
         source = referrals.code_of(payload)
-        code = "" if source else payload[:_CODE_IN_BUTTON] if looks_like_code(payload) else ""
+        care = careteam.code_of(payload)  # a clinician's care-team link: never an invite
+        code = "" if source or care else (
+            payload[:_CODE_IN_BUTTON] if looks_like_code(payload) else "")
         user = ctx.user
-        if user is None or not user.consented:
+        answer_link = command_handler(ctx.flows, CARE_TEAM_COMMAND) if care else None
+        if answer_link is not None and user is not None and user.consented and user.role:
+            await answer_link(ctx)  # flows/careteam asks the person (or says why not)
+        elif user is None or not user.consented:
             if source is not None and await referrals.count_arrival(
                     ctx.deps.storage, payload, ctx.deps.local_day()) is None:
                 source = None  # not a link the service made: nothing to carry

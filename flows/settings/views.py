@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content
 from bot.domain.roles import PEOPLE_ROLES, RELATIONSHIPS
 from bot.keyboards import TICK, Choice, back_row, choose_one, rows
+from bot.links import OpenCareTeam
 from bot.settings import Settings
 from bot.storage import User
 from flows.settings.callbacks import (
@@ -53,6 +54,8 @@ def menu(copy: Content, user: User, service: Settings, *, saved: bool = False,
         lines.append([(copy.button("onboarding.settings_timezone",
                                    timezone=zone_label(user.timezone or service.timezone)),
                        Change("tz"))])
+    if user.role in PEOPLE_ROLES and service.model == "integrated":  # flows/careteam
+        lines.append([(copy.button("careteam.settings_button"), OpenCareTeam())])
     lines.append([(copy.button("onboarding.settings_done"), Change("done"))])
     key = note or ("onboarding.settings_saved" if saved else "onboarding.settings_menu")
     return copy.text(key), rows(*lines)

@@ -15,7 +15,9 @@ from bot.content import Content
 from bot.deps import Deps
 from bot.domain.matching import Match
 from bot.domain.relay import Note, clinicians_exist
-from bot.keyboards import page_slice
+from bot.domain.roles import PEOPLE_ROLES
+from bot.keyboards import page_slice, rows
+from bot.links import CARE_TEAM_COMMAND, command_handler
 from bot.routing import Ctx, StaleButton
 from bot.services import notes
 from bot.storage import User
@@ -155,6 +157,7 @@ class Handlers:
 
     async def on_choice(self, ctx: Ctx, data: NoteChoice) -> None:
         """Share one note with the clinical team, or keep it private."""
+        before = await ctx.deps.storage.get_note(data.note)
         note = await notes.choose(ctx.deps.storage, note_id=data.note, person_id=ctx.user_id,
                                   share=data.share, model=ctx.deps.settings.model, now=ctx.now,
                                   day=ctx.deps.local_day())
@@ -163,13 +166,18 @@ class Handlers:
         await ctx.answer(ctx.copy.button("relay.note_choice_saved"))
         view = await _for_person(ctx, note, ctx.deps.cipher.decrypt(note.body), ctx.user)
         await _edit(ctx, *view)
+        if note.shared and before is not None and not before.shared:
+            await _tell_care_team(ctx, note)
 
     # -- clinicians ------------------------------------------------------------------------
 
     async def notes(self, ctx: Ctx) -> None:
         """A clinician's list of people sharing notes (the complementary model has none)."""
+        careteam = command_handler(ctx.flows, CARE_TEAM_COMMAND)
         if not clinicians_exist(ctx.deps.settings.model):
             await ctx.reply(ctx.copy.text("relay.notes_complementary"))
+        elif ctx.user is not None and ctx.user.role in PEOPLE_ROLES and careteam is not None:
+            await careteam(ctx)  # a person's view: their care team, and who read their notes
         elif ctx.user is None or ctx.user.role != "clinician":
             await ctx.reply(ctx.copy.text("common.not_for_you"))
         else:
@@ -181,8 +189,11 @@ class Handlers:
 
     async def on_read(self, ctx: Ctx, data: SharedRead) -> None:
         """A page of one person's shared notes, newest first."""
+        viewer = ctx.user.alias if ctx.user is not None and ctx.user.alias else None
         found = await notes.reading(ctx.deps.storage, anchor=data.anchor, viewer_id=ctx.user_id,
-                                    model=ctx.deps.settings.model)
+                                    viewer_name=viewer or ctx.copy.button(
+                                        "careteam.clinician_fallback"),
+                                    model=ctx.deps.settings.model, now=ctx.now)
         if found is None:
             raise StaleButton  # not a note this clinician may read: nothing about it is shown
         newest, zone = list(reversed(found.notes)), ctx.deps.zone(ctx.user)
@@ -211,7 +222,8 @@ class Handlers:
         return views.ask_text(ctx.copy, person, ctx.deps.settings.model)
 
     async def _people(self, ctx: Ctx, at: int) -> views.View:
-        sharing = await notes.people_sharing(ctx.deps.storage, ctx.deps.settings.model)
+        sharing = await notes.people_sharing(ctx.deps.storage, ctx.deps.settings.model,
+                                             ctx.user_id)
         if not sharing:
             return ctx.copy.text("relay.notes_none"), None
         shown, at, pages = page_slice(sharing, at, PEOPLE_PAGE)
@@ -229,6 +241,26 @@ async def _author(deps: Deps, copy: Content, note: Note) -> str:
     if note.author_id is None:
         return copy.button("relay.notes_former_author")
     return await peer_name(deps.storage, copy, note.author_id)
+
+
+async def _tell_care_team(ctx: Ctx, note: Note) -> None:
+    """Tell each clinician on the person's care team that they shared NOTE (once per
+    share), with a button that opens it (the read is logged like any other)."""
+    storage, person = ctx.deps.storage, ctx.user
+    keys = []
+    for member in await storage.care_team(note.person_id):
+        clinician = await storage.get_user(member.clinician_id)
+        copy = ctx.copy_for(clinician)
+        name = (person.alias if person is not None and person.alias
+                else copy.button("careteam.person_fallback"))
+        decided = int(note.decided_at.timestamp()) if note.decided_at else 0
+        key = f"careteam:{note.id}:{member.clinician_id}:{decided}"
+        markup = rows([(copy.button("careteam.read_button"), SharedRead(note.id, 0))])
+        if await outbox.queue(ctx.deps, key, "notice", outbox.Send(
+                member.clinician_id, copy.text("careteam.note_shared", person=name), markup)):
+            keys.append(key)
+    if keys:
+        await outbox.send_now(ctx.deps, ctx.bot, keys, ctx.events)
 
 
 async def _for_person(ctx: Ctx, note: Note, text: str, person: User | None
