@@ -116,3 +116,11 @@ def test_shortlists_that_say_what_happened() -> None:
     check_snapshot("matching/shortlist_show_again", *views.shortlist(
         COPY, found, more=False, offset=0, intro="matching.shortlist_intro", waiting=True,
         now=NOW, zone=SYDNEY, timeout_hours=48, seal=seal, show_again="Kim"))
+    # Nobody else free: the text doesn't say nobody could support them while Kim's button
+    # is right there.
+    for waiting in (False, True):
+        check_snapshot(f"matching/none_else_free{'_waiting' if waiting else ''}",
+                       *views.shortlist(COPY, [], more=False, offset=0,
+                                        intro="matching.shortlist_intro", waiting=waiting,
+                                        now=NOW, zone=SYDNEY, timeout_hours=48, seal=seal,
+                                        show_again="Kim"))

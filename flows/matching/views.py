@@ -121,8 +121,9 @@ def shortlist(copy: Content, found: Sequence[Candidate], *, more: bool, offset: 
     lines: list[list[Choice]] = []
     head = copy.text(intro, **(intro_params or {}))
     if not found:
-        text = head + "\n\n" + copy.text(
-            "matching.none_free_waiting" if waiting else "matching.none_free")
+        key = "matching.none_else_free" if show_again is not None else "matching.none_free"
+        text = head + "\n\n" + copy.text(key + ("_waiting" if waiting else ""),
+                                         name=show_again or "")
     else:
         cards = "\n\n".join(_card(copy, c, now, zone) for c in found)
         text = (head + "\n\n" + cards + "\n\n"
