@@ -631,8 +631,7 @@ def write_models(
     report.append(f"\nwrote {out}: {sizes}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line tool."""
+def _arguments() -> argparse.ArgumentParser:
     from bot import crisis_train_sentence as cts
 
     ap = argparse.ArgumentParser(
@@ -676,13 +675,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--errors", type=int, default=30, help="misses and false flags to list")
     ap.add_argument("--report", type=Path, default=None, help="also write the report here")
-    args = ap.parse_args(argv)
+    return ap
 
-    rows = read_data(args.data)
-    if not rows:
-        print(f"no data in {args.data}", file=sys.stderr)
-        return 1
-    extra = read_training_only(args.data, rows)
+
+Held = dict[str, dict[str, list[Scored]]]  # scheme -> scores key (epoch) -> held-out scores
+
+
+def _data_lines(rows: list[Row], extra: list[Row]) -> list[str]:
+    """The report's head: what the labelled data holds, file by file and category by category."""
     counts = Counter((r.source, r.label) for r in rows)
     out: list[str] = [f"crisis detector training report ({time.strftime('%Y-%m-%d %H:%M')})"]
     out.append(f"data: {len(rows)} lines from {len({r.source for r in rows})} files")
@@ -695,21 +695,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.append(
         f"  plus {len(extra)} training-only lines ({TRAINING_ONLY}/: never held out or scored)"
     )
+    return out
 
-    schemes = [s.strip() for s in args.schemes.split(",") if s.strip()]
-    epochs = list(range(1, max(args.epochs, cts.MAX_EPOCHS) + 1))
-    use = str(args.epochs) if args.float else f"int8-{args.epochs}"
-    held: dict[str, dict[str, list[Scored]]] = {}
+
+def _scheme_folds(name: str, rows: list[Row], writers: str) -> list[list[int]] | None:
+    """The folds of held-out scheme NAME, or None if it does not apply to these rows."""
+    if name == "cv":
+        return stratified_folds(rows)
+    if name == "lowo" and len({r.source for r in rows}) > 1:
+        folds = leave_one_file_out(rows)
+        if writers:
+            wanted = {w.strip() for w in writers.split(",")}
+            folds = [f for f in folds if rows[f[0]].source in wanted]
+        return folds
+    return None
+
+
+def _held_out(args: argparse.Namespace, rows: list[Row], extra: list[Row],
+              epochs: list[int]) -> tuple[Held, dict[str, list[Row]]]:
+    """Held-out scores per scheme and epoch, and the rows they score (in the same order)."""
+    held: Held = {}
     held_rows: dict[str, list[Row]] = {}
-    for name in schemes:
-        if name == "cv":
-            folds = stratified_folds(rows)
-        elif name == "lowo" and len({r.source for r in rows}) > 1:
-            folds = leave_one_file_out(rows)
-            if args.writers:
-                wanted = {w.strip() for w in args.writers.split(",")}
-                folds = [f for f in folds if rows[f[0]].source in wanted]
-        else:
+    for name in [s.strip() for s in args.schemes.split(",") if s.strip()]:
+        folds = _scheme_folds(name, rows, args.writers)
+        if folds is None:
             continue
         scored = heldout_scores(
             rows, folds, name, extra, epochs=epochs, int8=None if args.float else args.epochs
@@ -717,7 +726,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         kept = sorted(i for f in folds for i in f)  # report only the rows held out
         held[name] = {k: [v[i] for i in kept] for k, v in scored.items()}
         held_rows[name] = [rows[i] for i in kept]
-    for name, by_epoch in held.items():  # kept for later analysis (build/ is not committed)
+    return held, held_rows
+
+
+def _dump_held_out(held: Held, held_rows: dict[str, list[Row]], use: str) -> None:
+    """Keep the held-out scores for later analysis (build/ is not committed)."""
+    for name, by_epoch in held.items():
         dump = [
             {
                 "source": r.source,
@@ -732,30 +746,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             for j, (r, s) in enumerate(zip(held_rows[name], by_epoch[use], strict=True))
         ]
         (CACHE_DIR / f"heldout-{name}.json").write_text(json.dumps(dump))
-    titles = {
-        "cv": "stratified 5-fold cross-validation",
-        "lowo": "leave-one-writer-out (train on the other writers' files)",
-    }
+
+
+def _epoch_lines(held: Held, held_rows: dict[str, list[Row]]) -> list[str]:
+    if not held:
+        return []
+    out = ["\nsentence model epochs (held-out, combined score with the rules):"]
+    for k in sorted({k for v in held.values() for k in v}, key=lambda k: (len(k), k)):
+        for name, by_epoch in held.items():
+            if k in by_epoch:
+                out.append(
+                    f"  {k:>6} {name:<5} {operating_points(held_rows[name], by_epoch[k])}"
+                )
+    return out
+
+
+def _threshold(given: float | None, held: Held, held_rows: dict[str, list[Row]],
+               use: str) -> tuple[float, list[str]]:
+    """The threshold (given, or chosen on the held-out scores), and the report's line on it."""
+    if given is not None:
+        return given, [f"\nthreshold {given:.3f} (given)"]
     if held:
-        out.append("\nsentence model epochs (held-out, combined score with the rules):")
-        for k in sorted({k for v in held.values() for k in v}, key=lambda k: (len(k), k)):
-            for name, by_epoch in held.items():
-                if k in by_epoch:
-                    out.append(
-                        f"  {k:>6} {name:<5} {operating_points(held_rows[name], by_epoch[k])}"
-                    )
-    if args.threshold is not None:
-        t = args.threshold
-        out.append(f"\nthreshold {t:.3f} (given)")
-    elif held:
         t, why = choose_threshold([(held_rows[n], held[n][use]) for n in held])
-        out.append(f"\nthreshold {t:.3f} ({' + '.join(held)}, scores {use}): {why}")
-    else:
-        t = 0.5
+        return t, [f"\nthreshold {t:.3f} ({' + '.join(held)}, scores {use}): {why}"]
+    return 0.5, []
+
+
+_TITLES = {
+    "cv": "stratified 5-fold cross-validation",
+    "lowo": "leave-one-writer-out (train on the other writers' files)",
+}
+
+
+def _evaluation_lines(held: Held, held_rows: dict[str, list[Row]], use: str, t: float,
+                      errors: int) -> list[str]:
+    """Each scheme's figures at threshold T, per writer for leave-one-writer-out."""
+    out: list[str] = []
     for name, by_epoch in held.items():
         these, scored_ = held_rows[name], by_epoch[use]
         out.append("")
-        out.append(format_eval(f"{titles[name]}, scores {use}", evaluate(these, scored_, t)))
+        out.append(format_eval(f"{_TITLES[name]}, scores {use}", evaluate(these, scored_, t)))
         if name == "lowo":
             for src in sorted({r.source for r in these}):
                 sub = [(r, s) for r, s in zip(these, scored_, strict=True) if r.source == src]
@@ -764,27 +794,56 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"    held-out {src:<20} recall {ev['recall']:.3f}"
                     f"  false flags {ev['false_flags']:.3f}"
                 )
-        out.append(_errors(these, scored_, t, args.errors))
-    if args.threshold_only and not args.no_write:
+        out.append(_errors(these, scored_, t, errors))
+    return out
+
+
+def _write(args: argparse.Namespace, rows: list[Row], extra: list[Row], t: float,
+           out: list[str]) -> None:
+    """Write the threshold only, or both models and their metadata (unless --no-write)."""
+    if args.no_write:
+        return
+    if args.threshold_only:
         meta_path = args.out / crisis.DETECTOR_FILE
         meta = json.loads(meta_path.read_text())
         meta["threshold"] = t
         meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         out.append(f"\nwrote threshold {t:.3f} to {meta_path} (model files kept)")
-    elif not args.no_write:
-        write_models([*rows, *extra], t, args.out, out, args.epochs)
-        if args.out.resolve() == MODELS_DIR.resolve():
-            crisis.load()
-            median, p99 = _timing([r.text for r in rows])
-            out.append(
-                f"assess() over the labelled lines: median {median:.3f} ms, p99 {p99:.3f} ms"
-            )
+        return
+    write_models([*rows, *extra], t, args.out, out, args.epochs)
+    if args.out.resolve() == MODELS_DIR.resolve():
+        crisis.load()
+        median, p99 = _timing([r.text for r in rows])
+        out.append(
+            f"assess() over the labelled lines: median {median:.3f} ms, p99 {p99:.3f} ms"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line tool."""
+    from bot import crisis_train_sentence as cts
+
+    args = _arguments().parse_args(argv)
+    rows = read_data(args.data)
+    if not rows:
+        print(f"no data in {args.data}", file=sys.stderr)
+        return 1
+    extra = read_training_only(args.data, rows)
+    out = _data_lines(rows, extra)
+    epochs = list(range(1, max(args.epochs, cts.MAX_EPOCHS) + 1))
+    use = str(args.epochs) if args.float else f"int8-{args.epochs}"
+    held, held_rows = _held_out(args, rows, extra, epochs)
+    _dump_held_out(held, held_rows, use)
+    out += _epoch_lines(held, held_rows)
+    t, said = _threshold(args.threshold, held, held_rows, use)
+    out += said
+    out += _evaluation_lines(held, held_rows, use, t, args.errors)
+    _write(args, rows, extra, t, out)
     report = "\n".join(out)
     print(report)
     if args.report:
         args.report.write_text(report + "\n", encoding="utf-8")
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
