@@ -227,6 +227,7 @@ async def test_a_report_for_typed_dates_matches_the_scenario(env: BotEnv) -> Non
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert int.from_bytes(png[16:20]) == WIDTH_PX and int.from_bytes(png[20:24]) == HEIGHT_PX
     assert "month by month, 1 Jan 2026 to 28 Feb 2026" in chart.plain
+    assert "&lt;5" in chart.text and "<5" not in chart.text  # a caption is HTML too
 
     # A named period from its button: the last quarter of 2025 (nothing but December's cards).
     await cora.send("/report")
