@@ -5,6 +5,8 @@ through the service (bot/services/departures.py start_departure)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.services import departures
 from bot.services.events import Collector
 from tests.harness import BotEnv
@@ -167,3 +169,36 @@ async def test_going_away_is_for_peer_workers_and_their_own_people(env: BotEnv) 
     await cora.press(f"dep.end:{match.id}")        # Jo isn't leaving: nothing changes
     assert (await env.storage.get_match(match.id)).status == "active"  # type: ignore[union-attr]
     assert MONDAY_0930_UTC < TUESDAY_OPEN_UTC
+
+
+async def test_requests_waiting_for_someone_going_away_close_kindly(env: BotEnv) -> None:
+    """Nobody waits two days for an answer that can't come: a request to a peer worker who
+    goes on leave (or leaves) closes at once, and the person is told why without blame; the
+    peer worker isn't asked about someone they never took on."""
+    jo = await peer_worker(env, 5580151, "Jo")
+    pat = await peer_worker(env, 5580152, "Pat")
+    ana = await person(env, 5580051, "Ana")
+    ben = await person(env, 5580052, "Ben")
+    now = env.clock.now()
+    to_jo = await env.storage.create_request(ana.user_id, jo.user_id, {}, now,
+                                             now + timedelta(hours=48))
+    to_pat = await env.storage.create_request(ben.user_id, pat.user_id, {}, now,
+                                              now + timedelta(hours=48))
+    assert to_jo.match is not None and to_pat.match is not None
+    jo_mark = jo.mark()
+    await jo.send("/end")
+    await jo.click("I'm going on leave or leaving")
+    await jo.click("I'm going on leave")
+    assert "Jo is taking a break for a while" in ana.last_text()
+    assert "isn't because of anything you did" in ana.last_text()
+    assert "Choose a new peer worker" in [b["text"] for b in ana.last().buttons()]
+    closed = await env.storage.get_match(to_jo.match.id)
+    assert closed is not None and closed.status != "pending"
+    assert not any("Ana" in t for t in jo.texts_since(jo_mark)[2:])  # nothing about Ana
+
+    await pat.send("/end")
+    await pat.click("I'm going on leave or leaving")
+    await pat.click("I'm leaving the service")
+    await pat.click("Yes, I'm leaving")
+    assert "Pat is no longer with the service, so your request to them has closed" \
+        in ben.last_text()

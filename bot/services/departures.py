@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol
 
 from bot.domain.matching import Match, PeerProfile
 from bot.domain.relay import Departure
+from bot.services import matches
 from bot.services.events import DomainError, Event, Events
 from bot.services.profiles import CapacityFreed
 
@@ -48,7 +49,7 @@ Kind = Literal["leave", "leaving"]
 Choice = Literal["handover", "pause"]
 
 
-class DepartureStore(Protocol):
+class DepartureStore(matches.MatchStore, Protocol):
     """The storage departures need (the relay and matching areas')."""
 
     def transaction(self) -> AbstractAsyncContextManager[Any]:
@@ -65,6 +66,10 @@ class DepartureStore(Protocol):
 
     async def update_user(self, user_id: int, now: datetime, **fields: Any) -> None:
         """Change some of a person's fields (their role, here)."""
+        ...
+
+    async def open_requests_for_peer(self, peer_id: int) -> list[Match]:
+        """Requests waiting for PEER_ID's answer."""
         ...
 
     async def active_matches_for_peer(self, peer_id: int) -> list[Match]:
@@ -154,6 +159,14 @@ async def start_departure(store: DepartureStore, events: Events, *, peer_id: int
         await store.update_profile(peer_id, now, paused=True)
     events.publish(DepartureStarted(peer_id, kind, by,
                                     tuple(await store.active_matches_for_peer(peer_id))))
+    # Nobody waits days for an answer that can't come: requests waiting for them close now,
+    # and each person is told why, kindly, with their waitlist place kept.
+    for request in await store.open_requests_for_peer(peer_id):
+        try:
+            await matches.end_match(store, events, request.id, by="peer",
+                                    why="leave" if kind == "leave" else "departure", now=now)
+        except matches.MatchOver:
+            continue  # answered or withdrawn a moment ago
     if kind == "leaving":
         await finish_if_done(store, events, peer_id, now)
     return departure

@@ -69,8 +69,9 @@ __all__ = [
 #: Which side closed a match (stored as the match's `ended_by`).
 Side = Literal["person", "peer", "coordinator"]
 #: Why it closed: one side chose to, one side erased their data, a coordinator's handover,
-#: or a coordinator ending it because the peer worker is leaving the service.
-Why = Literal["person", "peer", "erasure", "handover", "departure"]
+#: a coordinator ending it because the peer worker is leaving the service, or (for an open
+#: request) the peer worker going on leave.
+Why = Literal["person", "peer", "erasure", "handover", "departure", "leave"]
 
 STRUGGLE_EVERY_S = 3600  # at most one "I'm struggling" notice per match per hour
 REQUEST_EVERY = timedelta(hours=1)  # one person asks one peer worker at most this often

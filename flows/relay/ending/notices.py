@@ -75,7 +75,7 @@ async def _notices(event: MatchEnded, app: AppCtx) -> list[Notice]:
     out = [Notice(ended_key(match.id, match.person_id),
                   await to_person(app, match, why=event.why, unsent=event.unsent),
                   app.deps.clock.now() + GOODBYE_WINDOW if waits else None)]
-    if event.why == "departure":
+    if event.why == "departure" and event.was_active:
         copy = app.copy_for(await storage.get_user(match.peer_id))
         out.append(Notice(ended_key(match.id, match.peer_id), outbox.Send(
             match.peer_id, copy.text("relay.departure_ended_peer",

@@ -74,8 +74,9 @@ def for_person(copy: Content, *, why: str, peer: str, unsent: int, was_active: b
                words: str | None = None) -> View:
     """The person's one message about an ending they did not choose: what happened, without
     blame, the peer worker's few words if any, what wasn't passed on, and what happens next."""
-    key = _FOR_PERSON.get(why, "relay.ended_by_peer") if was_active \
-        else "relay.request_closed_peer_gone"
+    key = (_FOR_PERSON.get(why, "relay.ended_by_peer") if was_active
+           else "relay.request_closed_peer_away" if why == "leave"
+           else "relay.request_closed_peer_gone")
     text = copy.text(key, peer=peer)
     if words:
         text += "\n\n" + copy.text("relay.ended_words", peer=peer, words=words)
