@@ -281,3 +281,61 @@ async def test_the_real_bot_marks_each_update_done_in_one_flush(tmp_path: Path) 
         assert await env.storage.inbox_pending() == []
     finally:
         await env.stop()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the functions sent to a connection's thread."""
+    from bot.storage import base
+
+    sent: list[str] = []
+    original = base._run
+
+    async def counting(db: Any, fn: Any, *args: Any) -> Any:
+        sent.append(fn.__name__)
+        return await original(db, fn, *args)
+
+    monkeypatch.setattr(base, "_run", counting)
+    return sent
+
+
+async def test_short_reads_and_the_update_flush_run_on_the_loop(storage: Storage,
+                                                               hops: list[str]) -> None:
+    assert await storage.batch([(INSERT_USER + "VALUES (1, 'given', 0, 0, 0)", ())]) == [1]
+    assert await storage.fetchval("SELECT COUNT(*) FROM users WHERE user_id = 1") == 1
+    assert [r[0] for r in await storage.fetchall("SELECT user_id FROM users")] == [1]
+    assert hops == []  # no thread hop: each took microseconds on the loop's own thread
+
+
+async def test_a_long_read_is_stopped_on_the_loop_and_done_by_a_reader(
+        storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.storage import base
+
+    monkeypatch.setattr(base, "INLINE_BUDGET_S", 0.0)  # every statement is over budget
+    count = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000) "
+             "SELECT COUNT(*) FROM n")
+    assert await storage.fetchval(count) == 50000
+    assert hops == ["_fetchone"]
+
+
+async def test_a_flush_over_budget_is_written_once_by_the_writer(
+        storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.storage import base
+
+    monkeypatch.setattr(base, "INLINE_BUDGET_S", 0.0)
+    rows = ", ".join(f"({uid}, 'given', 0, 0, 0)" for uid in range(1, 3000))
+    assert await storage.batch([(INSERT_USER + "VALUES " + rows, ())]) == [2999]
+    assert hops == ["_batch"]  # rolled back on the loop, written by the writer's thread
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == 2999
+
+
+async def test_the_log_is_checkpointed_by_the_writer_thread(
+        storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.storage import base
+
+    monkeypatch.setattr(base, "CHECKPOINT_EVERY", 3)
+    for uid in range(1, 4):
+        await storage.batch([(INSERT_USER + f"VALUES ({uid}, 'given', 0, 0, 0)", ())])
+    assert storage._checkpoint is not None
+    await storage._checkpoint
+    assert hops == ["_checkpoint"]

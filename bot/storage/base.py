@@ -7,13 +7,21 @@ that opened it. The database is opened as one writer connection and a few reader
 - `transaction()` takes the writer for its task alone (an asyncio lock), so no other task's
   statement can run inside it; the task's own reads inside it see its own writes.
 - `execute()` outside a transaction takes the writer for one statement.
-- `fetchone()`, `fetchall()`, `fetchval()` outside a transaction use a reader, so they never
-  see another task's uncommitted rows, and never wait for a writer.
+- `fetchone()`, `fetchall()`, `fetchval()` outside a transaction read committed rows only, so
+  they never see another task's uncommitted rows, and never wait for a writer. They run on
+  the event loop's own thread, on a read-only connection, when they finish within
+  INLINE_BUDGET_S (a lookup by key takes 10-40 us); a read that runs longer is stopped there
+  and done again on a reader connection's thread, so the loop is never held for longer.
 - `defer()` queues a write for the end of the update being processed; bot/runtime.py writes
-  everything queued, and the update's inbox mark, in one transaction and one round trip.
+  everything queued, and the update's inbox mark, in one transaction with `batch()`.
+- `batch()` outside a transaction also runs on the loop's thread (a connection that never
+  checkpoints there, and the same budget), else on the writer's thread; writes are one at a
+  time either way (the same asyncio lock).
 
-Each statement is a round trip to a connection's thread (45-130 us of thread hops against
-14-31 us in SQLite itself), so helpers here do their work in one hop where they can.
+Each statement on a connection's thread is a round trip (45-130 us of thread hops against
+14-31 us in SQLite itself on a quiet machine; 0.5 ms and more on a busy one, measured in
+benchmarks/bench_concurrency.py), so helpers here do their work in one hop where they can,
+and short reads make none.
 """
 
 from __future__ import annotations
@@ -21,9 +29,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import os
 import re
 import sqlite3
+import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -48,6 +59,12 @@ READERS = 3
 #: Rows per step when a transaction writes many (executemany): each step is one hop to the
 #: writer's thread, short enough that the event loop is never held up for long.
 CHUNK_ROWS = 500
+#: How long a read may run on the event loop's thread before it is stopped and handed to a
+#: reader thread instead; checked every INLINE_CHECK_STEPS SQLite VM steps.
+INLINE_BUDGET_S = 0.002
+INLINE_CHECK_STEPS = 1000
+#: Commits made on the loop's thread between two checkpoints on the writer's thread.
+CHECKPOINT_EVERY = 200
 
 
 class StorageError(RuntimeError):
@@ -147,6 +164,10 @@ def _batch(conn: sqlite3.Connection, statements: Sequence[Statement]) -> list[in
     return counts
 
 
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
 def _begin(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
 
@@ -177,6 +198,12 @@ class StorageBase:
         self._idle: list[aiosqlite.Connection] = []
         self._reader_waiters: deque[asyncio.Future[aiosqlite.Connection]] = deque()
         self._reader_count = readers
+        self._inline: sqlite3.Connection | None = None
+        self._inline_writer: sqlite3.Connection | None = None
+        self._inline_thread = 0
+        self._inline_deadline = 0.0
+        self._inline_commits = 0
+        self._checkpoint: asyncio.Task[Any] | None = None
         self._write_lock = asyncio.Lock()
         self._tx: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
             f"storage_tx_{id(self)}", default=None)
@@ -232,12 +259,35 @@ class StorageBase:
             for _ in range(0 if self._memory else self._reader_count):
                 self._readers.append(await self._open())
             self._idle = list(self._readers)
+            if not self._memory:
+                self._inline = self._open_inline(query_only=True)
+                self._inline_writer = self._open_inline(query_only=False)
+                self._inline_thread = threading.get_ident()
         except BaseException as exc:
             # Close the connections' threads, or the process would never exit.
             await self.close()
             if isinstance(exc, sqlite3.Error):
                 raise self._explain(exc) from None
             raise
+
+    def _open_inline(self, *, query_only: bool) -> sqlite3.Connection:
+        """A connection used on the event loop's thread: no busy wait (a busy database sends
+        the work to a connection's thread), a budget on every statement, and no checkpoint
+        (its fsyncs happen on the writer's thread, see `_after_inline_commit`)."""
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.executescript("PRAGMA busy_timeout = 0; PRAGMA foreign_keys = ON; "
+                           "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; "
+                           "PRAGMA secure_delete = ON;"
+                           f"PRAGMA query_only = {'ON' if query_only else 'OFF'};")
+        conn.set_progress_handler(self._over_budget, INLINE_CHECK_STEPS)
+        return conn
+
+    def _on_loop_thread(self) -> bool:
+        return self._inline is not None and threading.get_ident() == self._inline_thread
+
+    def _over_budget(self) -> bool:
+        return time.perf_counter() > self._inline_deadline
 
     def _prepare_file(self) -> None:
         folder = self.path.parent
@@ -280,6 +330,13 @@ class StorageBase:
     async def close(self) -> None:
         """Close every connection."""
         readers, self._readers, self._idle = self._readers, [], []
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+            self._checkpoint = None
+        for inline in (self._inline, self._inline_writer):
+            if inline is not None:
+                inline.close()
+        self._inline = self._inline_writer = None
         for reader in readers:
             await reader.close()
         if self._db is not None:
@@ -366,7 +423,53 @@ class StorageBase:
         if tx is not None:
             return [await _run(tx._db, _write, sql, p) for sql, p in statements]
         async with self._write_lock:
+            if self._on_loop_thread():
+                counts = self._batch_inline(statements)
+                if counts is not None:
+                    return counts
             return await _run(self.db, _batch, statements)
+
+    def _batch_inline(self, statements: Sequence[Statement]) -> list[int] | None:
+        """`_batch` on the loop's thread; None (nothing written) when it could not finish
+        within the budget or the database was busy."""
+        conn = self._inline_writer
+        assert conn is not None
+        self._inline_deadline = time.perf_counter() + INLINE_BUDGET_S
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            counts = [conn.execute(sql, params).rowcount for sql, params in statements]
+        except BaseException as exc:
+            self._inline_deadline = math.inf
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                return None  # over budget or busy: the writer's thread does it all again
+            raise
+        self._inline_deadline = math.inf
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._after_inline_commit()
+        return counts
+
+    def _after_inline_commit(self) -> None:
+        # The loop's connections never checkpoint (an fsync could hold the loop); every
+        # CHECKPOINT_EVERY commits the writer's thread moves the log into the database.
+        self._inline_commits += 1
+        if self._inline_commits % CHECKPOINT_EVERY == 0 and self._db is not None \
+                and (self._checkpoint is None or self._checkpoint.done()):
+            self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
+
+    async def _run_checkpoint(self) -> None:
+        try:
+            async with self._write_lock:  # never inside a transaction on the writer
+                if self._db is not None:
+                    await _run(self._db, _checkpoint)
+        except sqlite3.Error as exc:  # the next one will do it
+            _LOG.warning("A checkpoint of the database log failed (%s)", exc)
 
     def defer(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Queue a write to be made at the end of the update being processed, in one
@@ -419,6 +522,12 @@ class StorageBase:
         tx = self._own_tx()
         if tx is not None:
             return await _run(tx._db, fn, sql, params)
+        if self._inline is not None and self._on_loop_thread():
+            self._inline_deadline = time.perf_counter() + INLINE_BUDGET_S
+            try:
+                return fn(self._inline, sql, params)
+            except sqlite3.OperationalError:
+                pass  # over budget ("interrupted") or busy: a reader thread does it
         if not self._readers:
             if self._memory and self._db is not None:
                 async with self._write_lock:  # one connection: wait for others' transactions
