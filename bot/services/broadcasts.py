@@ -46,15 +46,6 @@ __all__ = [
 MAX_TEXT = 3500
 
 
-class HasId(Protocol):
-    """A stored person."""
-
-    @property
-    def user_id(self) -> int:
-        """Their Telegram id."""
-        ...
-
-
 class Sent(Protocol):
     """A stored broadcast, as far as these use cases look at it."""
 
@@ -90,9 +81,8 @@ class BroadcastStore(Protocol):
         """A group's members (not its waitlist)."""
         ...
 
-    async def users_with_roles(self, roles: tuple[str, ...], *, active_only: bool = True
-                               ) -> Sequence[HasId]:
-        """Everyone holding one of ROLES."""
+    async def user_ids_with_roles(self, roles: tuple[str, ...]) -> list[int]:
+        """The ids of everyone active holding one of ROLES."""
         ...
 
     async def create_broadcast(self, created_by: int, audience: str, group_id: int | None,
@@ -194,7 +184,8 @@ async def recipients(store: BroadcastStore, audience: str, group_id: int | None 
         raise BroadcastGone
     if audience == "group":
         return await store.group_member_ids(int(group_id or 0))
-    return [u.user_id for u in await store.users_with_roles(audience_roles(audience))]
+    # Ids only: 10,000 people as User objects held the event loop for 90 ms.
+    return await store.user_ids_with_roles(audience_roles(audience))
 
 
 def check_announcement(text: str, photo: str | None, rendered: str) -> None:

@@ -114,6 +114,15 @@ class CoreStore(StorageBase):
         rows = await self.fetchall(sql + " ORDER BY created_at, user_id", roles)
         return [_user(r) for r in rows]
 
+    async def user_ids_with_roles(self, roles: tuple[str, ...]) -> list[int]:
+        """The ids of everyone active holding one of ROLES, oldest first (a broadcast's
+        recipients: no User object per person)."""
+        marks = ",".join("?" for _ in roles)
+        rows = await self.fetchall(
+            f"SELECT user_id FROM users WHERE consent = 'given' AND role IN ({marks}) "  # noqa: S608
+            "AND active = 1 ORDER BY created_at, user_id", roles)
+        return [r[0] for r in rows]
+
     async def count_by_role(self) -> dict[str, int]:
         """How many active people hold each role (a count, for reports)."""
         rows = await self.fetchall(
