@@ -87,11 +87,30 @@ async def test_a_crisis_message_is_never_sent_as_the_note(env: BotEnv) -> None:
     mark = sam.mark()
     await sam.send("i want to kill myself")
     texts = sam.texts_since(mark)
-    assert "What would you like to talk about?" in texts[-1]     # asked again, below the card
+    assert "If you need help now" in texts[0]                    # the card first
+    assert "would you like to send these words" in texts[-1]     # then the choice
     assert await env.storage.untaken_supervision_requests() == []
     assert "Supervision request" not in cora.last_text()
+    await sam.click("Write it differently")
+    assert "What would you like to talk about?" in sam.last_text()
     await sam.click("Skip")
     assert "About: (not given)" in cora.last_text()
+
+
+async def test_hard_words_go_to_supervision_when_the_peer_worker_says_so(env: BotEnv) -> None:
+    """Supervision is where hard conversations go: words about a person's risk reach the
+    coordinators once the peer worker chooses to send them, never silently dropped."""
+    sam, cora = await peer_and_coordinator(env)
+    await sam.send("/supervision")
+    await sam.click("Today")
+    await sam.send("Someone I support said they want to die and I froze.")
+    assert await env.storage.untaken_supervision_requests() == []
+    await sam.click("Send them")
+    assert "Your request has gone to" in sam.last_text()
+    assert "Someone I support said they want to die" in cora.last_text()
+    assert len(await env.storage.untaken_supervision_requests()) == 1
+    await sam.click("Send them")  # an old button: nothing more is sent
+    assert len(await env.storage.untaken_supervision_requests()) == 1
 
 
 async def test_cancel_and_old_buttons_change_nothing(env: BotEnv) -> None:
@@ -245,7 +264,7 @@ async def test_words_to_add_after_a_coordinator_picked_it_up_are_not_lost_silent
     await sam.send("/supervision")
     await sam.click("Add a few words to it")
     await cora.click("I'll get in touch")
-    await sam.send("One more thing.")
+    await sam.send("Just adding that I am free after 3.")
     assert "just picked up your request, so this wasn't added" in sam.last_text()
     assert "More on a supervision request" not in cora.last_text()
 

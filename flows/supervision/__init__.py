@@ -8,7 +8,13 @@ from bot.deps import Deps
 from bot.domain.roles import PEER_ROLES
 from bot.flowkit import Flow
 from bot.routing import Button, Command, Step
-from flows.supervision.callbacks import AddToRequest, SkipNote, TakeRequest, UrgencyChoice
+from flows.supervision.callbacks import (
+    AddToRequest,
+    SendFlagged,
+    SkipNote,
+    TakeRequest,
+    UrgencyChoice,
+)
 from flows.supervision.handlers import URGENCY, WHAT, Handlers, exporter
 
 __all__ = ["build"]
@@ -24,8 +30,11 @@ def build(deps: Deps) -> Flow:
         Command("supervision", h.start, roles=PEERS, menu="commands.supervision"),
         Step(URGENCY, ask=h.ask_urgency, on_text=h.urgency_typed),
         Button(UrgencyChoice, h.on_urgency, roles=PEERS),
-        Step(WHAT, ask=h.ask_note, on_text=h.on_note),
+        # Supervision is where hard conversations go: words the safety net flagged wait
+        # (encrypted, in the draft) for the peer worker to say whether to send them.
+        Step(WHAT, ask=h.ask_note, on_text=h.on_note, on_flagged=h.flagged),
         Button(SkipNote, h.on_skip, roles=PEERS),
+        Button(SendFlagged, h.on_send_flagged, roles=PEERS),
         Button(AddToRequest, h.on_add, roles=PEERS),
         Button(TakeRequest, h.on_take, roles=COORDINATORS),
     ], export=exporter(deps))

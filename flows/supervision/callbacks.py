@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.callbacks import callback
 from bot.domain.supervision import Urgency
 
-__all__ = ["AddToRequest", "SkipNote", "TakeRequest", "UrgencyChoice"]
+__all__ = ["AddToRequest", "SendFlagged", "SkipNote", "TakeRequest", "UrgencyChoice"]
 
 
 @callback("sup.when")
@@ -22,6 +22,14 @@ class UrgencyChoice:
 @dataclass(frozen=True, slots=True)
 class SkipNote:
     """Send the request without a note."""
+
+
+@callback("sup.flag")
+@dataclass(frozen=True, slots=True)
+class SendFlagged:
+    """Whether to send, with the request, words the safety net flagged."""
+
+    send: bool
 
 
 @callback("sup.add")

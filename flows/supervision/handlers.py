@@ -10,11 +10,18 @@ from bot.deps import Deps
 from bot.routing import Ctx, StaleButton
 from bot.services import supervision
 from flows.supervision import notices
-from flows.supervision.callbacks import AddToRequest, SkipNote, TakeRequest, UrgencyChoice
+from flows.supervision.callbacks import (
+    AddToRequest,
+    SendFlagged,
+    SkipNote,
+    TakeRequest,
+    UrgencyChoice,
+)
 from flows.supervision.views import (
     ask_addition,
     ask_note,
     ask_urgency,
+    send_flagged,
     urgency_again,
     waiting,
 )
@@ -69,6 +76,24 @@ class Handlers:
     async def on_note(self, ctx: Ctx, text: str) -> None:
         """Send the request with the note typed (too long: say so, and wait)."""
         await self._submit(ctx, text)
+
+    async def flagged(self, ctx: Ctx, text: str) -> None:
+        """Words the safety net flagged (the staff card is above them): supervision is
+        where hard conversations go, so ask whether to send them; until the answer they
+        wait in the draft, encrypted like every draft."""
+        ctx.draft["pending"] = text
+        await ctx.reply(*send_flagged(ctx.copy))
+
+    async def on_send_flagged(self, ctx: Ctx, data: SendFlagged) -> None:
+        """Send the flagged words, or ask for them again."""
+        pending = ctx.draft.pop("pending", None)
+        if ctx.step != WHAT or not isinstance(pending, str):
+            raise StaleButton
+        await ctx.answer()
+        if data.send:
+            await self._submit(ctx, pending)
+        else:
+            await self.ask_note(ctx)
 
     async def on_skip(self, ctx: Ctx, data: SkipNote) -> None:
         """Send the request without a note (or leave a waiting one as it is)."""

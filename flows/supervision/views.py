@@ -7,7 +7,13 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content
 from bot.domain.supervision import URGENCIES
 from bot.keyboards import choose_one
-from flows.supervision.callbacks import AddToRequest, SkipNote, TakeRequest, UrgencyChoice
+from flows.supervision.callbacks import (
+    AddToRequest,
+    SendFlagged,
+    SkipNote,
+    TakeRequest,
+    UrgencyChoice,
+)
 
 __all__ = ["ask_addition", "ask_note", "ask_urgency", "for_coordinator", "peer_told", "sent",
            "taken", "taken_unreachable", "urgency_again", "waiting"]
@@ -54,6 +60,14 @@ def waiting(copy: Content, *, asked: str, urgency: str) -> tuple[str, InlineKeyb
     return copy.text("supervision.already_waiting", asked=asked,
                      urgency=copy.button(f"supervision.urgency_{urgency}")), choose_one(
         [(copy.button("supervision.add_button"), AddToRequest())])
+
+
+def send_flagged(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
+    """The words mention risk (the crisis card is above them): send them to the coordinators
+    as they are, or write them differently?"""
+    return copy.text("supervision.send_flagged"), choose_one(
+        [(copy.button("supervision.send_flagged_yes"), SendFlagged(True)),
+         (copy.button("supervision.send_flagged_no"), SendFlagged(False))])
 
 
 def ask_addition(copy: Content) -> tuple[str, InlineKeyboardMarkup]:

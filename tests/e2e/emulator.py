@@ -944,6 +944,11 @@ class BotAPIEmulator:
         if username:
             user["username"] = username
         with self._cv:
+            known = self._users.get(user_id)
+            # Journeys share one bot: one id given to two different people would put one
+            # journey's person in another's (set up, with commands nobody expected).
+            assert known is None or known["first_name"] == first_name, \
+                f"Telegram id {user_id} is {known['first_name']} already, not {first_name}"
             self._users[user_id] = user
             if user_id not in self._chats:
                 chat = {"id": user_id, "type": "private", "first_name": first_name}

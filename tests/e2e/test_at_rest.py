@@ -21,7 +21,7 @@ def database_files(bot: BotProcess) -> list[Path]:
 
 def test_after_delete_the_name_is_not_in_the_files(tg: BotAPIEmulator,
                                                    shared_bot: BotProcess) -> None:
-    quill = tg.person(880_500_001, "Q", username="q_private")
+    quill = tg.person(884_100_001, "Q", username="q_private")
     onboard(quill, alias=NAME)
     barrier(quill)
     assert any(NAME.encode() in p.read_bytes() for p in database_files(shared_bot))
@@ -29,7 +29,7 @@ def test_after_delete_the_name_is_not_in_the_files(tg: BotAPIEmulator,
     quill.wait_for("Do you want to erase everything?")
     quill.click("Yes, erase everything")
     quill.wait_for("Everything we stored about you has been erased.")
-    barrier(tg.person(880_500_009, "Bystander"))
+    barrier(tg.person(884_100_009, "Bystander"))
     for path in database_files(shared_bot):
         assert NAME.encode() not in path.read_bytes(), f"{path.name} still holds the name"
 

@@ -213,7 +213,11 @@ def test_a_peer_worker_asks_for_supervision_adds_to_it_and_a_coordinator_picks_i
     rae.click("Add a few words to it")
     rae.wait_for("What would you like to add?")
     rae.send("It came up again today.")
-    rae.wait_for("Added.")
+    added = rae.wait_for(lambda m: "Added." in plain_of(m)
+                         or "would you like to send these words" in plain_of(m))
+    if "Added." not in plain_of(added):  # the safety net read risk in it: her choice
+        rae.click("Send them")
+        rae.wait_for("Added.")
     more = coordinator.wait_for("More on a supervision request", since=0)
     assert "It came up again today." in plain_of(more)
     assert coordinator.count("Supervision request\n") <= 1
