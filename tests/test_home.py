@@ -120,7 +120,7 @@ async def test_staff_homes(env: BotEnv) -> None:
         mark = cora.mark()
         await cora.click(label)
         opened[label] = "\n".join(cora.texts_since(mark)) or cora.last_text()
-    assert "how things are going" in opened["Report"]
+    assert "Which period would you like counts for?" in opened["Report"]
     assert "Referral links" in opened["Referral links"]
     assert all(opened.values())
 
