@@ -42,17 +42,18 @@ class CoordScreen:
 @callback("coord.off")
 @dataclass(frozen=True, slots=True)
 class Deactivate:
-    """"End access" for a member of staff (their user id): asks first."""
+    """"End access" for a member of staff (their sealed id: deps.cipher.seal_id): asks
+    first."""
 
-    user: int
+    user: str
 
 
 @callback("coord.offy")
 @dataclass(frozen=True, slots=True)
 class DeactivateYes:
-    """Yes, end USER's access now."""
+    """Yes, end USER's access now (a sealed id)."""
 
-    user: int
+    user: str
 
 
 @callback("coord.rv")

@@ -130,9 +130,15 @@ class Handlers:
 
     async def _staff(self, ctx: Ctx) -> None:
         people = await coordination.staff_list(ctx.deps.storage)
-        await ctx.show(*views.staff(ctx.copy, people, ctx.user_id))
+        await ctx.show(*views.staff(ctx.copy, people, ctx.user_id, ctx.deps.cipher.seal_id))
 
-    async def _staff_line(self, ctx: Ctx, user_id: int) -> coordination.StaffLine | None:
+    async def _staff_line(self, ctx: Ctx, sealed: str) -> coordination.StaffLine | None:
+        """The member of staff a button's sealed id names (None: not a sealed id, or nobody
+        on staff now: the same answer either way)."""
+        try:
+            user_id = ctx.deps.cipher.open_id(sealed)
+        except ValueError:
+            return None
         return next((p for p in await coordination.staff_list(ctx.deps.storage)
                      if p.user_id == user_id), None)
 
@@ -142,20 +148,22 @@ class Handlers:
         if person is None or person.user_id == ctx.user_id:
             raise StaleButton
         people = len(await ctx.deps.storage.active_matches_for_peer(person.user_id))
-        await ctx.show(*views.deactivate_ask(ctx.copy, person, people))
+        await ctx.show(*views.deactivate_ask(ctx.copy, person, people,
+                                             ctx.deps.cipher.seal_id))
 
     async def on_deactivate_yes(self, ctx: Ctx, data: DeactivateYes) -> None:
         """End their access now; say who went to whom."""
         person = await self._staff_line(ctx, data.user)
+        if person is None:
+            raise StaleButton
         try:
             done = await coordination.deactivate(
-                ctx.deps.storage, ctx.events, user_id=data.user, by=ctx.user_id,
+                ctx.deps.storage, ctx.events, user_id=person.user_id, by=ctx.user_id,
                 policy=policy(ctx.deps.settings), now=ctx.now)
         except coordination.CannotDeactivate as refusal:
             await ctx.show(ctx.copy.text(refusal.key))
             return
-        name = person.name if person is not None else "?"
-        await ctx.show(*views.deactivate_done(ctx.copy, name, done))
+        await ctx.show(*views.deactivate_done(ctx.copy, person.name, done))
 
     async def _invites(self, ctx: Ctx, notice: str | None = None) -> None:
         storage = ctx.deps.storage

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -234,9 +234,10 @@ def home(copy: Content, o: Overview, now: datetime, zone: ZoneInfo) -> View:
 
 # -- staff governance ----------------------------------------------------------------------
 
-def staff(copy: Content, people: Sequence[StaffLine], me: int) -> View:
+def staff(copy: Content, people: Sequence[StaffLine], me: int, seal: Callable[[int], str]
+          ) -> View:
     """The staff list by role with each one's status, and "End access" for each (not for
-    the coordinator reading it)."""
+    the coordinator reading it). SEAL turns a Telegram id into the token a button carries."""
     parts = [copy.text("coordinator.staff_title")]
     for role in ("consumer_peer", "carer_peer", "coordinator", "clinician"):
         of_role = [p for p in people if p.role == role]
@@ -248,12 +249,13 @@ def staff(copy: Content, people: Sequence[StaffLine], me: int) -> View:
                           status=Raw(_status(copy, p.status))) for p in of_role)
                 or copy.text("coordinator.staff_none")))
     buttons: list[list[Choice]] = [
-        [(copy.button("coordinator.end_button", name=p.name), Deactivate(p.user_id))]
+        [(copy.button("coordinator.end_button", name=p.name), Deactivate(seal(p.user_id)))]
         for p in people if p.user_id != me]
     return "\n\n".join(parts), rows(*buttons, _home_row(copy))
 
 
-def deactivate_ask(copy: Content, person: StaffLine, people: int) -> View:
+def deactivate_ask(copy: Content, person: StaffLine, people: int, seal: Callable[[int], str]
+                   ) -> View:
     """Are you sure: what happens to the people they support, and to them."""
     if person.role in ("consumer_peer", "carer_peer"):
         text = copy.text("coordinator.deactivate_ask_peer", name=person.name, people=people)
@@ -261,7 +263,7 @@ def deactivate_ask(copy: Content, person: StaffLine, people: int) -> View:
         text = copy.text("coordinator.deactivate_ask", name=person.name,
                          role=copy.button(f"onboarding.role_name_{person.role}"))
     return text, rows([(copy.button("coordinator.deactivate_yes_button"),
-                        DeactivateYes(person.user_id)),
+                        DeactivateYes(seal(person.user_id))),
                        (copy.button("coordinator.deactivate_no_button"), CoordScreen("staff"))])
 
 
