@@ -197,3 +197,19 @@ async def test_only_coordinators_open_the_home(env: BotEnv) -> None:
     mark = ana.mark()
     await ana.send("/coord")
     assert not any("Coordinator home" in t for t in ana.texts_since(mark))
+
+
+async def test_someone_who_chose_no_name_reads_as_such_never_as_a_question_mark(
+        env: BotEnv) -> None:
+    cora = await coordinator(env)
+    kim = env.client(7701, "TgKim")
+    await join_staff(kim, "consumer_peer")  # skipped the name, no profile yet
+    await kim.send("/supervision")
+    await kim.click("Today")
+    await kim.click("Skip")
+    await cora.send("/coord")
+    home = cora.last_text()
+    assert "someone with no chosen name" in home and "?" not in home.split("Supervision")[1]
+    await cora.click("Staff")
+    assert "someone with no chosen name" in cora.last_text()
+    assert "End access: someone with no chosen name" in [b["text"] for b in cora.last().buttons()]

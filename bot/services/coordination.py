@@ -235,7 +235,7 @@ async def _peer_name(store: CoordinationStore, peer_id: int,
     profile = profiles.get(peer_id) or await store.get_profile(peer_id)
     if profile is not None and profile.display_name:
         return profile.display_name
-    return await _alias(store, peer_id) or "?"
+    return await _alias(store, peer_id) or ""  # no name chosen: the view says so
 
 
 async def overview(store: CoordinationStore, now: datetime, zone: ZoneInfo) -> Overview:
@@ -294,7 +294,7 @@ async def staff_list(store: CoordinationStore) -> list[StaffLine]:
         for user in await store.users_with_roles((role,), active_only=False):
             profile = profiles.get(user.user_id)
             name = (profile.display_name if profile is not None else None) or user.alias \
-                or "?"
+                or ""
             status: str = "active"
             if not user.active:
                 status = "unreachable"

@@ -163,7 +163,8 @@ class Handlers:
         except coordination.CannotDeactivate as refusal:
             await ctx.show(ctx.copy.text(refusal.key))
             return
-        await ctx.show(*views.deactivate_done(ctx.copy, person.name, done))
+        name = views.name_or_unnamed(ctx.copy, person.name)
+        await ctx.show(*views.deactivate_done(ctx.copy, name, done))
 
     async def _invites(self, ctx: Ctx, notice: str | None = None) -> None:
         storage = ctx.deps.storage

@@ -161,6 +161,9 @@ def _name(copy: Content, alias: str | None) -> str:
     return alias or copy.button("coordinator.unnamed")
 
 
+name_or_unnamed = _name  # for the handlers: a name, or "someone with no chosen name"
+
+
 def _when(copy: Content, when: datetime, zone: ZoneInfo) -> str:
     return copy.when(when.astimezone(zone))
 
@@ -194,15 +197,16 @@ def home(copy: Content, o: Overview, now: datetime, zone: ZoneInfo) -> View:
     else:
         parts.append(copy.text("coordinator.home_waitlist_empty"))
     parts.append(_section(copy, "coordinator.home_requests", [
-        copy.text("coordinator.home_request_line", person=_name(copy, r.person), peer=r.peer,
+        copy.text("coordinator.home_request_line", person=_name(copy, r.person),
+                  peer=_name(copy, r.peer),
                   due=_when(copy, r.respond_by, zone) if r.respond_by else "?")
         for r in o.requests]))
     parts.append(copy.text("coordinator.home_peers") + "\n" + ("\n".join(
-        copy.text("coordinator.home_peer_line", name=p.name, load=p.load, cap=p.cap,
+        copy.text("coordinator.home_peer_line", name=_name(copy, p.name), load=p.load, cap=p.cap,
                   status=Raw(_status(copy, p.status))) for p in o.peers)
         or copy.text("coordinator.home_no_peers")))
     parts.append(_section(copy, "coordinator.home_supervision", [
-        copy.text("coordinator.home_supervision_line", peer=s.peer,
+        copy.text("coordinator.home_supervision_line", peer=_name(copy, s.peer),
                   asked=_when(copy, s.asked_at, zone),
                   urgency=copy.button(f"coordinator.urgency.{s.urgency}")
                   if copy.has(f"coordinator.urgency.{s.urgency}") else s.urgency)
@@ -218,7 +222,8 @@ def home(copy: Content, o: Overview, now: datetime, zone: ZoneInfo) -> View:
                   else copy.button("coordinator.home_group_no_meeting"))
         for g in o.groups]))
     lines: list[list[Choice]] = [
-        [(copy.button("coordinator.pick_up_button", peer=s.peer), take_supervision(s.request_id))]
+        [(copy.button("coordinator.pick_up_button", peer=_name(copy, s.peer)),
+          take_supervision(s.request_id))]
         for s in o.supervision[:PICK_UP_BUTTONS]]
     lines += [[(copy.button("coordinator.staff_button"), CoordScreen("staff")),
                (copy.button("coordinator.invites_button"), CoordScreen("invites"))],
@@ -245,11 +250,12 @@ def staff(copy: Content, people: Sequence[StaffLine], me: int, seal: Callable[[i
             continue  # a complementary service has none, and never will
         parts.append(copy.text("coordinator.staff_role", role=copy.button(
             f"coordinator.staff_roles.{role}")) + "\n" + ("\n".join(
-                copy.text("coordinator.staff_line", name=p.name,
+                copy.text("coordinator.staff_line", name=_name(copy, p.name),
                           status=Raw(_status(copy, p.status))) for p in of_role)
                 or copy.text("coordinator.staff_none")))
     buttons: list[list[Choice]] = [
-        [(copy.button("coordinator.end_button", name=p.name), Deactivate(seal(p.user_id)))]
+        [(copy.button("coordinator.end_button", name=_name(copy, p.name)),
+          Deactivate(seal(p.user_id)))]
         for p in people if p.user_id != me]
     return "\n\n".join(parts), rows(*buttons, _home_row(copy))
 
@@ -258,9 +264,10 @@ def deactivate_ask(copy: Content, person: StaffLine, people: int, seal: Callable
                    ) -> View:
     """Are you sure: what happens to the people they support, and to them."""
     if person.role in ("consumer_peer", "carer_peer"):
-        text = copy.text("coordinator.deactivate_ask_peer", name=person.name, people=people)
+        text = copy.text("coordinator.deactivate_ask_peer", name=_name(copy, person.name),
+                         people=people)
     else:
-        text = copy.text("coordinator.deactivate_ask", name=person.name,
+        text = copy.text("coordinator.deactivate_ask", name=_name(copy, person.name),
                          role=copy.button(f"onboarding.role_name_{person.role}"))
     return text, rows([(copy.button("coordinator.deactivate_yes_button"),
                         DeactivateYes(seal(person.user_id))),
