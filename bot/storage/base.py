@@ -426,6 +426,7 @@ class StorageBase:
             if self._on_loop_thread():
                 counts = self._batch_inline(statements)
                 if counts is not None:
+                    await asyncio.sleep(0)  # give the loop a turn (see _read)
                     return counts
             return await _run(self.db, _batch, statements)
 
@@ -525,9 +526,15 @@ class StorageBase:
         if self._inline is not None and self._on_loop_thread():
             self._inline_deadline = time.perf_counter() + INLINE_BUDGET_S
             try:
-                return fn(self._inline, sql, params)
+                result = fn(self._inline, sql, params)
             except sqlite3.OperationalError:
                 pass  # over budget ("interrupted") or busy: a reader thread does it
+            else:
+                # An await that never suspends would let one task starve every other (a
+                # loop of reads would never let a writer's result in): give the loop one
+                # turn, as the thread hop this replaces did.
+                await asyncio.sleep(0)
+                return result
         if not self._readers:
             if self._memory and self._db is not None:
                 async with self._write_lock:  # one connection: wait for others' transactions
