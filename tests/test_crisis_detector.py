@@ -21,6 +21,9 @@ from bot.domain.crisis import model as crisis_model
 
 MODELS = Path(crisis.__file__).resolve().parent / "models"
 assess_module = importlib.import_module("bot.domain.crisis.assess")
+SHORT_THRESHOLD: float = assess_module.SHORT_THRESHOLD
+SHORT_WORDS: int = assess_module.SHORT_WORDS
+short_and_plain = assess_module.short_and_plain
 
 # (message, expected kind): the first issue's "must understand" bullets
 MUST_FIRE = [
@@ -146,6 +149,39 @@ KNOWN_FALSE_FLAGS = [
     "No need to be nervous, take your time.",
 ]
 
+# False flags other engineers saw while the bot ran (round two): a peer worker's bio, a
+# note's title, a nudge, a first hello, a plain account of withdrawing. Peer workers' bios
+# and notes talk about lived experience by nature.
+SEEN_WHILE_RUNNING = [
+    "I have lived experience and I like to listen.",
+    "soon please",
+    "hello, is anyone there",
+    "I stop answering texts and sleep all day",
+    "A note Robin keeps.",
+]
+
+# Short everyday messages other flows send (relay, check-ins, supervision) that the
+# recall-first threshold flagged (c8792d8, reverted in 7265753): a few words, no risk term.
+SHORT_EVERYDAY = [
+    "and once back",
+    "got it",
+    "One more thing.",
+    "It came up again today.",
+    "I'm here.",
+    "Thinking of you today.",
+    "Take care, Robin.",
+    "only once please",
+]
+
+# Short messages that carry risk: the short-message guard never silences these.
+SHORT_RISKY = [
+    "i want to die",
+    "goodbye everyone",
+    "took all my pills",
+    "got the rope",
+    "he's got a knife",
+]
+
 
 @pytest.mark.parametrize(("text", "kind"), MUST_FIRE)
 def test_named_crisis_examples_fire_with_kind(text: str, kind: str) -> None:
@@ -174,12 +210,37 @@ def test_risk_buried_in_a_long_cheerful_message_fires(text: str) -> None:
     assert a.kind in ("plan", "goodbye", "suicidal")
 
 
-@pytest.mark.parametrize("text", MUST_NOT_FIRE + KNOWN_FALSE_FLAGS)
+@pytest.mark.parametrize("text", MUST_NOT_FIRE + KNOWN_FALSE_FLAGS + SEEN_WHILE_RUNNING)
 def test_ordinary_messages_do_not_fire(text: str) -> None:
     a = assess(text)
     assert not a.crisis, (text, a)
     assert a.kind is None
     assert a.matched == ()
+
+
+@pytest.mark.parametrize("text", SHORT_EVERYDAY + SEEN_WHILE_RUNNING)
+def test_short_everyday_messages_score_below_their_threshold(text: str) -> None:
+    a = assess(text)
+    assert not a.crisis, (text, a)
+    assert a.score < SHORT_THRESHOLD, (text, a)
+
+
+@pytest.mark.parametrize("text", SHORT_EVERYDAY)
+def test_short_everyday_messages_are_short_and_plain(text: str) -> None:
+    assert short_and_plain(crisis.normalise(text)), text
+
+
+@pytest.mark.parametrize("text", SHORT_RISKY)
+def test_short_messages_with_a_risk_term_are_not_guarded(text: str) -> None:
+    assert not short_and_plain(crisis.normalise(text)), text
+    assert assess(text).crisis, text
+
+
+def test_the_guard_is_stricter_than_the_threshold() -> None:
+    assert assess_module.loaded().threshold < SHORT_THRESHOLD < 1.0
+    assert SHORT_WORDS >= 3
+    # six words without a risk term are judged at the ordinary threshold
+    assert not short_and_plain(crisis.normalise("one two three four five six"))
 
 
 def test_api_shape() -> None:
