@@ -3,7 +3,8 @@
 `python -m bot.crisis_train` reads only tests/crisis_data/ (and refuses this folder): no
 training or threshold-choosing step reads tests/crisis_holdout/, so these numbers keep
 meaning something. h1 and h2 are the first generation's hold-out; h3 and h4 were written
-for the second generation, after it was built.
+for the second generation, after it was built; h5 and h6 were kept outside the repository
+until round two shipped, then measured once.
 """
 
 from __future__ import annotations
@@ -71,3 +72,17 @@ def test_second_holdout_meets_the_bar() -> None:
     # at what is reached until a stronger sentence model earns a higher one.
     assert recall >= 0.93, report
     assert false_flags <= 0.10, report
+
+
+def test_third_holdout_meets_the_bar() -> None:
+    """h5 (migrants and second-language writers) and h6 (First Nations and Pacific writers,
+    disabled and chronically ill people, new parents), 800 lines, kept outside the repository
+    until the detector shipped, then measured once, after model and threshold were chosen."""
+    totals, flagged, cats, cat_hits = _score(["h5.tsv", "h6.tsv"])
+    assert totals["crisis"] >= 300 and totals["ok"] >= 300
+    recall = flagged["crisis"] / totals["crisis"]
+    false_flags = flagged["ok"] / totals["ok"]
+    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    # Measured blind: 0.960 and 0.080 (round one would have given 0.910 and 0.040).
+    assert recall >= 0.95, report
+    assert false_flags <= 0.09, report
