@@ -565,3 +565,24 @@ def test_domain_modules_import_no_framework(module: Any) -> None:
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert not imported & {"telegram", "aiosqlite", "sqlite3"}
+
+
+@pytest.mark.parametrize("key", ["resources.menu", "resources.menu_guest"])
+def test_the_search_example_in_each_menu_finds_something_for_every_role(
+    library: Library, key: str
+) -> None:
+    """A person who types the example they were given finds something, whatever their role
+    ("/resources boundaries" found nothing for a person living with BPD)."""
+    import re
+
+    from bot.content import Content
+
+    word = re.search(r"/resources (\w+)", Content().raw(key))
+    assert word is not None
+    roles = (
+        [GUEST]
+        if key.endswith("guest")
+        else ["consumer", "carer", "consumer_peer", "carer_peer", "clinician", "coordinator"]
+    )
+    for role in roles:
+        assert library.search(word.group(1), role), (word.group(1), role)
