@@ -88,9 +88,12 @@ class StrictBotAPI(FakeBotAPI):
     def _too_many(self, now: float) -> tuple[int, dict[str, Any]]:
         self.refused += 1
         wait = max(1, math.ceil(self.flood_until - now))
-        return 429, {"ok": False, "error_code": 429,
-                     "description": f"Too Many Requests: retry after {wait}",
-                     "parameters": {"retry_after": wait}}
+        return 429, {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {wait}",
+            "parameters": {"retry_after": wait},
+        }
 
     def _check(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         if not self.enforce or "chat_id" not in params or not method.startswith(_COUNTED):
@@ -101,18 +104,26 @@ class StrictBotAPI(FakeBotAPI):
         while self.recent and self.recent[0] <= now - 1.0:
             self.recent.popleft()
         chat = int(params["chat_id"])
-        if len(self.recent) >= TELEGRAM_PER_SECOND or \
-                now - self.last_in_chat.get(chat, -10.0) < 1.0:
+        if (
+            len(self.recent) >= TELEGRAM_PER_SECOND
+            or now - self.last_in_chat.get(chat, -10.0) < 1.0
+        ):
             self.flood_until = now + 1.0
             return self._too_many(now)
         self.recent.append(now)
         self.last_in_chat[chat] = now
         return None
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = None, write_timeout: Any = None,
-                         connect_timeout: Any = None, pool_timeout: Any = None
-                         ) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
         """The limits, as of the moment the request leaves (the network's delay is the same
         for every request, so that is the order Telegram sees), then a round trip."""
         api_method = url.rsplit("/", 1)[-1]
@@ -134,8 +145,7 @@ class StrictBotAPI(FakeBotAPI):
 async def _measure(tmp: Path, recipients: int) -> dict[str, float]:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     timer = ScaledTimer(SCALE)
-    limiter = LaneRateLimiter(bulk_per_second=DEFAULT_BULK_PER_SECOND, timer=timer,
-                              max_retries=5)
+    limiter = LaneRateLimiter(bulk_per_second=DEFAULT_BULK_PER_SECOND, timer=timer, max_retries=5)
     env = await BotEnv.create(tmp, rate_limiter=limiter, coordinators=(COORDINATOR,))
     await env.stop()
     fake = env.fake = StrictBotAPI(env.clock, timer)
@@ -148,7 +158,9 @@ async def _measure(tmp: Path, recipients: int) -> dict[str, float]:
         await env.storage.executemany(
             "INSERT INTO users (user_id, consent, consent_at, role, region, timezone, "
             "created_at, updated_at) VALUES (?, 'given', ?, 'consumer', 'AU', "
-            "'Australia/Sydney', ?, ?)", [(uid, now, now, now) for uid in ids])
+            "'Australia/Sydney', ?, ?)",
+            [(uid, now, now, now) for uid in ids],
+        )
         blocked = set(rng.sample(ids, int(recipients * BLOCKED_SHARE)))
         fake.blocked |= blocked
 
@@ -182,9 +194,13 @@ async def _measure(tmp: Path, recipients: int) -> dict[str, float]:
         assert not env.errors, env.errors[:3]
     finally:
         await env.stop()
-    return {"fraction": finished / elapsed / DEFAULT_BULK_PER_SECOND, "lost": lost,
-            "duplicated": duplicated, "refused": fake.refused,
-            "per_s": finished / elapsed}
+    return {
+        "fraction": finished / elapsed / DEFAULT_BULK_PER_SECOND,
+        "lost": lost,
+        "duplicated": duplicated,
+        "refused": fake.refused,
+        "per_s": finished / elapsed,
+    }
 
 
 async def figures(quick: bool) -> list[dict[str, Any]]:
@@ -194,14 +210,23 @@ async def figures(quick: bool) -> list[dict[str, Any]]:
         result = await _measure(Path(tmp), QUICK_RECIPIENTS if quick else RECIPIENTS)
     wall = time.perf_counter() - started
     return [
-        {"name": "broadcast_fraction_of_limit", "value": result["fraction"],
-         "unit": f"of the bulk lane's {DEFAULT_BULK_PER_SECOND}/s (goal >= 0.90)"},
+        {
+            "name": "broadcast_fraction_of_limit",
+            "value": result["fraction"],
+            "unit": f"of the bulk lane's {DEFAULT_BULK_PER_SECOND}/s (goal >= 0.90)",
+        },
         {"name": "broadcast_429s", "value": result["refused"], "unit": "responses (goal 0)"},
         {"name": "broadcast_lost", "value": result["lost"], "unit": "recipients (goal 0)"},
-        {"name": "broadcast_duplicated", "value": result["duplicated"],
-         "unit": "messages (goal 0)"},
-        {"name": "broadcast_recipients_per_s", "value": result["per_s"],
-         "unit": f"per Telegram second (time x{SCALE:.0f}; {wall:.1f} s of wall time)"},
+        {
+            "name": "broadcast_duplicated",
+            "value": result["duplicated"],
+            "unit": "messages (goal 0)",
+        },
+        {
+            "name": "broadcast_recipients_per_s",
+            "value": result["per_s"],
+            "unit": f"per Telegram second (time x{SCALE:.0f}; {wall:.1f} s of wall time)",
+        },
     ]
 
 

@@ -48,8 +48,13 @@ __all__ = ["figures", "mixed_step"]
 
 PEOPLE = 100_000
 DUE_PER_MINUTE = 300
-_ZONES = ("Australia/Sydney", "Australia/Perth", "Europe/London", "America/New_York",
-          "Pacific/Auckland")
+_ZONES = (
+    "Australia/Sydney",
+    "Australia/Perth",
+    "Europe/London",
+    "America/New_York",
+    "Pacific/Auckland",
+)
 _START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _BASE = 3_000_000
 _POOL = 20
@@ -73,10 +78,14 @@ async def _populate(env: BotEnv, people: int) -> None:
         schedules.append((uid, days, minute, epoch(due), ts, ts))
     await env.storage.executemany(
         "INSERT INTO users (user_id, consent, consent_at, role, region, timezone, alias, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", users)
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        users,
+    )
     await env.storage.executemany(
         "INSERT INTO checkin_schedules (user_id, days, minute, next_due, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?)", schedules)
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        schedules,
+    )
 
 
 async def _tick_figures(ticks: int) -> list[dict[str, Any]]:
@@ -100,8 +109,9 @@ async def _tick_figures(ticks: int) -> list[dict[str, Any]]:
                 # The next minute's load without the sends: the query, maths and transaction.
                 env.clock.advance(minutes=1)
                 started = time.perf_counter()
-                claimed = await claim_due(env.deps.storage, env.deps.zone, env.clock.now(),
-                                          grace, Collector())
+                claimed = await claim_due(
+                    env.deps.storage, env.deps.zone, env.clock.now(), grace, Collector()
+                )
                 claim_ms.append((time.perf_counter() - started) * 1000)
                 claim_counts.append(len(claimed.to_send))
             sent = await env.storage.fetchval("SELECT COUNT(*) FROM checkins")
@@ -111,12 +121,17 @@ async def _tick_figures(ticks: int) -> list[dict[str, Any]]:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return [
         {"name": "checkin_tick_ms", "value": statistics.median(claim_ms), "unit": "ms"},
-        {"name": "checkin_tick_with_sends_ms", "value": statistics.median(tick_ms),
-         "unit": "ms"},
-        {"name": "checkin_due_per_tick", "value": statistics.median(due_counts),
-         "unit": "check-ins"},
-        {"name": "checkin_claimed_per_tick", "value": statistics.median(claim_counts),
-         "unit": "check-ins"},
+        {"name": "checkin_tick_with_sends_ms", "value": statistics.median(tick_ms), "unit": "ms"},
+        {
+            "name": "checkin_due_per_tick",
+            "value": statistics.median(due_counts),
+            "unit": "check-ins",
+        },
+        {
+            "name": "checkin_claimed_per_tick",
+            "value": statistics.median(claim_counts),
+            "unit": "check-ins",
+        },
         {"name": "checkin_peak_mb", "value": peak_mb, "unit": "MB"},
     ]
 
@@ -124,8 +139,13 @@ async def _tick_figures(ticks: int) -> list[dict[str, Any]]:
 async def figures(quick: bool) -> list[dict[str, Any]]:
     """The dispatcher's figures, measured in a fresh child process."""
     child = await asyncio.create_subprocess_exec(
-        sys.executable, _SELF, "--ticks", "8" if quick else "30",
-        stdout=asyncio.subprocess.PIPE, cwd=str(ROOT))
+        sys.executable,
+        _SELF,
+        "--ticks",
+        "8" if quick else "30",
+        stdout=asyncio.subprocess.PIPE,
+        cwd=str(ROOT),
+    )
     out, _ = await child.communicate()
     if child.returncode != 0:
         raise SystemExit(f"bench_checkins child failed ({child.returncode})")

@@ -63,10 +63,13 @@ PEOPLE = 200
 BASE = 8_100_000
 COORDINATOR = 8_099_999
 CRISIS = "I can't do this anymore, I'm going to end my life tonight"
-TEXTS = ["I went for a walk today and it helped a bit", "thanks, see you next week",
-         "what time is the group on thursday?", "my phone died so I missed your message"]
-_UPDATE: contextvars.ContextVar[int | None] = contextvars.ContextVar("bench_update",
-                                                                     default=None)
+TEXTS = [
+    "I went for a walk today and it helped a bit",
+    "thanks, see you next week",
+    "what time is the group on thursday?",
+    "my phone died so I missed your message",
+]
+_UPDATE: contextvars.ContextVar[int | None] = contextvars.ContextVar("bench_update", default=None)
 
 
 class DelayedBotAPI(FakeBotAPI):
@@ -79,10 +82,16 @@ class DelayedBotAPI(FakeBotAPI):
         self.answers: dict[int, list[tuple[int, bytes]]] = defaultdict(list)
         self.record = False
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = None, write_timeout: Any = None,
-                         connect_timeout: Any = None, pool_timeout: Any = None
-                         ) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
         """Answer after the round trip; remember (time, method, params) per update."""
         if self.rtt:
             await asyncio.sleep(self.rtt / 2)
@@ -92,8 +101,7 @@ class DelayedBotAPI(FakeBotAPI):
         update_id = _UPDATE.get()
         if self.record and update_id is not None:
             params = dict(request_data.parameters) if request_data is not None else {}
-            self.answered[update_id].append((time.perf_counter(), url.rsplit("/", 1)[-1],
-                                             params))
+            self.answered[update_id].append((time.perf_counter(), url.rsplit("/", 1)[-1], params))
             self.answers[update_id].append(result)
         return result
 
@@ -112,12 +120,20 @@ class DelayedBotAPI(FakeBotAPI):
 
 def _text(fake: FakeBotAPI, uid: int, text: str) -> dict[str, Any]:
     """A message update from UID, kept in the fake as Telegram keeps it (a relay copies it)."""
-    entities = ([{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-                if text.startswith("/") else [])
+    entities = (
+        [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if text.startswith("/")
+        else []
+    )
     message_id = fake.next_id()
-    message = {"message_id": message_id, "date": 1772442000, "text": text,
-               "entities": entities, "chat": {"id": uid, "type": "private", "first_name": "P"},
-               "from": {"id": uid, "is_bot": False, "first_name": "P", "language_code": "en"}}
+    message = {
+        "message_id": message_id,
+        "date": 1772442000,
+        "text": text,
+        "entities": entities,
+        "chat": {"id": uid, "type": "private", "first_name": "P"},
+        "from": {"id": uid, "is_bot": False, "first_name": "P", "language_code": "en"},
+    }
     fake.incoming[(uid, message_id)] = copy.deepcopy(message)  # de_json changes its input
     return {"update_id": fake.next_id(), "message": message}
 
@@ -137,9 +153,15 @@ async def _peer_worker(env: BotEnv, uid: int, kind: str) -> None:
     peer = env.client(uid, "Peer")
     await join_staff(peer, kind, alias=f"Peer{uid % 100}")
     await env.storage.create_profile(
-        uid, kind, env.clock.now(), display_name=f"Peer{uid % 100}", bio="",
-        hours=parse_windows("Mon-Sun 00:00-24:00"), timezone="Australia/Sydney",
-        caseload_cap=200)
+        uid,
+        kind,
+        env.clock.now(),
+        display_name=f"Peer{uid % 100}",
+        bio="",
+        hours=parse_windows("Mon-Sun 00:00-24:00"),
+        timezone="Australia/Sydney",
+        caseload_cap=200,
+    )
 
 
 class Burst:
@@ -175,8 +197,18 @@ class Burst:
         await env.storage.executemany(
             "INSERT INTO checkins (user_id, due_at, sent_at, status, rating, skills, "
             "answered_at) VALUES (?, ?, ?, 'answered', ?, ?, ?)",
-            [(mood, now - d * 86400, now - d * 86400, 1 + d % 5, "" if d % 4 else "breathe",
-              now - d * 86400) for d in range(1, 90)])
+            [
+                (
+                    mood,
+                    now - d * 86400,
+                    now - d * 86400,
+                    1 + d % 5,
+                    "" if d % 4 else "breathe",
+                    now - d * 86400,
+                )
+                for d in range(1, 90)
+            ],
+        )
 
     def _updates(self) -> list[tuple[str, dict[str, Any]]]:
         """One update per person: (kind, update dict), in arrival order."""
@@ -186,13 +218,18 @@ class Burst:
             uid, kind = person.user_id, _kind(k)
             if kind == "press":
                 message, data = person.find_button("")
-                query = {"id": str(fake.next_id()), "from": person._user(),
-                         "chat_instance": "ci", "data": data,
-                         "message": fake._message_json(message)}
+                query = {
+                    "id": str(fake.next_id()),
+                    "from": person._user(),
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": fake._message_json(message),
+                }
                 out.append((kind, {"update_id": fake.next_id(), "callback_query": query}))
             else:
                 text = {"mood": "/mood", "crisis": CRISIS, "help": "/help"}.get(
-                    kind, TEXTS[k % len(TEXTS)])
+                    kind, TEXTS[k % len(TEXTS)]
+                )
                 out.append((kind, _text(fake, uid, text)))
         return out
 
@@ -242,13 +279,23 @@ class Burst:
             if calls and rtt:
                 ratios.append(latency / (len(calls) * rtt * 1000))
             if kind == "crisis":
-                card = next((t for t, method, params in calls if method == "sendMessage"
-                             and "000" in str(params.get("text", ""))), None)
+                card = next(
+                    (
+                        t
+                        for t, method, params in calls
+                        if method == "sendMessage" and "000" in str(params.get("text", ""))
+                    ),
+                    None,
+                )
                 cards.append(((card or done[uid]) - arrived[uid]) * 1000)
         if env.errors:
             raise SystemExit(f"the burst hit errors: {env.errors[:3]}")
-        return {"reply_p99": _p99(replies), "ratio_p99": _p99(ratios),
-                "card_p99": _p99(cards), "reply_median": statistics.median(replies)}
+        return {
+            "reply_p99": _p99(replies),
+            "ratio_p99": _p99(ratios),
+            "card_p99": _p99(cards),
+            "reply_median": statistics.median(replies),
+        }
 
 
 @contextlib.asynccontextmanager
@@ -273,8 +320,7 @@ def _p99(values: list[float]) -> float:
 
 
 async def _bot(tmp: Path) -> tuple[BotEnv, DelayedBotAPI]:
-    env = await BotEnv.create(tmp, coordinators=(COORDINATOR,),
-                              rate_limiter=LaneRateLimiter())
+    env = await BotEnv.create(tmp, coordinators=(COORDINATOR,), rate_limiter=LaneRateLimiter())
     fake = DelayedBotAPI(env.clock)
     await env.stop()
     env.fake = fake
@@ -289,7 +335,9 @@ async def _start_broadcast(env: BotEnv, recipients: int) -> None:
     await env.storage.executemany(
         "INSERT OR IGNORE INTO users (user_id, consent, consent_at, role, region, timezone, "
         "created_at, updated_at) VALUES (?, 'given', ?, 'carer', 'AU', 'Australia/Sydney', "
-        "?, ?)", [(9_000_000 + k, now, now, now) for k in range(recipients)])
+        "?, ?)",
+        [(9_000_000 + k, now, now, now) for k in range(recipients)],
+    )
     async with limits_off(env):
         await _confirm(env, recipients)
 
@@ -339,6 +387,7 @@ async def latency_figures() -> dict[str, float]:
 
 # -- same work: a plain PTB bot replaying our calls --------------------------------------------
 
+
 async def same_work_ratio(rounds: int) -> float:
     """A plain bot's time for the calls our bot made in a sequential mixed workload, over
     ours: round by round, each on the same fake in the same state."""
@@ -368,8 +417,9 @@ async def same_work_ratio(rounds: int) -> float:
                     update = Update.de_json(data, app.bot)
                     token = _UPDATE.set(update.update_id)
                     try:
-                        await app.update_processor.process_update(update,
-                                                                  app.process_update(update))
+                        await app.update_processor.process_update(
+                            update, app.process_update(update)
+                        )
                     finally:
                         _UPDATE.reset(token)
                 elapsed = time.perf_counter() - started
@@ -378,8 +428,7 @@ async def same_work_ratio(rounds: int) -> float:
                 calls = {k: list(v) for k, v in fake.answered.items()}
                 answers = {k: list(v) for k, v in fake.answers.items()}
                 fake.restore(state)
-                plain_elapsed, plain_answers = await _plain_replay(plain_app, fake, replayed,
-                                                                   calls)
+                plain_elapsed, plain_answers = await _plain_replay(plain_app, fake, replayed, calls)
                 if plain_answers != answers:
                     raise SystemExit("same_work: the plain replay got other answers than ours")
                 fake.restore(after)
@@ -411,10 +460,12 @@ async def _plain_bot(fake: FakeBotAPI) -> Application[Any, Any, Any, Any, Any, A
     return app
 
 
-async def _plain_replay(app: Application[Any, Any, Any, Any, Any, Any], fake: DelayedBotAPI,
-                        updates: list[dict[str, Any]],
-                        calls: dict[int, list[tuple[float, str, dict[str, Any]]]]
-                        ) -> tuple[float, dict[int, list[tuple[int, bytes]]]]:
+async def _plain_replay(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    fake: DelayedBotAPI,
+    updates: list[dict[str, Any]],
+    calls: dict[int, list[tuple[float, str, dict[str, Any]]]],
+) -> tuple[float, dict[int, list[tuple[int, bytes]]]]:
     """Seconds the plain bot takes for UPDATES making CALLS, and the answers it got."""
     app.bot_data["calls"] = calls
     fake.answers.clear()
@@ -437,6 +488,7 @@ async def _plain_replay(app: Application[Any, Any, Any, Any, Any, Any], fake: De
 
 # -- event loop lag ---------------------------------------------------------------------------
 
+
 async def event_loop_lag_ms() -> float:
     """Worst lag of a 1 ms ticker while charts, an export and a broadcast confirmation run."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -449,11 +501,16 @@ async def event_loop_lag_ms() -> float:
                     await onboard(person, "consumer", alias="Mo")
             burst.people = people
             now = int(env.clock.now().timestamp())
-            rows = [(p.user_id, now - d * 86400, now - d * 86400, 1 + d % 5, "",
-                     now - d * 86400) for p in people for d in range(1, 730)]
+            rows = [
+                (p.user_id, now - d * 86400, now - d * 86400, 1 + d % 5, "", now - d * 86400)
+                for p in people
+                for d in range(1, 730)
+            ]
             await env.storage.executemany(
                 "INSERT INTO checkins (user_id, due_at, sent_at, status, rating, skills, "
-                "answered_at) VALUES (?, ?, ?, 'answered', ?, ?, ?)", rows)
+                "answered_at) VALUES (?, ?, ?, 'answered', ?, ?, ?)",
+                rows,
+            )
             coord = env.client(COORDINATOR, "Casey")
             await coord.send("/start")
             await coord.click(AGREE)
@@ -493,15 +550,24 @@ async def figures(quick: bool) -> list[dict[str, Any]]:
     lag = await event_loop_lag_ms()
     return [
         {"name": "reply_p99_ms", "value": slow["reply_p99"], "unit": "ms (250 ms per call)"},
-        {"name": "reply_p99_over_round_trips", "value": slow["ratio_p99"],
-         "unit": "x the update's own round trips (goal <= 1.5)"},
+        {
+            "name": "reply_p99_over_round_trips",
+            "value": slow["ratio_p99"],
+            "unit": "x the update's own round trips (goal <= 1.5)",
+        },
         {"name": "crisis_card_p99_ms", "value": slow["card_p99"], "unit": "ms (goal <= 400)"},
         {"name": "reply_p99_ms_at_50ms", "value": fast["reply_p99"], "unit": "ms (50 ms per call)"},
-        {"name": "reply_p99_over_round_trips_at_50ms", "value": fast["ratio_p99"],
-         "unit": "x the update's own round trips"},
+        {
+            "name": "reply_p99_over_round_trips_at_50ms",
+            "value": fast["ratio_p99"],
+            "unit": "x the update's own round trips",
+        },
         {"name": "crisis_card_p99_ms_at_50ms", "value": fast["card_p99"], "unit": "ms"},
-        {"name": "reply_p99_during_broadcast_ms", "value": during["reply_p99"],
-         "unit": f"ms (goal <= 1.2 x {slow['reply_p99']:.0f})"},
+        {
+            "name": "reply_p99_during_broadcast_ms",
+            "value": during["reply_p99"],
+            "unit": f"ms (goal <= 1.2 x {slow['reply_p99']:.0f})",
+        },
         {"name": "same_work_ratio", "value": ratio, "unit": "plain PTB time / ours (goal >= 0.5)"},
         {"name": "event_loop_lag_max_ms", "value": lag, "unit": "ms (goal <= 20)"},
     ]

@@ -50,12 +50,37 @@ __all__ = ["figures", "mixed_step"]
 
 PEERS = 10_000
 _NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-_ZONES = ("Australia/Sydney", "Australia/Perth", "Pacific/Auckland", "Europe/London",
-          "America/New_York")
-_LANGUAGES = ("English", "Mandarin", "Arabic", "Vietnamese", "Greek", "Italian", "Hindi",
-              "Spanish", "Auslan", "Tagalog", "Korean", "Cantonese")
-_CULTURES = ("Aboriginal", "Torres Strait Islander", "Vietnamese Australian", "Greek",
-             "Lebanese", "Chinese Australian", "Pacific Islander", "Anglo Australian")
+_ZONES = (
+    "Australia/Sydney",
+    "Australia/Perth",
+    "Pacific/Auckland",
+    "Europe/London",
+    "America/New_York",
+)
+_LANGUAGES = (
+    "English",
+    "Mandarin",
+    "Arabic",
+    "Vietnamese",
+    "Greek",
+    "Italian",
+    "Hindi",
+    "Spanish",
+    "Auslan",
+    "Tagalog",
+    "Korean",
+    "Cantonese",
+)
+_CULTURES = (
+    "Aboriginal",
+    "Torres Strait Islander",
+    "Vietnamese Australian",
+    "Greek",
+    "Lebanese",
+    "Chinese Australian",
+    "Pacific Islander",
+    "Anglo Australian",
+)
 _BASE = 4_000_000
 
 
@@ -80,9 +105,18 @@ def _profile(rng: random.Random, uid: int) -> PeerProfile:
     for day in rng.sample(range(7), rng.randint(1, 5)):
         start = rng.randrange(6 * 60, 20 * 60, 30)
         windows.append(Window(day, start, min(start + rng.choice((60, 120, 180)), 1440)))
-    return PeerProfile(uid, kind, f"Peer{uid}", "What helped me.", attrs,
-                       rng.randint(2, 8), tuple(sorted(set(windows))), rng.choice(_ZONES),
-                       paused=rng.random() < 0.1, active=rng.random() > 0.03)
+    return PeerProfile(
+        uid,
+        kind,
+        f"Peer{uid}",
+        "What helped me.",
+        attrs,
+        rng.randint(2, 8),
+        tuple(sorted(set(windows))),
+        rng.choice(_ZONES),
+        paused=rng.random() < 0.1,
+        active=rng.random() > 0.03,
+    )
 
 
 def _preferences(rng: random.Random, role: str) -> dict[str, str]:
@@ -121,10 +155,16 @@ async def figures(quick: bool) -> list[dict[str, Any]]:
         role = "consumer" if i % 3 else "carer"
         prefs = _preferences(rng, role)
         now = _NOW.replace(minute=i % 60, second=i % 60)
-        offset = 3 if i % 10 == 0 else 0   # some "see others"
+        offset = 3 if i % 10 == 0 else 0  # some "see others"
         started = time.perf_counter()
-        found = pool.shortlist(role=role, preferences=prefs, caseloads=caseloads,
-                               policy=policies[i % 3], now=now, offset=offset)
+        found = pool.shortlist(
+            role=role,
+            preferences=prefs,
+            caseloads=caseloads,
+            policy=policies[i % 3],
+            now=now,
+            offset=offset,
+        )
         times.append(time.perf_counter() - started)
         assert len(found) == 3
 
@@ -133,25 +173,37 @@ async def figures(quick: bool) -> list[dict[str, Any]]:
         loads = dict(caseloads)
         loads[profiles[i].user_id] = 0
         started = time.perf_counter()
-        pool.shortlist(role="consumer", preferences={"gender": "woman"}, caseloads=loads,
-                       policy=policies[0], now=_NOW)
+        pool.shortlist(
+            role="consumer",
+            preferences={"gender": "woman"},
+            caseloads=loads,
+            policy=policies[0],
+            now=_NOW,
+        )
         changed.append(time.perf_counter() - started)
 
     db_ms, load_ms = await _from_db(profiles, caseloads, rounds=3 if quick else 10)
     return [
         {"name": "shortlist_p99_ms", "value": round(_ms(times, 0.99), 3), "unit": "ms"},
-        {"name": "shortlist_p50_ms", "value": round(statistics.median(times) * 1000, 3),
-         "unit": "ms"},
-        {"name": "shortlist_new_caseloads_ms",
-         "value": round(statistics.median(changed) * 1000, 2), "unit": "ms"},
+        {
+            "name": "shortlist_p50_ms",
+            "value": round(statistics.median(times) * 1000, 3),
+            "unit": "ms",
+        },
+        {
+            "name": "shortlist_new_caseloads_ms",
+            "value": round(statistics.median(changed) * 1000, 2),
+            "unit": "ms",
+        },
         {"name": "shortlist_pool_build_ms", "value": round(build_ms, 1), "unit": "ms"},
         {"name": "shortlist_from_db_ms", "value": round(db_ms, 2), "unit": "ms"},
         {"name": "shortlist_pool_load_ms", "value": round(load_ms, 1), "unit": "ms"},
     ]
 
 
-async def _from_db(profiles: list[PeerProfile], caseloads: dict[int, int], rounds: int
-                   ) -> tuple[float, float]:
+async def _from_db(
+    profiles: list[PeerProfile], caseloads: dict[int, int], rounds: int
+) -> tuple[float, float]:
     """Median times of the /match path over PROFILES stored in SQLite: with the prepared
     pool current, and right after a profile changed."""
     from types import SimpleNamespace
@@ -170,14 +222,30 @@ async def _from_db(profiles: list[PeerProfile], caseloads: dict[int, int], round
                 "INSERT INTO users (user_id, consent, consent_at, role, created_at, updated_at)"
                 " VALUES (?, 'given', ?, ?, ?, ?)",
                 [(p.user_id, ts, p.kind, ts, ts) for p in profiles]
-                + [(_BASE - 1 - k, ts, "consumer", ts, ts) for k in range(200)])
+                + [(_BASE - 1 - k, ts, "consumer", ts, ts) for k in range(200)],
+            )
             await storage.executemany(
                 "INSERT INTO peer_profiles (user_id, kind, display_name, bio, attributes, "
                 "caseload_cap, hours, timezone, paused, active, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(p.user_id, p.kind, p.display_name, p.bio, json.dumps(dict(p.attributes)),
-                  p.caseload_cap, json.dumps(windows_to_json(p.hours)), p.timezone,
-                  int(p.paused), int(p.active), ts, ts) for p in profiles])
+                [
+                    (
+                        p.user_id,
+                        p.kind,
+                        p.display_name,
+                        p.bio,
+                        json.dumps(dict(p.attributes)),
+                        p.caseload_cap,
+                        json.dumps(windows_to_json(p.hours)),
+                        p.timezone,
+                        int(p.paused),
+                        int(p.active),
+                        ts,
+                        ts,
+                    )
+                    for p in profiles
+                ],
+            )
             # Caseloads as real matches: active ones, spread over 200 people (ended ones
             # don't count, so each person holds one live match at most).
             rows, person = [], 0
@@ -187,7 +255,9 @@ async def _from_db(profiles: list[PeerProfile], caseloads: dict[int, int], round
                     person += 1
             await storage.executemany(
                 "INSERT INTO matches (person_id, peer_id, status, requested_at) "
-                "VALUES (?, ?, 'active', ?)", rows)
+                "VALUES (?, ?, 'active', ?)",
+                rows,
+            )
             deps: Any = SimpleNamespace(storage=storage, clock=FakeClock(_NOW))
             policy = MatchPolicy()
 
@@ -196,8 +266,13 @@ async def _from_db(profiles: list[PeerProfile], caseloads: dict[int, int], round
                 refused = await storage.recent_refusals(_BASE - 1 - i, _NOW - REFUSAL_MEMORY)
                 assert state.pool is not None
                 state.pool.shortlist(
-                    role="consumer", preferences={"gender": "woman"} if i % 2 else {},
-                    caseloads=state.caseloads, policy=policy, now=_NOW, exclude=refused)
+                    role="consumer",
+                    preferences={"gender": "woman"} if i % 2 else {},
+                    caseloads=state.caseloads,
+                    policy=policy,
+                    now=_NOW,
+                    exclude=refused,
+                )
 
             cold, warm = [], []
             for i in range(rounds):
@@ -228,13 +303,20 @@ async def _setup(env: BotEnv) -> list[Client]:
     now = env.clock.now()
     for k, uid in enumerate(_PEER_IDS):
         await env.storage.record_consent(uid, now, given=True)
-        await env.storage.update_user(uid, now, role="consumer_peer", alias=f"Peer{k}",
-                                      timezone=env.settings.timezone)
+        await env.storage.update_user(
+            uid, now, role="consumer_peer", alias=f"Peer{k}", timezone=env.settings.timezone
+        )
         await env.storage.create_profile(
-            uid, "consumer_peer", now, display_name=f"Peer{k}", bio="What helped me.",
-            hours=parse_windows("Mon-Sun 08:00-22:00"), timezone=env.settings.timezone,
-            caseload_cap=50, attributes={"gender": ("woman", "man")[k % 2],
-                                         "support_modes": ["individual"]})
+            uid,
+            "consumer_peer",
+            now,
+            display_name=f"Peer{k}",
+            bio="What helped me.",
+            hours=parse_windows("Mon-Sun 08:00-22:00"),
+            timezone=env.settings.timezone,
+            caseload_cap=50,
+            attributes={"gender": ("woman", "man")[k % 2], "support_modes": ["individual"]},
+        )
     people = []
     for k in range(_PEOPLE):
         client = env.client(_BASE - 6000 + k, "Mo")

@@ -19,9 +19,9 @@ from tests.harness import BotEnv, Client, join_staff, onboard
 
 __all__ = ["figures", "mixed_step"]
 
-_PEOPLE = 12        # people chatting, three to a peer worker (who replies to the right copy)
+_PEOPLE = 12  # people chatting, three to a peer worker (who replies to the right copy)
 _PER_PEER = 3
-_STEP_SECONDS = 8   # time between two chat steps: one person writes about every 1.5 minutes
+_STEP_SECONDS = 8  # time between two chat steps: one person writes about every 1.5 minutes
 _BASE = 700_000
 _ALWAYS = parse_windows("Mon-Sun 00:00-24:00")
 _pairs: dict[int, list[tuple[Client, Client]]] = {}
@@ -29,8 +29,9 @@ _pairs: dict[int, list[tuple[Client, Client]]] = {}
 
 async def _match(env: BotEnv, person: Client, peer: Client) -> None:
     now = env.clock.now()
-    made = await env.storage.create_request(person.user_id, peer.user_id, {}, now,
-                                            now + timedelta(hours=48))
+    made = await env.storage.create_request(
+        person.user_id, peer.user_id, {}, now, now + timedelta(hours=48)
+    )
     assert made.match is not None, made.problem
     await env.storage.answer_request(made.match.id, peer.user_id, accept=True, now=now)
 
@@ -39,9 +40,15 @@ async def _peer(env: BotEnv, uid: int, hours: str | None = None) -> Client:
     peer = env.client(uid, "Peer")
     await join_staff(peer, "consumer_peer", alias=f"Peer{uid % 1000}")
     await env.storage.create_profile(
-        uid, "consumer_peer", env.clock.now(), display_name=f"Peer{uid % 1000}", bio="",
-        hours=parse_windows(hours) if hours else _ALWAYS, timezone="Australia/Sydney",
-        caseload_cap=100)
+        uid,
+        "consumer_peer",
+        env.clock.now(),
+        display_name=f"Peer{uid % 1000}",
+        bio="",
+        hours=parse_windows(hours) if hours else _ALWAYS,
+        timezone="Australia/Sydney",
+        caseload_cap=100,
+    )
     return peer
 
 
@@ -103,7 +110,7 @@ async def figures(quick: bool) -> list[dict[str, object]]:
             env.clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))  # Mon 21:00 Sydney
             for k in range(held):
                 await senders[k % len(senders)].send(f"night {k}")
-            env.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))   # Tue 18:00 Sydney
+            env.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))  # Tue 18:00 Sydney
             started = time.perf_counter()
             # The flood limit spreads each sender's messages over a few slots, one a minute.
             for _ in range(held // len(senders) + 1):

@@ -186,17 +186,26 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
         m.MatchMade: [matching.tell_accepted, matching.count, checkins.ask_to_share],
         m.RequestDeclined: [matching.tell_declined, matching.count, matching.offer_again],
         m.RequestExpired: [matching.tell_expired, matching.count, matching.offer_again],
-        m.MatchEnded: [ending.tell_other_side, ending.tell_coordinators, matching.count,
-                       _chosen_by_person(matching.offer_new_choice), departure.after_ending,
-                       checkins.stop_sharing],
+        m.MatchEnded: [
+            ending.tell_other_side,
+            ending.tell_coordinators,
+            matching.count,
+            _chosen_by_person(matching.offer_new_choice),
+            departure.after_ending,
+            checkins.stop_sharing,
+        ],
         m.MatchHandedOver: [handover.tell_all_three, matching.count, checkins.ask_to_share],
         dep.DepartureStarted: [departure.on_started],
         dep.LeaveChosen: [departure.on_chosen],
         dep.BackFromLeave: [departure.on_back],
         dep.AccessEnded: [departure.on_access_ended],
-        outbox.DeliveryFailed: [relay.tell_sender, matching.tell_struggle_failed,
-                                checkins.forget_undelivered, matching.withdraw_undelivered,
-                                supervision.tell_taken_failed],
+        outbox.DeliveryFailed: [
+            relay.tell_sender,
+            matching.tell_struggle_failed,
+            checkins.forget_undelivered,
+            matching.withdraw_undelivered,
+            supervision.tell_taken_failed,
+        ],
         m.StruggleNoticed: [matching.tell_peer_struggling, matching.count],
         profiles.CapacityFreed: [matching.offer_places],
         sup.SupervisionRequested: [supervision.tell_coordinators],
@@ -228,15 +237,20 @@ async def _on_error(update: object, context: Context) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         deps: Deps = context.application.bot_data["deps"]
         try:
-            await context.bot.send_message(update.effective_chat.id,
-                                           deps.content.text("common.error"))
+            await context.bot.send_message(
+                update.effective_chat.id, deps.content.text("common.error")
+            )
         except TelegramError:
             _LOG.warning("Could not tell a person about an error")
 
 
-def build_application(deps: Deps, *, token: str, request: BaseRequest | None = None,
-                      rate_limiter: BaseRateLimiter[Any] | None = None
-                      ) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(
+    deps: Deps,
+    *,
+    token: str,
+    request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """The real Application with every handler, job and hook registered."""
     builder = (
         ApplicationBuilder()
@@ -245,8 +259,9 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
         .base_url(deps.settings.bot_api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Two lanes to Telegram: replies never queue behind bulk sends (bot/lanes.py).
-        .rate_limiter(rate_limiter or LaneRateLimiter(
-            bulk_per_second=deps.settings.bulk_messages_per_second))
+        .rate_limiter(
+            rate_limiter or LaneRateLimiter(bulk_per_second=deps.settings.bulk_messages_per_second)
+        )
         # Updates run concurrently, one person at a time (bot/concurrency.py).
         .concurrent_updates(PerPersonUpdateProcessor(deps.settings.max_concurrent_updates))
         .context_types(ContextTypes())
@@ -280,8 +295,12 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
     app.add_handler(passthrough(TypeHandler(Update, router.dispatch)), group=0)
     # Sends that matter are kept until Telegram has them (bot/outbox.py), the card first.
     assert app.job_queue is not None
-    app.job_queue.run_repeating(router.job_callback(OUTBOX_JOB), interval=OUTBOX_JOB.interval_s,
-                                first=OUTBOX_JOB.first_s, name=OUTBOX_JOB.name)
+    app.job_queue.run_repeating(
+        router.job_callback(OUTBOX_JOB),
+        interval=OUTBOX_JOB.interval_s,
+        first=OUTBOX_JOB.first_s,
+        name=OUTBOX_JOB.name,
+    )
 
     group = 1
     for flow in flows:
@@ -292,8 +311,9 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
         for job in flow.jobs:
             assert app.job_queue is not None
             callback = router.job_callback(job) if isinstance(job, Job) else job.callback
-            app.job_queue.run_repeating(callback, interval=job.interval_s, first=job.first_s,
-                                        name=job.name)
+            app.job_queue.run_repeating(
+                callback, interval=job.interval_s, first=job.first_s, name=job.name
+            )
 
     # Updates the error handler has answered ("something went wrong"): PTB goes on to later
     # groups after an error, and these last answers must not add a second reply to one.
@@ -310,19 +330,24 @@ def build_application(deps: Deps, *, token: str, request: BaseRequest | None = N
             with contextlib.suppress(TelegramError):  # only the spinner is left to stop
                 await update.callback_query.answer()
             return
-        await update.callback_query.answer(deps.content.button("common.stale_button"),
-                                           show_alert=True)
+        await update.callback_query.answer(
+            deps.content.button("common.stale_button"), show_alert=True
+        )
 
     from flows.home.fallback import last_resort
 
     async def unknown(update: Update, context: Context) -> None:
         if update.update_id in answered_by_error:
             return
-        await last_resort(router.app_ctx(context.application), update,
-                          flagged=was_flagged(context))
+        await last_resort(router.app_ctx(context.application), update, flagged=was_flagged(context))
 
     app.add_handler(CallbackQueryHandler(stale_button), group=group)
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL
-                                   & ~filters.UpdateType.EDITED, unknown), group=group)
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL & ~filters.UpdateType.EDITED,
+            unknown,
+        ),
+        group=group,
+    )
     app.add_error_handler(on_error)
     return app

@@ -14,8 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-__all__ = ["MAX_ID", "CallbackCodec", "CallbackData", "InvalidCallback", "callback", "pack",
-           "prefix_of", "registered_prefixes", "unpack"]
+__all__ = [
+    "MAX_ID",
+    "CallbackCodec",
+    "CallbackData",
+    "InvalidCallback",
+    "callback",
+    "pack",
+    "prefix_of",
+    "registered_prefixes",
+    "unpack",
+]
 
 T = TypeVar("T")
 
@@ -130,8 +139,10 @@ def callback(prefix: str) -> Callable[[type[T]], type[T]]:
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"{cls.__name__} must be a dataclass")
         if prefix in _REGISTRY and _REGISTRY[prefix].__qualname__ != cls.__qualname__:
-            raise ValueError(f"callback prefix {prefix!r} is used twice "
-                             f"({_REGISTRY[prefix].__qualname__}, {cls.__qualname__})")
+            raise ValueError(
+                f"callback prefix {prefix!r} is used twice "
+                f"({_REGISTRY[prefix].__qualname__}, {cls.__qualname__})"
+            )
         hints = typing.get_type_hints(cls)
         fields = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
         for name, kind in fields:
@@ -148,10 +159,12 @@ def _check_kind(cls: type[Any], name: str, kind: Any) -> None:
     if kind in (int, bool, str):
         return
     if typing.get_origin(kind) is Literal and all(
-            isinstance(v, str) and _STR.fullmatch(v) for v in typing.get_args(kind)):
+        isinstance(v, str) and _STR.fullmatch(v) for v in typing.get_args(kind)
+    ):
         return
-    raise TypeError(f"{cls.__name__}.{name}: callback fields are int, bool, str or a Literal "
-                    "of short strings")
+    raise TypeError(
+        f"{cls.__name__}.{name}: callback fields are int, bool, str or a Literal of short strings"
+    )
 
 
 def prefix_of(cls: type[Any]) -> str:
@@ -184,8 +197,9 @@ def _encode(cls: type[Any], name: str, kind: Any, value: Any) -> str:
             raise ValueError(f"{cls.__name__}.{name}: {value!r} is not a storable number")
         return str(value)
     text = str(value)
-    if not _STR.fullmatch(text) or (typing.get_origin(kind) is Literal
-                                    and text not in typing.get_args(kind)):
+    if not _STR.fullmatch(text) or (
+        typing.get_origin(kind) is Literal and text not in typing.get_args(kind)
+    ):
         raise ValueError(f"{cls.__name__}.{name}: {value!r} can't go in a button")
     return text
 

@@ -66,8 +66,10 @@ class ChartPool:
         if self._executor is not None:
             return
         self._executor = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_warm)
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_warm,
+        )
         self.warming = [self._executor.submit(_ready) for _ in range(self.workers)]
 
     async def render(self, fn: Callable[..., T], *args: Any) -> T:

@@ -45,8 +45,9 @@ def build_private_only(deps: Deps) -> BaseHandler[Any, Any, Any]:
         message = update.effective_message
         text = (message.text or message.caption or "") if message is not None else ""
         if update.callback_query is not None:
-            await update.callback_query.answer(deps.content.button("common.private_only"),
-                                               show_alert=True)
+            await update.callback_query.answer(
+                deps.content.button("common.private_only"), show_alert=True
+            )
         elif message is not None and text.startswith("/"):
             if _is_crisis_command(text):
                 await _card(context, chat.id, message.message_id)
@@ -58,18 +59,26 @@ def build_private_only(deps: Deps) -> BaseHandler[Any, Any, Any]:
 
     async def _card(context: Context, chat_id: int, reply_to: int) -> None:
         _LOG.info("Crisis card shown in a group chat")
-        await context.bot.send_message(chat_id, render_card(deps, deps.settings.region),
-                                       reply_to_message_id=reply_to,
-                                       allow_sending_without_reply=True,
-                                       disable_web_page_preview=True)
+        await context.bot.send_message(
+            chat_id,
+            render_card(deps, deps.settings.region),
+            reply_to_message_id=reply_to,
+            allow_sending_without_reply=True,
+            disable_web_page_preview=True,
+        )
 
     async def _point_to_private_chat(context: Context, chat_id: int, reply_to: int) -> None:
         url = create_deep_linked_url(context.bot.username, GROUP_START_PAYLOAD)
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            deps.content.button("common.private_only_button"), url=url)]])
-        await context.bot.send_message(chat_id, deps.content.text("common.private_only"),
-                                       reply_markup=markup, reply_to_message_id=reply_to,
-                                       allow_sending_without_reply=True)
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(deps.content.button("common.private_only_button"), url=url)]]
+        )
+        await context.bot.send_message(
+            chat_id,
+            deps.content.text("common.private_only"),
+            reply_markup=markup,
+            reply_to_message_id=reply_to,
+            allow_sending_without_reply=True,
+        )
 
     return passthrough(TypeHandler(Update, guard))
 

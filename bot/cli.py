@@ -32,57 +32,79 @@ To get one:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
-        description="Peer support bot for people living with BPD and the people who care "
-                    "for them.")
-    parser.add_argument("--settings", type=Path, default=None,
-                        help="settings file (YAML); default: $BOT_SETTINGS, else built-in "
-                             "defaults")
+        description="Peer support bot for people living with BPD and the people who care for them.",
+    )
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        default=None,
+        help="settings file (YAML); default: $BOT_SETTINGS, else built-in defaults",
+    )
     # --settings works before or after the command: `check --settings x.yaml` reads naturally.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--settings", type=Path, default=argparse.SUPPRESS,
-                        help="settings file (YAML)")
+    common.add_argument(
+        "--settings", type=Path, default=argparse.SUPPRESS, help="settings file (YAML)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", parents=[common],
-                         help="run the bot (long polling unless --webhook-url is given)")
+    run = sub.add_parser(
+        "run", parents=[common], help="run the bot (long polling unless --webhook-url is given)"
+    )
     run.add_argument("--webhook-url", help="public HTTPS URL Telegram should post updates to")
-    run.add_argument("--listen", default="0.0.0.0",  # noqa: S104 - a webhook server must listen
-                     help="address the webhook server listens on (default 0.0.0.0)")
+    run.add_argument(
+        "--listen",
+        default="0.0.0.0",  # noqa: S104 - a webhook server must listen
+        help="address the webhook server listens on (default 0.0.0.0)",
+    )
     run.add_argument("--port", type=int, default=8443, help="webhook server port (default 8443)")
-    run.add_argument("--webhook-path", default="telegram",
-                     help="path part of the webhook URL the server answers on (default "
-                          "'telegram')")
+    run.add_argument(
+        "--webhook-path",
+        default="telegram",
+        help="path part of the webhook URL the server answers on (default 'telegram')",
+    )
     run.add_argument("--log-level", default="INFO")
 
-    sub.add_parser("check", parents=[common],
-                   help="validate settings and content, print what was found")
+    sub.add_parser(
+        "check", parents=[common], help="validate settings and content, print what was found"
+    )
 
-    invite = sub.add_parser("invite", parents=[common],
-                            help="print a single-use invite link for a staff role")
+    invite = sub.add_parser(
+        "invite", parents=[common], help="print a single-use invite link for a staff role"
+    )
     invite.add_argument("role", help="consumer_peer, carer_peer, coordinator or clinician")
-    invite.add_argument("--bot-username", help="the bot's @username (default: from settings "
-                                               "or asked from Telegram)")
+    invite.add_argument(
+        "--bot-username", help="the bot's @username (default: from settings or asked from Telegram)"
+    )
 
-    rotate = sub.add_parser("rotate-key", parents=[common],
-                            help="re-encrypt everything stored with a new encryption key (stop "
-                                 "the bot first)")
+    rotate = sub.add_parser(
+        "rotate-key",
+        parents=[common],
+        help="re-encrypt everything stored with a new encryption key (stop the bot first)",
+    )
     rotate.set_defaults(command="rotate-key")
 
-    backup = sub.add_parser("backup", parents=[common],
-                            help="make a consistent copy of the database, even while the bot "
-                                 "runs")
+    backup = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="make a consistent copy of the database, even while the bot runs",
+    )
     backup.add_argument("path", type=Path, help="where to write the copy (a new file)")
 
-    report = sub.add_parser("report", parents=[common],
-                            help="print the service's counts for a period (small numbers "
-                                 "suppressed), or write them as CSV")
-    report.add_argument("--since", required=True, help="first day, e.g. 2026-01-01 or "
-                                                       "'1 Jan 2026'")
+    report = sub.add_parser(
+        "report",
+        parents=[common],
+        help="print the service's counts for a period (small numbers "
+        "suppressed), or write them as CSV",
+    )
+    report.add_argument("--since", required=True, help="first day, e.g. 2026-01-01 or '1 Jan 2026'")
     report.add_argument("--until", help="last day, included (default: today)")
     report.add_argument("--csv", type=Path, dest="csv_path", help="write CSV to this file")
 
-    sub.add_parser("crisis-check", help="read messages, one per line, from standard input and "
-                                        "print the detector's verdict for each as JSON")
+    sub.add_parser(
+        "crisis-check",
+        help="read messages, one per line, from standard input and "
+        "print the detector's verdict for each as JSON",
+    )
     return parser
 
 
@@ -118,8 +140,12 @@ def _crisis_check() -> int:
             print(json.dumps({"crisis": False, "kind": None}))
             continue
         verdict = assess(text)
-        print(json.dumps({"crisis": verdict.crisis, "kind": verdict.kind,
-                          "score": round(verdict.score, 4)}), flush=False)
+        print(
+            json.dumps(
+                {"crisis": verdict.crisis, "kind": verdict.kind, "score": round(verdict.score, 4)}
+            ),
+            flush=False,
+        )
     sys.stdout.flush()
     return 0
 
@@ -130,18 +156,23 @@ def _check(settings: Settings) -> int:
 
     problems: list[str] = []
     print(f"Settings: {settings.source or 'built-in defaults'}")
-    print(f"  service: {settings.service_name}; region {settings.region}; "
-          f"time zone {settings.timezone}; model {settings.model}")
-    print(f"  caseload cap {settings.caseload_cap}; coordinators: {len(settings.coordinators)}; "
-          f"data folder {settings.data_dir}")
+    print(
+        f"  service: {settings.service_name}; region {settings.region}; "
+        f"time zone {settings.timezone}; model {settings.model}"
+    )
+    print(
+        f"  caseload cap {settings.caseload_cap}; coordinators: {len(settings.coordinators)}; "
+        f"data folder {settings.data_dir}"
+    )
     try:
         content = Content()
     except ContentError as exc:
         print(f"Content problem: {exc}", file=sys.stderr)
         return 1
     keys = list(content.keys())
-    print(f"Content: {len(keys)} messages; crisis contacts for "
-          f"{', '.join(sorted(content.contacts))}")
+    print(
+        f"Content: {len(keys)} messages; crisis contacts for {', '.join(sorted(content.contacts))}"
+    )
     for region in {settings.region, *settings.offered_regions()}:
         if region not in content.contacts:
             problems.append(f"no crisis contacts for region {region}")
@@ -196,15 +227,21 @@ async def _invite(settings: Settings, role: str, username: str | None) -> int:
     from bot.storage import Storage, StorageError
 
     if role not in invitable_roles(settings.model):
-        print(f"'{role}' can't be invited here. Choose one of: "
-              f"{', '.join(invitable_roles(settings.model))}.", file=sys.stderr)
+        print(
+            f"'{role}' can't be invited here. Choose one of: "
+            f"{', '.join(invitable_roles(settings.model))}.",
+            file=sys.stderr,
+        )
         return 2
     username = username or settings.bot_username
     if not username:
         token = os.environ.get(ENV_TOKEN)
         if not token:
-            print("I need the bot's username to make a link: pass --bot-username, set "
-                  f"bot_username in the settings, or set {ENV_TOKEN}.", file=sys.stderr)
+            print(
+                "I need the bot's username to make a link: pass --bot-username, set "
+                f"bot_username in the settings, or set {ENV_TOKEN}.",
+                file=sys.stderr,
+            )
             return 2
         from telegram import Bot
         from telegram.error import TelegramError
@@ -213,8 +250,7 @@ async def _invite(settings: Settings, role: str, username: str | None) -> int:
             async with Bot(token, base_url=settings.bot_api_base_url) as bot:
                 username = bot.username
         except TelegramError as exc:
-            print(f"Telegram didn't accept the token ({exc.__class__.__name__}).",
-                  file=sys.stderr)
+            print(f"Telegram didn't accept the token ({exc.__class__.__name__}).", file=sys.stderr)
             return 2
     storage = Storage(settings.database_path)
     try:
@@ -225,13 +261,13 @@ async def _invite(settings: Settings, role: str, username: str | None) -> int:
         return 2
     try:
         deps = Deps(settings, storage, SystemClock(), Content(), cipher)
-        link = await make_invite(storage, settings, role, by=None, bot_username=username,
-                                 now=deps.clock.now())
+        link = await make_invite(
+            storage, settings, role, by=None, bot_username=username, now=deps.clock.now()
+        )
     finally:
         await storage.close()
     print(link)
-    print(f"It works once and expires in {settings.invite_expiry_hours} hours.",
-          file=sys.stderr)
+    print(f"It works once and expires in {settings.invite_expiry_hours} hours.", file=sys.stderr)
     return 0
 
 
@@ -258,18 +294,24 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Can't start: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"Can't start: the bot can't write to its data folder {settings.data_dir} "
-              f"({exc.strerror or exc}). Fix the folder's owner or permissions, or point "
-              "data_dir in the settings (or BOT_DATA_DIR) at a folder that is writable.",
-              file=sys.stderr)
+        print(
+            f"Can't start: the bot can't write to its data folder {settings.data_dir} "
+            f"({exc.strerror or exc}). Fix the folder's owner or permissions, or point "
+            "data_dir in the settings (or BOT_DATA_DIR) at a folder that is writable.",
+            file=sys.stderr,
+        )
         return 2
     deps = Deps(settings, Storage(settings.database_path), SystemClock(), content, cipher)
     app = build_application(deps, token=token)
     source: UpdateSource = Polling()
     if args.webhook_url:
-        source = Webhook(url=args.webhook_url, listen=args.listen, port=args.port,
-                         path=args.webhook_path,
-                         secret=os.environ.get(ENV_WEBHOOK_SECRET) or secrets.token_urlsafe(32))
+        source = Webhook(
+            url=args.webhook_url,
+            listen=args.listen,
+            port=args.port,
+            path=args.webhook_path,
+            secret=os.environ.get(ENV_WEBHOOK_SECRET) or secrets.token_urlsafe(32),
+        )
     try:
         asyncio.run(serve(app, source))
     except StartupError as exc:
@@ -310,17 +352,22 @@ async def _rotate_key(settings: Settings) -> int:
     new_key = os.environ.get(ENV_NEW_ENCRYPTION_KEY, "").strip().encode()
     try:
         if from_env and not new_key:
-            print(f"The key comes from {ENV_ENCRYPTION_KEY}, so give the new one in "
-                  f"{ENV_NEW_ENCRYPTION_KEY} (make one with: python -c 'from "
-                  "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'). "
-                  "Nothing was changed.", file=sys.stderr)
+            print(
+                f"The key comes from {ENV_ENCRYPTION_KEY}, so give the new one in "
+                f"{ENV_NEW_ENCRYPTION_KEY} (make one with: python -c 'from "
+                "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'). "
+                "Nothing was changed.",
+                file=sys.stderr,
+            )
             return 2
         new_key = new_key or Fernet.generate_key()
         try:
             new = Cipher(new_key)
         except ValueError:
-            print(f"{ENV_NEW_ENCRYPTION_KEY} is not a valid key. Nothing was changed.",
-                  file=sys.stderr)
+            print(
+                f"{ENV_NEW_ENCRYPTION_KEY} is not a valid key. Nothing was changed.",
+                file=sys.stderr,
+            )
             return 2
         pending = key_file.with_suffix(".key.new")
         if not from_env:  # the new key is safe on disk before any data depends on it
@@ -332,7 +379,8 @@ async def _rotate_key(settings: Settings) -> int:
         from bot.crypto import KEY_CHECK_TEXT
 
         count = await storage.reencrypt_all(
-            lambda token: new.encrypt(old.decrypt(token)), new.encrypt(KEY_CHECK_TEXT))
+            lambda token: new.encrypt(old.decrypt(token)), new.encrypt(KEY_CHECK_TEXT)
+        )
         if not from_env:
             os.replace(pending, key_file)
     finally:
@@ -340,16 +388,16 @@ async def _rotate_key(settings: Settings) -> int:
         lock.release()
     print(f"Re-encrypted {count} stored value(s) with the new key, all in one step.")
     if from_env:
-        print(f"Now set {ENV_ENCRYPTION_KEY} to the new key (the value of "
-              f"{ENV_NEW_ENCRYPTION_KEY}) before starting the bot again.")
+        print(
+            f"Now set {ENV_ENCRYPTION_KEY} to the new key (the value of "
+            f"{ENV_NEW_ENCRYPTION_KEY}) before starting the bot again."
+        )
     else:
-        print(f"The new key is in {key_file}. Back it up, away from the data folder's own "
-              "backups.")
+        print(f"The new key is in {key_file}. Back it up, away from the data folder's own backups.")
     return 0
 
 
-async def _report(settings: Settings, since: str, until: str | None, csv_path: Path | None
-                  ) -> int:
+async def _report(settings: Settings, since: str, until: str | None, csv_path: Path | None) -> int:
     """`report --since DATE [--until DATE] [--csv FILE]`: the counts /report shows, suppressed
     the same way, as plain lines or CSV."""
     import csv
@@ -364,17 +412,25 @@ async def _report(settings: Settings, since: str, until: str | None, csv_path: P
     first, last = parse_date(since, today), parse_date(until, today) if until else today
     for typed, read in ((since, first), (until, last)):
         if read is None:
-            print(f"Can't make a report: '{typed}' can't be read as a date. Write it like "
-                  "2026-01-31 or '31 Jan 2026'.", file=sys.stderr)
+            print(
+                f"Can't make a report: '{typed}' can't be read as a date. Write it like "
+                "2026-01-31 or '31 Jan 2026'.",
+                file=sys.stderr,
+            )
             return 2
     assert first is not None and last is not None
     if first > last:
-        print(f"Can't make a report: --since ({since}) is after --until ({until or 'today'}).",
-              file=sys.stderr)
+        print(
+            f"Can't make a report: --since ({since}) is after --until ({until or 'today'}).",
+            file=sys.stderr,
+        )
         return 2
     if not settings.database_path.is_file():
-        print(f"Can't make a report: there is no database at {settings.database_path}. Point "
-              "--settings (or data_dir) at the service's data folder.", file=sys.stderr)
+        print(
+            f"Can't make a report: there is no database at {settings.database_path}. Point "
+            "--settings (or data_dir) at the service's data folder.",
+            file=sys.stderr,
+        )
         return 2
     storage = Storage(settings.database_path)
     try:
@@ -388,9 +444,11 @@ async def _report(settings: Settings, since: str, until: str | None, csv_path: P
         await storage.close()
     copy = Content()
     lines = report_rows(copy, publish(found))
-    heading = (f"{settings.service_name}: {report_date(copy, period.first)} to "
-               f"{report_date(copy, period.last)}. Counts only; a count from 1 to 4 shows as "
-               "<5, and * is held back so a small one can't be worked out.")
+    heading = (
+        f"{settings.service_name}: {report_date(copy, period.first)} to "
+        f"{report_date(copy, period.last)}. Counts only; a count from 1 to 4 shows as "
+        "<5, and * is held back so a small one can't be worked out."
+    )
     if csv_path is not None:
         try:
             with csv_path.open("w", newline="", encoding="utf-8") as handle:
@@ -422,8 +480,7 @@ def _backup(settings: Settings, target: Path) -> int:
         print(f"Can't back up: there is no database at {source_path}.", file=sys.stderr)
         return 2
     if target.exists():
-        print(f"Can't back up: {target} already exists. Choose a new file name.",
-              file=sys.stderr)
+        print(f"Can't back up: {target} already exists. Choose a new file name.", file=sys.stderr)
         return 2
     try:
         fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -442,6 +499,8 @@ def _backup(settings: Settings, target: Path) -> int:
         target.unlink(missing_ok=True)
         print(f"Can't back up {source_path}: {exc}.", file=sys.stderr)
         return 2
-    print(f"Backed up {source_path} to {target}. It holds people's data: keep it as safe as "
-          "the original, and keep the encryption key apart from it.")
+    print(
+        f"Backed up {source_path} to {target}. It holds people's data: keep it as safe as "
+        "the original, and keep the encryption key apart from it."
+    )
     return 0

@@ -31,13 +31,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-__all__ = ["DEFAULT_MAX_CONCURRENT_UPDATES", "PerPersonUpdateProcessor", "in_update",
-           "person_key"]
+__all__ = ["DEFAULT_MAX_CONCURRENT_UPDATES", "PerPersonUpdateProcessor", "in_update", "person_key"]
 
 DEFAULT_MAX_CONCURRENT_UPDATES = 256
 
 _CURRENT: contextvars.ContextVar[Hashable | None] = contextvars.ContextVar(
-    "bot_current_update_key", default=None)
+    "bot_current_update_key", default=None
+)
 _NO_KEY = object()
 # BaseUpdateProcessor's own semaphore is taken before our per-person queue; give it room for
 # every update that may be waiting, so only our cap (taken after a person's turn) decides.
@@ -109,8 +109,10 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
                 if key is not None:
                     self._next_turn(key)
         finally:
-            if inspect.iscoroutine(coroutine) \
-                    and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+            if (
+                inspect.iscoroutine(coroutine)
+                and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED
+            ):
                 coroutine.close()  # cancelled while it waited: it never started
 
     async def _my_turn(self, key: Hashable) -> None:

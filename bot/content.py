@@ -91,8 +91,10 @@ class Content:
     def text(self, key: str, /, **params: Any) -> str:
         """Render KEY as HTML, escaping every parameter except `Raw` ones."""
         template = self.raw(key)
-        safe = {k: (v.html if isinstance(v, Raw) else html.escape(str(v), quote=False))
-                for k, v in params.items()}
+        safe = {
+            k: (v.html if isinstance(v, Raw) else html.escape(str(v), quote=False))
+            for k, v in params.items()
+        }
         try:
             return template.format(**safe)
         except (KeyError, IndexError) as exc:
@@ -124,13 +126,15 @@ class Content:
     def day(self, local: datetime, *, year: bool = False) -> str:
         """A local date as people read it, like 'Tue 3 Mar'."""
         return self.raw("dates.day_year" if year else "dates.day").format(
-            weekday=self.weekday(local.weekday()), day=local.day, month=self.month(local.month),
-            year=local.year)
+            weekday=self.weekday(local.weekday()),
+            day=local.day,
+            month=self.month(local.month),
+            year=local.year,
+        )
 
     def clock(self, local: datetime) -> str:
         """A local time of day, like '18:00'."""
-        return self.raw("dates.time").format(hour=f"{local.hour:02d}",
-                                             minute=f"{local.minute:02d}")
+        return self.raw("dates.time").format(hour=f"{local.hour:02d}", minute=f"{local.minute:02d}")
 
     def when(self, local: datetime) -> str:
         """A local date and time, like 'Tue 3 Mar, 18:00'."""
@@ -144,8 +148,9 @@ class Content:
 def _audience(file: Path, region: object, value: object) -> str:
     audience = str(value or "everyone")
     if audience not in AUDIENCES:
-        raise ContentError(f"{file}: {region} has a contact for '{audience}'; use one of "
-                           f"{', '.join(AUDIENCES)}.")
+        raise ContentError(
+            f"{file}: {region} has a contact for '{audience}'; use one of {', '.join(AUDIENCES)}."
+        )
     return audience
 
 
@@ -161,11 +166,15 @@ def _load_contacts(file: Path) -> dict[str, RegionContacts]:
         for item in entry.get("contacts", []):
             if not item.get("name") or not (item.get("phone") or item.get("text")):
                 raise ContentError(f"{file}: every {region} contact needs a name and a number.")
-            contacts.append(Contact(
-                name=str(item["name"]), phone=str(item.get("phone") or ""),
-                text=str(item.get("text") or ""), hours=str(item.get("hours") or ""),
-                note=str(item.get("note") or ""),
-                audience=_audience(file, region, item.get("audience")),
-            ))
+            contacts.append(
+                Contact(
+                    name=str(item["name"]),
+                    phone=str(item.get("phone") or ""),
+                    text=str(item.get("text") or ""),
+                    hours=str(item.get("hours") or ""),
+                    note=str(item.get("note") or ""),
+                    audience=_audience(file, region, item.get("audience")),
+                )
+            )
         out[str(region)] = RegionContacts(str(region), str(entry["emergency"]), tuple(contacts))
     return out

@@ -711,8 +711,9 @@ def _scheme_folds(name: str, rows: list[Row], writers: str) -> list[list[int]] |
     return None
 
 
-def _held_out(args: argparse.Namespace, rows: list[Row], extra: list[Row],
-              epochs: list[int]) -> tuple[Held, dict[str, list[Row]]]:
+def _held_out(
+    args: argparse.Namespace, rows: list[Row], extra: list[Row], epochs: list[int]
+) -> tuple[Held, dict[str, list[Row]]]:
     """Held-out scores per scheme and epoch, and the rows they score (in the same order)."""
     held: Held = {}
     held_rows: dict[str, list[Row]] = {}
@@ -755,14 +756,13 @@ def _epoch_lines(held: Held, held_rows: dict[str, list[Row]]) -> list[str]:
     for k in sorted({k for v in held.values() for k in v}, key=lambda k: (len(k), k)):
         for name, by_epoch in held.items():
             if k in by_epoch:
-                out.append(
-                    f"  {k:>6} {name:<5} {operating_points(held_rows[name], by_epoch[k])}"
-                )
+                out.append(f"  {k:>6} {name:<5} {operating_points(held_rows[name], by_epoch[k])}")
     return out
 
 
-def _threshold(given: float | None, held: Held, held_rows: dict[str, list[Row]],
-               use: str) -> tuple[float, list[str]]:
+def _threshold(
+    given: float | None, held: Held, held_rows: dict[str, list[Row]], use: str
+) -> tuple[float, list[str]]:
     """The threshold (given, or chosen on the held-out scores), and the report's line on it."""
     if given is not None:
         return given, [f"\nthreshold {given:.3f} (given)"]
@@ -778,8 +778,9 @@ _TITLES = {
 }
 
 
-def _evaluation_lines(held: Held, held_rows: dict[str, list[Row]], use: str, t: float,
-                      errors: int) -> list[str]:
+def _evaluation_lines(
+    held: Held, held_rows: dict[str, list[Row]], use: str, t: float, errors: int
+) -> list[str]:
     """Each scheme's figures at threshold T, per writer for leave-one-writer-out."""
     out: list[str] = []
     for name, by_epoch in held.items():
@@ -798,8 +799,9 @@ def _evaluation_lines(held: Held, held_rows: dict[str, list[Row]], use: str, t: 
     return out
 
 
-def _write(args: argparse.Namespace, rows: list[Row], extra: list[Row], t: float,
-           out: list[str]) -> None:
+def _write(
+    args: argparse.Namespace, rows: list[Row], extra: list[Row], t: float, out: list[str]
+) -> None:
     """Write the threshold only, or both models and their metadata (unless --no-write)."""
     if args.no_write:
         return
@@ -814,9 +816,7 @@ def _write(args: argparse.Namespace, rows: list[Row], extra: list[Row], t: float
     if args.out.resolve() == MODELS_DIR.resolve():
         crisis.load()
         median, p99 = _timing([r.text for r in rows])
-        out.append(
-            f"assess() over the labelled lines: median {median:.3f} ms, p99 {p99:.3f} ms"
-        )
+        out.append(f"assess() over the labelled lines: median {median:.3f} ms, p99 {p99:.3f} ms")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -844,6 +844,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.report:
         args.report.write_text(report + "\n", encoding="utf-8")
     return 0
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

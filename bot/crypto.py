@@ -81,8 +81,9 @@ class Cipher:
             raise ValueError("stored text cannot be decrypted with this key") from exc
 
     def _round(self, index: int, half: int) -> int:
-        digest = hmac.new(self._id_key, bytes([index]) + half.to_bytes(4, "big"),
-                          hashlib.sha256).digest()
+        digest = hmac.new(
+            self._id_key, bytes([index]) + half.to_bytes(4, "big"), hashlib.sha256
+        ).digest()
         return int.from_bytes(digest[:4], "big")
 
     def seal_id(self, number: int) -> str:
@@ -148,6 +149,7 @@ def load_cipher(data_dir: Path) -> tuple[Cipher, bool]:
         handle.write(Fernet.generate_key())
     _LOG.warning(
         "No %s was set, so a new encryption key was written to the data folder. Back it up: "
-        "without it, stored notes cannot be read.", ENV_ENCRYPTION_KEY,
+        "without it, stored notes cannot be read.",
+        ENV_ENCRYPTION_KEY,
     )
     return Cipher(key_file.read_bytes().strip()), True

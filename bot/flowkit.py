@@ -31,10 +31,10 @@ class Flow:
     # extra buttons on the crisis card for this person (e.g. "let my peer worker know")
     card_buttons: Callable[[int], Awaitable[list[InlineKeyboardButton]]] | None = None
     # called before a person's rows are erased by /delete: tell counterparts, cancel work
-    on_delete: Callable[[Application[Any, Any, Any, Any, Any, Any], int],
-                        Awaitable[None]] | None = None
-    on_startup: Callable[[Application[Any, Any, Any, Any, Any, Any]],
-                         Awaitable[None]] | None = None
+    on_delete: (
+        Callable[[Application[Any, Any, Any, Any, Any, Any], int], Awaitable[None]] | None
+    ) = None
+    on_startup: Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]] | None = None
     # extra sections for /mydata that need more than the raw rows (decrypted notes, say)
     export: Callable[[int], Awaitable[dict[str, Any]]] | None = None
     # route-table flows (bot/routing.py): commands, buttons and typed steps

@@ -43,10 +43,12 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         if isinstance(item, Update):
             user = item.effective_user.id if item.effective_user is not None else None
             body = self.deps.cipher.encrypt(json.dumps(item.to_dict()))
-            if not await self.deps.storage.inbox_add(item.update_id, user, body,
-                                                     self.deps.clock.now()):
-                _LOG.info("Telegram delivered update %d again; it is answered only once",
-                          item.update_id)
+            if not await self.deps.storage.inbox_add(
+                item.update_id, user, body, self.deps.clock.now()
+            ):
+                _LOG.info(
+                    "Telegram delivered update %d again; it is answered only once", item.update_id
+                )
                 return
         await super().put(item)
 
@@ -62,15 +64,22 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         replayed = 0
         for update_id, body, attempts in await storage.inbox_pending():
             if attempts > MAX_ATTEMPTS:
-                _LOG.error("Update %d was being handled each time the bot stopped, %d times; "
-                           "setting it aside", update_id, attempts - 1)
+                _LOG.error(
+                    "Update %d was being handled each time the bot stopped, %d times; "
+                    "setting it aside",
+                    update_id,
+                    attempts - 1,
+                )
                 await storage.inbox_done(update_id, self.deps.clock.now())
                 continue
             try:
                 data: dict[str, Any] = json.loads(self.deps.cipher.decrypt(body))
             except ValueError:
-                _LOG.error("Update %d in the inbox can't be read with this encryption key; "
-                           "setting it aside", update_id)
+                _LOG.error(
+                    "Update %d in the inbox can't be read with this encryption key; "
+                    "setting it aside",
+                    update_id,
+                )
                 await storage.inbox_done(update_id, self.deps.clock.now())
                 continue
             await super().put(Update.de_json(data, bot))

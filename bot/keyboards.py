@@ -14,8 +14,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import pack
 from bot.content import Content
 
-__all__ = ["Choice", "back_row", "button", "choose_one", "confirm", "page_slice", "pager",
-           "rows", "toggles"]
+__all__ = [
+    "Choice",
+    "back_row",
+    "button",
+    "choose_one",
+    "confirm",
+    "page_slice",
+    "pager",
+    "rows",
+    "toggles",
+]
 
 Choice = tuple[str, Any]
 
@@ -33,19 +42,27 @@ def button(label: str, target: Any) -> InlineKeyboardButton:
 
 def rows(*lines: Sequence[Choice]) -> InlineKeyboardMarkup:
     """A keyboard from rows of choices."""
-    return InlineKeyboardMarkup([[button(label, target) for label, target in line]
-                                 for line in lines if line])
+    return InlineKeyboardMarkup(
+        [[button(label, target) for label, target in line] for line in lines if line]
+    )
 
 
-def choose_one(choices: Sequence[Choice], *, columns: int = 1,
-               footer: Sequence[Sequence[Choice]] = ()) -> InlineKeyboardMarkup:
+def choose_one(
+    choices: Sequence[Choice], *, columns: int = 1, footer: Sequence[Sequence[Choice]] = ()
+) -> InlineKeyboardMarkup:
     """One button per choice, COLUMNS to a row, then any FOOTER rows (Back, Home)."""
-    grid = [list(choices[i:i + columns]) for i in range(0, len(choices), columns)]
+    grid = [list(choices[i : i + columns]) for i in range(0, len(choices), columns)]
     return rows(*grid, *footer)
 
 
-def confirm(copy: Content, yes: Any, no: Any, *, yes_key: str = "common.yes_button",
-            no_key: str = "common.no_button") -> InlineKeyboardMarkup:
+def confirm(
+    copy: Content,
+    yes: Any,
+    no: Any,
+    *,
+    yes_key: str = "common.yes_button",
+    no_key: str = "common.no_button",
+) -> InlineKeyboardMarkup:
     """Yes and No, side by side."""
     return rows([(copy.button(yes_key), yes), (copy.button(no_key), no)])
 
@@ -58,9 +75,15 @@ def back_row(copy: Content, back: Any, home: Any | None = None) -> list[Choice]:
     return row
 
 
-def pager(copy: Content, page: int, pages: int, to: Callable[[int], Any], *,
-          back_key: str = "common.page_back", more_key: str = "common.page_more"
-          ) -> list[Choice]:
+def pager(
+    copy: Content,
+    page: int,
+    pages: int,
+    to: Callable[[int], Any],
+    *,
+    back_key: str = "common.page_back",
+    more_key: str = "common.page_more",
+) -> list[Choice]:
     """‹ and › for PAGE (0-based) of PAGES; empty when there is one page. A flow may name its
     own labels (BACK_KEY, MORE_KEY), like "‹ Earlier topics"."""
     if pages <= 1:
@@ -77,10 +100,10 @@ def page_slice(items: Sequence[Any], page: int, size: int) -> tuple[list[Any], i
     """(the items on PAGE, the page actually shown, how many pages) for pages of SIZE."""
     pages = max(1, -(-len(items) // size))
     page = min(max(page, 0), pages - 1)
-    return list(items[page * size:(page + 1) * size]), page, pages
+    return list(items[page * size : (page + 1) * size]), page, pages
 
 
 def toggles(items: Sequence[tuple[str, bool, Any]], *, columns: int = 2) -> list[list[Choice]]:
     """Rows of on/off buttons: a tick before the label of each one that is on."""
     choices = [((TICK if on else "") + label, target) for label, on, target in items]
-    return [choices[i:i + columns] for i in range(0, len(choices), columns)]
+    return [choices[i : i + columns] for i in range(0, len(choices), columns)]

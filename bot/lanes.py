@@ -42,8 +42,16 @@ from telegram.ext import BaseRateLimiter
 
 from bot.concurrency import in_update
 
-__all__ = ["BULK", "INTERACTIVE", "ChatLimits", "LaneRateLimiter", "MonotonicTimer",
-           "SlidingWindow", "Timer", "lane_of"]
+__all__ = [
+    "BULK",
+    "INTERACTIVE",
+    "ChatLimits",
+    "LaneRateLimiter",
+    "MonotonicTimer",
+    "SlidingWindow",
+    "Timer",
+    "lane_of",
+]
 
 _LOG = logging.getLogger(__name__)
 
@@ -123,9 +131,9 @@ class SlidingWindow:
 class ChatLimits:
     """Per-chat limits: (count, seconds) windows."""
 
-    private_reply: tuple[int, float] = (3, 1.0)   # a reply may burst a little
-    private_bulk: tuple[int, float] = (1, 1.0)    # bulk: one a second, nothing close by
-    group: tuple[int, float] = (20, 60.0)         # groups: 20 a minute, both lanes
+    private_reply: tuple[int, float] = (3, 1.0)  # a reply may burst a little
+    private_bulk: tuple[int, float] = (1, 1.0)  # bulk: one a second, nothing close by
+    group: tuple[int, float] = (20, 60.0)  # groups: 20 a minute, both lanes
 
 
 class _Chat:
@@ -177,9 +185,14 @@ class LaneRateLimiter(BaseRateLimiter[str]):
     they never wait), keeping lane pauses after a 429.
     """
 
-    def __init__(self, *, bulk_per_second: int | None = DEFAULT_BULK_PER_SECOND,
-                 chat_limits: ChatLimits | None = ChatLimits(),
-                 max_retries: int = 3, timer: Timer | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        bulk_per_second: int | None = DEFAULT_BULK_PER_SECOND,
+        chat_limits: ChatLimits | None = ChatLimits(),
+        max_retries: int = 3,
+        timer: Timer | None = None,
+    ) -> None:
         self.timer: Timer = timer or MonotonicTimer()
         self.max_retries = max_retries
         self.chat_limits = chat_limits
@@ -267,8 +280,11 @@ class LaneRateLimiter(BaseRateLimiter[str]):
                 self.retries[lane.name] += 1
                 lane.paused_until = max(lane.paused_until, self.timer.now() + wait)
                 if attempt == self.max_retries:
-                    _LOG.warning("Telegram still said 'too many requests' after %d tries (%s "
-                                 "lane)", attempt + 1, lane.name)
+                    _LOG.warning(
+                        "Telegram still said 'too many requests' after %d tries (%s lane)",
+                        attempt + 1,
+                        lane.name,
+                    )
                     raise
                 _LOG.info("Telegram asked the %s lane to wait %.1f s", lane.name, wait)
         raise AssertionError("unreachable")  # pragma: no cover

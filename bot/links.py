@@ -13,10 +13,25 @@ from typing import Any, Literal
 
 from bot.callbacks import callback, pack
 
-__all__ = ["CARE_TEAM_COMMAND", "OpenCareTeam", "OpenCoordinatorHome", "OpenHome",
-           "OpenMyPeerWorker", "OpenMyPeople", "OpenResources", "OpenTopic", "RunCommand",
-           "ShowNumbers", "StartDeparture", "command_handler", "departure", "find_peer_worker",
-           "resources_home", "resources_topic", "take_supervision"]
+__all__ = [
+    "CARE_TEAM_COMMAND",
+    "OpenCareTeam",
+    "OpenCoordinatorHome",
+    "OpenHome",
+    "OpenMyPeerWorker",
+    "OpenMyPeople",
+    "OpenResources",
+    "OpenTopic",
+    "RunCommand",
+    "ShowNumbers",
+    "StartDeparture",
+    "command_handler",
+    "departure",
+    "find_peer_worker",
+    "resources_home",
+    "resources_topic",
+    "take_supervision",
+]
 
 
 @callback("res")
@@ -48,6 +63,7 @@ def resources_topic(topic_id: str) -> str:
 
 
 # -- the home of buttons (bot/menus.py builds it; flows/home answers these) ---------------------
+
 
 @callback("home")
 @dataclass(frozen=True, slots=True)
@@ -108,6 +124,7 @@ def find_peer_worker() -> str:
 
 # -- a peer worker going on leave, or leaving (answered by flows/relay/departure) ------------
 
+
 @callback("dep")
 @dataclass(frozen=True, slots=True)
 class StartDeparture:
@@ -121,6 +138,7 @@ def departure() -> str:
 
 
 # -- care teams, integrated model (answered by flows/careteam) --------------------------------
+
 
 @callback("ct.open")
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,16 @@ from bot.safety import ShowSafetyPlan
 from bot.services.people import Onboarded, RoleChanged, Standing, standing
 from bot.storage import User
 
-__all__ = ["FOOT", "commands_for", "home", "on_onboarded", "on_role_changed", "routed",
-           "set_role_commands", "support_line"]
+__all__ = [
+    "FOOT",
+    "commands_for",
+    "home",
+    "on_onboarded",
+    "on_role_changed",
+    "routed",
+    "set_role_commands",
+    "support_line",
+]
 
 _LOG = logging.getLogger(__name__)
 
@@ -40,8 +48,9 @@ _EVERYDAY = frozenset({"start", "help", "menu", "crisis", "cancel", "resources",
 Home = tuple[str, InlineKeyboardMarkup]
 
 
-def commands_for(flows: Sequence[Any], role: str | None, deps: Deps,
-                 copy: Content | None = None) -> list[BotCommand]:
+def commands_for(
+    flows: Sequence[Any], role: str | None, deps: Deps, copy: Content | None = None
+) -> list[BotCommand]:
     """The command menu for ROLE (None: someone who has not finished /start), in flow order:
     each flow's Command routes, then what a flow not yet on route tables lists in `commands`;
     /settings, /mydata and /delete last."""
@@ -49,22 +58,28 @@ def commands_for(flows: Sequence[Any], role: str | None, deps: Deps,
     seen: dict[str, BotCommand] = {}
     for flow in flows:
         listed = getattr(flow, "commands", {})
-        legacy = (listed.get("none", ()) if role is None
-                  else [*listed.get("*", ()), *listed.get(role, ())])
+        legacy = (
+            listed.get("none", ())
+            if role is None
+            else [*listed.get("*", ()), *listed.get(role, ())]
+        )
         for command, copy_key in [*menu_entries(getattr(flow, "routes", ()), role), *legacy]:
             if command not in seen:
                 seen[command] = BotCommand(command, copy.button(copy_key))
-    return ([c for name, c in seen.items() if name not in FOOT]
-            + [seen[name] for name in FOOT if name in seen])
+    return [c for name, c in seen.items() if name not in FOOT] + [
+        seen[name] for name in FOOT if name in seen
+    ]
 
 
-async def set_role_commands(bot: Any, deps: Deps, flows: Sequence[Any], user_id: int,
-                            role: str | None) -> None:
+async def set_role_commands(
+    bot: Any, deps: Deps, flows: Sequence[Any], user_id: int, role: str | None
+) -> None:
     """Show USER_ID only the commands of their ROLE (BotCommandScopeChat); a failure is
     logged, never raised (people can still type commands)."""
     try:
-        await bot.set_my_commands(commands_for(flows, role, deps),
-                                  scope=BotCommandScopeChat(user_id))
+        await bot.set_my_commands(
+            commands_for(flows, role, deps), scope=BotCommandScopeChat(user_id)
+        )
     except TelegramError:
         _LOG.warning("Could not set a person's command menu", exc_info=True)
 
@@ -81,10 +96,14 @@ async def on_role_changed(event: RoleChanged, app: AppCtx) -> None:
 
 # -- the home ------------------------------------------------------------------------------
 
+
 def routed(flows: Sequence[Any], data: type[Any]) -> bool:
     """Whether some flow answers presses of the typed callback DATA."""
-    return any(isinstance(route, Button) and route.data is data
-               for flow in flows for route in getattr(flow, "routes", ()))
+    return any(
+        isinstance(route, Button) and route.data is data
+        for flow in flows
+        for route in getattr(flow, "routes", ())
+    )
 
 
 async def home(app: AppCtx, user: User) -> Home:
@@ -100,9 +119,13 @@ async def home(app: AppCtx, user: User) -> Home:
     elif role == "coordinator":
         text, lines = copy.text("home.title"), _coordinator(app, copy)
     else:
-        text, lines = copy.text("home.title"), [
-            [(copy.button("home.notes"), RunCommand("notes"))],
-            [(copy.button("home.read"), resources_home())]]
+        text, lines = (
+            copy.text("home.title"),
+            [
+                [(copy.button("home.notes"), RunCommand("notes"))],
+                [(copy.button("home.read"), resources_home())],
+            ],
+        )
     return text, rows(*lines)
 
 
@@ -119,14 +142,17 @@ async def _person(app: AppCtx, copy: Content, where: Standing) -> tuple[str, lis
     last: list[Choice] = [(copy.button("home.checkins"), RunCommand("checkins"))]
     if where.safety_plan:
         last.append((copy.button("home.safety_plan"), ShowSafetyPlan()))
-    return text, [[first],
-                  [(copy.button("home.groups"), RunCommand("groups")),
-                   (copy.button("home.read"), resources_home())],
-                  last]
+    return text, [
+        [first],
+        [
+            (copy.button("home.groups"), RunCommand("groups")),
+            (copy.button("home.read"), resources_home()),
+        ],
+        last,
+    ]
 
 
-async def support_line(app: AppCtx, copy: Content, where: Standing, group: str = "home"
-                       ) -> str:
+async def support_line(app: AppCtx, copy: Content, where: Standing, group: str = "home") -> str:
     """Where a person stands with peer support, in the words of the copy's GROUP ("home", or
     "home.fallback" for the last-resort reply): their request (and until when), their peer
     worker, the match that ended, or their place in line. Empty where GROUP has no words for
@@ -136,13 +162,19 @@ async def support_line(app: AppCtx, copy: Content, where: Standing, group: str =
         return ""
     match, storage = where.match, app.deps.storage
     if match is None:
-        return copy.text(key, position=where.position or 0) if where.support == "waiting" \
+        return (
+            copy.text(key, position=where.position or 0)
+            if where.support == "waiting"
             else copy.text(key)
+        )
     profile = await storage.get_profile(match.peer_id)
     name = profile.display_name if profile is not None else copy.button("home.peer_fallback")
     person = await storage.get_user(match.person_id)
-    when = (copy.when(match.respond_by.astimezone(app.deps.zone(person)))
-            if match.respond_by is not None else copy.button("home.soon"))
+    when = (
+        copy.when(match.respond_by.astimezone(app.deps.zone(person)))
+        if match.respond_by is not None
+        else copy.button("home.soon")
+    )
     return copy.text(key, name=name, respond_by=when)
 
 
@@ -150,16 +182,23 @@ def _peer(copy: Content, where: Standing) -> tuple[str, list[list[Choice]]]:
     supervision: Choice = (copy.button("home.supervision"), RunCommand("supervision"))
     if where.profile is None:
         return copy.text("home.peer_no_profile"), [
-            [(copy.button("home.set_up_profile"), RunCommand("profile"))], [supervision]]
+            [(copy.button("home.set_up_profile"), RunCommand("profile"))],
+            [supervision],
+        ]
     lines = [copy.text("home.title")]
     if where.people or where.requests:
-        lines.append(copy.text("home.peer_counts", people=len(where.people),
-                               requests=len(where.requests)))
+        lines.append(
+            copy.text("home.peer_counts", people=len(where.people), requests=len(where.requests))
+        )
     if where.profile.paused:
         lines.append(copy.text("home.peer_paused"))
-    return "\n".join(lines), [[(copy.button("home.people"), OpenMyPeople()),
-                               (copy.button("home.profile"), RunCommand("profile"))],
-                              [supervision]]
+    return "\n".join(lines), [
+        [
+            (copy.button("home.people"), OpenMyPeople()),
+            (copy.button("home.profile"), RunCommand("profile")),
+        ],
+        [supervision],
+    ]
 
 
 def _coordinator(app: AppCtx, copy: Content) -> list[list[Choice]]:
@@ -173,5 +212,4 @@ def _coordinator(app: AppCtx, copy: Content) -> list[list[Choice]]:
         key = f"home.command.{command.command}"
         label = copy.button(key) if copy.has(key) else command.description
         choices.append((label, RunCommand(command.command)))
-    return [choices[i:i + 2] for i in range(0, len(choices), 2)]
-
+    return [choices[i : i + 2] for i in range(0, len(choices), 2)]

@@ -18,8 +18,9 @@ _LOG = logging.getLogger(__name__)
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 
 
-async def tell(deps: Deps, bot: Any, chat_id: int, text: str, markup: Markup = None,
-               **kwargs: Any) -> bool:
+async def tell(
+    deps: Deps, bot: Any, chat_id: int, text: str, markup: Markup = None, **kwargs: Any
+) -> bool:
     """Send TEXT (HTML) to CHAT_ID; True if Telegram took it.
 
     Someone who blocked the bot is marked unreachable (any later update from them marks them
@@ -27,8 +28,9 @@ async def tell(deps: Deps, bot: Any, chat_id: int, text: str, markup: Markup = N
     logged; none of them raises, so one person's closed chat never stops a loop over many.
     """
     try:
-        await bot.send_message(chat_id, text, reply_markup=markup,
-                               disable_web_page_preview=True, **kwargs)
+        await bot.send_message(
+            chat_id, text, reply_markup=markup, disable_web_page_preview=True, **kwargs
+        )
     except Forbidden:
         _LOG.info("A person has blocked the bot; marked unreachable until they write again")
         await deps.storage.set_active(chat_id, False)

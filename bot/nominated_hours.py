@@ -23,9 +23,12 @@ def hours_words(copy: Content) -> HoursWords:
         if copy.has(extra):
             names.extend(copy.raw(extra).split())
         days.update({name.casefold(): index for name in names})
-    return HoursWords(days, tuple(copy.raw("profile.hours.to_words").split()),
-                      tuple(copy.raw("profile.hours.am_words").split()),
-                      tuple(copy.raw("profile.hours.pm_words").split()))
+    return HoursWords(
+        days,
+        tuple(copy.raw("profile.hours.to_words").split()),
+        tuple(copy.raw("profile.hours.am_words").split()),
+        tuple(copy.raw("profile.hours.pm_words").split()),
+    )
 
 
 def zone_name(copy: Content, timezone: str) -> str:
@@ -42,8 +45,13 @@ def _time(copy: Content, minutes: int) -> str:
         return copy.button("profile.hours.midnight")
     hour, minute = divmod(minutes, 60)
     key = "profile.hours.time_on_the_hour" if minute == 0 else "profile.hours.time"
-    return copy.button(key, h12=hour % 12 or 12, h24=f"{hour:02d}", minute=f"{minute:02d}",
-                       half=copy.button("profile.hours.am" if hour < 12 else "profile.hours.pm"))
+    return copy.button(
+        key,
+        h12=hour % 12 or 12,
+        h24=f"{hour:02d}",
+        minute=f"{minute:02d}",
+        half=copy.button("profile.hours.am" if hour < 12 else "profile.hours.pm"),
+    )
 
 
 def _days(copy: Content, group: HoursGroup) -> str:
@@ -53,8 +61,11 @@ def _days(copy: Content, group: HoursGroup) -> str:
     for first, last in group.runs:
         length = (last - first) % 7 + 1
         if length >= 3:
-            parts.append(copy.button("profile.hours.day_range", first=copy.weekday(first),
-                                     last=copy.weekday(last)))
+            parts.append(
+                copy.button(
+                    "profile.hours.day_range", first=copy.weekday(first), last=copy.weekday(last)
+                )
+            )
         else:
             parts.extend(copy.weekday((first + i) % 7) for i in range(length))
     return copy.button("profile.hours.day_joiner").join(parts)
@@ -68,12 +79,12 @@ def _group(copy: Content, group: HoursGroup) -> str:
     else:
         times = copy.button("profile.hours.span_joiner").join(
             copy.button("profile.hours.span", start=_time(copy, start), end=_time(copy, end))
-            for start, end in group.spans)
+            for start, end in group.spans
+        )
     return copy.button("profile.hours.group", days=_days(copy, group), times=times)
 
 
-def describe_hours(copy: Content, windows: Iterable[Window], timezone: str | None = None
-                   ) -> str:
+def describe_hours(copy: Content, windows: Iterable[Window], timezone: str | None = None) -> str:
     """Windows as people read them, like 'Mon–Fri 9am–9pm; Sat 10am–2pm', and with TIMEZONE
     '…, Sydney time'; '' without windows (plain text: escape it, or pass it as a copy
     parameter, which does)."""
@@ -82,6 +93,5 @@ def describe_hours(copy: Content, windows: Iterable[Window], timezone: str | Non
         return ""
     text = copy.button("profile.hours.group_joiner").join(_group(copy, g) for g in groups)
     if timezone:
-        text = copy.button("profile.hours.with_zone", hours=text,
-                           zone=zone_name(copy, timezone))
+        text = copy.button("profile.hours.with_zone", hours=text, zone=zone_name(copy, timezone))
     return text

@@ -85,28 +85,47 @@ class Send:
 
     def payload(self) -> str:
         """The send as JSON (encrypted before it is stored)."""
-        return json.dumps({
-            "text": self.text, "markup": self.markup.to_dict() if self.markup else None,
-            "from_chat_id": self.from_chat_id, "message_id": self.message_id,
-            "caption": self.caption, "reply_to": self.reply_to})
+        return json.dumps(
+            {
+                "text": self.text,
+                "markup": self.markup.to_dict() if self.markup else None,
+                "from_chat_id": self.from_chat_id,
+                "message_id": self.message_id,
+                "caption": self.caption,
+                "reply_to": self.reply_to,
+            }
+        )
 
     @classmethod
     def from_payload(cls, chat_id: int, raw: str) -> Send:
         """The send a stored payload describes."""
         data: dict[str, Any] = json.loads(raw)
-        markup = InlineKeyboardMarkup.de_json(data["markup"], None) if data.get("markup") \
-            else None
-        return cls(chat_id, data.get("text") or "", markup, data.get("from_chat_id"),
-                   data.get("message_id"), data.get("caption"), data.get("reply_to"))
+        markup = InlineKeyboardMarkup.de_json(data["markup"], None) if data.get("markup") else None
+        return cls(
+            chat_id,
+            data.get("text") or "",
+            markup,
+            data.get("from_chat_id"),
+            data.get("message_id"),
+            data.get("caption"),
+            data.get("reply_to"),
+        )
 
 
-async def queue(deps: Deps, key: str, kind: str, send: Send, *, due: datetime | None = None
-                ) -> bool:
+async def queue(
+    deps: Deps, key: str, kind: str, send: Send, *, due: datetime | None = None
+) -> bool:
     """Keep SEND under KEY (inside the caller's transaction, if one is open); False if that
     key was kept before (so a repeated request never sends twice)."""
     return await deps.storage.outbox_add(
-        key, send.chat_id, kind, KINDS[kind].priority, deps.cipher.encrypt(send.payload()),
-        deps.clock.now(), due=due)
+        key,
+        send.chat_id,
+        kind,
+        KINDS[kind].priority,
+        deps.cipher.encrypt(send.payload()),
+        deps.clock.now(),
+        due=due,
+    )
 
 
 async def send_now(deps: Deps, bot: Any, keys: Sequence[str], events: Events) -> int:
@@ -115,8 +134,9 @@ async def send_now(deps: Deps, bot: Any, keys: Sequence[str], events: Events) ->
     return sum([await _attempt(deps, bot, row, events) for row in rows])
 
 
-async def deliver(deps: Deps, bot: Any, key: str, kind: str, send: Send, events: Events
-                  ) -> Message | None:
+async def deliver(
+    deps: Deps, bot: Any, key: str, kind: str, send: Send, events: Events
+) -> Message | None:
     """Send now; if Telegram can't take it right now, keep it and keep trying."""
     try:
         return await _call(bot, send, KINDS[kind].lane)
@@ -169,32 +189,48 @@ async def _attempt(deps: Deps, bot: Any, row: OutboxRow, events: Events) -> bool
 async def _call(bot: Any, send: Send, lane: str) -> Message:
     if send.from_chat_id is not None and send.message_id is not None:
         copied: Message = await bot.copy_message(
-            send.chat_id, send.from_chat_id, send.message_id, caption=send.caption,
-            reply_markup=send.markup, rate_limit_args=lane)
+            send.chat_id,
+            send.from_chat_id,
+            send.message_id,
+            caption=send.caption,
+            reply_markup=send.markup,
+            rate_limit_args=lane,
+        )
         return copied
     message: Message = await bot.send_message(
-        send.chat_id, send.text, reply_markup=send.markup, disable_web_page_preview=True,
-        reply_to_message_id=send.reply_to, allow_sending_without_reply=True,
-        rate_limit_args=lane)
+        send.chat_id,
+        send.text,
+        reply_markup=send.markup,
+        disable_web_page_preview=True,
+        reply_to_message_id=send.reply_to,
+        allow_sending_without_reply=True,
+        rate_limit_args=lane,
+    )
     return message
 
 
-async def _later(deps: Deps, row: OutboxRow, spec: Kind, exc: TelegramError, events: Events
-                 ) -> None:
+async def _later(
+    deps: Deps, row: OutboxRow, spec: Kind, exc: TelegramError, events: Events
+) -> None:
     now = deps.clock.now()
     if now - row.created_at > spec.give_up_after:
         await deps.storage.outbox_done(row.id, now, sent=False, error=exc.__class__.__name__)
         await _permanent(deps, row.chat_id, row.key, row.kind, exc, events)
         return
-    delay = _retry_after(exc) or min(spec.max_retry_s,
-                                     spec.first_retry_s * 2 ** (row.attempts - 1))
-    _LOG.warning("A %s send failed (%s, attempt %d); trying again in %.0f s", row.kind,
-                 exc.__class__.__name__, row.attempts, delay)
+    delay = _retry_after(exc) or min(spec.max_retry_s, spec.first_retry_s * 2 ** (row.attempts - 1))
+    _LOG.warning(
+        "A %s send failed (%s, attempt %d); trying again in %.0f s",
+        row.kind,
+        exc.__class__.__name__,
+        row.attempts,
+        delay,
+    )
     await deps.storage.outbox_retry(row.id, now + timedelta(seconds=delay))
 
 
-async def _permanent(deps: Deps, chat_id: int, key: str, kind: str, exc: TelegramError,
-                     events: Events) -> None:
+async def _permanent(
+    deps: Deps, chat_id: int, key: str, kind: str, exc: TelegramError, events: Events
+) -> None:
     reason = "blocked" if isinstance(exc, Forbidden) else "refused"
     if isinstance(exc, BadRequest) and "chat not found" in exc.message.lower():
         reason = "gone"

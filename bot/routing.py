@@ -109,8 +109,11 @@ class AppCtx:
     def erasure_steps(self) -> list[Callable[[int], Awaitable[None]]]:
         """What each flow does before a person's rows are erased (tell a matched peer
         worker, pass a group place on)."""
-        return [functools.partial(f.on_delete, self.app) for f in self.flows
-                if getattr(f, "on_delete", None) is not None]
+        return [
+            functools.partial(f.on_delete, self.app)
+            for f in self.flows
+            if getattr(f, "on_delete", None) is not None
+        ]
 
 
 @dataclass
@@ -174,7 +177,8 @@ class Ctx(AppCtx):
     async def reply(self, text: str, markup: Markup = None, **kwargs: Any) -> Message:
         """Send TEXT (HTML) to this person's chat."""
         sent: Message = await self.bot.send_message(
-            self.chat_id, text, reply_markup=markup, disable_web_page_preview=True, **kwargs)
+            self.chat_id, text, reply_markup=markup, disable_web_page_preview=True, **kwargs
+        )
         return sent
 
     async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -183,8 +187,9 @@ class Ctx(AppCtx):
         if query is not None and query.message is not None:
             await query.answer()
             try:
-                await query.edit_message_text(text, reply_markup=markup,
-                                              disable_web_page_preview=True)
+                await query.edit_message_text(
+                    text, reply_markup=markup, disable_web_page_preview=True
+                )
             except BadRequest as exc:  # the same text again, or a message too old to edit
                 if "not modified" not in exc.message.lower():
                     await self.reply(text, markup)
@@ -307,13 +312,15 @@ class Router:
         if handled:
             raise ApplicationHandlerStop
 
-    def app_ctx(self, app: Application[Any, Any, Any, Any, Any, Any],
-                events: Collector | None = None) -> AppCtx:
+    def app_ctx(
+        self, app: Application[Any, Any, Any, Any, Any, Any], events: Collector | None = None
+    ) -> AppCtx:
         """The context a job or a consequence runs with."""
         return AppCtx(self.deps, app, events or Collector(), self.flows)
 
-    async def run_events(self, events: Sequence[Event],
-                         app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    async def run_events(
+        self, events: Sequence[Event], app: Application[Any, Any, Any, Any, Any, Any]
+    ) -> None:
         """Run the consequences of EVENTS (bot/app.py's table)."""
         if events:
             await self.bus.run(events, lambda collector: self.app_ctx(app, collector))
@@ -331,15 +338,29 @@ class Router:
 
     # -- loading and saving the person ------------------------------------------------------
 
-    async def _load(self, update: Update, app: Application[Any, Any, Any, Any, Any, Any],
-                    user_id: int, chat_id: int) -> Ctx:
+    async def _load(
+        self,
+        update: Update,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        user_id: int,
+        chat_id: int,
+    ) -> Ctx:
         storage = self.deps.storage
         user = await storage.get_user(user_id)
         if user is not None and not user.active:
             # Blocked is not for ever: any update from someone makes them reachable again.
             await storage.set_active(user_id, True)
-        ctx = Ctx(self.deps, app, Collector(), self.flows, update=update, user_id=user_id,
-                  chat_id=chat_id, user=user, copy=self.deps.content.for_person(user))
+        ctx = Ctx(
+            self.deps,
+            app,
+            Collector(),
+            self.flows,
+            update=update,
+            user_id=user_id,
+            chat_id=chat_id,
+            user=user,
+            copy=self.deps.content.for_person(user),
+        )
         row = await storage.get_session(user_id)
         if row is not None:
             ctx.step = row.step
@@ -353,8 +374,11 @@ class Router:
         return ctx
 
     async def _save(self, ctx: Ctx) -> None:
-        draft = (self.deps.cipher.encrypt(json.dumps(ctx.draft, default=str))
-                 if ctx.step is not None and ctx.draft else None)
+        draft = (
+            self.deps.cipher.encrypt(json.dumps(ctx.draft, default=str))
+            if ctx.step is not None and ctx.draft
+            else None
+        )
         await self.deps.storage.save_session(ctx.user_id, ctx.step, draft, ctx.now)
 
     # -- routing ----------------------------------------------------------------------------
@@ -402,8 +426,11 @@ class Router:
                 return True
             return False
         if not _allowed(ctx.user, route.roles):
-            key = "common.need_start" if ctx.user is None or not ctx.user.consented \
+            key = (
+                "common.need_start"
+                if ctx.user is None or not ctx.user.consented
                 else "common.not_for_you"
+            )
             await ctx.reply(ctx.copy.text(key))
             return True
         await route.handler(ctx)
@@ -472,7 +499,6 @@ class Router:
             await ctx.reply(text)
 
 
-
 def _allowed(user: User | None, roles: Roles) -> bool:
     if roles is None:  # EVERYONE
         return True
@@ -498,4 +524,3 @@ def menu_entries(routes: Sequence[Any], role: str | None) -> list[tuple[str, str
         if listed is None or (role is not None and role in listed):
             pairs.append((command.name, command.menu))
     return pairs
-

@@ -57,8 +57,13 @@ _LOG = logging.getLogger(__name__)
 
 #: What `running` does, in order; the harness and the real process both record these
 #: in `app.bot_data["startup_trace"]`, and tests compare them.
-STARTUP_STEPS = ("data folder locked", "storage opened", "telegram reached", "flows started",
-                 "application running")
+STARTUP_STEPS = (
+    "data folder locked",
+    "storage opened",
+    "telegram reached",
+    "flows started",
+    "application running",
+)
 
 _MAX_BACKOFF_S = 60.0
 
@@ -124,7 +129,8 @@ class BotApplication(Application[Any, Any, Any, Any, Any, Any]):
             return
         deps = self.bot_data["deps"]
         lock: DataFolderLock = self.bot_data.setdefault(
-            "data_lock", DataFolderLock(deps.settings.data_dir))
+            "data_lock", DataFolderLock(deps.settings.data_dir)
+        )
         if lock._fd is None:
             lock.acquire()
             _trace(self, STARTUP_STEPS[0])
@@ -192,8 +198,9 @@ async def _prepare(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # The chart workers start (and import matplotlib) now, beside the rest of the start.
     charts.start(deps.settings.chart_workers)
     try:
-        await app.bot.set_my_commands(commands_for(app.bot_data["flows"], None, deps),
-                                      scope=BotCommandScopeDefault())
+        await app.bot.set_my_commands(
+            commands_for(app.bot_data["flows"], None, deps), scope=BotCommandScopeDefault()
+        )
     except TelegramError:
         _LOG.warning("Could not set the default command menu; people can still type commands")
     for flow in app.bot_data["flows"]:
@@ -214,8 +221,7 @@ def _token_rejected(app: Application[Any, Any, Any, Any, Any, Any]) -> StartupEr
     )
 
 
-async def _initialize(app: Application[Any, Any, Any, Any, Any, Any],
-                      stop: asyncio.Event) -> bool:
+async def _initialize(app: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event) -> bool:
     """Initialise APP, retrying while Telegram can't be reached; False if stopped first."""
     delay = 1.0
     while not stop.is_set():
@@ -235,7 +241,10 @@ async def _initialize(app: Application[Any, Any, Any, Any, Any, Any],
             _LOG.warning(
                 "Can't reach Telegram's Bot API at %s (%s). Is this machine online, and is "
                 "bot_api_base_url in the settings right? Trying again in %.0f s.",
-                _api_url(app), _reason(exc), delay)
+                _api_url(app),
+                _reason(exc),
+                delay,
+            )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=delay)
         delay = min(delay * 2, _MAX_BACKOFF_S)
@@ -249,8 +258,9 @@ def _reason(exc: BaseException) -> str:
 
 
 @contextlib.asynccontextmanager
-async def running(app: Application[Any, Any, Any, Any, Any, Any],
-                  stop: asyncio.Event | None = None) -> AsyncIterator[bool]:
+async def running(
+    app: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event | None = None
+) -> AsyncIterator[bool]:
     """Start APP the one way it is started (see STARTUP_STEPS) and stop it on exit.
 
     Yields True once running, or False if STOP was set while Telegram was unreachable.
@@ -284,17 +294,25 @@ class UpdateSource(Protocol):
         ...
 
 
-def _on_polling_error(app: Application[Any, Any, Any, Any, Any, Any]
-                      ) -> Callable[[TelegramError], None]:
+def _on_polling_error(
+    app: Application[Any, Any, Any, Any, Any, Any],
+) -> Callable[[TelegramError], None]:
     def log(exc: TelegramError) -> None:
         if isinstance(exc, Conflict):
-            _LOG.error("Telegram says another copy of this bot is fetching its updates. Only one "
-                       "may: stop the other copy (or remove its webhook).")
+            _LOG.error(
+                "Telegram says another copy of this bot is fetching its updates. Only one "
+                "may: stop the other copy (or remove its webhook)."
+            )
         elif isinstance(exc, InvalidToken):
             _LOG.error("Telegram no longer accepts the bot token. Check TELEGRAM_BOT_TOKEN.")
         else:
-            _LOG.warning("Lost contact with Telegram's Bot API at %s (%s); trying again with "
-                         "growing pauses.", _api_url(app), _reason(exc))
+            _LOG.warning(
+                "Lost contact with Telegram's Bot API at %s (%s); trying again with "
+                "growing pauses.",
+                _api_url(app),
+                _reason(exc),
+            )
+
     return log
 
 
@@ -307,9 +325,11 @@ class Polling:
     async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Start the Updater's polling loop."""
         assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES,
-                                        bootstrap_retries=-1,
-                                        error_callback=_on_polling_error(app))
+        await app.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=-1,
+            error_callback=_on_polling_error(app),
+        )
 
 
 @dataclass(frozen=True)
@@ -327,9 +347,14 @@ class Webhook:
         """Start PTB's webhook server and tell Telegram where to push."""
         assert app.updater is not None
         await app.updater.start_webhook(
-            listen=self.listen, port=self.port, url_path=self.path,
-            webhook_url=f"{self.url.rstrip('/')}/{self.path}", secret_token=self.secret,
-            allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+            listen=self.listen,
+            port=self.port,
+            url_path=self.path,
+            webhook_url=f"{self.url.rstrip('/')}/{self.path}",
+            secret_token=self.secret,
+            allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=-1,
+        )
 
 
 async def serve(app: Application[Any, Any, Any, Any, Any, Any], source: UpdateSource) -> None:
@@ -346,8 +371,11 @@ async def serve(app: Application[Any, Any, Any, Any, Any, Any], source: UpdateSo
                 await source.start(app)
             except InvalidToken:
                 raise _token_rejected(app) from None
-            _LOG.info("The bot is running (%s); start-up: %s.", source.name,
-                      ", ".join(app.bot_data.get("startup_trace", [])))
+            _LOG.info(
+                "The bot is running (%s); start-up: %s.",
+                source.name,
+                ", ".join(app.bot_data.get("startup_trace", [])),
+            )
             await stop.wait()
             _LOG.info("Stopping: finishing the updates in hand, then closing the database.")
             assert app.updater is not None

@@ -176,8 +176,11 @@ def _check_tz(key: str, value: Any) -> str:
 def _check_region(key: str, value: Any) -> str:
     region = str(value).upper()
     if region not in REGIONS:
-        raise _fail(key, f"'{value}' is not a region the bot has crisis contacts for. "
-                         f"Use one of: {', '.join(REGIONS)}.")
+        raise _fail(
+            key,
+            f"'{value}' is not a region the bot has crisis contacts for. "
+            f"Use one of: {', '.join(REGIONS)}.",
+        )
     return region
 
 
@@ -215,8 +218,11 @@ def _timezones(key: str, value: Any, base: Path) -> tuple[str, ...]:
 
 def _model(key: str, value: Any, base: Path) -> str:
     if value not in MODELS:
-        raise _fail(key, "must be 'integrated' (shared notes reach the clinical team) "
-                         "or 'complementary' (notes stay between peer worker and person).")
+        raise _fail(
+            key,
+            "must be 'integrated' (shared notes reach the clinical team) "
+            "or 'complementary' (notes stay between peer worker and person).",
+        )
     return str(value)
 
 
@@ -235,19 +241,24 @@ def _positive_int(key: str, value: Any, base: Path) -> int:
 
 def _clock_time(key: str, value: Any, base: Path) -> str:
     parts = str(value).split(":")
-    if (len(parts) != 2 or not all(p.isdigit() for p in parts)
-            or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60)):
+    if (
+        len(parts) != 2
+        or not all(p.isdigit() for p in parts)
+        or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60)
+    ):
         raise _fail(key, f"'{value}' is not a time; write it like 19:00.")
     return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
 
 
 def _telegram_ids(key: str, value: Any, base: Path) -> tuple[int, ...]:
     if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) and 0 < v < _MAX_TELEGRAM_ID
-        for v in value
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v < _MAX_TELEGRAM_ID for v in value
     ):
-        raise _fail(key, "must be a list of numeric Telegram user ids, for example "
-                         "[123456789]. A person can find theirs with @userinfobot.")
+        raise _fail(
+            key,
+            "must be a list of numeric Telegram user ids, for example "
+            "[123456789]. A person can find theirs with @userinfobot.",
+        )
     return tuple(value)
 
 
@@ -287,15 +298,16 @@ def _one_contact(key: str, i: int, item: Any) -> LocalContact:
     if not isinstance(item, Mapping) or not item.get("name"):
         raise _fail(key, f"contact {i} needs a name.")
     if not (item.get("phone") or item.get("text")):
-        raise _fail(key, f"contact {i} ({item['name']}) needs a phone number or a text "
-                         "number.")
+        raise _fail(key, f"contact {i} ({item['name']}) needs a phone number or a text number.")
     unknown = set(item) - {"name", "phone", "text", "hours", "region"}
     if unknown:
         raise _fail(key, f"contact {i} has unknown fields: {', '.join(sorted(unknown))}.")
     region = item.get("region")
     return LocalContact(
-        name=str(item["name"]), phone=str(item.get("phone") or ""),
-        text=str(item.get("text") or ""), hours=str(item.get("hours") or ""),
+        name=str(item["name"]),
+        phone=str(item.get("phone") or ""),
+        text=str(item.get("text") or ""),
+        hours=str(item.get("hours") or ""),
         region=_check_region(key, region) if region else None,
     )
 
@@ -326,8 +338,9 @@ def _convert(key: str, kind: str, value: Any, base: Path) -> Any:
     return _CONVERTERS[kind](key, value, base)
 
 
-def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None,
-                          source: Path | None = None) -> Settings:
+def settings_from_mapping(
+    data: Mapping[str, Any], base: Path | None = None, source: Path | None = None
+) -> Settings:
     """Build settings from a parsed mapping, with messages an administrator can act on."""
     base = base or Path.cwd()
     unknown = sorted(set(data) - set(_FIELDS))
@@ -346,7 +359,8 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None,
     if settings.bulk_messages_per_second >= 30:
         raise SettingsError(
             "Setting 'bulk_messages_per_second' must be below Telegram's limit of 30 a second, "
-            "so replies and crisis cards always have room; 25 is a good share.")
+            "so replies and crisis cards always have room; 25 is a good share."
+        )
     if settings.region not in settings.offered_regions():
         raise SettingsError("Setting 'regions_offered' must include the service's own 'region'.")
     if settings.timezone not in settings.offered_timezones():

@@ -22,7 +22,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
     if COUNTS:
         terminalreporter.write_line(
-            "proofs: " + ", ".join(f"{n} {what}" for what, n in sorted(COUNTS.items())))
+            "proofs: " + ", ".join(f"{n} {what}" for what, n in sorted(COUNTS.items()))
+        )
 
 
 @pytest.fixture(autouse=True)

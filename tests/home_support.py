@@ -15,31 +15,52 @@ __all__ = ["ALWAYS", "buttons", "matched", "peer", "person", "request", "taps"]
 ALWAYS = "Mon-Sun 00:00-24:00"
 
 
-async def person(env: BotEnv, uid: int, alias: str | None = None, *, role: str = "consumer",
-                 relationship: str = "parent") -> Client:
+async def person(
+    env: BotEnv,
+    uid: int,
+    alias: str | None = None,
+    *,
+    role: str = "consumer",
+    relationship: str = "parent",
+) -> Client:
     """A consumer (or carer) who has finished /start."""
     client = env.client(uid, f"Tg{alias or uid}")
     await onboard(client, role, relationship=relationship, alias=alias)
     return client
 
 
-async def peer(env: BotEnv, uid: int, name: str, *, kind: str = "consumer_peer",
-               hours: str = ALWAYS, profile: bool = True) -> Client:
+async def peer(
+    env: BotEnv,
+    uid: int,
+    name: str,
+    *,
+    kind: str = "consumer_peer",
+    hours: str = ALWAYS,
+    profile: bool = True,
+) -> Client:
     """A peer worker who joined by invite, with a profile (unless PROFILE is False)."""
     client = env.client(uid, f"Tg{name}")
     await join_staff(client, kind, alias=name)
     if profile:
         await env.storage.create_profile(
-            uid, kind, env.clock.now(), display_name=name, bio="Walking helped me most.",
-            hours=parse_windows(hours), timezone="Australia/Sydney", caseload_cap=6)
+            uid,
+            kind,
+            env.clock.now(),
+            display_name=name,
+            bio="Walking helped me most.",
+            hours=parse_windows(hours),
+            timezone="Australia/Sydney",
+            caseload_cap=6,
+        )
     return client
 
 
 async def request(env: BotEnv, who: Client, to: Client) -> Match:
     """An open request from WHO to peer worker TO (48 hours to answer)."""
     now = env.clock.now()
-    made = await env.storage.create_request(who.user_id, to.user_id, {}, now,
-                                            now + timedelta(hours=48))
+    made = await env.storage.create_request(
+        who.user_id, to.user_id, {}, now, now + timedelta(hours=48)
+    )
     assert made.match is not None, made.problem
     return made.match
 
@@ -47,8 +68,7 @@ async def request(env: BotEnv, who: Client, to: Client) -> Match:
 async def matched(env: BotEnv, who: Client, to: Client) -> Match:
     """An accepted match between WHO and peer worker TO."""
     made = await request(env, who, to)
-    match = await env.storage.answer_request(made.id, to.user_id, accept=True,
-                                             now=env.clock.now())
+    match = await env.storage.answer_request(made.id, to.user_id, accept=True, now=env.clock.now())
     assert match is not None and match.status == "active"
     return match
 

@@ -15,8 +15,18 @@ from bot.callbacks import registered_prefixes
 from tests.harness import BotEnv, Client, join_staff, onboard, onboard_coordinator
 from tests.home_support import matched, peer
 
-__all__ = ["COUNTS", "ID_FIELDS", "PRIVATE_NOTE", "ROLES", "UIDS", "Cast", "dump", "make_cast",
-           "names_a_row", "router_of"]
+__all__ = [
+    "COUNTS",
+    "ID_FIELDS",
+    "PRIVATE_NOTE",
+    "ROLES",
+    "UIDS",
+    "Cast",
+    "dump",
+    "make_cast",
+    "names_a_row",
+    "router_of",
+]
 
 #: What the proofs ran, by kind ("updates fuzzed", "presses replayed", "faults injected",
 #: "restarts", "role checks"): summed over the session and printed at its end.
@@ -24,18 +34,65 @@ COUNTS: Counter[str] = Counter()
 
 #: Button fields that name one row someone owns (a match, a note, a check-in...): a press of
 #: one copied from another person's keyboard must change nothing.
-ID_FIELDS = frozenset({"match", "message", "note", "checkin", "request", "broadcast", "user",
-                       "anchor", "peer", "invite"})
+ID_FIELDS = frozenset(
+    {
+        "match",
+        "message",
+        "note",
+        "checkin",
+        "request",
+        "broadcast",
+        "user",
+        "anchor",
+        "peer",
+        "invite",
+    }
+)
 
 PRIVATE_NOTE = "Ann talked about the PRIVATE-MARKER weekend and wants to keep it."
-ROLES = ("stranger", "refused", "consumer", "carer", "consumer_peer", "carer_peer",
-         "clinician", "coordinator")
-UIDS = {"stranger": 4001, "refused": 4002, "consumer": 4003, "carer": 4004,
-        "consumer_peer": 4005, "carer_peer": 4006, "clinician": 4007, "coordinator": 900}
+ROLES = (
+    "stranger",
+    "refused",
+    "consumer",
+    "carer",
+    "consumer_peer",
+    "carer_peer",
+    "clinician",
+    "coordinator",
+)
+UIDS = {
+    "stranger": 4001,
+    "refused": 4002,
+    "consumer": 4003,
+    "carer": 4004,
+    "consumer_peer": 4005,
+    "carer_peer": 4006,
+    "clinician": 4007,
+    "coordinator": 900,
+}
 #: What each role is shown, so every keyboard they can reach is in their pool.
-TOUR = ("/help", "/menu", "/settings", "/match", "/checkins", "/notes", "/profile",
-        "/supervision", "/groups", "/resources", "/safetyplan", "/coord", "/handover",
-        "/broadcast", "/invite", "/report", "/referral", "/mydata", "/mood", "/end")
+TOUR = (
+    "/help",
+    "/menu",
+    "/settings",
+    "/match",
+    "/checkins",
+    "/notes",
+    "/profile",
+    "/supervision",
+    "/groups",
+    "/resources",
+    "/safetyplan",
+    "/coord",
+    "/handover",
+    "/broadcast",
+    "/invite",
+    "/report",
+    "/referral",
+    "/mydata",
+    "/mood",
+    "/end",
+)
 
 
 @dataclass
@@ -65,8 +122,9 @@ def names_a_row(data: str) -> bool:
 
 async def make_cast(tmp_path: Path, *, tour: bool = True, **overrides: Any) -> Cast:
     """A running bot (integrated model, so clinicians exist) with one person per role."""
-    env = await BotEnv.create(tmp_path, coordinators=(UIDS["coordinator"],),
-                              model="integrated", **overrides)
+    env = await BotEnv.create(
+        tmp_path, coordinators=(UIDS["coordinator"],), model="integrated", **overrides
+    )
     people = {role: env.client(uid, f"Tg{role.title()}") for role, uid in UIDS.items()}
     refused = people["refused"]
     await refused.send("/start")
@@ -102,8 +160,10 @@ async def make_cast(tmp_path: Path, *, tour: bool = True, **overrides: Any) -> C
 async def dump(env: BotEnv, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (but SKIP), sorted: equal dumps mean nothing changed."""
     tables = [t for t in await env.storage.table_names() if t not in skip]
-    return {t: sorted(map(tuple, await env.storage.fetchall(f"SELECT * FROM {t}")), key=repr)
-            for t in tables}
+    return {
+        t: sorted(map(tuple, await env.storage.fetchall(f"SELECT * FROM {t}")), key=repr)
+        for t in tables
+    }
 
 
 def router_of(env: BotEnv) -> Any:

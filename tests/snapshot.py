@@ -27,9 +27,12 @@ def render(text: str, markup: Any = None) -> str:
     lines = [plain]
     if isinstance(markup, InlineKeyboardMarkup):
         for row in markup.inline_keyboard:
-            lines.append("  ".join(
-                f"[{b.text}]" + (f" -> {b.url}" if b.url else f" ({b.callback_data})")
-                for b in row))
+            lines.append(
+                "  ".join(
+                    f"[{b.text}]" + (f" -> {b.url}" if b.url else f" ({b.callback_data})")
+                    for b in row
+                )
+            )
     return "\n".join(lines) + "\n"
 
 

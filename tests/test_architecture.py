@@ -9,8 +9,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ROOT / "bot" / "domain"
 SERVICES = ROOT / "bot" / "services"
-FORBIDDEN = ("telegram", "aiosqlite", "sqlite3", "asyncpg", "bot.storage", "bot.app",
-             "bot.routing", "flows")
+FORBIDDEN = (
+    "telegram",
+    "aiosqlite",
+    "sqlite3",
+    "asyncpg",
+    "bot.storage",
+    "bot.app",
+    "bot.routing",
+    "flows",
+)
 
 
 def imported_modules(file: Path) -> set[str]:
@@ -28,8 +36,11 @@ def test_domain_and_service_modules_import_no_framework() -> None:
     files = sorted([*DOMAIN.rglob("*.py"), *SERVICES.rglob("*.py")])
     assert len(files) >= 8
     offenders = {
-        str(file.relative_to(ROOT)): sorted(m for m in imported_modules(file)
-                          if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
+        str(file.relative_to(ROOT)): sorted(
+            m
+            for m in imported_modules(file)
+            if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)
+        )
         for file in files
     }
     assert {k: v for k, v in offenders.items() if v} == {}

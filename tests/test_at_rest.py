@@ -18,8 +18,11 @@ NAME = "Zephyrine"
 
 def files(env: BotEnv) -> dict[str, bytes]:
     path = env.settings.database_path
-    return {p.name: p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
-            if p.exists()}
+    return {
+        p.name: p.read_bytes()
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
+        if p.exists()
+    }
 
 
 async def test_after_delete_the_name_and_a_note_are_nowhere_in_the_files(env: BotEnv) -> None:
@@ -53,8 +56,9 @@ async def test_the_data_folder_is_owner_only_and_the_database_0600(env: BotEnv) 
         assert mode == 0o600, f"{name} is {oct(mode)}"
 
 
-async def test_before_a_yes_nothing_names_them_and_a_card_is_forgotten_in_a_day(env: BotEnv
-                                                                              ) -> None:
+async def test_before_a_yes_nothing_names_them_and_a_card_is_forgotten_in_a_day(
+    env: BotEnv,
+) -> None:
     nia = env.client(6004, "Nia")
     await nia.send("/start")
     await nia.click("Tell me more")

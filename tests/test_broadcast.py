@@ -46,8 +46,18 @@ async def add_people(env: BotEnv, first: int, count: int, role: str) -> list[int
     await env.storage.executemany(
         "INSERT INTO users (user_id, consent, consent_at, role, relationship, region, timezone, "
         "created_at, updated_at) VALUES (?, 'given', ?, ?, ?, 'AU', 'Australia/Sydney', ?, ?)",
-        [(uid, int(now.timestamp()), role, "parent" if role == "carer" else None,
-          int(now.timestamp()), int(now.timestamp())) for uid in ids])
+        [
+            (
+                uid,
+                int(now.timestamp()),
+                role,
+                "parent" if role == "carer" else None,
+                int(now.timestamp()),
+                int(now.timestamp()),
+            )
+            for uid in ids
+        ],
+    )
     return ids
 
 
@@ -58,8 +68,9 @@ async def start_broadcast(coord: Client, audience: str, text: str = TEXT) -> Non
 
 
 def received(env: BotEnv, uid: int, text: str = TEXT) -> int:
-    return sum(1 for m in env.fake.messages(uid) if "carers' evening" in m.plain
-               and text[:20] in m.plain)
+    return sum(
+        1 for m in env.fake.messages(uid) if "carers' evening" in m.plain and text[:20] in m.plain
+    )
 
 
 def sender(env: BotEnv) -> Any:
@@ -127,12 +138,19 @@ async def test_thousand_recipients_with_429_blocked_and_restart(env: BotEnv) -> 
 
     def flood_once(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         chat = int(params.get("chat_id", 0))
-        if method == "sendMessage" and chat % 17 == 0 and chat not in flooded \
-                and chat in set(people):
+        if (
+            method == "sendMessage"
+            and chat % 17 == 0
+            and chat not in flooded
+            and chat in set(people)
+        ):
             flooded.add(chat)
-            return 429, {"ok": False, "error_code": 429,
-                         "description": "Too Many Requests: retry after 0.001",
-                         "parameters": {"retry_after": 0.001}}
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 0.001",
+                "parameters": {"retry_after": 0.001},
+            }
         return None
 
     env.fake.interceptor = flood_once
@@ -198,9 +216,11 @@ async def test_cancel_midway_reports_what_was_not_sent(env: BotEnv) -> None:
     assert not progress[0].buttons()
     await env.run_job("tick:broadcast")
     assert sum(received(env, uid) for uid in people) == 30
-    stale_message, data = coord.find_button("Stop sending") if any(
-        m.buttons() for m in coord.messages if "Sending" in m.plain) else (
-        None, pack(StopSending(1)))
+    stale_message, data = (
+        coord.find_button("Stop sending")
+        if any(m.buttons() for m in coord.messages if "Sending" in m.plain)
+        else (None, pack(StopSending(1)))
+    )
     await coord.press(data, stale_message)
     assert sum(received(env, uid) for uid in people) == 30
 
@@ -254,8 +274,7 @@ def test_pure_rules() -> None:
     assert outcome_for_error("network", 2) == "pending"
 
 
-async def test_the_draft_survives_a_restart_and_presses_belong_to_their_step(
-        env: BotEnv) -> None:
+async def test_the_draft_survives_a_restart_and_presses_belong_to_their_step(env: BotEnv) -> None:
     coord = await as_coordinator(env)
     await add_people(env, 840_000, 3, "carer")
     await coord.send("/broadcast")
@@ -282,7 +301,8 @@ async def test_the_draft_survives_a_restart_and_presses_belong_to_their_step(
 
 
 async def test_any_coordinator_may_stop_a_broadcast_and_its_author_is_told_who(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     env = await BotEnv.create(tmp_path, coordinators=(COORD, 901))
     try:
         casey, dana = env.client(COORD, "Casey"), env.client(901, "Dana")
@@ -303,8 +323,9 @@ async def test_any_coordinator_may_stop_a_broadcast_and_its_author_is_told_who(
         report = casey.last_text()
         assert report.startswith("Dana stopped your announcement.")
         assert "Not sent because it was stopped: 5" in report
-        assert dana.last_text().startswith("The announcement you stopped has ended. It was "
-                                           "written by Casey.")
+        assert dana.last_text().startswith(
+            "The announcement you stopped has ended. It was written by Casey."
+        )
         progress = [m for m in casey.messages if m.plain.startswith("Stopped:")]
         assert progress and not progress[0].buttons()
         await env.run_job("tick:broadcast")
@@ -352,7 +373,8 @@ async def test_mydata_shows_the_broadcasts_a_coordinator_wrote(env: BotEnv) -> N
 
 @pytest.mark.parametrize("meanwhile", ["editMessageText", "sendMessage"])
 async def test_the_progress_message_ends_finished_when_sending_is_quick(
-        env: BotEnv, monkeypatch: pytest.MonkeyPatch, meanwhile: str) -> None:
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch, meanwhile: str
+) -> None:
     """The outbox is written before the progress message exists. Whether the sending job
     finishes while Telegram is slow with "Sending to N people now", or while the progress
     message itself is on its way, the progress message ends "Finished" with no Stop."""
@@ -365,8 +387,11 @@ async def test_the_progress_message_ends_finished_when_sending_is_quick(
 
     async def slow(url: str, method: str, request_data: Any = None, **kwargs: Any) -> Any:
         text = str(request_data.parameters.get("text")) if request_data is not None else ""
-        if url.endswith("/" + meanwhile) and not ran and (
-                "people now" in text or text.startswith("Sending… 0 of")):
+        if (
+            url.endswith("/" + meanwhile)
+            and not ran
+            and ("people now" in text or text.startswith("Sending… 0 of"))
+        ):
             ran.append(text)
             await sender(env).run(env.app)  # the job gets in first
         return await answer(url, method, request_data, **kwargs)

@@ -12,8 +12,14 @@ from tests.test_groups_services import NOW, people
 
 
 async def test_broadcasts_confirm_and_stop(env: BotEnv) -> None:
-    await people(env, (1, "carer", None), (2, "carer", None), (3, "consumer", None),
-                 (900, "coordinator", None), (901, "coordinator", None))
+    await people(
+        env,
+        (1, "carer", None),
+        (2, "carer", None),
+        (3, "consumer", None),
+        (900, "coordinator", None),
+        (901, "coordinator", None),
+    )
     assert await broadcasts.recipients(env.storage, "carers") == [1, 2]
     with pytest.raises(broadcasts.BroadcastGone):
         await broadcasts.recipients(env.storage, "everyone")
@@ -27,14 +33,16 @@ async def test_broadcasts_confirm_and_stop(env: BotEnv) -> None:
 
     events = Collector()
     with pytest.raises(broadcasts.NobodyToSend):
-        await broadcasts.confirm(env.storage, events, 900,
-                                 broadcasts.Announcement("peers", "Hello"), NOW)
-    bid, count = await broadcasts.confirm(env.storage, events, 900,
-                                          broadcasts.Announcement("carers", "Hello"), NOW)
+        await broadcasts.confirm(
+            env.storage, events, 900, broadcasts.Announcement("peers", "Hello"), NOW
+        )
+    bid, count = await broadcasts.confirm(
+        env.storage, events, 900, broadcasts.Announcement("carers", "Hello"), NOW
+    )
     assert count == 2 and events.events == [broadcasts.BroadcastConfirmed(bid, 900, 2)]
     assert (await broadcasts.progress(env.storage, bid)).waiting == 2
 
-    (sending, report), = await broadcasts.sending_now(env.storage)
+    ((sending, report),) = await broadcasts.sending_now(env.storage)
     assert sending.broadcast_id == bid and report.waiting == 2
 
     # Any coordinator may stop it: a broadcast is the service's, not its author's.
@@ -52,10 +60,10 @@ async def test_broadcasts_confirm_and_stop(env: BotEnv) -> None:
 
 
 async def test_a_broadcast_is_kept_when_its_author_and_stopper_are_erased(env: BotEnv) -> None:
-    await people(env, (1, "carer", None), (900, "coordinator", None),
-                 (901, "coordinator", None))
-    bid, _ = await broadcasts.confirm(env.storage, Collector(), 900,
-                                      broadcasts.Announcement("carers", "Hello"), NOW)
+    await people(env, (1, "carer", None), (900, "coordinator", None), (901, "coordinator", None))
+    bid, _ = await broadcasts.confirm(
+        env.storage, Collector(), 900, broadcasts.Announcement("carers", "Hello"), NOW
+    )
     await broadcasts.stop(env.storage, Collector(), bid, 901, NOW)
     assert [b.broadcast_id for b in await env.storage.broadcasts_by(900)] == [bid]
     await env.storage.delete_user(900)

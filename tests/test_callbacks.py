@@ -36,8 +36,9 @@ def test_packing_refuses_what_telegram_or_the_codec_would_not_take() -> None:
         CODEC.pack("open", "has:colon")
 
 
-@pytest.mark.parametrize("data", [None, "", "other:open:1", "res:delete", "res", "res:open:a b",
-                                  "res:page:" + "9" * 80])
+@pytest.mark.parametrize(
+    "data", [None, "", "other:open:1", "res:delete", "res", "res:open:a b", "res:page:" + "9" * 80]
+)
 def test_unpacking_refuses_bad_data(data: str | None) -> None:
     with pytest.raises(InvalidCallback):
         CODEC.unpack(data)
@@ -59,6 +60,7 @@ def test_unpack_query_reads_a_button_press() -> None:
 
 
 # -- typed callbacks ---------------------------------------------------------------------------
+
 
 @callback("t.pick")
 @dataclass(frozen=True, slots=True)
@@ -82,11 +84,24 @@ def test_typed_round_trip() -> None:
     assert unpack(data) == Pick("AbC-1_x", 2, True, "b")
 
 
-@pytest.mark.parametrize("data", [
-    None, "", "t.pick", "t.pick:a:2:1", "t.pick:a:2:1:b:extra", "t.pick:a:x:1:b",
-    "t.pick:a:99999999999999999999:1:b", "t.pick:a:2:2:b", "t.pick:a:2:1:c", "t.pick:a b:2:1:b",
-    "nobody:a:2:1:b", "t.pick:" + "a" * 60, "t.pick:a:-9007199254740993:1:b",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "t.pick",
+        "t.pick:a:2:1",
+        "t.pick:a:2:1:b:extra",
+        "t.pick:a:x:1:b",
+        "t.pick:a:99999999999999999999:1:b",
+        "t.pick:a:2:2:b",
+        "t.pick:a:2:1:c",
+        "t.pick:a b:2:1:b",
+        "nobody:a:2:1:b",
+        "t.pick:" + "a" * 60,
+        "t.pick:a:-9007199254740993:1:b",
+    ],
+)
 def test_typed_unpack_refuses_anything_malformed(data: str | None) -> None:
     with pytest.raises(InvalidCallback):
         unpack(data)
@@ -103,6 +118,7 @@ def test_typed_packing_refuses_what_would_not_unpack() -> None:
 
 def test_a_prefix_can_be_registered_once() -> None:
     with pytest.raises(ValueError, match="used twice"):
+
         @callback("t.pick")
         @dataclass(frozen=True)
         class Other:

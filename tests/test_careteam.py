@@ -55,7 +55,8 @@ async def shared_note(jo: Client, who: Client, text: str) -> None:
 
 
 async def test_a_link_accepted_a_note_shared_read_logged_and_the_clinician_removed(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     env = await integrated(tmp_path)
     try:
         robin = await person(env, 7001, "Robin")
@@ -80,14 +81,17 @@ async def test_a_link_accepted_a_note_shared_read_logged_and_the_clinician_remov
         assert "Dr Lee is on your care team now" in robin.last_text()
         assert doc.texts_since(mark) == [
             "Robin has added you to their care team. You can read the notes they choose to "
-            "share with /notes."]
+            "share with /notes."
+        ]
 
         # A note shared now: Dr Lee is told, and reads it (and the earlier one) from the notice.
         mark = doc.mark()
         await shared_note(jo, robin, "LATER-MARKER: Robin wants to try a new group.")
         told = doc.texts_since(mark)
-        assert told == ["Robin has shared a note with their care team. You can read it with "
-                        "/notes, or with the button below."]
+        assert told == [
+            "Robin has shared a note with their care team. You can read it with "
+            "/notes, or with the button below."
+        ]
         env.clock.advance(timedelta(minutes=5))
         read_it = doc.find_button("Read it")[1]
         await doc.click("Read it")
@@ -119,14 +123,16 @@ async def test_a_link_accepted_a_note_shared_read_logged_and_the_clinician_remov
         assert not any("MARKER" in t for t in doc.texts_since(mark))
         reads = await env.storage.note_reads(robin.user_id)
         assert [(r.reader_name, r.reader_role, r.notes) for r in reads] == [
-            ("Dr Lee", "clinician", 2)]
+            ("Dr Lee", "clinician", 2)
+        ]
     finally:
         await env.stop()
     env.assert_clean()
 
 
 async def test_a_clinician_lists_only_their_care_teams_and_a_refusal_looks_missing(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     env = await integrated(tmp_path)
     try:
         robin, ana = await person(env, 7002, "Robin"), await person(env, 7003, "Ana")
@@ -205,16 +211,14 @@ async def test_a_link_works_once_for_one_person_until_it_expires(tmp_path: Path)
         await nell.send("Nell")
         await nell.send(f"/start {payload}")
         await nell.click("Yes, add Dr Lee")
-        assert [m.clinician_id for m in await env.storage.care_team(nell.user_id)] == [
-            doc.user_id]
+        assert [m.clinician_id for m in await env.storage.care_team(nell.user_id)] == [doc.user_id]
         assert careteam.code_of(payload) is not None
     finally:
         await env.stop()
     env.assert_clean()
 
 
-async def test_the_access_log_is_the_persons_alone_and_delete_erases_it(
-        tmp_path: Path) -> None:
+async def test_the_access_log_is_the_persons_alone_and_delete_erases_it(tmp_path: Path) -> None:
     env = await integrated(tmp_path)
     try:
         robin = await person(env, 7007, "Robin")
@@ -235,7 +239,8 @@ async def test_the_access_log_is_the_persons_alone_and_delete_erases_it(
         data = json.loads(payload)
         assert [m["name"] for m in data["my_care_team"]] == ["Dr Lee"]
         assert [(r["who"], r["role"], r["notes"]) for r in data["who_read_my_notes"]] == [
-            ("Dr Lee", "clinician", 1)]
+            ("Dr Lee", "clinician", 1)
+        ]
         assert all("reader_id" not in r for r in data["note_reads"])
 
         # No other staff sees it: not another clinician, not a coordinator, not the peer.
@@ -250,8 +255,7 @@ async def test_the_access_log_is_the_persons_alone_and_delete_erases_it(
         await doc.send("/delete")
         await doc.click("Yes, erase everything")
         assert await env.user_ids_in_tables(doc.user_id) == {}
-        assert [r.reader_name for r in await env.storage.note_reads(robin.user_id)] == [
-            "Dr Lee"]
+        assert [r.reader_name for r in await env.storage.note_reads(robin.user_id)] == ["Dr Lee"]
         # Robin's /delete erases the log.
         await robin.send("/delete")
         await robin.click("Yes, erase everything")

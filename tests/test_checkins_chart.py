@@ -22,8 +22,10 @@ LABELS = views.chart_labels(Content())
 def answers() -> list[Answer]:
     """Eleven days with check-ins over three months, with long gaps, two on one day."""
     days = (85, 60, 59, 40, 28, 27, 20, 9, 3, 2, 1)
-    out = [Answer(NOW - timedelta(days=d), 1 + d % 5, ("mindfulness",) if d == 20 else ())
-           for d in days]
+    out = [
+        Answer(NOW - timedelta(days=d), 1 + d % 5, ("mindfulness",) if d == 20 else ())
+        for d in days
+    ]
     return [*out, Answer(NOW - timedelta(days=1, hours=2), 5)]
 
 
@@ -50,7 +52,12 @@ def test_the_scale_is_in_words_and_the_dates_are_few() -> None:
     fig = drawn()
     for ax in fig.axes:  # type: ignore[attr-defined]
         assert [t.get_text() for t in ax.get_yticklabels()] == [
-            "very low", "low", "okay", "good", "very good"]
+            "very low",
+            "low",
+            "okay",
+            "good",
+            "very good",
+        ]
         dates = [t.get_text() for t in ax.get_xticklabels()]
         assert 2 <= len(dates) <= chart.MAX_DATE_TICKS
     last30 = [t.get_text() for t in fig.axes[0].get_xticklabels()]  # type: ignore[attr-defined]

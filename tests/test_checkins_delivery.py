@@ -41,8 +41,7 @@ async def counters(env: BotEnv) -> dict[str, int]:
     return counts
 
 
-async def test_a_reply_that_fails_with_a_5xx_follows_and_the_answer_is_kept(env: BotEnv
-                                                                            ) -> None:
+async def test_a_reply_that_fails_with_a_5xx_follows_and_the_answer_is_kept(env: BotEnv) -> None:
     ann = await checked_in(env, 2201, "Ann")
     message, data = ann.find_button("4", exact=True)
     fail_first(env, 1)  # the next send, the reply, gets a 502
@@ -125,13 +124,17 @@ async def test_a_prompt_refused_for_good_is_not_tried_again(env: BotEnv) -> None
 
     def chat_gone(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         if method == "sendMessage" and int(params["chat_id"]) == 2204:
-            return 400, {"ok": False, "error_code": 400,
-                         "description": "Bad Request: chat not found"}
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: chat not found",
+            }
         return None
 
     def tries() -> int:
-        return len([c for c in env.fake.calls_to("sendMessage")
-                    if int(c.params["chat_id"]) == 2204])
+        return len(
+            [c for c in env.fake.calls_to("sendMessage") if int(c.params["chat_id"]) == 2204]
+        )
 
     before = tries()
     env.fake.interceptor = chat_gone
@@ -154,7 +157,9 @@ async def test_a_prompt_that_keeps_failing_is_given_up_with_its_check_in(env: Bo
     await set_up_daily(eve)
     env.fake.interceptor = lambda method, params: (
         (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
-        if method == "sendMessage" and int(params["chat_id"]) == 2205 else None)
+        if method == "sendMessage" and int(params["chat_id"]) == 2205
+        else None
+    )
     await due_now(env, 2205)
     env.clock.advance(seconds=11)
     await env.run_job(OUTBOX)

@@ -77,17 +77,27 @@ def test_kinds_and_days() -> None:
         Schedule(DAILY, 1440)
 
 
-@pytest.mark.parametrize(("text", "minute"), [
-    ("19:30", 19 * 60 + 30), ("7pm", 19 * 60), ("7:15 am", 7 * 60 + 15), ("12am", 0),
-    ("12pm", 12 * 60), ("0800", 8 * 60), ("9", 9 * 60), ("21.45", 21 * 60 + 45),
-    ("7.30 p.m.", 19 * 60 + 30),
-])
+@pytest.mark.parametrize(
+    ("text", "minute"),
+    [
+        ("19:30", 19 * 60 + 30),
+        ("7pm", 19 * 60),
+        ("7:15 am", 7 * 60 + 15),
+        ("12am", 0),
+        ("12pm", 12 * 60),
+        ("0800", 8 * 60),
+        ("9", 9 * 60),
+        ("21.45", 21 * 60 + 45),
+        ("7.30 p.m.", 19 * 60 + 30),
+    ],
+)
 def test_parse_time(text: str, minute: int) -> None:
     assert parse_time(text) == minute
 
 
-@pytest.mark.parametrize("text", ["", "25:00", "7:75", "13pm", "soon", "19:3", "-1", "7 o'clock",
-                                  "7pm!"])
+@pytest.mark.parametrize(
+    "text", ["", "25:00", "7:75", "13pm", "soon", "19:3", "-1", "7 o'clock", "7pm!"]
+)
 def test_parse_time_refuses(text: str) -> None:
     with pytest.raises(ValueError, match="not a time"):
         parse_time(text)
@@ -228,8 +238,9 @@ def test_after_a_long_outage_only_the_latest_can_be_sent() -> None:
     assert step.send and step.due_at == utc(2026, 3, 6, 8, 0)
     assert step.next_due == utc(2026, 3, 7, 8, 0)
     # Weekdays only, back on Sunday: Friday's is far too late.
-    weekdays = decide(Schedule(WEEKDAYS_ONLY, 19 * 60), SYDNEY, stored, utc(2026, 3, 8, 8, 20),
-                      grace)
+    weekdays = decide(
+        Schedule(WEEKDAYS_ONLY, 19 * 60), SYDNEY, stored, utc(2026, 3, 8, 8, 20), grace
+    )
     assert not weekdays.send and weekdays.due_at == utc(2026, 3, 6, 8, 0)
     assert weekdays.next_due == utc(2026, 3, 9, 8, 0)
 
@@ -250,15 +261,17 @@ def test_a_check_in_closes_two_days_after_it_was_due() -> None:
     assert timedelta(days=2) == CLOSES_AFTER
     assert not is_closed(due, due + timedelta(days=2))
     assert is_closed(due, due + timedelta(days=2, seconds=1))
-    row = CheckinRow(1, 1, int(due.timestamp()), int(due.timestamp()), "unanswered", None, "",
-                     "", None, None)
+    row = CheckinRow(
+        1, 1, int(due.timestamp()), int(due.timestamp()), "unanswered", None, "", "", None, None
+    )
     assert row.kind == "scheduled" and not row.closed(due + timedelta(hours=47))
     assert row.closed(due + timedelta(days=3))
 
 
 def _schedule(share_match: int | None = None, *, ask: bool = False) -> CheckinSchedule:
-    return CheckinSchedule(1, DAILY, 19 * 60, False, None, share_match is not None, None,
-                           share_match, ask)
+    return CheckinSchedule(
+        1, DAILY, 19 * 60, False, None, share_match is not None, None, share_match, ask
+    )
 
 
 def test_sharing_follows_the_match_it_was_chosen_for() -> None:
@@ -285,5 +298,7 @@ def test_the_chart_has_only_days_with_data() -> None:
     ]
     moods = daily_moods(answers, SYDNEY, now - timedelta(days=30))
     assert [(m.day.isoformat(), m.rating, m.skilled) for m in moods] == [
-        ("2026-03-01", 3.5, True), ("2026-03-08", 4.0, False)]
+        ("2026-03-01", 3.5, True),
+        ("2026-03-08", 4.0, False),
+    ]
     assert daily_moods([], SYDNEY, now) == []

@@ -51,8 +51,16 @@ async def add_match(env: BotEnv, person: int, peer: int) -> None:
     now = env.clock.now()
     await env.storage.record_consent(peer, now, given=True)
     await env.storage.update_user(peer, now, role="consumer_peer", alias="Pat")
-    await env.storage.create_profile(peer, "consumer_peer", now, display_name="Pat", bio="",
-                                     hours=[], timezone="Australia/Sydney", caseload_cap=6)
+    await env.storage.create_profile(
+        peer,
+        "consumer_peer",
+        now,
+        display_name="Pat",
+        bio="",
+        hours=[],
+        timezone="Australia/Sydney",
+        caseload_cap=6,
+    )
     request = await env.storage.create_request(person, peer, {}, now, now + timedelta(days=2))
     assert request.match is not None
     assert await env.storage.answer_request(request.match.id, peer, accept=True, now=now)
@@ -205,8 +213,13 @@ async def test_a_due_check_in_answered_through_every_step(env: BotEnv) -> None:
     await alice.click("Done")
     assert "Did you use any skills" in alice.last_text()
     labels = [b["text"] for b in alice.last().buttons()]
-    assert {"Mindfulness", "Distress tolerance", "Emotion regulation",
-            "Interpersonal effectiveness", "None this time"} <= set(labels)
+    assert {
+        "Mindfulness",
+        "Distress tolerance",
+        "Emotion regulation",
+        "Interpersonal effectiveness",
+        "None this time",
+    } <= set(labels)
     await alice.click("Mindfulness")
     await alice.click("Emotion regulation")
     await alice.click("Done")
@@ -229,10 +242,15 @@ async def test_a_due_check_in_answered_through_every_step(env: BotEnv) -> None:
     data = await my_data(env, alice)
     [row] = checkins_of(data)
     assert (row["status"], row["rating"], row["feelings"], row["skills"]) == (
-        "answered", 4, "hopeful", "emotion_regulation,mindfulness")
+        "answered",
+        4,
+        "hopeful",
+        "emotion_regulation,mindfulness",
+    )
     assert "note" not in row  # only as ciphertext at rest, and decrypted just below
-    assert data["checkin_notes"] == [{"checkin_id": row["id"], "due_at": row["due_at"],
-                                      "note": note}]
+    assert data["checkin_notes"] == [
+        {"checkin_id": row["id"], "due_at": row["due_at"], "note": note}
+    ]
     assert data["checkin_schedules"][0]["minute"] == 19 * 60
 
     # Counts for evaluation, never content.
@@ -361,8 +379,10 @@ async def test_daylight_saving_in_sydney_and_london(env: BotEnv) -> None:
     # Step through 26 Mar to 7 Apr one due time at a time: London springs forward on
     # 29 Mar, Sydney leaves daylight saving on 5 Apr.
     while env.clock.now() < datetime(2026, 4, 7, 12, 0, tzinfo=UTC):
-        dues = {uid: (await env.storage.get_checkin_schedule(uid)).next_due  # type: ignore[union-attr]
-                for uid in sent}
+        dues = {
+            uid: (await env.storage.get_checkin_schedule(uid)).next_due  # type: ignore[union-attr]
+            for uid in sent
+        }
         uid = min(dues, key=lambda u: dues[u] or 0)
         before = len(prompts(syd)) + len(prompts(lon))
         when = await due_now(env, uid)
@@ -432,8 +452,7 @@ def decode_png(data: bytes) -> Image.Image:
     return image
 
 
-async def answer(env: BotEnv, uid: int, days_ago: float, rating: int,
-                 skills: str = "") -> None:
+async def answer(env: BotEnv, uid: int, days_ago: float, rating: int, skills: str = "") -> None:
     when = env.clock.now() - timedelta(days=days_ago)
     checkin_id = await env.storage.open_checkin(uid, when)
     assert await env.storage.rate_checkin(checkin_id, uid, rating, when)
@@ -446,8 +465,13 @@ async def test_mood_chart_is_a_real_png_of_their_data(env: BotEnv) -> None:
     await onboard(hal)
     await hal.send("/mood")
     assert "No check-ins answered in the last 90 days" in hal.last_text()
-    for days_ago, rating, skills in ((80, 2, ""), (50, 2, ""), (20, 3, "mindfulness"),
-                                     (10, 4, ""), (2, 5, "mindfulness,distress_tolerance")):
+    for days_ago, rating, skills in (
+        (80, 2, ""),
+        (50, 2, ""),
+        (20, 3, "mindfulness"),
+        (10, 4, ""),
+        (2, 5, "mindfulness,distress_tolerance"),
+    ):
         await answer(env, 2080, days_ago, rating, skills)
     await hal.send("/mood")
     photo = env.fake.calls_to("sendPhoto")[-1]
@@ -478,8 +502,15 @@ async def test_someone_elses_or_broken_buttons_change_nothing(env: BotEnv) -> No
     _, data = ivy.find_button("3", exact=True)
     await jo.press(data, jo.last())
     assert "has closed" in env.fake.calls_to("answerCallbackQuery")[-1].params["text"]
-    for junk in ("chk:rate:abc:3", "chk:rate:1", "chk:freq:hourly", "chk:at:0:60",
-                 "chk:pick:500:1", "chk:feel:1:joyful", data.rsplit(":", 1)[0] + ":9"):
+    for junk in (
+        "chk:rate:abc:3",
+        "chk:rate:1",
+        "chk:freq:hourly",
+        "chk:at:0:60",
+        "chk:pick:500:1",
+        "chk:feel:1:joyful",
+        data.rsplit(":", 1)[0] + ":9",
+    ):
         await ivy.press(junk, ivy.last())
     await ivy.press(data.replace("rate", "feel").rsplit(":", 1)[0] + ":calm", ivy.last())
     [row] = checkins_of(await my_data(env, ivy))
@@ -584,16 +615,19 @@ async def test_a_low_check_in_offers_their_safety_plan_first(env: BotEnv) -> Non
     noa = env.client(2130, "Noa")
     await onboard(noa)
     plan = {"coping": "Cold water on my face, then the long walk to the park"}
-    await env.storage.save_safety_plan(2130, env.cipher.encrypt(json.dumps(plan)),
-                                       env.clock.now())
+    await env.storage.save_safety_plan(2130, env.cipher.encrypt(json.dumps(plan)), env.clock.now())
     await add_match(env, 2130, 2902)
     await set_up_daily(noa)
     await due_now(env, 2130)
     await noa.click("1", exact=True)
     assert "sounds like a hard time" in noa.last_text()
     assert [b["text"] for b in noa.last().buttons()] == [
-        "My safety plan", "Message my peer worker", "Things that might help",
-        "Numbers I can call", "I'm OK for now"]
+        "My safety plan",
+        "Message my peer worker",
+        "Things that might help",
+        "Numbers I can call",
+        "I'm OK for now",
+    ]
     mark = noa.mark()
     await noa.click("My safety plan")
     [shown] = noa.texts_since(mark)
@@ -650,7 +684,11 @@ async def test_a_check_in_now_is_counted_apart_from_scheduled_ones(env: BotEnv) 
     for _, name, _, value in await env.storage.counters():  # one row a day each
         counts[name] = counts.get(name, 0) + value
     assert {k: v for k, v in counts.items() if k.startswith("checkin")} == {
-        "checkin_now": 1, "checkin_now_answered": 1, "checkin_now_low": 1,
-        "checkin_sent": 2, "checkin_answered": 1}
+        "checkin_now": 1,
+        "checkin_now_answered": 1,
+        "checkin_now_low": 1,
+        "checkin_sent": 2,
+        "checkin_answered": 1,
+    }
     kinds = [c["kind"] for c in checkins_of(await my_data(env, pia))]
     assert kinds == ["now", "scheduled", "scheduled"]

@@ -36,8 +36,16 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 async def match_with(storage: Storage, peer: int, name: str = "Pat") -> Match:
     """An active match between ANN and a peer worker PEER (with a profile called NAME)."""
     await storage.record_consent(peer, NOW, given=True)
-    await storage.create_profile(peer, "consumer_peer", NOW, display_name=name, bio="",
-                                 hours=[], timezone="Australia/Sydney", caseload_cap=6)
+    await storage.create_profile(
+        peer,
+        "consumer_peer",
+        NOW,
+        display_name=name,
+        bio="",
+        hours=[],
+        timezone="Australia/Sydney",
+        caseload_cap=6,
+    )
     made = await storage.create_request(ANN, peer, {}, NOW, NOW + timedelta(days=2))
     assert made.match is not None
     match = await storage.answer_request(made.match.id, peer, accept=True, now=NOW)
@@ -59,7 +67,9 @@ async def test_sharing_needs_a_schedule_and_the_match_it_names(storage: Storage)
     assert await service.share_with(storage, ANN, match.id, SYDNEY, NOW)
     schedule = await storage.get_checkin_schedule(ANN)
     assert schedule is not None and (schedule.share_weekly, schedule.share_match) == (
-        True, match.id)
+        True,
+        match.id,
+    )
     assert await service.current_peer(storage, ANN) == service.Peer(match.id, 3190, "Pat")
 
 
@@ -98,14 +108,21 @@ async def test_a_due_summary_never_goes_to_a_later_peer_worker(storage: Storage)
     assert await service.take_due_shares(storage, lambda _: SYDNEY, later) == []
     schedule = await storage.get_checkin_schedule(ANN)
     assert schedule is not None and not schedule.share_weekly and schedule.share_ask
-    assert await service.share_question(storage, ANN) == service.Peer(moved[0].id, 3194,
-                                                                       "Sam")
+    assert await service.share_question(storage, ANN) == service.Peer(moved[0].id, 3194, "Sam")
 
 
 async def _peer(storage: Storage, peer: int) -> int:
     await storage.record_consent(peer, NOW, given=True)
-    await storage.create_profile(peer, "consumer_peer", NOW, display_name="Sam", bio="",
-                                 hours=[], timezone="Australia/Sydney", caseload_cap=6)
+    await storage.create_profile(
+        peer,
+        "consumer_peer",
+        NOW,
+        display_name="Sam",
+        bio="",
+        hours=[],
+        timezone="Australia/Sydney",
+        caseload_cap=6,
+    )
     return peer
 
 
@@ -122,8 +139,10 @@ async def test_a_rating_is_kept_once_and_published_once(storage: Storage) -> Non
         await service.rate(storage, ANN, checkin_id, 5, NOW, events)
     assert await service.rate(storage, ANN + 1, checkin_id, 5, NOW, events) is None
     # Asked for now, so counted apart from scheduled check-ins.
-    assert events.events == [service.CheckinsSent(1, "now"),
-                             service.CheckinAnswered(ANN, checkin_id, 2, low=True, kind="now")]
+    assert events.events == [
+        service.CheckinsSent(1, "now"),
+        service.CheckinAnswered(ANN, checkin_id, 2, low=True, kind="now"),
+    ]
 
 
 async def test_a_rating_is_never_kept_without_its_reply(storage: Storage) -> None:
@@ -169,18 +188,21 @@ async def test_a_note_is_short_encrypted_and_never_empty(storage: Storage) -> No
     assert not await service.save_note(storage, cipher, ANN, checkin_id, "   ")
     assert await service.save_note(storage, cipher, ANN, checkin_id, " mine ")
     assert await service.export_notes(storage, cipher, ANN) == [
-        (checkin_id, int(NOW.timestamp()), "mine")]
+        (checkin_id, int(NOW.timestamp()), "mine")
+    ]
     other = Cipher(Fernet.generate_key())
     assert await service.export_notes(storage, other, ANN) == [
-        (checkin_id, int(NOW.timestamp()), None)]
+        (checkin_id, int(NOW.timestamp()), None)
+    ]
 
 
 async def test_a_long_outage_skips_and_says_how_many(storage: Storage) -> None:
     await service.set_schedule(storage, ANN, DAILY, 19 * 60, SYDNEY, NOW)
     events = Collector()
     later = NOW + timedelta(days=3, hours=2)  # well past the grace period
-    claimed = await service.claim_due(storage, lambda _: SYDNEY, later, timedelta(minutes=90),
-                                      events)
+    claimed = await service.claim_due(
+        storage, lambda _: SYDNEY, later, timedelta(minutes=90), events
+    )
     assert (claimed.to_send, claimed.read, claimed.skipped) == ([], 1, 1)
     assert events.events == [service.CheckinsSkipped(1)]
 

@@ -25,9 +25,15 @@ async def peer_worker(env: BotEnv, uid: int, name: str) -> Client:
     client = env.client(uid, name)
     await join_staff(client, "consumer_peer", alias=name)
     await env.storage.create_profile(
-        uid, "consumer_peer", env.clock.now(), display_name=name, bio="Walking helped.",
-        hours=parse_windows("Mon-Sun 00:00-24:00"), timezone="Australia/Sydney",
-        caseload_cap=6)
+        uid,
+        "consumer_peer",
+        env.clock.now(),
+        display_name=name,
+        bio="Walking helped.",
+        hours=parse_windows("Mon-Sun 00:00-24:00"),
+        timezone="Australia/Sydney",
+        caseload_cap=6,
+    )
     return client
 
 
@@ -40,8 +46,9 @@ async def settle(env: BotEnv, events: Collector) -> None:
 async def accepted(env: BotEnv, person: Client, peer: Client) -> Match:
     """PERSON asked PEER and PEER accepted (MatchMade and its consequences run)."""
     now = env.clock.now()
-    made = await env.storage.create_request(person.user_id, peer.user_id, {}, now,
-                                            now + timedelta(hours=48))
+    made = await env.storage.create_request(
+        person.user_id, peer.user_id, {}, now, now + timedelta(hours=48)
+    )
     assert made.match is not None, made.problem
     events = Collector()
     match = await matches.answer(env.storage, events, made.match, accept=True, now=now)
@@ -51,17 +58,24 @@ async def accepted(env: BotEnv, person: Client, peer: Client) -> Match:
 
 async def ended(env: BotEnv, match: Match) -> None:
     events = Collector()
-    await matches.end_match(env.storage, events, match.id, by="person", why="person",
-                            now=env.clock.now())
+    await matches.end_match(
+        env.storage, events, match.id, by="person", why="person", now=env.clock.now()
+    )
     await settle(env, events)
 
 
 async def handed_over(env: BotEnv, match: Match, to: Client) -> Match:
     assert env.deps is not None
     events = Collector()
-    handed = await matches.hand_over(env.storage, events, match, to.user_id, role="consumer",
-                                     policy=matches.policy(env.deps.settings),
-                                     now=env.clock.now())
+    handed = await matches.hand_over(
+        env.storage,
+        events,
+        match,
+        to.user_id,
+        role="consumer",
+        policy=matches.policy(env.deps.settings),
+        now=env.clock.now(),
+    )
     await settle(env, events)
     return handed.new
 
@@ -70,8 +84,11 @@ async def weekly_summaries_due(env: BotEnv, user_id: int) -> None:
     """Move the clock past the week in which a summary would be due, and run the tick."""
     schedule = await env.storage.get_checkin_schedule(user_id)
     assert schedule is not None
-    due = from_epoch(schedule.share_due) if schedule.share_due else \
-        env.clock.now() + timedelta(days=7)
+    due = (
+        from_epoch(schedule.share_due)
+        if schedule.share_due
+        else env.clock.now() + timedelta(days=7)
+    )
     env.clock.set(due + timedelta(seconds=5))
     await env.run_job(TICK)
 

@@ -26,18 +26,37 @@ MON_THU = 0b1001
 PAT = Peer(match_id=7, peer_id=2, name="Pat")
 
 
-def schedule(days: int = DAILY, *, paused: bool = False, sharing: int | None = None,
-             ask: bool = False) -> CheckinSchedule:
+def schedule(
+    days: int = DAILY, *, paused: bool = False, sharing: int | None = None, ask: bool = False
+) -> CheckinSchedule:
     """A schedule; SHARING is the match its weekly ratings go to, ASK: asked again."""
     next_due = None if paused else int(datetime(2026, 3, 3, 8, 0, tzinfo=UTC).timestamp())
-    return CheckinSchedule(user_id=1, days=days, minute=19 * 60, paused=paused,
-                           next_due=next_due, share_weekly=sharing is not None,
-                           share_due=None, share_match=sharing, share_ask=ask)
+    return CheckinSchedule(
+        user_id=1,
+        days=days,
+        minute=19 * 60,
+        paused=paused,
+        next_due=next_due,
+        share_weekly=sharing is not None,
+        share_due=None,
+        share_match=sharing,
+        share_ask=ask,
+    )
 
 
 def checkin(feelings: str = "", skills: str = "") -> CheckinRow:
-    return CheckinRow(id=42, user_id=1, due_at=0, sent_at=0, status="answered", rating=4,
-                      feelings=feelings, skills=skills, note=None, answered_at=0)
+    return CheckinRow(
+        id=42,
+        user_id=1,
+        due_at=0,
+        sent_at=0,
+        status="answered",
+        rating=4,
+        feelings=feelings,
+        skills=skills,
+        note=None,
+        answered_at=0,
+    )
 
 
 def test_intro() -> None:
@@ -49,13 +68,14 @@ def test_how_often_again() -> None:
 
 
 def test_menu_on_and_sharing_with_a_peer_worker() -> None:
-    check_snapshot("checkins/menu_on_sharing",
-                   *views.menu(COPY, schedule(sharing=7), SYDNEY, PAT))
+    check_snapshot("checkins/menu_on_sharing", *views.menu(COPY, schedule(sharing=7), SYDNEY, PAT))
 
 
 def test_menu_paused_on_chosen_days_without_a_peer_worker() -> None:
-    check_snapshot("checkins/menu_paused",
-                   *views.menu(COPY, schedule(MON_THU, paused=True, sharing=7), SYDNEY, None))
+    check_snapshot(
+        "checkins/menu_paused",
+        *views.menu(COPY, schedule(MON_THU, paused=True, sharing=7), SYDNEY, None),
+    )
 
 
 def test_menu_matched_and_not_sharing_offers_it() -> None:
@@ -116,10 +136,12 @@ def test_rated_and_closed() -> None:
 
 
 def test_low_options() -> None:
-    check_snapshot("checkins/low_matched",
-                   *views.low_options(COPY, 42, 2, matched=True, has_plan=False))
-    check_snapshot("checkins/low_not_matched",
-                   *views.low_options(COPY, 42, 1, matched=False, has_plan=False))
+    check_snapshot(
+        "checkins/low_matched", *views.low_options(COPY, 42, 2, matched=True, has_plan=False)
+    )
+    check_snapshot(
+        "checkins/low_not_matched", *views.low_options(COPY, 42, 1, matched=False, has_plan=False)
+    )
 
 
 def test_a_low_rating_offers_their_safety_plan_first() -> None:
@@ -128,8 +150,13 @@ def test_a_low_rating_offers_their_safety_plan_first() -> None:
     text, markup = views.low_options(COPY, 42, 2, matched=True, has_plan=True)
     check_snapshot("checkins/low_with_plan", text, markup)
     labels = [row[0].text for row in markup.inline_keyboard]
-    assert labels == ["My safety plan", "Message my peer worker", "Things that might help",
-                      "Numbers I can call", "I'm OK for now"]
+    assert labels == [
+        "My safety plan",
+        "Message my peer worker",
+        "Things that might help",
+        "Numbers I can call",
+        "I'm OK for now",
+    ]
     assert unpack(markup.inline_keyboard[0][0].callback_data) == ShowSafetyPlan()
 
 
@@ -151,17 +178,26 @@ def test_a_choice_button_says_what_it_will_do() -> None:
 def test_mood_caption() -> None:
     from bot.domain.checkins import mood_summary
 
-    answers = [Answer(NOW - timedelta(days=d), r, s) for d, r, s in (
-        (80, 2, ()), (50, 2, ()), (20, 3, ("mindfulness",)), (10, 4, ()),
-        (2, 5, ("mindfulness", "distress_tolerance")))]
-    report = MoodReport(mood_summary(answers, NOW, 30), mood_summary(answers, NOW, 90),
-                        tuple(answers))
+    answers = [
+        Answer(NOW - timedelta(days=d), r, s)
+        for d, r, s in (
+            (80, 2, ()),
+            (50, 2, ()),
+            (20, 3, ("mindfulness",)),
+            (10, 4, ()),
+            (2, 5, ("mindfulness", "distress_tolerance")),
+        )
+    ]
+    report = MoodReport(
+        mood_summary(answers, NOW, 30), mood_summary(answers, NOW, 90), tuple(answers)
+    )
     check_snapshot("checkins/mood_caption", views.mood_caption(COPY, report))
 
 
 def test_weekly_share() -> None:
-    check_snapshot("checkins/weekly_share", views.weekly_share(COPY, WeeklyShare(1, 2, "Lee",
-                                                                                (3, 2, 4))))
+    check_snapshot(
+        "checkins/weekly_share", views.weekly_share(COPY, WeeklyShare(1, 2, "Lee", (3, 2, 4)))
+    )
     empty = views.weekly_share(COPY, WeeklyShare(1, 2, None, ()))
     assert "someone you support" in empty and "No check-ins answered" in empty
     one = views.weekly_share(COPY, WeeklyShare(1, 2, "Lee", (4,)))
@@ -170,13 +206,17 @@ def test_weekly_share() -> None:
 
 def test_counts_are_plural_only_when_they_should_be() -> None:
     assert [views.checkins_count(COPY, n) for n in (0, 1, 2)] == [
-        "0 check-ins", "1 check-in", "2 check-ins"]
+        "0 check-ins",
+        "1 check-in",
+        "2 check-ins",
+    ]
     assert [views.days_count(COPY, n) for n in (1, 2, 30)] == ["1 day", "2 days", "30 days"]
     from bot.domain.checkins import mood_summary
 
     one = [Answer(NOW - timedelta(days=1), 3, ("mindfulness",))]
-    caption = views.mood_caption(COPY, MoodReport(mood_summary(one, NOW, 30),
-                                                  mood_summary(one, NOW, 90), tuple(one)))
+    caption = views.mood_caption(
+        COPY, MoodReport(mood_summary(one, NOW, 30), mood_summary(one, NOW, 90), tuple(one))
+    )
     assert "1 check-in, average 3.0 out of 5" in caption
     assert "Skills used in 1 check-in, most often mindfulness" in caption
     assert "1 check-ins" not in caption and "in 1 of them" not in caption
@@ -192,12 +232,25 @@ def test_days_and_months_come_from_the_copy() -> None:
     assert views.time_words(COPY).pm == ("pm", "p.m.")
 
 
-@pytest.mark.parametrize("data", [
-    "chk.day:7", "chk.day:-1", "chk.at:1440", "chk.rate:42:6", "chk.rate:0:3",
-    "chk.feel:42:joyful:1", "chk.skill:42:juggling:1", "chk.feel:42:calm",
-    "chk.freq:hourly", "chk.share:1", "chk.sharewith:0", "chk.sharewith:-3",
-    "chk.note:-4", "chk.menu:extra",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "chk.day:7",
+        "chk.day:-1",
+        "chk.at:1440",
+        "chk.rate:42:6",
+        "chk.rate:0:3",
+        "chk.feel:42:joyful:1",
+        "chk.skill:42:juggling:1",
+        "chk.feel:42:calm",
+        "chk.freq:hourly",
+        "chk.share:1",
+        "chk.sharewith:0",
+        "chk.sharewith:-3",
+        "chk.note:-4",
+        "chk.menu:extra",
+    ],
+)
 def test_buttons_out_of_range_never_unpack(data: str) -> None:
     with pytest.raises(InvalidCallback):
         unpack(data)
@@ -216,28 +269,53 @@ def _screens() -> list[tuple[str, InlineKeyboardMarkup | None]]:
     from bot.domain.checkins import mood_summary
 
     answers = [Answer(NOW - timedelta(days=d), 3, ("interpersonal",)) for d in (2, 40)]
-    report = MoodReport(mood_summary(answers, NOW, 30), mood_summary(answers, NOW, 90),
-                        tuple(answers))
+    report = MoodReport(
+        mood_summary(answers, NOW, 30), mood_summary(answers, NOW, 90), tuple(answers)
+    )
     due = datetime(2026, 3, 5, 20, 30, tzinfo=UTC)
     return [
-        views.intro(COPY), views.how_often_again(COPY),
+        views.intro(COPY),
+        views.how_often_again(COPY),
         views.menu(COPY, schedule(sharing=7), SYDNEY, PAT),
         views.menu(COPY, schedule(ask=True), SYDNEY, Peer(7, 2, "Alexandra-Marie")),
         views.menu(COPY, schedule(MON_THU, paused=True), SYDNEY, None),
-        views.days_picker(COPY, MON_THU), views.time_picker(COPY, SYDNEY, 19 * 60),
+        views.days_picker(COPY, MON_THU),
+        views.time_picker(COPY, SYDNEY, 19 * 60),
         (views.saved(COPY, (WEEKDAYS_ONLY, 450), SYDNEY, due), None),
-        views.stop_question(COPY), views.prompt(COPY, 42, "Ally"), views.closed(COPY),
+        views.stop_question(COPY),
+        views.prompt(COPY, 42, "Ally"),
+        views.closed(COPY),
         (views.rated(COPY, 5), None),
         views.low_options(COPY, 42, 1, matched=True, has_plan=True),
         views.feelings(COPY, checkin(feelings="overwhelmed")),
-        views.skills(COPY, checkin(skills="interpersonal")), views.note_offer(COPY, 42),
-        views.share_question(COPY, PAT), (views.mood_caption(COPY, report), None),
+        views.skills(COPY, checkin(skills="interpersonal")),
+        views.note_offer(COPY, 42),
+        views.share_question(COPY, PAT),
+        (views.mood_caption(COPY, report), None),
         (views.weekly_share(COPY, WeeklyShare(1, 2, "Lee", (3, 2, 4))), None),
-        *[(COPY.text(f"checkins.{key}", limit=500, name="Pat", next="Tue 3 Mar at 19:00"),
-           None) for key in ("paused", "resumed", "stopped", "closed_menu", "not_now",
-                             "share_on", "share_off", "share_kept", "peer_how", "no_peer",
-                             "ask_note", "note_too_long", "done", "note_saved", "mood_none",
-                             "ask_time", "time_invalid", "share_needs_match")],
+        *[
+            (COPY.text(f"checkins.{key}", limit=500, name="Pat", next="Tue 3 Mar at 19:00"), None)
+            for key in (
+                "paused",
+                "resumed",
+                "stopped",
+                "closed_menu",
+                "not_now",
+                "share_on",
+                "share_off",
+                "share_kept",
+                "peer_how",
+                "no_peer",
+                "ask_note",
+                "note_too_long",
+                "done",
+                "note_saved",
+                "mood_none",
+                "ask_time",
+                "time_invalid",
+                "share_needs_match",
+            )
+        ],
     ]
 
 
@@ -249,7 +327,7 @@ def test_every_screen_reads_on_a_phone() -> None:
         plain = re.sub(r"<[^>]+>", "", text)
         for line in plain.splitlines():
             assert len(line) <= 110, line
-        for row in (markup.inline_keyboard if markup else ()):
+        for row in markup.inline_keyboard if markup else ():
             most = 30 if len(row) == 1 else 15 if len(row) == 2 else 6
             for b in row:
                 assert len(b.text) <= most, (b.text, len(row))

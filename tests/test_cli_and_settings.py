@@ -17,12 +17,21 @@ from bot.settings import SettingsError, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=full_env, input=stdin, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full_env,
+        input=stdin,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_run_without_a_token_fails_fast_and_says_how_to_get_one() -> None:
@@ -44,16 +53,19 @@ def test_check_accepts_the_example_settings() -> None:
     assert "Harbour Health Peer Support" in result.stdout
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("region: XX\n", "not a region"),
-    ("model: hybrid\n", "'integrated'"),
-    ("caseload_cap: -2\n", "whole number"),
-    ("timezone: Mars/Olympus\n", "not a time zone"),
-    ("coordinators: [alice]\n", "numeric Telegram user ids"),
-    ("servise_name: typo\n", "Unknown setting"),
-    ("region: [unclosed\n", "not valid YAML"),
-    ("local_contacts:\n  - name: Team\n", "needs a phone number"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("region: XX\n", "not a region"),
+        ("model: hybrid\n", "'integrated'"),
+        ("caseload_cap: -2\n", "whole number"),
+        ("timezone: Mars/Olympus\n", "not a time zone"),
+        ("coordinators: [alice]\n", "numeric Telegram user ids"),
+        ("servise_name: typo\n", "Unknown setting"),
+        ("region: [unclosed\n", "not valid YAML"),
+        ("local_contacts:\n  - name: Team\n", "needs a phone number"),
+    ],
+)
 def test_check_rejects_a_broken_file_readably(tmp_path: Path, body: str, message: str) -> None:
     broken = tmp_path / "settings.yaml"
     broken.write_text(body)
@@ -79,8 +91,9 @@ def test_defaults_run_and_region_sets_the_time_zone(tmp_path: Path) -> None:
 def test_invite_prints_a_single_use_deep_link(tmp_path: Path) -> None:
     file = tmp_path / "s.yaml"
     file.write_text(f"data_dir: {tmp_path / 'data'}\n")
-    result = run_cli("--settings", str(file), "invite", "consumer_peer",
-                     "--bot-username", "harbour_bot")
+    result = run_cli(
+        "--settings", str(file), "invite", "consumer_peer", "--bot-username", "harbour_bot"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("https://t.me/harbour_bot?start=")
     database = tmp_path / "data" / "bot.sqlite3"
@@ -90,8 +103,12 @@ def test_invite_prints_a_single_use_deep_link(tmp_path: Path) -> None:
 
 
 def test_crisis_check_reads_lines_and_writes_json_in_order() -> None:
-    lines = ["I want to die", "", "this traffic is killing me",
-             "my partner has taken a bottle of pills"]
+    lines = [
+        "I want to die",
+        "",
+        "this traffic is killing me",
+        "my partner has taken a bottle of pills",
+    ]
     result = run_cli("crisis-check", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     verdicts = [json.loads(line) for line in result.stdout.splitlines()]
@@ -102,8 +119,9 @@ def test_crisis_check_reads_lines_and_writes_json_in_order() -> None:
     assert verdicts[3]["crisis"] is True and verdicts[3]["kind"] == "third_party"
 
 
-def test_main_returns_codes_without_exiting(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                            ) -> None:
+def test_main_returns_codes_without_exiting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "s.yaml"
     broken.write_text("model: nope\n")
     assert main(["--settings", str(broken), "check"]) == 2

@@ -27,12 +27,22 @@ from tests.harness import BOT_USER, TOKEN, BotEnv, FakeBotAPI
 
 def message(update_id: int, user_id: int, text: str) -> dict[str, Any]:
     """A private text message update, as Telegram sends it."""
-    entities = ([{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-                if text.startswith("/") else [])
-    return {"update_id": update_id, "message": {
-        "message_id": update_id, "date": 1772442000, "text": text, "entities": entities,
-        "chat": {"id": user_id, "type": "private", "first_name": "P"},
-        "from": {"id": user_id, "is_bot": False, "first_name": "P"}}}
+    entities = (
+        [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if text.startswith("/")
+        else []
+    )
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1772442000,
+            "text": text,
+            "entities": entities,
+            "chat": {"id": user_id, "type": "private", "first_name": "P"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "P"},
+        },
+    }
 
 
 class Gate:
@@ -67,8 +77,10 @@ async def test_one_person_at_a_time_in_arrival_order_others_concurrently() -> No
     processor = PerPersonUpdateProcessor(10)
     gate = Gate()
     arrivals = [("a1", 1), ("b1", 2), ("a2", 1), ("c1", 3), ("a3", 1), ("b2", 2)]
-    tasks = [asyncio.create_task(processor.process_update(fake_update(i, uid), gate.work(name)))
-             for i, (name, uid) in enumerate(arrivals)]
+    tasks = [
+        asyncio.create_task(processor.process_update(fake_update(i, uid), gate.work(name)))
+        for i, (name, uid) in enumerate(arrivals)
+    ]
     await settle()
     assert gate.started() == ["a1", "b1", "c1"]  # one per person, the rest wait their turn
     assert processor.current_concurrent_updates == 3 and processor.waiting() == 3
@@ -93,8 +105,10 @@ async def test_the_cap_bounds_updates_in_hand_and_waiting_turns_take_no_place() 
     # Person 1 sends four; persons 2 and 3 one each. Person 1's waiting updates must not
     # take the cap's places: person 2 starts beside person 1's first update.
     arrivals = [("a1", 1), ("a2", 1), ("a3", 1), ("a4", 1), ("b1", 2), ("c1", 3)]
-    tasks = [asyncio.create_task(processor.process_update(fake_update(i, uid), gate.work(name)))
-             for i, (name, uid) in enumerate(arrivals)]
+    tasks = [
+        asyncio.create_task(processor.process_update(fake_update(i, uid), gate.work(name)))
+        for i, (name, uid) in enumerate(arrivals)
+    ]
     await settle()
     assert gate.started() == ["a1", "b1"]
     gate.release("b1")
@@ -177,20 +191,34 @@ async def conversation_app(processor: Any) -> tuple[Application, dict[int, str]]
         return ConversationHandler.END
 
     fake = FakeBotAPI(FakeClock(datetime(2026, 3, 2, tzinfo=UTC)))
-    app = (Application.builder().token(TOKEN).request(fake).get_updates_request(fake)
-           .concurrent_updates(processor).build())
-    app.add_handler(ConversationHandler(
-        entry_points=[CommandHandler("start", start)],
-        states={NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, name)],
-                AGE: [MessageHandler(filters.TEXT & ~filters.COMMAND, age)]},
-        fallbacks=[]))
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .request(fake)
+        .get_updates_request(fake)
+        .concurrent_updates(processor)
+        .build()
+    )
+    app.add_handler(
+        ConversationHandler(
+            entry_points=[CommandHandler("start", start)],
+            states={
+                NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, name)],
+                AGE: [MessageHandler(filters.TEXT & ~filters.COMMAND, age)],
+            },
+            fallbacks=[],
+        )
+    )
     await app.initialize()
     return app, results
 
 
 async def feed_interleaved(app: Application) -> None:
-    script = {101: ["/start", "Alice", "33"], 102: ["/start", "Bo", "41"],
-              103: ["/start", "Cy", "27"]}
+    script = {
+        101: ["/start", "Alice", "33"],
+        102: ["/start", "Bo", "41"],
+        103: ["/start", "Cy", "27"],
+    }
     updates = []
     n = 0
     for step in range(3):
@@ -198,8 +226,9 @@ async def feed_interleaved(app: Application) -> None:
             n += 1
             updates.append(Update.de_json(message(n, uid, texts[step]), app.bot))
     # Started in arrival order, all at once, as PTB's update fetcher does.
-    await asyncio.gather(*(app.update_processor.process_update(u, app.process_update(u))
-                           for u in updates))
+    await asyncio.gather(
+        *(app.update_processor.process_update(u, app.process_update(u)) for u in updates)
+    )
 
 
 async def test_conversation_state_holds_under_concurrent_updates() -> None:
@@ -219,6 +248,7 @@ async def test_without_per_person_order_the_same_conversation_breaks() -> None:
 
 
 # -- the real bot, fed through its update queue --------------------------------------------------
+
 
 async def test_the_real_bot_processes_people_concurrently_each_in_order(env: BotEnv) -> None:
     assert env.app is not None

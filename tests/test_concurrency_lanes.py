@@ -59,17 +59,22 @@ class Recorder:
                 raise RetryAfter(timedelta(seconds=self.flood.pop(chat)))
             self.sent.append((self.timer.now(), lane, chat))
             return True
+
         return call()
 
 
-def send(limiter: LaneRateLimiter, rec: Recorder, lane: str | None, chat: Any
-         ) -> asyncio.Task[Any]:
+def send(limiter: LaneRateLimiter, rec: Recorder, lane: str | None, chat: Any) -> asyncio.Task[Any]:
     name = lane or "default"
 
     async def go() -> Any:
         return await limiter.process_request(
-            lambda: rec.request(name, chat), (), {}, "sendMessage",
-            {"chat_id": chat} if chat is not None else {}, lane)
+            lambda: rec.request(name, chat),
+            (),
+            {},
+            "sendMessage",
+            {"chat_id": chat} if chat is not None else {},
+            lane,
+        )
 
     return asyncio.create_task(go())
 
@@ -91,7 +96,7 @@ async def test_bulk_keeps_to_its_share_and_replies_never_wait_behind_it() -> Non
     assert len(bulk_times) == 200
     assert most_in_any_window(bulk_times, 1.0) <= 25
     assert max(bulk_times) >= 7.0  # 200 at 25 a second: paced, not sent at once
-    assert max(bulk_times) < 8.5   # and at the full share
+    assert max(bulk_times) < 8.5  # and at the full share
     reply_time = next(t for t, lane, _ in rec.sent if lane == INTERACTIVE)
     assert reply_time == 0.0  # not behind the 200
 
@@ -115,8 +120,9 @@ async def test_a_429_pauses_its_lane_for_the_whole_wait_and_not_the_other_lane()
     # Nothing in the bulk lane for the whole 4 s, although other sends were in flight and
     # finished meanwhile (PTB's limiter would have resumed early: issue #5338).
     assert min(after) >= flooded_at + 4.0
-    assert sorted(chat for _, lane, chat in rec.sent if lane == BULK) == \
-        list(range(1000, 1060))  # the flooded one was retried; none lost, none twice
+    assert sorted(chat for _, lane, chat in rec.sent if lane == BULK) == list(
+        range(1000, 1060)
+    )  # the flooded one was retried; none lost, none twice
     assert limiter.retries[BULK] == 1
 
 

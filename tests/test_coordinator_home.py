@@ -16,15 +16,27 @@ from tests.test_relay_flow import matched, peer_worker, person
 
 
 async def _group(env: BotEnv) -> None:
-    group = Group(0, "Carers circle", "For carers.", "carers", "online", "https://x.example",
-                  Schedule("weekly", date(2026, 3, 10), 18 * 60), "Jo", 8)
+    group = Group(
+        0,
+        "Carers circle",
+        "For carers.",
+        "carers",
+        "online",
+        "https://x.example",
+        Schedule("weekly", date(2026, 3, 10), 18 * 60),
+        "Jo",
+        8,
+    )
     await env.storage.create_group(group, env.clock.now())
 
 
 def _menu_of(env: BotEnv, user_id: int) -> list[str] | None:
     """The commands last set for USER_ID's own chat (None: never set)."""
-    calls = [c for c in env.fake.calls_to("setMyCommands")
-             if str(user_id) in str(c.params.get("scope", ""))]
+    calls = [
+        c
+        for c in env.fake.calls_to("setMyCommands")
+        if str(user_id) in str(c.params.get("scope", ""))
+    ]
     if not calls:
         return None
     commands = calls[-1].params["commands"]
@@ -44,8 +56,9 @@ async def test_the_home_shows_the_service_at_a_glance_by_chosen_names(env: BotEn
     await matched(env, ana, jo)
     now = env.clock.now()
     await env.storage.join_waitlist(ben.user_id, now - timedelta(days=3))
-    made = await env.storage.create_request(dee.user_id, jo.user_id, {}, now,
-                                            now + timedelta(hours=48))
+    made = await env.storage.create_request(
+        dee.user_id, jo.user_id, {}, now, now + timedelta(hours=48)
+    )
     assert made.match is not None
     await env.storage.add_supervision_request(pat.user_id, "week", None, now - timedelta(hours=5))
     await env.storage.add_supervision_request(jo.user_id, "today", None, now - timedelta(hours=1))
@@ -82,7 +95,8 @@ async def test_the_home_shows_the_service_at_a_glance_by_chosen_names(env: BotEn
 
 
 async def test_ending_a_peer_workers_access_hands_everyone_over_and_drops_nobody(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     cora = await coordinator(env)
     jo = await peer_worker(env, 5590111, "Jo")
     pat = await peer_worker(env, 5590112, "Pat", cap=1)
@@ -92,8 +106,9 @@ async def test_ending_a_peer_workers_access_hands_everyone_over_and_drops_nobody
     await matched(env, ana, jo)
     await matched(env, ben, jo)
     now = env.clock.now()
-    made = await env.storage.create_request(dee.user_id, jo.user_id, {}, now,
-                                            now + timedelta(hours=48))
+    made = await env.storage.create_request(
+        dee.user_id, jo.user_id, {}, now, now + timedelta(hours=48)
+    )
     assert made.match is not None
 
     await cora.send("/coord")
@@ -123,8 +138,7 @@ async def test_ending_a_peer_workers_access_hands_everyone_over_and_drops_nobody
     assert "Jo is no longer with the service, so your request to them has closed" in to_dee
     assert any("Ana" in t for t in pat.texts_since(marks[pat.user_id]))
     to_jo = jo.texts_since(marks[jo.user_id])
-    assert any("A coordinator has ended your access as a consumer peer worker" in t
-               for t in to_jo)
+    assert any("A coordinator has ended your access as a consumer peer worker" in t for t in to_jo)
 
     # Nobody dropped: Ana has Pat, Ben and Dee can choose again and are on the home.
     assert (await env.storage.active_match_for_person(ana.user_id)).peer_id == pat.user_id
@@ -144,7 +158,8 @@ async def test_ending_a_peer_workers_access_hands_everyone_over_and_drops_nobody
     jo_mark = jo.mark()
     await jo.send("/supervision")
     assert jo.texts_since(jo_mark) == [
-        "That isn't available for your role. Send /help to see what you can do."]
+        "That isn't available for your role. Send /help to see what you can do."
+    ]
     assert await env.storage.untaken_supervision_requests() == []
 
     # The old button, pressed again, does nothing more.
@@ -200,7 +215,8 @@ async def test_only_coordinators_open_the_home(env: BotEnv) -> None:
 
 
 async def test_someone_who_chose_no_name_reads_as_such_never_as_a_question_mark(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     cora = await coordinator(env)
     kim = env.client(7701, "TgKim")
     await join_staff(kim, "consumer_peer")  # skipped the name, no profile yet

@@ -52,8 +52,9 @@ def test_a_forged_token_that_opens_beyond_telegram_ids_is_refused() -> None:
     assert refused > 190
 
 
-def test_key_file_is_made_once_with_owner_only_permissions(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_file_is_made_once_with_owner_only_permissions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("BOT_ENCRYPTION_KEY", raising=False)
     first, generated = load_cipher(tmp_path)
     assert generated

@@ -21,8 +21,7 @@ from tests.test_relay_flow import (
 )
 
 
-async def test_going_on_leave_pauses_and_asks_what_happens_for_each_person(env: BotEnv
-                                                                           ) -> None:
+async def test_going_on_leave_pauses_and_asks_what_happens_for_each_person(env: BotEnv) -> None:
     cora = await coordinator(env)
     jo = await peer_worker(env, 5580101, "Jo", hours=EVENINGS)
     pat = await peer_worker(env, 5580102, "Pat")
@@ -144,8 +143,9 @@ async def test_a_coordinator_can_start_a_leave_through_the_service(env: BotEnv) 
     assert env.app is not None
     router = env.app.bot_data["router"]
     events = Collector()
-    await departures.start_departure(env.storage, events, peer_id=jo.user_id, kind="leave",
-                                     by=cora.user_id, now=env.clock.now())
+    await departures.start_departure(
+        env.storage, events, peer_id=jo.user_id, kind="leave", by=cora.user_id, now=env.clock.now()
+    )
     await router.run_events(events.events, env.app)
     assert "A coordinator has let us know you're going on leave" in jo.last_text()
     await jo.click("Pause for Ana")
@@ -166,7 +166,7 @@ async def test_going_away_is_for_peer_workers_and_their_own_people(env: BotEnv) 
     mark = ana.mark()
     await pat.press(f"dep.pick:{match.id}:pause")  # not Pat's person: nothing changes
     assert ana.mark() == mark
-    await cora.press(f"dep.end:{match.id}")        # Jo isn't leaving: nothing changes
+    await cora.press(f"dep.end:{match.id}")  # Jo isn't leaving: nothing changes
     assert (await env.storage.get_match(match.id)).status == "active"  # type: ignore[union-attr]
     assert MONDAY_0930_UTC < TUESDAY_OPEN_UTC
 
@@ -180,10 +180,12 @@ async def test_requests_waiting_for_someone_going_away_close_kindly(env: BotEnv)
     ana = await person(env, 5580051, "Ana")
     ben = await person(env, 5580052, "Ben")
     now = env.clock.now()
-    to_jo = await env.storage.create_request(ana.user_id, jo.user_id, {}, now,
-                                             now + timedelta(hours=48))
-    to_pat = await env.storage.create_request(ben.user_id, pat.user_id, {}, now,
-                                              now + timedelta(hours=48))
+    to_jo = await env.storage.create_request(
+        ana.user_id, jo.user_id, {}, now, now + timedelta(hours=48)
+    )
+    to_pat = await env.storage.create_request(
+        ben.user_id, pat.user_id, {}, now, now + timedelta(hours=48)
+    )
     assert to_jo.match is not None and to_pat.match is not None
     jo_mark = jo.mark()
     await jo.send("/end")
@@ -200,5 +202,6 @@ async def test_requests_waiting_for_someone_going_away_close_kindly(env: BotEnv)
     await pat.click("I'm going on leave or leaving")
     await pat.click("I'm leaving the service")
     await pat.click("Yes, I'm leaving")
-    assert "Pat is no longer with the service, so your request to them has closed" \
-        in ben.last_text()
+    assert (
+        "Pat is no longer with the service, so your request to them has closed" in ben.last_text()
+    )

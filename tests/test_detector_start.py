@@ -9,8 +9,9 @@ from bot.runtime import StartupError
 from tests.harness import BotEnv
 
 
-async def test_a_missing_model_stops_the_start(env: BotEnv, monkeypatch: pytest.MonkeyPatch
-                                               ) -> None:
+async def test_a_missing_model_stops_the_start(
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken() -> None:
         raise crisis.DetectorUnavailable("The crisis detector's model file is missing.")
 

@@ -16,7 +16,8 @@ SORRY = "Sorry, something went wrong on our side."
 
 
 async def test_a_message_whose_handler_fails_gets_one_answer(
-        env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ann = await person(env, 5001, "Ann")
     await ann.send("/settings")
     await ann.click("My name")
@@ -27,13 +28,14 @@ async def test_a_message_whose_handler_fails_gets_one_answer(
     monkeypatch.setattr(people, "name_yourself", broken)
     mark = ann.mark()
     await ann.send("Annie")
-    assert [t[:len(SORRY)] for t in ann.texts_since(mark)] == [SORRY]
+    assert [t[: len(SORRY)] for t in ann.texts_since(mark)] == [SORRY]
     assert len(env.errors) == 1
     env.errors.clear()  # the failure was the point
 
 
 async def test_a_button_whose_handler_fails_gets_one_answer(
-        env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ben = await person(env, 5002, "Ben")
 
     async def broken(*args: object, **kwargs: object) -> object:
@@ -42,7 +44,7 @@ async def test_a_button_whose_handler_fails_gets_one_answer(
     monkeypatch.setattr(bot.menus, "standing", broken)
     mark, answers = ben.mark(), len(env.fake.calls_to("answerCallbackQuery"))
     await ben.press(pack(OpenHome()))
-    assert [t[:len(SORRY)] for t in ben.texts_since(mark)] == [SORRY]
+    assert [t[: len(SORRY)] for t in ben.texts_since(mark)] == [SORRY]
     # The press is answered (no spinner left), but not with "That menu has closed" too.
     later = env.fake.calls_to("answerCallbackQuery")[answers:]
     assert len(later) == 1 and not later[0].params.get("text")

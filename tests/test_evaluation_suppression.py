@@ -32,5 +32,4 @@ def test_two_small_parts_cannot_be_told_apart_so_nothing_more_is_hidden() -> Non
 
 
 def test_parts_without_a_published_total() -> None:
-    assert suppress(None, {"consumer": 3, "carer": 9}) == (None, {"consumer": "<5",
-                                                                 "carer": "9"})
+    assert suppress(None, {"consumer": 3, "carer": 9}) == (None, {"consumer": "<5", "carer": "9"})

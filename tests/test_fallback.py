@@ -23,6 +23,7 @@ async def say(client: Client, text: str) -> list[str]:
 
 # -- before someone is set up ---------------------------------------------------------------
 
+
 async def test_someone_new_hears_what_this_is_and_how_to_begin(env: BotEnv) -> None:
     new = env.client(4001, "Nia")
     [reply] = await say(new, "hello")
@@ -55,6 +56,7 @@ async def test_half_set_up_they_can_carry_on(env: BotEnv) -> None:
 
 # -- a person, wherever they stand ----------------------------------------------------------
 
+
 async def test_no_peer_worker_yet(env: BotEnv) -> None:
     ann = await person(env, 4101, "Ann")
     [reply] = await say(ann, "hello?")
@@ -68,8 +70,10 @@ async def test_a_request_waiting_for_an_answer(env: BotEnv) -> None:
     ben = await person(env, 4102, "Ben")
     await request(env, ben, kim)
     [reply] = await say(ben, "hello?")
-    assert "You've asked Kim to be your peer worker. They have until Wed 4 Mar, 20:00 " \
-           "to answer" in reply
+    assert (
+        "You've asked Kim to be your peer worker. They have until Wed 4 Mar, 20:00 "
+        "to answer" in reply
+    )
     assert buttons(ben)[0] == "My request"
     await ben.click("My request")
     assert "Withdraw my request" in buttons(ben)
@@ -89,8 +93,9 @@ async def test_a_match_that_ended(env: BotEnv) -> None:
     jo = await peer(env, 4012, "Jo")
     eli = await person(env, 4105, "Eli")
     match = await matched(env, eli, jo)
-    await matches.end_match(env.storage, Collector(), match.id, by="peer", why="peer",
-                            now=env.clock.now())
+    await matches.end_match(
+        env.storage, Collector(), match.id, by="peer", why="peer", now=env.clock.now()
+    )
     [reply] = await say(eli, "Jo?")
     assert "Jo is no longer connected with you through the bot" in reply
     assert "You can choose someone new" in reply
@@ -107,8 +112,9 @@ async def test_a_hard_time_gets_a_kind_word_and_the_options(env: BotEnv, role: s
     assert buttons(fay) == ["Find a peer worker", "Things to read", "Numbers you can call"]
     await fay.click("Numbers you can call")
     # The card /crisis shows them: a carer's is the one about someone they support.
-    assert ("If someone you support is in danger" if role == "carer" else CARD_TITLE) \
-        in fay.last_text()
+    assert (
+        "If someone you support is in danger" if role == "carer" else CARD_TITLE
+    ) in fay.last_text()
     await fay.click("Things to read")
     assert "Things to read" in fay.last_text()
 
@@ -142,8 +148,11 @@ async def test_a_sticker_or_photo_at_a_typed_step_asks_the_question_again(env: B
 async def test_an_edit_gets_no_second_answer(env: BotEnv) -> None:
     ivy = await person(env, 4109, "Ivy")
     sent = await ivy.send("helo")
-    edited = {**env.fake.incoming[(ivy.user_id, sent)], "text": "hello",
-              "edit_date": int(env.clock.now().timestamp())}
+    edited = {
+        **env.fake.incoming[(ivy.user_id, sent)],
+        "text": "hello",
+        "edit_date": int(env.clock.now().timestamp()),
+    }
     mark = ivy.mark()
     await env.process({"update_id": env.fake.next_id(), "edited_message": edited})
     assert ivy.mark() == mark
@@ -158,6 +167,7 @@ async def test_commands_nobody_has(env: BotEnv) -> None:
 
 
 # -- staff ----------------------------------------------------------------------------------
+
 
 async def test_peer_workers_and_coordinators(env: BotEnv) -> None:
     kit = env.client(4013, "Kit")

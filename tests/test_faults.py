@@ -24,19 +24,33 @@ from tests.test_matching_flow import person as matching_person
 
 SENDS = {"sendMessage", "copyMessage", "sendPhoto", "sendDocument"}
 FAULTS = {
-    "429": (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                  "parameters": {"retry_after": 1}}),
+    "429": (
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        },
+    ),
     "400": (400, {"ok": False, "error_code": 400, "description": "Bad Request: can't parse"}),
-    "403": (403, {"ok": False, "error_code": 403,
-                  "description": "Forbidden: bot was blocked by the user"}),
+    "403": (
+        403,
+        {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
+    ),
     "502": (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
     "timeout": None,
 }
 JOBS = ("tick:outbox", "tick:relay", "tick:broadcast")
 
 
-def fail_next(env: BotEnv, chat_id: int, fault: str, times: int = 1,
-              methods: frozenset[str] = frozenset(SENDS)) -> list[int]:
+def fail_next(
+    env: BotEnv,
+    chat_id: int,
+    fault: str,
+    times: int = 1,
+    methods: frozenset[str] = frozenset(SENDS),
+) -> list[int]:
     """The next TIMES sends (METHODS) to CHAT_ID meet FAULT (a 403 stays until the test
     clears it)."""
     count = [0]
@@ -73,6 +87,7 @@ async def card(env: BotEnv) -> tuple[Client, Callable[[], Awaitable[None]]]:
 
     async def cause() -> None:
         await sam.send("i took all my pills")
+
     return sam, cause
 
 
@@ -83,6 +98,7 @@ async def match_request(env: BotEnv) -> tuple[Client, Callable[[], Awaitable[Non
 
     async def cause() -> None:
         await ally.click("Choose Kim")
+
     return kim, cause
 
 
@@ -93,6 +109,7 @@ async def relayed(env: BotEnv) -> tuple[Client, Callable[[], Awaitable[None]]]:
 
     async def cause() -> None:
         await ann.send("A RELAYED-MARKER message for Pat")
+
     return pat, cause
 
 
@@ -103,6 +120,7 @@ async def checkin_prompt(env: BotEnv) -> tuple[Client, Callable[[], Awaitable[No
 
     async def cause() -> None:
         await due_now(env, eve.user_id)
+
     return eve, cause
 
 
@@ -115,6 +133,7 @@ async def broadcast(env: BotEnv) -> tuple[Client, Callable[[], Awaitable[None]]]
         await coord.click("Send to 1 person")
         env.clock.advance(seconds=3)
         await env.run_job("tick:broadcast")
+
     return env.client(uid, "Cat"), cause
 
 
@@ -128,8 +147,10 @@ CASES = {
 
 
 def delivered(client: Client, words: str) -> int:
-    return sum(words in m.plain or words in str(m.params.get("source", {}).get("text", ""))
-               for m in client.messages)
+    return sum(
+        words in m.plain or words in str(m.params.get("source", {}).get("text", ""))
+        for m in client.messages
+    )
 
 
 async def run_every_job(env: BotEnv) -> None:

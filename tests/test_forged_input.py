@@ -19,8 +19,14 @@ from tests.harness import BotEnv, join_staff, onboard
 # Actions that take no number: pressing them with junk after them is still pressing them
 # (strict per-action arity comes with the typed callbacks).
 NO_NUMBER = {"chk:now", "match:wait", "match:prefs", "mq:any"}
-HUGE = ["99999999999999999999999", "-99999999999999999999", "18446744073709551615",
-        "9223372036854775808", "9007199254740993", "0:99999999999999999999999"]
+HUGE = [
+    "99999999999999999999999",
+    "-99999999999999999999",
+    "18446744073709551615",
+    "9223372036854775808",
+    "9007199254740993",
+    "0:99999999999999999999999",
+]
 
 
 def all_codecs() -> list[CallbackCodec]:
@@ -35,9 +41,11 @@ def typed_with_numbers() -> list[type[Any]]:
     """Typed button classes (bot/callbacks.py) with a number in them: pressing one with a
     huge number is the typed form of the codecs' forged data."""
     all_codecs()  # imports every flow, so every typed button is registered
-    return [cls for prefix, cls in sorted(registered_prefixes().items())
-            if not prefix.startswith("t.")
-            and any(kind is int for _, kind in cls.__callback_fields__)]
+    return [
+        cls
+        for prefix, cls in sorted(registered_prefixes().items())
+        if not prefix.startswith("t.") and any(kind is int for _, kind in cls.__callback_fields__)
+    ]
 
 
 def forged_typed(cls: type[Any], huge: str) -> str:
@@ -50,10 +58,8 @@ def forged_typed(cls: type[Any], huge: str) -> str:
 
 
 async def snapshot(env: BotEnv) -> dict[str, list[tuple[Any, ...]]]:
-    tables = [t for t in await env.storage.table_names()
-              if t != "counters"]
-    return {t: sorted(map(tuple, await env.storage.fetchall(f"SELECT * FROM {t}")))
-            for t in tables}
+    tables = [t for t in await env.storage.table_names() if t != "counters"]
+    return {t: sorted(map(tuple, await env.storage.fetchall(f"SELECT * FROM {t}"))) for t in tables}
 
 
 def forged_token(env: BotEnv) -> str:

@@ -34,10 +34,26 @@ SYD = ZoneInfo("Australia/Sydney")
 LON = ZoneInfo("Europe/London")
 
 
-def group(schedule: Schedule, *, audience: str = "carers_parent", cancelled: frozenset[str] =
-          frozenset(), active: bool = True) -> Group:
-    return Group(7, "Parents, together; online", "Talk\nand listen", audience, "online",
-                 "https://meet.example.org/p", schedule, "Jo", None, active, cancelled)
+def group(
+    schedule: Schedule,
+    *,
+    audience: str = "carers_parent",
+    cancelled: frozenset[str] = frozenset(),
+    active: bool = True,
+) -> Group:
+    return Group(
+        7,
+        "Parents, together; online",
+        "Talk\nand listen",
+        audience,
+        "online",
+        "https://meet.example.org/p",
+        schedule,
+        "Jo",
+        None,
+        active,
+        cancelled,
+    )
 
 
 @pytest.mark.parametrize("module", [groups, broadcast_domain])
@@ -72,19 +88,27 @@ def test_schedules() -> None:
     days = [o for o, _ in occurrences(fortnightly, SYD, start, limit=3)]
     assert days == ["2026-03-10", "2026-03-24", "2026-04-07"]
     # Starting later keeps the fortnight's rhythm.
-    later = [o for o, _ in occurrences(fortnightly, SYD, datetime(2026, 3, 12, tzinfo=UTC),
-                                       limit=2)]
+    later = [
+        o for o, _ in occurrences(fortnightly, SYD, datetime(2026, 3, 12, tzinfo=UTC), limit=2)
+    ]
     assert later == ["2026-03-24", "2026-04-07"]
     monthly = Schedule("monthly", date(2026, 3, 10), 18 * 60)  # the second Tuesday
     assert monthly.nth == 2
     assert [o for o, _ in occurrences(monthly, SYD, start, limit=3)] == [
-        "2026-03-10", "2026-04-14", "2026-05-12"]
+        "2026-03-10",
+        "2026-04-14",
+        "2026-05-12",
+    ]
     last = Schedule("monthly", date(2026, 3, 31), 18 * 60)  # 31st: the last Tuesday
     assert last.nth == -1
     assert [o for o, _ in occurrences(last, SYD, start, limit=3)] == [
-        "2026-03-31", "2026-04-28", "2026-05-26"]
-    once = Schedule("once", date(2026, 3, 14), 10 * 60,
-                    dates=(date(2026, 3, 14), date(2026, 4, 11)))
+        "2026-03-31",
+        "2026-04-28",
+        "2026-05-26",
+    ]
+    once = Schedule(
+        "once", date(2026, 3, 14), 10 * 60, dates=(date(2026, 3, 14), date(2026, 4, 11))
+    )
     assert [o for o, _ in occurrences(once, SYD, start, limit=5)] == ["2026-03-14", "2026-04-11"]
     assert occurrences(once, SYD, datetime(2026, 5, 1, tzinfo=UTC)) == []
     assert nth_weekday(2026, 2, 0, -1) == date(2026, 2, 23)
@@ -97,18 +121,16 @@ def test_schedules() -> None:
 def test_next_occurrence_skips_cancelled_and_started() -> None:
     weekly = Schedule("weekly", date(2026, 3, 10), 18 * 60)
     # 18:00 Sydney on 10 March is 07:00 UTC; at 07:01 that meeting has started.
-    assert next_occurrence(weekly, SYD, datetime(2026, 3, 10, 7, 1, tzinfo=UTC))[0] == \
-        "2026-03-17"  # type: ignore[index]
-    found = next_occurrence(weekly, SYD, datetime(2026, 3, 9, tzinfo=UTC),
-                            cancelled={"2026-03-10"})
+    assert next_occurrence(weekly, SYD, datetime(2026, 3, 10, 7, 1, tzinfo=UTC))[0] == "2026-03-17"  # type: ignore[index]
+    found = next_occurrence(weekly, SYD, datetime(2026, 3, 9, tzinfo=UTC), cancelled={"2026-03-10"})
     assert found is not None and found[0] == "2026-03-17"
 
 
 def test_local_time_survives_daylight_saving_both_ways() -> None:
     weekly = Schedule("weekly", date(2026, 3, 3), 18 * 60)
     starts = dict(occurrences(weekly, SYD, datetime(2026, 3, 30, tzinfo=UTC), limit=2))
-    assert starts["2026-03-31"] == datetime(2026, 3, 31, 7, 0, tzinfo=UTC)   # AEDT, +11
-    assert starts["2026-04-07"] == datetime(2026, 4, 7, 8, 0, tzinfo=UTC)    # AEST, +10
+    assert starts["2026-03-31"] == datetime(2026, 3, 31, 7, 0, tzinfo=UTC)  # AEDT, +11
+    assert starts["2026-04-07"] == datetime(2026, 4, 7, 8, 0, tzinfo=UTC)  # AEST, +10
     # London springs forward on 29 March 2026.
     sunday = Schedule("weekly", date(2026, 3, 22), 9 * 60)
     starts = dict(occurrences(sunday, LON, datetime(2026, 3, 20, tzinfo=UTC), limit=2))
@@ -117,10 +139,10 @@ def test_local_time_survives_daylight_saving_both_ways() -> None:
     # 01:30 on the night London's clocks skip 01:00-02:00 lands past the jump (02:30 BST);
     # 01:30 on the night they go back is the first 01:30 (still BST).
     gap = Schedule("once", date(2026, 3, 29), 1 * 60 + 30, dates=(date(2026, 3, 29),))
-    (_, start), = occurrences(gap, LON, datetime(2026, 3, 28, tzinfo=UTC))
+    ((_, start),) = occurrences(gap, LON, datetime(2026, 3, 28, tzinfo=UTC))
     assert start == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     twice = Schedule("once", date(2026, 10, 25), 1 * 60 + 30, dates=(date(2026, 10, 25),))
-    (_, start), = occurrences(twice, LON, datetime(2026, 10, 24, tzinfo=UTC))
+    ((_, start),) = occurrences(twice, LON, datetime(2026, 10, 24, tzinfo=UTC))
     assert start == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
@@ -152,15 +174,16 @@ def test_parsing_coordinator_input() -> None:
     today = date(2026, 3, 2)
     words = typed_words(Content())  # month names and time words come from the copy
     assert parse_dates("2026-03-10", today, words) == (date(2026, 3, 10),)
-    assert parse_dates("14 March, 11 Apr", today, words) == (date(2026, 3, 14),
-                                                             date(2026, 4, 11))
+    assert parse_dates("14 March, 11 Apr", today, words) == (date(2026, 3, 14), date(2026, 4, 11))
     assert parse_dates("1 February", today, words) == (date(2027, 2, 1),)  # the next one
     assert parse_dates("Tuesday 10th March 2026", today, words) == (date(2026, 3, 10),)
     assert parse_dates("3 Sept", today, words) == (date(2026, 9, 3),)
-    for bad, reason, key in (("31 February", "not a real date", "not_real_date"),
-                             ("soon", "should look like", "date_shape"),
-                             ("2026-03-01", "already passed", "date_passed"),
-                             ("", "no date", "no_date")):
+    for bad, reason, key in (
+        ("31 February", "not a real date", "not_real_date"),
+        ("soon", "should look like", "date_shape"),
+        ("2026-03-01", "already passed", "date_passed"),
+        ("", "no date", "no_date"),
+    ):
         with pytest.raises(groups.InputProblem, match=reason) as problem:
             parse_dates(bad, today, words)
         assert problem.value.key == key
@@ -179,17 +202,21 @@ def test_parsing_coordinator_input() -> None:
     with pytest.raises(groups.InputProblem):
         parse_dates("10 March", today, groups.TypedWords(months=(("mars", 3),)))
     assert parse_dates("10 mars", today, groups.TypedWords(months=(("mars", 3),))) == (
-        date(2026, 3, 10),)
+        date(2026, 3, 10),
+    )
 
 
 def test_what_coordinators_type_for_a_group() -> None:
     assert groups.clean_name("  Parents   together ") == "Parents together"
-    assert groups.clean_place("online", " https://meet.example.org/p ") == \
-        "https://meet.example.org/p"
+    assert (
+        groups.clean_place("online", " https://meet.example.org/p ") == "https://meet.example.org/p"
+    )
     assert groups.clean_place("in_person", "12 High St") == "12 High St"
-    for check, bad, key in ((groups.clean_name, "P", "name"),
-                            (groups.clean_description, " x ", "description"),
-                            (groups.clean_facilitator, "J" * 41, "facilitator")):
+    for check, bad, key in (
+        (groups.clean_name, "P", "name"),
+        (groups.clean_description, " x ", "description"),
+        (groups.clean_facilitator, "J" * 41, "facilitator"),
+    ):
         with pytest.raises(groups.InputProblem) as problem:
             check(bad)
         assert problem.value.key == key
@@ -226,7 +253,7 @@ def test_ics_is_valid_rfc5545() -> None:
     assert "URL:https://meet.example.org/p" in lines
     # The time zone is defined in the file, with rules in force before the first meeting.
     tz_start = lines.index("BEGIN:VTIMEZONE")
-    tz = lines[tz_start:lines.index("END:VTIMEZONE") + 1]
+    tz = lines[tz_start : lines.index("END:VTIMEZONE") + 1]
     assert "TZID:Australia/Sydney" in tz
     assert "BEGIN:STANDARD" in tz and "BEGIN:DAYLIGHT" in tz
     assert "RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU" in tz
@@ -246,17 +273,24 @@ def test_ics_is_valid_rfc5545() -> None:
 def test_ics_other_schedules_and_long_lines() -> None:
     now = datetime(2026, 3, 2, tzinfo=UTC)
     monthly = group(Schedule("monthly", date(2026, 3, 31), 19 * 60))
-    assert "RRULE:FREQ=MONTHLY;BYDAY=-1TU" in _unfold(build_ics(monthly, SYD, now,
-                                                                uid_domain="x"))
+    assert "RRULE:FREQ=MONTHLY;BYDAY=-1TU" in _unfold(build_ics(monthly, SYD, now, uid_domain="x"))
     fortnightly = group(Schedule("fortnightly", date(2026, 3, 10), 23 * 60 + 30, 60))
     lines = _unfold(build_ics(fortnightly, SYD, now, uid_domain="x"))
     assert "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU" in lines
     assert "DTEND;TZID=Australia/Sydney:20260311T003000" in lines  # ends after midnight
-    once = Group(8, "Picnic " + "é" * 60, "x", "carers", "in_person", "The park", Schedule(
-        "once", date(2026, 3, 14), 600, dates=(date(2026, 3, 14), date(2026, 4, 11))), "Jo")
+    once = Group(
+        8,
+        "Picnic " + "é" * 60,
+        "x",
+        "carers",
+        "in_person",
+        "The park",
+        Schedule("once", date(2026, 3, 14), 600, dates=(date(2026, 3, 14), date(2026, 4, 11))),
+        "Jo",
+    )
     ics = build_ics(once, SYD, now, uid_domain="x")
     lines = _unfold(ics)
-    event = lines[lines.index("BEGIN:VEVENT"):lines.index("END:VEVENT")]
+    event = lines[lines.index("BEGIN:VEVENT") : lines.index("END:VEVENT")]
     assert not any(x.startswith("RRULE") for x in event)
     assert "RDATE;TZID=Australia/Sydney:20260411T100000" in lines
     assert "SUMMARY:Picnic " + "é" * 60 in lines
@@ -274,21 +308,25 @@ def test_answers_close_when_the_meeting_starts() -> None:
 
 
 def test_meetings_held_are_the_ones_that_started_and_were_not_cancelled() -> None:
-    weekly = group(Schedule("weekly", date(2026, 3, 3), 18 * 60),
-                   cancelled=frozenset({"2026-03-10"}))
+    weekly = group(
+        Schedule("weekly", date(2026, 3, 3), 18 * 60), cancelled=frozenset({"2026-03-10"})
+    )
     now = datetime(2026, 3, 17, 7, 0, tzinfo=UTC)  # 18:00 in Sydney, the 17th's start
     assert [o for o, _ in groups.held_meetings(weekly, SYD, now)] == ["2026-03-17"]
-    assert [o for o, _ in groups.held_meetings(weekly, SYD, now,
-                                               lookback=timedelta(days=15))] == [
-        "2026-03-03", "2026-03-17"]
+    assert [o for o, _ in groups.held_meetings(weekly, SYD, now, lookback=timedelta(days=15))] == [
+        "2026-03-03",
+        "2026-03-17",
+    ]
     assert groups.held_meetings(group(weekly.schedule, active=False), SYD, now) == []
 
 
 def test_date_runs() -> None:
     days = [date(2026, 3, d) for d in (9, 10, 11, 12, 13, 20, 31)] + [date(2026, 4, 1)]
     assert groups.date_runs(reversed(days)) == [
-        (date(2026, 3, 9), date(2026, 3, 13)), (date(2026, 3, 20), date(2026, 3, 20)),
-        (date(2026, 3, 31), date(2026, 4, 1))]
+        (date(2026, 3, 9), date(2026, 3, 13)),
+        (date(2026, 3, 20), date(2026, 3, 20)),
+        (date(2026, 3, 31), date(2026, 4, 1)),
+    ]
     assert groups.date_runs([]) == []
 
 

@@ -21,10 +21,18 @@ async def as_coordinator(env: BotEnv) -> Client:
     return coord
 
 
-async def create_group(coord: Client, name: str, audience: str, *, fmt: str = "Online",
-                       place: str = "https://meet.example.org/parents", kind: str = "Every week",
-                       dates: str = "2026-03-10", time: str = "18:00-19:30",
-                       capacity: str | None = None) -> None:
+async def create_group(
+    coord: Client,
+    name: str,
+    audience: str,
+    *,
+    fmt: str = "Online",
+    place: str = "https://meet.example.org/parents",
+    kind: str = "Every week",
+    dates: str = "2026-03-10",
+    time: str = "18:00-19:30",
+    capacity: str | None = None,
+) -> None:
     await coord.send("/groups")
     await coord.click("Add a new group")
     assert "What is the group called" in coord.last_text()
@@ -58,9 +66,15 @@ def documents(client: Client) -> list[tuple[str, bytes]]:
 async def test_coordinator_creates_group_and_people_see_the_right_ones(env: BotEnv) -> None:
     coord = await as_coordinator(env)
     await create_group(coord, "Parents together", "Parents")
-    await create_group(coord, "Carers circle", "All carers", fmt="In person",
-                       place="12 High St, Wollongong", kind="Once a month",
-                       dates="2026-03-12")  # the second Thursday
+    await create_group(
+        coord,
+        "Carers circle",
+        "All carers",
+        fmt="In person",
+        place="12 High St, Wollongong",
+        kind="Once a month",
+        dates="2026-03-12",
+    )  # the second Thursday
     await create_group(coord, "DBT skills group", "People living with BPD")
     await create_group(coord, "Partners evening", "Partners", kind="Every second week")
 
@@ -195,8 +209,7 @@ async def test_waitlist_promotes_first_waiting_person(env: BotEnv) -> None:
 async def test_reminders_across_daylight_saving_change(env: BotEnv) -> None:
     # Sydney leaves daylight saving at 03:00 on Sunday 5 April 2026 (UTC+11 -> UTC+10).
     coord = await as_coordinator(env)
-    await create_group(coord, "Parents together", "Parents", dates="2026-03-31",
-                       time="18:00")
+    await create_group(coord, "Parents together", "Parents", dates="2026-03-31", time="18:00")
     parent, other = env.client(1, "Pat"), env.client(2, "Sam")
     for person in (parent, other):
         await onboard(person, "carer", relationship="parent")
@@ -370,8 +383,7 @@ async def test_the_wizard_lives_in_the_database_not_in_memory(env: BotEnv) -> No
     summary, save = coord.find_button("Save the group")
     await coord.press(save, summary)
     (group,) = await env.storage.list_groups()
-    assert (group.name, group.audience, group.capacity) == ("Parents together",
-                                                            "carers_parent", 12)
+    assert (group.name, group.audience, group.capacity) == ("Parents together", "carers_parent", 12)
     assert (group.schedule.minutes, group.schedule.duration) == (18 * 60, 90)
     assert await env.storage.get_session(COORD) is None
     # Saving twice (an old Save button) adds nothing.
@@ -415,7 +427,8 @@ def buttons(client: Client) -> list[str]:
 
 
 async def test_the_wizard_has_back_everywhere_and_a_summary_to_change_before_saving(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     coord = await as_coordinator(env)
     await coord.send("/groups")
     await coord.click("Add a new group")
@@ -478,9 +491,14 @@ async def test_the_wizard_has_back_everywhere_and_a_summary_to_change_before_sav
     await coord.send("8")
     await coord.click("Save the group")
     (group,) = await env.storage.list_groups()
-    assert (group.name, group.format, group.place, group.schedule.kind, group.capacity,
-            group.members_visible) == ("Parents evening", "in_person", "12 High St, Wollongong",
-                                       "once", 8, True)
+    assert (
+        group.name,
+        group.format,
+        group.place,
+        group.schedule.kind,
+        group.capacity,
+        group.members_visible,
+    ) == ("Parents evening", "in_person", "12 High St, Wollongong", "once", 8, True)
 
     # Changing one detail later has Back too: to the list of details, nothing changed.
     await coord.send("/groups")

@@ -53,7 +53,8 @@ async def test_a_place_offered_survives_a_5xx_and_is_sent_once(env: BotEnv) -> N
     await retry_everything(env)
     assert count(b, "it's yours") == 1
     membership = await env.storage.membership(
-        (await env.storage.list_groups())[0].group_id, b.user_id)
+        (await env.storage.list_groups())[0].group_id, b.user_id
+    )
     assert membership is not None and membership.status == "member"
     env.assert_clean()
 

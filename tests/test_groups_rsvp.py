@@ -45,8 +45,7 @@ async def card_text(coord: Client) -> str:
     return coord.last_text()
 
 
-async def test_answers_on_reminders_counts_for_the_coordinator_and_attendance(
-        env: BotEnv) -> None:
+async def test_answers_on_reminders_counts_for_the_coordinator_and_attendance(env: BotEnv) -> None:
     coord = await as_coordinator(env)
     pat, sam, gid = await members(env, coord)
 
@@ -86,19 +85,29 @@ async def test_answers_on_reminders_counts_for_the_coordinator_and_attendance(
 
     # The groups job counts the meeting and forgets who answered what.
     await env.run_job("tick:groups")
-    held = await env.storage.meeting_attendance(datetime(2026, 3, 1, tzinfo=UTC),
-                                                datetime(2026, 4, 1, tzinfo=UTC))
+    held = await env.storage.meeting_attendance(
+        datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    )
     assert held.meetings_held == 1
     (meeting,) = held.meetings
-    assert (meeting.group_id, meeting.occurrence, meeting.members, meeting.said_yes,
-            meeting.said_no, meeting.no_answer) == (gid, FIRST, 2, 2, 0, 0)
+    assert (
+        meeting.group_id,
+        meeting.occurrence,
+        meeting.members,
+        meeting.said_yes,
+        meeting.said_no,
+        meeting.no_answer,
+    ) == (gid, FIRST, 2, 2, 0, 0)
     assert await env.storage.fetchval("SELECT COUNT(*) FROM group_rsvps") == 0
     await env.run_job("tick:groups")  # counted once
-    assert (await env.storage.meeting_attendance(datetime(2026, 3, 1, tzinfo=UTC),
-                                                 datetime(2026, 4, 1, tzinfo=UTC))
-            ).meetings_held == 1
-    assert "Last meeting, Tue 10 Mar: 2 had said they'd come, of 2 members." in \
-        await card_text(coord)
+    assert (
+        await env.storage.meeting_attendance(
+            datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+        )
+    ).meetings_held == 1
+    assert "Last meeting, Tue 10 Mar: 2 had said they'd come, of 2 members." in await card_text(
+        coord
+    )
 
     # A cancelled meeting never counts as held; the one after it does.
     await coord.click("Cancel one meeting")
@@ -106,18 +115,21 @@ async def test_answers_on_reminders_counts_for_the_coordinator_and_attendance(
     await coord.click("Yes, cancel that meeting")
     env.clock.set(datetime(2026, 3, 24, 8, 0, tzinfo=UTC))
     await env.run_job("tick:groups")
-    held = await env.storage.meeting_attendance(datetime(2026, 3, 1, tzinfo=UTC),
-                                                datetime(2026, 4, 1, tzinfo=UTC))
+    held = await env.storage.meeting_attendance(
+        datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    )
     assert [m.occurrence for m in held.meetings] == [FIRST, "2026-03-24"]
     assert held.meetings_held == 2 and held.meetings[1].no_answer == 2
     only_march_24 = await env.storage.meeting_attendance(
-        datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 3, 25, tzinfo=UTC))
+        datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 3, 25, tzinfo=UTC)
+    )
     assert only_march_24.meetings_held == 1
     env.assert_clean()
 
 
 async def test_answers_on_the_details_and_names_only_when_members_see_each_other(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     coord = await as_coordinator(env)
     pat, sam, gid = await members(env, coord)
 
@@ -150,8 +162,7 @@ async def test_answers_on_the_details_and_names_only_when_members_see_each_other
     await sam.click("Leave this group")
     answers = (await env.storage.answers_for(gid, (FIRST,)))[FIRST]
     assert (answers.said_yes, answers.said_no) == (1, 0)
-    assert await env.storage.fetchval(
-        "SELECT COUNT(*) FROM group_rsvps WHERE user_id = 2") == 0
+    assert await env.storage.fetchval("SELECT COUNT(*) FROM group_rsvps WHERE user_id = 2") == 0
     env.assert_clean()
 
 
@@ -160,8 +171,10 @@ async def test_answers_only_from_members_for_real_meetings(env: BotEnv) -> None:
     _pat, _sam, gid = await members(env, coord)
     outsider = env.client(3, "Ola")
     await onboard(outsider, "carer", relationship="parent")
-    for forged in (Answer(gid, 20260310, "yes", "day"),    # not a member
-                   Answer(gid, 20260311, "yes", "day")):   # a member, but no meeting that day
+    for forged in (
+        Answer(gid, 20260310, "yes", "day"),  # not a member
+        Answer(gid, 20260311, "yes", "day"),
+    ):  # a member, but no meeting that day
         before = outsider.mark()
         await outsider.press(pack(forged))
         assert outsider.mark() == before

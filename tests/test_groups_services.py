@@ -24,22 +24,33 @@ async def people(env: BotEnv, *rows: tuple[int, str, str | None]) -> list[User]:
     await env.storage.executemany(
         "INSERT INTO users (user_id, consent, consent_at, role, relationship, region, timezone, "
         "created_at, updated_at) VALUES (?, 'given', ?, ?, ?, 'AU', 'Australia/Sydney', ?, ?)",
-        [(uid, ts, role, rel, ts, ts) for uid, role, rel in rows])
+        [(uid, ts, role, rel, ts, ts) for uid, role, rel in rows],
+    )
     found = [await env.storage.get_user(uid) for uid, _, _ in rows]
     assert all(found)
     return found  # type: ignore[return-value]
 
 
 async def a_group(env: BotEnv, audience: str = "carers", capacity: int | None = 1) -> int:
-    group = Group(0, "Carers circle", "For carers.", audience, "online", "https://x.example",
-                  Schedule("weekly", date(2026, 3, 10), 18 * 60), "Jo", capacity)
+    group = Group(
+        0,
+        "Carers circle",
+        "For carers.",
+        audience,
+        "online",
+        "https://x.example",
+        Schedule("weekly", date(2026, 3, 10), 18 * 60),
+        "Jo",
+        capacity,
+    )
     return await groups.create_group(env.storage, group, NOW)
 
 
 async def test_joining_leaving_and_the_waitlist(env: BotEnv) -> None:
     gid = await a_group(env)
-    pat, sam, ali = await people(env, (1, "carer", "parent"), (2, "carer", "sibling"),
-                                 (3, "consumer", None))
+    pat, sam, ali = await people(
+        env, (1, "carer", "parent"), (2, "carer", "sibling"), (3, "consumer", None)
+    )
     events = Collector()
     with pytest.raises(groups.GroupGone):  # not a group for people living with BPD
         await groups.join(env.storage, events, ali, gid, NOW)
@@ -77,8 +88,7 @@ async def test_cancelling_a_meeting_and_retiring(env: BotEnv) -> None:
     gid = await a_group(env, capacity=None)
     (pat,) = await people(env, (1, "carer", "parent"))
     await groups.join(env.storage, Collector(), pat, gid, NOW)
-    _, start, members = await groups.meeting_to_cancel(env.storage, gid, "2026-03-17",
-                                                       SYD, NOW)
+    _, start, members = await groups.meeting_to_cancel(env.storage, gid, "2026-03-17", SYD, NOW)
     assert start == datetime(2026, 3, 17, 7, 0, tzinfo=UTC) and members == 1
     events = Collector()
     assert await groups.cancel_meeting(env.storage, events, gid, "2026-03-17", SYD, NOW) == 1
@@ -93,8 +103,10 @@ async def test_cancelling_a_meeting_and_retiring(env: BotEnv) -> None:
     events = Collector()
     assert await groups.retire_group(env.storage, events, gid, NOW) == 1
     assert events.events == [groups.GroupRetired(gid, 1)]
-    for again in (groups.retire_group(env.storage, events, gid, NOW),
-                  groups.standing(env.storage, pat, gid)):
+    for again in (
+        groups.retire_group(env.storage, events, gid, NOW),
+        groups.standing(env.storage, pat, gid),
+    ):
         with pytest.raises(groups.GroupGone):
             await again
 
@@ -112,41 +124,50 @@ async def test_the_directory_filters(env: BotEnv) -> None:
 
 async def test_answers_for_a_meeting(env: BotEnv) -> None:
     gid = await a_group(env, capacity=None)
-    pat, sam, ola = await people(env, (1, "carer", "parent"), (2, "carer", None),
-                                 (3, "carer", None))
+    pat, sam, ola = await people(
+        env, (1, "carer", "parent"), (2, "carer", None), (3, "carer", None)
+    )
     for person in (pat, sam):
         await groups.join(env.storage, Collector(), person, gid, NOW)
     events = Collector()
-    answered = await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-10", "yes",
-                                           SYD, NOW)
+    answered = await groups.answer_meeting(
+        env.storage, events, pat, gid, "2026-03-10", "yes", SYD, NOW
+    )
     assert answered.changed and answered.start == datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
-    again = await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-10", "yes",
-                                        SYD, NOW)
+    again = await groups.answer_meeting(
+        env.storage, events, pat, gid, "2026-03-10", "yes", SYD, NOW
+    )
     assert not again.changed  # pressing twice records once
     assert events.events == [groups.MeetingAnswered(gid, "2026-03-10", 1, "yes")]
-    await groups.answer_meeting(env.storage, Collector(), sam, gid, "2026-03-10", "no", SYD,
-                                NOW)
+    await groups.answer_meeting(env.storage, Collector(), sam, gid, "2026-03-10", "no", SYD, NOW)
     with pytest.raises(groups.GroupGone):  # not a member
-        await groups.answer_meeting(env.storage, events, ola, gid, "2026-03-10", "yes", SYD,
-                                    NOW)
+        await groups.answer_meeting(env.storage, events, ola, gid, "2026-03-10", "yes", SYD, NOW)
     with pytest.raises(groups.GroupGone):  # not one of its meetings
-        await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-11", "yes", SYD,
-                                    NOW)
+        await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-11", "yes", SYD, NOW)
     with pytest.raises(groups.AnswerClosed):  # it has started
-        await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-10", "no", SYD,
-                                    datetime(2026, 3, 10, 7, 0, tzinfo=UTC))
+        await groups.answer_meeting(
+            env.storage,
+            events,
+            pat,
+            gid,
+            "2026-03-10",
+            "no",
+            SYD,
+            datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
+        )
     await groups.cancel_meeting(env.storage, Collector(), gid, "2026-03-17", SYD, NOW)
     with pytest.raises(groups.AnswerClosed) as closed:  # cancelled
-        await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-17", "yes", SYD,
-                                    NOW)
+        await groups.answer_meeting(env.storage, events, pat, gid, "2026-03-17", "yes", SYD, NOW)
     assert closed.value.key == "groups.answer_cancelled"
 
     group = await groups.active_group(env.storage, gid)
     plans = await groups.meeting_plans(env.storage, group, SYD, NOW)
     assert [(p.occurrence, p.said_yes, p.said_no, p.names) for p in plans] == [
-        ("2026-03-10", 1, 1, None), ("2026-03-24", 0, 0, None), ("2026-03-31", 0, 0, None)]
-    shown = await groups.edit_group(env.storage, Collector(), gid, {"members_visible": True},
-                                    NOW)
+        ("2026-03-10", 1, 1, None),
+        ("2026-03-24", 0, 0, None),
+        ("2026-03-31", 0, 0, None),
+    ]
+    shown = await groups.edit_group(env.storage, Collector(), gid, {"members_visible": True}, NOW)
     assert (await groups.meeting_plans(env.storage, shown, SYD, NOW))[0].names == (None,)
     seen = await groups.standing(env.storage, pat, gid, SYD, NOW)
     assert seen.next_meeting is not None and seen.next_meeting[0] == "2026-03-10"

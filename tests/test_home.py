@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # -- from /start to a request, by tapping ---------------------------------------------------
 
+
 async def test_from_start_to_a_sent_request_in_five_taps(env: BotEnv) -> None:
     kim = await peer(env, 3001, "Kim")
     ally = env.client(3101, "Ally")
@@ -43,8 +44,14 @@ async def test_a_carer_taps_once_more_to_say_who_they_support(env: BotEnv) -> No
     bea = env.client(3102, "Bea")
     count = taps(bea)
     await bea.send("/start")
-    for label in (AGREE, "I support someone with BPD", "A friend", "Skip",
-                  "Find a peer worker", "Choose Lou"):
+    for label in (
+        AGREE,
+        "I support someone with BPD",
+        "A friend",
+        "Skip",
+        "Find a peer worker",
+        "Choose Lou",
+    ):
         await count.tap(label)
     assert count.count == 6
     assert "We've sent your request to Lou" in bea.last_text()
@@ -52,26 +59,35 @@ async def test_a_carer_taps_once_more_to_say_who_they_support(env: BotEnv) -> No
 
 # -- the home for each role -------------------------------------------------------------------
 
+
 async def test_a_persons_home_follows_where_they_stand(env: BotEnv) -> None:
     jo = await peer(env, 3003, "Jo")
     sam = await person(env, 3103, "Sam")
     assert sam.last_text().startswith("You're all set, Sam.")
     assert "/match" in sam.last_text()  # commands work too, and the end of /start says so
-    assert buttons(sam) == ["Find a peer worker", "Group meetings", "Things to read",
-                            "Check-ins"]
+    assert buttons(sam) == ["Find a peer worker", "Group meetings", "Things to read", "Check-ins"]
     await request(env, sam, jo)
     await sam.send("/menu")
     assert "You've asked Jo to be your peer worker" in sam.last_text()
     assert "Wed 4 Mar, 20:00" in sam.last_text()  # 48 hours, in Sydney time
     assert buttons(sam)[0] == "My request"
-    await env.storage.answer_request((await env.storage.live_match_for_person(3103)).id,
-                                     jo.user_id, accept=True, now=env.clock.now())
+    await env.storage.answer_request(
+        (await env.storage.live_match_for_person(3103)).id,
+        jo.user_id,
+        accept=True,
+        now=env.clock.now(),
+    )
     plan = env.cipher.encrypt(json.dumps({"coping": "A walk round the block"}))
     await env.storage.save_safety_plan(sam.user_id, plan, env.clock.now())
     await sam.send("/menu")
     assert "Your peer worker is Jo" in sam.last_text()
-    assert buttons(sam) == ["My peer worker", "Group meetings", "Things to read",
-                            "Check-ins", "My safety plan"]
+    assert buttons(sam) == [
+        "My peer worker",
+        "Group meetings",
+        "Things to read",
+        "Check-ins",
+        "My safety plan",
+    ]
 
 
 async def test_start_help_and_menu_all_show_the_home(env: BotEnv) -> None:
@@ -80,8 +96,7 @@ async def test_start_help_and_menu_all_show_the_home(env: BotEnv) -> None:
         await cal.send(command)
         assert "Find a peer worker" in buttons(cal), command
     await cal.send("/help")
-    lines = [line.split(" – ")[0] for line in cal.last_text().splitlines()
-             if line.startswith("/")]
+    lines = [line.split(" – ")[0] for line in cal.last_text().splitlines() if line.startswith("/")]
     assert lines[-3:] == ["/settings", "/mydata", "/delete"]
     assert "/menu" in lines
 
@@ -90,8 +105,10 @@ async def test_a_new_peer_worker_is_taken_to_set_up_their_profile(env: BotEnv) -
     pat = env.client(3004, "Pat")
     await join_staff(pat, "consumer_peer", alias="Pat")
     assert "You're all set, Pat." in pat.last_text()
-    assert "People can't choose you as their peer worker until your profile is set up" \
+    assert (
+        "People can't choose you as their peer worker until your profile is set up"
         in pat.last_text()
+    )
     assert buttons(pat) == ["Set up your profile", "Supervision"]
     mark = pat.mark()
     await pat.click("Set up your profile")
@@ -126,7 +143,8 @@ async def test_staff_homes(env: BotEnv) -> None:
 
 
 async def test_the_coordinator_home_replaces_the_command_buttons_once_it_exists(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     cora = env.client(900, "Cora")
     await onboard_coordinator(cora)
     assert env.app is not None and env.deps is not None
@@ -152,11 +170,14 @@ async def test_the_coordinator_home_replaces_the_command_buttons_once_it_exists(
 
 # -- the buttons open other flows' screens ----------------------------------------------------
 
+
 async def test_each_button_of_a_persons_home_opens_its_screen(env: BotEnv) -> None:
     dee = await person(env, 3105, "Dee")
-    for label, expected in (("Group meetings", "groups for you"),
-                            ("Things to read", "Things to read"),
-                            ("Check-ins", "Check-ins are off")):
+    for label, expected in (
+        ("Group meetings", "groups for you"),
+        ("Things to read", "Things to read"),
+        ("Check-ins", "Check-ins are off"),
+    ):
         await dee.send("/menu")
         home_message = dee.last()
         await dee.click(label)
@@ -220,13 +241,15 @@ async def test_a_command_button_leaves_a_half_done_step_as_a_command_does(env: B
 
 # -- links: answered by the flow that owns the screen, and flows never import each other -----
 
+
 async def test_every_link_is_answered_by_some_flow(env: BotEnv) -> None:
     assert env.app is not None
     router = env.app.bot_data["router"]
     from bot import links
 
-    classes = [getattr(links, name) for name in links.__all__
-               if isinstance(getattr(links, name), type)]
+    classes = [
+        getattr(links, name) for name in links.__all__ if isinstance(getattr(links, name), type)
+    ]
     waiting_for_their_flow = {OpenCoordinatorHome}  # /coord is being built
     for cls in classes:
         if cls not in waiting_for_their_flow:
@@ -245,8 +268,7 @@ def test_flows_never_import_each_other() -> None:
         if flow.endswith(".py"):
             continue
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-            module = node.module if isinstance(node, ast.ImportFrom) and node.level == 0 \
-                else None
+            module = node.module if isinstance(node, ast.ImportFrom) and node.level == 0 else None
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             for name in filter(None, [module, *names]):
                 parts = name.split(".")

@@ -16,24 +16,37 @@ COPY = Content()
 
 
 def test_my_peer_worker() -> None:
-    check_snapshot("home/my_peer_worker", *my_peer_worker(
-        COPY, name="Jo <3", hours="Mon 18:00-20:00, Wed 18:00-20:00", tz="Australia/Broken_Hill",
-        when="Mon 2 Mar, 18:00"))
+    check_snapshot(
+        "home/my_peer_worker",
+        *my_peer_worker(
+            COPY,
+            name="Jo <3",
+            hours="Mon 18:00-20:00, Wed 18:00-20:00",
+            tz="Australia/Broken_Hill",
+            when="Mon 2 Mar, 18:00",
+        ),
+    )
     check_snapshot("home/no_peer_worker", *no_peer_worker(COPY))
 
 
 def test_my_people() -> None:
-    check_snapshot("home/my_people", *my_people(COPY, ["Kim", "Robin <b>"],
-                                                [(None, "Wed 4 Mar, 20:00")]))
-    check_snapshot("home/my_people_requests_only",
-                   *my_people(COPY, [], [("Lee", "Thu 5 Mar, 09:30")]))
+    check_snapshot(
+        "home/my_people", *my_people(COPY, ["Kim", "Robin <b>"], [(None, "Wed 4 Mar, 20:00")])
+    )
+    check_snapshot(
+        "home/my_people_requests_only", *my_people(COPY, [], [("Lee", "Thu 5 Mar, 09:30")])
+    )
     check_snapshot("home/my_people_none", *my_people(COPY, [], []))
 
 
 def test_a_hard_time() -> None:
-    check_snapshot("home/hard_time", *paragraphs(
-        [COPY.text("home.hard"), COPY.text("home.fallback.none"), COPY.text("home.options")],
-        hard_time_buttons(COPY, "none")))
+    check_snapshot(
+        "home/hard_time",
+        *paragraphs(
+            [COPY.text("home.hard"), COPY.text("home.fallback.none"), COPY.text("home.options")],
+            hard_time_buttons(COPY, "none"),
+        ),
+    )
 
 
 def test_names_are_escaped_once() -> None:

@@ -48,10 +48,12 @@ async def test_mydata_names_nobody_else_by_their_telegram_id(tmp_path: Path) -> 
 
 
 def raw_id_buttons() -> list[str]:
-    return [f"{prefix} {cls.__name__}.{name}"
-            for prefix, cls in sorted(registered_prefixes().items())
-            for name, kind in cls.__callback_fields__
-            if kind is int and name in PERSON_FIELDS]
+    return [
+        f"{prefix} {cls.__name__}.{name}"
+        for prefix, cls in sorted(registered_prefixes().items())
+        for name, kind in cls.__callback_fields__
+        if kind is int and name in PERSON_FIELDS
+    ]
 
 
 def test_no_button_field_is_a_raw_telegram_id() -> None:
@@ -75,8 +77,9 @@ async def test_no_keyboard_anyone_is_shown_names_another_person(tmp_path: Path) 
         found = {}
         for role, pool in cast.pools.items():
             others = {uid for r, uid in UIDS.items() if r != role}
-            leaked = {d for d in pool if any(part == str(uid) for part in d.split(":")
-                                             for uid in others)}
+            leaked = {
+                d for d in pool if any(part == str(uid) for part in d.split(":") for uid in others)
+            }
             if leaked:
                 found[role] = sorted(leaked)
         assert found == {}, f"buttons carrying someone's Telegram id: {found}"
@@ -95,8 +98,9 @@ async def test_a_clinician_trying_note_numbers_learns_nothing(tmp_path: Path) ->
         for anchor in (1, 3, 4, 99, 999_999):  # 1 is Ann's private note; the rest are none
             before, mark = await dump(env), len(env.fake.calls)
             await doc.press(f"nt.read:{anchor}:0", doc.last())
-            seen[anchor] = [(c.method, str(c.params.get("text", "")))
-                            for c in env.fake.calls[mark:]]
+            seen[anchor] = [
+                (c.method, str(c.params.get("text", ""))) for c in env.fake.calls[mark:]
+            ]
             assert await dump(env) == before
         first = next(iter(seen.values()))
         assert all(v == first for v in seen.values()), seen

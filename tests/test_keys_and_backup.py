@@ -23,16 +23,23 @@ from tests.harness import BotEnv, onboard
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(*args: str, data: Path, env: dict[str, str] | None = None,
-        settings: str = "") -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, data: Path, env: dict[str, str] | None = None, settings: str = ""
+) -> subprocess.CompletedProcess[str]:
     file = data.parent / "settings.yaml"
     file.write_text(f"data_dir: {data}\nbot_username: test_bot\n{settings}")
     full = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
     full.update(env or {})
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "bot", *args, "--settings", str(file)],
-                            cwd=ROOT, env=full, capture_output=True, text=True, timeout=30,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *args, "--settings", str(file)],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert time.monotonic() - started < 10, "every subcommand ends within 10 s"
     assert "Traceback" not in result.stderr, result.stderr
     return result
@@ -50,8 +57,11 @@ async def test_rotate_key_reencrypts_everything_in_one_step(tmp_path: Path) -> N
     key = Fernet.generate_key()
     data.mkdir(mode=0o700)
     (data / "encryption.key").write_bytes(key)
-    env = BotEnv(tmp_path, Settings(data_dir=data, bot_username="test_bot"),
-                 FakeClock(datetime(2026, 3, 2, 9, tzinfo=UTC)))
+    env = BotEnv(
+        tmp_path,
+        Settings(data_dir=data, bot_username="test_bot"),
+        FakeClock(datetime(2026, 3, 2, 9, tzinfo=UTC)),
+    )
     env.cipher = Cipher(key)  # the key the data folder's key file holds
     await env.start()
     sam = env.client(701, "Sam")
@@ -85,13 +95,15 @@ def test_rotate_key_refuses_while_the_bot_runs(tmp_path: Path) -> None:
 
 def test_rotate_key_from_the_environment_needs_the_new_key_there(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    result = cli("rotate-key", data=data,
-                 env={"BOT_ENCRYPTION_KEY": Fernet.generate_key().decode()})
+    result = cli(
+        "rotate-key", data=data, env={"BOT_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+    )
     assert result.returncode == 2 and "BOT_NEW_ENCRYPTION_KEY" in result.stderr
 
 
-async def test_a_backup_taken_while_the_bot_runs_restores_every_row(env: BotEnv,
-                                                                    tmp_path: Path) -> None:
+async def test_a_backup_taken_while_the_bot_runs_restores_every_row(
+    env: BotEnv, tmp_path: Path
+) -> None:
     for n in range(20):
         await onboard(env.client(800 + n, f"P{n}"))
     copy = tmp_path / "backup.sqlite3"
@@ -108,13 +120,17 @@ async def test_a_backup_taken_while_the_bot_runs_restores_every_row(env: BotEnv,
     restored.close()
 
 
-@pytest.mark.parametrize(("prepare", "needle"), [
-    ("corrupt", "not a readable database"),
-    ("newer", "newer version"),
-    ("locked", "locked by another program"),
-])
-def test_invite_on_a_broken_database_says_so_plainly(tmp_path: Path, prepare: str,
-                                                      needle: str) -> None:
+@pytest.mark.parametrize(
+    ("prepare", "needle"),
+    [
+        ("corrupt", "not a readable database"),
+        ("newer", "newer version"),
+        ("locked", "locked by another program"),
+    ],
+)
+def test_invite_on_a_broken_database_says_so_plainly(
+    tmp_path: Path, prepare: str, needle: str
+) -> None:
     data = tmp_path / "data"
     data.mkdir()
     db_file = data / "bot.sqlite3"
@@ -138,9 +154,11 @@ def test_invite_on_a_broken_database_says_so_plainly(tmp_path: Path, prepare: st
 
 
 def test_check_rejects_numbers_storage_cannot_hold(tmp_path: Path) -> None:
-    for line in ("caseload_cap: 99999999999999999999999\n",
-                 "coordinators: [99999999999999999999999]\n",
-                 "match_request_timeout_hours: 10000000\n"):
+    for line in (
+        "caseload_cap: 99999999999999999999999\n",
+        "coordinators: [99999999999999999999999]\n",
+        "match_request_timeout_hours: 10000000\n",
+    ):
         result = cli("check", data=tmp_path / "data", settings=line)
         assert result.returncode != 0, line
         assert "Setting" in result.stderr

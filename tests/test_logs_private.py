@@ -13,8 +13,9 @@ from tests.test_relay_flow import matched, peer_worker, person
 SECRET_WORDS = ("Zanzibarian", "Quetzalcoatl", "Marmaduke", "Surname", "handle_")
 
 
-async def test_a_busy_session_logs_no_text_or_names(env: BotEnv,
-                                                    caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_busy_session_logs_no_text_or_names(
+    env: BotEnv, caplog: pytest.LogCaptureFixture
+) -> None:
     quiet_libraries()  # what `python -m bot run --log-level DEBUG` does
     caplog.set_level(logging.DEBUG)
     ally = await person(env, 1001, "Marmaduke")
@@ -39,8 +40,15 @@ async def test_a_busy_session_logs_no_text_or_names(env: BotEnv,
 
 
 def test_the_token_is_redacted_from_any_log_line() -> None:
-    record = logging.LogRecord("httpx", logging.INFO, __file__, 1,
-                               "POST https://api.telegram.org/bot%s/getUpdates", (TOKEN,), None)
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/getUpdates",
+        (TOKEN,),
+        None,
+    )
     assert RedactSecrets([TOKEN]).filter(record)
     assert TOKEN not in record.getMessage()
     assert "[redacted]" in record.getMessage()

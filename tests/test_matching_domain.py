@@ -37,24 +37,58 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DEFAULT = MatchPolicy()
 
 
-def peer(uid: int, kind: str = "consumer_peer", *, hours: str = "Mon-Sun 00:00-24:00",
-         cap: int = 6, paused: bool = False, active: bool = True, tz: str = "UTC",
-         **attributes: Any) -> PeerProfile:
-    return PeerProfile(uid, kind, f"Peer {uid}", "What helped me.", attributes, cap,
-                       parse_windows(hours), tz, paused, active)
+def peer(
+    uid: int,
+    kind: str = "consumer_peer",
+    *,
+    hours: str = "Mon-Sun 00:00-24:00",
+    cap: int = 6,
+    paused: bool = False,
+    active: bool = True,
+    tz: str = "UTC",
+    **attributes: Any,
+) -> PeerProfile:
+    return PeerProfile(
+        uid,
+        kind,
+        f"Peer {uid}",
+        "What helped me.",
+        attributes,
+        cap,
+        parse_windows(hours),
+        tz,
+        paused,
+        active,
+    )
 
 
 def ids(found: list[Any]) -> list[int]:
     return [c.profile.user_id for c in found]
 
 
-def run(profiles: list[PeerProfile], role: str = "consumer", prefs: dict[str, str] | None = None,
-        loads: dict[int, int] | None = None, policy: MatchPolicy = DEFAULT, **kw: Any) -> list[int]:
-    return ids(shortlist(profiles, role=role, preferences=prefs or {}, caseloads=loads or {},
-                         policy=policy, now=NOW, **kw))
+def run(
+    profiles: list[PeerProfile],
+    role: str = "consumer",
+    prefs: dict[str, str] | None = None,
+    loads: dict[int, int] | None = None,
+    policy: MatchPolicy = DEFAULT,
+    **kw: Any,
+) -> list[int]:
+    return ids(
+        shortlist(
+            profiles,
+            role=role,
+            preferences=prefs or {},
+            caseloads=loads or {},
+            policy=policy,
+            now=NOW,
+            **kw,
+        )
+    )
 
 
 # -- eligibility -----------------------------------------------------------------------------
+
 
 def test_consumers_see_consumer_peers_and_carers_see_carer_peers() -> None:
     strict = MatchPolicy(consumer_peers_support_carers=False, carer_peers_support_consumers=False)
@@ -111,9 +145,9 @@ def test_at_most_three_and_pages_follow_on() -> None:
 
 # -- ranking ---------------------------------------------------------------------------------
 
+
 def test_better_fit_ranks_first() -> None:
-    pool = [peer(1, gender="man"), peer(2, gender="woman", lived_bpd=True),
-            peer(3, gender="woman")]
+    pool = [peer(1, gender="man"), peer(2, gender="woman", lived_bpd=True), peer(3, gender="woman")]
     prefs = {"gender": "woman", "lived_bpd": "yes"}
     assert run(pool, prefs=prefs) == [2, 3, 1]
 
@@ -130,10 +164,12 @@ def test_lighter_caseload_breaks_equal_fit() -> None:
 
 def test_sooner_availability_breaks_equal_fit_and_caseload() -> None:
     # At NOW (Mon 09:00 UTC): 1 opens Tuesday, 2 is open now, 3 opens at noon today.
-    pool = [peer(1, hours="Tue 09:00-10:00"), peer(2, hours="Mon 08:00-10:00"),
-            peer(3, hours="Mon 12:00-13:00")]
-    found = shortlist(pool, role="consumer", preferences={}, caseloads={}, policy=DEFAULT,
-                      now=NOW)
+    pool = [
+        peer(1, hours="Tue 09:00-10:00"),
+        peer(2, hours="Mon 08:00-10:00"),
+        peer(3, hours="Mon 12:00-13:00"),
+    ]
+    found = shortlist(pool, role="consumer", preferences={}, caseloads={}, policy=DEFAULT, now=NOW)
     assert ids(found) == [2, 3, 1]
     assert found[0].next_available == NOW
     assert found[1].next_available == NOW.replace(hour=12)
@@ -150,8 +186,9 @@ def test_availability_respects_the_peer_workers_time_zone() -> None:
     # 18:00-20:00 in London is later today.
     sydney = peer(1, hours="Mon 18:00-20:00", tz="Australia/Sydney")
     london = peer(2, hours="Mon 18:00-20:00", tz="Europe/London")
-    found = shortlist([sydney, london], role="consumer", preferences={}, caseloads={},
-                      policy=DEFAULT, now=NOW)
+    found = shortlist(
+        [sydney, london], role="consumer", preferences={}, caseloads={}, policy=DEFAULT, now=NOW
+    )
     assert ids(found) == [2, 1]
     assert found[0].next_available == NOW.replace(hour=18)
 
@@ -165,34 +202,50 @@ def test_deterministic_tie_break_by_id() -> None:
 
 def test_rank_key_orders_fit_then_caseload_then_time_then_id() -> None:
     soon, later = NOW, NOW + timedelta(hours=1)
-    keys = [rank_key(0, 0, soon, 1), rank_key(2, 3, later, 9), rank_key(2, 1, later, 9),
-            rank_key(2, 1, soon, 9), rank_key(2, 1, soon, 2)]
+    keys = [
+        rank_key(0, 0, soon, 1),
+        rank_key(2, 3, later, 9),
+        rank_key(2, 1, later, 9),
+        rank_key(2, 1, soon, 9),
+        rank_key(2, 1, soon, 2),
+    ]
     assert sorted(keys) == [keys[4], keys[3], keys[2], keys[1], keys[0]]
 
 
 # -- what fits -------------------------------------------------------------------------------
+
 
 def test_no_preference_and_unknown_values_ask_for_nothing() -> None:
     assert wanted_features({"gender": "any", "age_band": "", "lived_bpd": "maybe"}) == {}
 
 
 def test_fits_are_listed_in_the_order_questions_are_asked() -> None:
-    p = peer(1, gender="woman", languages=["English", "Vietnamese"], lgbtqia=True,
-             support_modes=["individual"])
-    prefs = {"support_mode": "individual", "gender": "woman", "language": "vietnamese ",
-             "lgbtqia": "yes", "age_band": "18_25"}
-    assert set(fitting_preferences(p, prefs)) == {"support_mode", "gender", "language",
-                                                  "lgbtqia"}
-    found = shortlist([p], role="consumer", preferences=prefs, caseloads={}, policy=DEFAULT,
-                      now=NOW)
+    p = peer(
+        1,
+        gender="woman",
+        languages=["English", "Vietnamese"],
+        lgbtqia=True,
+        support_modes=["individual"],
+    )
+    prefs = {
+        "support_mode": "individual",
+        "gender": "woman",
+        "language": "vietnamese ",
+        "lgbtqia": "yes",
+        "age_band": "18_25",
+    }
+    assert set(fitting_preferences(p, prefs)) == {"support_mode", "gender", "language", "lgbtqia"}
+    found = shortlist(
+        [p], role="consumer", preferences=prefs, caseloads={}, policy=DEFAULT, now=NOW
+    )
     assert found[0].fits == ("gender", "language", "lgbtqia", "support_mode")
 
 
 def test_language_and_culture_match_ignoring_case_and_spacing() -> None:
     p = peer(1, languages=["Tiếng Việt"], culture="Vietnamese  Australian")
-    assert fitting_preferences(p, {"language": "tiếng việt",
-                                   "culture": "vietnamese australian"}) == ("language",
-                                                                            "culture")
+    assert fitting_preferences(
+        p, {"language": "tiếng việt", "culture": "vietnamese australian"}
+    ) == ("language", "culture")
 
 
 def test_carer_preferences_relationship_and_at_least_years() -> None:
@@ -223,20 +276,32 @@ def test_clean_list_tidies_and_dedupes() -> None:
 def test_pool_falls_back_when_asked_much_later() -> None:
     pool = PeerPool.build([peer(1, hours="Wed 10:00-11:00")], NOW)
     later = NOW + timedelta(days=20)
-    found = pool.shortlist(role="consumer", preferences={}, caseloads={}, policy=DEFAULT,
-                           now=later)
+    found = pool.shortlist(role="consumer", preferences={}, caseloads={}, policy=DEFAULT, now=later)
     assert found[0].next_available is not None
     assert found[0].next_available.weekday() == 2 and found[0].next_available > later
 
 
 # -- the prepared pool equals the plain definition ------------------------------------------
 
-_ZONES = ("UTC", "Australia/Sydney", "Australia/Perth", "Australia/Eucla", "Asia/Kathmandu",
-          "Pacific/Chatham", "Europe/London", "America/New_York", "America/St_Johns")
+_ZONES = (
+    "UTC",
+    "Australia/Sydney",
+    "Australia/Perth",
+    "Australia/Eucla",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+    "Europe/London",
+    "America/New_York",
+    "America/St_Johns",
+)
 _FEATURES: dict[str, tuple[Any, ...]] = {
-    "gender": ("woman", "man", "non_binary"), "age_band": ("18_25", "26_35"),
-    "lived_bpd": (True, False), "lgbtqia": (True,), "recovery_stage": ("early", "steady"),
-    "culture": ("Greek", "Lebanese"), "years_caring": ("under_2", "2_5", "10_plus"),
+    "gender": ("woman", "man", "non_binary"),
+    "age_band": ("18_25", "26_35"),
+    "lived_bpd": (True, False),
+    "lgbtqia": (True,),
+    "recovery_stage": ("early", "steady"),
+    "culture": ("Greek", "Lebanese"),
+    "years_caring": ("under_2", "2_5", "10_plus"),
 }
 
 
@@ -259,21 +324,43 @@ def _random_peer(rng: random.Random, uid: int) -> PeerProfile:
             windows.add(Window(day, start, end))
     if rng.random() < 0.05:
         windows = {Window(d, 0, 1440) for d in range(7)}
-    return PeerProfile(uid, rng.choice(("consumer_peer", "carer_peer")), f"P{uid}", "", attrs,
-                       rng.choice((0, 1, 2, 3, 5)), tuple(sorted(windows)), rng.choice(_ZONES),
-                       paused=rng.random() < 0.1, active=rng.random() > 0.05)
+    return PeerProfile(
+        uid,
+        rng.choice(("consumer_peer", "carer_peer")),
+        f"P{uid}",
+        "",
+        attrs,
+        rng.choice((0, 1, 2, 3, 5)),
+        tuple(sorted(windows)),
+        rng.choice(_ZONES),
+        paused=rng.random() < 0.1,
+        active=rng.random() > 0.05,
+    )
 
 
 def _random_prefs(rng: random.Random, role: str) -> dict[str, str]:
-    options = {"language": ("english", "Greek ", "Welsh"), "culture": ("greek", "Lebanese"),
-               **{k: (*v, "any") for k, v in CHOICES.items()}}
-    return {key: rng.choice(options[key]) for key in preference_questions(role)
-            if rng.random() < 0.3}
+    options = {
+        "language": ("english", "Greek ", "Welsh"),
+        "culture": ("greek", "Lebanese"),
+        **{k: (*v, "any") for k, v in CHOICES.items()},
+    }
+    return {
+        key: rng.choice(options[key]) for key in preference_questions(role) if rng.random() < 0.3
+    }
 
 
-def _plain(profiles: list[PeerProfile], *, role: str, preferences: dict[str, str],
-           caseloads: dict[int, int], policy: MatchPolicy, now: datetime, exclude: set[int],
-           limit: int, offset: int) -> list[tuple[Any, ...]]:
+def _plain(
+    profiles: list[PeerProfile],
+    *,
+    role: str,
+    preferences: dict[str, str],
+    caseloads: dict[int, int],
+    policy: MatchPolicy,
+    now: datetime,
+    exclude: set[int],
+    limit: int,
+    offset: int,
+) -> list[tuple[Any, ...]]:
     """The shortlist straight from its definition: filter, then sort everyone by rank_key."""
     kinds, asked = offerable_kinds(role, policy), preference_questions(role)
     ranked = []
@@ -285,69 +372,96 @@ def _plain(profiles: list[PeerProfile], *, role: str, preferences: dict[str, str
         when = next_open(p.hours, ZoneInfo(p.timezone), now)
         ranked.append((rank_key(len(fits), load, when, p.user_id), p.user_id, fits, load, when))
     ranked.sort()
-    return [r[1:] for r in ranked[offset:offset + limit]]
+    return [r[1:] for r in ranked[offset : offset + limit]]
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_prepared_pool_ranks_exactly_as_the_plain_definition(seed: int) -> None:
     rng = random.Random(seed)
     # Around daylight-saving changes in both hemispheres, and an ordinary week.
-    as_of = rng.choice((datetime(2026, 4, 4, 10, 7, tzinfo=UTC),
-                        datetime(2026, 3, 7, 23, 30, tzinfo=UTC),
-                        datetime(2026, 3, 28, 13, 0, tzinfo=UTC), NOW))
+    as_of = rng.choice(
+        (
+            datetime(2026, 4, 4, 10, 7, tzinfo=UTC),
+            datetime(2026, 3, 7, 23, 30, tzinfo=UTC),
+            datetime(2026, 3, 28, 13, 0, tzinfo=UTC),
+            NOW,
+        )
+    )
     size = rng.choice((12, 40, 400))
-    profiles = [_random_peer(rng, 1000 - 7 * k if k % 2 else 1000 + 7 * k)
-                for k in range(size)]
+    profiles = [_random_peer(rng, 1000 - 7 * k if k % 2 else 1000 + 7 * k) for k in range(size)]
     pool = PeerPool.build(profiles, as_of)
     policies = (DEFAULT, MatchPolicy(True, True), MatchPolicy(False, False))
     for q in range(30):
         role = rng.choice(("consumer", "carer"))
-        caseloads = {p.user_id: rng.choice((0, 0, 0, 1, 2, 4)) for p in profiles
-                     if rng.random() < 0.5} if q % 3 else {}
+        caseloads = (
+            {p.user_id: rng.choice((0, 0, 0, 1, 2, 4)) for p in profiles if rng.random() < 0.5}
+            if q % 3
+            else {}
+        )
         caseloads[12345] = 1  # someone not in the pool
-        later = rng.choice((rng.randrange(86_400), 900 * rng.randrange(96),
-                            rng.randrange(86_400, 30 * 86_400)))
+        later = rng.choice(
+            (rng.randrange(86_400), 900 * rng.randrange(96), rng.randrange(86_400, 30 * 86_400))
+        )
         now = as_of + timedelta(seconds=later)
         kwargs: dict[str, Any] = dict(
-            role=role, preferences=_random_prefs(rng, role), caseloads=caseloads,
-            policy=rng.choice(policies), now=now,
+            role=role,
+            preferences=_random_prefs(rng, role),
+            caseloads=caseloads,
+            policy=rng.choice(policies),
+            now=now,
             exclude={p.user_id for p in rng.sample(profiles, 2)} if q % 4 == 0 else set(),
-            limit=rng.choice((1, 3, 4)), offset=rng.choice((0, 0, 3)))
-        got = [(c.profile.user_id, c.fits, c.caseload, c.next_available)
-               for c in pool.shortlist(**kwargs)]
+            limit=rng.choice((1, 3, 4)),
+            offset=rng.choice((0, 0, 3)),
+        )
+        got = [
+            (c.profile.user_id, c.fits, c.caseload, c.next_available)
+            for c in pool.shortlist(**kwargs)
+        ]
         assert got == _plain(profiles, **kwargs), (seed, q, kwargs)
 
 
 def test_pool_remembers_caseloads_but_notices_changes() -> None:
     pool = PeerPool.build([peer(1), peer(2), peer(3)], NOW)
     loads = {1: 1}
-    assert ids(pool.shortlist(role="consumer", preferences={}, caseloads=loads,
-                              policy=DEFAULT, now=NOW)) == [2, 3, 1]
+    assert ids(
+        pool.shortlist(role="consumer", preferences={}, caseloads=loads, policy=DEFAULT, now=NOW)
+    ) == [2, 3, 1]
     loads[2] = 2  # the same mapping, changed in place
-    assert ids(pool.shortlist(role="consumer", preferences={}, caseloads=loads,
-                              policy=DEFAULT, now=NOW)) == [3, 1, 2]
-    assert ids(pool.shortlist(role="consumer", preferences={}, caseloads={3: 6},
-                              policy=DEFAULT, now=NOW)) == [1, 2]
+    assert ids(
+        pool.shortlist(role="consumer", preferences={}, caseloads=loads, policy=DEFAULT, now=NOW)
+    ) == [3, 1, 2]
+    assert ids(
+        pool.shortlist(role="consumer", preferences={}, caseloads={3: 6}, policy=DEFAULT, now=NOW)
+    ) == [1, 2]
 
 
 def test_many_equally_fitting_peers_are_ordered_by_availability_then_id() -> None:
     # More ties than are worked out one by one: the slot walk decides.
-    profiles = [peer(uid, hours=f"Mon {9 + uid % 5}:{uid % 4 * 15:02d}-23:00")
-                for uid in range(100, 300)]
+    profiles = [
+        peer(uid, hours=f"Mon {9 + uid % 5}:{uid % 4 * 15:02d}-23:00") for uid in range(100, 300)
+    ]
     profiles += [peer(50, hours="Tue 00:00-01:00"), replace(peer(40), hours=())]
     pool = PeerPool.build(profiles, NOW)
-    found = pool.shortlist(role="consumer", preferences={}, caseloads={}, policy=DEFAULT,
-                           now=NOW + timedelta(minutes=20), limit=4)
+    found = pool.shortlist(
+        role="consumer",
+        preferences={},
+        caseloads={},
+        policy=DEFAULT,
+        now=NOW + timedelta(minutes=20),
+        limit=4,
+    )
     # 09:00 windows (uid % 5 == 0) opening at :00 and :15 are open at 09:20.
     assert ids(found) == [100, 105, 120, 125]
     assert all(c.next_available == NOW + timedelta(minutes=20) for c in found)
-    last = pool.shortlist(role="consumer", preferences={}, caseloads={}, policy=DEFAULT,
-                          now=NOW, offset=200, limit=5)
+    last = pool.shortlist(
+        role="consumer", preferences={}, caseloads={}, policy=DEFAULT, now=NOW, offset=200, limit=5
+    )
     assert ids(last) == [50, 40]
     assert last[1].next_available is None
 
 
 # -- the prepared pool a bot process keeps between updates --------------------------------
+
 
 async def test_a_process_notices_every_change_another_process_makes(tmp_path: Path) -> None:
     """Two bot processes share one database: what one writes, the other's prepared pool and
@@ -364,17 +478,31 @@ async def test_a_process_notices_every_change_another_process_makes(tmp_path: Pa
     async def offered() -> list[int]:
         state = await prepared_pool(reader, clock.now())
         assert state.pool is not None
-        return ids(state.pool.shortlist(role="consumer", preferences={},
-                                        caseloads=state.caseloads, policy=DEFAULT,
-                                        now=clock.now(), limit=10))
+        return ids(
+            state.pool.shortlist(
+                role="consumer",
+                preferences={},
+                caseloads=state.caseloads,
+                policy=DEFAULT,
+                now=clock.now(),
+                limit=10,
+            )
+        )
 
     try:
         for uid in (1, 2, 3):
             await writer.record_consent(uid, NOW, given=True)
             await writer.update_user(uid, NOW, role="consumer_peer")
-            await writer.create_profile(uid, "consumer_peer", NOW, display_name=f"P{uid}",
-                                        bio="", hours=parse_windows("Mon-Sun 00:00-24:00"),
-                                        timezone="UTC", caseload_cap=1)
+            await writer.create_profile(
+                uid,
+                "consumer_peer",
+                NOW,
+                display_name=f"P{uid}",
+                bio="",
+                hours=parse_windows("Mon-Sun 00:00-24:00"),
+                timezone="UTC",
+                caseload_cap=1,
+            )
         await writer.record_consent(9, NOW, given=True)
         assert await offered() == [1, 2, 3]
         first = (await prepared_pool(reader, clock.now())).pool
@@ -400,6 +528,7 @@ async def test_a_process_notices_every_change_another_process_makes(tmp_path: Pa
 
 # -- the questions, and the free-text answers offered ---------------------------------------
 
+
 def test_questions_nobody_can_answer_are_left_out() -> None:
     none: dict[str, list[str]] = {}
     some = {"language": ["English"], "culture": []}
@@ -416,9 +545,10 @@ def test_questions_nobody_can_answer_are_left_out() -> None:
 
 
 def test_free_text_options_are_what_peer_workers_wrote_most_common_first() -> None:
-    profiles = [peer(1, languages=["English", "Vietnamese"], culture="Vietnamese  Australian"),
-                peer(2, languages=["english", "Auslan"]),
-                peer(3, languages=["Auslan", " English "])]
+    profiles = [
+        peer(1, languages=["English", "Vietnamese"], culture="Vietnamese  Australian"),
+        peer(2, languages=["english", "Auslan"]),
+        peer(3, languages=["Auslan", " English "]),
+    ]
     options = free_text_options(profiles, limit=2)
-    assert options == {"language": ["English", "Auslan"],
-                       "culture": ["Vietnamese Australian"]}
+    assert options == {"language": ["English", "Auslan"], "culture": ["Vietnamese Australian"]}

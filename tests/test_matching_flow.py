@@ -13,8 +13,16 @@ from tests.harness import BotEnv, Client, join_staff, onboard
 ALL_WEEK = "Mon-Sun 00:00-24:00"
 
 
-async def make_peer(env: BotEnv, uid: int, name: str, *, kind: str = "consumer_peer",
-                    hours: str = ALL_WEEK, cap: int | None = None, **attrs: Any) -> Client:
+async def make_peer(
+    env: BotEnv,
+    uid: int,
+    name: str,
+    *,
+    kind: str = "consumer_peer",
+    hours: str = ALL_WEEK,
+    cap: int | None = None,
+    **attrs: Any,
+) -> Client:
     """A peer worker who joined by invite and set up a profile through /profile."""
     client = env.client(uid, f"Real{name}", f"Surname{uid}", f"user{uid}")
     await join_staff(client, kind)
@@ -35,8 +43,9 @@ async def make_peer(env: BotEnv, uid: int, name: str, *, kind: str = "consumer_p
     return client
 
 
-async def person(env: BotEnv, uid: int, alias: str, role: str = "consumer",
-                 relationship: str = "parent") -> Client:
+async def person(
+    env: BotEnv, uid: int, alias: str, role: str = "consumer", relationship: str = "parent"
+) -> Client:
     client = env.client(uid, f"Tg{alias}", f"Secretsurname{uid}", f"handle{uid}")
     await onboard(client, role, relationship=relationship, alias=alias)
     return client
@@ -45,11 +54,16 @@ async def person(env: BotEnv, uid: int, alias: str, role: str = "consumer",
 def offered(client: Client) -> list[str]:
     """Names on the newest shortlist in CLIENT's chat, in order."""
     for message in reversed(client.messages):
-        names = [b["text"].removeprefix("Choose ") for b in message.buttons()
-                 if b["text"].startswith("Choose ") and b.get("callback_data", "").startswith(
-                     "mt.pick:")]
-        if names or "Peer workers you could choose" in message.plain \
-                or "nobody who could support you" in message.plain:
+        names = [
+            b["text"].removeprefix("Choose ")
+            for b in message.buttons()
+            if b["text"].startswith("Choose ") and b.get("callback_data", "").startswith("mt.pick:")
+        ]
+        if (
+            names
+            or "Peer workers you could choose" in message.plain
+            or "nobody who could support you" in message.plain
+        ):
             return names
     return []
 
@@ -61,8 +75,9 @@ async def skip_all(client: Client) -> None:
 
 async def test_consumer_states_some_preferences_chooses_and_is_accepted(env: BotEnv) -> None:
     sam = await make_peer(env, 2001, "Sam", gender="man", lived_bpd=True)
-    kim = await make_peer(env, 2002, "Kim", gender="woman", lived_bpd=True,
-                          languages=["English", "Vietnamese"])
+    kim = await make_peer(
+        env, 2002, "Kim", gender="woman", lived_bpd=True, languages=["English", "Vietnamese"]
+    )
     lee = await make_peer(env, 2003, "Lee", gender="woman")
     ally = await person(env, 1001, "Ally")
     ben = await person(env, 1002, "Ben")
@@ -71,17 +86,17 @@ async def test_consumer_states_some_preferences_chooses_and_is_accepted(env: Bot
     assert "Nobody is assigned to you" in ally.last_text()
     assert "Question 1 of 9" in ally.last_text()
     await ally.click("A woman", exact=True)
-    await ally.click("No preference")                  # age
+    await ally.click("No preference")  # age
     # Ben starts at the same time, in between Ally's taps.
     await ben.send("/match")
     await ben.click("Skip the rest")
-    await ally.click("Yes, lived experience of BPD")   # lived experience
-    await ally.click("No preference")                  # recovery stage
+    await ally.click("Yes, lived experience of BPD")  # lived experience
+    await ally.click("No preference")  # recovery stage
     assert "particular language" in ally.last_text()
-    await ally.click("Vietnamese")                      # offered from what peers wrote
+    await ally.click("Vietnamese")  # offered from what peers wrote
     await ally.click("Skip the rest")
     names = offered(ally)
-    assert names == ["Kim", "Sam", "Lee"]   # Sam and Lee each fit one: the id decides
+    assert names == ["Kim", "Sam", "Lee"]  # Sam and Lee each fit one: the id decides
     card = ally.last_text()
     assert "Fits what you asked for: Gender, Lived experience of BPD, Language" in card
     assert "Next available: now" in card
@@ -124,7 +139,7 @@ async def test_carer_sees_only_carer_peers_unless_cross_support(tmp_path: Path) 
             assert offered(carer) == expected
             consumer = await person(env, 1002, "Cal")
             await skip_all(consumer)
-            assert offered(consumer) == ["Connie"]   # carer peers don't support consumers
+            assert offered(consumer) == ["Connie"]  # carer peers don't support consumers
         finally:
             await env.stop()
         env.assert_clean()
@@ -153,7 +168,7 @@ async def test_paused_and_at_cap_peers_are_never_offered(env: BotEnv) -> None:
     await pia.send("/profile")
     await pia.click("Resume new matches")
     await skip_all(await person(env, 1003, "Third"))
-    assert offered(env.client(1003)) == ["Pia", "Open"]   # equal: the id decides
+    assert offered(env.client(1003)) == ["Pia", "Open"]  # equal: the id decides
 
 
 async def test_decline_then_timeout_each_show_the_shortlist_again(env: BotEnv) -> None:
@@ -170,7 +185,7 @@ async def test_decline_then_timeout_each_show_the_shortlist_again(env: BotEnv) -
     texts = ally.texts_since(mark)
     assert any("not about you" in t for t in texts)
     assert "Other peer workers you could choose" in ally.last_text()
-    assert offered(ally) == ["Tim", "Una"]          # Dee, who declined, isn't offered again
+    assert offered(ally) == ["Tim", "Una"]  # Dee, who declined, isn't offered again
 
     await ally.click("Choose Tim")
     env.clock.advance(timedelta(hours=47))
@@ -203,7 +218,7 @@ async def test_waitlist_offered_in_join_order_when_a_cap_rises(env: BotEnv) -> N
     assert "number 1 in line" in first.last_text()
     assert "number 2 in line" in second.last_text()
     await env.run_job("tick:matching")
-    assert "number 2 in line" in second.last_text()      # nothing freed, nothing offered
+    assert "number 2 in line" in second.last_text()  # nothing freed, nothing offered
 
     # Wren raises her cap by one: only the first in line is offered the place.
     await wren.send("/profile")
@@ -267,8 +282,9 @@ async def test_no_message_to_a_peer_worker_carries_the_persons_identity(env: Bot
     assert len(requests) == 2
     assert "Ally" in requests[0].plain and "Someone (no name given)" in requests[1].plain
     for message in requests:
-        await kim.press(next(b["callback_data"] for b in message.buttons()
-                             if b["text"] == "Accept"), message)
+        await kim.press(
+            next(b["callback_data"] for b in message.buttons() if b["text"] == "Accept"), message
+        )
     # The crisis card's button and /delete also write to the peer worker.
     await ally.send("/crisis")
     await ally.click("Let my peer worker know I'm struggling")
@@ -278,8 +294,16 @@ async def test_no_message_to_a_peer_worker_carries_the_persons_identity(env: Bot
         if str(call.params.get("chat_id")) != "2001":
             continue
         blob = repr(call.params)
-        for secret in ("1001", "1002", "Alexandra", "Whitfield", "alex_w_1987", "Bartholomew",
-                       "Quince", "bquince"):
+        for secret in (
+            "1001",
+            "1002",
+            "Alexandra",
+            "Whitfield",
+            "alex_w_1987",
+            "Bartholomew",
+            "Quince",
+            "bquince",
+        ):
             assert secret not in blob, f"{secret} reached the peer worker in {call.method}"
 
 
@@ -302,7 +326,7 @@ async def test_struggling_button_tells_the_peer_only_that(env: BotEnv) -> None:
     assert "We've let Kim know" in ally.last_text()
     assert "next available Mon 9 Mar, 06:00" in ally.last_text()
     await ally.click("Let my peer worker know I'm struggling")
-    assert kim.mark() == mark + 1                            # not twice within the hour
+    assert kim.mark() == mark + 1  # not twice within the hour
     assert "a little while ago" in ally.last_text()
 
 
@@ -315,8 +339,9 @@ async def test_peer_worker_leaving_ends_the_match_and_offers_match_again(env: Bo
     await kim.click("Accept")
     await kim.send("/delete")
     await kim.click("Yes, erase everything")
-    assert any("Kim is no longer with the service, so your match has ended" in t
-               for t in ally.texts())
+    assert any(
+        "Kim is no longer with the service, so your match has ended" in t for t in ally.texts()
+    )
     await ally.click("Choose a new peer worker")
     assert offered(ally) == ["Lou"]
     assert await env.user_ids_in_tables(2001) == {}
@@ -386,7 +411,7 @@ async def test_profile_menu_edits_every_kind_of_field(env: BotEnv) -> None:
     await kim.click("Back")
     await kim.click("Name", exact=True)
     await kim.send("Kimberley <b>")
-    assert "Name: Kimberley <b>" in kim.last_text()       # shown escaped, as typed
+    assert "Name: Kimberley <b>" in kim.last_text()  # shown escaped, as typed
     await kim.click("See my profile")
     profile = await env.storage.get_profile(2001)
     assert profile is not None
@@ -410,8 +435,12 @@ async def test_shortlist_buttons_never_carry_a_peer_workers_telegram_id(env: Bot
     await pia.send("Mon-Sun 00:00-24:00")
     ally = await person(env, 1001, "Ally")
     await skip_all(ally)
-    picks = [b["callback_data"] for m in ally.messages for b in m.buttons()
-             if b.get("callback_data", "").startswith("mt.pick:")]
+    picks = [
+        b["callback_data"]
+        for m in ally.messages
+        for b in m.buttons()
+        if b.get("callback_data", "").startswith("mt.pick:")
+    ]
     assert picks
     assert all("2002" not in data for data in picks)
     await ally.click("Choose Pia")

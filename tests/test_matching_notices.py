@@ -16,8 +16,11 @@ def fail_for(env: BotEnv, chat_id: int, times: int) -> list[int]:
     count = [0]
 
     def interceptor(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-        if method != "sendMessage" or str(params.get("chat_id")) != str(chat_id) \
-                or count[0] >= times:
+        if (
+            method != "sendMessage"
+            or str(params.get("chat_id")) != str(chat_id)
+            or count[0] >= times
+        ):
             return None
         count[0] += 1
         return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
@@ -31,7 +34,8 @@ def requests_to(peer: Client) -> list[str]:
 
 
 async def test_a_request_telegram_cannot_take_at_once_is_sent_later_and_the_person_told_so(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     kim = await make_peer(env, 2001, "Kim")
     ally = await person(env, 1001, "Ally")
     await skip_all(ally)
@@ -45,18 +49,19 @@ async def test_a_request_telegram_cannot_take_at_once_is_sent_later_and_the_pers
     await env.run_job("tick:outbox")
     assert len(requests_to(kim)) == 1
     await env.run_job("tick:outbox")
-    assert len(requests_to(kim)) == 1                       # never twice
+    assert len(requests_to(kim)) == 1  # never twice
     await kim.click("Accept")
     assert "Kim has accepted and is now your peer worker" in ally.last_text()
 
 
 async def test_a_request_that_can_never_reach_the_peer_worker_is_withdrawn_freeing_both(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     await make_peer(env, 2001, "Kim")
     await make_peer(env, 2002, "Lou")
     ally = await person(env, 1001, "Ally")
     await skip_all(ally)
-    env.fake.blocked.add(2001)                              # Kim's chat with the bot is closed
+    env.fake.blocked.add(2001)  # Kim's chat with the bot is closed
     await ally.click("Choose Kim")
     texts = ally.texts()
     assert not any("We've sent your request" in t for t in texts)
@@ -69,15 +74,14 @@ async def test_a_request_that_can_never_reach_the_peer_worker_is_withdrawn_freei
     assert "We've sent your request to Lou" in ally.last_text()
 
 
-async def test_a_failed_request_notice_found_by_the_worker_also_withdraws_it(
-        env: BotEnv) -> None:
+async def test_a_failed_request_notice_found_by_the_worker_also_withdraws_it(env: BotEnv) -> None:
     kim = await make_peer(env, 2001, "Kim")
     ally = await person(env, 1001, "Ally")
     await skip_all(ally)
     fail_for(env, 2001, 2)
     await ally.click("Choose Kim")
     env.fake.interceptor = None
-    env.fake.blocked.add(2001)                              # meanwhile, Kim closes the chat
+    env.fake.blocked.add(2001)  # meanwhile, Kim closes the chat
     env.clock.advance(timedelta(minutes=1))
     await env.run_job("tick:outbox")
     assert "Kim can't be reached through the bot right now" in ally.last_text()
@@ -85,8 +89,7 @@ async def test_a_failed_request_notice_found_by_the_worker_also_withdraws_it(
     assert requests_to(kim) == []
 
 
-async def test_the_peer_worker_is_reminded_once_a_day_before_a_request_closes(
-        env: BotEnv) -> None:
+async def test_the_peer_worker_is_reminded_once_a_day_before_a_request_closes(env: BotEnv) -> None:
     kim = await make_peer(env, 2001, "Kim")
     ally = await person(env, 1001, "Ally")
     await skip_all(ally)
@@ -103,8 +106,8 @@ async def test_the_peer_worker_is_reminded_once_a_day_before_a_request_closes(
     env.clock.advance(timedelta(hours=1))
     await env.run_job("tick:matching")
     await env.run_job("tick:outbox")
-    assert len([t for t in kim.texts() if "gentle reminder" in t]) == 1   # once, restarts too
-    await kim.click("Accept")                               # from the reminder
+    assert len([t for t in kim.texts() if "gentle reminder" in t]) == 1  # once, restarts too
+    await kim.click("Accept")  # from the reminder
     assert "Kim has accepted" in ally.last_text()
 
 
@@ -123,8 +126,7 @@ async def test_a_short_timeout_sends_no_reminder(tmp_path: Any) -> None:
     env.assert_clean()
 
 
-async def test_an_answer_the_person_cannot_take_at_once_reaches_them_later(
-        env: BotEnv) -> None:
+async def test_an_answer_the_person_cannot_take_at_once_reaches_them_later(env: BotEnv) -> None:
     kim = await make_peer(env, 2001, "Kim")
     ally = await person(env, 1001, "Ally")
     await skip_all(ally)
@@ -152,5 +154,7 @@ async def test_an_expiry_reaches_both_through_the_outbox(env: BotEnv) -> None:
     assert sum("wasn't able to answer your request in time" in t for t in ally.texts()) == 1
     outbox = await env.storage.fetchall("SELECT key, status FROM outbox ORDER BY id")
     assert {r["key"]: r["status"] for r in outbox if r["key"].startswith("match:")} == {
-        "match:1:request": "sent", "match:1:expired:2001": "sent",
-        "match:1:expired:1001": "sent"}
+        "match:1:request": "sent",
+        "match:1:expired:2001": "sent",
+        "match:1:expired:1001": "sent",
+    }

@@ -37,7 +37,8 @@ async def raise_cap(peer: Client, cap: int) -> None:
 
 
 async def test_match_with_a_request_open_says_who_has_until_when_and_offers_choices(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     await make_peer(env, 2001, "Kim")
     ally = await person(env, 1001, "Ally")
     await skip_all(ally)
@@ -49,20 +50,23 @@ async def test_match_with_a_request_open_says_who_has_until_when_and_offers_choi
     labels = [b["text"] for b in ally.last().buttons()]
     assert labels == ["I'll wait", "Withdraw my request"]
     await ally.click("I'll wait")
-    assert "We'll let you know as soon as Kim answers, and by Wed 4 Mar, 20:00" in \
-        ally.last_text()
+    assert "We'll let you know as soon as Kim answers, and by Wed 4 Mar, 20:00" in ally.last_text()
     assert (await env.storage.live_match_for_person(1001)).status == "requested"  # type: ignore[union-attr]
 
 
 async def test_match_on_the_waitlist_says_the_place_in_line_and_asks_nothing_again(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     _, first, second = await full_with_line(env)
     await second.send("/match")
     text = second.last_text()
     assert "You're number 2 on the waitlist" in text
     assert "Question" not in text
     assert [b["text"] for b in second.last().buttons()] == [
-        "Keep waiting", "See who's free now", "Leave the waitlist"]
+        "Keep waiting",
+        "See who's free now",
+        "Leave the waitlist",
+    ]
     await second.click("Keep waiting")
     assert "keeping your place: number 2 on the waitlist" in second.last_text()
     await second.send("/match")
@@ -74,7 +78,8 @@ async def test_match_on_the_waitlist_says_the_place_in_line_and_asks_nothing_aga
 
 
 async def test_a_place_held_for_the_first_in_line_is_theirs_alone_until_it_lapses(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     wren, first, second = await full_with_line(env)
     await raise_cap(wren, 2)
     assert "A place has opened up" in first.last_text()
@@ -116,8 +121,9 @@ async def test_a_request_that_times_out_keeps_the_waitlist_place(env: BotEnv) ->
     assert "A place has opened up" in first.last_text()
     await first.click("Choose Wren")
     await first.send("/match")
-    assert "You keep your place on the waitlist while you wait: you're number 1" in \
-        first.last_text()
+    assert (
+        "You keep your place on the waitlist while you wait: you're number 1" in first.last_text()
+    )
     mark = first.mark()
     env.clock.advance(timedelta(hours=48, minutes=1))
     await env.run_job("tick:matching")
@@ -129,8 +135,7 @@ async def test_a_request_that_times_out_keeps_the_waitlist_place(env: BotEnv) ->
     assert second
 
 
-async def test_asking_the_same_peer_worker_again_and_again_is_kindly_slowed(
-        env: BotEnv) -> None:
+async def test_asking_the_same_peer_worker_again_and_again_is_kindly_slowed(env: BotEnv) -> None:
     kim = await make_peer(env, 2001, "Kim")
     await make_peer(env, 2002, "Lou")
     ally = await person(env, 1001, "Ally")
@@ -138,7 +143,7 @@ async def test_asking_the_same_peer_worker_again_and_again_is_kindly_slowed(
     _, choose_kim = ally.find_button("Choose Kim")
     await ally.click("Choose Kim")
     await ally.click("Withdraw my request")
-    for _ in range(3):                                     # the same button, tapped again
+    for _ in range(3):  # the same button, tapped again
         await ally.press(choose_kim)
         text = ally.last_text()
         assert "You asked Kim not long ago" in text
@@ -153,7 +158,8 @@ async def test_asking_the_same_peer_worker_again_and_again_is_kindly_slowed(
 
 
 async def test_after_an_ending_the_peer_worker_is_left_out_unless_asked_for_and_never_first(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     kim = await make_peer(env, 2001, "Kim")
     await make_peer(env, 2002, "Lou")
     await make_peer(env, 2003, "Max")
@@ -170,15 +176,14 @@ async def test_after_an_ending_the_peer_worker_is_left_out_unless_asked_for_and_
     assert not any(b["text"] == "Show Kim again" for b in ally.last().buttons())
     await ally.send("/match")
     await ally.click("Skip the rest")
-    assert offered(ally) == ["Lou", "Max"]                 # a new /match leaves Kim out too
+    assert offered(ally) == ["Lou", "Max"]  # a new /match leaves Kim out too
     await ally.click("Show Kim again")
-    env.clock.advance(timedelta(hours=1))                  # an hour after asking Kim before
+    env.clock.advance(timedelta(hours=1))  # an hour after asking Kim before
     await ally.click("Choose Kim")
     assert "We've sent your request to Kim" in ally.last_text()
 
 
-async def test_a_request_to_a_peer_worker_who_leaves_says_what_really_happened(
-        env: BotEnv) -> None:
+async def test_a_request_to_a_peer_worker_who_leaves_says_what_really_happened(env: BotEnv) -> None:
     kim = await make_peer(env, 2001, "Kim")
     await make_peer(env, 2002, "Lou")
     ally = await person(env, 1001, "Ally")

@@ -10,44 +10,72 @@ from bot.domain.names import name_problem
 from tests.harness import AGREE, BotEnv
 from tests.home_support import buttons, person
 
-RESERVED = ("admin", "moderator", "staff", "coordinator", "co-ordinator", "peer worker",
-            "clinician", "bot", "Harbour Health")
+RESERVED = (
+    "admin",
+    "moderator",
+    "staff",
+    "coordinator",
+    "co-ordinator",
+    "peer worker",
+    "clinician",
+    "bot",
+    "Harbour Health",
+)
 
 
-@pytest.mark.parametrize("name", [
-    "Sam", "Ally", "Jo-Anne", "O'Brien", "Mary Anne de la Cruz", "Nguyễn Thị Minh Khai",
-    "李小龙", "Zoë", "Dr. Kim", "J. Smith", "Will", "Staffan", "Badminton", "Abbot", "Peer",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Sam",
+        "Ally",
+        "Jo-Anne",
+        "O'Brien",
+        "Mary Anne de la Cruz",
+        "Nguyễn Thị Minh Khai",
+        "李小龙",
+        "Zoë",
+        "Dr. Kim",
+        "J. Smith",
+        "Will",
+        "Staffan",
+        "Badminton",
+        "Abbot",
+        "Peer",
+    ],
+)
 def test_names_that_will_do(name: str) -> None:
     assert name_problem(name, RESERVED) is None
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("  ", "empty"),
-    ("x" * 33, "too_long"),
-    ("Sam\nLee", "one_line"),
-    ("1234", "no_letters"),
-    ("see www.example.com", "link"),
-    ("https://t.me/sam", "link"),
-    ("@sam_private", "link"),
-    ("why do you need my name?", "question"),
-    ("can I skip this", "question"),
-    ("my name is Sam", "sentence"),
-    ("I don't know", "sentence"),
-    ("no", "sentence"),
-    ("Hello there. I'm Sam", "sentence"),
-    ("Coordinator", "staff"),
-    ("coordinator jo", "staff"),
-    ("Co-ordinator", "staff"),
-    ("ADMIN", "staff"),
-    ("Adm1n", "staff"),
-    ("A d m i n", "staff"),
-    ("Sam_Admin", "staff"),
-    ("PeerWorker", "staff"),
-    ("Peer worker Sam", "staff"),
-    ("Harbour Health", "staff"),
-    ("The Bot", "staff"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("  ", "empty"),
+        ("x" * 33, "too_long"),
+        ("Sam\nLee", "one_line"),
+        ("1234", "no_letters"),
+        ("see www.example.com", "link"),
+        ("https://t.me/sam", "link"),
+        ("@sam_private", "link"),
+        ("why do you need my name?", "question"),
+        ("can I skip this", "question"),
+        ("my name is Sam", "sentence"),
+        ("I don't know", "sentence"),
+        ("no", "sentence"),
+        ("Hello there. I'm Sam", "sentence"),
+        ("Coordinator", "staff"),
+        ("coordinator jo", "staff"),
+        ("Co-ordinator", "staff"),
+        ("ADMIN", "staff"),
+        ("Adm1n", "staff"),
+        ("A d m i n", "staff"),
+        ("Sam_Admin", "staff"),
+        ("PeerWorker", "staff"),
+        ("Peer worker Sam", "staff"),
+        ("Harbour Health", "staff"),
+        ("The Bot", "staff"),
+    ],
+)
 def test_names_that_will_not_and_why(text: str, problem: str) -> None:
     assert name_problem(text, RESERVED) == problem
 

@@ -18,8 +18,9 @@ AGREE = "That's OK with me"
 
 async def invite(env: BotEnv, role: str) -> str:
     """A single-use link for ROLE, as the command line makes one."""
-    return await make_invite(env.storage, env.settings, role, by=None,
-                             bot_username=BOT_USERNAME, now=env.clock.now())
+    return await make_invite(
+        env.storage, env.settings, role, by=None, bot_username=BOT_USERNAME, now=env.clock.now()
+    )
 
 
 async def test_consumer_onboarding(env: BotEnv) -> None:
@@ -40,23 +41,40 @@ async def test_consumer_onboarding(env: BotEnv) -> None:
     user = await env.storage.get_user(1001)
     assert user is not None
     assert (user.role, user.alias, user.region, user.timezone) == (
-        "consumer", "Ally", "AU", "Australia/Sydney")
+        "consumer",
+        "Ally",
+        "AU",
+        "Australia/Sydney",
+    )
     # The persistent "Need help now" entry came with the welcome; the end of /start is the
     # home, whose buttons lead to the main things a person can do.
     assert alice.messages[0].reply_markup["keyboard"][0][0]["text"] == "Need help now"
     assert [b["text"] for b in alice.last().buttons()] == [
-        "Find a peer worker", "Group meetings", "Things to read", "Check-ins"]
+        "Find a peer worker",
+        "Group meetings",
+        "Things to read",
+        "Check-ins",
+    ]
     # Their own command menu was set for their chat.
-    scoped = [c for c in env.fake.calls_to("setMyCommands")
-              if c.params.get("scope", {}).get("chat_id") == 1001]
+    scoped = [
+        c
+        for c in env.fake.calls_to("setMyCommands")
+        if c.params.get("scope", {}).get("chat_id") == 1001
+    ]
     assert scoped
     assert "delete" in {cmd["command"] for cmd in scoped[-1].params["commands"]}
 
 
 @pytest.mark.parametrize("relationship", RELATIONSHIPS)
 async def test_carer_onboarding_each_relationship(env: BotEnv, relationship: str) -> None:
-    labels = {"parent": "I'm a parent", "partner": "My partner", "sibling": "brother or sister",
-              "child": "I'm their child", "friend": "A friend", "other": "Someone else"}
+    labels = {
+        "parent": "I'm a parent",
+        "partner": "My partner",
+        "sibling": "brother or sister",
+        "child": "I'm their child",
+        "friend": "A friend",
+        "other": "Someone else",
+    }
     bob = env.client(1002, "Bob")
     await bob.send("/start")
     await bob.click(AGREE)
@@ -244,8 +262,11 @@ async def test_settings_change_name_and_relationship(env: BotEnv) -> None:
 
 
 async def test_regions_and_time_zones_when_the_service_spans_several(tmp_path: Path) -> None:
-    env = await BotEnv.create(tmp_path, regions_offered=("AU", "NZ"),
-                              timezones_offered=("Australia/Sydney", "Pacific/Auckland"))
+    env = await BotEnv.create(
+        tmp_path,
+        regions_offered=("AU", "NZ"),
+        timezones_offered=("Australia/Sydney", "Pacific/Auckland"),
+    )
     try:
         kim = env.client(1070, "Kim")
         await kim.send("/start")
@@ -281,8 +302,7 @@ async def test_coordinator_report_shows_counts_never_people(env: BotEnv) -> None
     assert "Ally" not in report and "Secretsurname" not in report
 
 
-async def test_nothing_is_stored_before_consent_and_a_no_keeps_only_the_no(env: BotEnv
-                                                                          ) -> None:
+async def test_nothing_is_stored_before_consent_and_a_no_keeps_only_the_no(env: BotEnv) -> None:
     """README, Privacy: "Nothing is stored before consent ... Saying no stores only the
     Telegram id and the 'no'" (no step, no draft: an invite code rides in the buttons)."""
     assert env.deps is not None
@@ -329,7 +349,10 @@ async def test_typed_words_where_buttons_were_offered_ask_again(env: BotEnv) -> 
     await pat.send("Pat")
     user = await env.storage.get_user(1082)
     assert user is not None and (user.role, user.relationship, user.alias) == (
-        "carer", "friend", "Pat")
+        "carer",
+        "friend",
+        "Pat",
+    )
 
 
 async def test_start_again_once_set_up(env: BotEnv) -> None:
@@ -351,19 +374,25 @@ async def test_start_again_once_set_up(env: BotEnv) -> None:
 
 async def test_help_is_the_command_menu_itself(env: BotEnv) -> None:
     """/help and the Telegram command menu come from the same route tables (bot/menus.py)."""
-    for role, client in (("carer", env.client(1090, "Ria")),
-                         ("coordinator", env.client(900, "Cora"))):
+    for role, client in (
+        ("carer", env.client(1090, "Ria")),
+        ("coordinator", env.client(900, "Cora")),
+    ):
         await client.send("/start")
         await client.click(AGREE)
         if role == "carer":
             await client.click("I support someone with BPD")
             await client.click("A friend")
         await client.click("Skip")
-        menu = [c for c in env.fake.calls_to("setMyCommands")
-                if c.params.get("scope", {}).get("chat_id") == client.user_id][-1]
+        menu = [
+            c
+            for c in env.fake.calls_to("setMyCommands")
+            if c.params.get("scope", {}).get("chat_id") == client.user_id
+        ][-1]
         await client.send("/help")
-        listed = [line.split(" – ")[0] for line in client.last_text().splitlines()
-                  if line.startswith("/")]
+        listed = [
+            line.split(" – ")[0] for line in client.last_text().splitlines() if line.startswith("/")
+        ]
         assert listed == [f"/{c['command']}" for c in menu.params["commands"]]
         assert listed[:3] == ["/start", "/help", "/crisis"]
         # What is about the person's own data comes last.
@@ -373,6 +402,7 @@ async def test_help_is_the_command_menu_itself(env: BotEnv) -> None:
 
 
 # -- a person who opens a staff invite is asked first; a clinician link after the model changed --
+
 
 async def test_a_matched_person_opening_a_staff_invite_is_asked_first(env: BotEnv) -> None:
     jo = await peer(env, 1101, "Jo")
@@ -412,7 +442,8 @@ async def test_a_person_without_a_match_is_asked_too(env: BotEnv) -> None:
 
 
 async def test_a_clinician_link_used_after_the_model_changed_leaves_nobody_without_a_role(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     env = await BotEnv.create(tmp_path, model="integrated")
     try:
         links = [(await invite(env, "clinician")).split("start=")[1] for _ in range(2)]

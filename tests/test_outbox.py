@@ -14,8 +14,13 @@ from bot.services.events import Collector
 from tests.harness import BotEnv, onboard
 
 
-def fail_first(env: BotEnv, times: int, status: int = 502, description: str = "Bad Gateway",
-               retry_after: int | None = None) -> list[int]:
+def fail_first(
+    env: BotEnv,
+    times: int,
+    status: int = 502,
+    description: str = "Bad Gateway",
+    retry_after: int | None = None,
+) -> list[int]:
     """Make the next TIMES sends fail like Telegram would; returns a counter."""
     count = [0]
 
@@ -60,8 +65,9 @@ async def test_a_timeout_is_retried(env: BotEnv) -> None:
     env.fake.interceptor = interceptor
     events = Collector()
     assert env.deps is not None and env.app is not None
-    message = await outbox.deliver(env.deps, env.app.bot, "t:1", "notice", Send(5002, "Hello"),
-                                   events)
+    message = await outbox.deliver(
+        env.deps, env.app.bot, "t:1", "notice", Send(5002, "Hello"), events
+    )
     assert message is None
     env.clock.advance(seconds=6)
     assert await outbox.run(env.deps, env.app.bot, events) == 1
@@ -74,8 +80,7 @@ async def test_a_429_is_waited_out_by_the_lane_and_sent_once(env: BotEnv) -> Non
     assert env.deps is not None and env.app is not None
     fail_first(env, 1, 429, "Too Many Requests: retry after 1", retry_after=1)
     events = Collector()
-    message = await outbox.deliver(env.deps, env.app.bot, "t:2", "notice", Send(5003, "Hi"),
-                                   events)
+    message = await outbox.deliver(env.deps, env.app.bot, "t:2", "notice", Send(5003, "Hi"), events)
     assert message is not None
     assert await outbox.run(env.deps, env.app.bot, events) == 0
     assert [m.plain for m in env.fake.messages(5003)] == ["Hi"]

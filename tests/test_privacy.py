@@ -29,8 +29,9 @@ async def test_mydata_for_someone_we_never_stored(env: BotEnv) -> None:
     assert "don't store anything" in ben.last_text()
 
 
-async def test_delete_asks_then_erases_every_row(env: BotEnv,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+async def test_delete_asks_then_erases_every_row(
+    env: BotEnv, caplog: pytest.LogCaptureFixture
+) -> None:
     cat = env.client(3003, "Cat")
     await onboard(cat, "consumer", alias="Cat")
     await cat.send("/delete")

@@ -13,8 +13,7 @@ def group_messages(env: BotEnv) -> list[str]:
     return [m.plain for m in env.fake.messages(GROUP)]
 
 
-async def test_start_in_a_group_points_to_the_private_chat_and_stores_nobody(env: BotEnv
-                                                                             ) -> None:
+async def test_start_in_a_group_points_to_the_private_chat_and_stores_nobody(env: BotEnv) -> None:
     sam = env.client(501, "Sam")
     await sam.send_in_group("/start")
     [reply] = env.fake.messages(GROUP)
@@ -75,9 +74,13 @@ async def test_a_button_pressed_in_a_group_changes_nothing(env: BotEnv) -> None:
     sam = env.client(506, "Sam")
     await sam.send_in_group("/start")
     message = env.fake.messages(GROUP)[0]
-    query = {"id": "q1", "from": sam._user(), "chat_instance": "g",
-             "data": "onb:consent:yes",
-             "message": env.fake._message_json(message)}
+    query = {
+        "id": "q1",
+        "from": sam._user(),
+        "chat_instance": "g",
+        "data": "onb:consent:yes",
+        "message": env.fake._message_json(message),
+    }
     before = len(env.fake.calls)
     await env.process({"update_id": env.fake.next_id(), "callback_query": query})
     assert [c.method for c in env.fake.calls[before:]] == ["answerCallbackQuery"]
@@ -85,9 +88,13 @@ async def test_a_button_pressed_in_a_group_changes_nothing(env: BotEnv) -> None:
 
 
 async def test_a_channel_post_command_gets_one_line(env: BotEnv) -> None:
-    post = {"message_id": env.fake.next_id(), "date": int(env.clock.now().timestamp()),
-            "chat": {"id": -1009876, "type": "channel", "title": "News"},
-            "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
+    post = {
+        "message_id": env.fake.next_id(),
+        "date": int(env.clock.now().timestamp()),
+        "chat": {"id": -1009876, "type": "channel", "title": "News"},
+        "text": "/start",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }
     await env.process({"update_id": env.fake.next_id(), "channel_post": post})
     [reply] = env.fake.messages(-1009876)
     assert "private chat" in reply.plain

@@ -31,15 +31,17 @@ async def test_setting_up_says_what_to_fix_and_keeps_nothing_until_the_end(env: 
     await kim.send("x" * 601)
     assert "between 1 and 600 characters" in kim.last_text()
     await kim.send("Walking and DBT skills helped me most.")
-    for typed, says in (("Funday 9-17", "'funday' is not a day of the week"),
-                        ("Mon 20:00-18:00", "the end time should be after the start"),
-                        ("Mon 25:00-26:00", "'25:00' is not a time of day"),
-                        ("whenever suits", "should look like 'Mon 18:00-20:00'")):
+    for typed, says in (
+        ("Funday 9-17", "'funday' is not a day of the week"),
+        ("Mon 20:00-18:00", "the end time should be after the start"),
+        ("Mon 25:00-26:00", "'25:00' is not a time of day"),
+        ("whenever suits", "should look like 'Mon 18:00-20:00'"),
+    ):
         await kim.send(typed)
         assert says in kim.last_text() and "didn't work" in kim.last_text()
     assert await env.storage.get_profile(2001) is None
     row = await env.storage.get_session(2001)
-    assert row is not None and row.draft is not None and b"DBT" not in row.draft   # encrypted
+    assert row is not None and row.draft is not None and b"DBT" not in row.draft  # encrypted
     await kim.send("Tues 18:00 to 20:00, thurs 9-10")
     assert "Your profile is ready" in kim.last_text()
     assert "Hours: Tue 6pm–8pm; Thu 9am–10am, Sydney time" in kim.last_text()
@@ -51,7 +53,8 @@ async def test_setting_up_says_what_to_fix_and_keeps_nothing_until_the_end(env: 
 
 
 async def test_flagged_words_at_the_bio_are_kept_only_if_the_peer_worker_chooses(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     kim = await peer(env)
     await kim.send("/profile")
     await kim.send("Kim")
@@ -69,20 +72,21 @@ async def test_flagged_words_at_the_bio_are_kept_only_if_the_peer_worker_chooses
     await kim.send("Mon-Sun 00:00-24:00")
     profile = await env.storage.get_profile(2001)
     assert profile is not None and profile.bio == "Art helped me."
-    await kim.press("prof.keep:yes")           # an old button: nothing is waiting now
+    await kim.press("prof.keep:yes")  # an old button: nothing is waiting now
     assert "closed" in last_answer(env)
     assert (await env.storage.get_profile(2001)) == profile
 
 
 async def test_lived_experience_can_be_kept_as_the_bio_even_when_flagged(
-        env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     kim = await peer(env)
     await kim.send("/profile")
     await kim.send("Kim")
     mark = kim.mark()
     await kim.send("Some days I still want to kill myself, and I share how I get through.")
     assert "Keep these words in your profile?" in kim.last_text()
-    assert len(kim.texts_since(mark)) >= 2                    # the card came first
+    assert len(kim.texts_since(mark)) >= 2  # the card came first
     await kim.click("Keep these words")
     assert "Kept in your profile" in kim.texts()[-2]
     assert "When can people reach you?" in kim.last_text()
@@ -93,8 +97,11 @@ async def test_lived_experience_can_be_kept_as_the_bio_even_when_flagged(
     # Changing it later, while the model flags even plain words about lived experience: the
     # card, "Keep these words?", then "Saved" in one line.
     real = safety.assess
-    monkeypatch.setattr(safety, "assess", lambda text: real(
-        "i want to kill myself" if "lived experience" in text else text))
+    monkeypatch.setattr(
+        safety,
+        "assess",
+        lambda text: real("i want to kill myself" if "lived experience" in text else text),
+    )
     await kim.click("About you", exact=True)
     mark = kim.mark()
     await kim.send("I have lived experience and I like to listen.")
@@ -139,9 +146,9 @@ async def test_a_restart_half_way_and_cancel(env: BotEnv) -> None:
     assert "When can people reach you?" in kim.last_text()
     await kim.send("/cancel")
     assert "we've stopped there" in kim.last_text()
-    await kim.send("Mon 9-17")                # no longer an answer to anything
+    await kim.send("Mon 9-17")  # no longer an answer to anything
     assert await env.storage.get_profile(2001) is None
-    await kim.send("/profile")                 # starts again from the name
+    await kim.send("/profile")  # starts again from the name
     assert "What name would you like people to see?" in kim.last_text()
 
 
@@ -154,10 +161,10 @@ async def test_a_menu_button_closes_a_typed_edit(env: BotEnv) -> None:
     await kim.click("Back")
     assert "Your profile" in kim.last_text()
     await kim.click("Cultural background", exact=True)
-    await kim.press("prof.one:gender")         # from an older menu: the culture edit closes
+    await kim.press("prof.one:gender")  # from an older menu: the culture edit closes
     await kim.click("A woman")
     assert kim.last_text() == "Saved. Gender: A woman"
-    await kim.send("Vietnamese Australian")    # not an answer to the closed question
+    await kim.send("Vietnamese Australian")  # not an answer to the closed question
     profile = await env.storage.get_profile(2001)
     assert profile is not None and "culture" not in profile.attributes
     await kim.click("See my profile")
@@ -173,14 +180,21 @@ async def test_a_menu_button_closes_a_typed_edit(env: BotEnv) -> None:
 async def test_presses_that_are_not_this_peer_workers_to_make(env: BotEnv) -> None:
     kim = await peer(env)
     await kim.send("/profile")
-    await kim.press("prof.menu")               # no profile yet
+    await kim.press("prof.menu")  # no profile yet
     assert "closed" in last_answer(env)
     for answer in ("Kim", "Art helped me.", "Mon-Sun 00:00-24:00"):
         await kim.send(answer)
     before = await env.storage.get_profile(2001)
-    for forged in ("prof.many:relationships", "prof.tog:relationships:parent",  # carer peers'
-                   "prof.cap:99", "prof.cap:-1", "prof.set:gender:robot", "prof.clr:nonsense",
-                   "prof.edit:caseload_cap", "prof.pause:2"):
+    for forged in (
+        "prof.many:relationships",
+        "prof.tog:relationships:parent",  # carer peers'
+        "prof.cap:99",
+        "prof.cap:-1",
+        "prof.set:gender:robot",
+        "prof.clr:nonsense",
+        "prof.edit:caseload_cap",
+        "prof.pause:2",
+    ):
         await kim.press(forged)
         assert "closed" in last_answer(env), forged
     assert await env.storage.get_profile(2001) == before

@@ -16,10 +16,17 @@ COPY = Content()
 
 def peer(kind: str = "consumer_peer", **changes: typing.Any) -> PeerProfile:
     fields: dict[str, typing.Any] = dict(
-        user_id=2001, kind=kind, display_name="Kim <b>", bio="Walking & DBT helped me.",
-        attributes={"support_modes": ["individual"]}, caseload_cap=6,
-        hours=parse_windows("Mon-Wed 18:00-20:00, Sat 10-12:30"), timezone="Australia/Sydney",
-        paused=False, active=True)
+        user_id=2001,
+        kind=kind,
+        display_name="Kim <b>",
+        bio="Walking & DBT helped me.",
+        attributes={"support_modes": ["individual"]},
+        caseload_cap=6,
+        hours=parse_windows("Mon-Wed 18:00-20:00, Sat 10-12:30"),
+        timezone="Australia/Sydney",
+        paused=False,
+        active=True,
+    )
     fields.update(changes)
     return PeerProfile(**fields)
 
@@ -36,19 +43,29 @@ def test_menu_of_a_new_consumer_peer_worker() -> None:
 
 
 def test_menu_with_everything_set_and_paused() -> None:
-    attributes = {"gender": "non_binary", "age_band": "26_35", "lived_bpd": False,
-                  "recovery_stage": "steady", "languages": ["English", "Auslan"],
-                  "culture": "Greek Australian", "lgbtqia": True,
-                  "support_modes": ["individual", "group"], "frequency": ["weekly"]}
-    check_snapshot("profile/menu_full_paused",
-                   *views.menu(COPY, peer(attributes=attributes, paused=True, caseload_cap=15),
-                               4))
+    attributes = {
+        "gender": "non_binary",
+        "age_band": "26_35",
+        "lived_bpd": False,
+        "recovery_stage": "steady",
+        "languages": ["English", "Auslan"],
+        "culture": "Greek Australian",
+        "lgbtqia": True,
+        "support_modes": ["individual", "group"],
+        "frequency": ["weekly"],
+    }
+    check_snapshot(
+        "profile/menu_full_paused",
+        *views.menu(COPY, peer(attributes=attributes, paused=True, caseload_cap=15), 4),
+    )
 
 
 def test_menu_of_a_carer_peer_worker() -> None:
     attributes = {"relationships": ["parent", "sibling"], "years_caring": "10_plus"}
-    check_snapshot("profile/menu_carer_peer",
-                   *views.menu(COPY, peer("carer_peer", attributes=attributes, hours=()), 2))
+    check_snapshot(
+        "profile/menu_carer_peer",
+        *views.menu(COPY, peer("carer_peer", attributes=attributes, hours=()), 2),
+    )
 
 
 def test_questions_for_one_field() -> None:
@@ -58,16 +75,19 @@ def test_questions_for_one_field() -> None:
     check_snapshot("profile/ask_one_gender", *views.ask_one(COPY, "gender"))
     check_snapshot("profile/ask_one_lived_bpd", *views.ask_one(COPY, "lived_bpd"))
     check_snapshot("profile/ask_one_years_caring", *views.ask_one(COPY, "years_caring"))
-    check_snapshot("profile/ask_many_relationships",
-                   *views.ask_many(COPY, "relationships", ["parent", "other"]))
+    check_snapshot(
+        "profile/ask_many_relationships",
+        *views.ask_many(COPY, "relationships", ["parent", "other"]),
+    )
     check_snapshot("profile/closed", views.closed(COPY))
 
 
 def test_a_change_is_one_saved_line_with_a_button_to_see_the_card() -> None:
     weekdays = peer(hours=parse_windows("Mon-Fri 9am-9pm, Sat 10am-2pm"))
     check_snapshot("profile/saved_hours", *views.saved(COPY, weekdays, "hours"))
-    check_snapshot("profile/saved_gender",
-                   *views.saved(COPY, peer(attributes={"gender": "woman"}), "gender"))
+    check_snapshot(
+        "profile/saved_gender", *views.saved(COPY, peer(attributes={"gender": "woman"}), "gender")
+    )
     check_snapshot("profile/saved_culture_cleared", *views.saved(COPY, peer(), "culture"))
     text, markup = views.saved(COPY, weekdays, "hours")
     assert text.count("\n") == 0 and "Mon–Fri 9am–9pm" in text
@@ -86,8 +106,10 @@ def test_callback_fields_name_exactly_the_fields_the_service_knows() -> None:
     assert literal("TextField") == set(TEXT_FIELDS)
     assert literal("OneField") == set(ONE_OF)
     assert literal("ManyField") == set(MANY_OF)
-    assert literal("Attribute") == {*profile_attribute_keys("consumer_peer"),
-                                    *profile_attribute_keys("carer_peer")}
+    assert literal("Attribute") == {
+        *profile_attribute_keys("consumer_peer"),
+        *profile_attribute_keys("carer_peer"),
+    }
 
 
 def test_every_menu_button_fits_in_telegrams_64_bytes() -> None:

@@ -16,15 +16,13 @@ async def started(env: BotEnv, code: str) -> int:
 
 
 async def test_counted_at_start_and_only_the_source_name_kept_after_yes(env: BotEnv) -> None:
-    code = await make_referral(env.storage, "Northside clinic", None, env.clock.now(),
-                               Collector())
+    code = await make_referral(env.storage, "Northside clinic", None, env.clock.now(), Collector())
     ana = env.client(7001, "Ana")
     await ana.send(f"/start r-{code}")
     assert await started(env, code) == 1
     assert await env.user_ids_in_tables(7001) == {}  # nothing of Ana before her yes
     notice = ana.last()
-    assert all(isinstance(unpack(b["callback_data"]), ConsentWithSource)
-               for b in notice.buttons())
+    assert all(isinstance(unpack(b["callback_data"]), ConsentWithSource) for b in notice.buttons())
     assert all("Northside" not in b["callback_data"] for b in notice.buttons())
     await ana.click("Tell me more")
     assert await env.user_ids_in_tables(7001) == {}
@@ -40,8 +38,7 @@ async def test_counted_at_start_and_only_the_source_name_kept_after_yes(env: Bot
 
 
 async def test_a_no_keeps_only_the_no(env: BotEnv) -> None:
-    code = await make_referral(env.storage, "Library flyer", None, env.clock.now(),
-                               Collector())
+    code = await make_referral(env.storage, "Library flyer", None, env.clock.now(), Collector())
     ben = env.client(7002, "Ben")
     await ben.send(f"/start r-{code}")
     await ben.click("No thanks")
@@ -52,7 +49,8 @@ async def test_a_no_keeps_only_the_no(env: BotEnv) -> None:
 
 
 async def test_an_unknown_link_is_a_plain_start_and_a_set_up_person_is_not_counted_again(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     cy = env.client(7003, "Cy")
     await cy.send("/start r-notarealcode")
     assert isinstance(unpack(cy.last().buttons()[0]["callback_data"]), Consent)

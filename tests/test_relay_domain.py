@@ -34,6 +34,7 @@ TUESDAY_OPEN = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
 
 # -- delivery inside nominated hours -------------------------------------------------------
 
+
 def test_inside_hours_goes_at_once() -> None:
     plan = plan_delivery(IN_HOURS, EVENINGS, SYD, [])
     assert plan.is_now(IN_HOURS)
@@ -67,6 +68,7 @@ def test_no_hours_set_or_hours_not_applying_means_at_once() -> None:
 
 
 # -- the flood limit -----------------------------------------------------------------------
+
 
 def _burst(now: datetime, n: int) -> list[datetime]:
     """Slots as plan_delivery would give N messages sent in one second at NOW."""
@@ -125,8 +127,10 @@ def test_only_the_slots_the_window_needs_are_kept() -> None:
     assert old not in kept and len(kept) == FLOOD_LIMIT
     assert kept == sorted(slots)[-FLOOD_LIMIT:]
     # Planning from what is kept gives the same slot as planning from everything.
-    assert plan_delivery(IN_HOURS, EVENINGS, SYD, kept).at == \
-        plan_delivery(IN_HOURS, EVENINGS, SYD, slots).at
+    assert (
+        plan_delivery(IN_HOURS, EVENINGS, SYD, kept).at
+        == plan_delivery(IN_HOURS, EVENINGS, SYD, slots).at
+    )
 
 
 def test_kept_slots_reproduce_a_long_burst() -> None:
@@ -151,6 +155,7 @@ def test_a_limit_below_one_is_refused() -> None:
 
 # -- labels and days -----------------------------------------------------------------------
 
+
 def test_a_label_starts_each_run() -> None:
     now = IN_HOURS
     assert needs_label(None, None, 1, now)
@@ -173,9 +178,16 @@ PERSON, AUTHOR, OTHER_PEER, CLINICIAN, COORDINATOR = 1, 2, 3, 4, 5
 
 
 def _note(shared: bool, note_id: int = 1, author: int | None = AUTHOR) -> Note:
-    return Note(id=note_id, person_id=PERSON, author_id=author, match_id=9, body=b"x",
-                shared=shared, decided_at=None,
-                created_at=IN_HOURS + timedelta(minutes=note_id))
+    return Note(
+        id=note_id,
+        person_id=PERSON,
+        author_id=author,
+        match_id=9,
+        body=b"x",
+        shared=shared,
+        decided_at=None,
+        created_at=IN_HOURS + timedelta(minutes=note_id),
+    )
 
 
 @pytest.mark.parametrize("model", ["integrated", "complementary"])

@@ -30,9 +30,15 @@ from tests.test_relay_flow import (
 STAFF_CARD = "You can ask a coordinator for supervision"
 
 
-def fail_sends(env: BotEnv, times: int, *, to: int | None = None, status: int = 502,
-               description: str = "Bad Gateway", methods: tuple[str, ...] = (
-                   "sendMessage", "copyMessage")) -> list[int]:
+def fail_sends(
+    env: BotEnv,
+    times: int,
+    *,
+    to: int | None = None,
+    status: int = 502,
+    description: str = "Bad Gateway",
+    methods: tuple[str, ...] = ("sendMessage", "copyMessage"),
+) -> list[int]:
     """The next TIMES sends (to chat TO, if given) fail as Telegram would; a counter."""
     count = [0]
 
@@ -78,8 +84,7 @@ def texts(env: BotEnv, chat: int) -> list[str]:
 # -- kept until Telegram has it ------------------------------------------------------------
 
 
-async def test_a_message_telegram_cannot_take_now_arrives_once_moments_later(env: BotEnv
-                                                                             ) -> None:
+async def test_a_message_telegram_cannot_take_now_arrives_once_moments_later(env: BotEnv) -> None:
     robin = await person(env, 5560001, "Robin")
     jo = await peer_worker(env, 5560101, "Jo")
     await matched(env, robin, jo)
@@ -150,8 +155,7 @@ async def test_database_is_locked_does_not_lose_a_relayed_message(env: BotEnv) -
     assert not any("went wrong" in t for t in robin.texts() + jo.texts())
 
 
-async def test_database_is_locked_outside_hours_says_so_instead_of_dropping_it(
-        env: BotEnv) -> None:
+async def test_database_is_locked_outside_hours_says_so_instead_of_dropping_it(env: BotEnv) -> None:
     robin = await person(env, 5560006, "Robin")
     jo = await peer_worker(env, 5560106, "Jo", hours=EVENINGS)
     await matched(env, robin, jo)
@@ -167,8 +171,7 @@ async def test_database_is_locked_outside_hours_says_so_instead_of_dropping_it(
 # -- a peer worker's message that reads as risk --------------------------------------------
 
 
-async def test_a_peer_workers_risky_message_asks_first_with_the_staff_card(env: BotEnv
-                                                                           ) -> None:
+async def test_a_peer_workers_risky_message_asks_first_with_the_staff_card(env: BotEnv) -> None:
     robin = await person(env, 5560010, "Robin")
     jo = await peer_worker(env, 5560110, "Jo")
     await matched(env, robin, jo)
@@ -189,8 +192,7 @@ async def test_a_peer_workers_risky_message_asks_first_with_the_staff_card(env: 
     assert "Sent to Robin." in jo.last_text()
 
 
-async def test_a_risky_message_from_a_peer_with_several_people_asks_then_who(env: BotEnv
-                                                                             ) -> None:
+async def test_a_risky_message_from_a_peer_with_several_people_asks_then_who(env: BotEnv) -> None:
     jo = await peer_worker(env, 5560111, "Jo")
     ana = await person(env, 5560011, "Ana")
     ben = await person(env, 5560012, "Ben")
@@ -220,8 +222,11 @@ async def test_a_persons_risky_message_is_never_held_back(env: BotEnv) -> None:
 
 async def edit(env: BotEnv, client: Client, message_id: int, **changes: Any) -> None:
     """CLIENT edits their message MESSAGE_ID."""
-    edited = {**env.fake.incoming[(client.user_id, message_id)], **changes,
-              "edit_date": int(env.clock.now().timestamp())}
+    edited = {
+        **env.fake.incoming[(client.user_id, message_id)],
+        **changes,
+        "edit_date": int(env.clock.now().timestamp()),
+    }
     env.fake.incoming[(client.user_id, message_id)] = edited
     await env.process({"update_id": env.fake.next_id(), "edited_message": edited})
 
@@ -237,22 +242,28 @@ async def test_an_edit_corrects_the_copy_in_place(env: BotEnv) -> None:
     await edit(env, robin, photo, caption="my dog")
     assert jo.mark() == jo_mark  # nothing new: the copies changed
     assert [m.plain for m in jo.messages if m.method == "copyMessage"] == [
-        "see you tomorrow", "my dog"]
+        "see you tomorrow",
+        "my dog",
+    ]
     assert robin.mark() == robin_mark
     answer = await jo.send("Sounds good")
     await edit(env, jo, answer, text="Sounds good, Robin")
     assert robin.texts()[-1] == "Sounds good, Robin"
 
 
-async def test_an_edit_telegram_wont_apply_becomes_a_line_replying_to_the_copy(
-        env: BotEnv) -> None:
+async def test_an_edit_telegram_wont_apply_becomes_a_line_replying_to_the_copy(env: BotEnv) -> None:
     robin = await person(env, 5560021, "Robin")
     jo = await peer_worker(env, 5560121, "Jo")
     await matched(env, robin, jo)
     sent = await robin.send("see you tomorow")
     copy = jo.messages[-1]
-    fail_sends(env, 1, status=400, description="Bad Request: message can't be edited",
-               methods=("editMessageText",))
+    fail_sends(
+        env,
+        1,
+        status=400,
+        description="Bad Request: message can't be edited",
+        methods=("editMessageText",),
+    )
     await edit(env, robin, sent, text="see you tomorrow")
     line = jo.last()
     assert line.plain == "Robin edited this message. It now reads:\nsee you tomorrow"
@@ -295,7 +306,10 @@ async def test_held_messages_have_a_cap_and_the_sender_is_told_kindly(tmp_path: 
         env.clock.set(TUESDAY_OPEN_UTC)
         await env.run_job("tick:relay")
         assert [m.plain for m in jo.messages if m.method == "copyMessage"] == [
-            "night 0", "night 1", "night 2"]
+            "night 0",
+            "night 1",
+            "night 2",
+        ]
         # A new wait starts afresh: told at length again once the cap is reached again.
         env.clock.set(MONDAY_0930_UTC + timedelta(days=1))
         for n in range(4):
@@ -349,7 +363,8 @@ async def test_a_note_whose_copy_fails_is_stored_once_and_sent_later(env: BotEnv
 
 
 async def test_a_note_that_can_never_reach_the_person_is_saved_and_the_writer_told(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     robin = await person(env, 5560041, "Robin")
     jo = await peer_worker(env, 5560141, "Jo")
     await matched(env, robin, jo)
@@ -382,8 +397,16 @@ async def test_mydata_names_the_other_side_by_their_chosen_name_only(env: BotEnv
     assert str(robin.user_id) not in payload.decode()
 
 
-@pytest.mark.parametrize("data", ["rl.to:{match}:1", "rl.risky:{match}:1", "end.skip:{match}",
-                                  "end.yes:{match}", "dep.pick:{match}:pause"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "rl.to:{match}:1",
+        "rl.risky:{match}:1",
+        "end.skip:{match}",
+        "end.yes:{match}",
+        "dep.pick:{match}:pause",
+    ],
+)
 async def test_a_refused_press_looks_the_same_as_a_missing_one(env: BotEnv, data: str) -> None:
     robin = await person(env, 5560060, "Robin")
     jo = await peer_worker(env, 5560160, "Jo")
@@ -393,7 +416,11 @@ async def test_a_refused_press_looks_the_same_as_a_missing_one(env: BotEnv, data
     for match_id in (match.id, 99999):
         calls = len(env.fake.calls)
         await pat.press(data.format(match=match_id))
-        answers.append([(c.method, c.params.get("text"), c.params.get("show_alert"))
-                        for c in env.fake.calls[calls:]])
+        answers.append(
+            [
+                (c.method, c.params.get("text"), c.params.get("show_alert"))
+                for c in env.fake.calls[calls:]
+            ]
+        )
     assert answers[0] == answers[1]
     assert (await env.storage.get_match(match.id)).status == "active"  # type: ignore[union-attr]

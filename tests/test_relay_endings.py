@@ -37,8 +37,7 @@ async def test_a_peer_worker_ends_a_match_and_adds_a_few_words(env: BotEnv) -> N
     await end_as_peer(jo)
     assert "Would you like to add a few words for Robin?" in jo.last_text()
     # The news is kept with the ending, to go once Jo has said (or in ten minutes).
-    assert await env.storage.outbox_status(f"match:{match.id}:ended:{robin.user_id}") == \
-        "pending"
+    assert await env.storage.outbox_status(f"match:{match.id}:ended:{robin.user_id}") == "pending"
     assert robin.mark() == mark
     await jo.send("It was good working with you, Robin. All the best with the new course.")
     assert "Your words have gone to Robin" in jo.last_text()
@@ -62,7 +61,8 @@ async def test_a_peer_worker_ends_a_match_and_adds_a_few_words(env: BotEnv) -> N
 
 
 async def test_without_words_the_news_goes_after_ten_minutes_and_words_follow_it(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     robin = await person(env, 5570002, "Robin")
     jo = await peer_worker(env, 5570102, "Jo")
     await matched(env, robin, jo)
@@ -75,8 +75,10 @@ async def test_without_words_the_news_goes_after_ten_minutes_and_words_follow_it
     await env.run_job("tick:outbox")
     assert robin.texts_since(mark)[0].startswith("Jo has ended your peer support match.")
     await jo.send("Take care, Robin.")
-    assert robin.texts_since(mark)[-1] == \
-        "Jo added a few words after your match ended:\nTake care, Robin."
+    assert (
+        robin.texts_since(mark)[-1]
+        == "Jo added a few words after your match ended:\nTake care, Robin."
+    )
     assert "Your words have gone" in jo.last_text()
 
 
@@ -126,8 +128,7 @@ async def test_skip_sends_the_news_now(env: BotEnv) -> None:
     assert any("Robin no longer has a peer worker" in t for t in cora.texts())
 
 
-async def test_a_peer_worker_erasing_their_data_leaves_the_person_one_message(env: BotEnv
-                                                                              ) -> None:
+async def test_a_peer_worker_erasing_their_data_leaves_the_person_one_message(env: BotEnv) -> None:
     cora = await coordinator(env)
     robin = await person(env, 5570006, "Robin")
     jo = await peer_worker(env, 5570106, "Jo", hours=EVENINGS)
@@ -147,7 +148,8 @@ async def test_a_peer_worker_erasing_their_data_leaves_the_person_one_message(en
 
 
 async def test_the_person_ending_it_gets_a_shortlist_and_coordinators_hear_nothing(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     cora = await coordinator(env)
     robin = await person(env, 5570007, "Robin")
     jo = await peer_worker(env, 5570107, "Jo")
@@ -162,7 +164,8 @@ async def test_the_person_ending_it_gets_a_shortlist_and_coordinators_hear_nothi
 
 
 async def test_news_telegram_cannot_take_is_kept_and_a_blocked_person_is_reported(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     robin = await person(env, 5570009, "Robin")
     ana = await person(env, 5570010, "Ana")
     jo = await peer_worker(env, 5570109, "Jo")
@@ -211,14 +214,16 @@ async def test_a_handover_is_told_through_the_outbox_and_counted_apart(env: BotE
     assert "Matches made: <5" in report  # a handover is not a match made in 0 hours
     assert "Handovers to another peer worker (not counted as matches made): <5" in report
     assert "Handed over: <5" in report
-    made = await env.storage.service_report(env.clock.now() - timedelta(days=1),
-                                            env.clock.now() + timedelta(seconds=1))
+    made = await env.storage.service_report(
+        env.clock.now() - timedelta(days=1), env.clock.now() + timedelta(seconds=1)
+    )
     assert (len(made.matched), made.handovers, made.endings) == (1, 1, {"handover": 1})
     assert "Robin no longer has a peer worker" not in " ".join(cora.texts())
 
 
 async def test_the_struggling_button_says_we_let_them_know_only_when_it_reached(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     ally = await person(env, 5570020, "Ally")
     kim = await peer_worker(env, 5570120, "Kim")
     await matched(env, ally, kim)
@@ -230,7 +235,8 @@ async def test_the_struggling_button_says_we_let_them_know_only_when_it_reached(
 
 
 async def test_a_struggling_notice_telegram_cannot_take_now_is_sent_moments_later(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     ally = await person(env, 5570021, "Ally")
     kim = await peer_worker(env, 5570121, "Kim")
     await matched(env, ally, kim)

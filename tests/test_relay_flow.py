@@ -25,8 +25,8 @@ ALWAYS = "Mon-Sun 00:00-24:00"
 EVENINGS = "Mon-Fri 18:00-20:00"
 CARD_TITLE = "If you need help now"
 # The harness starts its clock at Monday 2 March 2026 09:00 UTC: 20:00 in Sydney.
-MONDAY_0930_UTC = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)   # Mon 20:30 Sydney, after hours
-TUESDAY_OPEN_UTC = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)   # Tue 18:00 Sydney
+MONDAY_0930_UTC = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # Mon 20:30 Sydney, after hours
+TUESDAY_OPEN_UTC = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)  # Tue 18:00 Sydney
 
 
 async def person(env: BotEnv, uid: int, alias: str, *, role: str = "consumer") -> Client:
@@ -36,22 +36,37 @@ async def person(env: BotEnv, uid: int, alias: str, *, role: str = "consumer") -
     return client
 
 
-async def peer_worker(env: BotEnv, uid: int, name: str, *, hours: str = ALWAYS,
-                      kind: str = "consumer_peer", cap: int = 6) -> Client:
+async def peer_worker(
+    env: BotEnv,
+    uid: int,
+    name: str,
+    *,
+    hours: str = ALWAYS,
+    kind: str = "consumer_peer",
+    cap: int = 6,
+) -> Client:
     """A peer worker who joined by invite and has a profile with nominated HOURS (Sydney)."""
     client = env.client(uid, f"Tg{name}", f"Surname{name}", f"handle_{name.lower()}")
     await join_staff(client, kind, alias=name)
     await env.storage.create_profile(
-        uid, kind, env.clock.now(), display_name=name, bio="Walking helped me most.",
-        hours=parse_windows(hours), timezone="Australia/Sydney", caseload_cap=cap)
+        uid,
+        kind,
+        env.clock.now(),
+        display_name=name,
+        bio="Walking helped me most.",
+        hours=parse_windows(hours),
+        timezone="Australia/Sydney",
+        caseload_cap=cap,
+    )
     return client
 
 
 async def matched(env: BotEnv, who: Client, peer: Client) -> Match:
     """An accepted match between WHO and PEER, made through the matching storage API."""
     now = env.clock.now()
-    made = await env.storage.create_request(who.user_id, peer.user_id, {}, now,
-                                            now + timedelta(hours=48))
+    made = await env.storage.create_request(
+        who.user_id, peer.user_id, {}, now, now + timedelta(hours=48)
+    )
     assert made.match is not None, made.problem
     match = await env.storage.answer_request(made.match.id, peer.user_id, accept=True, now=now)
     assert match is not None and match.status == "active"
@@ -67,8 +82,12 @@ def assert_identity_hidden(env: BotEnv, hidden: Client, recipient: Client) -> No
     """Nothing the bot sent into RECIPIENT's chat carries HIDDEN's Telegram id, username or
     names, and nothing was ever forwarded."""
     assert env.fake.calls_to("forwardMessage") == []
-    secrets = [str(hidden.user_id), hidden.username or "", hidden.first_name,
-               hidden.last_name or ""]
+    secrets = [
+        str(hidden.user_id),
+        hidden.username or "",
+        hidden.first_name,
+        hidden.last_name or "",
+    ]
     for call in env.fake.calls:
         if str(call.params.get("chat_id")) != str(recipient.user_id):
             continue
@@ -97,8 +116,13 @@ async def test_chat_both_ways_with_every_kind_of_message(env: BotEnv) -> None:
     to_jo = copies_to(env, jo.user_id)
     assert len(to_jo) == 5
     assert all(int(c.params["from_chat_id"]) == robin.user_id for c in to_jo)
-    kinds = [next(k for k in ("text", "photo", "voice", "document", "sticker")
-                  if k in m.params["source"]) for m in jo.messages if m.method == "copyMessage"]
+    kinds = [
+        next(
+            k for k in ("text", "photo", "voice", "document", "sticker") if k in m.params["source"]
+        )
+        for m in jo.messages
+        if m.method == "copyMessage"
+    ]
     assert kinds == ["text", "photo", "voice", "document", "sticker"]
     # One name label starts the run; the copies follow it as they were sent.
     jo_texts = jo.texts()
@@ -219,8 +243,9 @@ async def test_the_flood_limit_holds_extra_messages_and_asks_once(env: BotEnv) -
     await env.run_job("tick:relay")
     copies = copies_to(env, jo.user_id)
     assert [int(c.params["message_id"]) for c in copies] == sent  # all of them, in order
-    assert [m.plain for m in jo.messages if m.method == "copyMessage"] == \
-        [f"message {i}" for i in range(FLOOD_LIMIT + 4)]
+    assert [m.plain for m in jo.messages if m.method == "copyMessage"] == [
+        f"message {i}" for i in range(FLOOD_LIMIT + 4)
+    ]
 
 
 async def test_unsupported_kinds_are_refused_with_a_word(env: BotEnv) -> None:
@@ -246,8 +271,11 @@ async def test_an_edited_message_is_passed_on_corrected(env: BotEnv) -> None:
     jo = await peer_worker(env, 5550118, "Jo")
     await matched(env, robin, jo)
     sent = await robin.send("see you tomorow")
-    edited = {**env.fake.incoming[(robin.user_id, sent)], "text": "see you tomorrow",
-              "edit_date": int(env.clock.now().timestamp())}
+    edited = {
+        **env.fake.incoming[(robin.user_id, sent)],
+        "text": "see you tomorrow",
+        "edit_date": int(env.clock.now().timestamp()),
+    }
     env.fake.incoming[(robin.user_id, sent)] = edited
     mark = robin.mark()
     await env.process({"update_id": env.fake.next_id(), "edited_message": edited})
@@ -441,6 +469,7 @@ async def test_notes_in_the_integrated_model(tmp_path: Path) -> None:
 
         # The clinician reads only the shared note, once Robin adds them to their care team.
         from tests.test_careteam import add_to_care_team
+
         await add_to_care_team(doc, robin)
         await doc.send("/notes")
         await doc.click("Robin (1)")
@@ -535,8 +564,8 @@ async def test_a_note_about_risk_is_saved_only_after_the_writer_says_so(env: Bot
     assert "has been sent a copy" in jo.last_text()
     assert risky in robin.last_text()
     assert len(await env.storage.notes_about(robin.user_id)) == 1
-    assert b"Lifeline together" not in db_bytes(env)     # encrypted, draft and note alike
-    await jo.click("Save the note")                       # a second tap changes nothing
+    assert b"Lifeline together" not in db_bytes(env)  # encrypted, draft and note alike
+    await jo.click("Save the note")  # a second tap changes nothing
     assert len(await env.storage.notes_about(robin.user_id)) == 1
 
 
@@ -560,16 +589,22 @@ async def test_the_crisis_card_comes_first_and_never_reaches_the_peer_worker(env
     calls_before = len(env.fake.calls)
     await robin.send(risky)
     calls = env.fake.calls[calls_before:]
-    card_at = next(i for i, c in enumerate(calls)
-                   if c.method == "sendMessage" and CARD_TITLE in c.params.get("text", ""))
+    card_at = next(
+        i
+        for i, c in enumerate(calls)
+        if c.method == "sendMessage" and CARD_TITLE in c.params.get("text", "")
+    )
     copy_at = next(i for i, c in enumerate(calls) if c.method == "copyMessage")
     assert card_at < copy_at
     assert int(calls[card_at].params["chat_id"]) == robin.user_id
     # The peer worker sees the message Robin chose to send them, and nothing else of it.
     jo_texts = jo.texts_since(jo_mark)
     assert jo_texts == ["Robin", risky]
-    sent_to_jo = [c for c in env.fake.calls if str(c.params.get("chat_id")) == str(jo.user_id)
-                  and c.method != "copyMessage"]
+    sent_to_jo = [
+        c
+        for c in env.fake.calls
+        if str(c.params.get("chat_id")) == str(jo.user_id) and c.method != "copyMessage"
+    ]
     assert not any(risky in json.dumps(c.params) for c in sent_to_jo)
 
 
@@ -603,9 +638,20 @@ async def test_delete_erases_relay_rows_and_notes_stay_with_the_person(env: BotE
     assert exported[0]["written_by"] == "a former peer worker"
 
 
-@pytest.mark.parametrize("data", ["rl.to:99999:1", "end.yes:99999", "end.which:99999",
-                                  "rl.bogus", "rly:endok:1", "nt.share:99999:1",
-                                  "nt.read:1:0", "ho.page:x", "ho.yes:1:AAAAAAAAAAA"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "rl.to:99999:1",
+        "end.yes:99999",
+        "end.which:99999",
+        "rl.bogus",
+        "rly:endok:1",
+        "nt.share:99999:1",
+        "nt.read:1:0",
+        "ho.page:x",
+        "ho.yes:1:AAAAAAAAAAA",
+    ],
+)
 async def test_stale_or_forged_buttons_change_nothing(env: BotEnv, data: str) -> None:
     robin = await person(env, 5550095, "Robin")
     jo = await peer_worker(env, 5550116, "Jo")

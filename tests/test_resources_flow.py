@@ -17,8 +17,14 @@ from flows.resources.callbacks import TopicPage
 from flows.resources.views import MENU_SIZE
 from tests.harness import BotEnv, Client
 
-ROLE_IDS = {"consumer": 2001, "carer": 2002, "consumer_peer": 2003, "carer_peer": 2004,
-            "coordinator": 2005, "clinician": 2006}
+ROLE_IDS = {
+    "consumer": 2001,
+    "carer": 2002,
+    "consumer_peer": 2003,
+    "carer_peer": 2004,
+    "coordinator": 2005,
+    "clinician": 2006,
+}
 COPY = Content()
 
 
@@ -60,8 +66,11 @@ async def list_titles(client: Client) -> list[str]:
     titles: list[str] = []
     while True:
         message = client.last()
-        titles += [b["text"] for b in message.buttons()
-                   if b.get("callback_data", "").startswith("res.topic:")]
+        titles += [
+            b["text"]
+            for b in message.buttons()
+            if b.get("callback_data", "").startswith("res.topic:")
+        ]
         more = [b for b in message.buttons() if b["text"] == button("more_topics_button")]
         if not more:
             return titles
@@ -121,8 +130,9 @@ async def browse_everything(env: BotEnv, client: Client, role: str) -> None:
         await read_topic(client, topic)  # ends on the first list again
 
 
-@pytest.mark.parametrize("role", ["consumer", "carer", "consumer_peer", "carer_peer",
-                                  "coordinator"])
+@pytest.mark.parametrize(
+    "role", ["consumer", "carer", "consumer_peer", "carer_peer", "coordinator"]
+)
 async def test_browse_every_topic_complementary(env: BotEnv, role: str) -> None:
     client = await person(env, role)
     await browse_everything(env, client, role)
@@ -134,8 +144,10 @@ async def test_browse_every_topic_integrated(integrated: BotEnv, role: str) -> N
     await browse_everything(integrated, client, role)
 
 
-@pytest.mark.parametrize(("model", "says"), [("complementary", "Notes stay between you"),
-                                             ("integrated", "read by their clinical team")])
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [("complementary", "Notes stay between you"), ("integrated", "read by their clinical team")],
+)
 async def test_each_model_shows_its_own_confidentiality_topic(
     tmp_path: Path, model: str, says: str
 ) -> None:
@@ -211,9 +223,10 @@ async def test_search_finds_what_it_should(env: BotEnv, role: str, query: str, f
     assert client.last_text().startswith(first)
 
 
-@pytest.mark.parametrize(("role", "query"), [("consumer", "zebra crossing"),
-                                             ("carer", "TIPP"),
-                                             ("consumer", "supervision duty")])
+@pytest.mark.parametrize(
+    ("role", "query"),
+    [("consumer", "zebra crossing"), ("carer", "TIPP"), ("consumer", "supervision duty")],
+)
 async def test_search_with_no_match_offers_the_list(env: BotEnv, role: str, query: str) -> None:
     client = await person(env, role)
     await client.send(f"/resources {query}")
@@ -276,8 +289,10 @@ async def test_bad_button_data_gets_a_polite_answer_and_changes_nothing(
 async def test_topic_buttons_pack_within_telegrams_limit() -> None:
     longest = "x" * 40  # the longest id a topic may have
     assert unpack(pack(TopicPage(longest, 999))) == TopicPage(longest, 999)
-    assert pack(TopicPage("peer-confidentiality-complementary", 12)) == \
-        "res.topic:peer-confidentiality-complementary:12"
+    assert (
+        pack(TopicPage("peer-confidentiality-complementary", 12))
+        == "res.topic:peer-confidentiality-complementary:12"
+    )
     with pytest.raises(ValueError, match="button"):
         pack(TopicPage("x" * 41, 0))
     with pytest.raises(ValueError, match="64 bytes"):
@@ -296,8 +311,9 @@ async def test_position_survives_a_restart(env: BotEnv) -> None:
 
 
 async def test_resources_is_on_every_command_menu(env: BotEnv) -> None:
-    default = [c for c in env.fake.calls_to("setMyCommands") if "chat_id" not in
-               c.params.get("scope", {})]
+    default = [
+        c for c in env.fake.calls_to("setMyCommands") if "chat_id" not in c.params.get("scope", {})
+    ]
     assert default
     assert "resources" in {cmd["command"] for cmd in default[-1].params["commands"]}
 
@@ -331,7 +347,9 @@ async def test_a_service_folder_replaces_and_adds_topics(tmp_path: Path) -> None
         await carer.click(button("more_topics_button"), exact=True)
         await carer.click("Local services", exact=True)
         assert [b.get("url") for b in carer.last().buttons()] == [
-            "https://clinic.example.org", None]
+            "https://clinic.example.org",
+            None,
+        ]
     finally:
         await env.stop()
     env.assert_clean()

@@ -35,8 +35,11 @@ async def test_mid_onboarding_the_step_carries_on(env: BotEnv) -> None:
     await rae.send("Rae")
     assert "You're all set, Rae" in " ".join(rae.texts())
     user = await env.storage.get_user(7001)
-    assert user is not None and (user.role, user.relationship, user.alias) == \
-        ("carer", "parent", "Rae")
+    assert user is not None and (user.role, user.relationship, user.alias) == (
+        "carer",
+        "parent",
+        "Rae",
+    )
 
 
 async def test_mid_request_the_notice_goes_once_and_the_answer_lands(env: BotEnv) -> None:
@@ -69,8 +72,7 @@ async def test_mid_broadcast_everyone_gets_it_exactly_once(env: BotEnv) -> None:
     for _ in range(3):
         env.clock.advance(minutes=1)
         await env.run_job("tick:broadcast")
-    got = {uid: sum("carers' evening" in m.plain for m in env.fake.messages(uid))
-           for uid in carers}
+    got = {uid: sum("carers' evening" in m.plain for m in env.fake.messages(uid)) for uid in carers}
     assert got == dict.fromkeys(carers, 1)
 
 

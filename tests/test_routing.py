@@ -95,7 +95,8 @@ async def test_a_step_survives_a_restart(env: BotEnv, flow: NameFlow) -> None:
 
 
 async def test_a_step_left_too_long_closes_and_the_message_is_not_an_answer(
-        env: BotEnv, flow: NameFlow) -> None:
+    env: BotEnv, flow: NameFlow
+) -> None:
     sam = env.client(603, "Sam")
     await onboard(sam)
     await sam.send("/tname")
@@ -124,8 +125,10 @@ async def test_a_sticker_at_a_typed_step_asks_again(env: BotEnv, flow: NameFlow)
     await sam.send("/tname")
     mark = sam.mark()
     await sam.send_sticker()
-    assert sam.texts_since(mark) == ["I can only read typed words for this one.",
-                                     "What name would you like?"]
+    assert sam.texts_since(mark) == [
+        "I can only read typed words for this one.",
+        "What name would you like?",
+    ]
 
 
 async def test_another_command_closes_the_step(env: BotEnv, flow: NameFlow) -> None:

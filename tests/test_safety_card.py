@@ -23,9 +23,16 @@ async def matched_consumer(env: BotEnv) -> Client:
     kim = env.client(3002, "Kim")
     await join_staff(kim, "consumer_peer", alias="Kim")
     now = env.clock.now()
-    await env.storage.create_profile(3002, "consumer_peer", now, display_name="Kim", bio="Hi.",
-                                     hours=parse_windows("Mon-Sun 00:00-24:00"),
-                                     timezone="Australia/Sydney", caseload_cap=6)
+    await env.storage.create_profile(
+        3002,
+        "consumer_peer",
+        now,
+        display_name="Kim",
+        bio="Hi.",
+        hours=parse_windows("Mon-Sun 00:00-24:00"),
+        timezone="Australia/Sydney",
+        caseload_cap=6,
+    )
     made = await env.storage.create_request(3001, 3002, {}, now, now + timedelta(hours=48))
     assert made.match is not None
     await env.storage.answer_request(made.match.id, 3002, accept=True, now=now)
@@ -45,8 +52,9 @@ def test_which_card() -> None:
 
 @pytest.mark.parametrize("region", ["AU", "NZ", "UK", "IE", "US", "CA"])
 @pytest.mark.parametrize("kind", ["person", "about_someone", "staff"])
-def test_the_emergency_number_comes_first_in_every_region(env: BotEnv, region: str,
-                                                           kind: str) -> None:
+def test_the_emergency_number_comes_first_in_every_region(
+    env: BotEnv, region: str, kind: str
+) -> None:
     assert env.deps is not None
     card = render_card(env.deps, region, kind=kind)  # type: ignore[arg-type]
     emergency = env.content.contacts[region].emergency
@@ -62,8 +70,7 @@ async def test_a_person_without_a_peer_worker_is_not_told_about_one(env: BotEnv)
     assert "If you need help now" in card and PEER_LINE not in card
 
 
-async def test_a_person_with_a_peer_worker_is_told_they_may_not_see_it_at_once(env: BotEnv
-                                                                                ) -> None:
+async def test_a_person_with_a_peer_worker_is_told_they_may_not_see_it_at_once(env: BotEnv) -> None:
     sam = await matched_consumer(env)
     mark = sam.mark()
     await sam.send("i want to end my life")
@@ -111,8 +118,7 @@ def test_render_card_without_staff_support_has_no_empty_line(env: BotEnv) -> Non
 
 @pytest.mark.parametrize("kind", ["person", "about_someone"])
 @pytest.mark.parametrize("has_peer", [True, False])
-def test_every_paragraph_of_the_card_stands_apart(env: BotEnv, kind: str, has_peer: bool
-                                                   ) -> None:
+def test_every_paragraph_of_the_card_stands_apart(env: BotEnv, kind: str, has_peer: bool) -> None:
     """Read on a phone, each sentence group is its own paragraph: the peer-worker line never
     runs into the next sentence ("...these too.This bot is not...")."""
     assert env.deps is not None

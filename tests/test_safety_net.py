@@ -85,8 +85,12 @@ async def test_ordinary_messages_and_idioms_get_no_card(env: BotEnv) -> None:
     erin = env.client(2005, "Erin")
     await onboard(erin, alias="Erin")
     mark = erin.mark()
-    for text in ["this traffic is killing me", "my phone died, sorry",
-                 "I'd kill for a coffee right now", "thanks, see you next week"]:
+    for text in [
+        "this traffic is killing me",
+        "my phone died, sorry",
+        "I'd kill for a coffee right now",
+        "thanks, see you next week",
+    ]:
         await erin.send(text)
     assert not any(CARD_TITLE in t for t in erin.texts_since(mark))
 
@@ -123,10 +127,15 @@ async def test_card_never_carries_the_persons_text_and_is_counted(env: BotEnv) -
 
 
 async def test_local_contacts_come_first_and_emergency_always_shows(tmp_path: Path) -> None:
-    env = await BotEnv.create(tmp_path, region="UK", timezone="Europe/London", local_contacts=(
-        LocalContact(name="Harbour Crisis Team", phone="0800 000 111", region="UK"),
-        LocalContact(name="Only for Ireland", phone="1800 1", region="IE"),
-    ))
+    env = await BotEnv.create(
+        tmp_path,
+        region="UK",
+        timezone="Europe/London",
+        local_contacts=(
+            LocalContact(name="Harbour Crisis Team", phone="0800 000 111", region="UK"),
+            LocalContact(name="Only for Ireland", phone="1800 1", region="IE"),
+        ),
+    )
     try:
         assert env.deps is not None
         card = render_card(env.deps, "UK")

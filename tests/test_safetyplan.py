@@ -78,7 +78,8 @@ async def test_no_plan_no_button(env: BotEnv) -> None:
 
 
 async def test_words_that_signal_risk_get_the_card_and_are_kept_only_if_they_choose(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     sam = env.client(4004, "Sam")
     await onboard(sam)
     await sam.send("/safetyplan")
@@ -121,9 +122,16 @@ async def test_sharing_with_the_peer_worker(env: BotEnv) -> None:
     kim = env.client(4007, "Kim")
     await join_staff(kim, "consumer_peer", alias="Kim")
     now = env.clock.now()
-    await env.storage.create_profile(4007, "consumer_peer", now, display_name="Kim", bio="Hi.",
-                                     hours=parse_windows("Mon-Sun 00:00-24:00"),
-                                     timezone="Australia/Sydney", caseload_cap=6)
+    await env.storage.create_profile(
+        4007,
+        "consumer_peer",
+        now,
+        display_name="Kim",
+        bio="Hi.",
+        hours=parse_windows("Mon-Sun 00:00-24:00"),
+        timezone="Australia/Sydney",
+        caseload_cap=6,
+    )
     made = await env.storage.create_request(4006, 4007, {}, now, now + timedelta(hours=48))
     assert made.match is not None
     await env.storage.answer_request(made.match.id, 4007, accept=True, now=now)

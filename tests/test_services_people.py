@@ -41,8 +41,7 @@ async def test_consent_stores_only_the_no_or_starts_a_profile(store: Storage) ->
     user = await store.get_user(1)
     assert user is not None and not user.consented and user.role is None
     assert await people.consent(store, 2, NOW, given=True) is None
-    assert await people.consent(store, 900, NOW, given=True, coordinators=(900,)) == \
-        "coordinator"
+    assert await people.consent(store, 900, NOW, given=True, coordinators=(900,)) == "coordinator"
     coordinator = await store.get_user(900)
     assert coordinator is not None and coordinator.role == "coordinator"
     # A listed coordinator who says no is not one.
@@ -54,13 +53,19 @@ async def test_role_region_zone_and_name(store: Storage) -> None:
     await people.choose_role(store, 1, NOW, role="carer", relationship="sibling")
     with pytest.raises(ValueError, match="relationship"):
         await people.choose_role(store, 1, NOW, role="consumer", relationship="sibling")
-    assert await people.next_question(store, 1, NOW, regions=("AU", "NZ"),
-                                      zones=("Australia/Sydney",)) == "region"
+    assert (
+        await people.next_question(store, 1, NOW, regions=("AU", "NZ"), zones=("Australia/Sydney",))
+        == "region"
+    )
     await people.set_region(store, 1, NOW, "NZ", ("AU", "NZ"))
     with pytest.raises(ValueError, match="offered"):
         await people.set_region(store, 1, NOW, "US", ("AU", "NZ"))
-    assert await people.next_question(store, 1, NOW, regions=("AU", "NZ"),
-                                      zones=("Pacific/Auckland",), after="region") == "name"
+    assert (
+        await people.next_question(
+            store, 1, NOW, regions=("AU", "NZ"), zones=("Pacific/Auckland",), after="region"
+        )
+        == "name"
+    )
     with pytest.raises(people.NameNotValid) as refused:
         await people.name_yourself(store, 1, NOW, "  \n ")
     assert refused.value.key == "onboarding.name_problem.empty"
@@ -68,7 +73,12 @@ async def test_role_region_zone_and_name(store: Storage) -> None:
     user = await store.get_user(1)
     assert user is not None
     assert (user.role, user.relationship, user.region, user.timezone, user.alias) == (
-        "carer", "sibling", "NZ", "Pacific/Auckland", "Sam Lee")
+        "carer",
+        "sibling",
+        "NZ",
+        "Pacific/Auckland",
+        "Sam Lee",
+    )
 
 
 async def test_a_new_time_zone_is_an_event_only_when_it_is_a_change(store: Storage) -> None:
@@ -83,26 +93,30 @@ async def test_a_new_time_zone_is_an_event_only_when_it_is_a_change(store: Stora
 
 
 async def test_an_invite_works_once_and_only_before_it_expires(store: Storage) -> None:
-    link = await invites.make_invite(store, RULES, "carer_peer", by=None,
-                                     bot_username="@peer_bot", now=NOW)
+    link = await invites.make_invite(
+        store, RULES, "carer_peer", by=None, bot_username="@peer_bot", now=NOW
+    )
     assert link.startswith("https://t.me/peer_bot?start=")
     await people.consent(store, 1, NOW, given=True)
     events = Collector()
-    role = await invites.redeem_invite(store, RULES, events, code=code_of(link), user_id=1,
-                                       now=NOW)
+    role = await invites.redeem_invite(store, RULES, events, code=code_of(link), user_id=1, now=NOW)
     assert role == "carer_peer"
     assert events.events == [invites.InviteRedeemed(1, "carer_peer")]
     await people.consent(store, 2, NOW, given=True)
-    for code, why in ((code_of(link), "used"), ("not-a-code", "unknown"),
-                      ("A" * 24, "unknown")):
+    for code, why in ((code_of(link), "used"), ("not-a-code", "unknown"), ("A" * 24, "unknown")):
         with pytest.raises(invites.InviteRefused) as refused:
             await invites.redeem_invite(store, RULES, Collector(), code=code, user_id=2, now=NOW)
         assert refused.value.key == f"onboarding.code_{why}"
-    late = await invites.make_invite(store, RULES, "coordinator", by=1, bot_username="b",
-                                     now=NOW)
+    late = await invites.make_invite(store, RULES, "coordinator", by=1, bot_username="b", now=NOW)
     with pytest.raises(invites.InviteRefused, match="code_expired"):
-        await invites.redeem_invite(store, RULES, Collector(), code=code_of(late), user_id=2,
-                                    now=NOW + timedelta(hours=RULES.invite_expiry_hours))
+        await invites.redeem_invite(
+            store,
+            RULES,
+            Collector(),
+            code=code_of(late),
+            user_id=2,
+            now=NOW + timedelta(hours=RULES.invite_expiry_hours),
+        )
     user = await store.get_user(2)
     assert user is not None and user.role is None
 
@@ -112,22 +126,26 @@ async def test_clinicians_only_in_the_integrated_model(store: Storage) -> None:
         await invites.make_invite(store, RULES, "clinician", by=None, bot_username="b", now=NOW)
     # A link made while the service was integrated, used after it became complementary:
     # used up, and it gives no role.
-    link = await invites.make_invite(store, INTEGRATED, "clinician", by=None, bot_username="b",
-                                     now=NOW)
+    link = await invites.make_invite(
+        store, INTEGRATED, "clinician", by=None, bot_username="b", now=NOW
+    )
     await people.consent(store, 3, NOW, given=True)
     with pytest.raises(invites.InviteRefused, match="code_role_unavailable"):
-        await invites.redeem_invite(store, RULES, Collector(), code=code_of(link), user_id=3,
-                                    now=NOW)
+        await invites.redeem_invite(
+            store, RULES, Collector(), code=code_of(link), user_id=3, now=NOW
+        )
     user = await store.get_user(3)
     assert user is not None and user.role is None
     # Someone who had a role keeps it: the link changes nothing for them.
-    again = await invites.make_invite(store, INTEGRATED, "clinician", by=None,
-                                      bot_username="b", now=NOW)
+    again = await invites.make_invite(
+        store, INTEGRATED, "clinician", by=None, bot_username="b", now=NOW
+    )
     await people.consent(store, 4, NOW, given=True)
     await people.choose_role(store, 4, NOW, role="carer", relationship="parent")
     with pytest.raises(invites.InviteRefused, match="code_role_unavailable"):
-        await invites.redeem_invite(store, RULES, Collector(), code=code_of(again), user_id=4,
-                                    now=NOW)
+        await invites.redeem_invite(
+            store, RULES, Collector(), code=code_of(again), user_id=4, now=NOW
+        )
     user = await store.get_user(4)
     assert user is not None and (user.role, user.relationship) == ("carer", "parent")
 
@@ -135,9 +153,16 @@ async def test_clinicians_only_in_the_integrated_model(store: Storage) -> None:
 async def _peer(store: Storage, uid: int, kind: str) -> None:
     await people.consent(store, uid, NOW, given=True)
     await store.update_user(uid, NOW, role=kind)
-    await store.create_profile(uid, kind, NOW, display_name=f"Peer {uid}", bio="Hi.",
-                               hours=parse_windows("Mon-Sun 00:00-24:00"),
-                               timezone="Australia/Sydney", caseload_cap=6)
+    await store.create_profile(
+        uid,
+        kind,
+        NOW,
+        display_name=f"Peer {uid}",
+        bio="Hi.",
+        hours=parse_windows("Mon-Sun 00:00-24:00"),
+        timezone="Australia/Sydney",
+        caseload_cap=6,
+    )
 
 
 async def test_where_someone_stands(store: Storage) -> None:
@@ -176,21 +201,31 @@ async def test_changing_role_asks_what_becomes_of_a_match(store: Storage) -> Non
     # A consumer peer worker may support carers by default: the request may go on.
     profile = await store.get_profile(10)
     assert people.can_keep(made.match, profile, "carer", invites_policy())
-    assert not people.can_keep(made.match, await store.get_profile(11), "consumer",
-                               invites_policy())
-    assert await people.change_role(store, store, kept, 1, NOW, role="carer",
-                                    relationship="sibling", end_match=False) is None
+    assert not people.can_keep(
+        made.match, await store.get_profile(11), "consumer", invites_policy()
+    )
+    assert (
+        await people.change_role(
+            store, store, kept, 1, NOW, role="carer", relationship="sibling", end_match=False
+        )
+        is None
+    )
     assert kept.events == [people.RoleChanged(1, "carer")]
     assert (await store.live_match_for_person(1)) is not None
     ended = Collector()
-    closed = await people.change_role(store, store, ended, 1, NOW, role="consumer",
-                                      relationship=None, end_match=True)
+    closed = await people.change_role(
+        store, store, ended, 1, NOW, role="consumer", relationship=None, end_match=True
+    )
     assert closed is not None and closed.id == made.match.id
-    assert [type(e).__name__ for e in ended.events] == ["MatchEnded", "CapacityFreed",
-                                                        "RoleChanged"]
+    assert [type(e).__name__ for e in ended.events] == [
+        "MatchEnded",
+        "CapacityFreed",
+        "RoleChanged",
+    ]
     with pytest.raises(ValueError, match="relationship"):
-        await people.change_role(store, store, Collector(), 1, NOW, role="carer",
-                                 relationship=None, end_match=False)
+        await people.change_role(
+            store, store, Collector(), 1, NOW, role="carer", relationship=None, end_match=False
+        )
 
 
 def invites_policy() -> MatchPolicy:

@@ -26,17 +26,36 @@ class Store:
     async def get_profile(self, user_id: int) -> PeerProfile | None:
         return self.profiles.get(user_id)
 
-    async def create_profile(self, user_id: int, kind: str, now: datetime, *,
-                             display_name: str, bio: str, hours: Sequence[Window],
-                             timezone: str, caseload_cap: int,
-                             attributes: Mapping[str, Any] | None = None) -> PeerProfile:
-        self.profiles[user_id] = PeerProfile(user_id, kind, display_name, bio,
-                                             dict(attributes or {}), caseload_cap, tuple(hours),
-                                             timezone, False, True)
+    async def create_profile(
+        self,
+        user_id: int,
+        kind: str,
+        now: datetime,
+        *,
+        display_name: str,
+        bio: str,
+        hours: Sequence[Window],
+        timezone: str,
+        caseload_cap: int,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> PeerProfile:
+        self.profiles[user_id] = PeerProfile(
+            user_id,
+            kind,
+            display_name,
+            bio,
+            dict(attributes or {}),
+            caseload_cap,
+            tuple(hours),
+            timezone,
+            False,
+            True,
+        )
         return self.profiles[user_id]
 
-    async def update_profile(self, user_id: int, now: datetime, **fields: Any
-                             ) -> PeerProfile | None:
+    async def update_profile(
+        self, user_id: int, now: datetime, **fields: Any
+    ) -> PeerProfile | None:
         self.writes += 1
         self.profiles[user_id] = replace(self.profiles[user_id], **fields)
         return self.profiles[user_id]
@@ -46,9 +65,18 @@ class Store:
 
 
 async def set_up(store: Store, events: Collector, kind: str = "consumer_peer") -> PeerProfile:
-    return await profiles.set_up(store, events, user_id=2001, kind=kind, now=NOW,
-                                 display_name="Kim", bio="Hello", hours=parse_windows("Mon 9-17"),
-                                 timezone="Australia/Sydney", caseload_cap=6)
+    return await profiles.set_up(
+        store,
+        events,
+        user_id=2001,
+        kind=kind,
+        now=NOW,
+        display_name="Kim",
+        bio="Hello",
+        hours=parse_windows("Mon 9-17"),
+        timezone="Australia/Sydney",
+        caseload_cap=6,
+    )
 
 
 async def test_a_new_profile_offers_one_to_one_and_frees_a_place() -> None:
@@ -63,8 +91,8 @@ async def test_only_resuming_and_a_higher_cap_free_a_place() -> None:
     profile = await set_up(store, events)
     events.events.clear()
     await profiles.set_paused(store, events, profile, True, NOW)
-    await profiles.set_paused(store, events, store.profiles[2001], True, NOW)   # again: no
-    await profiles.set_cap(store, events, store.profiles[2001], 4, NOW)         # lower: no
+    await profiles.set_paused(store, events, store.profiles[2001], True, NOW)  # again: no
+    await profiles.set_cap(store, events, store.profiles[2001], 4, NOW)  # lower: no
     assert events.events == []
     await profiles.set_paused(store, events, store.profiles[2001], False, NOW)
     await profiles.set_cap(store, events, store.profiles[2001], 5, NOW)
@@ -80,8 +108,10 @@ def test_checks_name_what_to_fix() -> None:
     assert bio.value.params == {"limit": profiles.BIO_LIMIT}
     with pytest.raises(profiles.HoursInvalid) as hours:
         profiles.check_hours("Funday 9-17", ENGLISH)
-    assert (hours.value.key, hours.value.params) == ("profile.hours_invalid.day",
-                                                     {"part": "funday"})
+    assert (hours.value.key, hours.value.params) == (
+        "profile.hours_invalid.day",
+        {"part": "funday"},
+    )
     words = HoursWords({"lun": 0, "lunes": 0}, ("a",))
     assert profiles.check_hours("lunes 9 a 17", words) == (Window(0, 540, 1020),)
 
@@ -95,11 +125,13 @@ async def test_attributes_set_toggle_and_clear_without_empty_values() -> None:
     assert toggled.attributes["support_modes"] == ["individual", "group"]
     toggled = await profiles.toggle(store, toggled, "support_modes", "individual", NOW)
     toggled = await profiles.toggle(store, toggled, "support_modes", "group", NOW)
-    assert "support_modes" not in toggled.attributes        # none left: not set
+    assert "support_modes" not in toggled.attributes  # none left: not set
     await profiles.set_text(store, toggled, "languages", "English, english ,Auslan", ENGLISH, NOW)
     await profiles.clear(store, store.profiles[2001], "gender", NOW)
-    assert store.profiles[2001].attributes == {"lived_bpd": False,
-                                               "languages": ["English", "Auslan"]}
+    assert store.profiles[2001].attributes == {
+        "lived_bpd": False,
+        "languages": ["English", "Auslan"],
+    }
     await profiles.set_text(store, store.profiles[2001], "hours", "Tue 18-20", ENGLISH, NOW)
     assert store.profiles[2001].hours == (Window(1, 1080, 1200),)
     with pytest.raises(profiles.NameInvalid):
@@ -113,7 +145,7 @@ async def test_what_each_kind_of_peer_worker_may_edit() -> None:
     assert profiles.editable(consumer_peer, "bio")
     assert profiles.editable(consumer_peer, "gender", "non_binary")
     assert not profiles.editable(consumer_peer, "gender", "robot")
-    assert not profiles.editable(consumer_peer, "relationships")      # carer peers only
+    assert not profiles.editable(consumer_peer, "relationships")  # carer peers only
     assert not profiles.editable(consumer_peer, "bio", "typed text")  # never from a button
     carer_peer = replace(consumer_peer, kind="carer_peer", caseload_cap=20)
     assert profiles.editable(carer_peer, "relationships", "sibling")

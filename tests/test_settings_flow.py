@@ -15,10 +15,12 @@ from tests.home_support import buttons, matched, peer, person, request
 PERTH = ZoneInfo("Australia/Perth")
 
 
-async def test_region_and_time_zone_change_and_the_next_check_in_follows(tmp_path: Path
-                                                                         ) -> None:
-    env = await BotEnv.create(tmp_path, regions_offered=("AU", "NZ"),
-                              timezones_offered=("Australia/Sydney", "Australia/Perth"))
+async def test_region_and_time_zone_change_and_the_next_check_in_follows(tmp_path: Path) -> None:
+    env = await BotEnv.create(
+        tmp_path,
+        regions_offered=("AU", "NZ"),
+        timezones_offered=("Australia/Sydney", "Australia/Perth"),
+    )
     try:
         ally = env.client(1001, "Ally")
         await ally.send("/start")
@@ -59,16 +61,22 @@ async def test_someone_not_set_up_is_sent_to_start(env: BotEnv) -> None:
     assert "Send /start to begin" in nat.last_text()
 
 
-async def test_menu_lines_a_person_does_not_have_and_closed_menus_are_stale(env: BotEnv
-                                                                            ) -> None:
+async def test_menu_lines_a_person_does_not_have_and_closed_menus_are_stale(env: BotEnv) -> None:
     sam = env.client(1003, "Sam")
     await onboard(sam, alias="Sam")
     await sam.send("/settings")
     menu = sam.last()
     before = [(m.text, m.reply_markup) for m in sam.messages]
     # A consumer has no "Who I support"; one region and one time zone: none to choose.
-    for forged in (pack(Change("rel")), pack(Change("region")), pack(Change("tz")),
-                   pack(NewRegion("AU")), pack(NewZone(0)), "set.tz:99", "set.open:nothing"):
+    for forged in (
+        pack(Change("rel")),
+        pack(Change("region")),
+        pack(Change("tz")),
+        pack(NewRegion("AU")),
+        pack(NewZone(0)),
+        "set.tz:99",
+        "set.open:nothing",
+    ):
         await sam.press(forged, menu)
     assert [(m.text, m.reply_markup) for m in sam.messages] == before
     answers = env.fake.calls_to("answerCallbackQuery")[-7:]
@@ -95,6 +103,7 @@ async def test_typed_words_at_the_menu_bring_the_menu_back(env: BotEnv) -> None:
 
 
 # -- changing one's mind: a person or a carer, asked first about a request or match ------------
+
 
 async def test_a_person_becomes_a_carer(env: BotEnv) -> None:
 
@@ -182,8 +191,11 @@ async def test_a_request_is_asked_about_too(env: BotEnv) -> None:
 
 async def test_every_question_has_back(tmp_path: Path) -> None:
 
-    env = await BotEnv.create(tmp_path, regions_offered=("AU", "NZ"),
-                              timezones_offered=("Australia/Sydney", "Pacific/Auckland"))
+    env = await BotEnv.create(
+        tmp_path,
+        regions_offered=("AU", "NZ"),
+        timezones_offered=("Australia/Sydney", "Pacific/Auckland"),
+    )
     try:
         lou = await peer(env, 1018, "Lou", kind="carer_peer")
         eve = env.client(1019, "Eve")
@@ -196,9 +208,14 @@ async def test_every_question_has_back(tmp_path: Path) -> None:
         await eve.click("Skip")
         await matched(env, eve, lou)
         await eve.send("/settings")
-        for line, then in (("My name", None), ("I'm here as", None),
-                           ("I'm here as", "I live with BPD"), ("Who I support", None),
-                           ("My region", None), ("My time zone", None)):
+        for line, then in (
+            ("My name", None),
+            ("I'm here as", None),
+            ("I'm here as", "I live with BPD"),
+            ("Who I support", None),
+            ("My region", None),
+            ("My time zone", None),
+        ):
             await eve.click(line)
             if then:
                 await eve.click(then)

@@ -27,6 +27,7 @@ TOKEN = "123456:TEST-token-not-real"
 
 # -- one start-up path ---------------------------------------------------------------------
 
+
 async def test_the_harness_starts_the_application_the_way_the_cli_does(env: BotEnv) -> None:
     # `python -m bot run` logs the same list (the e2e suite compares it with STARTUP_STEPS).
     assert env.app is not None
@@ -47,12 +48,17 @@ def test_the_harness_and_the_cli_share_one_entry_point() -> None:
 
 # -- the inbox -------------------------------------------------------------------------------
 
+
 def _start_update(env: BotEnv, user_id: int, update_id: int) -> Update:
     assert env.app is not None
-    message = {"message_id": update_id, "date": int(env.clock.now().timestamp()),
-               "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
-               "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
-               "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
+    message = {
+        "message_id": update_id,
+        "date": int(env.clock.now().timestamp()),
+        "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
+        "text": "/start",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }
     return Update.de_json({"update_id": update_id, "message": message}, env.app.bot)
 
 
@@ -67,12 +73,12 @@ async def test_an_update_delivered_twice_is_answered_once(env: BotEnv) -> None:
     await env.app.update_queue.join()
     assert [m.plain for m in env.fake.messages(811)] == once
     row = await env.storage.fetchone(
-        "SELECT body, done_at FROM update_inbox WHERE update_id = 50001")
+        "SELECT body, done_at FROM update_inbox WHERE update_id = 50001"
+    )
     assert row is not None and row["body"] is None and row["done_at"] is not None
 
 
-async def test_an_update_received_before_a_crash_is_answered_after_the_restart(env: BotEnv
-                                                                               ) -> None:
+async def test_an_update_received_before_a_crash_is_answered_after_the_restart(env: BotEnv) -> None:
     assert env.app is not None
     update = _start_update(env, 812, 50_002)
     # Received and stored, then the process died before handling it.
@@ -85,14 +91,16 @@ async def test_an_update_received_before_a_crash_is_answered_after_the_restart(e
     assert "Is that OK with you?" in " ".join(m.plain for m in env.fake.messages(812))
     # The stored text is ciphertext, and gone once handled.
     assert b"/start" not in body
-    assert await env.storage.fetchval(
-        "SELECT COUNT(*) FROM update_inbox WHERE body IS NOT NULL") == 0
+    assert (
+        await env.storage.fetchval("SELECT COUNT(*) FROM update_inbox WHERE body IS NOT NULL") == 0
+    )
 
 
 async def test_an_update_that_kept_killing_the_bot_is_set_aside(env: BotEnv) -> None:
     update = _start_update(env, 813, 50_003)
-    await env.storage.inbox_add(50_003, 813, env.cipher.encrypt(json.dumps(update.to_dict())),
-                                env.clock.now())
+    await env.storage.inbox_add(
+        50_003, 813, env.cipher.encrypt(json.dumps(update.to_dict())), env.clock.now()
+    )
     await env.storage.execute("UPDATE update_inbox SET attempts = 3 WHERE update_id = 50003")
     await env.restart()
     assert env.app is not None
@@ -102,14 +110,20 @@ async def test_an_update_that_kept_killing_the_bot_is_set_aside(env: BotEnv) -> 
 
 # -- clean failures from the command line ------------------------------------------------------
 
+
 def _bot(tmp_path: Path, settings: str, *args: str) -> subprocess.Popen[str]:
     file = tmp_path / "settings.yaml"
     file.write_text(settings)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
     env["TELEGRAM_BOT_TOKEN"] = TOKEN
-    return subprocess.Popen([sys.executable, "-m", "bot", "run", "--settings", str(file), *args],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--settings", str(file), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _fails_plainly(proc: subprocess.Popen[str], *needles: str) -> str:
@@ -182,8 +196,9 @@ class _Api(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        body = json.dumps({"ok": False, "error_code": self.status,
-                           "description": "Unauthorized"}).encode()
+        body = json.dumps(
+            {"ok": False, "error_code": self.status, "description": "Unauthorized"}
+        ).encode()
         self.send_response(self.status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(body)))
@@ -201,12 +216,15 @@ def refusing_api() -> Iterator[str]:
 
 
 def test_a_token_telegram_rejects(tmp_path: Path, refusing_api: str) -> None:
-    _fails_plainly(_bot(tmp_path, _settings(tmp_path / "data", refusing_api)),
-                   "refused the bot token", "TELEGRAM_BOT_TOKEN", refusing_api)
+    _fails_plainly(
+        _bot(tmp_path, _settings(tmp_path / "data", refusing_api)),
+        "refused the bot token",
+        "TELEGRAM_BOT_TOKEN",
+        refusing_api,
+    )
 
 
-def test_telegram_unreachable_is_retried_and_named_then_stops_on_sigterm(tmp_path: Path
-                                                                         ) -> None:
+def test_telegram_unreachable_is_retried_and_named_then_stops_on_sigterm(tmp_path: Path) -> None:
     import socket
 
     with socket.socket() as probe:  # a port on this machine that nothing listens on

@@ -17,8 +17,9 @@ from bot.storage import Storage, epoch
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ANN, BEN = 3001, 3002
-MIGRATIONS = sorted((Path(__file__).resolve().parents[1] / "bot" / "storage" / "migrations")
-                    .glob("*.sql"))
+MIGRATIONS = sorted(
+    (Path(__file__).resolve().parents[1] / "bot" / "storage" / "migrations").glob("*.sql")
+)
 
 
 @pytest.fixture
@@ -68,8 +69,10 @@ async def test_a_note_is_kept_as_ciphertext_and_never_exported_raw(storage: Stor
 
 
 async def test_only_an_unanswered_check_in_is_discarded(storage: Storage) -> None:
-    answered, unanswered = (await storage.open_checkin(ANN, NOW),
-                            await storage.open_checkin(ANN, NOW))
+    answered, unanswered = (
+        await storage.open_checkin(ANN, NOW),
+        await storage.open_checkin(ANN, NOW),
+    )
     await storage.rate_checkin(answered, ANN, 5, NOW)
     await storage.discard_checkin(answered)
     await storage.discard_checkin(unanswered)
@@ -97,8 +100,7 @@ async def test_paused_and_stopped_schedules_are_never_due(storage: Storage) -> N
     await storage.stop_checkins(BEN)
     assert await storage.due_checkin_schedules(NOW + timedelta(days=3), 10) == []
     paused = await storage.get_checkin_schedule(ANN)
-    assert paused is not None and paused.paused and (paused.days, paused.minute) == (
-        DAILY, 19 * 60)
+    assert paused is not None and paused.paused and (paused.days, paused.minute) == (DAILY, 19 * 60)
     assert await storage.get_checkin_schedule(BEN) is None
 
 
@@ -107,9 +109,12 @@ async def test_a_check_in_asked_for_now_is_kept_apart(storage: Storage) -> None:
     await storage.save_checkin_schedule(BEN, DAILY, 19 * 60, NOW - timedelta(minutes=1), NOW)
     [row] = await storage.due_checkin_schedules(NOW, 10)
     created = await storage.dispatch_checkins(
-        [Plan(BEN, row.next_due, epoch(NOW + timedelta(days=1)), send=True)], NOW)
-    now_row, scheduled = (await storage.get_checkin(asked, ANN),
-                          await storage.get_checkin(created[BEN], BEN))
+        [Plan(BEN, row.next_due, epoch(NOW + timedelta(days=1)), send=True)], NOW
+    )
+    now_row, scheduled = (
+        await storage.get_checkin(asked, ANN),
+        await storage.get_checkin(created[BEN], BEN),
+    )
     assert now_row is not None and now_row.kind == "now"
     assert scheduled is not None and scheduled.kind == "scheduled"
 
@@ -123,8 +128,12 @@ async def test_sharing_ends_only_with_the_match_it_was_chosen_for(storage: Stora
     assert await storage.end_checkin_share(ANN, 11, NOW)
     schedule = await storage.get_checkin_schedule(ANN)
     assert schedule is not None
-    assert (schedule.share_weekly, schedule.share_due, schedule.share_match,
-            schedule.share_ask) == (False, None, None, True)
+    assert (
+        schedule.share_weekly,
+        schedule.share_due,
+        schedule.share_match,
+        schedule.share_ask,
+    ) == (False, None, None, True)
     # A choice either way means nothing is left to ask.
     assert await storage.set_checkin_share(ANN, None, NOW)
     schedule = await storage.get_checkin_schedule(ANN)
@@ -143,19 +152,31 @@ async def test_the_migration_keeps_each_choice_with_its_match(tmp_path: Path) ->
     db.execute("PRAGMA user_version = 14")
     ts, week = epoch(NOW), epoch(NOW + timedelta(days=7))
     for uid in (ANN, BEN, 3003):
-        db.execute("INSERT INTO users (user_id, consent, consent_at, created_at, updated_at) "
-                   "VALUES (?, 'given', ?, ?, ?)", (uid, ts, ts, ts))
-    db.execute("INSERT INTO matches (id, person_id, peer_id, status, preferences, "
-               "requested_at, accepted_at) VALUES (5, ?, 3003, 'active', '{}', ?, ?)",
-               (ANN, ts, ts))
+        db.execute(
+            "INSERT INTO users (user_id, consent, consent_at, created_at, updated_at) "
+            "VALUES (?, 'given', ?, ?, ?)",
+            (uid, ts, ts, ts),
+        )
+    db.execute(
+        "INSERT INTO matches (id, person_id, peer_id, status, preferences, "
+        "requested_at, accepted_at) VALUES (5, ?, 3003, 'active', '{}', ?, ?)",
+        (ANN, ts, ts),
+    )
     for uid in (ANN, BEN):  # both shared; only ANN is matched now
-        db.execute("INSERT INTO checkin_schedules (user_id, days, minute, next_due, "
-                   "share_weekly, share_due, created_at, updated_at) "
-                   "VALUES (?, 127, 1140, ?, 1, ?, ?, ?)", (uid, ts, week, ts, ts))
-    db.execute("INSERT INTO checkins (id, user_id, due_at, sent_at) VALUES (1, ?, ?, ?)",
-               (ANN, ts - ts % 60, ts - ts % 60 + 25))  # scheduled: due on the minute
-    db.execute("INSERT INTO checkins (id, user_id, due_at, sent_at) VALUES (2, ?, ?, ?)",
-               (ANN, ts + 7, ts + 7))  # asked for now
+        db.execute(
+            "INSERT INTO checkin_schedules (user_id, days, minute, next_due, "
+            "share_weekly, share_due, created_at, updated_at) "
+            "VALUES (?, 127, 1140, ?, 1, ?, ?, ?)",
+            (uid, ts, week, ts, ts),
+        )
+    db.execute(
+        "INSERT INTO checkins (id, user_id, due_at, sent_at) VALUES (1, ?, ?, ?)",
+        (ANN, ts - ts % 60, ts - ts % 60 + 25),
+    )  # scheduled: due on the minute
+    db.execute(
+        "INSERT INTO checkins (id, user_id, due_at, sent_at) VALUES (2, ?, ?, ?)",
+        (ANN, ts + 7, ts + 7),
+    )  # asked for now
     db.commit()
     db.close()
     store = Storage(path)
@@ -163,9 +184,16 @@ async def test_the_migration_keeps_each_choice_with_its_match(tmp_path: Path) ->
     try:
         ann, ben = (await store.get_checkin_schedule(ANN), await store.get_checkin_schedule(BEN))
         assert ann is not None and (ann.share_weekly, ann.share_match, ann.share_ask) == (
-            True, 5, False)
-        assert ben is not None and (ben.share_weekly, ben.share_match, ben.share_due,
-                                    ben.share_ask) == (False, None, None, True)
+            True,
+            5,
+            False,
+        )
+        assert ben is not None and (
+            ben.share_weekly,
+            ben.share_match,
+            ben.share_due,
+            ben.share_ask,
+        ) == (False, None, None, True)
         kinds = [(await store.get_checkin(i, ANN)).kind for i in (1, 2)]  # type: ignore[union-attr]
         assert kinds == ["scheduled", "now"]
     finally:

@@ -43,7 +43,9 @@ async def first_of(waiting: Coroutine[Any, Any, Any], task: asyncio.Task[None]) 
 async def add_user(db: object, user_id: int, alias: str) -> None:
     await db.execute(  # type: ignore[attr-defined]
         "INSERT INTO users (user_id, consent, consent_at, alias, created_at, updated_at) "
-        "VALUES (?, 'given', ?, ?, ?, ?)", (user_id, NOW, alias, NOW, NOW))
+        "VALUES (?, 'given', ?, ?, ?, ?)",
+        (user_id, NOW, alias, NOW, NOW),
+    )
 
 
 async def test_a_read_from_another_task_never_sees_uncommitted_rows(storage: Storage) -> None:
@@ -53,8 +55,7 @@ async def test_a_read_from_another_task_never_sees_uncommitted_rows(storage: Sto
         async with storage.transaction() as db:
             await add_user(db, 1, "pending")
             # The task's own reads join its transaction and see its own row.
-            assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") \
-                == "pending"
+            assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") == "pending"
             inside.set()
             await release.wait()
 
@@ -108,8 +109,7 @@ async def test_an_error_in_the_middle_leaves_nothing(storage: Storage) -> None:
         await fail_half_way()
     assert await storage.fetchval("SELECT COUNT(*) FROM users") == 0
     # The writer is free again.
-    await storage.execute(INSERT_USER
-                          + "VALUES (2, 'given', ?, ?, ?)", (NOW, NOW, NOW))
+    await storage.execute(INSERT_USER + "VALUES (2, 'given', ?, ?, ?)", (NOW, NOW, NOW))
     assert await storage.fetchval("SELECT COUNT(*) FROM users") == 1
 
 
@@ -141,7 +141,7 @@ def test_a_crash_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> 
         from bot.storage import Storage
 
         async def main():
-            storage = Storage({str(tmp_path / 'bot.sqlite3')!r})
+            storage = Storage({str(tmp_path / "bot.sqlite3")!r})
             await storage.connect()
             async with storage.transaction() as db:
                 await db.execute("INSERT INTO users (user_id, consent, consent_at, "
@@ -159,8 +159,10 @@ def test_a_crash_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> 
         storage = Storage(tmp_path / "bot.sqlite3")
         await storage.connect()
         try:
-            return (await storage.fetchval("SELECT COUNT(*) FROM users"),
-                    await storage.fetchval("SELECT COUNT(*) FROM sessions"))
+            return (
+                await storage.fetchval("SELECT COUNT(*) FROM users"),
+                await storage.fetchval("SELECT COUNT(*) FROM sessions"),
+            )
         finally:
             await storage.close()
 
@@ -193,8 +195,7 @@ async def test_big_writes_go_in_chunks_while_others_read(storage: Storage) -> No
             reads.append(await storage.fetchval("SELECT COUNT(*) FROM users"))
 
     task = asyncio.create_task(reader())
-    await storage.executemany(INSERT_USER
-                              + "VALUES (?, ?, ?, ?, ?)", rows)
+    await storage.executemany(INSERT_USER + "VALUES (?, ?, ?, ?, ?)", rows)
     done.set()
     await task
     assert await storage.fetchval("SELECT COUNT(*) FROM users") == len(rows)
@@ -203,13 +204,13 @@ async def test_big_writes_go_in_chunks_while_others_read(storage: Storage) -> No
 
 
 async def test_deferred_writes_wait_for_the_end_of_the_update(storage: Storage) -> None:
-    await storage.defer(INSERT_USER
-                        + "VALUES (1, 'given', 0, 0, 0)")  # outside an update: written now
+    await storage.defer(
+        INSERT_USER + "VALUES (1, 'given', 0, 0, 0)"
+    )  # outside an update: written now
     assert await storage.fetchval("SELECT COUNT(*) FROM users") == 1
     async with storage.deferred_writes() as pending:
         await storage.defer("UPDATE users SET alias = 'later' WHERE user_id = 1")
-        await storage.defer(INSERT_USER
-                            + "VALUES (2, 'given', 0, 0, 0)")
+        await storage.defer(INSERT_USER + "VALUES (2, 'given', 0, 0, 0)")
         assert await storage.fetchval("SELECT COUNT(*) FROM users") == 1
     assert len(pending) == 2
     assert await storage.batch(pending) == [1, 1]
@@ -221,12 +222,12 @@ async def test_deferred_writes_wait_for_the_end_of_the_update(storage: Storage) 
 
 async def test_a_failing_batch_writes_nothing(storage: Storage) -> None:
     with pytest.raises(Exception, match="UNIQUE"):
-        await storage.batch([
-            (INSERT_USER
-             + "VALUES (1, 'given', 0, 0, 0)", ()),
-            (INSERT_USER
-             + "VALUES (1, 'given', 0, 0, 0)", ()),
-        ])
+        await storage.batch(
+            [
+                (INSERT_USER + "VALUES (1, 'given', 0, 0, 0)", ()),
+                (INSERT_USER + "VALUES (1, 'given', 0, 0, 0)", ()),
+            ]
+        )
     assert await storage.fetchval("SELECT COUNT(*) FROM users") == 0
 
 
@@ -274,8 +275,8 @@ async def test_the_real_bot_marks_each_update_done_in_one_flush(tmp_path: Path) 
         from telegram import Update
 
         from tests.test_concurrency import message
-        await env.app.update_queue.put(Update.de_json(message(77, 4242, "/help"),
-                                                      env.app.bot))
+
+        await env.app.update_queue.put(Update.de_json(message(77, 4242, "/help"), env.app.bot))
         await asyncio.wait_for(env.app.update_queue.join(), timeout=30)
         assert calls == [1]  # the inbox mark, in one batch
         assert await env.storage.inbox_pending() == []
@@ -299,8 +300,9 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-async def test_short_reads_and_the_update_flush_run_on_the_loop(storage: Storage,
-                                                               hops: list[str]) -> None:
+async def test_short_reads_and_the_update_flush_run_on_the_loop(
+    storage: Storage, hops: list[str]
+) -> None:
     assert await storage.batch([(INSERT_USER + "VALUES (1, 'given', 0, 0, 0)", ())]) == [1]
     assert await storage.fetchval("SELECT COUNT(*) FROM users WHERE user_id = 1") == 1
     assert [r[0] for r in await storage.fetchall("SELECT user_id FROM users")] == [1]
@@ -308,18 +310,22 @@ async def test_short_reads_and_the_update_flush_run_on_the_loop(storage: Storage
 
 
 async def test_a_long_read_is_stopped_on_the_loop_and_done_by_a_reader(
-        storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot.storage import base
 
     monkeypatch.setattr(base, "INLINE_BUDGET_S", 0.0)  # every statement is over budget
-    count = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000) "
-             "SELECT COUNT(*) FROM n")
+    count = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000) "
+        "SELECT COUNT(*) FROM n"
+    )
     assert await storage.fetchval(count) == 50000
     assert hops == ["_fetchone"]
 
 
 async def test_a_flush_over_budget_is_written_once_by_the_writer(
-        storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot.storage import base
 
     monkeypatch.setattr(base, "INLINE_BUDGET_S", 0.0)
@@ -330,7 +336,8 @@ async def test_a_flush_over_budget_is_written_once_by_the_writer(
 
 
 async def test_the_log_is_checkpointed_by_the_writer_thread(
-        storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot.storage import base
 
     monkeypatch.setattr(base, "CHECKPOINT_EVERY", 3)

@@ -22,9 +22,16 @@ async def store(tmp_path: Path) -> AsyncIterator[Storage]:
         await storage.record_consent(uid, NOW, given=True)
         await storage.update_user(uid, NOW, role=role)
     for uid in (2, 3):
-        await storage.create_profile(uid, "consumer_peer", NOW, display_name=f"P{uid}", bio="",
-                                     hours=parse_windows("Mon 18:00-20:00"), timezone="UTC",
-                                     caseload_cap=3)
+        await storage.create_profile(
+            uid,
+            "consumer_peer",
+            NOW,
+            display_name=f"P{uid}",
+            bio="",
+            hours=parse_windows("Mon 18:00-20:00"),
+            timezone="UTC",
+            caseload_cap=3,
+        )
     yield storage
     await storage.close()
 
@@ -33,8 +40,15 @@ async def matched(store: Storage) -> int:
     made = await store.create_request(1, 2, {"gender": "woman"}, NOW, NOW + timedelta(days=2))
     assert made.match is not None
     await store.answer_request(made.match.id, 2, accept=True, now=NOW)
-    await store.hold_message(match_id=made.match.id, sender_id=1, recipient_id=2,
-                             message_id=7, reason="hours", sent_at=NOW, deliver_at=NOW)
+    await store.hold_message(
+        match_id=made.match.id,
+        sender_id=1,
+        recipient_id=2,
+        message_id=7,
+        reason="hours",
+        sent_at=NOW,
+        deliver_at=NOW,
+    )
     await store.remember_copies(2, [50, 51], made.match.id, 1, NOW)
     return made.match.id
 
@@ -58,7 +72,8 @@ async def test_closing_a_request_withdraws_it(store: Storage) -> None:
 
 
 async def test_a_handover_closes_the_old_match_and_opens_the_new_one_at_once(
-        store: Storage) -> None:
+    store: Storage,
+) -> None:
     match_id = await matched(store)
     done = await store.hand_over(match_id, 3, NOW)
     assert done is not None
@@ -77,15 +92,16 @@ async def test_a_request_keeps_the_place_in_line_until_it_is_accepted(store: Sto
     assert made.match is not None
     assert [(e.person_id, e.held_peer_id) for e in await store.waitlist()] == [(1, None)]
     await store.answer_request(made.match.id, 2, accept=False, now=NOW)
-    assert await store.waitlist_position(1) == 1          # declined: still in line
+    assert await store.waitlist_position(1) == 1  # declined: still in line
     again = await store.create_request(1, 3, {}, NOW, NOW + timedelta(days=2))
     assert again.match is not None
     await store.answer_request(again.match.id, 3, accept=True, now=NOW)
-    assert await store.waitlist() == []                    # accepted: no longer waiting
+    assert await store.waitlist() == []  # accepted: no longer waiting
 
 
 async def test_asking_the_same_peer_worker_too_soon_says_when_they_may_ask_again(
-        store: Storage) -> None:
+    store: Storage,
+) -> None:
     made = await store.create_request(1, 2, {}, NOW, NOW + timedelta(days=2))
     assert made.match is not None
     await store.close_match(made.match.id, "person", NOW)
@@ -100,7 +116,7 @@ async def test_held_places_and_the_last_ending(store: Storage) -> None:
     await store.hold_for(1, 2, NOW, NOW + timedelta(hours=1))
     assert await store.held_places(NOW) == {2: 1}
     assert await store.held_places(NOW, besides=1) == {}
-    assert await store.held_places(NOW + timedelta(hours=1)) == {}   # lapsed
+    assert await store.held_places(NOW + timedelta(hours=1)) == {}  # lapsed
     assert await store.held_for(1, NOW) == (2, NOW + timedelta(hours=1))
     match_id = await matched(store)
     assert await store.last_ended_peer(1, NOW) is None

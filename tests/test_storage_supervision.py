@@ -37,7 +37,11 @@ async def test_a_request_is_taken_once_and_leaves_the_untaken_list(storage: Stor
     stored = await storage.get_supervision_request(first)
     assert stored is not None
     assert (stored.peer_id, stored.urgency, stored.note, stored.taken_by) == (
-        2001, "week", b"sealed", None)
+        2001,
+        "week",
+        b"sealed",
+        None,
+    )
 
     assert await storage.take_supervision_request(first, 900, NOW + timedelta(hours=2))
     assert not await storage.take_supervision_request(first, 901, NOW + timedelta(hours=3))

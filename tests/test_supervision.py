@@ -31,7 +31,7 @@ async def test_request_reaches_every_coordinator_and_one_picks_it_up(env: BotEnv
     await cal.click("I'll get in touch")
     assert "Sam has been told" not in cal.last_text()
     # The note is encrypted at rest, and opens to what was typed.
-    request = await env.storage.get_supervision_request(1)   # the first row of a new database
+    request = await env.storage.get_supervision_request(1)  # the first row of a new database
     assert request is not None and request.note is not None
     assert b"stayed with me" not in request.note
     assert env.deps is not None
@@ -74,7 +74,7 @@ async def test_typing_instead_of_tapping_a_too_long_note_and_a_restart(env: BotE
     await sam.send("x" * 501)
     assert "under 500 characters" in sam.last_text()
     assert await env.storage.untaken_supervision_requests() == []
-    await env.restart()                      # the step and its draft are in the database
+    await env.restart()  # the step and its draft are in the database
     await sam.send("Boundaries with one person I support.")
     assert "gone to 1 coordinator(s)" in sam.last_text()
     assert "How soon: Whenever suits" in cora.last_text()
@@ -87,8 +87,8 @@ async def test_a_crisis_message_is_never_sent_as_the_note(env: BotEnv) -> None:
     mark = sam.mark()
     await sam.send("i want to kill myself")
     texts = sam.texts_since(mark)
-    assert "If you need help now" in texts[0]                    # the card first
-    assert "would you like to send these words" in texts[-1]     # then the choice
+    assert "If you need help now" in texts[0]  # the card first
+    assert "would you like to send these words" in texts[-1]  # then the choice
     assert await env.storage.untaken_supervision_requests() == []
     assert "Supervision request" not in cora.last_text()
     await sam.click("Write it differently")
@@ -119,7 +119,7 @@ async def test_cancel_and_old_buttons_change_nothing(env: BotEnv) -> None:
     await sam.click("This week")
     await sam.send("/cancel")
     assert "we've stopped there" in sam.last_text()
-    await sam.click("Skip")                  # the step is closed: a polite answer, nothing sent
+    await sam.click("Skip")  # the step is closed: a polite answer, nothing sent
     assert "closed" in last_answer(env)
     await sam.press("sup.when:today")
     assert "closed" in last_answer(env)
@@ -132,7 +132,7 @@ async def test_only_coordinators_take_and_only_requests_that_exist(env: BotEnv) 
     await sam.send("/supervision")
     await sam.click("Today")
     await sam.click("Skip")
-    await sam.press("sup.take:1")            # a forged press from the peer worker
+    await sam.press("sup.take:1")  # a forged press from the peer worker
     assert "closed" in last_answer(env)
     await cora.press("sup.take:404")
     assert "already picked this up" in last_answer(env)
@@ -149,8 +149,11 @@ def fail_for(env: BotEnv, chat_id: int, times: int) -> list[int]:
     count = [0]
 
     def interceptor(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-        if method != "sendMessage" or str(params.get("chat_id")) != str(chat_id) \
-                or count[0] >= times:
+        if (
+            method != "sendMessage"
+            or str(params.get("chat_id")) != str(chat_id)
+            or count[0] >= times
+        ):
             return None
         count[0] += 1
         return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
@@ -164,7 +167,8 @@ def requests_in(client: Client) -> list[str]:
 
 
 async def test_a_request_telegram_cannot_take_at_once_is_on_its_way_then_arrives_once(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     sam, cora = await peer_and_coordinator(env)
     await sam.send("/supervision")
     await sam.click("This week")
@@ -175,16 +179,17 @@ async def test_a_request_telegram_cannot_take_at_once_is_on_its_way_then_arrives
     assert "gone to" not in " ".join(sam.texts())
     assert requests_in(cora) == []
     assert await env.storage.outbox_status("supervision:1:to:900") == "pending"
-    await env.restart()                      # kept in the database, not in memory
+    await env.restart()  # kept in the database, not in memory
     env.clock.advance(timedelta(minutes=1))
     await env.run_job("tick:outbox")
     assert len(requests_in(cora)) == 1 and "Boundaries" in requests_in(cora)[0]
     await env.run_job("tick:outbox")
-    assert len(requests_in(cora)) == 1       # never twice
+    assert len(requests_in(cora)) == 1  # never twice
 
 
 async def test_the_coordinator_hears_they_were_told_only_once_the_peer_worker_was(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     sam, cora = await peer_and_coordinator(env)
     await sam.send("/supervision")
     await sam.click("Today")
@@ -202,12 +207,13 @@ async def test_the_coordinator_hears_they_were_told_only_once_the_peer_worker_wa
 
 
 async def test_a_peer_worker_who_cannot_be_reached_is_not_said_to_have_been_told(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     sam, cora = await peer_and_coordinator(env)
     await sam.send("/supervision")
     await sam.click("Today")
     await sam.click("Skip")
-    env.fake.blocked.add(2003)               # Sam's chat with the bot is closed
+    env.fake.blocked.add(2003)  # Sam's chat with the bot is closed
     await cora.click("I'll get in touch")
     assert "Sam couldn't be told in the bot" in cora.last_text()
     assert "has been told" not in " ".join(cora.texts())
@@ -240,7 +246,7 @@ async def test_one_request_waits_at_a_time_and_asking_again_adds_to_it(env: BotE
     await sam.send("It came up again at work today.")
     assert "Added. Your words have gone to 2 coordinator(s)" in sam.last_text()
     for coordinator in (cora, cal):
-        assert len(requests_in(coordinator)) == 1     # one request, not a pile of them
+        assert len(requests_in(coordinator)) == 1  # one request, not a pile of them
         more = coordinator.last_text()
         assert "More on a supervision request" in more
         assert "A conversation stayed with me." in more and "came up again at work today" in more
@@ -256,7 +262,8 @@ async def test_one_request_waits_at_a_time_and_asking_again_adds_to_it(env: BotE
 
 
 async def test_words_to_add_after_a_coordinator_picked_it_up_are_not_lost_silently(
-        env: BotEnv) -> None:
+    env: BotEnv,
+) -> None:
     sam, cora = await peer_and_coordinator(env)
     await sam.send("/supervision")
     await sam.click("Today")
@@ -277,7 +284,7 @@ async def test_a_coordinator_who_joins_later_is_sent_what_is_waiting(env: BotEnv
     await sam.send("Boundaries with one person I support.")
     assert "no coordinator set up" in sam.last_text()
     cora = env.client(900, "Cora")
-    await onboard_coordinator(cora, "Cora")       # listed in the settings: her first /start
+    await onboard_coordinator(cora, "Cora")  # listed in the settings: her first /start
     assert len(requests_in(cora)) == 1 and "Boundaries" in requests_in(cora)[0]
     cal = env.client(901, "Cal")
     await join_staff(cal, "coordinator", alias="Cal")
@@ -287,7 +294,7 @@ async def test_a_coordinator_who_joins_later_is_sent_what_is_waiting(env: BotEnv
     assert "Cal has picked up your supervision request" in sam.last_text()
     dee = env.client(902, "Dee")
     await join_staff(dee, "coordinator", alias="Dee")
-    assert requests_in(dee) == []                 # nothing is waiting any more
+    assert requests_in(dee) == []  # nothing is waiting any more
 
 
 async def test_a_peer_workers_own_note_is_in_their_mydata(env: BotEnv) -> None:
@@ -306,7 +313,7 @@ async def test_a_peer_worker_with_no_name_reads_as_one_to_coordinators(env: BotE
     cora = env.client(900, "Cora")
     await onboard_coordinator(cora, "Cora")
     pat = env.client(2004, "Patricia", "Realname", "pat_handle")
-    await join_staff(pat, "carer_peer")      # no name chosen, no profile yet
+    await join_staff(pat, "carer_peer")  # no name chosen, no profile yet
     await pat.send("/supervision")
     await pat.click("Whenever suits")
     await pat.click("Skip")

@@ -18,8 +18,15 @@ from tests.harness import AGREE, BotEnv, Client, join_staff
 from tests.home_support import ALWAYS, peer
 
 FOLDER = Path(__file__).parent / "transcripts"
-_SENDS = {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "sendVoice",
-          "sendSticker", "sendMediaGroup"}
+_SENDS = {
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "copyMessage",
+    "sendVoice",
+    "sendSticker",
+    "sendMediaGroup",
+}
 _EDITS = {"editMessageText", "editMessageCaption", "editMessageReplyMarkup"}
 # Links and codes made fresh on every run (invites, referral links, care-team links).
 _FRESH = re.compile(r"(start=)[A-Za-z0-9_-]+")
@@ -89,7 +96,7 @@ class Transcript:
 
     def _flush(self) -> None:
         calls = self.env.fake.calls
-        for call in calls[self.seen:]:
+        for call in calls[self.seen :]:
             self.lines.extend(self._render(call.method, call.params, call.files))
         self.seen = len(calls)
 

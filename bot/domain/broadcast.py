@@ -45,8 +45,7 @@ def format_count(n: int) -> str:
     return f"{n:,}"
 
 
-def progress_due(last: datetime | None, now: datetime, every: timedelta = PROGRESS_EVERY
-                 ) -> bool:
+def progress_due(last: datetime | None, now: datetime, every: timedelta = PROGRESS_EVERY) -> bool:
     """Whether the progress message should be edited again at NOW."""
     return last is None or now - last >= every
 
@@ -102,7 +101,11 @@ class Report:
 def report_from_counts(counts: Mapping[str, int], total: int | None = None) -> Report:
     """A Report from the outbox's {status: count}; TOTAL defaults to their sum."""
     waiting = counts.get("pending", 0) + counts.get("sending", 0)
-    parts = (counts.get("delivered", 0), counts.get("blocked", 0), counts.get("failed", 0),
-             counts.get("not_sent", 0))
+    parts = (
+        counts.get("delivered", 0),
+        counts.get("blocked", 0),
+        counts.get("failed", 0),
+        counts.get("not_sent", 0),
+    )
     whole = sum(parts) + waiting if total is None else total
     return Report(whole, *parts, waiting)

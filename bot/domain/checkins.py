@@ -233,8 +233,9 @@ def last_due(schedule: Schedule, tz: ZoneInfo, at: datetime) -> datetime:
     raise AssertionError("a schedule with at least one day always has a last check-in")
 
 
-def decide(schedule: Schedule, tz: ZoneInfo, due: datetime, now: datetime,
-           grace: timedelta) -> Dispatch:
+def decide(
+    schedule: Schedule, tz: ZoneInfo, due: datetime, now: datetime, grace: timedelta
+) -> Dispatch:
     """What to do with a schedule whose stored next check-in, DUE, is at or before NOW.
 
     Of the check-ins missed since DUE, only the latest can be sent, and only when it is at
@@ -243,8 +244,11 @@ def decide(schedule: Schedule, tz: ZoneInfo, due: datetime, now: datetime,
     at most one check-in, never a burst.
     """
     latest = max(due, last_due(schedule, tz, now)) if due <= now else due
-    return Dispatch(send=due <= now and now - latest <= grace, due_at=latest,
-                    next_due=next_due(schedule, tz, now))
+    return Dispatch(
+        send=due <= now and now - latest <= grace,
+        due_at=latest,
+        next_due=next_due(schedule, tz, now),
+    )
 
 
 def next_weekly(minute: int, tz: ZoneInfo, after: datetime) -> datetime:
@@ -298,8 +302,12 @@ def is_closed(due_at: datetime, now: datetime) -> bool:
 def shares_with(schedule: CheckinSchedule | None, match_id: int | None) -> bool:
     """Whether weekly ratings go to the peer worker of MATCH_ID: only the match the person
     chose to share with, never whoever their peer worker is now."""
-    return (schedule is not None and match_id is not None and schedule.share_weekly
-            and schedule.share_match == match_id)
+    return (
+        schedule is not None
+        and match_id is not None
+        and schedule.share_weekly
+        and schedule.share_match == match_id
+    )
 
 
 def asks_to_share(schedule: CheckinSchedule | None, match_id: int | None) -> bool:
@@ -339,8 +347,10 @@ def daily_moods(answers: Sequence[Answer], tz: ZoneInfo, since: datetime) -> lis
     for answer in sorted(answers, key=lambda a: a.at):
         if answer.at > since:
             days.setdefault(answer.at.astimezone(tz).date(), []).append(answer)
-    return [DayMood(day, round(fmean(a.rating for a in same), 2),
-                    any(a.skills for a in same)) for day, same in days.items()]
+    return [
+        DayMood(day, round(fmean(a.rating for a in same), 2), any(a.skills for a in same))
+        for day, same in days.items()
+    ]
 
 
 def mood_summary(answers: Sequence[Answer], now: datetime, days: int) -> MoodSummary:
@@ -359,11 +369,13 @@ def mood_summary(answers: Sequence[Answer], now: datetime, days: int) -> MoodSum
         # Most used; ties go to the order skills are listed in.
         top = max(SKILLS, key=lambda s: (skill_counts.get(s, 0), -SKILLS.index(s)))
     return MoodSummary(
-        days=days, count=len(ratings),
+        days=days,
+        count=len(ratings),
         average=round(fmean(ratings), 1) if ratings else None,
         lowest=min(ratings) if ratings else None,
         highest=max(ratings) if ratings else None,
-        with_skills=sum(1 for a in recent if a.skills), top_skill=top,
+        with_skills=sum(1 for a in recent if a.skills),
+        top_skill=top,
         trend=trend(earlier, ratings),
     )
 
@@ -416,7 +428,7 @@ class Plan:
     """The dispatcher's decision for one due schedule, written in one transaction."""
 
     user_id: int
-    due: int       # the next_due it read: the write only happens if it is still that
+    due: int  # the next_due it read: the write only happens if it is still that
     next_due: int
     send: bool
     due_at: int = 0  # the check-in time it answers; 0 means `due`
@@ -446,4 +458,3 @@ class CheckinRow:
     def closed(self, now: datetime) -> bool:
         """Whether it is too old to answer (see CLOSES_AFTER)."""
         return is_closed(datetime.fromtimestamp(self.due_at, UTC), now)
-

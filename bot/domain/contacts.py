@@ -32,9 +32,13 @@ class RegionContacts:
 AUDIENCES = ("everyone", "about_someone")
 
 
-def contacts_for(region: str, fallback_region: str, by_region: Mapping[str, RegionContacts],
-                 local: Iterable[tuple[Contact, str | None]] = (),
-                 audience: str = "everyone") -> RegionContacts:
+def contacts_for(
+    region: str,
+    fallback_region: str,
+    by_region: Mapping[str, RegionContacts],
+    local: Iterable[tuple[Contact, str | None]] = (),
+    audience: str = "everyone",
+) -> RegionContacts:
     """The contacts to show someone in REGION: the service's own first, then the region's.
 
     LOCAL pairs each of the service's own contacts with the region it serves (None: all).

@@ -15,25 +15,68 @@ __all__ = ["sounds_hard"]
 
 _PHRASES = (
     r"(hard|bad|awful|terrible|rough|horrible|shit|crap|long) (day|night|week|time)",
-    r"struggl\w*", r"(can'?t|cannot|can not|not) cop(e|ing)", r"overwhelm\w*",
-    r"exhaust\w*", r"burn(t|ed) out", r"worn out", r"(so|really|very) tired",
-    r"lonel\w*", r"alone", r"isolated", r"scared", r"frightened", r"afraid", r"terrified",
-    r"anxious", r"anxiety", r"panic\w*", r"upset", r"cry\w*", r"cried", r"tears",
-    r"sad", r"miserable", r"stress\w*", r"falling apart", r"fall apart", r"too much",
-    r"worried", r"worry\w*", r"(don'?t|do not) know what to do", r"at a loss",
+    r"struggl\w*",
+    r"(can'?t|cannot|can not|not) cop(e|ing)",
+    r"overwhelm\w*",
+    r"exhaust\w*",
+    r"burn(t|ed) out",
+    r"worn out",
+    r"(so|really|very) tired",
+    r"lonel\w*",
+    r"alone",
+    r"isolated",
+    r"scared",
+    r"frightened",
+    r"afraid",
+    r"terrified",
+    r"anxious",
+    r"anxiety",
+    r"panic\w*",
+    r"upset",
+    r"cry\w*",
+    r"cried",
+    r"tears",
+    r"sad",
+    r"miserable",
+    r"stress\w*",
+    r"falling apart",
+    r"fall apart",
+    r"too much",
+    r"worried",
+    r"worry\w*",
+    r"(don'?t|do not) know what to do",
+    r"at a loss",
     r"(feel|feeling|felt) (awful|terrible|horrible|rubbish|empty|numb|lost|low|down|"
     r"broken|worthless|useless|hopeless|sick|bad)",
-    r"heartbroken", r"hurting", r"it hurts", r"angry", r"furious", r"rage",
-    r"meltdown", r"spiral\w*", r"triggered", r"dysregulated", r"splitting",
-    r"abandoned", r"rejected", r"need (someone|somebody|to talk|support)",
-    r"fight with", r"argument with", r"screaming at",
-    r"not ok(ay)?", r"not doing (well|great|good)", r"(really|so) hard",
+    r"heartbroken",
+    r"hurting",
+    r"it hurts",
+    r"angry",
+    r"furious",
+    r"rage",
+    r"meltdown",
+    r"spiral\w*",
+    r"triggered",
+    r"dysregulated",
+    r"splitting",
+    r"abandoned",
+    r"rejected",
+    r"need (someone|somebody|to talk|support)",
+    r"fight with",
+    r"argument with",
+    r"screaming at",
+    r"not ok(ay)?",
+    r"not doing (well|great|good)",
+    r"(really|so) hard",
 )
 _HARD = re.compile(r"\b(" + "|".join(_PHRASES) + r")\b", re.IGNORECASE)
 # "not struggling", "no longer scared", "never lonely", "no worries", "don't worry": said the
 # other way round.
-_NEGATED = re.compile(r"\b(not|no|no longer|never|isn'?t|wasn'?t|aren'?t|less|don'?t|do not|"
-                      r"without)\s+(\w+\s+)?$", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"\b(not|no|no longer|never|isn'?t|wasn'?t|aren'?t|less|don'?t|do not|"
+    r"without)\s+(\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def sounds_hard(text: str) -> bool:
@@ -43,6 +86,6 @@ def sounds_hard(text: str) -> bool:
     for found in _HARD.finditer(plain):
         if found.group(0).lower().startswith("not "):
             return True  # "not coping", "not ok" carry their own not
-        if not _NEGATED.search(plain[:found.start()]):
+        if not _NEGATED.search(plain[: found.start()]):
             return True
     return False

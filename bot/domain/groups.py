@@ -75,8 +75,14 @@ __all__ = [
 
 # Who a group is for. A carer whose relationship is parent/partner/sibling/child sees the
 # groups for all carers and the groups for their own relationship (DESIGN rule 7).
-AUDIENCES = ("consumers", "carers", "carers_parent", "carers_partner", "carers_sibling",
-             "carers_child")
+AUDIENCES = (
+    "consumers",
+    "carers",
+    "carers_parent",
+    "carers_partner",
+    "carers_sibling",
+    "carers_child",
+)
 FORMATS = ("online", "in_person")
 KINDS = ("weekly", "fortnightly", "monthly", "once")
 REMINDER_KINDS = ("day", "hour")
@@ -95,11 +101,11 @@ HELD_LOOKBACK = timedelta(days=7)
 class Schedule:
     """When a group meets, in local wall-clock time of the service's time zone."""
 
-    kind: str                      # weekly, fortnightly, monthly, once
-    first: date                    # the first meeting's date (once: the earliest date)
-    minutes: int                   # start, minutes past local midnight
+    kind: str  # weekly, fortnightly, monthly, once
+    first: date  # the first meeting's date (once: the earliest date)
+    minutes: int  # start, minutes past local midnight
     duration: int = DEFAULT_DURATION
-    dates: tuple[date, ...] = ()   # once: every date; others: empty
+    dates: tuple[date, ...] = ()  # once: every date; others: empty
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -156,8 +162,8 @@ class Group:
     name: str
     description: str
     audience: str
-    format: str                 # online, in_person
-    place: str                  # the link (online) or the address (in person)
+    format: str  # online, in_person
+    place: str  # the link (online) or the address (in person)
     schedule: Schedule
     facilitator: str
     capacity: int | None = None
@@ -250,8 +256,14 @@ def occurrence_start(schedule: Schedule, day: date, tz: ZoneInfo) -> datetime:
     return local_instant(day, schedule.minutes, tz)
 
 
-def occurrences(schedule: Schedule, tz: ZoneInfo, after: datetime, *, limit: int = 10,
-                cancelled: Iterable[str] = ()) -> list[tuple[str, datetime]]:
+def occurrences(
+    schedule: Schedule,
+    tz: ZoneInfo,
+    after: datetime,
+    *,
+    limit: int = 10,
+    cancelled: Iterable[str] = (),
+) -> list[tuple[str, datetime]]:
     """Up to LIMIT meetings starting at or after AFTER, as (occurrence, UTC start).
 
     Cancelled meetings are left out.
@@ -269,8 +281,9 @@ def occurrences(schedule: Schedule, tz: ZoneInfo, after: datetime, *, limit: int
     return out
 
 
-def next_occurrence(schedule: Schedule, tz: ZoneInfo, now: datetime,
-                    cancelled: Iterable[str] = ()) -> tuple[str, datetime] | None:
+def next_occurrence(
+    schedule: Schedule, tz: ZoneInfo, now: datetime, cancelled: Iterable[str] = ()
+) -> tuple[str, datetime] | None:
     """The next meeting that has not started yet and is not cancelled, or None."""
     found = occurrences(schedule, tz, now, limit=1, cancelled=cancelled)
     return found[0] if found else None
@@ -293,8 +306,9 @@ def due_reminders(group: Group, tz: ZoneInfo, now: datetime) -> list[DueReminder
         return []
     out: list[DueReminder] = []
     # Anything due now belongs to a meeting starting within the next ~day and a bit.
-    for occurrence, start in occurrences(group.schedule, tz, now, limit=4,
-                                         cancelled=group.cancelled):
+    for occurrence, start in occurrences(
+        group.schedule, tz, now, limit=4, cancelled=group.cancelled
+    ):
         if start - now > timedelta(days=2):
             break
         for kind, grace in (("day", DAY_GRACE), ("hour", HOUR_GRACE)):
@@ -310,14 +324,20 @@ def answer_open(start: datetime, now: datetime) -> bool:
     return now < start
 
 
-def held_meetings(group: Group, tz: ZoneInfo, now: datetime,
-                  lookback: timedelta = HELD_LOOKBACK) -> list[tuple[str, datetime]]:
+def held_meetings(
+    group: Group, tz: ZoneInfo, now: datetime, lookback: timedelta = HELD_LOOKBACK
+) -> list[tuple[str, datetime]]:
     """GROUP's meetings that started in the LOOKBACK before NOW and were not cancelled, as
     (occurrence, UTC start), oldest first. A retired group holds none any more."""
     if not group.active:
         return []
-    return [(o, s) for o, s in occurrences(group.schedule, tz, now - lookback, limit=40,
-                                           cancelled=group.cancelled) if s <= now]
+    return [
+        (o, s)
+        for o, s in occurrences(
+            group.schedule, tz, now - lookback, limit=40, cancelled=group.cancelled
+        )
+        if s <= now
+    ]
 
 
 def date_runs(days: Iterable[date]) -> list[tuple[date, date]]:
@@ -392,8 +412,10 @@ def _either(words: Iterable[str]) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _wordy(words: TypedWords) -> re.Pattern[str]:
-    return re.compile(rf"^(?:{_LETTERS},?\s+)?(\d{{1,2}})(?:{_either(words.ordinals)})?\s+"
-                      rf"({_LETTERS})\.?(?:\s+(\d{{4}}))?$")
+    return re.compile(
+        rf"^(?:{_LETTERS},?\s+)?(\d{{1,2}})(?:{_either(words.ordinals)})?\s+"
+        rf"({_LETTERS})\.?(?:\s+(\d{{4}}))?$"
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -518,18 +540,23 @@ def clean_facilitator(text: str) -> str:
     return name
 
 
-def meets_on(group: Group, weekday: int, tz: ZoneInfo, now: datetime,
-             zone: ZoneInfo | None = None) -> bool:
+def meets_on(
+    group: Group, weekday: int, tz: ZoneInfo, now: datetime, zone: ZoneInfo | None = None
+) -> bool:
     """Whether GROUP meets on WEEKDAY (0 = Monday) as someone in ZONE (default: the service's
     TZ) sees it: the weekday its next meetings fall on there."""
     if zone is None or zone.key == tz.key:
         if group.schedule.kind != "once":
             return group.schedule.weekday == weekday
-        return any(date.fromisoformat(o).weekday() == weekday
-                   for o, _ in occurrences(group.schedule, tz, now, limit=12))
+        return any(
+            date.fromisoformat(o).weekday() == weekday
+            for o, _ in occurrences(group.schedule, tz, now, limit=12)
+        )
     limit = 12 if group.schedule.kind == "once" else 4
-    return any(start.astimezone(zone).weekday() == weekday
-               for _, start in occurrences(group.schedule, tz, now, limit=limit))
+    return any(
+        start.astimezone(zone).weekday() == weekday
+        for _, start in occurrences(group.schedule, tz, now, limit=limit)
+    )
 
 
 def file_slug(name: str) -> str:
@@ -543,8 +570,14 @@ _ICS_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def _ics_escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def _fold(line: str) -> list[str]:
@@ -600,8 +633,14 @@ def _vtimezone(tz: ZoneInfo, year: int) -> list[str]:
     if not changes:
         off = _offset(datetime(year, 1, 1, tzinfo=UTC).astimezone(tz).utcoffset())
         name = datetime(year, 1, 1, tzinfo=UTC).astimezone(tz).tzname() or tz.key
-        lines += ["BEGIN:STANDARD", "DTSTART:19700101T000000", f"TZOFFSETFROM:{off}",
-                  f"TZOFFSETTO:{off}", f"TZNAME:{name}", "END:STANDARD"]
+        lines += [
+            "BEGIN:STANDARD",
+            "DTSTART:19700101T000000",
+            f"TZOFFSETFROM:{off}",
+            f"TZOFFSETTO:{off}",
+            f"TZNAME:{name}",
+            "END:STANDARD",
+        ]
     for when in changes:
         before = (when - timedelta(minutes=1)).astimezone(tz)
         after = when.astimezone(tz)
@@ -609,12 +648,15 @@ def _vtimezone(tz: ZoneInfo, year: int) -> list[str]:
         last = local.day + 7 > calendar.monthrange(local.year, local.month)[1]
         nth = -1 if last else (local.day - 1) // 7 + 1
         part = "DAYLIGHT" if after.dst() else "STANDARD"
-        lines += [f"BEGIN:{part}", f"DTSTART:{local:%Y%m%dT%H%M%S}",
-                  f"RRULE:FREQ=YEARLY;BYMONTH={local.month};BYDAY={nth}"
-                  f"{_ICS_DAYS[local.weekday()]}",
-                  f"TZOFFSETFROM:{_offset(before.utcoffset())}",
-                  f"TZOFFSETTO:{_offset(after.utcoffset())}",
-                  f"TZNAME:{after.tzname() or tz.key}", f"END:{part}"]
+        lines += [
+            f"BEGIN:{part}",
+            f"DTSTART:{local:%Y%m%dT%H%M%S}",
+            f"RRULE:FREQ=YEARLY;BYMONTH={local.month};BYDAY={nth}{_ICS_DAYS[local.weekday()]}",
+            f"TZOFFSETFROM:{_offset(before.utcoffset())}",
+            f"TZOFFSETTO:{_offset(after.utcoffset())}",
+            f"TZNAME:{after.tzname() or tz.key}",
+            f"END:{part}",
+        ]
     lines.append("END:VTIMEZONE")
     return lines
 
@@ -630,8 +672,9 @@ def _rrule(schedule: Schedule) -> str | None:
     return None
 
 
-def build_ics(group: Group, tz: ZoneInfo, now: datetime, *, uid_domain: str,
-              description: str = "") -> str:
+def build_ics(
+    group: Group, tz: ZoneInfo, now: datetime, *, uid_domain: str, description: str = ""
+) -> str:
     """The .ics text for GROUP: one recurring VEVENT (RRULE, or RDATE for one-off dates),
     local times with a TZID and a matching VTIMEZONE, cancelled meetings as EXDATE.
 
@@ -644,8 +687,11 @@ def build_ics(group: Group, tz: ZoneInfo, now: datetime, *, uid_domain: str,
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     location = group.place
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Peer Support Bot//Groups//EN",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Peer Support Bot//Groups//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
         *_vtimezone(tz, first.year - 1),  # rules in force before the first meeting
         "BEGIN:VEVENT",
         f"UID:group-{group.group_id}@{uid_domain}",
@@ -659,17 +705,23 @@ def build_ics(group: Group, tz: ZoneInfo, now: datetime, *, uid_domain: str,
     else:
         others = [d for d in sorted(s.dates) if d != first]
         if others:
-            lines.append(f"RDATE;TZID={tz.key}:"
-                         + ",".join(_local_stamp(d, s.minutes) for d in others))
+            lines.append(
+                f"RDATE;TZID={tz.key}:" + ",".join(_local_stamp(d, s.minutes) for d in others)
+            )
     if group.cancelled:
-        lines.append(f"EXDATE;TZID={tz.key}:" + ",".join(
-            _local_stamp(date.fromisoformat(d), s.minutes) for d in sorted(group.cancelled)))
-    lines += [f"SUMMARY:{_ics_escape(group.name)}",
-              f"DESCRIPTION:{_ics_escape(description or group.description)}"]
+        lines.append(
+            f"EXDATE;TZID={tz.key}:"
+            + ",".join(
+                _local_stamp(date.fromisoformat(d), s.minutes) for d in sorted(group.cancelled)
+            )
+        )
+    lines += [
+        f"SUMMARY:{_ics_escape(group.name)}",
+        f"DESCRIPTION:{_ics_escape(description or group.description)}",
+    ]
     if location:
         lines.append(f"LOCATION:{_ics_escape(location)}")
         if group.format == "online" and location.startswith("https://"):
             lines.append(f"URL:{location}")
-    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE",
-              "END:VEVENT", "END:VCALENDAR"]
+    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR"]
     return "".join(part + "\r\n" for line in lines for part in _fold(line))

@@ -54,13 +54,20 @@ class HoursWords:
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        between = "|".join([f"[{_DASHES}]", *(re.escape(w) for w in
-                                               sorted(self.to, key=len, reverse=True))])
+        between = "|".join(
+            [f"[{_DASHES}]", *(re.escape(w) for w in sorted(self.to, key=len, reverse=True))]
+        )
         halves = _alternatives((*self.am, *self.pm))
         clock = r"\d{1,2}(?:[:.]\d{2})?" + (rf"(?:\s*(?:{halves}))?" if halves else "")
-        object.__setattr__(self, "_pattern", re.compile(
-            rf"^\s*(?P<days>[^\W\d_]+(?:\s*[{_DASHES}]\s*[^\W\d_]+)?)\s+"
-            rf"(?P<start>{clock})\s*(?:{between})\s*(?P<end>{clock})\s*$", re.IGNORECASE))
+        object.__setattr__(
+            self,
+            "_pattern",
+            re.compile(
+                rf"^\s*(?P<days>[^\W\d_]+(?:\s*[{_DASHES}]\s*[^\W\d_]+)?)\s+"
+                rf"(?P<start>{clock})\s*(?:{between})\s*(?P<end>{clock})\s*$",
+                re.IGNORECASE,
+            ),
+        )
 
     def window(self, chunk: str) -> re.Match[str] | None:
         """CHUNK split into days, start and end, if it has that shape."""
@@ -72,17 +79,32 @@ class HoursWords:
         for half, words in (("am", self.am), ("pm", self.pm)):
             for word in sorted(words, key=len, reverse=True):
                 if folded.endswith(word.casefold()):
-                    return text[:len(text) - len(word)].strip(), half
+                    return text[: len(text) - len(word)].strip(), half
         return text.strip(), None
 
 
 #: The fallback words, for code that has no copy at hand (tests, benchmarks); people's words
 #: come from content/copy (bot/nominated_hours.py).
 ENGLISH = HoursWords(
-    {word: day for day, words in enumerate((
-        "mon monday", "tue tues tuesday", "wed weds wednesday", "thu thur thurs thursday",
-        "fri friday", "sat saturday", "sun sunday")) for word in words.split()},
-    ("to",), ("am", "a.m."), ("pm", "p.m."))
+    {
+        word: day
+        for day, words in enumerate(
+            (
+                "mon monday",
+                "tue tues tuesday",
+                "wed weds wednesday",
+                "thu thur thurs thursday",
+                "fri friday",
+                "sat saturday",
+                "sun sunday",
+            )
+        )
+        for word in words.split()
+    },
+    ("to",),
+    ("am", "a.m."),
+    ("pm", "p.m."),
+)
 
 
 class HoursError(ValueError):
@@ -101,7 +123,7 @@ class Window:
 
     weekday: int
     start: int  # minutes past local midnight
-    end: int    # exclusive; up to 1440
+    end: int  # exclusive; up to 1440
 
     def __post_init__(self) -> None:
         if not (0 <= self.weekday <= 6 and 0 <= self.start < self.end <= 1440):
@@ -146,8 +168,13 @@ def _span(start_text: str, end_text: str, chunk: str, words: HoursWords) -> tupl
     start, end = _minutes(start_text, words), _minutes(end_text, words)
     if end == 0 < start:
         end = 1440  # "8pm-12am", "20:00-00:00": until midnight
-    if end <= start and end < 720 and end + 720 > start \
-            and words.half(start_text)[1] is None and words.half(end_text)[1] is None:
+    if (
+        end <= start
+        and end < 720
+        and end + 720 > start
+        and words.half(start_text)[1] is None
+        and words.half(end_text)[1] is None
+    ):
         end += 720  # "9-5": nobody means nine in the morning until five that morning
     if end <= start:
         raise HoursError("order", chunk.strip())

@@ -7,8 +7,14 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-__all__ = ["STAFF_ROLES", "code_hash", "invitable_roles", "invite_expiry", "looks_like_code",
-           "new_code"]
+__all__ = [
+    "STAFF_ROLES",
+    "code_hash",
+    "invitable_roles",
+    "invite_expiry",
+    "looks_like_code",
+    "new_code",
+]
 
 STAFF_ROLES = ("consumer_peer", "carer_peer", "coordinator", "clinician")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -31,8 +37,9 @@ def looks_like_code(text: str) -> bool:
 
 def invitable_roles(model: str) -> tuple[str, ...]:
     """Roles an invite can give; clinicians exist only in the integrated model."""
-    return STAFF_ROLES if model == "integrated" else tuple(r for r in STAFF_ROLES
-                                                          if r != "clinician")
+    return (
+        STAFF_ROLES if model == "integrated" else tuple(r for r in STAFF_ROLES if r != "clinician")
+    )
 
 
 def invite_expiry(now: datetime, hours: int) -> datetime:

@@ -72,17 +72,50 @@ CHOICES: Mapping[str, tuple[str, ...]] = {
 FREE_TEXT_PREFS = ("language", "culture")
 FREE_TEXT_OPTIONS = 8  # languages or cultures offered as buttons, most common first
 
-_CONSUMER_QUESTIONS = ("gender", "age_band", "lived_bpd", "recovery_stage", "language",
-                       "culture", "lgbtqia", "support_mode", "frequency")
-_CARER_QUESTIONS = ("relationship", "years_caring", "gender", "language", "support_mode",
-                    "frequency")
+_CONSUMER_QUESTIONS = (
+    "gender",
+    "age_band",
+    "lived_bpd",
+    "recovery_stage",
+    "language",
+    "culture",
+    "lgbtqia",
+    "support_mode",
+    "frequency",
+)
+_CARER_QUESTIONS = (
+    "relationship",
+    "years_caring",
+    "gender",
+    "language",
+    "support_mode",
+    "frequency",
+)
 
 # Profile attributes holding several values (lists in the stored JSON).
 MULTI_ATTRIBUTES = ("languages", "support_modes", "frequency", "relationships")
-_CONSUMER_PEER_ATTRS = ("gender", "age_band", "lived_bpd", "recovery_stage", "languages",
-                        "culture", "lgbtqia", "support_modes", "frequency")
-_CARER_PEER_ATTRS = ("relationships", "years_caring", "gender", "age_band", "languages",
-                     "culture", "lgbtqia", "support_modes", "frequency")
+_CONSUMER_PEER_ATTRS = (
+    "gender",
+    "age_band",
+    "lived_bpd",
+    "recovery_stage",
+    "languages",
+    "culture",
+    "lgbtqia",
+    "support_modes",
+    "frequency",
+)
+_CARER_PEER_ATTRS = (
+    "relationships",
+    "years_caring",
+    "gender",
+    "age_band",
+    "languages",
+    "culture",
+    "lgbtqia",
+    "support_modes",
+    "frequency",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +175,7 @@ class Candidate:
 
 # -- small text helpers ------------------------------------------------------------------
 
+
 def clean_text_value(text: str) -> str:
     """A language or culture as typed, tidied: single spaces, no edges, at most 40 chars."""
     return " ".join(text.split())[:40]
@@ -158,6 +192,7 @@ def clean_list(text: str) -> tuple[str, ...]:
 
 
 # -- questions and attributes ---------------------------------------------------------------
+
 
 def preference_questions(role: str) -> tuple[str, ...]:
     """The optional preference questions for a consumer or a carer, in order."""
@@ -195,8 +230,7 @@ def next_question(role: str, options: Mapping[str, Sequence[str]], start: int) -
     return None
 
 
-def previous_question(role: str, options: Mapping[str, Sequence[str]], before: int
-                      ) -> int | None:
+def previous_question(role: str, options: Mapping[str, Sequence[str]], before: int) -> int | None:
     """The last question before BEFORE that has answers to offer, or None."""
     questions = preference_questions(role)
     for index in range(min(before, len(questions)) - 1, -1, -1):
@@ -205,8 +239,9 @@ def previous_question(role: str, options: Mapping[str, Sequence[str]], before: i
     return None
 
 
-def free_text_options(profiles: Iterable[PeerProfile], *, limit: int = FREE_TEXT_OPTIONS
-                      ) -> dict[str, list[str]]:
+def free_text_options(
+    profiles: Iterable[PeerProfile], *, limit: int = FREE_TEXT_OPTIONS
+) -> dict[str, list[str]]:
     """The languages and cultures PROFILES wrote, most common first (ties by name), each
     as first written, at most LIMIT of each."""
     profiles = list(profiles)
@@ -216,7 +251,7 @@ def free_text_options(profiles: Iterable[PeerProfile], *, limit: int = FREE_TEXT
         counts: dict[str, int] = {}
         for profile in profiles:
             values = profile.attributes.get(attr) or ()
-            for value in ([values] if isinstance(values, str) else values):
+            for value in [values] if isinstance(values, str) else values:
                 tidy = " ".join(str(value).split())
                 norm = tidy.casefold()
                 if norm:
@@ -229,14 +264,21 @@ def free_text_options(profiles: Iterable[PeerProfile], *, limit: int = FREE_TEXT
 
 # -- eligibility -------------------------------------------------------------------------
 
+
 def offerable_kinds(role: str, policy: MatchPolicy) -> tuple[str, ...]:
     """Which kinds of peer worker a person in ROLE may be offered."""
     if role == "consumer":
-        return ("consumer_peer", "carer_peer") if policy.carer_peers_support_consumers \
+        return (
+            ("consumer_peer", "carer_peer")
+            if policy.carer_peers_support_consumers
             else ("consumer_peer",)
+        )
     if role == "carer":
-        return ("carer_peer", "consumer_peer") if policy.consumer_peers_support_carers \
+        return (
+            ("carer_peer", "consumer_peer")
+            if policy.consumer_peers_support_carers
             else ("carer_peer",)
+        )
     return ()
 
 
@@ -246,6 +288,7 @@ def is_offerable(profile: PeerProfile, caseload: int) -> bool:
 
 
 # -- fit -----------------------------------------------------------------------------------
+
 
 def _norm(value: str) -> str:
     return " ".join(str(value).split()).casefold()
@@ -296,25 +339,39 @@ def _question_order(key: str) -> int:
 def fitting_preferences(profile: PeerProfile, preferences: Mapping[str, str]) -> tuple[str, ...]:
     """The preference keys PROFILE fits, in question order."""
     features = profile_features(profile)
-    return tuple(sorted((key for feature, key in wanted_features(preferences).items()
-                         if feature in features), key=_question_order))
+    return tuple(
+        sorted(
+            (key for feature, key in wanted_features(preferences).items() if feature in features),
+            key=_question_order,
+        )
+    )
 
 
-def candidate(profile: PeerProfile, *, role: str, preferences: Mapping[str, str],
-              caseload: int, policy: MatchPolicy, now: datetime) -> Candidate | None:
+def candidate(
+    profile: PeerProfile,
+    *,
+    role: str,
+    preferences: Mapping[str, str],
+    caseload: int,
+    policy: MatchPolicy,
+    now: datetime,
+) -> Candidate | None:
     """PROFILE as one candidate for a person in ROLE, as a shortlist shows them (fits in the
     role's question order, when next available); None if they may not be offered now."""
     if profile.kind not in offerable_kinds(role, policy) or not is_offerable(profile, caseload):
         return None
     asked = preference_questions(role)
-    fits = sorted(fitting_preferences(profile, preferences),
-                  key=lambda k: asked.index(k) if k in asked else len(asked))
+    fits = sorted(
+        fitting_preferences(profile, preferences),
+        key=lambda k: asked.index(k) if k in asked else len(asked),
+    )
     opens = next_open(profile.hours, ZoneInfo(profile.timezone), now)
     return Candidate(profile, tuple(fits), caseload, opens)
 
 
-def rank_key(fit_count: int, caseload: int, next_available: datetime | None,
-             peer_id: int) -> tuple[int, int, float, int]:
+def rank_key(
+    fit_count: int, caseload: int, next_available: datetime | None, peer_id: int
+) -> tuple[int, int, float, int]:
     """The sort key of a candidate: better fit, lighter caseload, sooner, then the id."""
     soon = next_available.timestamp() if next_available is not None else float("inf")
     return (-fit_count, caseload, soon, peer_id)
@@ -343,12 +400,12 @@ def rank_key(fit_count: int, caseload: int, next_available: datetime | None,
 # everyone by rank_key) over random pools, preferences, caseloads and times.
 
 _INF = float("inf")
-_SLOT_S = 900              # the availability grid's step: 15 minutes
-_BLOCK = 16                # slots per block (4 hours), to skip quiet stretches at once
-_GRID_S = 9 * 86_400       # the grid reaches this far past AS_OF
+_SLOT_S = 900  # the availability grid's step: 15 minutes
+_BLOCK = 16  # slots per block (4 hours), to skip quiet stretches at once
+_GRID_S = 9 * 86_400  # the grid reaches this far past AS_OF
 _FRESH = timedelta(days=1)  # shortlists this soon after AS_OF use the prepared windows
-_SMALL = 48                # a tied group up to this size is worked out one by one
-_MEMO = 4                  # caseload mappings remembered per pool
+_SMALL = 48  # a tied group up to this size is worked out one by one
+_MEMO = 4  # caseload mappings remembered per pool
 
 
 def _bitset(indices: Iterable[int], size: int) -> int:
@@ -373,12 +430,15 @@ class _Entry:
     features: frozenset[str]
     tz: ZoneInfo
     starts: tuple[float, ...]  # UTC opens of the covered days' windows, merged and sorted
-    ends: tuple[float, ...]    # the matching closes (also sorted, as spans don't overlap)
+    ends: tuple[float, ...]  # the matching closes (also sorted, as spans don't overlap)
 
 
-def _instants(profile: PeerProfile, tz: ZoneInfo, now: datetime,
-              seen: dict[tuple[str, date, int], float] | None = None
-              ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def _instants(
+    profile: PeerProfile,
+    tz: ZoneInfo,
+    now: datetime,
+    seen: dict[tuple[str, date, int], float] | None = None,
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """The UTC spans PROFILE is open on the local days around NOW (SEEN remembers instants
     across profiles: many share a time zone and round hours)."""
     seen = {} if seen is None else seen
@@ -412,8 +472,8 @@ class _Grid:
     """Who is open during each slot [t0 + s*_SLOT_S, t0 + (s+1)*_SLOT_S)."""
 
     t0: int
-    full: tuple[int, ...]    # open throughout the slot
-    part: tuple[int, ...]    # open, opening or closing somewhere inside it, not throughout
+    full: tuple[int, ...]  # open throughout the slot
+    part: tuple[int, ...]  # open, opening or closing somewhere inside it, not throughout
     blocks: tuple[int, ...]  # full | part over each _BLOCK slots
 
 
@@ -489,19 +549,20 @@ class PeerPool:
 
     as_of: datetime
     entries: tuple[_Entry, ...] = field(repr=False)  # by user id; entry i is bit i
-    index: Mapping[int, int] = field(repr=False)     # user id -> bit
+    index: Mapping[int, int] = field(repr=False)  # user id -> bit
     uids: tuple[int, ...] = field(repr=False)
     caps: tuple[int, ...] = field(repr=False)
-    kinds: Mapping[str, int] = field(repr=False)     # kind -> who
+    kinds: Mapping[str, int] = field(repr=False)  # kind -> who
     features: Mapping[str, int] = field(repr=False)  # feature -> who has it
     no_hours: int = field(repr=False)
-    no_cap: int = field(repr=False)                  # a cap of 0: never offerable
+    no_cap: int = field(repr=False)  # a cap of 0: never offerable
     grid: _Grid = field(repr=False)
     _memo: list[_Loads] = field(default_factory=list, repr=False)
 
     @classmethod
-    def build(cls, profiles: Iterable[PeerProfile], as_of: datetime,
-              previous: PeerPool | None = None) -> PeerPool:
+    def build(
+        cls, profiles: Iterable[PeerProfile], as_of: datetime, previous: PeerPool | None = None
+    ) -> PeerPool:
         """Prepare PROFILES for ranking at about AS_OF (reusing what PREVIOUS, a pool
         prepared at the same AS_OF, worked out for profiles that have not changed)."""
         chosen = {p.user_id: p for p in profiles if p.active and not p.paused}
@@ -533,11 +594,17 @@ class PeerPool:
                 no_cap.append(i)
         uids = tuple(e.profile.user_id for e in entries)
         return cls(
-            as_of, tuple(entries), {uid: i for i, uid in enumerate(uids)}, uids,
+            as_of,
+            tuple(entries),
+            {uid: i for i, uid in enumerate(uids)},
+            uids,
             tuple(e.profile.caseload_cap for e in entries),
             {k: _bitset(v, size) for k, v in by_kind.items()},
             {f: _bitset(v, size) for f, v in by_feature.items()},
-            _bitset(no_hours, size), _bitset(no_cap, size), _grid(entries, as_of))
+            _bitset(no_hours, size),
+            _bitset(no_cap, size),
+            _grid(entries, as_of),
+        )
 
     def fresh(self, now: datetime) -> bool:
         """Whether shortlists at NOW use the prepared windows (else they are right but slow,
@@ -593,13 +660,16 @@ class PeerPool:
         opens = next_open(entry.profile.hours, entry.tz, now)
         return _INF if opens is None else opens.timestamp()
 
-    def _soonest_of(self, who: int, room: int, now: datetime, ts: float, prepared: bool
-                    ) -> list[tuple[float, int, int]]:
+    def _soonest_of(
+        self, who: int, room: int, now: datetime, ts: float, prepared: bool
+    ) -> list[tuple[float, int, int]]:
         """The first ROOM of WHO by (next available, user id), as (when, uid, bit)."""
         uids, entries = self.uids, self.entries
         if not prepared or who.bit_count() <= _SMALL:
-            return nsmallest(room, ((self._soonest(entries[i], now, ts, prepared), uids[i], i)
-                                    for i in _members(who)))
+            return nsmallest(
+                room,
+                ((self._soonest(entries[i], now, ts, prepared), uids[i], i) for i in _members(who)),
+            )
         grid = self.grid
         slot, slots = int(ts - grid.t0) // _SLOT_S, len(grid.full)
         heap: list[tuple[float, int, int]] = []
@@ -636,8 +706,9 @@ class PeerPool:
             out.append(heappop(heap))
         return out
 
-    def _queue_past_grid(self, heap: list[tuple[float, int, int]], rest: int, room: int,
-                         now: datetime, ts: float) -> None:
+    def _queue_past_grid(
+        self, heap: list[tuple[float, int, int]], rest: int, room: int, now: datetime, ts: float
+    ) -> None:
         """Queue on HEAP those of REST not open within the grid: no hours at all (never, and
         only the lowest ROOM ids can place), or rarely past its end (worked out one by one)."""
         uids, entries = self.uids, self.entries
@@ -649,10 +720,18 @@ class PeerPool:
 
     # -- the shortlist ------------------------------------------------------------------
 
-    def shortlist(self, *, role: str, preferences: Mapping[str, str],
-                  caseloads: Mapping[int, int], policy: MatchPolicy, now: datetime,
-                  exclude: Iterable[int] = (), limit: int = 3, offset: int = 0
-                  ) -> list[Candidate]:
+    def shortlist(
+        self,
+        *,
+        role: str,
+        preferences: Mapping[str, str],
+        caseloads: Mapping[int, int],
+        policy: MatchPolicy,
+        now: datetime,
+        exclude: Iterable[int] = (),
+        limit: int = 3,
+        offset: int = 0,
+    ) -> list[Candidate]:
         """Up to LIMIT offerable peer workers for a person in ROLE, best first, skipping
         the first OFFSET (for "see others") and anyone in EXCLUDE."""
         if limit <= 0:
@@ -663,12 +742,14 @@ class PeerPool:
             return []
         wanted = wanted_features(preferences)
         need = max(offset, 0) + limit
-        ranked = self._ranked(eligible, self._fit_counts(wanted, eligible), len(wanted),
-                              loads, need, now)
-        return self._candidates(ranked[max(offset, 0):need], wanted, role, now)
+        ranked = self._ranked(
+            eligible, self._fit_counts(wanted, eligible), len(wanted), loads, need, now
+        )
+        return self._candidates(ranked[max(offset, 0) : need], wanted, role, now)
 
-    def _eligible(self, role: str, policy: MatchPolicy, loads: _Loads,
-                  exclude: Iterable[int]) -> int:
+    def _eligible(
+        self, role: str, policy: MatchPolicy, loads: _Loads, exclude: Iterable[int]
+    ) -> int:
         """Who a person in ROLE may be offered: of a kind the policy allows, under their cap
         with LOADS, and not in EXCLUDE (as a bitset)."""
         eligible = 0
@@ -696,8 +777,15 @@ class PeerPool:
                 digits.append(carry)
         return digits
 
-    def _ranked(self, eligible: int, digits: Sequence[int], wanted: int, loads: _Loads,
-                need: int, now: datetime) -> list[tuple[int, float, int]]:
+    def _ranked(
+        self,
+        eligible: int,
+        digits: Sequence[int],
+        wanted: int,
+        loads: _Loads,
+        need: int,
+        now: datetime,
+    ) -> list[tuple[int, float, int]]:
         """The first NEED of ELIGIBLE as (caseload, when next available, bit): more of the
         WANTED features first (counted in DIGITS), then lighter caseload, then sooner."""
         complements = [~digit for digit in digits]
@@ -714,37 +802,66 @@ class PeerPool:
             for load, who in loads.levels:
                 tied = level & who
                 if tied:
-                    out += [(load, when, i) for when, _, i
-                            in self._soonest_of(tied, need - len(out), now, ts, prepared)]
+                    out += [
+                        (load, when, i)
+                        for when, _, i in self._soonest_of(tied, need - len(out), now, ts, prepared)
+                    ]
                     if len(out) >= need:
                         break
             if len(out) >= need or not left:
                 break
         return out
 
-    def _candidates(self, ranked: Iterable[tuple[int, float, int]], wanted: Mapping[str, str],
-                    role: str, now: datetime) -> list[Candidate]:
+    def _candidates(
+        self,
+        ranked: Iterable[tuple[int, float, int]],
+        wanted: Mapping[str, str],
+        role: str,
+        now: datetime,
+    ) -> list[Candidate]:
         """RANKED as candidates, each with the WANTED features they fit in ROLE's question
         order, and when they are next available (NOW if open now, None if never)."""
         asked = preference_questions(role)
-        order = sorted(wanted.items(),
-                       key=lambda item: asked.index(item[1]) if item[1] in asked else len(asked))
+        order = sorted(
+            wanted.items(),
+            key=lambda item: asked.index(item[1]) if item[1] in asked else len(asked),
+        )
         ts = now.timestamp()
         found = []
         for load, when, i in ranked:
             e = self.entries[i]
-            at = None if when == _INF else (now if when <= ts
-                                            else datetime.fromtimestamp(when, now.tzinfo))
-            found.append(Candidate(e.profile, tuple(k for f, k in order if f in e.features),
-                                   load, at))
+            at = (
+                None
+                if when == _INF
+                else (now if when <= ts else datetime.fromtimestamp(when, now.tzinfo))
+            )
+            found.append(
+                Candidate(e.profile, tuple(k for f, k in order if f in e.features), load, at)
+            )
         return found
 
 
-def shortlist(profiles: Sequence[PeerProfile], *, role: str, preferences: Mapping[str, str],
-              caseloads: Mapping[int, int], policy: MatchPolicy, now: datetime,
-              exclude: Iterable[int] = (), limit: int = 3, offset: int = 0) -> list[Candidate]:
+def shortlist(
+    profiles: Sequence[PeerProfile],
+    *,
+    role: str,
+    preferences: Mapping[str, str],
+    caseloads: Mapping[int, int],
+    policy: MatchPolicy,
+    now: datetime,
+    exclude: Iterable[int] = (),
+    limit: int = 3,
+    offset: int = 0,
+) -> list[Candidate]:
     """Up to LIMIT peer workers a person in ROLE may choose from, best first (see the module
     docstring for the order). Paused, at-cap and inactive peer workers are never offered."""
     return PeerPool.build(profiles, now).shortlist(
-        role=role, preferences=preferences, caseloads=caseloads, policy=policy, now=now,
-        exclude=exclude, limit=limit, offset=offset)
+        role=role,
+        preferences=preferences,
+        caseloads=caseloads,
+        policy=policy,
+        now=now,
+        exclude=exclude,
+        limit=limit,
+        offset=offset,
+    )

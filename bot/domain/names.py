@@ -17,24 +17,84 @@ __all__ = ["MAX_LENGTH", "NameProblem", "name_problem", "tidy_name"]
 MAX_LENGTH = 32
 
 #: Why a name won't do; each has its own plain sentence in the copy.
-NameProblem = Literal["empty", "too_long", "one_line", "no_letters", "link", "question",
-                      "sentence", "staff"]
+NameProblem = Literal[
+    "empty", "too_long", "one_line", "no_letters", "link", "question", "sentence", "staff"
+]
 
-_LINK = re.compile(r"(https?://|www\.|t\.me/|telegram\.me/|@[a-z0-9_]{3,}"
-                   r"|\b[a-z0-9-]+\.(com|org|net|info|io|me|co|au|nz|uk|ie|us|ca|app|link)\b)",
-                   re.IGNORECASE)
+_LINK = re.compile(
+    r"(https?://|www\.|t\.me/|telegram\.me/|@[a-z0-9_]{3,}"
+    r"|\b[a-z0-9-]+\.(com|org|net|info|io|me|co|au|nz|uk|ie|us|ca|app|link)\b)",
+    re.IGNORECASE,
+)
 # Words a message has and a name almost never does: "my name is Sam", "I don't know", "no".
-_MESSAGE_WORDS = frozenset((
-    "i", "i'm", "im", "i've", "ive", "i'd", "me", "my", "mine", "myself", "you", "your",
-    "you're", "youre", "we", "our", "us", "please", "thanks", "thank", "hello", "hi", "hey",
-    "yes", "no", "nope", "yeah", "don't", "dont", "know", "want", "call", "called", "name",
-    "sorry", "idk", "dunno", "not", "just", "skip",
-))
-_QUESTION_STARTS = frozenset(("what", "why", "how", "when", "where", "who", "which", "can",
-                              "could", "do", "does", "is", "are", "should", "would", "will",
-                              "may"))
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
-                       "$": "s"})
+_MESSAGE_WORDS = frozenset(
+    (
+        "i",
+        "i'm",
+        "im",
+        "i've",
+        "ive",
+        "i'd",
+        "me",
+        "my",
+        "mine",
+        "myself",
+        "you",
+        "your",
+        "you're",
+        "youre",
+        "we",
+        "our",
+        "us",
+        "please",
+        "thanks",
+        "thank",
+        "hello",
+        "hi",
+        "hey",
+        "yes",
+        "no",
+        "nope",
+        "yeah",
+        "don't",
+        "dont",
+        "know",
+        "want",
+        "call",
+        "called",
+        "name",
+        "sorry",
+        "idk",
+        "dunno",
+        "not",
+        "just",
+        "skip",
+    )
+)
+_QUESTION_STARTS = frozenset(
+    (
+        "what",
+        "why",
+        "how",
+        "when",
+        "where",
+        "who",
+        "which",
+        "can",
+        "could",
+        "do",
+        "does",
+        "is",
+        "are",
+        "should",
+        "would",
+        "will",
+        "may",
+    )
+)
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _SENTENCE_BREAK = re.compile(r"([^\W\d_]{4,}[.!]|[;:!])\s+\S")
@@ -57,7 +117,7 @@ def _title_words(text: str) -> list[str]:
 
 def _has_phrase(words: list[str], phrase: list[str]) -> bool:
     n = len(phrase)
-    return n > 0 and any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
+    return n > 0 and any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
 def _is_title(text: str, reserved: Iterable[str]) -> bool:
@@ -92,7 +152,11 @@ def name_problem(text: str, reserved: Iterable[str] = ()) -> NameProblem | None:
         return "question"
     # A full stop after a word ends a sentence ("Hello there. I'm Sam"); after an initial or
     # a title it doesn't ("J. Smith", "Dr. Kim").
-    if (len(words) > 5 or any(w in _MESSAGE_WORDS for w in words)
-            or _SENTENCE_BREAK.search(name) or (len(words) >= 3 and name[-1] in ".!")):
+    if (
+        len(words) > 5
+        or any(w in _MESSAGE_WORDS for w in words)
+        or _SENTENCE_BREAK.search(name)
+        or (len(words) >= 3 and name[-1] in ".!")
+    ):
         return "sentence"
     return None

@@ -64,11 +64,11 @@ __all__ = [
     "visible_notes",
 ]
 
-FLOOD_LIMIT = 10                       # messages ...
-FLOOD_WINDOW = timedelta(seconds=60)   # ... per this sliding window, per sender
-RUN_GAP = timedelta(minutes=10)        # a new name label after this long a pause
-NOTE_MAX_CHARS = 1000                  # a note fits a message, with three to a page
-GOODBYE_MAX_CHARS = 600                # a peer worker's few words when a match ends
+FLOOD_LIMIT = 10  # messages ...
+FLOOD_WINDOW = timedelta(seconds=60)  # ... per this sliding window, per sender
+RUN_GAP = timedelta(minutes=10)  # a new name label after this long a pause
+NOTE_MAX_CHARS = 1000  # a note fits a message, with three to a page
+GOODBYE_MAX_CHARS = 600  # a peer worker's few words when a match ends
 GOODBYE_WINDOW = timedelta(minutes=10)  # how long the person's ending message waits for them
 
 INTEGRATED = "integrated"
@@ -79,21 +79,28 @@ COMPLEMENTARY = "complementary"
 class Delivery:
     """When one relayed message may reach its recipient, and what the sender is told."""
 
-    at: datetime            # the delivery slot (equal to now for "at once")
-    held_for_hours: bool    # the recipient's nominated hours are closed until `opens`
-    opens: datetime         # when the recipient's hours next open (now if open)
-    throttled: bool         # pushed past `opens` by the flood limit
-    tell_slow_down: bool    # first throttled message of a burst: ask the sender to slow down
+    at: datetime  # the delivery slot (equal to now for "at once")
+    held_for_hours: bool  # the recipient's nominated hours are closed until `opens`
+    opens: datetime  # when the recipient's hours next open (now if open)
+    throttled: bool  # pushed past `opens` by the flood limit
+    tell_slow_down: bool  # first throttled message of a burst: ask the sender to slow down
 
     def is_now(self, now: datetime) -> bool:
         """Whether the message can be delivered at NOW."""
         return self.at <= now
 
 
-def plan_delivery(now: datetime, windows: Sequence[Window], tz: ZoneInfo,
-                  recent_slots: Sequence[datetime], *, hours_apply: bool = True,
-                  flood_applies: bool = True, limit: int = FLOOD_LIMIT,
-                  window: timedelta = FLOOD_WINDOW) -> Delivery:
+def plan_delivery(
+    now: datetime,
+    windows: Sequence[Window],
+    tz: ZoneInfo,
+    recent_slots: Sequence[datetime],
+    *,
+    hours_apply: bool = True,
+    flood_applies: bool = True,
+    limit: int = FLOOD_LIMIT,
+    window: timedelta = FLOOD_WINDOW,
+) -> Delivery:
     """Plan a message sent at NOW.
 
     WINDOWS and TZ are the recipient's nominated hours (ignored unless HOURS_APPLY);
@@ -116,19 +123,35 @@ def plan_delivery(now: datetime, windows: Sequence[Window], tz: ZoneInfo,
     held_for_hours = opens > now
     # Ask once per burst: if an earlier message is still waiting, they were already told.
     tell = throttled and not held_for_hours and not any(s > now for s in slots)
-    return Delivery(at=slot, held_for_hours=held_for_hours, opens=opens,
-                    throttled=throttled, tell_slow_down=tell)
+    return Delivery(
+        at=slot,
+        held_for_hours=held_for_hours,
+        opens=opens,
+        throttled=throttled,
+        tell_slow_down=tell,
+    )
 
 
-def slots_to_keep(slots: Iterable[datetime], now: datetime, *, limit: int = FLOOD_LIMIT,
-                  window: timedelta = FLOOD_WINDOW) -> list[datetime]:
+def slots_to_keep(
+    slots: Iterable[datetime],
+    now: datetime,
+    *,
+    limit: int = FLOOD_LIMIT,
+    window: timedelta = FLOOD_WINDOW,
+) -> list[datetime]:
     """The slots plan_delivery still needs after NOW: the newest LIMIT not yet out of the
     window (older ones can no longer hold a message back)."""
     return sorted(s for s in slots if s > now - window)[-limit:]
 
 
-def needs_label(last_sender: int | None, last_at: datetime | None, sender: int,
-                now: datetime, *, gap: timedelta = RUN_GAP) -> bool:
+def needs_label(
+    last_sender: int | None,
+    last_at: datetime | None,
+    sender: int,
+    now: datetime,
+    *,
+    gap: timedelta = RUN_GAP,
+) -> bool:
     """Whether a relayed message needs the sender's name above it: the first of a run, a
     change of sender in the recipient's chat, or the first after a pause of GAP."""
     if last_sender is None or last_at is None:
@@ -186,7 +209,7 @@ class Note:
 
     id: int
     person_id: int
-    author_id: int | None   # None once the author's own data was erased
+    author_id: int | None  # None once the author's own data was erased
     match_id: int | None
     body: bytes
     shared: bool
@@ -213,11 +236,14 @@ def may_read_note(note: Note, viewer_id: int, viewer_role: str | None, model: st
     return viewer_role == "clinician" and clinicians_exist(model) and note.shared
 
 
-def visible_notes(notes: Iterable[Note], viewer_id: int, viewer_role: str | None,
-                  model: str) -> list[Note]:
+def visible_notes(
+    notes: Iterable[Note], viewer_id: int, viewer_role: str | None, model: str
+) -> list[Note]:
     """The notes VIEWER may read, oldest first."""
-    return sorted((n for n in notes if may_read_note(n, viewer_id, viewer_role, model)),
-                  key=lambda n: (n.created_at, n.id))
+    return sorted(
+        (n for n in notes if may_read_note(n, viewer_id, viewer_role, model)),
+        key=lambda n: (n.created_at, n.id),
+    )
 
 
 def clean_note(text: str, *, limit: int = NOTE_MAX_CHARS) -> str | None:

@@ -6,8 +6,15 @@ import typing
 import unicodedata
 from typing import Literal
 
-__all__ = ["ALL_ROLES", "PEER_ROLES", "PEOPLE_ROLES", "RELATIONSHIPS", "STAFF_ROLES",
-           "Relationship", "clean_alias"]
+__all__ = [
+    "ALL_ROLES",
+    "PEER_ROLES",
+    "PEOPLE_ROLES",
+    "RELATIONSHIPS",
+    "STAFF_ROLES",
+    "Relationship",
+    "clean_alias",
+]
 
 PEOPLE_ROLES = ("consumer", "carer")
 PEER_ROLES = ("consumer_peer", "carer_peer")

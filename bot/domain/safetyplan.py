@@ -7,8 +7,15 @@ from collections.abc import Mapping
 __all__ = ["MAX_PART_LENGTH", "PARTS", "clean_part", "plan_from", "with_part"]
 
 #: The parts, in the order people work through them in a hard moment.
-PARTS = ("warning_signs", "coping", "distractions", "helpers", "professionals",
-         "environment", "reasons")
+PARTS = (
+    "warning_signs",
+    "coping",
+    "distractions",
+    "helpers",
+    "professionals",
+    "environment",
+    "reasons",
+)
 MAX_PART_LENGTH = 1000
 
 
@@ -23,8 +30,11 @@ def clean_part(text: str) -> str | None:
 
 def plan_from(data: Mapping[str, object]) -> dict[str, str]:
     """A stored plan with unknown parts and empty ones left out."""
-    return {part: str(data[part]) for part in PARTS if isinstance(data.get(part), str)
-            and str(data[part]).strip()}
+    return {
+        part: str(data[part])
+        for part in PARTS
+        if isinstance(data.get(part), str) and str(data[part]).strip()
+    }
 
 
 def with_part(plan: Mapping[str, str], part: str, text: str | None) -> dict[str, str]:

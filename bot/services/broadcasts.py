@@ -85,9 +85,16 @@ class BroadcastStore(Protocol):
         """The ids of everyone active holding one of ROLES."""
         ...
 
-    async def create_broadcast(self, created_by: int, audience: str, group_id: int | None,
-                               text: str, photo: str | None, recipients: Sequence[int],
-                               now: datetime) -> int:
+    async def create_broadcast(
+        self,
+        created_by: int,
+        audience: str,
+        group_id: int | None,
+        text: str,
+        photo: str | None,
+        recipients: Sequence[int],
+        now: datetime,
+    ) -> int:
         """The broadcast and its whole outbox, in one transaction."""
         ...
 
@@ -99,8 +106,9 @@ class BroadcastStore(Protocol):
         """Broadcasts still being sent, oldest first."""
         ...
 
-    async def cancel_broadcast(self, broadcast_id: int, now: datetime,
-                               by: int | None = None) -> bool:
+    async def cancel_broadcast(
+        self, broadcast_id: int, now: datetime, by: int | None = None
+    ) -> bool:
         """Stop a broadcast still sending (BY: the coordinator who stopped it)."""
         ...
 
@@ -177,8 +185,9 @@ async def addressed_group(store: BroadcastStore, group_id: int) -> Group:
     return group
 
 
-async def recipients(store: BroadcastStore, audience: str, group_id: int | None = None
-                     ) -> list[int]:
+async def recipients(
+    store: BroadcastStore, audience: str, group_id: int | None = None
+) -> list[int]:
     """Everyone AUDIENCE reaches now: a group's members, or everyone holding some roles."""
     if audience not in AUDIENCES:
         raise BroadcastGone
@@ -190,30 +199,41 @@ async def recipients(store: BroadcastStore, audience: str, group_id: int | None 
 
 def check_announcement(text: str, photo: str | None, rendered: str) -> None:
     """Refuse an announcement with nothing in it, or too long once RENDERED for sending."""
-    if (not text and not photo) or len(text) > MAX_TEXT or not fits_telegram(
-            rendered, photo=photo is not None):
+    if (
+        (not text and not photo)
+        or len(text) > MAX_TEXT
+        or not fits_telegram(rendered, photo=photo is not None)
+    ):
         raise BadAnnouncement("broadcast.too_long_caption" if photo else "broadcast.bad_text")
 
 
 # -- sending and stopping ----------------------------------------------------------------------
 
 
-async def confirm(store: BroadcastStore, events: Events, by: int, announcement: Announcement,
-                  now: datetime) -> tuple[int, int]:
+async def confirm(
+    store: BroadcastStore, events: Events, by: int, announcement: Announcement, now: datetime
+) -> tuple[int, int]:
     """Write the broadcast and one outbox row per recipient before anything is sent;
     returns (broadcast id, recipients)."""
     people = await recipients(store, announcement.audience, announcement.group_id)
     if not people:
         raise NobodyToSend
     broadcast_id = await store.create_broadcast(
-        by, announcement.audience, announcement.group_id, announcement.text,
-        announcement.photo, people, now)
+        by,
+        announcement.audience,
+        announcement.group_id,
+        announcement.text,
+        announcement.photo,
+        people,
+        now,
+    )
     events.publish(BroadcastConfirmed(broadcast_id, by, len(people)))
     return broadcast_id, len(people)
 
 
-async def stop(store: BroadcastStore, events: Events, broadcast_id: int, by: int,
-               now: datetime) -> None:
+async def stop(
+    store: BroadcastStore, events: Events, broadcast_id: int, by: int, now: datetime
+) -> None:
     """Coordinator BY stops BROADCAST_ID (theirs or another coordinator's: a broadcast is
     the service's): whoever it has not reached yet is not sent it."""
     broadcast = await store.get_broadcast(broadcast_id)
@@ -227,8 +247,7 @@ async def stop(store: BroadcastStore, events: Events, broadcast_id: int, by: int
 async def sending_now(store: BroadcastStore) -> list[tuple[Sent, Report]]:
     """Every broadcast being sent now, with where it has got to (any coordinator may stop
     one)."""
-    return [(b, await progress(store, b.broadcast_id))
-            for b in await store.broadcasts_sending()]
+    return [(b, await progress(store, b.broadcast_id)) for b in await store.broadcasts_sending()]
 
 
 async def progress(store: BroadcastStore, broadcast_id: int) -> Report:

@@ -18,9 +18,19 @@ from bot.domain.invites import code_hash, invite_expiry, new_code
 from bot.domain.relay import clinicians_exist
 from bot.services.events import DomainError
 
-__all__ = ["CARE_TEAM_PREFIX", "CareTeamLinkRefused", "CareTeamOff", "CareTeamStore",
-           "answer_link", "code_of", "make_link", "open_link", "payload_for", "remove",
-           "team_of"]
+__all__ = [
+    "CARE_TEAM_PREFIX",
+    "CareTeamLinkRefused",
+    "CareTeamOff",
+    "CareTeamStore",
+    "answer_link",
+    "code_of",
+    "make_link",
+    "open_link",
+    "payload_for",
+    "remove",
+    "team_of",
+]
 
 #: Deep-link payloads of care-team links start with this. Invite codes (24 characters) and
 #: referral payloads (r-...) never have this prefix at this length.
@@ -31,18 +41,21 @@ _CODE_LENGTH = len(new_code())
 class CareTeamStore(Protocol):
     """The storage care teams need (bot/storage/careteam.py)."""
 
-    async def create_care_team_link(self, code_hash: str, clinician_id: int, now: datetime,
-                                    expires: datetime) -> None:
+    async def create_care_team_link(
+        self, code_hash: str, clinician_id: int, now: datetime, expires: datetime
+    ) -> None:
         """Store a new link (only the hash of its code)."""
         ...
 
-    async def open_care_team_link(self, code_hash: str, person_id: int, now: datetime
-                                  ) -> tuple[Any, str | None]:
+    async def open_care_team_link(
+        self, code_hash: str, person_id: int, now: datetime
+    ) -> tuple[Any, str | None]:
         """Claim a link for the person opening it, or say why not."""
         ...
 
-    async def answer_care_team_link(self, link_id: int, person_id: int, accept: bool,
-                                    now: datetime) -> Any:
+    async def answer_care_team_link(
+        self, link_id: int, person_id: int, accept: bool, now: datetime
+    ) -> Any:
         """The person's answer; the clinician joins on a yes."""
         ...
 
@@ -84,7 +97,7 @@ def code_of(payload: str | None) -> str | None:
     """The code in a care-team link's /start payload, or None if it is not one."""
     if not payload or not payload.startswith(CARE_TEAM_PREFIX):
         return None
-    code = payload[len(CARE_TEAM_PREFIX):]
+    code = payload[len(CARE_TEAM_PREFIX) :]
     if len(code) != _CODE_LENGTH or not all(c.isalnum() or c in "-_" for c in code):
         return None
     return code
@@ -95,8 +108,9 @@ def _check(model: str) -> None:
         raise CareTeamOff
 
 
-async def make_link(store: CareTeamStore, *, clinician_id: int, model: str, hours: int,
-                    now: datetime) -> tuple[str, datetime]:
+async def make_link(
+    store: CareTeamStore, *, clinician_id: int, model: str, hours: int, now: datetime
+) -> tuple[str, datetime]:
     """A new single-use care-team link's /start payload, and when it stops working."""
     _check(model)
     code = new_code()
@@ -105,8 +119,9 @@ async def make_link(store: CareTeamStore, *, clinician_id: int, model: str, hour
     return payload_for(code), expires
 
 
-async def open_link(store: CareTeamStore, *, code: str, person_id: int, model: str,
-                    now: datetime) -> Any:
+async def open_link(
+    store: CareTeamStore, *, code: str, person_id: int, model: str, now: datetime
+) -> Any:
     """The link with CODE, now held for PERSON_ID to answer; else CareTeamLinkRefused."""
     _check(model)
     link, problem = await store.open_care_team_link(code_hash(code), person_id, now)
@@ -120,8 +135,9 @@ async def open_link(store: CareTeamStore, *, code: str, person_id: int, model: s
     return link
 
 
-async def answer_link(store: CareTeamStore, *, link_id: int, person_id: int, accept: bool,
-                      model: str, now: datetime) -> Any:
+async def answer_link(
+    store: CareTeamStore, *, link_id: int, person_id: int, accept: bool, model: str, now: datetime
+) -> Any:
     """PERSON_ID accepts or declines the link they opened; None if it isn't theirs to answer
     (any more). On a yes the clinician is on their care team from now."""
     _check(model)

@@ -110,8 +110,9 @@ class CheckinStore(Protocol):
         """USER_ID's schedule, if they have one."""
         ...
 
-    async def save_checkin_schedule(self, user_id: int, days: int, minute: int,
-                                    next_due: datetime, now: datetime) -> None:
+    async def save_checkin_schedule(
+        self, user_id: int, days: int, minute: int, next_due: datetime, now: datetime
+    ) -> None:
         """Start or change a schedule; it runs from NEXT_DUE."""
         ...
 
@@ -127,8 +128,9 @@ class CheckinStore(Protocol):
         """Remove a schedule."""
         ...
 
-    async def set_checkin_share(self, user_id: int, share_due: datetime | None,
-                                now: datetime, match_id: int | None = None) -> bool:
+    async def set_checkin_share(
+        self, user_id: int, share_due: datetime | None, now: datetime, match_id: int | None = None
+    ) -> bool:
         """Share weekly ratings with MATCH_ID's peer worker from SHARE_DUE, or stop (None)."""
         ...
 
@@ -164,13 +166,13 @@ class CheckinStore(Protocol):
         """Check-in CHECKIN_ID if it is USER_ID's."""
         ...
 
-    async def rate_checkin(self, checkin_id: int, user_id: int, rating: int,
-                           now: datetime) -> bool:
+    async def rate_checkin(self, checkin_id: int, user_id: int, rating: int, now: datetime) -> bool:
         """Record a rating on an unanswered check-in; False if it wasn't one."""
         ...
 
-    async def set_checkin_choices(self, checkin_id: int, user_id: int, field: str,
-                                  value: str) -> bool:
+    async def set_checkin_choices(
+        self, checkin_id: int, user_id: int, field: str, value: str
+    ) -> bool:
         """Store the chosen feelings or skills."""
         ...
 
@@ -278,8 +280,9 @@ async def schedule_of(store: CheckinStore, user_id: int) -> CheckinSchedule | No
     return await store.get_checkin_schedule(user_id)
 
 
-async def set_schedule(store: CheckinStore, user_id: int, days: int, minute: int,
-                       zone: ZoneInfo, now: datetime) -> datetime:
+async def set_schedule(
+    store: CheckinStore, user_id: int, days: int, minute: int, zone: ZoneInfo, now: datetime
+) -> datetime:
     """Start or change USER_ID's check-ins (DAYS at MINUTE in ZONE); the next one's time."""
     due = next_due(Schedule(days, minute), zone, now)
     await store.save_checkin_schedule(user_id, days, minute, due, now)
@@ -291,8 +294,9 @@ async def pause(store: CheckinStore, user_id: int, now: datetime) -> None:
     await store.pause_checkins(user_id, now)
 
 
-async def resume(store: CheckinStore, user_id: int, zone: ZoneInfo,
-                 now: datetime) -> datetime | None:
+async def resume(
+    store: CheckinStore, user_id: int, zone: ZoneInfo, now: datetime
+) -> datetime | None:
     """Resume USER_ID's check-ins; the next one's time, or None if they have no schedule."""
     schedule = await store.get_checkin_schedule(user_id)
     if schedule is None:
@@ -307,8 +311,7 @@ async def stop(store: CheckinStore, user_id: int) -> None:
     await store.stop_checkins(user_id)
 
 
-async def follow_timezone(store: CheckinStore, user_id: int, zone: ZoneInfo,
-                          now: datetime) -> None:
+async def follow_timezone(store: CheckinStore, user_id: int, zone: ZoneInfo, now: datetime) -> None:
     """After someone changes time zone, move their next check-in to their new local time."""
     schedule = await store.get_checkin_schedule(user_id)
     if schedule is None or schedule.paused or schedule.next_due is None:
@@ -346,8 +349,9 @@ async def has_safety_plan(store: CheckinStore, user_id: int) -> bool:
     return await store.has_safety_plan(user_id)
 
 
-async def share_with(store: CheckinStore, user_id: int, match_id: int, zone: ZoneInfo,
-                     now: datetime) -> bool:
+async def share_with(
+    store: CheckinStore, user_id: int, match_id: int, zone: ZoneInfo, now: datetime
+) -> bool:
     """Start sharing weekly ratings with the peer worker of MATCH_ID, the person's choice;
     False if there is no schedule to share from. Raises NeedsMatch unless MATCH_ID is their
     match now (a button from before a match ended or was handed over)."""
@@ -357,8 +361,7 @@ async def share_with(store: CheckinStore, user_id: int, match_id: int, zone: Zon
     match = await store.active_match_for_person(user_id)
     if match is None or match.id != match_id:
         raise NeedsMatch
-    await store.set_checkin_share(user_id, next_weekly(schedule.minute, zone, now), now,
-                                  match.id)
+    await store.set_checkin_share(user_id, next_weekly(schedule.minute, zone, now), now, match.id)
     return True
 
 
@@ -391,16 +394,16 @@ async def share_question(store: CheckinStore, user_id: int) -> Peer | None:
 # -- a check-in -----------------------------------------------------------------------------
 
 
-async def check_in_now(store: CheckinStore, user_id: int, now: datetime,
-                       events: Events) -> int:
+async def check_in_now(store: CheckinStore, user_id: int, now: datetime, events: Events) -> int:
     """Open a check-in USER_ID asked for, with nothing scheduled; its id."""
     checkin_id = await store.open_checkin(user_id, now)
     events.publish(CheckinsSent(1, ASKED_NOW))
     return checkin_id
 
 
-async def checkin_of(store: CheckinStore, user_id: int, checkin_id: int, *,
-                     rated: bool = True) -> CheckinRow | None:
+async def checkin_of(
+    store: CheckinStore, user_id: int, checkin_id: int, *, rated: bool = True
+) -> CheckinRow | None:
     """USER_ID's check-in CHECKIN_ID (only once rated, when RATED), else None: someone
     else's, gone, or not yet at that point."""
     row = await store.get_checkin(checkin_id, user_id)
@@ -409,8 +412,9 @@ async def checkin_of(store: CheckinStore, user_id: int, checkin_id: int, *,
     return row
 
 
-async def open_checkin_of(store: CheckinStore, user_id: int, checkin_id: int,
-                          now: datetime) -> CheckinRow | None:
+async def open_checkin_of(
+    store: CheckinStore, user_id: int, checkin_id: int, now: datetime
+) -> CheckinRow | None:
     """USER_ID's rated check-in CHECKIN_ID, to go on answering it; None if it isn't theirs
     or isn't rated yet. Raises CheckinClosed once it is too old to answer."""
     row = await checkin_of(store, user_id, checkin_id)
@@ -431,8 +435,15 @@ class Rated:
 Reply = Callable[[CheckinRow], Awaitable[Any]]
 
 
-async def rate(store: CheckinStore, user_id: int, checkin_id: int, rating: int,
-               now: datetime, events: Events, reply: Reply | None = None) -> Rated | None:
+async def rate(
+    store: CheckinStore,
+    user_id: int,
+    checkin_id: int,
+    rating: int,
+    now: datetime,
+    events: Events,
+    reply: Reply | None = None,
+) -> Rated | None:
     """Record RATING on USER_ID's check-in, and keep REPLY(row) (the answer's reply, for the
     outbox) in the same transaction, so neither is kept without the other. None if the
     check-in isn't theirs (or is gone).
@@ -456,13 +467,13 @@ async def rate(store: CheckinStore, user_id: int, checkin_id: int, rating: int,
         if reply is not None:
             await reply(fresh)
     if first:
-        events.publish(CheckinAnswered(user_id, checkin_id, rating, is_low(rating),
-                                       fresh.kind))
+        events.publish(CheckinAnswered(user_id, checkin_id, rating, is_low(rating), fresh.kind))
     return Rated(fresh, first)
 
 
-async def set_choice_on(store: CheckinStore, row: CheckinRow, kind: Choice, choice: str,
-                        on: bool) -> CheckinRow:
+async def set_choice_on(
+    store: CheckinStore, row: CheckinRow, kind: Choice, choice: str, on: bool
+) -> CheckinRow:
     """ROW with one feeling or skill on (ON) or off, as the button said: a repeated press
     changes nothing more (ValueError if it isn't one)."""
     current = row.feelings if kind == "feelings" else row.skills
@@ -472,8 +483,9 @@ async def set_choice_on(store: CheckinStore, row: CheckinRow, kind: Choice, choi
     return fresh if fresh is not None else row
 
 
-async def save_note(store: CheckinStore, sealer: Sealer, user_id: int, checkin_id: int,
-                    text: str) -> bool:
+async def save_note(
+    store: CheckinStore, sealer: Sealer, user_id: int, checkin_id: int, text: str
+) -> bool:
     """Keep TEXT, encrypted, as the note on USER_ID's check-in; False if there was nothing to
     keep (empty, or the check-in is gone). Raises NoteTooLong."""
     text = text.strip()
@@ -500,8 +512,10 @@ async def mood_report(store: CheckinStore, user_id: int, now: datetime) -> MoodR
     """USER_ID's check-ins in numbers; None if they answered none in the last 90 days."""
     # 180 days: the last 90 and the 90 before, for the trend.
     rows = await store.checkin_answers(user_id, now - timedelta(days=180))
-    answers = [Answer(_from_epoch(due), rating, parse_choices(skills, SKILLS))
-               for due, rating, skills in rows]
+    answers = [
+        Answer(_from_epoch(due), rating, parse_choices(skills, SKILLS))
+        for due, rating, skills in rows
+    ]
     recent = tuple(a for a in answers if a.at > now - timedelta(days=90))
     if not recent:
         return None
@@ -520,8 +534,14 @@ class Claimed:
     skipped: int
 
 
-async def claim_due(store: CheckinStore, zone_of: ZoneOf, now: datetime, grace: timedelta,
-                    events: Events, limit: int = BATCH) -> Claimed:
+async def claim_due(
+    store: CheckinStore,
+    zone_of: ZoneOf,
+    now: datetime,
+    grace: timedelta,
+    events: Events,
+    limit: int = BATCH,
+) -> Claimed:
     """Read up to LIMIT due schedules (one indexed range query), decide each in the person's
     time zone, and record the check-ins and every next due time in one transaction.
 
@@ -531,17 +551,24 @@ async def claim_due(store: CheckinStore, zone_of: ZoneOf, now: datetime, grace: 
     due = await store.due_checkin_schedules(now, limit)
     plans, aliases, skipped = [], {}, 0
     for row in due:
-        step = decide(Schedule(row.days, row.minute), zone_of(row), _from_epoch(row.next_due),
-                      now, grace)
-        plans.append(Plan(row.user_id, row.next_due, _epoch(step.next_due),
-                          step.send and row.reachable, _epoch(step.due_at)))
+        step = decide(
+            Schedule(row.days, row.minute), zone_of(row), _from_epoch(row.next_due), now, grace
+        )
+        plans.append(
+            Plan(
+                row.user_id,
+                row.next_due,
+                _epoch(step.next_due),
+                step.send and row.reachable,
+                _epoch(step.due_at),
+            )
+        )
         aliases[row.user_id] = row.alias
         skipped += not step.send
     created = await store.dispatch_checkins(plans, now) if plans else {}
     if skipped:
         events.publish(CheckinsSkipped(skipped))
-    return Claimed([(uid, cid, aliases[uid]) for uid, cid in created.items()], len(due),
-                   skipped)
+    return Claimed([(uid, cid, aliases[uid]) for uid, cid in created.items()], len(due), skipped)
 
 
 async def undelivered(store: CheckinStore, checkin_id: int) -> None:
@@ -559,8 +586,9 @@ class WeeklyShare:
     ratings: tuple[int, ...]
 
 
-async def take_due_shares(store: CheckinStore, zone_of: ZoneOf, now: datetime,
-                          limit: int = BATCH) -> list[WeeklyShare]:
+async def take_due_shares(
+    store: CheckinStore, zone_of: ZoneOf, now: datetime, limit: int = BATCH
+) -> list[WeeklyShare]:
     """Move every weekly summary due at NOW on a week, and return those to send. A summary
     goes only to the peer worker of the match the person chose to share with: if that match
     is over, sharing stops (they will be asked again), and it never goes to anyone else."""
@@ -575,16 +603,20 @@ async def take_due_shares(store: CheckinStore, zone_of: ZoneOf, now: datetime,
         following = next_weekly(share.minute, zone_of(share), now)
         await store.move_share_due(share.user_id, share.share_due, following)
         week = await store.checkin_answers(share.user_id, now - timedelta(days=7))
-        shares.append(WeeklyShare(share.user_id, match.peer_id, share.alias,
-                                  tuple(rating for _, rating, _ in week)))
+        shares.append(
+            WeeklyShare(
+                share.user_id, match.peer_id, share.alias, tuple(rating for _, rating, _ in week)
+            )
+        )
     return shares
 
 
 # -- /mydata --------------------------------------------------------------------------------
 
 
-async def export_notes(store: CheckinStore, sealer: Sealer, user_id: int
-                       ) -> list[tuple[int, int, str | None]]:
+async def export_notes(
+    store: CheckinStore, sealer: Sealer, user_id: int
+) -> list[tuple[int, int, str | None]]:
     """(check-in id, due time, note) of every note USER_ID wrote, decrypted for them; None
     for a note the current key can't read."""
     notes: list[tuple[int, int, str | None]] = []

@@ -99,8 +99,9 @@ class CoordinationStore(matches.MatchStore, Protocol):
         """Change some of a person's fields."""
         ...
 
-    async def users_with_roles(self, roles: tuple[str, ...], *, active_only: bool = True
-                               ) -> Sequence[Any]:
+    async def users_with_roles(
+        self, roles: tuple[str, ...], *, active_only: bool = True
+    ) -> Sequence[Any]:
         """Everyone holding one of ROLES, oldest first."""
         ...
 
@@ -158,6 +159,7 @@ class CoordinationStore(matches.MatchStore, Protocol):
 
 
 # -- the home ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class RequestLine:
@@ -230,8 +232,9 @@ async def _alias(store: CoordinationStore, user_id: int) -> str | None:
     return getattr(user, "alias", None)
 
 
-async def _peer_name(store: CoordinationStore, peer_id: int,
-                     profiles: dict[int, PeerProfile]) -> str:
+async def _peer_name(
+    store: CoordinationStore, peer_id: int, profiles: dict[int, PeerProfile]
+) -> str:
     profile = profiles.get(peer_id) or await store.get_profile(peer_id)
     if profile is not None and profile.display_name:
         return profile.display_name
@@ -245,33 +248,63 @@ async def overview(store: CoordinationStore, now: datetime, zone: ZoneInfo) -> O
     profiles = {p.user_id: p for p in await store.peer_profiles()}
     loads = await store.caseloads()
     away = await store.departure_kinds()
-    requests = tuple([RequestLine(await _alias(store, m.person_id),
-                                  await _peer_name(store, m.peer_id, profiles), m.respond_by)
-                      for m in await store.open_requests()])
-    peers = tuple(PeerLine(p.user_id, p.display_name, loads.get(p.user_id, 0), p.caseload_cap,
-                           peer_status(p, loads.get(p.user_id, 0), away.get(p.user_id)))
-                  for p in profiles.values())
-    supervision = tuple([SupervisionLine(r.id, await _peer_name(store, r.peer_id, profiles),
-                                         r.urgency, datetime.fromtimestamp(r.created_at,
-                                                                           tz=now.tzinfo))
-                         for r in await store.untaken_supervision_requests()])
-    left = tuple((p.alias, p.ended_at) for p in
-                 await store.left_without_list(now - timedelta(days=LEFT_WITHOUT_DAYS)))
+    requests = tuple(
+        [
+            RequestLine(
+                await _alias(store, m.person_id),
+                await _peer_name(store, m.peer_id, profiles),
+                m.respond_by,
+            )
+            for m in await store.open_requests()
+        ]
+    )
+    peers = tuple(
+        PeerLine(
+            p.user_id,
+            p.display_name,
+            loads.get(p.user_id, 0),
+            p.caseload_cap,
+            peer_status(p, loads.get(p.user_id, 0), away.get(p.user_id)),
+        )
+        for p in profiles.values()
+    )
+    supervision = tuple(
+        [
+            SupervisionLine(
+                r.id,
+                await _peer_name(store, r.peer_id, profiles),
+                r.urgency,
+                datetime.fromtimestamp(r.created_at, tz=now.tzinfo),
+            )
+            for r in await store.untaken_supervision_requests()
+        ]
+    )
+    left = tuple(
+        (p.alias, p.ended_at)
+        for p in await store.left_without_list(now - timedelta(days=LEFT_WITHOUT_DAYS))
+    )
     counts = await store.member_counts()
     groups = []
     for group in await store.list_groups():
         members, queued = counts.get(group.group_id, (0, 0))
         upcoming = next_occurrence(group.schedule, zone, now, group.cancelled)
-        groups.append(GroupLine(group.name, members, queued,
-                                upcoming[1] if upcoming is not None else None))
+        groups.append(
+            GroupLine(group.name, members, queued, upcoming[1] if upcoming is not None else None)
+        )
     return Overview(
-        waitlist=len(waiting), oldest_wait=oldest.joined_at if oldest else None,
+        waitlist=len(waiting),
+        oldest_wait=oldest.joined_at if oldest else None,
         oldest_name=await _alias(store, oldest.person_id) if oldest else None,
-        requests=requests, peers=peers, supervision=supervision, left_without=left,
-        groups=tuple(groups))
+        requests=requests,
+        peers=peers,
+        supervision=supervision,
+        left_without=left,
+        groups=tuple(groups),
+    )
 
 
 # -- staff governance ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class StaffLine:
@@ -293,14 +326,12 @@ async def staff_list(store: CoordinationStore) -> list[StaffLine]:
     for role in STAFF_ROLES:
         for user in await store.users_with_roles((role,), active_only=False):
             profile = profiles.get(user.user_id)
-            name = (profile.display_name if profile is not None else None) or user.alias \
-                or ""
+            name = (profile.display_name if profile is not None else None) or user.alias or ""
             status: str = "active"
             if not user.active:
                 status = "unreachable"
             elif profile is not None:
-                status = peer_status(profile, loads.get(user.user_id, 0),
-                                     away.get(user.user_id))
+                status = peer_status(profile, loads.get(user.user_id, 0), away.get(user.user_id))
             elif role in PEER_ROLES:
                 status = "no_profile"
             out.append(StaffLine(user.user_id, role, name, status))
@@ -344,8 +375,15 @@ class InviteGone(DomainError):
         super().__init__("coordinator.invite_gone")
 
 
-async def deactivate(store: CoordinationStore, events: Events, *, user_id: int, by: int,
-                     policy: MatchPolicy, now: datetime) -> Deactivated:
+async def deactivate(
+    store: CoordinationStore,
+    events: Events,
+    *,
+    user_id: int,
+    by: int,
+    policy: MatchPolicy,
+    now: datetime,
+) -> Deactivated:
     """End USER_ID's staff role now (BY, a coordinator, not themselves). A peer worker's
     people are each handed over to whoever has most room, or, with nobody free, their match
     ends kindly (why: departure); requests waiting for them close; their profile is never
@@ -372,19 +410,22 @@ async def deactivate(store: CoordinationStore, events: Events, *, user_id: int, 
             try:
                 if candidates:
                     new = candidates[0][0]
-                    await matches.hand_over(store, events, match, new.user_id,
-                                            role=person_role, policy=policy, now=now)
+                    await matches.hand_over(
+                        store, events, match, new.user_id, role=person_role, policy=policy, now=now
+                    )
                     handed.append((name, new.display_name))
                 else:
-                    await matches.end_match(store, events, match.id, by="coordinator",
-                                            why="departure", now=now)
+                    await matches.end_match(
+                        store, events, match.id, by="coordinator", why="departure", now=now
+                    )
                     ended.append(name)
             except (matches.MatchOver, matches.HandoverStale):
                 continue  # the person ended it, or it moved, a moment ago
         for request in await store.open_requests_for_peer(user_id):
             try:
-                await matches.end_match(store, events, request.id, by="coordinator",
-                                        why="departure", now=now)
+                await matches.end_match(
+                    store, events, request.id, by="coordinator", why="departure", now=now
+                )
                 closed += 1
             except matches.MatchOver:
                 continue

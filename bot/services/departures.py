@@ -76,8 +76,9 @@ class DepartureStore(matches.MatchStore, Protocol):
         """A peer worker's active matches, oldest first."""
         ...
 
-    async def start_departure(self, peer_id: int, kind: str, by: int | None, now: datetime
-                              ) -> Departure:
+    async def start_departure(
+        self, peer_id: int, kind: str, by: int | None, now: datetime
+    ) -> Departure:
         """Record a leave or a leaving."""
         ...
 
@@ -85,8 +86,7 @@ class DepartureStore(matches.MatchStore, Protocol):
         """A peer worker's leave or leaving, with the choices made."""
         ...
 
-    async def choose_for(self, peer_id: int, match_id: int, choice: str, now: datetime
-                         ) -> None:
+    async def choose_for(self, peer_id: int, match_id: int, choice: str, now: datetime) -> None:
         """Record the choice for one person."""
         ...
 
@@ -147,8 +147,15 @@ class NotAway(DomainError):
         super().__init__("relay.departure_stale")
 
 
-async def start_departure(store: DepartureStore, events: Events, *, peer_id: int, kind: Kind,
-                          by: int | None, now: datetime) -> Departure:
+async def start_departure(
+    store: DepartureStore,
+    events: Events,
+    *,
+    peer_id: int,
+    kind: Kind,
+    by: int | None,
+    now: datetime,
+) -> Departure:
     """PEER_ID goes on leave or is leaving (started by them, or by coordinator BY): new
     matches pause at once. Leaving with nobody to hand over ends their access now."""
     profile = await store.get_profile(peer_id)
@@ -157,14 +164,21 @@ async def start_departure(store: DepartureStore, events: Events, *, peer_id: int
     async with store.transaction():
         departure = await store.start_departure(peer_id, kind, by, now)
         await store.update_profile(peer_id, now, paused=True)
-    events.publish(DepartureStarted(peer_id, kind, by,
-                                    tuple(await store.active_matches_for_peer(peer_id))))
+    events.publish(
+        DepartureStarted(peer_id, kind, by, tuple(await store.active_matches_for_peer(peer_id)))
+    )
     # Nobody waits days for an answer that can't come: requests waiting for them close now,
     # and each person is told why, kindly, with their waitlist place kept.
     for request in await store.open_requests_for_peer(peer_id):
         try:
-            await matches.end_match(store, events, request.id, by="peer",
-                                    why="leave" if kind == "leave" else "departure", now=now)
+            await matches.end_match(
+                store,
+                events,
+                request.id,
+                by="peer",
+                why="leave" if kind == "leave" else "departure",
+                now=now,
+            )
         except matches.MatchOver:
             continue  # answered or withdrawn a moment ago
     if kind == "leaving":
@@ -172,12 +186,20 @@ async def start_departure(store: DepartureStore, events: Events, *, peer_id: int
     return departure
 
 
-async def choose(store: DepartureStore, events: Events, *, peer_id: int, match_id: int,
-                 choice: Choice, now: datetime) -> Match:
+async def choose(
+    store: DepartureStore,
+    events: Events,
+    *,
+    peer_id: int,
+    match_id: int,
+    choice: Choice,
+    now: datetime,
+) -> Match:
     """While on leave, PEER_ID's CHOICE for the person of MATCH_ID (one of theirs)."""
     departure = await store.get_departure(peer_id)
-    match = next((m for m in await store.active_matches_for_peer(peer_id) if m.id == match_id),
-                 None)
+    match = next(
+        (m for m in await store.active_matches_for_peer(peer_id) if m.id == match_id), None
+    )
     if departure is None or departure.kind != "leave" or match is None:
         raise NotAway
     await store.choose_for(peer_id, match_id, choice, now)
@@ -186,15 +208,17 @@ async def choose(store: DepartureStore, events: Events, *, peer_id: int, match_i
     return match
 
 
-async def back(store: DepartureStore, events: Events, *, peer_id: int, resume_at: datetime,
-               now: datetime) -> tuple[Match, ...]:
+async def back(
+    store: DepartureStore, events: Events, *, peer_id: int, resume_at: datetime, now: datetime
+) -> tuple[Match, ...]:
     """PEER_ID is back from leave: new matches resume, and what the people who waited sent
     goes at RESUME_AT (when their hours next open). Returns who waited."""
     departure = await store.get_departure(peer_id)
     if departure is None or departure.kind != "leave":
         raise NotAway
-    paused = tuple(m for m in await store.active_matches_for_peer(peer_id)
-                   if departure.paused(m.id))
+    paused = tuple(
+        m for m in await store.active_matches_for_peer(peer_id) if departure.paused(m.id)
+    )
     async with store.transaction():
         await store.end_departure(peer_id)
         await store.release_held([m.id for m in paused], resume_at)
@@ -204,8 +228,9 @@ async def back(store: DepartureStore, events: Events, *, peer_id: int, resume_at
     return paused
 
 
-async def finish_if_done(store: DepartureStore, events: Events, peer_id: int, now: datetime
-                         ) -> bool:
+async def finish_if_done(
+    store: DepartureStore, events: Events, peer_id: int, now: datetime
+) -> bool:
     """If PEER_ID is leaving and supports nobody now, their access ends (never offered
     again, no staff role); whether it ended."""
     departure = await store.get_departure(peer_id)

@@ -33,8 +33,9 @@ class PersonErased(Event):
     user_id: int
 
 
-async def export_person(store: ErasureStore, user_id: int,
-                        exporters: Sequence[Exporter]) -> dict[str, Any]:
+async def export_person(
+    store: ErasureStore, user_id: int, exporters: Sequence[Exporter]
+) -> dict[str, Any]:
     """Everything stored about USER_ID: the raw rows, plus each flow's readable sections."""
     data: dict[str, Any] = dict(await store.export_user(user_id))
     for exporter in exporters:
@@ -42,8 +43,9 @@ async def export_person(store: ErasureStore, user_id: int,
     return data
 
 
-async def erase_person(store: ErasureStore, user_id: int, events: Events,
-                       before: Sequence[Preparation] = ()) -> int:
+async def erase_person(
+    store: ErasureStore, user_id: int, events: Events, before: Sequence[Preparation] = ()
+) -> int:
     """Let each flow finish what involves others (tell a matched peer worker, give a group
     place to the next person), then erase every row about USER_ID; returns rows removed."""
     for prepare in before:

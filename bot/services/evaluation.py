@@ -18,10 +18,30 @@ from typing import Literal, Protocol
 
 from bot.domain.groups import Attendance
 
-__all__ = ["CHART_SERIES", "CRISIS_CARD", "HIDDEN", "PERIODS", "SMALL", "SMALL_SHOWN",
-           "Evaluation", "EvaluationStore", "Facts", "Line", "Period", "PeriodName",
-           "Section", "Series", "chart_series", "evaluate", "named_period", "parse_date",
-           "parse_period", "publish", "shown", "suppress"]
+__all__ = [
+    "CHART_SERIES",
+    "CRISIS_CARD",
+    "HIDDEN",
+    "PERIODS",
+    "SMALL",
+    "SMALL_SHOWN",
+    "Evaluation",
+    "EvaluationStore",
+    "Facts",
+    "Line",
+    "Period",
+    "PeriodName",
+    "Section",
+    "Series",
+    "chart_series",
+    "evaluate",
+    "named_period",
+    "parse_date",
+    "parse_period",
+    "publish",
+    "shown",
+    "suppress",
+]
 
 #: A count from 1 to SMALL - 1 is never published as itself (it could point to a person).
 SMALL = 5
@@ -85,6 +105,7 @@ class EvaluationStore(Protocol):
 
 # -- periods -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """From the start of local day FIRST to the end of local day LAST (both included)."""
@@ -94,8 +115,10 @@ class Period:
 
     def bounds(self, zone: tzinfo) -> tuple[datetime, datetime]:
         """[since, until) as aware datetimes: local midnights."""
-        return (datetime.combine(self.first, time(), zone),
-                datetime.combine(self.last + timedelta(days=1), time(), zone))
+        return (
+            datetime.combine(self.first, time(), zone),
+            datetime.combine(self.last + timedelta(days=1), time(), zone),
+        )
 
     def months(self) -> list[date]:
         """The first day of each calendar month the period touches, in order."""
@@ -118,8 +141,20 @@ def named_period(name: PeriodName, today: date) -> Period:
     return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
 
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _SEPARATORS = re.compile(r"\s+(?:to|until|till|and)\s+|\s*(?:–|—|-{1,2})\s+|\s+(?:–|—|-{1,2})\s*")
 
 
@@ -145,11 +180,9 @@ def parse_date(text: str, today: date) -> date | None:
         parts = words.split()
         if len(parts) in (2, 3):
             if parts[0].isdigit() and (month := _month(parts[1])):
-                return _dated(int(parts[0]), month, parts[2] if len(parts) == 3 else None,
-                              today)
+                return _dated(int(parts[0]), month, parts[2] if len(parts) == 3 else None, today)
             if parts[1].isdigit() and (month := _month(parts[0])):
-                return _dated(int(parts[1]), month, parts[2] if len(parts) == 3 else None,
-                              today)
+                return _dated(int(parts[1]), month, parts[2] if len(parts) == 3 else None, today)
     except ValueError:  # 31 Feb, month 13
         return None
     return None
@@ -170,7 +203,7 @@ def parse_period(text: str, today: date) -> Period | None:
     period would start after TODAY."""
     words = re.sub(r"^\s*(?:from|since|between)\s+", "", text.strip(), flags=re.IGNORECASE)
     splits = [[p for p in _SEPARATORS.split(words, maxsplit=1) if p.strip()]]
-    splits += [[words[:i], words[i + 1:]] for i, c in enumerate(words) if c == "-"]
+    splits += [[words[:i], words[i + 1 :]] for i, c in enumerate(words) if c == "-"]
     for parts in splits:  # "1 Jan 2026-31 Jan 2026": try each hyphen that isn't in a date
         dates = [d for d in (parse_date(p, today) for p in parts) if d is not None]
         if dates and len(dates) == len(parts):
@@ -180,6 +213,7 @@ def parse_period(text: str, today: date) -> Period | None:
 
 
 # -- counting --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -216,8 +250,9 @@ def _tally(keys: Iterable[str]) -> dict[str, int]:
     return out
 
 
-async def evaluate(store: EvaluationStore, period: Period, now: datetime, zone: tzinfo
-                   ) -> Evaluation:
+async def evaluate(
+    store: EvaluationStore, period: Period, now: datetime, zone: tzinfo
+) -> Evaluation:
     """Count what happened in PERIOD (local days in ZONE, the service's time zone); the
     waitlist and group members as they are at NOW."""
     since, until = period.bounds(zone)
@@ -259,8 +294,9 @@ async def evaluate(store: EvaluationStore, period: Period, now: datetime, zone: 
         days_to_match=tuple(days for _, days in facts.matched),
         handovers=facts.handovers,
         ended_by=dict(facts.endings),
-        waitlist_days=tuple(max(0.0, (now - when).total_seconds() / 86400)
-                            for when in facts.waiting_since),
+        waitlist_days=tuple(
+            max(0.0, (now - when).total_seconds() / 86400) for when in facts.waiting_since
+        ),
         group_members=facts.group_members,
         attendance=await store.meeting_attendance(since, until),
         reminders_delivered=reminders,
@@ -284,13 +320,13 @@ async def evaluate(store: EvaluationStore, period: Period, now: datetime, zone: 
 
 # -- publishing ------------------------------------------------------------------------------
 
+
 def shown(count: int) -> str:
     """COUNT as a report may publish it: 0 and SMALL or more as themselves, 1-4 as "<5"."""
     return SMALL_SHOWN if 0 < count < SMALL else str(count)
 
 
-def suppress(total: int | None, parts: Mapping[str, int]) -> tuple[str | None,
-                                                                   dict[str, str]]:
+def suppress(total: int | None, parts: Mapping[str, int]) -> tuple[str | None, dict[str, str]]:
     """TOTAL (None: not published) and its PARTS as a report may publish them. Each count
     from 1 to 4 is "<5"; and where a shown total minus the shown parts would give a hidden
     one back, the smallest other part is hidden too ("*"), or, with no other part left, the
@@ -298,18 +334,20 @@ def suppress(total: int | None, parts: Mapping[str, int]) -> tuple[str | None,
     hidden = {name for name, n in parts.items() if 0 < n < SMALL}
     total_hidden = total is None or 0 < total < SMALL
     while not total_hidden and len(hidden) == 1:
-        others = sorted((n, name) for name, n in parts.items()
-                        if name not in hidden and n > 0)
+        others = sorted((n, name) for name, n in parts.items() if name not in hidden and n > 0)
         if others:
             hidden.add(others[0][1])
         else:
             total_hidden = True
-    out = {name: (shown(n) if 0 < n < SMALL else HIDDEN) if name in hidden else str(n)
-           for name, n in parts.items()}
+    out = {
+        name: (shown(n) if 0 < n < SMALL else HIDDEN) if name in hidden else str(n)
+        for name, n in parts.items()
+    }
     if total is None:
         return None, out
-    return (shown(total) if 0 < total < SMALL else HIDDEN) if total_hidden and total else \
-        str(total), out
+    return (shown(total) if 0 < total < SMALL else HIDDEN) if total_hidden and total else str(
+        total
+    ), out
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,8 +379,9 @@ def _figure(values: Sequence[float], which: Literal["median", "p90"]) -> str:
     return f"{found:.1f}"
 
 
-def _split(key: str, total: int, parts: Mapping[str, int], *, order: Sequence[str] = ()
-           ) -> list[Line]:
+def _split(
+    key: str, total: int, parts: Mapping[str, int], *, order: Sequence[str] = ()
+) -> list[Line]:
     """A total and its parts, suppressed together; parts in ORDER, then by name."""
     published, each = suppress(total, parts)
     names = [n for n in order if n in parts] + sorted(n for n in parts if n not in order)
@@ -355,8 +394,7 @@ def _of(key: str, total: int, part: str, count: int, rest: str) -> list[Line]:
     return [Line(key, published or ""), Line(key, each[part], part)]
 
 
-ROLE_ORDER = ("consumer", "carer", "consumer_peer", "carer_peer", "coordinator", "clinician",
-              "")
+ROLE_ORDER = ("consumer", "carer", "consumer_peer", "carer_peer", "coordinator", "clinician", "")
 ENDED_ORDER = ("person", "peer", "coordinator", "handover", "system")
 
 
@@ -369,39 +407,88 @@ def publish(ev: Evaluation) -> tuple[Section, ...]:
     said_no = sum(m.said_no for m in att.meetings)
     ended = sum(ev.ended_by.values())
     return (
-        Section("people", (*_split("new_people", people_total, ev.people_by_role,
-                                   order=ROLE_ORDER),
-                           Line("by_source", ""),  # a heading: the same total, by source
-                           *_split("by_source", people_total, sources, order=("",))[1:])),
-        Section("matching", (
-            Line("requests", shown(ev.requests)),
-            Line("matches_made", shown(ev.matches_made)),
-            Line("days_median", _figure(ev.days_to_match, "median")),
-            Line("days_p90", _figure(ev.days_to_match, "p90")),
-            Line("handovers", shown(ev.handovers)),
-            *_split("ended", ended, ev.ended_by, order=ENDED_ORDER))),
-        Section("waitlist", (
-            Line("waiting", shown(len(ev.waitlist_days))),
-            Line("wait_median", _figure(ev.waitlist_days, "median")))),
-        Section("groups", (
-            Line("group_members", shown(ev.group_members)),
-            Line("meetings_held", shown(att.meetings_held)),
-            *_split("places", places, {"yes": att.said_yes, "no": said_no,
-                                       "none": places - att.said_yes - said_no},
-                    order=("yes", "no", "none")))),
-        Section("messages", (
-            Line("reminders", shown(ev.reminders_delivered)),
-            Line("broadcasts", shown(ev.broadcasts)),
-            *_of("broadcast_messages", ev.broadcast_messages, "delivered",
-                 ev.broadcast_delivered, "undelivered"))),
-        Section("checkins", tuple(_of("checkins_sent", ev.checkins_sent, "answered",
-                                      ev.checkins_answered, "unanswered"))),
-        Section("crisis", tuple(_split("crisis_cards", sum(ev.cards_by_region.values()),
-                                       ev.cards_by_region))),
-        Section("supervision", (
-            *_of("supervision", ev.supervision_requests, "picked_up", len(ev.pickup_hours),
-                 "open"),
-            Line("pickup_median", _figure(ev.pickup_hours, "median")))),
+        Section(
+            "people",
+            (
+                *_split("new_people", people_total, ev.people_by_role, order=ROLE_ORDER),
+                Line("by_source", ""),  # a heading: the same total, by source
+                *_split("by_source", people_total, sources, order=("",))[1:],
+            ),
+        ),
+        Section(
+            "matching",
+            (
+                Line("requests", shown(ev.requests)),
+                Line("matches_made", shown(ev.matches_made)),
+                Line("days_median", _figure(ev.days_to_match, "median")),
+                Line("days_p90", _figure(ev.days_to_match, "p90")),
+                Line("handovers", shown(ev.handovers)),
+                *_split("ended", ended, ev.ended_by, order=ENDED_ORDER),
+            ),
+        ),
+        Section(
+            "waitlist",
+            (
+                Line("waiting", shown(len(ev.waitlist_days))),
+                Line("wait_median", _figure(ev.waitlist_days, "median")),
+            ),
+        ),
+        Section(
+            "groups",
+            (
+                Line("group_members", shown(ev.group_members)),
+                Line("meetings_held", shown(att.meetings_held)),
+                *_split(
+                    "places",
+                    places,
+                    {"yes": att.said_yes, "no": said_no, "none": places - att.said_yes - said_no},
+                    order=("yes", "no", "none"),
+                ),
+            ),
+        ),
+        Section(
+            "messages",
+            (
+                Line("reminders", shown(ev.reminders_delivered)),
+                Line("broadcasts", shown(ev.broadcasts)),
+                *_of(
+                    "broadcast_messages",
+                    ev.broadcast_messages,
+                    "delivered",
+                    ev.broadcast_delivered,
+                    "undelivered",
+                ),
+            ),
+        ),
+        Section(
+            "checkins",
+            tuple(
+                _of(
+                    "checkins_sent",
+                    ev.checkins_sent,
+                    "answered",
+                    ev.checkins_answered,
+                    "unanswered",
+                )
+            ),
+        ),
+        Section(
+            "crisis",
+            tuple(_split("crisis_cards", sum(ev.cards_by_region.values()), ev.cards_by_region)),
+        ),
+        Section(
+            "supervision",
+            (
+                *_of(
+                    "supervision",
+                    ev.supervision_requests,
+                    "picked_up",
+                    len(ev.pickup_hours),
+                    "open",
+                ),
+                Line("pickup_median", _figure(ev.pickup_hours, "median")),
+            ),
+        ),
     )
 
 
@@ -415,8 +502,9 @@ class Series:
 
 
 def _total_of(sections: Sequence[Section], key: str) -> str:
-    return next(line.value for s in sections for line in s.lines
-                if line.key == key and line.name is None)
+    return next(
+        line.value for s in sections for line in s.lines if line.key == key and line.name is None
+    )
 
 
 def chart_series(ev: Evaluation) -> tuple[Series, ...]:
@@ -425,11 +513,14 @@ def chart_series(ev: Evaluation) -> tuple[Series, ...]:
     from the total and the others (and where that total is itself not shown, nor can it be
     added up from the months)."""
     sections = publish(ev)
-    totals = {"new_people": _total_of(sections, "new_people"),
-              "matches_made": _total_of(sections, "matches_made"),
-              "checkins_answered": next(line.value for s in sections for line in s.lines
-                                        if line.name == "answered"),
-              "crisis_cards": _total_of(sections, "crisis_cards")}
+    totals = {
+        "new_people": _total_of(sections, "new_people"),
+        "matches_made": _total_of(sections, "matches_made"),
+        "checkins_answered": next(
+            line.value for s in sections for line in s.lines if line.name == "answered"
+        ),
+        "crisis_cards": _total_of(sections, "crisis_cards"),
+    }
     out = []
     for key in CHART_SERIES:
         values = ev.monthly[key]
@@ -443,7 +534,11 @@ def chart_series(ev: Evaluation) -> tuple[Series, ...]:
             if not hidden and others:  # the months would add up to a total kept hidden
                 each[str(others[0][1])] = HIDDEN
         labels = tuple(each[str(i)] for i in range(len(values)))
-        out.append(Series(key, tuple(n if label.isdigit() else 0
-                                     for n, label in zip(values, labels, strict=True)),
-                          labels))
+        out.append(
+            Series(
+                key,
+                tuple(n if label.isdigit() else 0 for n, label in zip(values, labels, strict=True)),
+                labels,
+            )
+        )
     return tuple(out)

@@ -55,8 +55,7 @@ class EventBus:
 
     table: Mapping[type[Event], Sequence[Subscriber]] = field(default_factory=dict)
 
-    async def run(self, events: Sequence[Event], context_for: Callable[[Collector], Any]
-                  ) -> None:
+    async def run(self, events: Sequence[Event], context_for: Callable[[Collector], Any]) -> None:
         """Run every consequence of EVENTS (and of the events those publish), in order.
 
         CONTEXT_FOR(collector) makes what each subscriber receives beside the event, with
@@ -70,6 +69,9 @@ class EventBus:
                 try:
                     await subscriber(event, context_for(collector))
                 except Exception:
-                    _LOG.exception("A consequence of %s failed (%s); the others still run",
-                                   type(event).__name__, getattr(subscriber, "__qualname__", "?"))
+                    _LOG.exception(
+                        "A consequence of %s failed (%s); the others still run",
+                        type(event).__name__,
+                        getattr(subscriber, "__qualname__", "?"),
+                    )
                 queue.extend(collector.events)

@@ -202,8 +202,9 @@ class GroupStore(Protocol):
         """Switch reminder KIND on or off."""
         ...
 
-    async def set_answer(self, group_id: int, occurrence: str, user_id: int, answer: str,
-                         now: datetime) -> bool:
+    async def set_answer(
+        self, group_id: int, occurrence: str, user_id: int, answer: str, now: datetime
+    ) -> bool:
         """Record an answer for one meeting; False if it was already that answer."""
         ...
 
@@ -211,13 +212,13 @@ class GroupStore(Protocol):
         """USER_ID's answer for one meeting."""
         ...
 
-    async def answers_for(self, group_id: int, occurrences: tuple[str, ...]
-                          ) -> Mapping[str, Tally]:
+    async def answers_for(self, group_id: int, occurrences: tuple[str, ...]) -> Mapping[str, Tally]:
         """Current members' answers for each meeting."""
         ...
 
-    async def record_held(self, group_id: int, occurrence: str, starts_at: datetime,
-                          now: datetime) -> bool:
+    async def record_held(
+        self, group_id: int, occurrence: str, starts_at: datetime, now: datetime
+    ) -> bool:
         """Count a meeting that has started and forget its answers; False if counted."""
         ...
 
@@ -340,8 +341,15 @@ class Joined:
     position: int
 
 
-async def directory(store: GroupStore, person: Person, fmt: Format, day: int, tz: ZoneInfo,
-                    now: datetime, zone: ZoneInfo | None = None) -> Directory:
+async def directory(
+    store: GroupStore,
+    person: Person,
+    fmt: Format,
+    day: int,
+    tz: ZoneInfo,
+    now: datetime,
+    zone: ZoneInfo | None = None,
+) -> Directory:
     """The groups PERSON may join, of format FMT, meeting on weekday DAY (ANY_DAY: any) as
     seen in their ZONE (the service's TZ if not given)."""
     groups = await store.list_groups(visible_audiences(person.role, person.relationship))
@@ -349,8 +357,12 @@ async def directory(store: GroupStore, person: Person, fmt: Format, day: int, tz
         groups = [g for g in groups if g.format == fmt]
     if day != ANY_DAY:
         groups = [g for g in groups if meets_on(g, day, tz, now, zone)]
-    return Directory(groups, await store.member_counts(), await store.memberships_of(
-        person.user_id), fmt != "any" or day != ANY_DAY)
+    return Directory(
+        groups,
+        await store.member_counts(),
+        await store.memberships_of(person.user_id),
+        fmt != "any" or day != ANY_DAY,
+    )
 
 
 async def visible_group(store: GroupStore, person: Person, group_id: int) -> Group:
@@ -361,8 +373,13 @@ async def visible_group(store: GroupStore, person: Person, group_id: int) -> Gro
     return group
 
 
-async def standing(store: GroupStore, person: Person, group_id: int,
-                   tz: ZoneInfo | None = None, now: datetime | None = None) -> Standing:
+async def standing(
+    store: GroupStore,
+    person: Person,
+    group_id: int,
+    tz: ZoneInfo | None = None,
+    now: datetime | None = None,
+) -> Standing:
     """GROUP_ID as PERSON sees it (GroupGone if they may not); with TZ and NOW, a member
     also sees the next meeting and their answer for it."""
     group = await visible_group(store, person, group_id)
@@ -394,9 +411,16 @@ class Answered:
     changed: bool
 
 
-async def answer_meeting(store: GroupStore, events: Events, person: Person, group_id: int,
-                         occurrence: str, answer: str, tz: ZoneInfo, now: datetime
-                         ) -> Answered:
+async def answer_meeting(
+    store: GroupStore,
+    events: Events,
+    person: Person,
+    group_id: int,
+    occurrence: str,
+    answer: str,
+    tz: ZoneInfo,
+    now: datetime,
+) -> Answered:
     """PERSON, a member of GROUP_ID, says whether they'll be at the meeting on OCCURRENCE.
     They may change it until the meeting starts (AnswerClosed after that, or once it is
     cancelled); GroupGone if they are not a member or the meeting is not one of its own."""
@@ -418,8 +442,9 @@ async def answer_meeting(store: GroupStore, events: Events, person: Person, grou
     return Answered(group, occurrence, start, answer, changed)
 
 
-async def join(store: GroupStore, events: Events, person: Person, group_id: int,
-               now: datetime) -> Joined:
+async def join(
+    store: GroupStore, events: Events, person: Person, group_id: int, now: datetime
+) -> Joined:
     """Take a place in GROUP_ID, or a place on its waitlist when it is full."""
     group = await visible_group(store, person, group_id)
     result = await store.join_group(group.group_id, person.user_id, now)
@@ -430,8 +455,9 @@ async def join(store: GroupStore, events: Events, person: Person, group_id: int,
     return Joined(group, result.status, result.position)
 
 
-async def leave(store: GroupStore, events: Events, person: Person, group_id: int,
-                now: datetime) -> Group:
+async def leave(
+    store: GroupStore, events: Events, person: Person, group_id: int, now: datetime
+) -> Group:
     """Leave GROUP_ID (or its waitlist); a freed place goes to the first person waiting."""
     group = await visible_group(store, person, group_id)
     promoted = await store.leave_group(group.group_id, person.user_id, now)
@@ -441,8 +467,7 @@ async def leave(store: GroupStore, events: Events, person: Person, group_id: int
     return group
 
 
-async def fill_freed_places(store: GroupStore, events: Events, group_id: int,
-                            now: datetime) -> int:
+async def fill_freed_places(store: GroupStore, events: Events, group_id: int, now: datetime) -> int:
     """Give GROUP_ID's free places to the people waiting longest; returns how many."""
     promoted = await store.fill_places(group_id, now)
     for person in promoted:
@@ -459,8 +484,7 @@ async def fill_all_places(store: GroupStore, events: Events, now: datetime) -> i
     return filled
 
 
-async def toggle_reminder(store: GroupStore, user_id: int, kind: Literal["day", "hour"]
-                          ) -> None:
+async def toggle_reminder(store: GroupStore, user_id: int, kind: Literal["day", "hour"]) -> None:
     """Switch USER_ID's day-before or hour-before reminders the other way."""
     prefs = await store.group_prefs(user_id)
     now_on = prefs.remind_day if kind == "day" else prefs.remind_hour
@@ -483,8 +507,9 @@ async def create_group(store: GroupStore, group: Group, now: datetime) -> int:
     return await store.create_group(group, now)
 
 
-async def edit_group(store: GroupStore, events: Events, group_id: int, changes: dict[str, Any],
-                     now: datetime) -> Group:
+async def edit_group(
+    store: GroupStore, events: Events, group_id: int, changes: dict[str, Any], now: datetime
+) -> Group:
     """Change some of a group's details; more places go to the people waiting."""
     await active_group(store, group_id)
     await store.update_group(group_id, now, **changes)
@@ -493,20 +518,23 @@ async def edit_group(store: GroupStore, events: Events, group_id: int, changes: 
     return await active_group(store, group_id)
 
 
-async def meeting_to_cancel(store: GroupStore, group_id: int, occurrence: str, tz: ZoneInfo,
-                            now: datetime) -> tuple[Group, datetime, int]:
+async def meeting_to_cancel(
+    store: GroupStore, group_id: int, occurrence: str, tz: ZoneInfo, now: datetime
+) -> tuple[Group, datetime, int]:
     """GROUP_ID, the start of its meeting on OCCURRENCE (still to come and not cancelled),
     and how many members would be told; GroupGone otherwise."""
     group = await active_group(store, group_id)
-    start = dict(occurrences(group.schedule, tz, now, limit=12,
-                             cancelled=group.cancelled)).get(occurrence)
+    start = dict(occurrences(group.schedule, tz, now, limit=12, cancelled=group.cancelled)).get(
+        occurrence
+    )
     if start is None:
         raise GroupGone
     return group, start, len(await store.group_member_ids(group_id))
 
 
-async def cancel_meeting(store: GroupStore, events: Events, group_id: int, occurrence: str,
-                         tz: ZoneInfo, now: datetime) -> int:
+async def cancel_meeting(
+    store: GroupStore, events: Events, group_id: int, occurrence: str, tz: ZoneInfo, now: datetime
+) -> int:
     """Cancel GROUP_ID's meeting on OCCURRENCE (one still to come); returns members told.
     Cancelling the same meeting again tells nobody twice."""
     group = await active_group(store, group_id)
@@ -538,8 +566,9 @@ class MeetingPlan:
     names: tuple[str | None, ...] | None
 
 
-async def meeting_plans(store: GroupStore, group: Group, tz: ZoneInfo, now: datetime,
-                        limit: int = 3) -> list[MeetingPlan]:
+async def meeting_plans(
+    store: GroupStore, group: Group, tz: ZoneInfo, now: datetime, limit: int = 3
+) -> list[MeetingPlan]:
     """GROUP's next LIMIT meetings with the answers given for each so far."""
     upcoming = occurrences(group.schedule, tz, now, limit=limit, cancelled=group.cancelled)
     answers = await store.answers_for(group.group_id, tuple(o for o, _ in upcoming))

@@ -11,8 +11,16 @@ from typing import Any, Protocol
 from bot.domain.invites import code_hash, invitable_roles, invite_expiry, looks_like_code, new_code
 from bot.services.events import DomainError, Event, Events
 
-__all__ = ["InviteRedeemed", "InviteRefused", "InviteRules", "InviteStore", "RoleNotInvitable",
-           "invite_link", "make_invite", "redeem_invite"]
+__all__ = [
+    "InviteRedeemed",
+    "InviteRefused",
+    "InviteRules",
+    "InviteStore",
+    "RoleNotInvitable",
+    "invite_link",
+    "make_invite",
+    "redeem_invite",
+]
 
 
 class Redeemed(Protocol):
@@ -32,8 +40,9 @@ class Redeemed(Protocol):
 class InviteStore(Protocol):
     """The storage invites need."""
 
-    async def create_invite(self, code_hash: str, role: str, created_by: int | None,
-                            now: datetime, expires: datetime) -> None:
+    async def create_invite(
+        self, code_hash: str, role: str, created_by: int | None, now: datetime, expires: datetime
+    ) -> None:
         """Store a new single-use invite (only the hash of its code)."""
         ...
 
@@ -55,7 +64,7 @@ class InviteRules(Protocol):
 
     @property
     def model(self) -> str:
-        """"integrated" or "complementary": clinicians exist only in the first."""
+        """ "integrated" or "complementary": clinicians exist only in the first."""
         ...
 
     @property
@@ -97,20 +106,35 @@ def invite_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
 
 
-async def make_invite(store: InviteStore, rules: InviteRules, role: str, *,
-                      by: int | None, bot_username: str, now: datetime) -> str:
+async def make_invite(
+    store: InviteStore,
+    rules: InviteRules,
+    role: str,
+    *,
+    by: int | None,
+    bot_username: str,
+    now: datetime,
+) -> str:
     """Store a new single-use invite for ROLE (made BY a coordinator, or None from the command
     line) and return its deep link; RoleNotInvitable if the service's model has no ROLE."""
     if role not in invitable_roles(rules.model):
         raise RoleNotInvitable(role, rules.model)
     code = new_code()
-    await store.create_invite(code_hash(code), role, by, now,
-                              invite_expiry(now, rules.invite_expiry_hours))
+    await store.create_invite(
+        code_hash(code), role, by, now, invite_expiry(now, rules.invite_expiry_hours)
+    )
     return invite_link(bot_username, code)
 
 
-async def redeem_invite(store: InviteStore, rules: InviteRules, events: Events, *,
-                        code: str, user_id: int, now: datetime) -> str:
+async def redeem_invite(
+    store: InviteStore,
+    rules: InviteRules,
+    events: Events,
+    *,
+    code: str,
+    user_id: int,
+    now: datetime,
+) -> str:
     """Use CODE once for USER_ID (who has consented) and return the role it gave, or raise
     InviteRefused. A code for a role the service no longer has (a clinician link made under
     the integrated model, used after the switch to complementary) is used up and changes

@@ -124,8 +124,7 @@ class MatchStore(Protocol):
         """Active, unpaused profiles of KINDS."""
         ...
 
-    async def get_preferences(self, person_id: int
-                              ) -> tuple[dict[str, str], dict[str, list[str]]]:
+    async def get_preferences(self, person_id: int) -> tuple[dict[str, str], dict[str, list[str]]]:
         """The person's stated preferences."""
         ...
 
@@ -145,25 +144,35 @@ class MatchStore(Protocol):
         """Open requests and active matches USER_ID is part of, on either side."""
         ...
 
-    async def create_request(self, person_id: int, peer_id: int, preferences: Any,
-                             now: datetime, respond_by: datetime, *,
-                             every: timedelta | None = None) -> _Made:
+    async def create_request(
+        self,
+        person_id: int,
+        peer_id: int,
+        preferences: Any,
+        now: datetime,
+        respond_by: datetime,
+        *,
+        every: timedelta | None = None,
+    ) -> _Made:
         """Ask PEER_ID to support PERSON_ID, if both are still free to (and the person has
         not asked them within EVERY)."""
         ...
 
-    async def answer_request(self, match_id: int, peer_id: int, *, accept: bool,
-                             now: datetime) -> Match | None:
+    async def answer_request(
+        self, match_id: int, peer_id: int, *, accept: bool, now: datetime
+    ) -> Match | None:
         """Accept or decline an open request; None if it is no longer open."""
         ...
 
-    async def close_match(self, match_id: int, ended_by: str, now: datetime
-                          ) -> tuple[Match, int] | None:
+    async def close_match(
+        self, match_id: int, ended_by: str, now: datetime
+    ) -> tuple[Match, int] | None:
         """End a live match and drop what waits on it; None if it was not live."""
         ...
 
-    async def hand_over(self, match_id: int, new_peer_id: int, now: datetime
-                        ) -> tuple[Match, int] | None:
+    async def hand_over(
+        self, match_id: int, new_peer_id: int, now: datetime
+    ) -> tuple[Match, int] | None:
         """Close an active match and open one with NEW_PEER_ID, in one transaction."""
         ...
 
@@ -208,11 +217,13 @@ class PolicySettings(Protocol):
 
 def policy(settings: PolicySettings) -> MatchPolicy:
     """The service's cross-support policy, from its settings."""
-    return MatchPolicy(settings.consumer_peers_support_carers,
-                       settings.carer_peers_support_consumers)
+    return MatchPolicy(
+        settings.consumer_peers_support_carers, settings.carer_peers_support_consumers
+    )
 
 
 # -- events ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RequestMade(Event):
@@ -297,6 +308,7 @@ Within = Callable[[Event], Awaitable[object]]
 
 # -- refusals ----------------------------------------------------------------------------
 
+
 class LiveMatch(DomainError):
     """The person already has an open request or a match."""
 
@@ -343,9 +355,19 @@ class HandoverStale(DomainError):
 
 # -- the lifecycle -----------------------------------------------------------------------
 
-async def request(store: MatchStore, events: Events, *, person_id: int, role: str,
-                  peer_id: int, policy: MatchPolicy, now: datetime,
-                  answer_within: timedelta, within: Within | None = None) -> Match:
+
+async def request(
+    store: MatchStore,
+    events: Events,
+    *,
+    person_id: int,
+    role: str,
+    peer_id: int,
+    policy: MatchPolicy,
+    now: datetime,
+    answer_within: timedelta,
+    within: Within | None = None,
+) -> Match:
     """Ask PEER_ID to support PERSON_ID (who may be offered them), with the person's stated
     preferences; the peer worker has ANSWER_WITHIN to answer. WITHIN runs in the request's
     transaction. Refused if the person asked this peer worker within REQUEST_EVERY (TooSoon),
@@ -354,13 +376,18 @@ async def request(store: MatchStore, events: Events, *, person_id: int, role: st
         raise LiveMatch
     profile = await store.get_profile(peer_id)
     refused = await store.recent_refusals(person_id, now - REFUSAL_MEMORY)
-    if (profile is None or profile.kind not in offerable_kinds(role, policy)
-            or not is_offerable(profile, await store.caseload(peer_id)) or peer_id in refused):
+    if (
+        profile is None
+        or profile.kind not in offerable_kinds(role, policy)
+        or not is_offerable(profile, await store.caseload(peer_id))
+        or peer_id in refused
+    ):
         raise PeerNotFree
     prefs, _ = await store.get_preferences(person_id)
     async with store.transaction():
-        made = await store.create_request(person_id, peer_id, prefs, now, now + answer_within,
-                                          every=REQUEST_EVERY)
+        made = await store.create_request(
+            person_id, peer_id, prefs, now, now + answer_within, every=REQUEST_EVERY
+        )
         if made.match is None:
             if made.problem == "too_soon" and made.retry_at is not None:
                 raise TooSoon(made.retry_at)
@@ -372,8 +399,15 @@ async def request(store: MatchStore, events: Events, *, person_id: int, role: st
     return made.match
 
 
-async def answer(store: MatchStore, events: Events, match: Match, *, accept: bool,
-                 now: datetime, within: Within | None = None) -> Match:
+async def answer(
+    store: MatchStore,
+    events: Events,
+    match: Match,
+    *,
+    accept: bool,
+    now: datetime,
+    within: Within | None = None,
+) -> Match:
     """The peer worker of MATCH accepts or declines it (WITHIN runs in the same transaction).
     A request past its time that the sweep has not reached yet expires now, so the person
     hears at once."""
@@ -381,8 +415,9 @@ async def answer(store: MatchStore, events: Events, match: Match, *, accept: boo
     async with store.transaction():
         answered = await store.answer_request(match.id, match.peer_id, accept=accept, now=now)
         if answered is not None:
-            happened = (MatchMade(answered) if answered.status == "active"
-                        else RequestDeclined(answered))
+            happened = (
+                MatchMade(answered) if answered.status == "active" else RequestDeclined(answered)
+            )
             if within is not None:
                 await within(happened)
     if answered is None or happened is None:
@@ -394,8 +429,9 @@ async def answer(store: MatchStore, events: Events, match: Match, *, accept: boo
     return answered
 
 
-async def expire(store: MatchStore, events: Events, now: datetime,
-                 within: Within | None = None) -> list[Match]:
+async def expire(
+    store: MatchStore, events: Events, now: datetime, within: Within | None = None
+) -> list[Match]:
     """Treat every unanswered request past its time as declined (WITHIN runs for each in the
     same transaction)."""
     async with store.transaction():
@@ -411,8 +447,9 @@ async def expire(store: MatchStore, events: Events, now: datetime,
     return expired
 
 
-async def remind(store: MatchStore, events: Events, now: datetime,
-                 within: Within | None = None) -> list[Match]:
+async def remind(
+    store: MatchStore, events: Events, now: datetime, within: Within | None = None
+) -> list[Match]:
     """Remind, once, the peer worker of every open request that closes within REMIND_BEFORE
     (WITHIN runs with each reminder's record, in one transaction); the reminded requests."""
     reminded = []
@@ -428,8 +465,9 @@ async def remind(store: MatchStore, events: Events, now: datetime,
     return reminded
 
 
-async def undelivered(store: MatchStore, events: Events, match_id: int, now: datetime
-                      ) -> Match | None:
+async def undelivered(
+    store: MatchStore, events: Events, match_id: int, now: datetime
+) -> Match | None:
     """The request MATCH_ID could never reach its peer worker: it is withdrawn (by the
     system, neither side), freeing the person to choose again and the peer worker's place.
     None if it had closed already."""
@@ -441,8 +479,16 @@ async def undelivered(store: MatchStore, events: Events, match_id: int, now: dat
     return closed
 
 
-async def end_match(store: MatchStore, events: Events, match_id: int, *, by: Side, why: Why,
-                    now: datetime, within: Within | None = None) -> MatchEnded:
+async def end_match(
+    store: MatchStore,
+    events: Events,
+    match_id: int,
+    *,
+    by: Side,
+    why: Why,
+    now: datetime,
+    within: Within | None = None,
+) -> MatchEnded:
     """Close MATCH_ID (a match, or an open request) the one way every path does: what was
     waiting on it is dropped, and WITHIN runs, in the same transaction; MatchEnded and
     CapacityFreed follow."""
@@ -476,8 +522,9 @@ async def leave(store: MatchStore, events: Events, user_id: int, now: datetime) 
     return ended
 
 
-async def handover_candidates(store: MatchStore, match: Match, role: str | None,
-                              policy: MatchPolicy) -> list[tuple[PeerProfile, int]]:
+async def handover_candidates(
+    store: MatchStore, match: Match, role: str | None, policy: MatchPolicy
+) -> list[tuple[PeerProfile, int]]:
     """Peer workers who could take over MATCH's person now, with their caseloads: lightest
     caseload first, then by name."""
     kinds = offerable_kinds(role or "", policy)
@@ -491,15 +538,24 @@ async def handover_candidates(store: MatchStore, match: Match, role: str | None,
     return sorted(out, key=lambda pl: (pl[1], pl[0].display_name.casefold(), pl[0].user_id))
 
 
-async def hand_over(store: MatchStore, events: Events, match: Match, new_peer_id: int, *,
-                    role: str | None, policy: MatchPolicy, now: datetime,
-                    within: Within | None = None) -> MatchHandedOver:
+async def hand_over(
+    store: MatchStore,
+    events: Events,
+    match: Match,
+    new_peer_id: int,
+    *,
+    role: str | None,
+    policy: MatchPolicy,
+    now: datetime,
+    within: Within | None = None,
+) -> MatchHandedOver:
     """A coordinator moves MATCH's person to NEW_PEER_ID (who must still have room): the old
     match ends as every match does (why: handover), and the new one starts at once (stored as
     never accepted, so /report does not count it as a match made); WITHIN runs in the same
     transaction."""
     if match.status != "active" or new_peer_id not in {
-            p.user_id for p, _ in await handover_candidates(store, match, role, policy)}:
+        p.user_id for p, _ in await handover_candidates(store, match, role, policy)
+    }:
         raise HandoverStale
     async with store.transaction():
         done = await store.hand_over(match.id, new_peer_id, now)
@@ -516,8 +572,9 @@ async def hand_over(store: MatchStore, events: Events, match: Match, new_peer_id
     return handed
 
 
-async def struggling(store: MatchStore, events: Events, person_id: int, now: datetime
-                     ) -> tuple[Match, bool] | None:
+async def struggling(
+    store: MatchStore, events: Events, person_id: int, now: datetime
+) -> tuple[Match, bool] | None:
     """The person asks, from the crisis card, that their peer worker know they're
     struggling: at most once an hour per match. None if they have no match; else the
     match and whether the peer worker is told now."""

@@ -53,9 +53,16 @@ class NoteStore(Protocol):
         """One match."""
         ...
 
-    async def add_note(self, *, person_id: int, author_id: int, match_id: int | None,
-                       body: bytes, now: datetime, source: str | None = None
-                       ) -> tuple[Note, bool]:
+    async def add_note(
+        self,
+        *,
+        person_id: int,
+        author_id: int,
+        match_id: int | None,
+        body: bytes,
+        now: datetime,
+        source: str | None = None,
+    ) -> tuple[Note, bool]:
         """Store a note (BODY is ciphertext) once per SOURCE; whether it is new."""
         ...
 
@@ -67,8 +74,9 @@ class NoteStore(Protocol):
         """Every note about PERSON_ID, oldest first."""
         ...
 
-    async def set_note_shared(self, note_id: int, person_id: int, shared: bool,
-                              now: datetime) -> Note | None:
+    async def set_note_shared(
+        self, note_id: int, person_id: int, shared: bool, now: datetime
+    ) -> Note | None:
         """The person's choice for one of their notes; None if it isn't theirs."""
         ...
 
@@ -88,8 +96,16 @@ class NoteStore(Protocol):
         """Whether CLINICIAN_ID is on PERSON_ID's care team now."""
         ...
 
-    async def log_note_read(self, *, person_id: int, reader_id: int, reader_role: str,
-                            reader_name: str, notes: int, now: datetime) -> None:
+    async def log_note_read(
+        self,
+        *,
+        person_id: int,
+        reader_id: int,
+        reader_role: str,
+        reader_name: str,
+        notes: int,
+        now: datetime,
+    ) -> None:
         """Keep one staff read of PERSON_ID's notes in their access log."""
         ...
 
@@ -131,10 +147,18 @@ def check(text: str) -> str:
     return cleaned
 
 
-async def write(store: NoteStore, cipher: Sealer, *, match_id: int, author_id: int, text: str,
-                now: datetime, day: str, source: str | None = None,
-                within: Callable[[Match, Note], Awaitable[None]] | None = None
-                ) -> tuple[Match, Note]:
+async def write(
+    store: NoteStore,
+    cipher: Sealer,
+    *,
+    match_id: int,
+    author_id: int,
+    text: str,
+    now: datetime,
+    day: str,
+    source: str | None = None,
+    within: Callable[[Match, Note], Awaitable[None]] | None = None,
+) -> tuple[Match, Note]:
     """Store AUTHOR_ID's note (already checked) about the person of their active match
     MATCH_ID, encrypted, private until the person decides otherwise; once per SOURCE (the
     message or press that saves it), with WITHIN (the person's copy kept to send) in the
@@ -143,9 +167,14 @@ async def write(store: NoteStore, cipher: Sealer, *, match_id: int, author_id: i
     if match is None or match.peer_id != author_id or match.status != "active":
         raise NoteMatchEnded
     async with store.transaction():
-        note, new = await store.add_note(person_id=match.person_id, author_id=author_id,
-                                         match_id=match.id, body=cipher.encrypt(text), now=now,
-                                         source=source)
+        note, new = await store.add_note(
+            person_id=match.person_id,
+            author_id=author_id,
+            match_id=match.id,
+            body=cipher.encrypt(text),
+            now=now,
+            source=source,
+        )
         if new:
             await store.bump_counter("note_written", day)
             if within is not None:
@@ -153,8 +182,16 @@ async def write(store: NoteStore, cipher: Sealer, *, match_id: int, author_id: i
     return match, note
 
 
-async def choose(store: NoteStore, *, note_id: int, person_id: int, share: bool, model: str,
-                 now: datetime, day: str) -> Note | None:
+async def choose(
+    store: NoteStore,
+    *,
+    note_id: int,
+    person_id: int,
+    share: bool,
+    model: str,
+    now: datetime,
+    day: str,
+) -> Note | None:
     """The person's choice for one note about them; None if it isn't theirs, or sharing
     isn't part of MODEL."""
     if share and not may_share_notes(model):
@@ -192,8 +229,9 @@ class Reading:
     notes: Sequence[Note]
 
 
-async def reading(store: NoteStore, *, anchor: int, viewer_id: int, viewer_name: str,
-                  model: str, now: datetime) -> Reading | None:
+async def reading(
+    store: NoteStore, *, anchor: int, viewer_id: int, viewer_name: str, model: str, now: datetime
+) -> Reading | None:
     """The shared notes about the person whose note ANCHOR is, as clinician VIEWER_ID may
     read them, kept in that person's access log before they are shown; None if VIEWER_ID
     may not read ANCHOR itself, or isn't on the person's care team (so a refusal looks like
@@ -201,13 +239,20 @@ async def reading(store: NoteStore, *, anchor: int, viewer_id: int, viewer_name:
     if not clinicians_exist(model):
         raise NotesNotShared
     note = await store.get_note(anchor)
-    if (note is None or not note.shared
-            or not may_read_note(note, viewer_id, "clinician", model)
-            or not await store.on_care_team(note.person_id, viewer_id)):
+    if (
+        note is None
+        or not note.shared
+        or not may_read_note(note, viewer_id, "clinician", model)
+        or not await store.on_care_team(note.person_id, viewer_id)
+    ):
         return None
-    notes = visible_notes(await store.notes_about(note.person_id), viewer_id, "clinician",
-                          model)
-    await store.log_note_read(person_id=note.person_id, reader_id=viewer_id,
-                              reader_role="clinician", reader_name=viewer_name,
-                              notes=len(notes), now=now)
+    notes = visible_notes(await store.notes_about(note.person_id), viewer_id, "clinician", model)
+    await store.log_note_read(
+        person_id=note.person_id,
+        reader_id=viewer_id,
+        reader_role="clinician",
+        reader_name=viewer_name,
+        notes=len(notes),
+        now=now,
+    )
     return Reading(note.person_id, notes)

@@ -16,11 +16,29 @@ from bot.domain.roles import PEER_ROLES, PEOPLE_ROLES, RELATIONSHIPS
 from bot.services import matches
 from bot.services.events import DomainError, Event, Events
 
-__all__ = ["NameNotValid", "NextQuestion", "Onboarded", "PeopleStore", "RoleChanged",
-           "Standing", "StandingStore", "TimeZoneChanged", "can_keep", "change_role",
-           "choose_role", "consent", "end_support", "name_yourself", "next_question",
-           "onboarded", "reserved_names", "set_region", "set_relationship", "set_timezone",
-           "standing"]
+__all__ = [
+    "NameNotValid",
+    "NextQuestion",
+    "Onboarded",
+    "PeopleStore",
+    "RoleChanged",
+    "Standing",
+    "StandingStore",
+    "TimeZoneChanged",
+    "can_keep",
+    "change_role",
+    "choose_role",
+    "consent",
+    "end_support",
+    "name_yourself",
+    "next_question",
+    "onboarded",
+    "reserved_names",
+    "set_region",
+    "set_relationship",
+    "set_timezone",
+    "standing",
+]
 
 NextQuestion = Literal["region", "timezone", "name"]
 
@@ -70,8 +88,14 @@ class TimeZoneChanged(Event):
     timezone: str
 
 
-async def consent(store: PeopleStore, user_id: int, now: datetime, *, given: bool,
-                  coordinators: Sequence[int] = ()) -> str | None:
+async def consent(
+    store: PeopleStore,
+    user_id: int,
+    now: datetime,
+    *,
+    given: bool,
+    coordinators: Sequence[int] = (),
+) -> str | None:
     """Record a yes or a no; someone the service lists as a coordinator becomes one on their
     yes. Returns the role that yes gave, if any."""
     await store.record_consent(user_id, now, given=given)
@@ -87,8 +111,9 @@ def onboarded(events: Events, user_id: int, role: str | None) -> None:
     events.publish(Onboarded(user_id, role))
 
 
-async def choose_role(store: PeopleStore, user_id: int, now: datetime, *, role: str,
-                      relationship: str | None = None) -> None:
+async def choose_role(
+    store: PeopleStore, user_id: int, now: datetime, *, role: str, relationship: str | None = None
+) -> None:
     """A person or a carer (and who they support) chose their role at /start."""
     if role not in ("consumer", "carer") or (role == "carer") != (relationship is not None):
         raise ValueError("consumers have no relationship; carers need one")
@@ -101,9 +126,15 @@ def _check_relationship(relationship: str | None) -> None:
         raise ValueError(f"unknown relationship {relationship!r}")
 
 
-async def next_question(store: PeopleStore, user_id: int, now: datetime, *,
-                        regions: Sequence[str], zones: Sequence[str],
-                        after: Literal["role", "region"] = "role") -> NextQuestion:
+async def next_question(
+    store: PeopleStore,
+    user_id: int,
+    now: datetime,
+    *,
+    regions: Sequence[str],
+    zones: Sequence[str],
+    after: Literal["role", "region"] = "role",
+) -> NextQuestion:
     """What /start asks next, AFTER the role (or the region): a region or a time zone when the
     service offers several; one it offers alone is stored without asking."""
     if after == "role":
@@ -122,8 +153,9 @@ def reserved_names(listed: str, service_name: str) -> tuple[str, ...]:
     return (*(t.strip() for t in listed.split(",") if t.strip()), service_name)
 
 
-async def name_yourself(store: PeopleStore, user_id: int, now: datetime, text: str,
-                        reserved: Sequence[str] = ()) -> str:
+async def name_yourself(
+    store: PeopleStore, user_id: int, now: datetime, text: str, reserved: Sequence[str] = ()
+) -> str:
     """Store the name a person typed, tidied; NameNotValid (saying why) if it can't be a name
     here: 1 to 32 characters on one line, not a sentence or a question, no link, and not a
     staff title or the service's name (RESERVED)."""
@@ -135,23 +167,26 @@ async def name_yourself(store: PeopleStore, user_id: int, now: datetime, text: s
     return alias
 
 
-async def set_relationship(store: PeopleStore, user_id: int, now: datetime,
-                           relationship: str) -> None:
+async def set_relationship(
+    store: PeopleStore, user_id: int, now: datetime, relationship: str
+) -> None:
     """A carer changes who they support."""
     _check_relationship(relationship)
     await store.update_user(user_id, now, relationship=relationship)
 
 
-async def set_region(store: PeopleStore, user_id: int, now: datetime, region: str,
-                     offered: Sequence[str]) -> None:
+async def set_region(
+    store: PeopleStore, user_id: int, now: datetime, region: str, offered: Sequence[str]
+) -> None:
     """Store REGION, one the service offers."""
     if region not in offered:
         raise ValueError(f"region {region!r} is not offered")
     await store.update_user(user_id, now, region=region)
 
 
-async def set_timezone(store: PeopleStore, events: Events | None, user_id: int, now: datetime,
-                       zone: str) -> None:
+async def set_timezone(
+    store: PeopleStore, events: Events | None, user_id: int, now: datetime, zone: str
+) -> None:
     """Store ZONE; when it is a change (EVENTS given), what follows the person's clock (their
     check-ins) moves with it."""
     await store.update_user(user_id, now, timezone=zone)
@@ -161,16 +196,20 @@ async def set_timezone(store: PeopleStore, events: Events | None, user_id: int, 
 
 # -- changing one's mind -----------------------------------------------------------------
 
-def can_keep(match: Match | None, profile: PeerProfile | None, role: str,
-             policy: MatchPolicy) -> bool:
+
+def can_keep(
+    match: Match | None, profile: PeerProfile | None, role: str, policy: MatchPolicy
+) -> bool:
     """Whether MATCH (with the peer worker of PROFILE) may go on once its person is ROLE: the
     service lets that kind of peer worker support that role (Table 3, item 3)."""
-    return (match is not None and profile is not None
-            and profile.kind in offerable_kinds(role, policy))
+    return (
+        match is not None and profile is not None and profile.kind in offerable_kinds(role, policy)
+    )
 
 
-async def end_support(store: matches.MatchStore, events: Events, user_id: int,
-                      now: datetime) -> Match | None:
+async def end_support(
+    store: matches.MatchStore, events: Events, user_id: int, now: datetime
+) -> Match | None:
     """USER_ID, a person, steps back from peer support (a new role, or a new kind of support):
     their open request or match ends the one way every match does, and they leave the
     waitlist. Returns what ended, if anything."""
@@ -185,9 +224,17 @@ async def end_support(store: matches.MatchStore, events: Events, user_id: int,
     return live
 
 
-async def change_role(store: matches.MatchStore, people: PeopleStore, events: Events,
-                      user_id: int, now: datetime, *, role: str, relationship: str | None,
-                      end_match: bool) -> Match | None:
+async def change_role(
+    store: matches.MatchStore,
+    people: PeopleStore,
+    events: Events,
+    user_id: int,
+    now: datetime,
+    *,
+    role: str,
+    relationship: str | None,
+    end_match: bool,
+) -> Match | None:
     """A person becomes a ROLE they may pick themselves (a person living with BPD, or a
     carer and who they support), having been asked first about their match: END_MATCH ends
     it (and any request, and their place in line) through `end_support`; otherwise it goes on.
@@ -202,6 +249,7 @@ async def change_role(store: matches.MatchStore, people: PeopleStore, events: Ev
 
 
 # -- where a person stands ---------------------------------------------------------------
+
 
 class StandingStore(Protocol):
     """What reading where someone stands needs from storage."""
@@ -273,16 +321,25 @@ async def standing(store: StandingStore, user_id: int) -> Standing:
         return Standing("no_role")
     role = str(user.role)
     if role in PEER_ROLES:
-        return Standing("set_up", role, profile=await store.get_profile(user_id),
-                        people=tuple(await store.active_matches_for_peer(user_id)),
-                        requests=tuple(await store.open_requests_for_peer(user_id)))
+        return Standing(
+            "set_up",
+            role,
+            profile=await store.get_profile(user_id),
+            people=tuple(await store.active_matches_for_peer(user_id)),
+            requests=tuple(await store.open_requests_for_peer(user_id)),
+        )
     if role not in PEOPLE_ROLES:
         return Standing("set_up", role)
     plan = await store.has_safety_plan(user_id)
     live = await store.live_match_for_person(user_id)
     if live is not None:
-        return Standing("set_up", role, "matched" if live.status == "active" else "requested",
-                        live, safety_plan=plan)
+        return Standing(
+            "set_up",
+            role,
+            "matched" if live.status == "active" else "requested",
+            live,
+            safety_plan=plan,
+        )
     position = await store.waitlist_position(user_id)
     if position is not None:
         return Standing("set_up", role, "waiting", position=position, safety_plan=plan)

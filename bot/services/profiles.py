@@ -61,13 +61,16 @@ TEXT_FIELDS = (*CORE_FIELDS, "languages", "culture")
 YES_NO = ("lived_bpd", "lgbtqia")
 #: Attributes chosen from buttons, one value each.
 ONE_OF: Mapping[str, tuple[str, ...]] = {
-    "gender": CHOICES["gender"], "age_band": CHOICES["age_band"],
-    "recovery_stage": CHOICES["recovery_stage"], "years_caring": CHOICES["years_caring"],
+    "gender": CHOICES["gender"],
+    "age_band": CHOICES["age_band"],
+    "recovery_stage": CHOICES["recovery_stage"],
+    "years_caring": CHOICES["years_caring"],
     **{attr: ("yes", "no") for attr in YES_NO},
 }
 #: Attributes switched on and off, several values each.
 MANY_OF: Mapping[str, tuple[str, ...]] = {
-    "support_modes": CHOICES["support_mode"], "frequency": CHOICES["frequency"],
+    "support_modes": CHOICES["support_mode"],
+    "frequency": CHOICES["frequency"],
     "relationships": RELATIONSHIPS,
 }
 
@@ -79,15 +82,25 @@ class ProfileStore(Protocol):
         """The peer worker's profile, if they have one."""
         ...
 
-    async def create_profile(self, user_id: int, kind: str, now: datetime, *,
-                             display_name: str, bio: str, hours: Sequence[Window],
-                             timezone: str, caseload_cap: int,
-                             attributes: Mapping[str, Any] | None = None) -> PeerProfile:
+    async def create_profile(
+        self,
+        user_id: int,
+        kind: str,
+        now: datetime,
+        *,
+        display_name: str,
+        bio: str,
+        hours: Sequence[Window],
+        timezone: str,
+        caseload_cap: int,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> PeerProfile:
         """Store a new profile."""
         ...
 
-    async def update_profile(self, user_id: int, now: datetime, **fields: Any
-                             ) -> PeerProfile | None:
+    async def update_profile(
+        self, user_id: int, now: datetime, **fields: Any
+    ) -> PeerProfile | None:
         """Change some of a profile's fields."""
         ...
 
@@ -125,6 +138,7 @@ class HoursInvalid(DomainError):
 
 
 # -- checks -----------------------------------------------------------------------------------
+
 
 def check_name(text: str) -> str:
     """The name tidied, or NameInvalid."""
@@ -168,8 +182,10 @@ def cap_choices(profile: PeerProfile) -> list[int]:
 
 # -- use cases --------------------------------------------------------------------------------
 
-async def current(store: ProfileStore, user_id: int, timezone: str | None, now: datetime
-                  ) -> tuple[PeerProfile, int] | None:
+
+async def current(
+    store: ProfileStore, user_id: int, timezone: str | None, now: datetime
+) -> tuple[PeerProfile, int] | None:
     """The profile and caseload of USER_ID, if they have a profile. Hours follow the person:
     when TIMEZONE (theirs, from /settings) has changed, the profile takes it."""
     profile = await store.get_profile(user_id)
@@ -180,19 +196,43 @@ async def current(store: ProfileStore, user_id: int, timezone: str | None, now: 
     return profile, await store.caseload(user_id)
 
 
-async def set_up(store: ProfileStore, events: Events, *, user_id: int, kind: str,
-                 now: datetime, display_name: str, bio: str, hours: Sequence[Window],
-                 timezone: str, caseload_cap: int) -> PeerProfile:
+async def set_up(
+    store: ProfileStore,
+    events: Events,
+    *,
+    user_id: int,
+    kind: str,
+    now: datetime,
+    display_name: str,
+    bio: str,
+    hours: Sequence[Window],
+    timezone: str,
+    caseload_cap: int,
+) -> PeerProfile:
     """Create the profile (offering one-to-one support); people waiting may now be offered."""
     profile = await store.create_profile(
-        user_id, kind, now, display_name=display_name, bio=bio, hours=hours,
-        timezone=timezone, caseload_cap=caseload_cap, attributes={"support_modes": ["individual"]})
+        user_id,
+        kind,
+        now,
+        display_name=display_name,
+        bio=bio,
+        hours=hours,
+        timezone=timezone,
+        caseload_cap=caseload_cap,
+        attributes={"support_modes": ["individual"]},
+    )
     events.publish(CapacityFreed(user_id))
     return profile
 
 
-async def set_text(store: ProfileStore, profile: PeerProfile, field: str, text: str,
-                   words: HoursWords, now: datetime) -> None:
+async def set_text(
+    store: ProfileStore,
+    profile: PeerProfile,
+    field: str,
+    text: str,
+    words: HoursWords,
+    now: datetime,
+) -> None:
     """Change a typed FIELD to TEXT, checked (a DomainError says what to fix)."""
     if field == "display_name":
         await store.update_profile(profile.user_id, now, display_name=check_name(text))
@@ -205,18 +245,21 @@ async def set_text(store: ProfileStore, profile: PeerProfile, field: str, text: 
         await _attributes(store, profile, now, {field: value})
 
 
-async def set_one(store: ProfileStore, profile: PeerProfile, field: str, value: str,
-                  now: datetime) -> None:
+async def set_one(
+    store: ProfileStore, profile: PeerProfile, field: str, value: str, now: datetime
+) -> None:
     """Set a one-of attribute (yes/no ones are stored as True/False)."""
     await _attributes(store, profile, now, {field: value == "yes" if field in YES_NO else value})
 
 
-async def toggle(store: ProfileStore, profile: PeerProfile, field: str, value: str,
-                 now: datetime) -> PeerProfile:
+async def toggle(
+    store: ProfileStore, profile: PeerProfile, field: str, value: str, now: datetime
+) -> PeerProfile:
     """Switch VALUE of a many-of attribute on or off; returns the profile as it is now."""
     chosen = set(profile.attributes.get(field) or ()) ^ {value}
-    return await _attributes(store, profile, now,
-                             {field: [v for v in MANY_OF[field] if v in chosen]})
+    return await _attributes(
+        store, profile, now, {field: [v for v in MANY_OF[field] if v in chosen]}
+    )
 
 
 async def clear(store: ProfileStore, profile: PeerProfile, field: str, now: datetime) -> None:
@@ -224,24 +267,27 @@ async def clear(store: ProfileStore, profile: PeerProfile, field: str, now: date
     await _attributes(store, profile, now, {field: None})
 
 
-async def set_paused(store: ProfileStore, events: Events, profile: PeerProfile, paused: bool,
-                     now: datetime) -> None:
+async def set_paused(
+    store: ProfileStore, events: Events, profile: PeerProfile, paused: bool, now: datetime
+) -> None:
     """Pause or resume new matches; resuming may let people waiting be offered."""
     await store.update_profile(profile.user_id, now, paused=paused)
     if profile.paused and not paused:
         events.publish(CapacityFreed(profile.user_id))
 
 
-async def set_cap(store: ProfileStore, events: Events, profile: PeerProfile, cap: int,
-                  now: datetime) -> None:
+async def set_cap(
+    store: ProfileStore, events: Events, profile: PeerProfile, cap: int, now: datetime
+) -> None:
     """Change the caseload cap; a higher one may let people waiting be offered."""
     await store.update_profile(profile.user_id, now, caseload_cap=cap)
     if cap > profile.caseload_cap:
         events.publish(CapacityFreed(profile.user_id))
 
 
-async def _attributes(store: ProfileStore, profile: PeerProfile, now: datetime,
-                      changes: Mapping[str, Any]) -> PeerProfile:
+async def _attributes(
+    store: ProfileStore, profile: PeerProfile, now: datetime, changes: Mapping[str, Any]
+) -> PeerProfile:
     """Store the attributes with CHANGES, leaving out empty values so 'not set' is one thing."""
     merged = {**profile.attributes, **changes}
     tidy = {k: v for k, v in merged.items() if v not in (None, "", [], ())}

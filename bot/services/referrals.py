@@ -10,8 +10,16 @@ from typing import Protocol
 
 from bot.services.events import DomainError, Event, Events
 
-__all__ = ["PREFIX", "ReferralMade", "ReferralStore", "code_of", "count_arrival",
-           "make_referral", "payload_for", "remember_source"]
+__all__ = [
+    "PREFIX",
+    "ReferralMade",
+    "ReferralStore",
+    "code_of",
+    "count_arrival",
+    "make_referral",
+    "payload_for",
+    "remember_source",
+]
 
 #: Deep-link payloads that name a referral source start with this (invites never do).
 PREFIX = "r-"
@@ -21,8 +29,9 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{8,16}$")
 class ReferralStore(Protocol):
     """What referrals need from storage."""
 
-    async def create_referral(self, code: str, name: str, created_by: int | None,
-                              now: datetime) -> None:
+    async def create_referral(
+        self, code: str, name: str, created_by: int | None, now: datetime
+    ) -> None:
         """Store a new source."""
         ...
 
@@ -60,12 +69,13 @@ def code_of(payload: str | None) -> str | None:
     """The referral code in a /start payload, or None if it is not a referral link."""
     if not payload or not payload.startswith(PREFIX):
         return None
-    code = payload[len(PREFIX):]
+    code = payload[len(PREFIX) :]
     return code if _CODE.match(code) else None
 
 
-async def make_referral(store: ReferralStore, name: str, created_by: int | None,
-                        now: datetime, events: Events) -> str:
+async def make_referral(
+    store: ReferralStore, name: str, created_by: int | None, now: datetime, events: Events
+) -> str:
     """A new source called NAME; returns its code. DomainError if the name won't do."""
     cleaned = " ".join(name.split())
     if not 2 <= len(cleaned) <= 60 or "://" in cleaned:

@@ -114,8 +114,7 @@ class ShortlistStore(Protocol):
         """Requested and active matches per peer worker."""
         ...
 
-    async def get_preferences(self, person_id: int
-                              ) -> tuple[dict[str, str], dict[str, list[str]]]:
+    async def get_preferences(self, person_id: int) -> tuple[dict[str, str], dict[str, list[str]]]:
         """The person's stated preferences (and options once shown)."""
         ...
 
@@ -143,8 +142,7 @@ class ShortlistStore(Protocol):
         """Take the person off the waitlist."""
         ...
 
-    async def hold_for(self, person_id: int, peer_id: int, now: datetime,
-                       until: datetime) -> None:
+    async def hold_for(self, person_id: int, peer_id: int, now: datetime, until: datetime) -> None:
         """Record an offer to PERSON_ID, holding a place with PEER_ID until UNTIL."""
         ...
 
@@ -190,8 +188,9 @@ async def prepared_pool(store: ShortlistStore, now: datetime) -> Prepared:
     return state
 
 
-async def options_for(store: ShortlistStore, now: datetime, role: str, policy: MatchPolicy
-                      ) -> dict[str, list[str]]:
+async def options_for(
+    store: ShortlistStore, now: datetime, role: str, policy: MatchPolicy
+) -> dict[str, list[str]]:
     """The languages and cultures the peer workers a ROLE may be offered wrote, most common
     first: the answers offered to the free-text preference questions."""
     kinds = offerable_kinds(role, policy)
@@ -199,7 +198,8 @@ async def options_for(store: ShortlistStore, now: datetime, role: str, policy: M
     known = state.options.get(kinds)
     if known is None:
         known = state.options[kinds] = free_text_options(
-            p for p in state.profiles if p.kind in kinds)
+            p for p in state.profiles if p.kind in kinds
+        )
     return {key: list(values) for key, values in known.items()}
 
 
@@ -215,9 +215,18 @@ class Page:
     shown: bool = False
 
 
-async def candidates(store: ShortlistStore, now: datetime, policy: MatchPolicy, person_id: int,
-                     role: str, *, offset: int = 0, limit: int = PAGE,
-                     show_again: bool = False, leave_out: int | None = None) -> Page:
+async def candidates(
+    store: ShortlistStore,
+    now: datetime,
+    policy: MatchPolicy,
+    person_id: int,
+    role: str,
+    *,
+    offset: int = 0,
+    limit: int = PAGE,
+    show_again: bool = False,
+    leave_out: int | None = None,
+) -> Page:
     """A page of PERSON_ID's shortlist. Places held for other people count as taken; the peer
     worker whose match with them ended lately is left out (SHOW_AGAIN: added last to the
     first page, never first), and so is LEAVE_OUT (one they may not ask again yet)."""
@@ -231,14 +240,31 @@ async def candidates(store: ShortlistStore, now: datetime, policy: MatchPolicy, 
     refused = await store.recent_refusals(person_id, now - REFUSAL_MEMORY)
     ended = await store.last_ended_peer(person_id, now - REFUSAL_MEMORY)
     exclude = {*refused, *(p for p in (ended, leave_out) if p is not None)}
-    found = state.pool.shortlist(role=role, preferences=prefs, caseloads=loads, policy=policy,
-                                 now=now, exclude=exclude, limit=limit + 1, offset=offset)
+    found = state.pool.shortlist(
+        role=role,
+        preferences=prefs,
+        caseloads=loads,
+        policy=policy,
+        now=now,
+        exclude=exclude,
+        limit=limit + 1,
+        offset=offset,
+    )
     again = None
     if ended is not None and ended not in refused and ended != leave_out:
         profile = next((p for p in state.profiles if p.user_id == ended), None)
-        again = None if profile is None else candidate(
-            profile, role=role, preferences=prefs, caseload=loads.get(ended, 0),
-            policy=policy, now=now)
+        again = (
+            None
+            if profile is None
+            else candidate(
+                profile,
+                role=role,
+                preferences=prefs,
+                caseload=loads.get(ended, 0),
+                policy=policy,
+                now=now,
+            )
+        )
     shown = show_again and again is not None and offset == 0
     page = tuple(found[:limit]) + ((again,) if shown and again is not None else ())
     return Page(page, len(found) > limit, again, shown)
@@ -263,8 +289,14 @@ class WaitlistOffer:
     peer_id: int
 
 
-async def waitlist_offers(store: ShortlistStore, now: datetime, policy: MatchPolicy,
-                          hold_for: timedelta, *, include_offered: bool) -> list[WaitlistOffer]:
+async def waitlist_offers(
+    store: ShortlistStore,
+    now: datetime,
+    policy: MatchPolicy,
+    hold_for: timedelta,
+    *,
+    include_offered: bool,
+) -> list[WaitlistOffer]:
     """Who on the waitlist is offered a shortlist now, in the order they joined, while places
     are free; each offer holds one place for HOLD_FOR, so one free place goes to the first
     person in line only (and nobody else can take it meanwhile: see `candidates`).
@@ -277,7 +309,8 @@ async def waitlist_offers(store: ShortlistStore, now: datetime, policy: MatchPol
     offers: list[WaitlistOffer] = []
     for entry in await store.waitlist():
         if (entry.held_until is not None and entry.held_until > now) or (
-                entry.offered_at is not None and not include_offered):
+            entry.offered_at is not None and not include_offered
+        ):
             continue
         live = await store.live_match_for_person(entry.person_id)
         if live is not None and live.status == "requested":
@@ -295,8 +328,9 @@ async def waitlist_offers(store: ShortlistStore, now: datetime, policy: MatchPol
     return offers
 
 
-async def join_waitlist(store: ShortlistStore, now: datetime, policy: MatchPolicy,
-                        person_id: int, role: str) -> int:
+async def join_waitlist(
+    store: ShortlistStore, now: datetime, policy: MatchPolicy, person_id: int, role: str
+) -> int:
     """Put PERSON_ID in line and return their position. They have just seen who is free now
     and chose to wait, so they are offered again when a place frees, not on the next tick."""
     position = await store.join_waitlist(person_id, now)

@@ -59,8 +59,9 @@ class SupervisionStore(Protocol):
         """Several writes as one."""
         ...
 
-    async def add_supervision_request(self, peer_id: int, urgency: str, note: bytes | None,
-                                      now: datetime) -> int:
+    async def add_supervision_request(
+        self, peer_id: int, urgency: str, note: bytes | None, now: datetime
+    ) -> int:
         """Store a request; its id."""
         ...
 
@@ -80,8 +81,9 @@ class SupervisionStore(Protocol):
         """Every request PEER_ID made."""
         ...
 
-    async def take_supervision_request(self, request_id: int, coordinator_id: int,
-                                       now: datetime) -> bool:
+    async def take_supervision_request(
+        self, request_id: int, coordinator_id: int, now: datetime
+    ) -> bool:
         """Mark it taken; False if someone already had."""
         ...
 
@@ -200,9 +202,19 @@ async def waiting(store: SupervisionStore, peer_id: int) -> SupervisionRequest |
     return await store.open_supervision_request(peer_id)
 
 
-async def request(store: SupervisionStore, sealer: Sealer, events: Events, *, peer_id: int,
-                  role: str | None, urgency: str, note: str | None, now: datetime, day: str,
-                  within: Within | None = None) -> Asked:
+async def request(
+    store: SupervisionStore,
+    sealer: Sealer,
+    events: Events,
+    *,
+    peer_id: int,
+    role: str | None,
+    urgency: str,
+    note: str | None,
+    now: datetime,
+    day: str,
+    within: Within | None = None,
+) -> Asked:
     """Store PEER_ID's request, with the note (if any) encrypted; while one is waiting, the
     note is added to that one instead (at most one open request per peer worker)."""
     if role not in PEER_ROLES:
@@ -213,8 +225,11 @@ async def request(store: SupervisionStore, sealer: Sealer, events: Events, *, pe
         if open_request is not None:
             return await _add(store, sealer, events, open_request, text, now, within)
         request_id = await store.add_supervision_request(
-            peer_id, urgency if urgency in URGENCIES else "whenever",
-            sealer.encrypt(text) if text else None, now)
+            peer_id,
+            urgency if urgency in URGENCIES else "whenever",
+            sealer.encrypt(text) if text else None,
+            now,
+        )
         await store.bump_counter("supervision_requested", day)
         happened = SupervisionRequested(request_id, peer_id)
         if within is not None:
@@ -223,8 +238,16 @@ async def request(store: SupervisionStore, sealer: Sealer, events: Events, *, pe
     return Asked(request_id, added=False)
 
 
-async def add_to(store: SupervisionStore, sealer: Sealer, events: Events, *, peer_id: int,
-                 note: str | None, now: datetime, within: Within | None = None) -> Asked:
+async def add_to(
+    store: SupervisionStore,
+    sealer: Sealer,
+    events: Events,
+    *,
+    peer_id: int,
+    note: str | None,
+    now: datetime,
+    within: Within | None = None,
+) -> Asked:
     """Add NOTE to PEER_ID's waiting request; NothingWaiting if one was picked up meanwhile."""
     text = _clean(note)
     async with store.transaction():
@@ -234,9 +257,15 @@ async def add_to(store: SupervisionStore, sealer: Sealer, events: Events, *, pee
         return await _add(store, sealer, events, open_request, text, now, within)
 
 
-async def _add(store: SupervisionStore, sealer: Sealer, events: Events,
-               open_request: SupervisionRequest, text: str, now: datetime,
-               within: Within | None) -> Asked:
+async def _add(
+    store: SupervisionStore,
+    sealer: Sealer,
+    events: Events,
+    open_request: SupervisionRequest,
+    text: str,
+    now: datetime,
+    within: Within | None,
+) -> Asked:
     if not text:
         return Asked(open_request.id, added=True, changed=False)
     before = sealer.decrypt(open_request.note) if open_request.note else ""
@@ -252,14 +281,21 @@ async def _add(store: SupervisionStore, sealer: Sealer, events: Events,
     return Asked(open_request.id, added=True)
 
 
-async def take(store: SupervisionStore, events: Events, *, request_id: int,
-               coordinator_id: int, now: datetime, within: Within | None = None
-               ) -> SupervisionRequest:
+async def take(
+    store: SupervisionStore,
+    events: Events,
+    *,
+    request_id: int,
+    coordinator_id: int,
+    now: datetime,
+    within: Within | None = None,
+) -> SupervisionRequest:
     """Give the request to COORDINATOR_ID, or AlreadyTaken if another was first."""
     async with store.transaction():
         found = await store.get_supervision_request(request_id)
-        if found is None or not await store.take_supervision_request(request_id,
-                                                                     coordinator_id, now):
+        if found is None or not await store.take_supervision_request(
+            request_id, coordinator_id, now
+        ):
             raise AlreadyTaken
         happened = SupervisionTaken(request_id, found.peer_id, coordinator_id)
         if within is not None:
@@ -268,8 +304,9 @@ async def take(store: SupervisionStore, events: Events, *, request_id: int,
     return found
 
 
-async def notes_of(store: SupervisionStore, sealer: Sealer, peer_id: int
-                   ) -> list[tuple[SupervisionRequest, str | None]]:
+async def notes_of(
+    store: SupervisionStore, sealer: Sealer, peer_id: int
+) -> list[tuple[SupervisionRequest, str | None]]:
     """Each of PEER_ID's requests with its note decrypted for them (None: none was given, or
     the current key can't read it)."""
     out: list[tuple[SupervisionRequest, str | None]] = []

@@ -46,8 +46,14 @@ from typing import Any, TypeVar
 import aiosqlite
 from aiosqlite.context import Result
 
-__all__ = ["PERSONAL_TABLES", "PersonalTable", "StorageBase", "StorageError", "Transaction",
-           "personal_table"]
+__all__ = [
+    "PERSONAL_TABLES",
+    "PersonalTable",
+    "StorageBase",
+    "StorageError",
+    "Transaction",
+    "personal_table",
+]
 
 _LOG = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -85,13 +91,13 @@ class PersonalTable:
 PERSONAL_TABLES: list[PersonalTable] = []
 
 
-def personal_table(table: str, column: str, *, export: bool = True,
-                   exclude: Sequence[str] = ()) -> None:
+def personal_table(
+    table: str, column: str, *, export: bool = True, exclude: Sequence[str] = ()
+) -> None:
     """Register a table so /mydata exports it and /delete erases it."""
     entry = PersonalTable(table, column, export, tuple(exclude))
     if entry not in PERSONAL_TABLES:
         PERSONAL_TABLES.append(entry)
-
 
 
 class Transaction:
@@ -112,8 +118,9 @@ class Transaction:
         """Run one statement (await it, or use it as `async with ... as cursor`)."""
         return self._db.execute(sql, parameters)
 
-    async def execute_fetchall(self, sql: str, parameters: Sequence[Any] = ()
-                               ) -> Iterable[sqlite3.Row]:
+    async def execute_fetchall(
+        self, sql: str, parameters: Sequence[Any] = ()
+    ) -> Iterable[sqlite3.Row]:
         """Run one statement and return its rows, in one round trip."""
         return await self._db.execute_fetchall(sql, parameters)
 
@@ -135,6 +142,7 @@ class Transaction:
 
 
 # Work done on a connection's own thread, in one hop (sqlite3 is used there directly).
+
 
 async def _run(db: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
     # aiosqlite's one way to run a function on its thread (every public method uses it);
@@ -206,9 +214,11 @@ class StorageBase:
         self._checkpoint: asyncio.Task[Any] | None = None
         self._write_lock = asyncio.Lock()
         self._tx: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
-            f"storage_tx_{id(self)}", default=None)
-        self._deferred: contextvars.ContextVar[_Pending | None] = \
-            contextvars.ContextVar(f"storage_deferred_{id(self)}", default=None)
+            f"storage_tx_{id(self)}", default=None
+        )
+        self._deferred: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar(
+            f"storage_deferred_{id(self)}", default=None
+        )
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -229,8 +239,10 @@ class StorageBase:
         try:
             db.row_factory = aiosqlite.Row
             # secure_delete: an erased row's bytes are overwritten, not left in free space.
-            await db.executescript("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; "
-                                   "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
+            await db.executescript(
+                "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; "
+                "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;"
+            )
         except BaseException:
             await db.close()
             raise
@@ -276,10 +288,12 @@ class StorageBase:
         (its fsyncs happen on the writer's thread, see `_after_inline_commit`)."""
         conn = sqlite3.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        conn.executescript("PRAGMA busy_timeout = 0; PRAGMA foreign_keys = ON; "
-                           "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; "
-                           "PRAGMA secure_delete = ON;"
-                           f"PRAGMA query_only = {'ON' if query_only else 'OFF'};")
+        conn.executescript(
+            "PRAGMA busy_timeout = 0; PRAGMA foreign_keys = ON; "
+            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; "
+            "PRAGMA secure_delete = ON;"
+            f"PRAGMA query_only = {'ON' if query_only else 'OFF'};"
+        )
         conn.set_progress_handler(self._over_budget, INLINE_CHECK_STEPS)
         return conn
 
@@ -460,8 +474,11 @@ class StorageBase:
         # The loop's connections never checkpoint (an fsync could hold the loop); every
         # CHECKPOINT_EVERY commits the writer's thread moves the log into the database.
         self._inline_commits += 1
-        if self._inline_commits % CHECKPOINT_EVERY == 0 and self._db is not None \
-                and (self._checkpoint is None or self._checkpoint.done()):
+        if (
+            self._inline_commits % CHECKPOINT_EVERY == 0
+            and self._db is not None
+            and (self._checkpoint is None or self._checkpoint.done())
+        ):
             self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
 
     async def _run_checkpoint(self) -> None:
@@ -496,9 +513,15 @@ class StorageBase:
             pending.closed = True
             self._deferred.reset(token)
 
-    async def update_columns(self, table: str, key_column: str, key: Any,
-                             allowed: Iterable[str], updated_at: int,
-                             fields: dict[str, Any]) -> None:
+    async def update_columns(
+        self,
+        table: str,
+        key_column: str,
+        key: Any,
+        allowed: Iterable[str],
+        updated_at: int,
+        fields: dict[str, Any],
+    ) -> None:
         """Set some of a row's ALLOWED columns (names checked here, values as parameters)."""
         unknown = set(fields) - set(allowed)
         if unknown:
@@ -547,8 +570,7 @@ class StorageBase:
             self._give_back(reader)
 
     async def _wait_for_reader(self) -> aiosqlite.Connection:
-        turn: asyncio.Future[aiosqlite.Connection] = \
-            asyncio.get_running_loop().create_future()
+        turn: asyncio.Future[aiosqlite.Connection] = asyncio.get_running_loop().create_future()
         self._reader_waiters.append(turn)
         try:
             return await turn

@@ -50,20 +50,36 @@ class Broadcast:
 
 def _broadcast(row: Any) -> Broadcast:
     return Broadcast(
-        broadcast_id=row["id"], created_by=row["created_by"], audience=row["audience"],
-        group_id=row["group_id"], text=row["text"], photo=row["photo"], status=row["status"],
-        total=row["total"], progress_message_id=row["progress_message_id"],
-        progress_at=row["progress_at"], created_at=row["created_at"],
-        finished_at=row["finished_at"], stopped_by=row["stopped_by"],
-        stopped_at=row["stopped_at"])
+        broadcast_id=row["id"],
+        created_by=row["created_by"],
+        audience=row["audience"],
+        group_id=row["group_id"],
+        text=row["text"],
+        photo=row["photo"],
+        status=row["status"],
+        total=row["total"],
+        progress_message_id=row["progress_message_id"],
+        progress_at=row["progress_at"],
+        created_at=row["created_at"],
+        finished_at=row["finished_at"],
+        stopped_by=row["stopped_by"],
+        stopped_at=row["stopped_at"],
+    )
 
 
 class BroadcastStore(StorageBase):
     """Broadcasts and their outbox."""
 
-    async def create_broadcast(self, created_by: int, audience: str, group_id: int | None,
-                               text: str, photo: str | None, recipients: Sequence[int],
-                               now: datetime) -> int:
+    async def create_broadcast(
+        self,
+        created_by: int,
+        audience: str,
+        group_id: int | None,
+        text: str,
+        photo: str | None,
+        recipients: Sequence[int],
+        now: datetime,
+    ) -> int:
         """Store a broadcast and one pending outbox row per recipient, all at once."""
         ts = epoch(now)
         unique = list(dict.fromkeys(recipients))
@@ -71,13 +87,15 @@ class BroadcastStore(StorageBase):
             cur = await db.execute(
                 "INSERT INTO broadcasts (created_by, audience, group_id, text, photo, status, "
                 "total, created_at) VALUES (?, ?, ?, ?, ?, 'sending', ?, ?)",
-                (created_by, audience, group_id, text, photo, len(unique), ts))
+                (created_by, audience, group_id, text, photo, len(unique), ts),
+            )
             broadcast_id = cur.lastrowid
             await cur.close()
             await db.executemany(
                 "INSERT INTO broadcast_outbox (broadcast_id, user_id, seq, updated_at) "
                 "VALUES (?, ?, ?, ?)",
-                [(broadcast_id, uid, seq, ts) for seq, uid in enumerate(unique)])
+                [(broadcast_id, uid, seq, ts) for seq, uid in enumerate(unique)],
+            )
         assert broadcast_id is not None
         return int(broadcast_id)
 
@@ -95,15 +113,17 @@ class BroadcastStore(StorageBase):
         """Cancelled broadcasts whose report has not been given yet."""
         rows = await self.fetchall(
             "SELECT * FROM broadcasts WHERE status = 'cancelled' AND finished_at IS NULL "
-            "ORDER BY id")
+            "ORDER BY id"
+        )
         return [_broadcast(r) for r in rows]
 
-    async def set_progress(self, broadcast_id: int, message_id: int | None,
-                           at: datetime) -> None:
+    async def set_progress(self, broadcast_id: int, message_id: int | None, at: datetime) -> None:
         """Remember the progress message and when it was last edited."""
         await self.execute(
             "UPDATE broadcasts SET progress_message_id = COALESCE(?, progress_message_id), "
-            "progress_at = ? WHERE id = ?", (message_id, epoch(at), broadcast_id))
+            "progress_at = ? WHERE id = ?",
+            (message_id, epoch(at), broadcast_id),
+        )
 
     async def requeue_unconfirmed(self) -> int:
         """Put rows left 'sending' by a crash back to pending; returns how many.
@@ -114,29 +134,36 @@ class BroadcastStore(StorageBase):
         announcement is kinder than a missed one.
         """
         return await self.execute(
-            "UPDATE broadcast_outbox SET status = 'pending' WHERE status = 'sending'")
+            "UPDATE broadcast_outbox SET status = 'pending' WHERE status = 'sending'"
+        )
 
-    async def claim_outbox(self, broadcast_id: int, limit: int, now: datetime
-                           ) -> list[tuple[int, int]]:
+    async def claim_outbox(
+        self, broadcast_id: int, limit: int, now: datetime
+    ) -> list[tuple[int, int]]:
         """Take up to LIMIT pending recipients, in order, marking them 'sending'.
 
         Returns (user id, attempts including this one) for each.
         """
         async with self.transaction() as db:
             async with db.execute(
-                    "SELECT user_id, attempts FROM broadcast_outbox WHERE broadcast_id = ? AND "
-                    "status = 'pending' ORDER BY seq LIMIT ?", (broadcast_id, limit)) as cur:
+                "SELECT user_id, attempts FROM broadcast_outbox WHERE broadcast_id = ? AND "
+                "status = 'pending' ORDER BY seq LIMIT ?",
+                (broadcast_id, limit),
+            ) as cur:
                 rows = [(r[0], r[1] + 1) for r in await cur.fetchall()]
             ids = [uid for uid, _ in rows]
             if ids:
                 marks = ",".join("?" for _ in ids)
-                sql = ("UPDATE broadcast_outbox SET status = 'sending', attempts = attempts + 1, "  # noqa: S608
-                       "updated_at = ? WHERE broadcast_id = ? AND user_id IN (" + marks + ")")
+                sql = (
+                    "UPDATE broadcast_outbox SET status = 'sending', attempts = attempts + 1, "  # noqa: S608
+                    "updated_at = ? WHERE broadcast_id = ? AND user_id IN (" + marks + ")"
+                )
                 await db.execute(sql, (epoch(now), broadcast_id, *ids))
         return rows
 
-    async def record_outcomes(self, broadcast_id: int, outcomes: Sequence[tuple[int, str]],
-                              now: datetime) -> None:
+    async def record_outcomes(
+        self, broadcast_id: int, outcomes: Sequence[tuple[int, str]], now: datetime
+    ) -> None:
         """Store each (user id, outcome): delivered, blocked, failed, or pending (try again).
 
         Blocked people are marked inactive in the same transaction, so later broadcasts and
@@ -149,13 +176,16 @@ class BroadcastStore(StorageBase):
             await db.executemany(
                 "UPDATE broadcast_outbox SET status = ?, updated_at = ? "
                 "WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
-                [(status, ts, broadcast_id, uid) for uid, status in outcomes])
+                [(status, ts, broadcast_id, uid) for uid, status in outcomes],
+            )
             # A row put back for another try after the coordinator stopped the broadcast
             # is not sent after all.
             await db.execute(
                 "UPDATE broadcast_outbox SET status = 'not_sent' WHERE broadcast_id = ? AND "
                 "status = 'pending' AND EXISTS (SELECT 1 FROM broadcasts WHERE id = ? AND "
-                "status = 'cancelled')", (broadcast_id, broadcast_id))
+                "status = 'cancelled')",
+                (broadcast_id, broadcast_id),
+            )
             blocked = [(uid,) for uid, status in outcomes if status == "blocked"]
             if blocked:
                 await db.executemany("UPDATE users SET active = 0 WHERE user_id = ?", blocked)
@@ -164,37 +194,44 @@ class BroadcastStore(StorageBase):
         """How many times USER_ID's row has been claimed."""
         value = await self.fetchval(
             "SELECT attempts FROM broadcast_outbox WHERE broadcast_id = ? AND user_id = ?",
-            (broadcast_id, user_id))
+            (broadcast_id, user_id),
+        )
         return int(value or 0)
 
     async def outbox_counts(self, broadcast_id: int) -> dict[str, int]:
         """{status: count} of BROADCAST_ID's outbox."""
         rows = await self.fetchall(
-            "SELECT status, COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ? "
-            "GROUP BY status", (broadcast_id,))
+            "SELECT status, COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ? GROUP BY status",
+            (broadcast_id,),
+        )
         return {r[0]: int(r[1]) for r in rows}
 
-    async def cancel_broadcast(self, broadcast_id: int, now: datetime,
-                               by: int | None = None) -> bool:
+    async def cancel_broadcast(
+        self, broadcast_id: int, now: datetime, by: int | None = None
+    ) -> bool:
         """Stop a broadcast (BY: the coordinator who stopped it): recipients not reached yet
         are marked not_sent."""
         async with self.transaction() as db:
             cur = await db.execute(
                 "UPDATE broadcasts SET status = 'cancelled', stopped_by = ?, stopped_at = ? "
-                "WHERE id = ? AND status = 'sending'", (by, epoch(now), broadcast_id))
+                "WHERE id = ? AND status = 'sending'",
+                (by, epoch(now), broadcast_id),
+            )
             changed = cur.rowcount > 0
             await cur.close()
             if changed:
                 await db.execute(
                     "UPDATE broadcast_outbox SET status = 'not_sent', updated_at = ? "
                     "WHERE broadcast_id = ? AND status = 'pending'",
-                    (epoch(now), broadcast_id))
+                    (epoch(now), broadcast_id),
+                )
         return changed
 
     async def broadcasts_by(self, user_id: int) -> list[Broadcast]:
         """Broadcasts USER_ID wrote, oldest first (for their /mydata)."""
-        rows = await self.fetchall("SELECT * FROM broadcasts WHERE created_by = ? ORDER BY id",
-                                   (user_id,))
+        rows = await self.fetchall(
+            "SELECT * FROM broadcasts WHERE created_by = ? ORDER BY id", (user_id,)
+        )
         return [_broadcast(r) for r in rows]
 
     async def finish_broadcast(self, broadcast_id: int, now: datetime) -> bool:
@@ -204,5 +241,6 @@ class BroadcastStore(StorageBase):
             "ELSE status END, finished_at = ? WHERE id = ? AND finished_at IS NULL AND "
             "NOT EXISTS (SELECT 1 FROM broadcast_outbox WHERE broadcast_id = ? AND "
             "status IN ('pending', 'sending'))",
-            (epoch(now), broadcast_id, broadcast_id))
+            (epoch(now), broadcast_id, broadcast_id),
+        )
         return count > 0

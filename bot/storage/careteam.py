@@ -54,8 +54,9 @@ class NoteRead:
 
 
 def _link(row: Any) -> CareTeamLink:
-    return CareTeamLink(row["id"], row["clinician_id"], row["expires_at"], row["opened_by"],
-                        row["answer"])
+    return CareTeamLink(
+        row["id"], row["clinician_id"], row["expires_at"], row["opened_by"], row["answer"]
+    )
 
 
 def _member(row: Any) -> CareTeamMember:
@@ -65,20 +66,27 @@ def _member(row: Any) -> CareTeamMember:
 class CareTeamStore(StorageBase):
     """Care-team links, care teams and the notes access log."""
 
-    async def create_care_team_link(self, code_hash: str, clinician_id: int, now: datetime,
-                                    expires: datetime) -> None:
+    async def create_care_team_link(
+        self, code_hash: str, clinician_id: int, now: datetime, expires: datetime
+    ) -> None:
         """Store a new link (only the hash of its code)."""
         await self.execute(
             "INSERT INTO care_team_links (code_hash, clinician_id, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?)", (code_hash, clinician_id, epoch(now), epoch(expires)))
+            "VALUES (?, ?, ?, ?)",
+            (code_hash, clinician_id, epoch(now), epoch(expires)),
+        )
 
-    async def open_care_team_link(self, code_hash: str, person_id: int, now: datetime
-                                  ) -> tuple[CareTeamLink | None, str | None]:
+    async def open_care_team_link(
+        self, code_hash: str, person_id: int, now: datetime
+    ) -> tuple[CareTeamLink | None, str | None]:
         """Claim the link for PERSON_ID (the first person to open it, unanswered and not
         expired); (the link, None) or (None, why: "unknown", "used" or "expired")."""
         async with self.transaction() as db:
-            rows = list(await db.execute_fetchall(
-                "SELECT * FROM care_team_links WHERE code_hash = ?", (code_hash,)))
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT * FROM care_team_links WHERE code_hash = ?", (code_hash,)
+                )
+            )
             if not rows:
                 return None, "unknown"
             link = _link(rows[0])
@@ -89,12 +97,14 @@ class CareTeamStore(StorageBase):
             if link.opened_by is None:
                 cursor = await db.execute(
                     "UPDATE care_team_links SET opened_by = ?, opened_at = ? WHERE id = ?",
-                    (person_id, epoch(now), link.id))
+                    (person_id, epoch(now), link.id),
+                )
                 await cursor.close()
         return CareTeamLink(link.id, link.clinician_id, link.expires_at, person_id, None), None
 
-    async def answer_care_team_link(self, link_id: int, person_id: int, accept: bool,
-                                    now: datetime) -> CareTeamLink | None:
+    async def answer_care_team_link(
+        self, link_id: int, person_id: int, accept: bool, now: datetime
+    ) -> CareTeamLink | None:
         """PERSON_ID's answer to the link they opened (once, before it expires); on a yes
         the clinician joins their care team in the same transaction. None if the link isn't
         theirs to answer (any more)."""
@@ -102,26 +112,30 @@ class CareTeamStore(StorageBase):
             cursor = await db.execute(
                 "UPDATE care_team_links SET answer = ?, answered_at = ? WHERE id = ? "
                 "AND opened_by = ? AND answer IS NULL AND expires_at > ?",
-                ("accepted" if accept else "declined", epoch(now), link_id, person_id,
-                 epoch(now)))
+                ("accepted" if accept else "declined", epoch(now), link_id, person_id, epoch(now)),
+            )
             changed = cursor.rowcount
             await cursor.close()
             if changed != 1:
                 return None
-            rows = list(await db.execute_fetchall(
-                "SELECT * FROM care_team_links WHERE id = ?", (link_id,)))
+            rows = list(
+                await db.execute_fetchall("SELECT * FROM care_team_links WHERE id = ?", (link_id,))
+            )
             link = _link(rows[0])
             if accept and link.clinician_id != person_id:
                 cursor = await db.execute(
                     "INSERT OR IGNORE INTO care_team (person_id, clinician_id, added_at) "
-                    "VALUES (?, ?, ?)", (person_id, link.clinician_id, epoch(now)))
+                    "VALUES (?, ?, ?)",
+                    (person_id, link.clinician_id, epoch(now)),
+                )
                 await cursor.close()
         return link
 
     async def care_team(self, person_id: int) -> list[CareTeamMember]:
         """PERSON_ID's care team, longest-standing first."""
         rows = await self.fetchall(
-            "SELECT * FROM care_team WHERE person_id = ? ORDER BY added_at, id", (person_id,))
+            "SELECT * FROM care_team WHERE person_id = ? ORDER BY added_at, id", (person_id,)
+        )
         return [_member(r) for r in rows]
 
     async def care_team_member(self, member_id: int) -> CareTeamMember | None:
@@ -131,32 +145,52 @@ class CareTeamStore(StorageBase):
 
     async def remove_care_team_member(self, member_id: int, person_id: int) -> bool:
         """Take one clinician off PERSON_ID's care team; False if the row isn't theirs."""
-        return await self.execute("DELETE FROM care_team WHERE id = ? AND person_id = ?",
-                                  (member_id, person_id)) == 1
+        return (
+            await self.execute(
+                "DELETE FROM care_team WHERE id = ? AND person_id = ?", (member_id, person_id)
+            )
+            == 1
+        )
 
     async def care_team_people(self, clinician_id: int) -> set[int]:
         """The people whose care team CLINICIAN_ID is on."""
-        rows = await self.fetchall("SELECT person_id FROM care_team WHERE clinician_id = ?",
-                                   (clinician_id,))
+        rows = await self.fetchall(
+            "SELECT person_id FROM care_team WHERE clinician_id = ?", (clinician_id,)
+        )
         return {r[0] for r in rows}
 
     async def on_care_team(self, person_id: int, clinician_id: int) -> bool:
         """Whether CLINICIAN_ID is on PERSON_ID's care team now."""
-        return await self.fetchval(
-            "SELECT 1 FROM care_team WHERE person_id = ? AND clinician_id = ?",
-            (person_id, clinician_id)) is not None
+        return (
+            await self.fetchval(
+                "SELECT 1 FROM care_team WHERE person_id = ? AND clinician_id = ?",
+                (person_id, clinician_id),
+            )
+            is not None
+        )
 
-    async def log_note_read(self, *, person_id: int, reader_id: int, reader_role: str,
-                            reader_name: str, notes: int, now: datetime) -> None:
+    async def log_note_read(
+        self,
+        *,
+        person_id: int,
+        reader_id: int,
+        reader_role: str,
+        reader_name: str,
+        notes: int,
+        now: datetime,
+    ) -> None:
         """Keep one staff read of PERSON_ID's notes in their access log."""
         await self.execute(
             "INSERT INTO note_reads (person_id, reader_id, reader_role, reader_name, notes, "
             "read_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (person_id, reader_id, reader_role, reader_name, notes, epoch(now)))
+            (person_id, reader_id, reader_role, reader_name, notes, epoch(now)),
+        )
 
     async def note_reads(self, person_id: int) -> list[NoteRead]:
         """PERSON_ID's access log, newest first."""
         rows = await self.fetchall(
             "SELECT reader_role, reader_name, notes, read_at FROM note_reads "
-            "WHERE person_id = ? ORDER BY read_at DESC, id DESC", (person_id,))
+            "WHERE person_id = ? ORDER BY read_at DESC, id DESC",
+            (person_id,),
+        )
         return [NoteRead(r[0], r[1], r[2], r[3]) for r in rows]

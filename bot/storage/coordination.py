@@ -44,7 +44,8 @@ class CoordinationStore(StorageBase):
         """Every request waiting for a peer worker's answer, closing soonest first."""
         rows = await self.fetchall(
             "SELECT * FROM matches WHERE status = 'requested' "
-            "ORDER BY COALESCE(respond_by, requested_at), id")
+            "ORDER BY COALESCE(respond_by, requested_at), id"
+        )
         return [_match(r) for r in rows]
 
     async def peer_profiles(self) -> list[PeerProfile]:
@@ -53,7 +54,8 @@ class CoordinationStore(StorageBase):
         rows = await self.fetchall(
             "SELECT p.* FROM peer_profiles p JOIN users u ON u.user_id = p.user_id "
             "WHERE p.active = 1 AND u.role IN ('consumer_peer', 'carer_peer') "
-            "ORDER BY p.display_name COLLATE NOCASE, p.user_id")
+            "ORDER BY p.display_name COLLATE NOCASE, p.user_id"
+        )
         return [_profile(r) for r in rows]
 
     async def departure_kinds(self) -> dict[int, str]:
@@ -71,7 +73,9 @@ class CoordinationStore(StorageBase):
             "AND m.ended_by IN ('peer', 'coordinator') AND NOT EXISTS "
             "(SELECT 1 FROM matches l WHERE l.person_id = m.person_id "
             "AND l.status IN ('requested', 'active')) "
-            "GROUP BY m.person_id ORDER BY MAX(m.ended_at), m.person_id", (epoch(since),))
+            "GROUP BY m.person_id ORDER BY MAX(m.ended_at), m.person_id",
+            (epoch(since),),
+        )
         return [LeftWithout(int(r[0]), r[1], from_epoch(int(r[2]))) for r in rows]
 
     async def usable_invites(self, now: datetime) -> list[InviteRow]:
@@ -79,13 +83,21 @@ class CoordinationStore(StorageBase):
         rows = await self.fetchall(
             "SELECT rowid, role, created_by, created_at, expires_at FROM invites "
             "WHERE used_by IS NULL AND used_at IS NULL AND expires_at > ? "
-            "ORDER BY expires_at, rowid", (epoch(now),))
-        return [InviteRow(int(r[0]), str(r[1]), r[2], from_epoch(int(r[3])),
-                          from_epoch(int(r[4]))) for r in rows]
+            "ORDER BY expires_at, rowid",
+            (epoch(now),),
+        )
+        return [
+            InviteRow(int(r[0]), str(r[1]), r[2], from_epoch(int(r[3])), from_epoch(int(r[4])))
+            for r in rows
+        ]
 
     async def revoke_invite(self, invite_id: int, now: datetime) -> bool:
         """Make an unused invite stop working now; False if it was used or had expired."""
-        return await self.execute(
-            "UPDATE invites SET expires_at = ? WHERE rowid = ? AND used_by IS NULL "
-            "AND used_at IS NULL AND expires_at > ?",
-            (epoch(now), invite_id, epoch(now))) > 0
+        return (
+            await self.execute(
+                "UPDATE invites SET expires_at = ? WHERE rowid = ? AND used_by IS NULL "
+                "AND used_at IS NULL AND expires_at > ?",
+                (epoch(now), invite_id, epoch(now)),
+            )
+            > 0
+        )

@@ -58,9 +58,15 @@ class RedeemResult:
 
 def _user(row: Any) -> User:
     return User(
-        user_id=row["user_id"], consent=row["consent"], role=row["role"],
-        relationship=row["relationship"], region=row["region"], timezone=row["timezone"],
-        alias=row["alias"], active=bool(row["active"]), created_at=row["created_at"],
+        user_id=row["user_id"],
+        consent=row["consent"],
+        role=row["role"],
+        relationship=row["relationship"],
+        region=row["region"],
+        timezone=row["timezone"],
+        alias=row["alias"],
+        active=bool(row["active"]),
+        created_at=row["created_at"],
     )
 
 
@@ -90,7 +96,8 @@ class CoreStore(StorageBase):
                 # A refusal keeps nothing but the id and the refusal itself.
                 await db.execute(
                     "UPDATE users SET role = NULL, relationship = NULL, region = NULL, "
-                    "timezone = NULL, alias = NULL WHERE user_id = ?", (user_id,),
+                    "timezone = NULL, alias = NULL WHERE user_id = ?",
+                    (user_id,),
                 )
         user = await self.get_user(user_id)
         assert user is not None
@@ -104,8 +111,9 @@ class CoreStore(StorageBase):
         """Mark someone inactive once they block the bot (and active again if they return)."""
         await self.execute("UPDATE users SET active = ? WHERE user_id = ?", (int(active), user_id))
 
-    async def users_with_roles(self, roles: tuple[str, ...], *, active_only: bool = True
-                               ) -> list[User]:
+    async def users_with_roles(
+        self, roles: tuple[str, ...], *, active_only: bool = True
+    ) -> list[User]:
         """Everyone holding one of ROLES, oldest first."""
         marks = ",".join("?" for _ in roles)
         sql = f"SELECT * FROM users WHERE consent = 'given' AND role IN ({marks})"  # noqa: S608
@@ -120,21 +128,23 @@ class CoreStore(StorageBase):
         marks = ",".join("?" for _ in roles)
         rows = await self.fetchall(
             f"SELECT user_id FROM users WHERE consent = 'given' AND role IN ({marks}) "  # noqa: S608
-            "AND active = 1 ORDER BY created_at, user_id", roles)
+            "AND active = 1 ORDER BY created_at, user_id",
+            roles,
+        )
         return [r[0] for r in rows]
 
     async def count_by_role(self) -> dict[str, int]:
         """How many active people hold each role (a count, for reports)."""
         rows = await self.fetchall(
-            "SELECT role, COUNT(*) FROM users WHERE role IS NOT NULL AND active = 1 "
-            "GROUP BY role"
+            "SELECT role, COUNT(*) FROM users WHERE role IS NOT NULL AND active = 1 GROUP BY role"
         )
         return {r[0]: r[1] for r in rows}
 
     # -- invites --------------------------------------------------------------------------
 
-    async def create_invite(self, code_hash: str, role: str, created_by: int | None,
-                            now: datetime, expires: datetime) -> None:
+    async def create_invite(
+        self, code_hash: str, role: str, created_by: int | None, now: datetime, expires: datetime
+    ) -> None:
         """Store a new single-use invite (only the hash of its code)."""
         await self.execute(
             "INSERT INTO invites (code_hash, role, created_by, created_at, expires_at) "
@@ -179,11 +189,14 @@ class CoreStore(StorageBase):
     async def counters(self, name: str | None = None) -> list[tuple[str, str, str, int]]:
         """Daily counts as (day, name, region, value), optionally for one NAME."""
         if name is None:
-            rows = await self.fetchall("SELECT day, name, region, value FROM counters "
-                                       "ORDER BY day, name, region")
+            rows = await self.fetchall(
+                "SELECT day, name, region, value FROM counters ORDER BY day, name, region"
+            )
         else:
-            rows = await self.fetchall("SELECT day, name, region, value FROM counters "
-                                       "WHERE name = ? ORDER BY day, region", (name,))
+            rows = await self.fetchall(
+                "SELECT day, name, region, value FROM counters WHERE name = ? ORDER BY day, region",
+                (name,),
+            )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     # -- privacy ----------------------------------------------------------------------------
@@ -217,8 +230,9 @@ class CoreStore(StorageBase):
                 )
                 removed += max(cur.rowcount, 0)
                 await cur.close()
-            cur = await db.execute("UPDATE invites SET created_by = NULL WHERE created_by = ?",
-                                   (user_id,))
+            cur = await db.execute(
+                "UPDATE invites SET created_by = NULL WHERE created_by = ?", (user_id,)
+            )
             await cur.close()
         await self.forget_erased()
         return removed

@@ -18,8 +18,13 @@ def encrypted_column(table: str, column: str) -> None:
         ENCRYPTED_COLUMNS.append((table, column))
 
 
-for _table, _column in (("notes", "body"), ("supervision_requests", "note"),
-                        ("checkins", "note"), ("sessions", "draft"), ("update_inbox", "body")):
+for _table, _column in (
+    ("notes", "body"),
+    ("supervision_requests", "note"),
+    ("checkins", "note"),
+    ("sessions", "draft"),
+    ("update_inbox", "body"),
+):
     encrypted_column(_table, _column)
 
 _KEY_CHECK = "key_check"
@@ -37,13 +42,15 @@ class KeyStore(StorageBase):
         """Store the key check."""
         await self.execute(
             "INSERT INTO meta (name, value) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (_KEY_CHECK, value))
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (_KEY_CHECK, value),
+        )
 
     async def any_ciphertext(self) -> bytes | None:
         """One stored ciphertext, from any encrypted column (to test a key against)."""
         for table, column in ENCRYPTED_COLUMNS:
-            value = await self.fetchval(
-                f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL LIMIT 1")  # noqa: S608
+            query = f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL LIMIT 1"  # noqa: S608
+            value = await self.fetchval(query)
             if value is not None:
                 return bytes(value)
         return None
@@ -54,15 +61,20 @@ class KeyStore(StorageBase):
         count = 0
         async with self.transaction() as db:
             for table, column in ENCRYPTED_COLUMNS:
-                rows = list(await db.execute_fetchall(
-                    f"SELECT rowid, {column} FROM {table} "  # noqa: S608 - registered names
-                    f"WHERE {column} IS NOT NULL"))
+                rows = list(
+                    await db.execute_fetchall(
+                        f"SELECT rowid, {column} FROM {table} "  # noqa: S608 - registered names
+                        f"WHERE {column} IS NOT NULL"
+                    )
+                )
                 await db.executemany(
                     f"UPDATE {table} SET {column} = ? WHERE rowid = ?",  # noqa: S608
-                    [(convert(bytes(value)), rowid) for rowid, value in rows])
+                    [(convert(bytes(value)), rowid) for rowid, value in rows],
+                )
                 count += len(rows)
             await db.execute(
                 "INSERT INTO meta (name, value) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                (_KEY_CHECK, new_check))
+                (_KEY_CHECK, new_check),
+            )
         return count

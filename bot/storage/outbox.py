@@ -36,17 +36,31 @@ def _ms(when: datetime) -> int:
 class OutboxStore(StorageBase):
     """Claiming, finishing and retrying sends."""
 
-    async def outbox_add(self, key: str, chat_id: int, kind: str, priority: int,
-                         payload: bytes, now: datetime, *, due: datetime | None = None
-                         ) -> bool:
+    async def outbox_add(
+        self,
+        key: str,
+        chat_id: int,
+        kind: str,
+        priority: int,
+        payload: bytes,
+        now: datetime,
+        *,
+        due: datetime | None = None,
+    ) -> bool:
         """Keep a send (inside the caller's transaction, if any); False if KEY is known."""
-        return await self.execute(
-            "INSERT INTO outbox (key, chat_id, kind, priority, payload, next_at_ms, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-            (key, chat_id, kind, priority, payload, _ms(due or now), epoch(now))) == 1
+        return (
+            await self.execute(
+                "INSERT INTO outbox "
+                "(key, chat_id, kind, priority, payload, next_at_ms, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, chat_id, kind, priority, payload, _ms(due or now), epoch(now)),
+            )
+            == 1
+        )
 
-    async def outbox_claim(self, now: datetime, lease_s: int, limit: int,
-                           keys: tuple[str, ...] = ()) -> list[OutboxRow]:
+    async def outbox_claim(
+        self, now: datetime, lease_s: int, limit: int, keys: tuple[str, ...] = ()
+    ) -> list[OutboxRow]:
         """Take due sends (or just KEYS) for LEASE_S seconds, most urgent first."""
         now_ms = _ms(now)
         where = "status = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)"
@@ -61,28 +75,52 @@ class OutboxStore(StorageBase):
             rows = await self.fetchall(
                 f"SELECT id, key, chat_id, kind, priority, payload, attempts, created_at "  # noqa: S608
                 f"FROM outbox "
-                f"WHERE {where} ORDER BY priority, next_at_ms, id LIMIT ?", (*params, limit))
+                f"WHERE {where} ORDER BY priority, next_at_ms, id LIMIT ?",
+                (*params, limit),
+            )
             if rows:
                 marks = ",".join("?" for _ in rows)
                 await self.execute(
                     f"UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 "  # noqa: S608
-                    f"WHERE id IN ({marks})", (now_ms + lease_s * 1000, *[r[0] for r in rows]))
-        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6] + 1,
-                          datetime.fromtimestamp(r[7], now.tzinfo)) for r in rows]
+                    f"WHERE id IN ({marks})",
+                    (now_ms + lease_s * 1000, *[r[0] for r in rows]),
+                )
+        return [
+            OutboxRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                bytes(r[5]),
+                r[6] + 1,
+                datetime.fromtimestamp(r[7], now.tzinfo),
+            )
+            for r in rows
+        ]
 
-    async def outbox_done(self, row_id: int, now: datetime, *, sent: bool,
-                          message_id: int | None = None, error: str | None = None) -> None:
+    async def outbox_done(
+        self,
+        row_id: int,
+        now: datetime,
+        *,
+        sent: bool,
+        message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
         """Finish a send: sent, or dropped for good; its content goes either way."""
         await self.execute(
             "UPDATE outbox SET status = ?, payload = NULL, claimed_until = NULL, done_at = ?, "
             "message_id = ?, error = ? WHERE id = ?",
-            ("sent" if sent else "dropped", epoch(now), message_id, error, row_id))
+            ("sent" if sent else "dropped", epoch(now), message_id, error, row_id),
+        )
 
     async def outbox_retry(self, row_id: int, due: datetime) -> None:
         """Try a send again at DUE."""
         await self.execute(
             "UPDATE outbox SET next_at_ms = ?, claimed_until = NULL WHERE id = ?",
-            (_ms(due), row_id))
+            (_ms(due), row_id),
+        )
 
     async def outbox_status(self, key: str) -> str | None:
         """'pending', 'sent' or 'dropped' for KEY (None: never kept)."""
@@ -95,4 +133,6 @@ class OutboxStore(StorageBase):
         cards = epoch(cards_before if cards_before is not None else before)
         return await self.execute(
             "DELETE FROM outbox WHERE status != 'pending' AND (done_at < ? OR "
-            "(kind = 'card' AND done_at < ?))", (epoch(before), cards))
+            "(kind = 'card' AND done_at < ?))",
+            (epoch(before), cards),
+        )

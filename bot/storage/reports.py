@@ -48,52 +48,82 @@ class ReportStore(StorageBase):
         async def count(sql: str, *params: object) -> int:
             return int(await self.fetchval(sql, params) or 0)
 
-        joined = tuple((from_epoch(r[0]), r[1], r[2]) for r in await self.fetchall(
-            "SELECT created_at, role, referral_source FROM users WHERE consent = 'given' "
-            "AND created_at >= ? AND created_at < ? ORDER BY created_at", span))
-        matched = tuple((from_epoch(r[0]), max(0, r[0] - r[1]) / 86400) for r in
-                        await self.fetchall(
-                            "SELECT accepted_at, requested_at FROM matches WHERE "
-                            "accepted_at >= ? AND accepted_at < ? ORDER BY accepted_at", span))
+        joined = tuple(
+            (from_epoch(r[0]), r[1], r[2])
+            for r in await self.fetchall(
+                "SELECT created_at, role, referral_source FROM users WHERE consent = 'given' "
+                "AND created_at >= ? AND created_at < ? ORDER BY created_at",
+                span,
+            )
+        )
+        matched = tuple(
+            (from_epoch(r[0]), max(0, r[0] - r[1]) / 86400)
+            for r in await self.fetchall(
+                "SELECT accepted_at, requested_at FROM matches WHERE "
+                "accepted_at >= ? AND accepted_at < ? ORDER BY accepted_at",
+                span,
+            )
+        )
         endings: dict[str, int] = {}
         for by, handed, n in await self.fetchall(
-                "SELECT m.ended_by, EXISTS (SELECT 1 FROM matches h WHERE "  # noqa: S608
-                f"h.person_id = m.person_id AND h.id > m.id AND h.{_HANDOVER} "
-                "AND h.requested_at = m.ended_at), COUNT(*) FROM matches m "
-                "WHERE m.status = 'ended' AND m.ended_at >= ? AND m.ended_at < ? "
-                "GROUP BY 1, 2", span):
+            "SELECT m.ended_by, EXISTS (SELECT 1 FROM matches h WHERE "  # noqa: S608
+            f"h.person_id = m.person_id AND h.id > m.id AND h.{_HANDOVER} "
+            "AND h.requested_at = m.ended_at), COUNT(*) FROM matches m "
+            "WHERE m.status = 'ended' AND m.ended_at >= ? AND m.ended_at < ? "
+            "GROUP BY 1, 2",
+            span,
+        ):
             key = "handover" if handed else (by or "system")
             endings[key] = endings.get(key, 0) + n
         delivered = await self.fetchone(
             "SELECT COUNT(*), COUNT(CASE WHEN o.status = 'delivered' THEN 1 END) "
             "FROM broadcast_outbox o JOIN broadcasts b ON b.id = o.broadcast_id "
             "WHERE b.created_at >= ? AND b.created_at < ? "
-            "AND o.status IN ('delivered', 'blocked', 'failed')", span)
+            "AND o.status IN ('delivered', 'blocked', 'failed')",
+            span,
+        )
         return ServiceReport(
             joined=joined,
             requests=await count(
                 "SELECT COUNT(*) FROM matches WHERE requested_at >= ? AND requested_at < ? "  # noqa: S608
-                f"AND NOT ({_HANDOVER})", *span),
+                f"AND NOT ({_HANDOVER})",
+                *span,
+            ),
             matched=matched,
             handovers=await count(
                 f"SELECT COUNT(*) FROM matches WHERE {_HANDOVER} "  # noqa: S608
-                "AND requested_at >= ? AND requested_at < ?", *span),
+                "AND requested_at >= ? AND requested_at < ?",
+                *span,
+            ),
             endings=endings,
-            waiting_since=tuple(from_epoch(r[0]) for r in await self.fetchall(
-                "SELECT joined_at FROM match_waitlist ORDER BY joined_at")),
+            waiting_since=tuple(
+                from_epoch(r[0])
+                for r in await self.fetchall(
+                    "SELECT joined_at FROM match_waitlist ORDER BY joined_at"
+                )
+            ),
             group_members=await count(
-                "SELECT COUNT(DISTINCT user_id) FROM group_members WHERE status = 'member'"),
-            checkins=tuple((from_epoch(r[0]), bool(r[1])) for r in await self.fetchall(
-                "SELECT sent_at, status = 'answered' FROM checkins WHERE kind = 'scheduled' "
-                "AND sent_at >= ? AND sent_at < ? ORDER BY sent_at", span)),
+                "SELECT COUNT(DISTINCT user_id) FROM group_members WHERE status = 'member'"
+            ),
+            checkins=tuple(
+                (from_epoch(r[0]), bool(r[1]))
+                for r in await self.fetchall(
+                    "SELECT sent_at, status = 'answered' FROM checkins WHERE kind = 'scheduled' "
+                    "AND sent_at >= ? AND sent_at < ? ORDER BY sent_at",
+                    span,
+                )
+            ),
             broadcasts=await count(
-                "SELECT COUNT(*) FROM broadcasts WHERE created_at >= ? AND created_at < ?",
-                *span),
+                "SELECT COUNT(*) FROM broadcasts WHERE created_at >= ? AND created_at < ?", *span
+            ),
             broadcast_messages=int(delivered[0]) if delivered else 0,
             broadcast_delivered=int(delivered[1]) if delivered else 0,
             supervision=tuple(
                 (from_epoch(r[0]), None if r[1] is None else max(0, r[1] - r[0]) / 3600)
                 for r in await self.fetchall(
                     "SELECT created_at, taken_at FROM supervision_requests "
-                    "WHERE created_at >= ? AND created_at < ? ORDER BY created_at", span)),
+                    "WHERE created_at >= ? AND created_at < ? ORDER BY created_at",
+                    span,
+                )
+            ),
         )

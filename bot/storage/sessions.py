@@ -28,11 +28,13 @@ class SessionStore(StorageBase):
     async def get_session(self, user_id: int) -> SessionRow | None:
         """The person's open step, if any."""
         row = await self.fetchone(
-            "SELECT step, draft, updated_at FROM sessions WHERE user_id = ?", (user_id,))
+            "SELECT step, draft, updated_at FROM sessions WHERE user_id = ?", (user_id,)
+        )
         return None if row is None else SessionRow(row[0], row[1], row[2])
 
-    async def save_session(self, user_id: int, step: str | None, draft: bytes | None,
-                           now: datetime) -> None:
+    async def save_session(
+        self, user_id: int, step: str | None, draft: bytes | None, now: datetime
+    ) -> None:
         """Store the open step and draft, or forget them when STEP is None."""
         if step is None:
             await self.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
@@ -41,4 +43,5 @@ class SessionStore(StorageBase):
             "INSERT INTO sessions (user_id, step, draft, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET step = excluded.step, draft = excluded.draft, "
             "updated_at = excluded.updated_at",
-            (user_id, step, draft, epoch(now)))
+            (user_id, step, draft, epoch(now)),
+        )

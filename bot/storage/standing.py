@@ -16,5 +16,6 @@ class StandingStore(StorageBase):
     async def latest_match_for_person(self, person_id: int) -> Match | None:
         """The person's most recent request or match, whatever became of it."""
         row = await self.fetchone(
-            "SELECT * FROM matches WHERE person_id = ? ORDER BY id DESC LIMIT 1", (person_id,))
+            "SELECT * FROM matches WHERE person_id = ? ORDER BY id DESC LIMIT 1", (person_id,)
+        )
         return None if row is None else _match(row)

@@ -38,8 +38,9 @@ def build(deps: Deps) -> Flow:
         app.bot_data[SENDER_KEY] = sender
         requeued = await deps.storage.requeue_unconfirmed()
         if requeued:
-            _LOG.warning("Resuming broadcasts: %d sends were unconfirmed at the last stop",
-                         requeued)
+            _LOG.warning(
+                "Resuming broadcasts: %d sends were unconfirmed at the last stop", requeued
+            )
         # A long broadcast keeps one tick busy; later ticks return at once instead of being
         # skipped (and logged) by APScheduler's one-instance rule.
         if app.job_queue is not None:
@@ -52,20 +53,34 @@ def build(deps: Deps) -> Flow:
         sent = await deps.storage.broadcasts_by(user_id)
         if not sent:
             return {}
-        keep = ("broadcast_id", "audience", "group_id", "text", "status", "total",
-                "created_at", "finished_at")
-        return {"broadcasts_written": [{k: v for k, v in asdict(b).items() if k in keep}
-                                       for b in sent]}
+        keep = (
+            "broadcast_id",
+            "audience",
+            "group_id",
+            "text",
+            "status",
+            "total",
+            "created_at",
+            "finished_at",
+        )
+        return {
+            "broadcasts_written": [{k: v for k, v in asdict(b).items() if k in keep} for b in sent]
+        }
 
-    return Flow(name="broadcast", routes=[
-        Command("broadcast", h.start, roles=COORDINATORS, menu="commands.broadcast"),
-        Button(cb.PickAudience, h.on_audience, roles=COORDINATORS),
-        Button(cb.PickGroup, h.on_group, roles=COORDINATORS),
-        Button(cb.Back, h.on_back, roles=COORDINATORS),
-        Button(cb.Retext, h.on_retext, roles=COORDINATORS),
-        Button(cb.Send, h.on_send, roles=COORDINATORS),
-        Button(cb.Stop, h.on_stop, roles=COORDINATORS),
-        Button(cb.StopSending, h.on_stop_sending, roles=COORDINATORS),
-        *h.steps(),
-    ], jobs=[Job("tick:broadcast", tick, interval_s=TICK_INTERVAL_S, first_s=3.0)],
-        on_startup=on_startup, export=export)
+    return Flow(
+        name="broadcast",
+        routes=[
+            Command("broadcast", h.start, roles=COORDINATORS, menu="commands.broadcast"),
+            Button(cb.PickAudience, h.on_audience, roles=COORDINATORS),
+            Button(cb.PickGroup, h.on_group, roles=COORDINATORS),
+            Button(cb.Back, h.on_back, roles=COORDINATORS),
+            Button(cb.Retext, h.on_retext, roles=COORDINATORS),
+            Button(cb.Send, h.on_send, roles=COORDINATORS),
+            Button(cb.Stop, h.on_stop, roles=COORDINATORS),
+            Button(cb.StopSending, h.on_stop_sending, roles=COORDINATORS),
+            *h.steps(),
+        ],
+        jobs=[Job("tick:broadcast", tick, interval_s=TICK_INTERVAL_S, first_s=3.0)],
+        on_startup=on_startup,
+        export=export,
+    )

@@ -21,8 +21,12 @@ from flows.broadcast.callbacks import (
 
 __all__ = ["AUDIENCE", "GROUP", "PREVIEW", "TEXT", "Handlers"]
 
-AUDIENCE, GROUP, TEXT, PREVIEW = ("broadcast.audience", "broadcast.group", "broadcast.text",
-                                  "broadcast.preview")
+AUDIENCE, GROUP, TEXT, PREVIEW = (
+    "broadcast.audience",
+    "broadcast.group",
+    "broadcast.text",
+    "broadcast.preview",
+)
 
 
 def _at(ctx: Ctx, step: str) -> None:
@@ -41,18 +45,23 @@ class Handlers:
             """Typing where a button is wanted asks the question again."""
             await self.ask(ctx)
 
-        return [Step(AUDIENCE, ask=self.ask, on_text=ask_again),
-                Step(GROUP, ask=self.ask, on_text=ask_again),
-                Step(TEXT, ask=self.ask, on_text=self.on_text, on_other=self.on_media),
-                Step(PREVIEW, ask=self.ask, on_text=ask_again)]
+        return [
+            Step(AUDIENCE, ask=self.ask, on_text=ask_again),
+            Step(GROUP, ask=self.ask, on_text=ask_again),
+            Step(TEXT, ask=self.ask, on_text=self.on_text, on_other=self.on_media),
+            Step(PREVIEW, ask=self.ask, on_text=ask_again),
+        ]
 
     async def start(self, ctx: Ctx) -> None:
         """/broadcast: any announcements being sent now (to stop, if need be), then who
         should the new one go to?"""
         storage = ctx.deps.storage
         sending = await service.sending_now(storage)
-        authors = {b.created_by: getattr(await storage.get_user(b.created_by), "alias", None)
-                   for b, _ in sending if b.created_by is not None}
+        authors = {
+            b.created_by: getattr(await storage.get_user(b.created_by), "alias", None)
+            for b, _ in sending
+            if b.created_by is not None
+        }
         shown = views.sending_now(ctx.copy, sending, authors)
         if shown is not None:
             await ctx.reply(*shown)
@@ -64,8 +73,11 @@ class Handlers:
         if ctx.step == GROUP:
             await ctx.show(*views.group_question(ctx.copy, await ctx.deps.storage.list_groups()))
         elif ctx.step == TEXT:
-            await ctx.show(*views.text_question(ctx.copy, ctx.draft.get("audience", ""),
-                                                ctx.draft.get("group_name", "")))
+            await ctx.show(
+                *views.text_question(
+                    ctx.copy, ctx.draft.get("audience", ""), ctx.draft.get("group_name", "")
+                )
+            )
         elif ctx.step == PREVIEW:
             await self._preview(ctx)
         else:
@@ -103,8 +115,9 @@ class Handlers:
         """A photo with a caption; anything else is not something to announce."""
         message = ctx.message
         photo = message.photo[-1].file_id if message is not None and message.photo else None
-        await self._compose(ctx, ((message.caption if message else None) or "").strip()
-                            if photo else "", photo)
+        await self._compose(
+            ctx, ((message.caption if message else None) or "").strip() if photo else "", photo
+        )
 
     async def _compose(self, ctx: Ctx, text: str, photo: str | None) -> None:
         rendered = views.announcement(ctx.copy, ctx.deps.settings.service_name, text)
@@ -119,8 +132,9 @@ class Handlers:
 
     async def _preview(self, ctx: Ctx) -> None:
         draft = ctx.draft
-        count = len(await service.recipients(ctx.deps.storage, draft["audience"],
-                                             draft.get("group")))
+        count = len(
+            await service.recipients(ctx.deps.storage, draft["audience"], draft.get("group"))
+        )
         await ctx.reply(ctx.copy.text("broadcast.preview_intro"))
         rendered = views.announcement(ctx.copy, ctx.deps.settings.service_name, draft["text"])
         if draft.get("photo"):
@@ -139,11 +153,13 @@ class Handlers:
         """Send it: the outbox is written now, the job sends it (progress shows below)."""
         _at(ctx, PREVIEW)
         draft = ctx.draft
-        announcement = service.Announcement(draft["audience"], draft["text"],
-                                            draft.get("photo"), draft.get("group"))
+        announcement = service.Announcement(
+            draft["audience"], draft["text"], draft.get("photo"), draft.get("group")
+        )
         ctx.end_step()
-        _, count = await service.confirm(ctx.deps.storage, ctx.events, ctx.user_id,
-                                         announcement, ctx.now)
+        _, count = await service.confirm(
+            ctx.deps.storage, ctx.events, ctx.user_id, announcement, ctx.now
+        )
         await ctx.show(ctx.copy.text("broadcast.confirmed", people=views.people(ctx.copy, count)))
 
     async def on_stop(self, ctx: Ctx, data: Stop) -> None:
@@ -157,8 +173,7 @@ class Handlers:
         """Stop a broadcast being sent, whoever wrote it; people who already have it keep it
         (its author is told who stopped it)."""
         try:
-            await service.stop(ctx.deps.storage, ctx.events, data.broadcast, ctx.user_id,
-                               ctx.now)
+            await service.stop(ctx.deps.storage, ctx.events, data.broadcast, ctx.user_id, ctx.now)
         except service.BroadcastGone:
             raise StaleButton from None
         except DomainError as refused:  # already finished

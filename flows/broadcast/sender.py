@@ -41,8 +41,8 @@ __all__ = ["CHUNK", "CONCURRENCY", "SENDER_KEY", "BroadcastSender", "sender_of"]
 
 _LOG = logging.getLogger(__name__)
 
-CONCURRENCY = 32   # sends in flight at once; the rate limiter decides how fast they go
-CHUNK = 64         # outbox rows claimed (and results written) per step
+CONCURRENCY = 32  # sends in flight at once; the rate limiter decides how fast they go
+CHUNK = 64  # outbox rows claimed (and results written) per step
 #: Where the Application keeps its one sender (one per process: it holds the run lock).
 SENDER_KEY = "broadcast_sender"
 
@@ -59,8 +59,7 @@ class BroadcastSender:
     """Sends pending outbox rows. One per process; `run` is safe to call from several ticks
     (a run already in progress makes the others return at once)."""
 
-    def __init__(self, deps: Deps, *, concurrency: int = CONCURRENCY, chunk: int = CHUNK
-                 ) -> None:
+    def __init__(self, deps: Deps, *, concurrency: int = CONCURRENCY, chunk: int = CHUNK) -> None:
         self.deps = deps
         self.concurrency = concurrency
         self.chunk = chunk
@@ -73,11 +72,13 @@ class BroadcastSender:
 
     def render(self, broadcast: Broadcast) -> str:
         """The announcement as recipients see it (the coordinator's text escaped)."""
-        return views.announcement(self.deps.content, self.deps.settings.service_name,
-                                  broadcast.text)
+        return views.announcement(
+            self.deps.content, self.deps.settings.service_name, broadcast.text
+        )
 
-    async def run(self, app: Application[Any, Any, Any, Any, Any, Any], *,
-                  limit: int | None = None) -> int:
+    async def run(
+        self, app: Application[Any, Any, Any, Any, Any, Any], *, limit: int | None = None
+    ) -> int:
         """Send pending rows of every broadcast being sent, at most LIMIT of them (None: all).
 
         Returns how many rows were claimed. Stops early, after recording what is in flight,
@@ -99,14 +100,36 @@ class BroadcastSender:
                 if stopping():
                     break
                 processed += await self._run_one(
-                    app, broadcast, None if limit is None else limit - processed, stopping)
+                    app, broadcast, None if limit is None else limit - processed, stopping
+                )
             for broadcast in await storage.broadcasts_to_report():
                 await self._finish(app, broadcast)
             return processed
 
-    async def _run_one(self, app: Application[Any, Any, Any, Any, Any, Any],
-                       broadcast: Broadcast, limit: int | None,
-                       stopping: Callable[[], bool]) -> int:
+    async def _again(
+        self,
+        bid: int,
+        claimed_any: bool,
+        processed: int,
+        limit: int | None,
+        stopping: Callable[[], bool],
+    ) -> bool:
+        """Whether to go round again: rows put back after a flood error are picked up in
+        the same run."""
+        if not claimed_any or stopping() or bid in self._cancel_requested:
+            return False
+        if limit is not None and processed >= limit:
+            return False
+        counts = await self.deps.storage.outbox_counts(bid)
+        return bool(counts.get("pending"))
+
+    async def _run_one(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        broadcast: Broadcast,
+        limit: int | None,
+        stopping: Callable[[], bool],
+    ) -> int:
         storage, clock = self.deps.storage, self.deps.clock
         bid = broadcast.broadcast_id
         text = self.render(broadcast)
@@ -127,7 +150,7 @@ class BroadcastSender:
         async def flush() -> None:
             if results:
                 batch = results[:]
-                del results[:len(batch)]
+                del results[: len(batch)]
                 await storage.record_outcomes(bid, batch, clock.now())
 
         while True:
@@ -155,26 +178,28 @@ class BroadcastSender:
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
             await flush()
-            # Rows put back after a flood error are picked up in the same run.
-            counts = await storage.outbox_counts(bid)
-            if not claimed_any or not counts.get("pending") or stopping() \
-                    or (limit is not None and processed >= limit) \
-                    or bid in self._cancel_requested:
+            if not await self._again(bid, claimed_any, processed, limit, stopping):
                 break
         await self._progress(app, bid, force=True)  # where this run left it
         await self._finish(app, broadcast)
         return processed
 
-    async def _deliver(self, app: Application[Any, Any, Any, Any, Any, Any],
-                       broadcast: Broadcast, text: str, uid: int, attempts: int) -> str:
+    async def _deliver(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        broadcast: Broadcast,
+        text: str,
+        uid: int,
+        attempts: int,
+    ) -> str:
         """Send to one person; return the outbox status it ends in."""
         try:
             if broadcast.photo:
-                await app.bot.send_photo(uid, broadcast.photo, caption=text,
-                                         rate_limit_args=BULK)
+                await app.bot.send_photo(uid, broadcast.photo, caption=text, rate_limit_args=BULK)
             else:
-                await app.bot.send_message(uid, text, disable_web_page_preview=True,
-                                           rate_limit_args=BULK)
+                await app.bot.send_message(
+                    uid, text, disable_web_page_preview=True, rate_limit_args=BULK
+                )
         except Forbidden:
             return "blocked"
         except RetryAfter:  # still limited after the rate limiter's own retries
@@ -191,12 +216,16 @@ class BroadcastSender:
             return outcome_for_error("bad", attempts)
         return "delivered"
 
-    async def _progress(self, app: Application[Any, Any, Any, Any, Any, Any], bid: int, *,
-                        force: bool = False) -> None:
+    async def _progress(
+        self, app: Application[Any, Any, Any, Any, Any, Any], bid: int, *, force: bool = False
+    ) -> None:
         storage, clock = self.deps.storage, self.deps.clock
         broadcast = await storage.get_broadcast(bid)
-        if broadcast is None or broadcast.progress_message_id is None \
-                or broadcast.created_by is None:
+        if (
+            broadcast is None
+            or broadcast.progress_message_id is None
+            or broadcast.created_by is None
+        ):
             return
         now = clock.now()
         last = from_epoch(broadcast.progress_at) if broadcast.progress_at else None
@@ -206,21 +235,30 @@ class BroadcastSender:
         await storage.set_progress(bid, None, now)
         await self._edit(app, broadcast, *views.progress(self.deps.content, bid, report))
 
-    async def _edit(self, app: Application[Any, Any, Any, Any, Any, Any],
-                    broadcast: Broadcast, text: str, markup: Any) -> None:
+    async def _edit(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        broadcast: Broadcast,
+        text: str,
+        markup: Any,
+    ) -> None:
         if broadcast.created_by is None or broadcast.progress_message_id is None:
             return  # no progress message, or its author has erased their data
         try:
-            await app.bot.edit_message_text(text, chat_id=broadcast.created_by,
-                                            message_id=broadcast.progress_message_id,
-                                            reply_markup=markup)
+            await app.bot.edit_message_text(
+                text,
+                chat_id=broadcast.created_by,
+                message_id=broadcast.progress_message_id,
+                reply_markup=markup,
+            )
         except BadRequest:  # the same text again, or the message is gone: nothing to do
             pass
         except TelegramError:
             _LOG.warning("Could not update a broadcast's progress message", exc_info=True)
 
-    async def show_final(self, app: Application[Any, Any, Any, Any, Any, Any],
-                         broadcast_id: int) -> None:
+    async def show_final(
+        self, app: Application[Any, Any, Any, Any, Any, Any], broadcast_id: int
+    ) -> None:
         """If BROADCAST_ID has finished, edit its progress message to how it ended, with no
         Stop button (read fresh, so whichever of posting it and finishing comes last does
         it; if both do, the second edit changes nothing)."""
@@ -228,11 +266,16 @@ class BroadcastSender:
         if final is None or not final.finished:
             return
         report = await progress(self.deps.storage, broadcast_id)
-        await self._edit(app, final, views.progress_done(
-            self.deps.content, report, stopped=final.status == "cancelled"), None)
+        await self._edit(
+            app,
+            final,
+            views.progress_done(self.deps.content, report, stopped=final.status == "cancelled"),
+            None,
+        )
 
-    async def _finish(self, app: Application[Any, Any, Any, Any, Any, Any],
-                      broadcast: Broadcast) -> None:
+    async def _finish(
+        self, app: Application[Any, Any, Any, Any, Any, Any], broadcast: Broadcast
+    ) -> None:
         storage = self.deps.storage
         bid = broadcast.broadcast_id
         if not await storage.finish_broadcast(bid, self.deps.clock.now()):
@@ -246,8 +289,9 @@ class BroadcastSender:
             await self._report(app, final, await progress(storage, bid))
         await storage.bump_counter("broadcasts_sent", self.deps.local_day())
 
-    async def _report(self, app: Application[Any, Any, Any, Any, Any, Any],
-                      final: Broadcast, report: Report) -> None:
+    async def _report(
+        self, app: Application[Any, Any, Any, Any, Any, Any], final: Broadcast, report: Report
+    ) -> None:
         """The report to its author (saying who stopped it, if someone did), and to the
         coordinator who stopped someone else's announcement."""
         storage = self.deps.storage
@@ -257,21 +301,26 @@ class BroadcastSender:
         stopper_user = await storage.get_user(stopper) if stopper is not None else None
         if author is not None:
             copy = self.deps.content.for_person(author_user)
-            who = views.stopped_by(copy, you=stopper == author,
-                                   name=getattr(stopper_user, "alias", None)) if stopped \
+            who = (
+                views.stopped_by(
+                    copy, you=stopper == author, name=getattr(stopper_user, "alias", None)
+                )
+                if stopped
                 else None
-            await self._send(app, author, views.report(copy, report, stopped=stopped,
-                                                       stopper=who))
+            )
+            await self._send(app, author, views.report(copy, report, stopped=stopped, stopper=who))
         if stopped and stopper is not None and stopper != author:
             copy = self.deps.content.for_person(stopper_user)
             name = getattr(author_user, "alias", None) or copy.button(
-                "broadcast.coordinator_unnamed" if author is not None
-                else "broadcast.sending_now_author_gone")
-            await self._send(app, stopper, views.report(copy, report, stopped=True,
-                                                        author=name))
+                "broadcast.coordinator_unnamed"
+                if author is not None
+                else "broadcast.sending_now_author_gone"
+            )
+            await self._send(app, stopper, views.report(copy, report, stopped=True, author=name))
 
-    async def _send(self, app: Application[Any, Any, Any, Any, Any, Any], chat_id: int,
-                    text: str) -> None:
+    async def _send(
+        self, app: Application[Any, Any, Any, Any, Any, Any], chat_id: int, text: str
+    ) -> None:
         try:
             await app.bot.send_message(chat_id, text)
         except TelegramError:

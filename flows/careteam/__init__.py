@@ -23,11 +23,20 @@ def build(deps: Deps) -> Flow:
     """The care-team flow's route table. /careteam is listed only in clinicians' menus (who
     exist only in the integrated model); people reach theirs from /settings."""
     h = Handlers()
-    return Flow(name="careteam", export=exporter(deps), routes=[
-        Command(CARE_TEAM_COMMAND, h.careteam, roles=PEOPLE | CLINICIANS,
-                menu="careteam.command", listed=CLINICIANS),
-        Button(CareTeamAnswer, h.on_answer, roles=PEOPLE),
-        Button(OpenCareTeam, h.on_open, roles=PEOPLE),
-        Button(CareTeamRemove, h.on_remove, roles=PEOPLE),
-        Button(CareTeamRemoveSure, h.on_remove_sure, roles=PEOPLE),
-    ])
+    return Flow(
+        name="careteam",
+        export=exporter(deps),
+        routes=[
+            Command(
+                CARE_TEAM_COMMAND,
+                h.careteam,
+                roles=PEOPLE | CLINICIANS,
+                menu="careteam.command",
+                listed=CLINICIANS,
+            ),
+            Button(CareTeamAnswer, h.on_answer, roles=PEOPLE),
+            Button(OpenCareTeam, h.on_open, roles=PEOPLE),
+            Button(CareTeamRemove, h.on_remove, roles=PEOPLE),
+            Button(CareTeamRemoveSure, h.on_remove_sure, roles=PEOPLE),
+        ],
+    )

@@ -26,13 +26,17 @@ __all__ = ["Handlers", "clinician_name", "exporter"]
 
 def clinician_name(copy: Content, user: User | None) -> str:
     """How a person sees a clinician named: the name they chose, else "A clinician"."""
-    return user.alias if user is not None and user.alias else copy.button(
-        "careteam.clinician_fallback")
+    return (
+        user.alias
+        if user is not None and user.alias
+        else copy.button("careteam.clinician_fallback")
+    )
 
 
 def _person_name(copy: Content, user: User | None) -> str:
-    return user.alias if user is not None and user.alias else copy.button(
-        "careteam.person_fallback")
+    return (
+        user.alias if user is not None and user.alias else copy.button("careteam.person_fallback")
+    )
 
 
 class Handlers:
@@ -62,40 +66,67 @@ class Handlers:
     async def _make(self, ctx: Ctx) -> None:
         settings = ctx.deps.settings
         payload, expires = await careteam.make_link(
-            ctx.deps.storage, clinician_id=ctx.user_id, model=settings.model,
-            hours=settings.invite_expiry_hours, now=ctx.now)
+            ctx.deps.storage,
+            clinician_id=ctx.user_id,
+            model=settings.model,
+            hours=settings.invite_expiry_hours,
+            now=ctx.now,
+        )
         on_teams = len(await ctx.deps.storage.care_team_people(ctx.user_id))
         link = create_deep_linked_url(ctx.bot.username, payload)
-        await ctx.reply(views.link_made(ctx.copy, link=link,
-                                        expires=expires.astimezone(ctx.deps.zone(ctx.user)),
-                                        on_teams=on_teams))
+        await ctx.reply(
+            views.link_made(
+                ctx.copy,
+                link=link,
+                expires=expires.astimezone(ctx.deps.zone(ctx.user)),
+                on_teams=on_teams,
+            )
+        )
 
     async def _open(self, ctx: Ctx, code: str) -> None:
-        link = await careteam.open_link(ctx.deps.storage, code=code, person_id=ctx.user_id,
-                                        model=ctx.deps.settings.model, now=ctx.now)
+        link = await careteam.open_link(
+            ctx.deps.storage,
+            code=code,
+            person_id=ctx.user_id,
+            model=ctx.deps.settings.model,
+            now=ctx.now,
+        )
         clinician = await ctx.deps.storage.get_user(link.clinician_id)
-        await ctx.reply(*views.ask(ctx.copy, link=link.id,
-                                   name=clinician_name(ctx.copy, clinician)))
+        await ctx.reply(
+            *views.ask(ctx.copy, link=link.id, name=clinician_name(ctx.copy, clinician))
+        )
 
     async def on_answer(self, ctx: Ctx, data: CareTeamAnswer) -> None:
         """Add the clinician (they are told), or not (they aren't)."""
         storage = ctx.deps.storage
         async with storage.transaction():
-            link = await careteam.answer_link(storage, link_id=data.link, person_id=ctx.user_id,
-                                              accept=data.accept, model=ctx.deps.settings.model,
-                                              now=ctx.now)
+            link = await careteam.answer_link(
+                storage,
+                link_id=data.link,
+                person_id=ctx.user_id,
+                accept=data.accept,
+                model=ctx.deps.settings.model,
+                now=ctx.now,
+            )
             if link is None:
                 raise StaleButton  # someone else's, answered already, or expired
             clinician = await storage.get_user(link.clinician_id)
             key = f"careteam:{link.id}:joined"
             if data.accept:
                 copy = ctx.copy_for(clinician)
-                await outbox.queue(ctx.deps, key, "notice", outbox.Send(
-                    link.clinician_id,
-                    copy.text("careteam.joined", person=_person_name(copy, ctx.user))))
+                await outbox.queue(
+                    ctx.deps,
+                    key,
+                    "notice",
+                    outbox.Send(
+                        link.clinician_id,
+                        copy.text("careteam.joined", person=_person_name(copy, ctx.user)),
+                    ),
+                )
         name = clinician_name(ctx.copy, clinician)
-        await ctx.show(ctx.copy.text("careteam.accepted" if data.accept else "careteam.declined",
-                                     name=name))
+        await ctx.show(
+            ctx.copy.text("careteam.accepted" if data.accept else "careteam.declined", name=name)
+        )
         if data.accept:
             await outbox.send_now(ctx.deps, ctx.bot, [key], ctx.events)
 
@@ -112,8 +143,11 @@ class Handlers:
         if member is None or member.person_id != ctx.user_id:
             raise StaleButton
         clinician = await ctx.deps.storage.get_user(member.clinician_id)
-        await ctx.show(*views.remove_question(ctx.copy, member=member.id,
-                                              name=clinician_name(ctx.copy, clinician)))
+        await ctx.show(
+            *views.remove_question(
+                ctx.copy, member=member.id, name=clinician_name(ctx.copy, clinician)
+            )
+        )
 
     async def on_remove_sure(self, ctx: Ctx, data: CareTeamRemoveSure) -> None:
         """Remove them (from this moment they read nothing more), or keep them."""
@@ -134,10 +168,19 @@ class Handlers:
         members = []
         for m in await careteam.team_of(deps.storage, ctx.user_id, deps.settings.model):
             clinician = await deps.storage.get_user(m.clinician_id)
-            members.append(views.Member(m.id, clinician_name(ctx.copy, clinician),
-                                        from_epoch(m.added_at).astimezone(zone)))
-        reads = [views.Read(r.reader_name, r.reader_role, from_epoch(r.read_at).astimezone(zone),
-                            r.notes) for r in await deps.storage.note_reads(ctx.user_id)]
+            members.append(
+                views.Member(
+                    m.id,
+                    clinician_name(ctx.copy, clinician),
+                    from_epoch(m.added_at).astimezone(zone),
+                )
+            )
+        reads = [
+            views.Read(
+                r.reader_name, r.reader_role, from_epoch(r.read_at).astimezone(zone), r.notes
+            )
+            for r in await deps.storage.note_reads(ctx.user_id)
+        ]
         return views.team(ctx.copy, members, reads, first=first)
 
 
@@ -148,14 +191,23 @@ def exporter(deps: Deps) -> Callable[[int], Awaitable[dict[str, Any]]]:
         """USER_ID's care team and access log, readable."""
         storage = deps.storage
         copy = deps.content.for_person(await storage.get_user(user_id))
-        members = [{
-            "name": clinician_name(copy, await storage.get_user(m.clinician_id)),
-            "role": "clinician",
-            "since": from_epoch(m.added_at).isoformat(),
-        } for m in await storage.care_team(user_id)]
-        reads = [{"who": r.reader_name, "role": r.reader_role, "notes": r.notes,
-                  "when": from_epoch(r.read_at).isoformat()}
-                 for r in await storage.note_reads(user_id)]
+        members = [
+            {
+                "name": clinician_name(copy, await storage.get_user(m.clinician_id)),
+                "role": "clinician",
+                "since": from_epoch(m.added_at).isoformat(),
+            }
+            for m in await storage.care_team(user_id)
+        ]
+        reads = [
+            {
+                "who": r.reader_name,
+                "role": r.reader_role,
+                "notes": r.notes,
+                "when": from_epoch(r.read_at).isoformat(),
+            }
+            for r in await storage.note_reads(user_id)
+        ]
         out: dict[str, Any] = {}
         if members:
             out["my_care_team"] = members

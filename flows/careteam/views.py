@@ -32,7 +32,8 @@ def ask(copy: Content, *, link: int, name: str) -> View:
     """Add NAME to your care team? What they will read, and that it can be undone."""
     return copy.text("careteam.ask", name=name), rows(
         [(copy.button("careteam.accept_button", name=name), CareTeamAnswer(link, True))],
-        [(copy.button("careteam.decline_button"), CareTeamAnswer(link, False))])
+        [(copy.button("careteam.decline_button"), CareTeamAnswer(link, False))],
+    )
 
 
 @dataclass(frozen=True)
@@ -54,26 +55,37 @@ class Read:
     notes: int
 
 
-def team(copy: Content, members: Sequence[Member], reads: Sequence[Read], *,
-         first: str | None = None) -> View:
+def team(
+    copy: Content, members: Sequence[Member], reads: Sequence[Read], *, first: str | None = None
+) -> View:
     """The person's care team, who read their notes and when (newest first, LOG_SHOWN of
     them), a Remove button per clinician and Back to settings (FIRST: a line above it all)."""
     parts = [first] if first else []
     parts.append(copy.text("careteam.team_title"))
     if members:
         parts.append(copy.text("careteam.team_intro"))
-        parts.append("\n".join(copy.text("careteam.team_member", name=m.name,
-                                         day=copy.day(m.since, year=True)) for m in members))
+        parts.append(
+            "\n".join(
+                copy.text("careteam.team_member", name=m.name, day=copy.day(m.since, year=True))
+                for m in members
+            )
+        )
     else:
         parts.append(copy.text("careteam.team_none"))
     parts.append(copy.text("careteam.reads_title"))
     if reads:
-        lines = [copy.text("careteam.read_entry", name=r.name,
-                           role=copy.button(f"careteam.role.{r.role}")
-                           if copy.has(f"careteam.role.{r.role}") else r.role,
-                           when=copy.when(r.when), notes=copy.count("careteam.read_notes",
-                                                                    r.notes))
-                 for r in reads[:LOG_SHOWN]]
+        lines = [
+            copy.text(
+                "careteam.read_entry",
+                name=r.name,
+                role=copy.button(f"careteam.role.{r.role}")
+                if copy.has(f"careteam.role.{r.role}")
+                else r.role,
+                when=copy.when(r.when),
+                notes=copy.count("careteam.read_notes", r.notes),
+            )
+            for r in reads[:LOG_SHOWN]
+        ]
         if len(reads) > LOG_SHOWN:
             lines.append(copy.text("careteam.reads_more", count=len(reads) - LOG_SHOWN))
         parts.append("\n".join(lines))
@@ -81,7 +93,8 @@ def team(copy: Content, members: Sequence[Member], reads: Sequence[Read], *,
         parts.append(copy.text("careteam.reads_none"))
     buttons: list[list[Choice]] = [
         [(copy.button("careteam.remove_button", name=m.name), CareTeamRemove(m.id))]
-        for m in members]
+        for m in members
+    ]
     buttons.append([(copy.button("careteam.back_to_settings"), RunCommand("settings"))])
     return "\n\n".join(parts), rows(*buttons)
 
@@ -90,4 +103,5 @@ def remove_question(copy: Content, *, member: int, name: str) -> View:
     """Remove NAME? They read nothing more from now on; they aren't told."""
     return copy.text("careteam.remove_ask", name=name), rows(
         [(copy.button("careteam.remove_yes", name=name), CareTeamRemoveSure(member, True))],
-        [(copy.button("careteam.remove_no"), CareTeamRemoveSure(member, False))])
+        [(copy.button("careteam.remove_no"), CareTeamRemoveSure(member, False))],
+    )

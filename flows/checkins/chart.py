@@ -22,8 +22,18 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.checkins import RATINGS, Answer, DayMood, daily_moods
 
-__all__ = ["DPI", "HEIGHT_PX", "MAX_DATE_TICKS", "MIN_TEXT_PX", "PHONE_PX", "WIDTH_PX",
-           "ChartLabels", "date_ticks", "figure", "render_chart"]
+__all__ = [
+    "DPI",
+    "HEIGHT_PX",
+    "MAX_DATE_TICKS",
+    "MIN_TEXT_PX",
+    "PHONE_PX",
+    "WIDTH_PX",
+    "ChartLabels",
+    "date_ticks",
+    "figure",
+    "render_chart",
+]
 
 WIDTH_PX, HEIGHT_PX, DPI = 720, 960, 160
 PHONE_PX = 360  # how wide Telegram shows the photo on a small phone
@@ -64,8 +74,9 @@ def figure(answers: Sequence[Answer], now: datetime, tz: ZoneInfo, labels: Chart
 
     fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
-    for ax, days, title in zip(fig.subplots(2, 1), (30, 90), (labels.title30, labels.title90),
-                               strict=True):
+    for ax, days, title in zip(
+        fig.subplots(2, 1), (30, 90), (labels.title30, labels.title90), strict=True
+    ):
         _panel(ax, daily_moods(answers, tz, now - timedelta(days=days)), title, labels)
     return fig
 
@@ -80,25 +91,45 @@ def _panel(ax: Any, moods: list[DayMood], title: str, labels: ChartLabels) -> No
         ax.spines[side].set_visible(False)
     if not moods:
         ax.set_xticks([])
-        ax.text(0.5, 0.5, labels.empty, transform=ax.transAxes, ha="center", va="center",
-                fontsize=_TEXT_PT, color="#555555")
+        ax.text(
+            0.5,
+            0.5,
+            labels.empty,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=_TEXT_PT,
+            color="#555555",
+        )
         return
     xs = list(range(len(moods)))
     ax.set_xlim(-0.5, len(moods) - 0.5)
-    ax.plot(xs, [m.rating for m in moods], color=_LINE, marker="o", markersize=7,
-            linewidth=2.5)
+    ax.plot(xs, [m.rating for m in moods], color=_LINE, marker="o", markersize=7, linewidth=2.5)
     skilled = [(x, m.rating) for x, m in zip(xs, moods, strict=True) if m.skilled]
     if skilled:
-        ax.scatter([x for x, _ in skilled], [y for _, y in skilled], marker="D", s=170,
-                   facecolors="none", edgecolors=_SKILL, linewidths=2.2, zorder=3)
+        ax.scatter(
+            [x for x, _ in skilled],
+            [y for _, y in skilled],
+            marker="D",
+            s=170,
+            facecolors="none",
+            edgecolors=_SKILL,
+            linewidths=2.2,
+            zorder=3,
+        )
     shown = date_ticks(len(moods))
-    ax.set_xticks(shown, [labels.tick.format(day=moods[i].day.day,
-                                             month=labels.months[moods[i].day.month - 1])
-                          for i in shown])
+    ax.set_xticks(
+        shown,
+        [
+            labels.tick.format(day=moods[i].day.day, month=labels.months[moods[i].day.month - 1])
+            for i in shown
+        ],
+    )
 
 
-def render_chart(answers: Sequence[Answer], now: datetime, tz: ZoneInfo,
-                 labels: ChartLabels) -> bytes:
+def render_chart(
+    answers: Sequence[Answer], now: datetime, tz: ZoneInfo, labels: ChartLabels
+) -> bytes:
     """A PNG of the last 30 and 90 days of ratings, days with a skill used marked."""
     out = io.BytesIO()
     figure(answers, now, tz, labels).savefig(out, format="png")

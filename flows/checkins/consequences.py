@@ -19,8 +19,14 @@ from bot.services.checkins import CheckinAnswered, CheckinsSent, CheckinsSkipped
 from bot.services.matches import MatchEnded, MatchHandedOver, MatchMade
 from flows.checkins import sends, views
 
-__all__ = ["ask_to_share", "count_answer", "count_sent", "count_skipped",
-           "forget_undelivered", "stop_sharing"]
+__all__ = [
+    "ask_to_share",
+    "count_answer",
+    "count_sent",
+    "count_skipped",
+    "forget_undelivered",
+    "stop_sharing",
+]
 
 
 async def count_sent(event: CheckinsSent, app: AppCtx) -> None:
@@ -31,8 +37,7 @@ async def count_sent(event: CheckinsSent, app: AppCtx) -> None:
 
 async def count_skipped(event: CheckinsSkipped, app: AppCtx) -> None:
     """Count check-ins skipped after downtime."""
-    await app.deps.storage.bump_counter("checkin_skipped", app.deps.local_day(), "",
-                                        event.count)
+    await app.deps.storage.bump_counter("checkin_skipped", app.deps.local_day(), "", event.count)
 
 
 async def count_answer(event: CheckinAnswered, app: AppCtx) -> None:

@@ -111,8 +111,7 @@ class Handlers:
     async def on_check_in_now(self, ctx: Ctx, _: CheckInNow) -> None:
         """A check-in now, as a new message below the menu."""
         await ctx.answer()
-        checkin_id = await service.check_in_now(ctx.deps.storage, ctx.user_id, ctx.now,
-                                                ctx.events)
+        checkin_id = await service.check_in_now(ctx.deps.storage, ctx.user_id, ctx.now, ctx.events)
         await ctx.reply(*views.prompt(ctx.copy, checkin_id, _alias(ctx)))
 
     async def on_pause(self, ctx: Ctx, _: Pause) -> None:
@@ -126,8 +125,7 @@ class Handlers:
         due = await service.resume(ctx.deps.storage, ctx.user_id, zone, ctx.now)
         if due is None:
             raise StaleButton
-        await ctx.show(ctx.copy.text("checkins.resumed",
-                                     next=views.next_time(ctx.copy, due, zone)))
+        await ctx.show(ctx.copy.text("checkins.resumed", next=views.next_time(ctx.copy, due, zone)))
 
     async def on_ask_stop(self, ctx: Ctx, _: AskStop) -> None:
         """Ask before stopping."""
@@ -141,8 +139,9 @@ class Handlers:
     async def on_share_with(self, ctx: Ctx, data: ShareWith) -> None:
         """Share weekly ratings with the peer worker the button named (NeedsMatch, told
         kindly, if that match is over)."""
-        if not await service.share_with(ctx.deps.storage, ctx.user_id, data.match,
-                                        ctx.deps.zone(ctx.user), ctx.now):
+        if not await service.share_with(
+            ctx.deps.storage, ctx.user_id, data.match, ctx.deps.zone(ctx.user), ctx.now
+        ):
             raise StaleButton
         peer = await service.current_peer(ctx.deps.storage, ctx.user_id)
         name = views.peer_name(ctx.copy, peer) if peer else ctx.copy.button("checkins.your_peer")
@@ -231,8 +230,7 @@ class Handlers:
 
     async def _save(self, ctx: Ctx, days: int, minute: int) -> None:
         zone = ctx.deps.zone(ctx.user)
-        due = await service.set_schedule(ctx.deps.storage, ctx.user_id, days, minute, zone,
-                                         ctx.now)
+        due = await service.set_schedule(ctx.deps.storage, ctx.user_id, days, minute, zone, ctx.now)
         ctx.end_step()
         await ctx.show(views.saved(ctx.copy, (days, minute), zone, due))
 
@@ -247,14 +245,17 @@ class Handlers:
         key = sends.key(data.checkin, sends.REPLY)
 
         async def keep_reply(row: CheckinRow) -> None:
-            text, markup = (views.low_options(ctx.copy, row.id, data.rating, matched=matched,
-                                              has_plan=has_plan) if low
-                            else views.feelings(ctx.copy, row))
+            text, markup = (
+                views.low_options(ctx.copy, row.id, data.rating, matched=matched, has_plan=has_plan)
+                if low
+                else views.feelings(ctx.copy, row)
+            )
             await outbox.queue(ctx.deps, key, "reply", outbox.Send(ctx.chat_id, text, markup))
 
         try:
-            rated = await service.rate(storage, ctx.user_id, data.checkin, data.rating,
-                                       ctx.now, ctx.events, keep_reply)
+            rated = await service.rate(
+                storage, ctx.user_id, data.checkin, data.rating, ctx.now, ctx.events, keep_reply
+            )
         except service.CheckinClosed:
             await ctx.show(*views.closed(ctx.copy))
             return
@@ -268,7 +269,7 @@ class Handlers:
         await _settle(ctx, views.rated(ctx.copy, data.rating))
 
     async def on_okay(self, ctx: Ctx, data: Okay) -> None:
-        """"I'm OK for now": on with the check-in."""
+        """ "I'm OK for now": on with the check-in."""
         row = await _answering(ctx, data.checkin)
         if row is not None:
             await ctx.show(*views.feelings(ctx.copy, row))
@@ -291,8 +292,9 @@ class Handlers:
         """A feeling on or off, as the button said."""
         row = await _answering(ctx, data.checkin)
         if row is not None:
-            row = await service.set_choice_on(ctx.deps.storage, row, "feelings", data.feeling,
-                                              data.on)
+            row = await service.set_choice_on(
+                ctx.deps.storage, row, "feelings", data.feeling, data.on
+            )
             await ctx.show(*views.feelings(ctx.copy, row))
 
     async def on_feelings_done(self, ctx: Ctx, data: FeelingsDone) -> None:
@@ -305,8 +307,7 @@ class Handlers:
         """A skill on or off, as the button said."""
         row = await _answering(ctx, data.checkin)
         if row is not None:
-            row = await service.set_choice_on(ctx.deps.storage, row, "skills", data.skill,
-                                              data.on)
+            row = await service.set_choice_on(ctx.deps.storage, row, "skills", data.skill, data.on)
             await ctx.show(*views.skills(ctx.copy, row))
 
     async def on_skills_done(self, ctx: Ctx, data: SkillsDone) -> None:
@@ -330,7 +331,8 @@ class Handlers:
         """Keep the note, encrypted (one that is too long is refused, and the step stays)."""
         checkin_id = ctx.draft.get("checkin")
         kept = isinstance(checkin_id, int) and await service.save_note(
-            ctx.deps.storage, ctx.deps.cipher, ctx.user_id, checkin_id, text)
+            ctx.deps.storage, ctx.deps.cipher, ctx.user_id, checkin_id, text
+        )
         ctx.end_step()
         await ctx.reply(ctx.copy.text("checkins.note_saved" if kept else "checkins.done"))
 
@@ -347,10 +349,19 @@ class Handlers:
         if report is None:
             await ctx.reply(ctx.copy.text("checkins.mood_none"))
             return
-        png = await charts.render(render_chart, report.recent, ctx.now,
-                                  ctx.deps.zone(ctx.user), views.chart_labels(ctx.copy))
-        await ctx.bot.send_photo(ctx.chat_id, io.BytesIO(png), filename="my-check-ins.png",
-                                 caption=views.mood_caption(ctx.copy, report))
+        png = await charts.render(
+            render_chart,
+            report.recent,
+            ctx.now,
+            ctx.deps.zone(ctx.user),
+            views.chart_labels(ctx.copy),
+        )
+        await ctx.bot.send_photo(
+            ctx.chat_id,
+            io.BytesIO(png),
+            filename="my-check-ins.png",
+            caption=views.mood_caption(ctx.copy, report),
+        )
 
 
 def exporter(deps: Deps) -> Callable[[int], Awaitable[dict[str, Any]]]:
@@ -362,9 +373,16 @@ def exporter(deps: Deps) -> Callable[[int], Awaitable[dict[str, Any]]]:
             return {}
         copy = deps.content.for_person(await deps.storage.get_user(user_id))
         unreadable = copy.raw("checkins.note_unreadable")
-        return {"checkin_notes": [
-            {"checkin_id": checkin_id, "due_at": due, "note": unreadable if text is None else text}
-            for checkin_id, due, text in notes]}
+        return {
+            "checkin_notes": [
+                {
+                    "checkin_id": checkin_id,
+                    "due_at": due,
+                    "note": unreadable if text is None else text,
+                }
+                for checkin_id, due, text in notes
+            ]
+        }
 
     return export
 

@@ -38,8 +38,10 @@ async def tick(app: AppCtx) -> None:
     for _ in range(MAX_BATCHES):
         async with storage.transaction():
             batch = await claim_due(storage, app.deps.zone, now, grace, app.events)
-            keys = [await _keep_prompt(app, user_id, checkin_id)
-                    for user_id, checkin_id, _ in batch.to_send]
+            keys = [
+                await _keep_prompt(app, user_id, checkin_id)
+                for user_id, checkin_id, _ in batch.to_send
+            ]
         kept += len(keys)
         await sends.send_kept(app, keys)
         if batch.read < BATCH:
@@ -52,8 +54,9 @@ async def tick(app: AppCtx) -> None:
 async def _keep_prompt(app: AppCtx, user_id: int, checkin_id: int) -> str:
     """Keep one claimed check-in's prompt, in its person's copy, in the outbox; its key."""
     person = await app.deps.storage.get_user(user_id)
-    text, markup = prompt(app.copy_for(person), checkin_id,
-                          person.alias if person is not None else None)
+    text, markup = prompt(
+        app.copy_for(person), checkin_id, person.alias if person is not None else None
+    )
     key = sends.key(checkin_id, sends.PROMPT)
     await outbox.queue(app.deps, key, "bulk", outbox.Send(user_id, text, markup))
     return key

@@ -40,6 +40,7 @@ async def send_kept(app: AppCtx, keys: Sequence[str]) -> int:
     """Try the kept sends KEYS now, a few at a time; returns how many went. Those that
     could not go stay in the outbox for its worker."""
     groups = [list(keys[i::SEND_CONCURRENCY]) for i in range(SEND_CONCURRENCY)]
-    sent = await asyncio.gather(*(outbox.send_now(app.deps, app.bot, group, app.events)
-                                  for group in groups if group))  # () would mean "any due"
+    sent = await asyncio.gather(
+        *(outbox.send_now(app.deps, app.bot, group, app.events) for group in groups if group)
+    )  # () would mean "any due"
     return sum(sent)

@@ -64,11 +64,36 @@ from flows.checkins.callbacks import (
 )
 from flows.checkins.chart import ChartLabels
 
-__all__ = ["Screen", "chart_labels", "checkins_count", "clock", "closed", "days_count",
-           "days_picker", "feelings", "how_often_again", "intro", "low_options", "menu",
-           "mood_caption", "next_time", "note_offer", "often", "peer_name", "prompt", "rated",
-           "saved", "scale_word", "share_question", "skills", "stop_question", "time_picker",
-           "time_words", "weekly_share", "zone_name"]
+__all__ = [
+    "Screen",
+    "chart_labels",
+    "checkins_count",
+    "clock",
+    "closed",
+    "days_count",
+    "days_picker",
+    "feelings",
+    "how_often_again",
+    "intro",
+    "low_options",
+    "menu",
+    "mood_caption",
+    "next_time",
+    "note_offer",
+    "often",
+    "peer_name",
+    "prompt",
+    "rated",
+    "saved",
+    "scale_word",
+    "share_question",
+    "skills",
+    "stop_question",
+    "time_picker",
+    "time_words",
+    "weekly_share",
+    "zone_name",
+]
 
 Screen = tuple[str, InlineKeyboardMarkup]
 PICKER_HOURS = range(7, 23)  # the times offered as buttons; any other can be typed
@@ -104,8 +129,10 @@ def zone_name(zone: ZoneInfo) -> str:
 
 def time_words(copy: Content) -> TimeWords:
     """The words for morning and afternoon people may type after a time."""
-    return TimeWords(am=tuple(copy.raw("checkins.time_am").split()),
-                     pm=tuple(copy.raw("checkins.time_pm").split()))
+    return TimeWords(
+        am=tuple(copy.raw("checkins.time_am").split()),
+        pm=tuple(copy.raw("checkins.time_pm").split()),
+    )
 
 
 # -- counts and words ------------------------------------------------------------------------
@@ -143,34 +170,41 @@ def _open_for(copy: Content) -> str:
 
 
 def _how_often(copy: Content) -> list[list[tuple[str, object]]]:
-    return [[(copy.button("checkins.btn_daily"), Frequency("daily"))],
-            [(copy.button("checkins.btn_weekdays"), Frequency("weekdays"))],
-            [(copy.button("checkins.btn_days"), Frequency("days"))]]
+    return [
+        [(copy.button("checkins.btn_daily"), Frequency("daily"))],
+        [(copy.button("checkins.btn_weekdays"), Frequency("weekdays"))],
+        [(copy.button("checkins.btn_days"), Frequency("days"))],
+    ]
 
 
 def intro(copy: Content) -> Screen:
     """Check-ins are off: how often, or a check-in just now, or not now."""
     return copy.text("checkins.intro"), rows(
-        *_how_often(copy), [(copy.button("checkins.btn_now"), CheckInNow())],
-        [(copy.button("checkins.btn_not_now"), NotNow())])
+        *_how_often(copy),
+        [(copy.button("checkins.btn_now"), CheckInNow())],
+        [(copy.button("checkins.btn_not_now"), NotNow())],
+    )
 
 
 def how_often_again(copy: Content) -> Screen:
     """Changing the days: how often, or back to the menu."""
-    return copy.text("checkins.freq_again"), rows(*_how_often(copy),
-                                                 back_row(copy, ShowMenu()))
+    return copy.text("checkins.freq_again"), rows(*_how_often(copy), back_row(copy, ShowMenu()))
 
 
-def menu(copy: Content, schedule: CheckinSchedule, zone: ZoneInfo, peer: Peer | None
-         ) -> Screen:
+def menu(copy: Content, schedule: CheckinSchedule, zone: ZoneInfo, peer: Peer | None) -> Screen:
     """What is set now, and what they can change. Sharing is offered only with a peer worker
     they are matched with now; someone who shared with their last one is asked again."""
     when, time = often(copy, schedule.days), clock(copy, schedule.minute)
     if schedule.paused or schedule.next_due is None:
         status = copy.text("checkins.status_paused", when=when, time=time)
     else:
-        status = copy.text("checkins.status_on", when=when, time=time, timezone=zone_name(zone),
-                           next=next_time(copy, from_epoch(schedule.next_due), zone))
+        status = copy.text(
+            "checkins.status_on",
+            when=when,
+            time=time,
+            timezone=zone_name(zone),
+            next=next_time(copy, from_epoch(schedule.next_due), zone),
+        )
     match_id = peer.match_id if peer is not None else None
     sharing, asking = shares_with(schedule, match_id), asks_to_share(schedule, match_id)
     if peer is not None and sharing:
@@ -179,10 +213,16 @@ def menu(copy: Content, schedule: CheckinSchedule, zone: ZoneInfo, peer: Peer | 
         status += "\n\n" + copy.text("checkins.status_share_again", name=peer_name(copy, peer))
     lines: list[list[tuple[str, object]]] = [
         [(copy.button("checkins.btn_now"), CheckInNow())],
-        [(copy.button("checkins.btn_change_days"), ChangeDays()),
-         (copy.button("checkins.btn_change_time"), ChangeTime())],
-        [(copy.button("checkins.btn_resume"), Resume()) if schedule.paused
-         else (copy.button("checkins.btn_pause"), Pause())]]
+        [
+            (copy.button("checkins.btn_change_days"), ChangeDays()),
+            (copy.button("checkins.btn_change_time"), ChangeTime()),
+        ],
+        [
+            (copy.button("checkins.btn_resume"), Resume())
+            if schedule.paused
+            else (copy.button("checkins.btn_pause"), Pause())
+        ],
+    ]
     if peer is not None and sharing:
         lines.append([(copy.button("checkins.btn_share_off"), StopSharing())])
     elif peer is not None and asking:
@@ -195,14 +235,17 @@ def menu(copy: Content, schedule: CheckinSchedule, zone: ZoneInfo, peer: Peer | 
 
 
 def _share_choice(copy: Content, peer: Peer) -> list[list[tuple[str, object]]]:
-    return [[(copy.button("checkins.btn_share_yes"), ShareWith(peer.match_id))],
-            [(copy.button("checkins.btn_share_no"), KeepPrivate())]]
+    return [
+        [(copy.button("checkins.btn_share_yes"), ShareWith(peer.match_id))],
+        [(copy.button("checkins.btn_share_no"), KeepPrivate())],
+    ]
 
 
 def share_question(copy: Content, peer: Peer) -> Screen:
     """To someone who shared with their last peer worker: share with PEER too?"""
     return copy.text("checkins.share_question", name=peer_name(copy, peer)), rows(
-        *_share_choice(copy, peer))
+        *_share_choice(copy, peer)
+    )
 
 
 def days_picker(copy: Content, days: int) -> Screen:
@@ -210,7 +253,8 @@ def days_picker(copy: Content, days: int) -> Screen:
     on = set(chosen_days(days))
     grid = toggles([(copy.weekday(i), i in on, PickDay(i)) for i in range(7)], columns=4)
     return copy.text("checkins.pick_days"), rows(
-        *grid, [(copy.button("checkins.btn_next"), DaysChosen())], back_row(copy, ShowMenu()))
+        *grid, [(copy.button("checkins.btn_next"), DaysChosen())], back_row(copy, ShowMenu())
+    )
 
 
 def time_picker(copy: Content, zone: ZoneInfo, default_minute: int) -> Screen:
@@ -218,22 +262,29 @@ def time_picker(copy: Content, zone: ZoneInfo, default_minute: int) -> Screen:
     minutes = sorted({*(h * 60 for h in PICKER_HOURS), default_minute})
     picks = [(clock(copy, m), PickTime(m)) for m in minutes]
     return copy.text("checkins.pick_time", timezone=zone_name(zone)), choose_one(
-        picks, columns=4, footer=[[(copy.button("checkins.btn_type_time"), TypeTime())],
-                                  back_row(copy, ShowMenu())])
+        picks,
+        columns=4,
+        footer=[[(copy.button("checkins.btn_type_time"), TypeTime())], back_row(copy, ShowMenu())],
+    )
 
 
 def saved(copy: Content, schedule: tuple[int, int], zone: ZoneInfo, due: datetime) -> str:
     """The schedule (days, minute) is set: when, and the next one."""
     days, minute = schedule
-    return copy.text("checkins.saved", when=often(copy, days), time=clock(copy, minute),
-                     timezone=zone_name(zone), next=next_time(copy, due, zone))
+    return copy.text(
+        "checkins.saved",
+        when=often(copy, days),
+        time=clock(copy, minute),
+        timezone=zone_name(zone),
+        next=next_time(copy, due, zone),
+    )
 
 
 def stop_question(copy: Content) -> Screen:
     """Stop check-ins? Yes, or keep them (back to the menu)."""
     return copy.text("checkins.stop_confirm"), confirm(
-        copy, Stop(), ShowMenu(), yes_key="checkins.btn_stop_yes",
-        no_key="checkins.btn_stop_no")
+        copy, Stop(), ShowMenu(), yes_key="checkins.btn_stop_yes", no_key="checkins.btn_stop_no"
+    )
 
 
 # -- the check-in ------------------------------------------------------------------------------
@@ -242,9 +293,13 @@ def stop_question(copy: Content) -> Screen:
 def prompt(copy: Content, checkin_id: int, alias: str | None) -> Screen:
     """A short warm line and the 1 to 5 scale."""
     name_part = Raw(copy.text("checkins.name_part", name=alias)) if alias else ""
-    return copy.text("checkins.prompt", name_part=name_part, low=scale_word(copy, RATINGS[0]),
-                     high=scale_word(copy, RATINGS[-1]), open_for=_open_for(copy)), rows(
-        [(str(n), Rate(checkin_id, n)) for n in RATINGS])
+    return copy.text(
+        "checkins.prompt",
+        name_part=name_part,
+        low=scale_word(copy, RATINGS[0]),
+        high=scale_word(copy, RATINGS[-1]),
+        open_for=_open_for(copy),
+    ), rows([(str(n), Rate(checkin_id, n)) for n in RATINGS])
 
 
 def rated(copy: Content, rating: int) -> str:
@@ -255,11 +310,13 @@ def rated(copy: Content, rating: int) -> str:
 def closed(copy: Content) -> Screen:
     """A check-in too old to answer: a kind word, and a check-in now instead."""
     return copy.text("checkins.closed", open_for=_open_for(copy)), rows(
-        [(copy.button("checkins.btn_now"), CheckInNow())])
+        [(copy.button("checkins.btn_now"), CheckInNow())]
+    )
 
 
-def low_options(copy: Content, checkin_id: int, rating: int, *, matched: bool,
-                has_plan: bool) -> Screen:
+def low_options(
+    copy: Content, checkin_id: int, rating: int, *, matched: bool, has_plan: bool
+) -> Screen:
     """After a low rating: their own safety plan first (if they wrote one), their peer
     worker (if MATCHED), things to read, the numbers, or go on."""
     lines: list[list[tuple[str, object]]] = []
@@ -267,27 +324,42 @@ def low_options(copy: Content, checkin_id: int, rating: int, *, matched: bool,
         lines.append([(copy.button("checkins.btn_plan"), ShowSafetyPlan())])
     if matched:
         lines.append([(copy.button("checkins.btn_peer"), AskPeer(checkin_id))])
-    lines += [[(copy.button("checkins.btn_resources"), resources_home())],
-              [(copy.button("checkins.btn_card"), ShowCard(checkin_id))],
-              [(copy.button("checkins.btn_ok"), Okay(checkin_id))]]
+    lines += [
+        [(copy.button("checkins.btn_resources"), resources_home())],
+        [(copy.button("checkins.btn_card"), ShowCard(checkin_id))],
+        [(copy.button("checkins.btn_ok"), Okay(checkin_id))],
+    ]
     return copy.text("checkins.low", rating=rating), rows(*lines)
 
 
 def feelings(copy: Content, row: CheckinRow) -> Screen:
     """Feelings to tap on and off, then Done (or Skip, with none chosen)."""
     chosen = parse_choices(row.feelings, FEELINGS)
-    grid = toggles([(copy.button(f"checkins.feeling_{f}"), f in chosen,
-                     PickFeeling(row.id, f, f not in chosen)) for f in FEELINGS], columns=2)
+    grid = toggles(
+        [
+            (
+                copy.button(f"checkins.feeling_{f}"),
+                f in chosen,
+                PickFeeling(row.id, f, f not in chosen),
+            )
+            for f in FEELINGS
+        ],
+        columns=2,
+    )
     done = "checkins.btn_done" if chosen else "checkins.btn_skip"
-    return copy.text("checkins.feelings"), rows(
-        *grid, [(copy.button(done), FeelingsDone(row.id))])
+    return copy.text("checkins.feelings"), rows(*grid, [(copy.button(done), FeelingsDone(row.id))])
 
 
 def skills(copy: Content, row: CheckinRow) -> Screen:
     """Skills to tap on and off, then Done (or None this time)."""
     chosen = parse_choices(row.skills, SKILLS)
-    grid = toggles([(copy.button(f"checkins.skill_{s}"), s in chosen,
-                     PickSkill(row.id, s, s not in chosen)) for s in SKILLS], columns=1)
+    grid = toggles(
+        [
+            (copy.button(f"checkins.skill_{s}"), s in chosen, PickSkill(row.id, s, s not in chosen))
+            for s in SKILLS
+        ],
+        columns=1,
+    )
     done = "checkins.btn_done" if chosen else "checkins.btn_no_skills"
     return copy.text("checkins.skills"), rows(*grid, [(copy.button(done), SkillsDone(row.id))])
 
@@ -296,7 +368,8 @@ def note_offer(copy: Content, checkin_id: int) -> Screen:
     """A private note, or finish."""
     return copy.text("checkins.note_offer"), rows(
         [(copy.button("checkins.btn_write_note"), WriteNote(checkin_id))],
-        [(copy.button("checkins.btn_finish"), Finish(checkin_id))])
+        [(copy.button("checkins.btn_finish"), Finish(checkin_id))],
+    )
 
 
 # -- /mood and the weekly summary --------------------------------------------------------------
@@ -305,15 +378,22 @@ def note_offer(copy: Content, checkin_id: int) -> Screen:
 def _period(copy: Content, summary: MoodSummary) -> str:
     if summary.count == 0:
         return copy.text("checkins.period_empty", days=summary.days)
-    text = copy.text("checkins.period", days=summary.days,
-                     answered=checkins_count(copy, summary.count),
-                     average=f"{summary.average:.1f}", lowest=summary.lowest,
-                     highest=summary.highest)
+    text = copy.text(
+        "checkins.period",
+        days=summary.days,
+        answered=checkins_count(copy, summary.count),
+        average=f"{summary.average:.1f}",
+        lowest=summary.lowest,
+        highest=summary.highest,
+    )
     lines = [text]
     if summary.top_skill is not None:
         skill = copy.button(f"checkins.skill_{summary.top_skill}").lower()
-        lines.append(copy.text("checkins.skills_line",
-                               used=checkins_count(copy, summary.with_skills), skill=skill))
+        lines.append(
+            copy.text(
+                "checkins.skills_line", used=checkins_count(copy, summary.with_skills), skill=skill
+            )
+        )
     if summary.trend is not None:
         lines.append(copy.text(f"checkins.trend_{summary.trend}", days=summary.days))
     return "\n".join(lines)
@@ -321,8 +401,11 @@ def _period(copy: Content, summary: MoodSummary) -> str:
 
 def mood_caption(copy: Content, report: MoodReport) -> str:
     """The words under the /mood chart: the last 30 and 90 days in numbers."""
-    return copy.text("checkins.mood_caption", last30=Raw(_period(copy, report.last30)),
-                     last90=Raw(_period(copy, report.last90)))
+    return copy.text(
+        "checkins.mood_caption",
+        last30=Raw(_period(copy, report.last30)),
+        last90=Raw(_period(copy, report.last90)),
+    )
 
 
 def chart_labels(copy: Content) -> ChartLabels:
@@ -331,17 +414,22 @@ def chart_labels(copy: Content) -> ChartLabels:
         title30=copy.button("checkins.chart_title", days=30),
         title90=copy.button("checkins.chart_title", days=90),
         scale=tuple(scale_word(copy, n) for n in RATINGS),
-        empty=copy.button("checkins.chart_empty"), tick=copy.raw("checkins.chart_tick"),
-        months=tuple(copy.month(n) for n in range(1, 13)))
+        empty=copy.button("checkins.chart_empty"),
+        tick=copy.raw("checkins.chart_tick"),
+        months=tuple(copy.month(n) for n in range(1, 13)),
+    )
 
 
 def weekly_share(copy: Content, share: WeeklyShare) -> str:
     """A week of someone's ratings, for their peer worker: never notes, feelings or skills."""
     ratings = share.ratings
     if ratings:
-        body = copy.text("checkins.share_ratings", answered=checkins_count(copy, len(ratings)),
-                         average=f"{sum(ratings) / len(ratings):.1f}",
-                         list=copy.raw("checkins.list_separator").join(map(str, ratings)))
+        body = copy.text(
+            "checkins.share_ratings",
+            answered=checkins_count(copy, len(ratings)),
+            average=f"{sum(ratings) / len(ratings):.1f}",
+            list=copy.raw("checkins.list_separator").join(map(str, ratings)),
+        )
     else:
         body = copy.text("checkins.share_empty")
     name = share.alias or copy.button("checkins.someone")

@@ -25,16 +25,19 @@ COORDINATORS = frozenset({"coordinator"})
 def build(deps: Deps) -> Flow:
     """The coordinator flow's route table."""
     h = Handlers()
-    return Flow(name="coordinator", routes=[
-        Command("coord", h.home, roles=COORDINATORS, menu="commands.coord"),
-        Command("invite", h.invite, roles=COORDINATORS, menu="commands.invite"),
-        Command("report", h.report, roles=COORDINATORS, menu="commands.report"),
-        Button(OpenCoordinatorHome, h.on_home, roles=COORDINATORS),
-        Button(CoordScreen, h.on_screen, roles=COORDINATORS),
-        Button(Deactivate, h.on_deactivate, roles=COORDINATORS),
-        Button(DeactivateYes, h.on_deactivate_yes, roles=COORDINATORS),
-        Button(Revoke, h.on_revoke, roles=COORDINATORS),
-        Button(InviteRole, h.on_invite, roles=COORDINATORS),
-        Button(ReportPeriod, h.on_report_period, roles=COORDINATORS),
-        Step(REPORT_STEP, ask=h.ask_dates, on_text=h.on_dates),
-    ])
+    return Flow(
+        name="coordinator",
+        routes=[
+            Command("coord", h.home, roles=COORDINATORS, menu="commands.coord"),
+            Command("invite", h.invite, roles=COORDINATORS, menu="commands.invite"),
+            Command("report", h.report, roles=COORDINATORS, menu="commands.report"),
+            Button(OpenCoordinatorHome, h.on_home, roles=COORDINATORS),
+            Button(CoordScreen, h.on_screen, roles=COORDINATORS),
+            Button(Deactivate, h.on_deactivate, roles=COORDINATORS),
+            Button(DeactivateYes, h.on_deactivate_yes, roles=COORDINATORS),
+            Button(Revoke, h.on_revoke, roles=COORDINATORS),
+            Button(InviteRole, h.on_invite, roles=COORDINATORS),
+            Button(ReportPeriod, h.on_report_period, roles=COORDINATORS),
+            Step(REPORT_STEP, ask=h.ask_dates, on_text=h.on_dates),
+        ],
+    )

@@ -8,8 +8,17 @@ from typing import Literal
 
 from bot.callbacks import callback
 
-__all__ = ["CoordScreen", "Deactivate", "DeactivateYes", "InviteRole", "ReportPeriod", "Revoke",
-           "Screen", "StaffRole", "invite_role"]
+__all__ = [
+    "CoordScreen",
+    "Deactivate",
+    "DeactivateYes",
+    "InviteRole",
+    "ReportPeriod",
+    "Revoke",
+    "Screen",
+    "StaffRole",
+    "invite_role",
+]
 
 StaffRole = Literal["consumer_peer", "carer_peer", "coordinator", "clinician"]
 #: The coordinator's screens a button opens in place.
@@ -19,7 +28,7 @@ Screen = Literal["home", "staff", "invites", "invite", "report"]
 @callback("coord.inv")
 @dataclass(frozen=True, slots=True)
 class InviteRole:
-    """"Who would you like to invite?": one of the staff roles."""
+    """ "Who would you like to invite?": one of the staff roles."""
 
     role: StaffRole
 
@@ -42,7 +51,7 @@ class CoordScreen:
 @callback("coord.off")
 @dataclass(frozen=True, slots=True)
 class Deactivate:
-    """"End access" for a member of staff (their sealed id: deps.cipher.seal_id): asks
+    """ "End access" for a member of staff (their sealed id: deps.cipher.seal_id): asks
     first."""
 
     user: str

@@ -20,8 +20,15 @@ from typing import Any
 
 from bot.services.evaluation import Series
 
-__all__ = ["DPI", "HEIGHT_PX", "PHONE_PX", "WIDTH_PX", "ReportChartLabels", "month_ticks",
-           "render_report_chart"]
+__all__ = [
+    "DPI",
+    "HEIGHT_PX",
+    "PHONE_PX",
+    "WIDTH_PX",
+    "ReportChartLabels",
+    "month_ticks",
+    "render_report_chart",
+]
 
 WIDTH_PX, HEIGHT_PX, DPI = 720, 1280, 160
 PHONE_PX = 360
@@ -62,13 +69,28 @@ def _panel(ax: Any, series: Series, title: str, labels: ReportChartLabels) -> No
     shown = month_ticks(len(xs))
     ax.set_xticks(shown, [labels.months[i] for i in shown])
     if all(label == "0" for label in series.labels):
-        ax.text(0.5, 0.5, labels.empty, transform=ax.transAxes, ha="center", va="center",
-                fontsize=_TEXT_PT, color=_MUTED)
+        ax.text(
+            0.5,
+            0.5,
+            labels.empty,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=_TEXT_PT,
+            color=_MUTED,
+        )
         return
     ax.bar(xs, series.values, color=_BAR, width=0.7)
     for x, n, label in zip(xs, series.values, series.labels, strict=True):
-        ax.text(x, n + top * 0.04, label, ha="center", va="bottom", fontsize=_TEXT_PT,
-                color="black" if label.isdigit() else _MUTED)
+        ax.text(
+            x,
+            n + top * 0.04,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=_TEXT_PT,
+            color="black" if label.isdigit() else _MUTED,
+        )
 
 
 def render_report_chart(series: Sequence[Series], labels: ReportChartLabels) -> bytes:

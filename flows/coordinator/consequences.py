@@ -18,8 +18,10 @@ async def on_deactivated(event: StaffDeactivated, app: AppCtx) -> None:
     await set_role_commands(app.bot, app.deps, app.flows, event.user_id, None)
     copy = app.copy_for(await app.deps.storage.get_user(event.user_id))
     key = f"staff:{event.user_id}:off:{int(app.deps.clock.now().timestamp())}"
-    text = copy.text("coordinator.deactivated_you",
-                     role=copy.button(f"onboarding.role_name_{event.role}"),
-                     service=app.deps.settings.service_name)
+    text = copy.text(
+        "coordinator.deactivated_you",
+        role=copy.button(f"onboarding.role_name_{event.role}"),
+        service=app.deps.settings.service_name,
+    )
     if await outbox.queue(app.deps, key, "notice", outbox.Send(event.user_id, text)):
         await outbox.send_now(app.deps, app.bot, [key], app.events)

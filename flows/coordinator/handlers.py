@@ -44,16 +44,24 @@ class Handlers:
     async def invite(self, ctx: Ctx) -> None:
         """Ask which staff role to invite."""
         settings = ctx.deps.settings
-        await ctx.show(*invite_question(ctx.copy, invitable_roles(settings.model),
-                                        settings.invite_expiry_hours))
+        await ctx.show(
+            *invite_question(
+                ctx.copy, invitable_roles(settings.model), settings.invite_expiry_hours
+            )
+        )
 
     async def on_invite(self, ctx: Ctx, data: InviteRole) -> None:
         """Make the link and show it in place of the question."""
         settings = ctx.deps.settings
         try:
-            link = await make_invite(ctx.deps.storage, settings, data.role, by=ctx.user_id,
-                                     bot_username=settings.bot_username or ctx.bot.username,
-                                     now=ctx.now)
+            link = await make_invite(
+                ctx.deps.storage,
+                settings,
+                data.role,
+                by=ctx.user_id,
+                bot_username=settings.bot_username or ctx.bot.username,
+                now=ctx.now,
+            )
         except RoleNotInvitable:  # a role this service's model has no place for
             raise StaleButton from None
         await ctx.show(invite_link(ctx.copy, data.role, link, settings.invite_expiry_hours))
@@ -94,11 +102,17 @@ class Handlers:
         settings = ctx.deps.settings
         found = await evaluate(ctx.deps.storage, period, ctx.now, settings.tz)
         await ctx.show(*views.report(ctx.copy, settings.service_name, period, publish(found)))
-        png = await charts.render(render_report_chart, chart_series(found),
-                                  views.chart_labels(ctx.copy, settings.service_name, period))
-        await ctx.bot.send_photo(ctx.chat_id, io.BytesIO(png), filename="report.png",
-                                 caption=views.chart_caption(ctx.copy, settings.service_name,
-                                                             period))
+        png = await charts.render(
+            render_report_chart,
+            chart_series(found),
+            views.chart_labels(ctx.copy, settings.service_name, period),
+        )
+        await ctx.bot.send_photo(
+            ctx.chat_id,
+            io.BytesIO(png),
+            filename="report.png",
+            caption=views.chart_caption(ctx.copy, settings.service_name, period),
+        )
 
     # -- the coordinator home ----------------------------------------------------------------
 
@@ -139,8 +153,10 @@ class Handlers:
             user_id = ctx.deps.cipher.open_id(sealed)
         except ValueError:
             return None
-        return next((p for p in await coordination.staff_list(ctx.deps.storage)
-                     if p.user_id == user_id), None)
+        return next(
+            (p for p in await coordination.staff_list(ctx.deps.storage) if p.user_id == user_id),
+            None,
+        )
 
     async def on_deactivate(self, ctx: Ctx, data: Deactivate) -> None:
         """Ask before ending someone's access: what happens to the people they support."""
@@ -148,8 +164,7 @@ class Handlers:
         if person is None or person.user_id == ctx.user_id:
             raise StaleButton
         people = len(await ctx.deps.storage.active_matches_for_peer(person.user_id))
-        await ctx.show(*views.deactivate_ask(ctx.copy, person, people,
-                                             ctx.deps.cipher.seal_id))
+        await ctx.show(*views.deactivate_ask(ctx.copy, person, people, ctx.deps.cipher.seal_id))
 
     async def on_deactivate_yes(self, ctx: Ctx, data: DeactivateYes) -> None:
         """End their access now; say who went to whom."""
@@ -158,8 +173,13 @@ class Handlers:
             raise StaleButton
         try:
             done = await coordination.deactivate(
-                ctx.deps.storage, ctx.events, user_id=person.user_id, by=ctx.user_id,
-                policy=policy(ctx.deps.settings), now=ctx.now)
+                ctx.deps.storage,
+                ctx.events,
+                user_id=person.user_id,
+                by=ctx.user_id,
+                policy=policy(ctx.deps.settings),
+                now=ctx.now,
+            )
         except coordination.CannotDeactivate as refusal:
             await ctx.show(ctx.copy.text(refusal.key))
             return
@@ -172,10 +192,12 @@ class Handlers:
         makers = {}
         for maker in {i.created_by for i in found if i.created_by is not None}:
             user = await storage.get_user(maker)
-            makers[maker] = (user.alias if user is not None and user.alias
-                             else ctx.copy.button("coordinator.unnamed"))
-        await ctx.show(*views.invites(ctx.copy, found, makers, ctx.deps.zone(ctx.user),
-                                      notice))
+            makers[maker] = (
+                user.alias
+                if user is not None and user.alias
+                else ctx.copy.button("coordinator.unnamed")
+            )
+        await ctx.show(*views.invites(ctx.copy, found, makers, ctx.deps.zone(ctx.user), notice))
 
     async def on_revoke(self, ctx: Ctx, data: Revoke) -> None:
         """Stop an unused invite working, and show the list again."""

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content, Raw
 from bot.keyboards import Choice, choose_one, rows
 from bot.links import RunCommand, take_supervision
-from bot.services.coordination import Deactivated, Overview, StaffLine
+from bot.services.coordination import Deactivated, GroupLine, Overview, StaffLine
 from bot.services.evaluation import CHART_SERIES, Line, Period, Section, named_period
 from bot.storage.coordination import InviteRow
 from flows.coordinator.callbacks import (
@@ -24,9 +24,22 @@ from flows.coordinator.callbacks import (
 )
 from flows.coordinator.chart import ReportChartLabels
 
-__all__ = ["chart_caption", "chart_labels", "deactivate_ask", "deactivate_done", "home",
-           "invite_link", "invite_question", "invites", "report", "report_ask", "report_date",
-           "report_rows", "report_unclear", "staff"]
+__all__ = [
+    "chart_caption",
+    "chart_labels",
+    "deactivate_ask",
+    "deactivate_done",
+    "home",
+    "invite_link",
+    "invite_question",
+    "invites",
+    "report",
+    "report_ask",
+    "report_date",
+    "report_rows",
+    "report_unclear",
+    "staff",
+]
 
 View = tuple[str, InlineKeyboardMarkup]
 #: At most this many "Pick up" buttons on the home (the oldest requests).
@@ -37,17 +50,18 @@ def _role_name(copy: Content, role: str) -> str:
     return copy.button(f"onboarding.role_name_{role}")
 
 
-def invite_question(copy: Content, roles: Sequence[str], hours: int
-                    ) -> tuple[str, InlineKeyboardMarkup]:
-    """"Who would you like to invite?" with one button per role the service has."""
+def invite_question(
+    copy: Content, roles: Sequence[str], hours: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Who would you like to invite?" with one button per role the service has."""
     return copy.text("coordinator.invite_which", hours=hours), choose_one(
-        [(copy.button(f"onboarding.role_label.{role}"), invite_role(role)) for role in roles])
+        [(copy.button(f"onboarding.role_label.{role}"), invite_role(role)) for role in roles]
+    )
 
 
 def invite_link(copy: Content, role: str, link: str, hours: int) -> str:
     """The single-use link, to pass on privately."""
-    return copy.text("coordinator.invite_link", role=_role_name(copy, role), link=link,
-                     hours=hours)
+    return copy.text("coordinator.invite_link", role=_role_name(copy, role), link=link, hours=hours)
 
 
 # -- /report -------------------------------------------------------------------------------
@@ -58,25 +72,38 @@ FIGURES = frozenset({"days_median", "days_p90", "wait_median", "pickup_median"})
 
 def report_date(copy: Content, day: date) -> str:
     """A date in a report, like '1 Jan 2026'."""
-    return copy.button("coordinator.report_date", day=day.day, month=copy.month(day.month),
-                       year=day.year)
+    return copy.button(
+        "coordinator.report_date", day=day.day, month=copy.month(day.month), year=day.year
+    )
 
 
 def _period_rows(copy: Content, today: date) -> list[list[Choice]]:
     quarter, year = named_period("quarter", today), named_period("year", today)
-    return [[(copy.button("coordinator.report_period.4w"), ReportPeriod("4w"))],
-            [(copy.button("coordinator.report_period.quarter",
-                          first=report_date(copy, quarter.first),
-                          last=report_date(copy, quarter.last)), ReportPeriod("quarter"))],
-            [(copy.button("coordinator.report_period.year", year=year.first.year),
-              ReportPeriod("year"))],
-            [(copy.button("coordinator.report_period.custom"), ReportPeriod("custom"))]]
+    return [
+        [(copy.button("coordinator.report_period.4w"), ReportPeriod("4w"))],
+        [
+            (
+                copy.button(
+                    "coordinator.report_period.quarter",
+                    first=report_date(copy, quarter.first),
+                    last=report_date(copy, quarter.last),
+                ),
+                ReportPeriod("quarter"),
+            )
+        ],
+        [
+            (
+                copy.button("coordinator.report_period.year", year=year.first.year),
+                ReportPeriod("year"),
+            )
+        ],
+        [(copy.button("coordinator.report_period.custom"), ReportPeriod("custom"))],
+    ]
 
 
 def report_ask(copy: Content, today: date) -> View:
     """/report: which period? (the last 4 weeks, quarter, year, or dates typed)."""
-    return copy.text("coordinator.report_ask"), rows(*_period_rows(copy, today),
-                                                     _home_row(copy))
+    return copy.text("coordinator.report_ask"), rows(*_period_rows(copy, today), _home_row(copy))
 
 
 def report_unclear(copy: Content, today: date) -> View:
@@ -92,8 +119,7 @@ def _part_label(copy: Content, line: Line) -> str:
     return line.name or "?"  # a referral source's or a region's own name
 
 
-def report_rows(copy: Content, sections: Sequence[Section]
-                ) -> list[tuple[str, str, str, str]]:
+def report_rows(copy: Content, sections: Sequence[Section]) -> list[tuple[str, str, str, str]]:
     """Every published line as plain words: (section, what, part, value); for the command
     line and the CSV (the same words /report uses)."""
     out = []
@@ -103,19 +129,29 @@ def report_rows(copy: Content, sections: Sequence[Section]
             value = line.value
             if line.key in FIGURES and not value:
                 value = copy.button("coordinator.report_too_few")
-            out.append((title, copy.button(f"coordinator.report_label.{line.key}"),
-                        "" if line.name is None else _part_label(copy, line), value))
+            out.append(
+                (
+                    title,
+                    copy.button(f"coordinator.report_label.{line.key}"),
+                    "" if line.name is None else _part_label(copy, line),
+                    value,
+                )
+            )
     return out
 
 
 def _report_line(copy: Content, line: Line) -> str:
     if line.name is not None:
-        return copy.text("coordinator.report_part_line", label=_part_label(copy, line),
-                         value=line.value)
+        return copy.text(
+            "coordinator.report_part_line", label=_part_label(copy, line), value=line.value
+        )
     label = copy.button(f"coordinator.report_label.{line.key}")
     if line.key in FIGURES:
-        return copy.text("coordinator.report_line", label=label, value=line.value
-                         or copy.button("coordinator.report_too_few"))
+        return copy.text(
+            "coordinator.report_line",
+            label=label,
+            value=line.value or copy.button("coordinator.report_too_few"),
+        )
     if not line.value:
         return copy.text("coordinator.report_heading", label=label)
     return copy.text("coordinator.report_line", label=label, value=line.value)
@@ -124,16 +160,23 @@ def _report_line(copy: Content, line: Line) -> str:
 def report(copy: Content, service: str, period: Period, sections: Sequence[Section]) -> View:
     """The /report message: counts only, each through small-number suppression; never a name
     or a message."""
-    parts = [copy.text("coordinator.report_title", service=service,
-                       first=report_date(copy, period.first),
-                       last=report_date(copy, period.last))]
+    parts = [
+        copy.text(
+            "coordinator.report_title",
+            service=service,
+            first=report_date(copy, period.first),
+            last=report_date(copy, period.last),
+        )
+    ]
     for section in sections:
-        parts.append(f"<b>{copy.text(f'coordinator.report_section.{section.key}')}</b>\n"
-                     + "\n".join(_report_line(copy, line) for line in section.lines))
+        parts.append(
+            f"<b>{copy.text(f'coordinator.report_section.{section.key}')}</b>\n"
+            + "\n".join(_report_line(copy, line) for line in section.lines)
+        )
     parts.append(copy.text("coordinator.report_chart_coming"))
     return "\n\n".join(parts), rows(
-        [(copy.button("coordinator.report_again_button"), CoordScreen("report"))],
-        _home_row(copy))
+        [(copy.button("coordinator.report_again_button"), CoordScreen("report"))], _home_row(copy)
+    )
 
 
 def chart_labels(copy: Content, service: str, period: Period) -> ReportChartLabels:
@@ -146,16 +189,23 @@ def chart_labels(copy: Content, service: str, period: Period) -> ReportChartLabe
     return ReportChartLabels(
         title=copy.button("coordinator.report_chart_title"),
         titles={key: copy.button(f"coordinator.report_chart.{key}") for key in CHART_SERIES},
-        months=tuple(months), empty=copy.button("coordinator.report_chart_empty"))
+        months=tuple(months),
+        empty=copy.button("coordinator.report_chart_empty"),
+    )
 
 
 def chart_caption(copy: Content, service: str, period: Period) -> str:
     """The chart's caption."""
-    return copy.text("coordinator.report_chart_caption", service=service,
-                     first=report_date(copy, period.first), last=report_date(copy, period.last))
+    return copy.text(
+        "coordinator.report_chart_caption",
+        service=service,
+        first=report_date(copy, period.first),
+        last=report_date(copy, period.last),
+    )
 
 
 # -- the coordinator home ------------------------------------------------------------------
+
 
 def _name(copy: Content, alias: str | None) -> str:
     return alias or copy.button("coordinator.unnamed")
@@ -188,59 +238,155 @@ def _home_row(copy: Content) -> list[Choice]:
 def home(copy: Content, o: Overview, now: datetime, zone: ZoneInfo) -> View:
     """The coordinator home: every part at a glance (people by their chosen names only),
     with "Pick up" for the oldest supervision requests and the screens to act from."""
-    parts = [copy.text("coordinator.home_title")]
-    if o.waitlist and o.oldest_wait is not None:
-        parts.append(copy.text("coordinator.home_waitlist", count=o.waitlist,
-                               days=max(0, (now - o.oldest_wait).days),
-                               name=_name(copy, o.oldest_name),
-                               since=_day(copy, o.oldest_wait, zone)))
-    else:
-        parts.append(copy.text("coordinator.home_waitlist_empty"))
-    parts.append(_section(copy, "coordinator.home_requests", [
-        copy.text("coordinator.home_request_line", person=_name(copy, r.person),
-                  peer=_name(copy, r.peer),
-                  due=_when(copy, r.respond_by, zone) if r.respond_by else "?")
-        for r in o.requests]))
-    parts.append(copy.text("coordinator.home_peers") + "\n" + ("\n".join(
-        copy.text("coordinator.home_peer_line", name=_name(copy, p.name), load=p.load, cap=p.cap,
-                  status=Raw(_status(copy, p.status))) for p in o.peers)
-        or copy.text("coordinator.home_no_peers")))
-    parts.append(_section(copy, "coordinator.home_supervision", [
-        copy.text("coordinator.home_supervision_line", peer=_name(copy, s.peer),
-                  asked=_when(copy, s.asked_at, zone),
-                  urgency=copy.button(f"coordinator.urgency.{s.urgency}")
-                  if copy.has(f"coordinator.urgency.{s.urgency}") else s.urgency)
-        for s in o.supervision]))
-    parts.append(_section(copy, "coordinator.home_left", [
-        copy.text("coordinator.home_left_line", person=_name(copy, alias),
-                  since=_day(copy, since, zone)) for alias, since in o.left_without]))
-    parts.append(_section(copy, "coordinator.home_groups", [
-        copy.text("coordinator.home_group_line", name=g.name, members=g.members,
-                  waiting=Raw(copy.text("coordinator.home_group_waiting", count=g.waiting)
-                              if g.waiting else ""),
-                  next=_when(copy, g.next_meeting, zone) if g.next_meeting is not None
-                  else copy.button("coordinator.home_group_no_meeting"))
-        for g in o.groups]))
+    parts = [
+        copy.text("coordinator.home_title"),
+        _home_waitlist(copy, o, now, zone),
+        _home_requests(copy, o, zone),
+        _home_peers(copy, o),
+        _home_supervision(copy, o, zone),
+        _home_left(copy, o, zone),
+        _home_groups(copy, o, zone),
+    ]
+    return "\n\n".join(parts), rows(*_home_buttons(copy, o))
+
+
+def _home_waitlist(copy: Content, o: Overview, now: datetime, zone: ZoneInfo) -> str:
+    if not o.waitlist or o.oldest_wait is None:
+        return copy.text("coordinator.home_waitlist_empty")
+    return copy.text(
+        "coordinator.home_waitlist",
+        count=o.waitlist,
+        days=max(0, (now - o.oldest_wait).days),
+        name=_name(copy, o.oldest_name),
+        since=_day(copy, o.oldest_wait, zone),
+    )
+
+
+def _home_requests(copy: Content, o: Overview, zone: ZoneInfo) -> str:
+    return _section(
+        copy,
+        "coordinator.home_requests",
+        [
+            copy.text(
+                "coordinator.home_request_line",
+                person=_name(copy, r.person),
+                peer=_name(copy, r.peer),
+                due=_when(copy, r.respond_by, zone) if r.respond_by else "?",
+            )
+            for r in o.requests
+        ],
+    )
+
+
+def _home_peers(copy: Content, o: Overview) -> str:
+    lines = "\n".join(
+        copy.text(
+            "coordinator.home_peer_line",
+            name=_name(copy, p.name),
+            load=p.load,
+            cap=p.cap,
+            status=Raw(_status(copy, p.status)),
+        )
+        for p in o.peers
+    )
+    return (
+        copy.text("coordinator.home_peers")
+        + "\n"
+        + (lines or copy.text("coordinator.home_no_peers"))
+    )
+
+
+def _urgency(copy: Content, urgency: str) -> str:
+    key = f"coordinator.urgency.{urgency}"
+    return copy.button(key) if copy.has(key) else urgency
+
+
+def _home_supervision(copy: Content, o: Overview, zone: ZoneInfo) -> str:
+    return _section(
+        copy,
+        "coordinator.home_supervision",
+        [
+            copy.text(
+                "coordinator.home_supervision_line",
+                peer=_name(copy, s.peer),
+                asked=_when(copy, s.asked_at, zone),
+                urgency=_urgency(copy, s.urgency),
+            )
+            for s in o.supervision
+        ],
+    )
+
+
+def _home_left(copy: Content, o: Overview, zone: ZoneInfo) -> str:
+    return _section(
+        copy,
+        "coordinator.home_left",
+        [
+            copy.text(
+                "coordinator.home_left_line",
+                person=_name(copy, alias),
+                since=_day(copy, since, zone),
+            )
+            for alias, since in o.left_without
+        ],
+    )
+
+
+def _home_groups(copy: Content, o: Overview, zone: ZoneInfo) -> str:
+    def line(g: GroupLine) -> str:
+        waiting = copy.text("coordinator.home_group_waiting", count=g.waiting) if g.waiting else ""
+        upcoming = (
+            _when(copy, g.next_meeting, zone)
+            if g.next_meeting is not None
+            else copy.button("coordinator.home_group_no_meeting")
+        )
+        return copy.text(
+            "coordinator.home_group_line",
+            name=g.name,
+            members=g.members,
+            waiting=Raw(waiting),
+            next=upcoming,
+        )
+
+    return _section(copy, "coordinator.home_groups", [line(g) for g in o.groups])
+
+
+def _home_buttons(copy: Content, o: Overview) -> list[list[Choice]]:
     lines: list[list[Choice]] = [
-        [(copy.button("coordinator.pick_up_button", peer=_name(copy, s.peer)),
-          take_supervision(s.request_id))]
-        for s in o.supervision[:PICK_UP_BUTTONS]]
-    lines += [[(copy.button("coordinator.staff_button"), CoordScreen("staff")),
-               (copy.button("coordinator.invites_button"), CoordScreen("invites"))],
-              [(copy.button("coordinator.invite_button"), CoordScreen("invite")),
-               (copy.button("coordinator.report_button"), CoordScreen("report"))],
-              [(copy.button("coordinator.go.referral"), RunCommand("referral")),
-               (copy.button("coordinator.go.groups"), RunCommand("groups"))],
-              [(copy.button("coordinator.go.broadcast"), RunCommand("broadcast")),
-               (copy.button("coordinator.go.handover"), RunCommand("handover"))],
-              [(copy.button("coordinator.refresh_button"), CoordScreen("home"))]]
-    return "\n\n".join(parts), rows(*lines)
+        [
+            (
+                copy.button("coordinator.pick_up_button", peer=_name(copy, s.peer)),
+                take_supervision(s.request_id),
+            )
+        ]
+        for s in o.supervision[:PICK_UP_BUTTONS]
+    ]
+    return [
+        *lines,
+        [
+            (copy.button("coordinator.staff_button"), CoordScreen("staff")),
+            (copy.button("coordinator.invites_button"), CoordScreen("invites")),
+        ],
+        [
+            (copy.button("coordinator.invite_button"), CoordScreen("invite")),
+            (copy.button("coordinator.report_button"), CoordScreen("report")),
+        ],
+        [
+            (copy.button("coordinator.go.referral"), RunCommand("referral")),
+            (copy.button("coordinator.go.groups"), RunCommand("groups")),
+        ],
+        [
+            (copy.button("coordinator.go.broadcast"), RunCommand("broadcast")),
+            (copy.button("coordinator.go.handover"), RunCommand("handover")),
+        ],
+        [(copy.button("coordinator.refresh_button"), CoordScreen("home"))],
+    ]
 
 
 # -- staff governance ----------------------------------------------------------------------
 
-def staff(copy: Content, people: Sequence[StaffLine], me: int, seal: Callable[[int], str]
-          ) -> View:
+
+def staff(copy: Content, people: Sequence[StaffLine], me: int, seal: Callable[[int], str]) -> View:
     """The staff list by role with each one's status, and "End access" for each (not for
     the coordinator reading it). SEAL turns a Telegram id into the token a button carries."""
     parts = [copy.text("coordinator.staff_title")]
@@ -248,63 +394,128 @@ def staff(copy: Content, people: Sequence[StaffLine], me: int, seal: Callable[[i
         of_role = [p for p in people if p.role == role]
         if not of_role and role == "clinician":
             continue  # a complementary service has none, and never will
-        parts.append(copy.text("coordinator.staff_role", role=copy.button(
-            f"coordinator.staff_roles.{role}")) + "\n" + ("\n".join(
-                copy.text("coordinator.staff_line", name=_name(copy, p.name),
-                          status=Raw(_status(copy, p.status))) for p in of_role)
-                or copy.text("coordinator.staff_none")))
+        parts.append(
+            copy.text("coordinator.staff_role", role=copy.button(f"coordinator.staff_roles.{role}"))
+            + "\n"
+            + (
+                "\n".join(
+                    copy.text(
+                        "coordinator.staff_line",
+                        name=_name(copy, p.name),
+                        status=Raw(_status(copy, p.status)),
+                    )
+                    for p in of_role
+                )
+                or copy.text("coordinator.staff_none")
+            )
+        )
     buttons: list[list[Choice]] = [
-        [(copy.button("coordinator.end_button", name=_name(copy, p.name)),
-          Deactivate(seal(p.user_id)))]
-        for p in people if p.user_id != me]
+        [
+            (
+                copy.button("coordinator.end_button", name=_name(copy, p.name)),
+                Deactivate(seal(p.user_id)),
+            )
+        ]
+        for p in people
+        if p.user_id != me
+    ]
     return "\n\n".join(parts), rows(*buttons, _home_row(copy))
 
 
-def deactivate_ask(copy: Content, person: StaffLine, people: int, seal: Callable[[int], str]
-                   ) -> View:
+def deactivate_ask(
+    copy: Content, person: StaffLine, people: int, seal: Callable[[int], str]
+) -> View:
     """Are you sure: what happens to the people they support, and to them."""
     if person.role in ("consumer_peer", "carer_peer"):
-        text = copy.text("coordinator.deactivate_ask_peer", name=_name(copy, person.name),
-                         people=people)
+        text = copy.text(
+            "coordinator.deactivate_ask_peer", name=_name(copy, person.name), people=people
+        )
     else:
-        text = copy.text("coordinator.deactivate_ask", name=_name(copy, person.name),
-                         role=copy.button(f"onboarding.role_name_{person.role}"))
-    return text, rows([(copy.button("coordinator.deactivate_yes_button"),
-                        DeactivateYes(seal(person.user_id))),
-                       (copy.button("coordinator.deactivate_no_button"), CoordScreen("staff"))])
+        text = copy.text(
+            "coordinator.deactivate_ask",
+            name=_name(copy, person.name),
+            role=copy.button(f"onboarding.role_name_{person.role}"),
+        )
+    return text, rows(
+        [
+            (copy.button("coordinator.deactivate_yes_button"), DeactivateYes(seal(person.user_id))),
+            (copy.button("coordinator.deactivate_no_button"), CoordScreen("staff")),
+        ]
+    )
 
 
 def deactivate_done(copy: Content, name: str, done: Deactivated) -> View:
     """What deactivating did: who went to whom, who had nobody with room."""
     parts = [copy.text("coordinator.deactivate_done", name=name)]
     if done.handed:
-        parts.append(copy.text("coordinator.deactivate_handed", people=Raw(", ".join(
-            copy.text("coordinator.deactivate_handed_one", person=_name(copy, person),
-                      peer=peer) for person, peer in done.handed))))
+        parts.append(
+            copy.text(
+                "coordinator.deactivate_handed",
+                people=Raw(
+                    ", ".join(
+                        copy.text(
+                            "coordinator.deactivate_handed_one",
+                            person=_name(copy, person),
+                            peer=peer,
+                        )
+                        for person, peer in done.handed
+                    )
+                ),
+            )
+        )
     if done.ended:
-        parts.append(copy.text("coordinator.deactivate_ended", people=", ".join(
-            _name(copy, person) for person in done.ended)))
+        parts.append(
+            copy.text(
+                "coordinator.deactivate_ended",
+                people=", ".join(_name(copy, person) for person in done.ended),
+            )
+        )
     if done.requests_closed:
         parts.append(copy.text("coordinator.deactivate_requests", count=done.requests_closed))
     return "\n\n".join(parts), rows(
-        [(copy.button("coordinator.staff_button"), CoordScreen("staff"))], _home_row(copy))
+        [(copy.button("coordinator.staff_button"), CoordScreen("staff"))], _home_row(copy)
+    )
 
 
-def invites(copy: Content, found: Sequence[InviteRow], makers: dict[int, str],
-            zone: ZoneInfo, notice: str | None = None) -> View:
+def invites(
+    copy: Content,
+    found: Sequence[InviteRow],
+    makers: dict[int, str],
+    zone: ZoneInfo,
+    notice: str | None = None,
+) -> View:
     """Invites that still work: role, who made each and when it expires; Revoke for each."""
-    lines = [copy.text("coordinator.invite_line", number=n, role=_role_name(copy, i.role),
-                       by=makers.get(i.created_by, "?") if i.created_by is not None
-                       else copy.button("coordinator.invite_by_cli"),
-                       made=_day(copy, i.created_at, zone),
-                       expires=_when(copy, i.expires_at, zone))
-             for n, i in enumerate(found, start=1)]
-    text = copy.text("coordinator.invites_title") + "\n" + (
-        "\n".join(lines) or copy.text("coordinator.invites_none"))
+    lines = [
+        copy.text(
+            "coordinator.invite_line",
+            number=n,
+            role=_role_name(copy, i.role),
+            by=makers.get(i.created_by, "?")
+            if i.created_by is not None
+            else copy.button("coordinator.invite_by_cli"),
+            made=_day(copy, i.created_at, zone),
+            expires=_when(copy, i.expires_at, zone),
+        )
+        for n, i in enumerate(found, start=1)
+    ]
+    text = (
+        copy.text("coordinator.invites_title")
+        + "\n"
+        + ("\n".join(lines) or copy.text("coordinator.invites_none"))
+    )
     if notice:
         text = notice + "\n\n" + text
     buttons: list[list[Choice]] = [
-        [(copy.button("coordinator.revoke_button", number=n, role=_role_name(copy, i.role)),
-          Revoke(i.invite_id))] for n, i in enumerate(found, start=1)]
-    return text, rows(*buttons, [(copy.button("coordinator.invite_button"),
-                                  CoordScreen("invite"))], _home_row(copy))
+        [
+            (
+                copy.button("coordinator.revoke_button", number=n, role=_role_name(copy, i.role)),
+                Revoke(i.invite_id),
+            )
+        ]
+        for n, i in enumerate(found, start=1)
+    ]
+    return text, rows(
+        *buttons,
+        [(copy.button("coordinator.invite_button"), CoordScreen("invite"))],
+        _home_row(copy),
+    )

@@ -53,8 +53,9 @@ __all__ = [
 Format = Literal["any", "online", "in_person"]
 Field = Literal["name", "desc", "place", "time", "fac", "cap"]
 #: Every question of the new-group wizard (and its summary), as Back and Change name them.
-WizardField = Literal["name", "desc", "aud", "fmt", "place", "kind", "dates", "time", "fac",
-                      "cap", "sum"]
+WizardField = Literal[
+    "name", "desc", "aud", "fmt", "place", "kind", "dates", "time", "fac", "cap", "sum"
+]
 AnswerWord = Literal["yes", "no"]
 ANY_DAY = -1
 
@@ -303,8 +304,9 @@ class NewGroup:
 class PickAudience:
     """Who the new group is for."""
 
-    audience: Literal["consumers", "carers", "carers_parent", "carers_partner",
-                      "carers_sibling", "carers_child"]
+    audience: Literal[
+        "consumers", "carers", "carers_parent", "carers_partner", "carers_sibling", "carers_child"
+    ]
 
 
 @callback("gw.fmt")

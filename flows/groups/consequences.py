@@ -10,8 +10,9 @@ from flows.groups.notices import deliver_notices
 __all__ = ["count_join", "fill_freed_places", "tell_now"]
 
 
-async def tell_now(event: service.PlaceOffered | service.MeetingCancelled
-                   | service.GroupRetired, app: AppCtx) -> None:
+async def tell_now(
+    event: service.PlaceOffered | service.MeetingCancelled | service.GroupRetired, app: AppCtx
+) -> None:
     """A place offered, a meeting cancelled or a group retired: the people it concerns are
     told now, through the outbox (their notices were queued with the change; the outbox
     retries a failed send, and the groups job hands on any notice left behind)."""

@@ -68,8 +68,9 @@ def person(ctx: Ctx) -> User:
 async def show_manage(ctx: Ctx, notice: str = "") -> None:
     """Every group, for a coordinator."""
     storage = ctx.deps.storage
-    await ctx.show(*views.manage(ctx.copy, await storage.list_groups(),
-                                 await storage.member_counts(), notice))
+    await ctx.show(
+        *views.manage(ctx.copy, await storage.list_groups(), await storage.member_counts(), notice)
+    )
 
 
 async def show_card(ctx: Ctx, group_id: int, notice: str = "") -> None:
@@ -78,8 +79,19 @@ async def show_card(ctx: Ctx, group_id: int, notice: str = "") -> None:
     group = await service.active_group(storage, group_id)
     counts = (await storage.member_counts()).get(group.group_id, (0, 0))
     plans = await service.meeting_plans(storage, group, tz, ctx.now)
-    await ctx.show(*views.card(ctx.copy, group, counts, tz, ctx.deps.zone(ctx.user), ctx.now,
-                               plans, await storage.last_held(group.group_id), notice))
+    await ctx.show(
+        *views.card(
+            ctx.copy,
+            group,
+            counts,
+            tz,
+            ctx.deps.zone(ctx.user),
+            ctx.now,
+            plans,
+            await storage.last_held(group.group_id),
+            notice,
+        )
+    )
 
 
 class Handlers:
@@ -96,17 +108,31 @@ class Handlers:
 
     async def _directory(self, ctx: Ctx, fmt: Format, day: int) -> None:
         zone = ctx.deps.zone(ctx.user)
-        found = await service.directory(ctx.deps.storage, person(ctx), fmt, day,
-                                        ctx.deps.settings.tz, ctx.now, zone)
-        await ctx.show(*views.directory(ctx.copy, found, fmt, day, ctx.deps.settings.tz,
-                                        zone, ctx.now))
+        found = await service.directory(
+            ctx.deps.storage, person(ctx), fmt, day, ctx.deps.settings.tz, ctx.now, zone
+        )
+        await ctx.show(
+            *views.directory(ctx.copy, found, fmt, day, ctx.deps.settings.tz, zone, ctx.now)
+        )
 
-    async def _detail(self, ctx: Ctx, group_id: int, fmt: Format, day: int,
-                      notice: str = "") -> None:
-        seen = await service.standing(ctx.deps.storage, person(ctx), group_id,
-                                      ctx.deps.settings.tz, ctx.now)
-        await ctx.show(*views.detail(ctx.copy, seen, fmt, day, ctx.deps.settings.tz,
-                                     ctx.deps.zone(ctx.user), ctx.now, notice))
+    async def _detail(
+        self, ctx: Ctx, group_id: int, fmt: Format, day: int, notice: str = ""
+    ) -> None:
+        seen = await service.standing(
+            ctx.deps.storage, person(ctx), group_id, ctx.deps.settings.tz, ctx.now
+        )
+        await ctx.show(
+            *views.detail(
+                ctx.copy,
+                seen,
+                fmt,
+                day,
+                ctx.deps.settings.tz,
+                ctx.deps.zone(ctx.user),
+                ctx.now,
+                notice,
+            )
+        )
 
     async def on_browse(self, ctx: Ctx, data: Browse) -> None:
         """The directory, with other filters."""
@@ -120,20 +146,20 @@ class Handlers:
     @stale_when_gone
     async def on_join(self, ctx: Ctx, data: Join) -> None:
         """Join (or join the waitlist); a new member gets the calendar file."""
-        joined = await service.join(ctx.deps.storage, ctx.events, person(ctx), data.group,
-                                    ctx.now)
-        await self._detail(ctx, data.group, data.fmt, data.day,
-                           views.joined_notice(ctx.copy, joined))
+        joined = await service.join(ctx.deps.storage, ctx.events, person(ctx), data.group, ctx.now)
+        await self._detail(
+            ctx, data.group, data.fmt, data.day, views.joined_notice(ctx.copy, joined)
+        )
         if joined.status == "member":
             await send_calendar(ctx, ctx.user_id, joined.group)
 
     @stale_when_gone
     async def on_leave(self, ctx: Ctx, data: Leave) -> None:
         """Leave the group or its waitlist."""
-        group = await service.leave(ctx.deps.storage, ctx.events, person(ctx), data.group,
-                                    ctx.now)
-        await self._detail(ctx, data.group, data.fmt, data.day,
-                           ctx.copy.text("groups.left", name=group.name))
+        group = await service.leave(ctx.deps.storage, ctx.events, person(ctx), data.group, ctx.now)
+        await self._detail(
+            ctx, data.group, data.fmt, data.day, ctx.copy.text("groups.left", name=group.name)
+        )
 
     @stale_when_gone
     async def on_send_calendar(self, ctx: Ctx, data: SendCalendar) -> None:
@@ -148,21 +174,44 @@ class Handlers:
         """I'll be there / Can't make it, from a reminder: noted, and the reminder shows it."""
         try:
             answered = await service.answer_meeting(
-                ctx.deps.storage, ctx.events, person(ctx), data.group, data.occurrence,
-                data.answer, ctx.deps.settings.tz, ctx.now)
+                ctx.deps.storage,
+                ctx.events,
+                person(ctx),
+                data.group,
+                data.occurrence,
+                data.answer,
+                ctx.deps.settings.tz,
+                ctx.now,
+            )
         except service.AnswerClosed as closed:
             await ctx.answer(ctx.copy.button(closed.key), alert=True)
             return
-        await ctx.show(*views.reminder(ctx.copy, data.kind, answered.group, data.occurrence,
-                                       answered.start, ctx.deps.zone(ctx.user), data.answer))
+        await ctx.show(
+            *views.reminder(
+                ctx.copy,
+                data.kind,
+                answered.group,
+                data.occurrence,
+                answered.start,
+                ctx.deps.zone(ctx.user),
+                data.answer,
+            )
+        )
 
     @stale_when_gone
     async def on_answer_here(self, ctx: Ctx, data: AnswerHere) -> None:
         """I'll be there / Can't make it, from the group's details."""
         try:
-            await service.answer_meeting(ctx.deps.storage, ctx.events, person(ctx), data.group,
-                                         data.occurrence, data.answer, ctx.deps.settings.tz,
-                                         ctx.now)
+            await service.answer_meeting(
+                ctx.deps.storage,
+                ctx.events,
+                person(ctx),
+                data.group,
+                data.occurrence,
+                data.answer,
+                ctx.deps.settings.tz,
+                ctx.now,
+            )
         except service.AnswerClosed as closed:
             await ctx.answer(ctx.copy.button(closed.key), alert=True)
             return
@@ -170,8 +219,9 @@ class Handlers:
 
     async def on_reminders(self, ctx: Ctx, data: Reminders) -> None:
         """The reminder switches."""
-        await ctx.show(*views.reminder_prefs(ctx.copy,
-                                             await ctx.deps.storage.group_prefs(ctx.user_id)))
+        await ctx.show(
+            *views.reminder_prefs(ctx.copy, await ctx.deps.storage.group_prefs(ctx.user_id))
+        )
 
     async def on_toggle(self, ctx: Ctx, data: Toggle) -> None:
         """Switch one reminder."""
@@ -201,30 +251,43 @@ class Handlers:
     async def on_toggle_visible(self, ctx: Ctx, data: ToggleVisible) -> None:
         """Switch whether members see who else is coming (and the coordinator, their names)."""
         group = await service.active_group(ctx.deps.storage, data.group)
-        await service.edit_group(ctx.deps.storage, ctx.events, group.group_id,
-                                 {"members_visible": not group.members_visible}, ctx.now)
+        await service.edit_group(
+            ctx.deps.storage,
+            ctx.events,
+            group.group_id,
+            {"members_visible": not group.members_visible},
+            ctx.now,
+        )
         await show_card(ctx, group.group_id, ctx.copy.text("groups.saved"))
 
     @stale_when_gone
     async def on_choose_meeting(self, ctx: Ctx, data: ChooseMeeting) -> None:
         """The next meetings, to cancel one."""
         group = await service.active_group(ctx.deps.storage, data.group)
-        await ctx.show(*views.choose_meeting(ctx.copy, group, ctx.deps.settings.tz,
-                                             ctx.deps.zone(ctx.user), ctx.now))
+        await ctx.show(
+            *views.choose_meeting(
+                ctx.copy, group, ctx.deps.settings.tz, ctx.deps.zone(ctx.user), ctx.now
+            )
+        )
 
     @stale_when_gone
     async def on_ask_cancel(self, ctx: Ctx, data: AskCancel) -> None:
         """Cancel that meeting? (It must still be to come.)"""
         group, start, members = await service.meeting_to_cancel(
-            ctx.deps.storage, data.group, data.occurrence, ctx.deps.settings.tz, ctx.now)
-        await ctx.show(*views.cancel_question(ctx.copy, group, data.occurrence, start,
-                                              ctx.deps.zone(ctx.user), members))
+            ctx.deps.storage, data.group, data.occurrence, ctx.deps.settings.tz, ctx.now
+        )
+        await ctx.show(
+            *views.cancel_question(
+                ctx.copy, group, data.occurrence, start, ctx.deps.zone(ctx.user), members
+            )
+        )
 
     @stale_when_gone
     async def on_confirm_cancel(self, ctx: Ctx, data: ConfirmCancel) -> None:
         """Cancel it; its members are told."""
-        told = await service.cancel_meeting(ctx.deps.storage, ctx.events, data.group,
-                                            data.occurrence, ctx.deps.settings.tz, ctx.now)
+        told = await service.cancel_meeting(
+            ctx.deps.storage, ctx.events, data.group, data.occurrence, ctx.deps.settings.tz, ctx.now
+        )
         await show_card(ctx, data.group, views.cancelled_done(ctx.copy, told))
 
     @stale_when_gone

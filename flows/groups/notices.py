@@ -28,8 +28,14 @@ from bot.storage import User
 from bot.storage.groups import Notice
 from flows.groups import views
 
-__all__ = ["TICK_INTERVAL_S", "deliver_notices", "notice_key", "send_calendar",
-           "send_reminders", "tick"]
+__all__ = [
+    "TICK_INTERVAL_S",
+    "deliver_notices",
+    "notice_key",
+    "send_calendar",
+    "send_reminders",
+    "tick",
+]
 
 TICK_INTERVAL_S = 60.0
 
@@ -38,8 +44,13 @@ async def send_calendar(app: AppCtx, chat_id: int, group: Group) -> None:
     """Send GROUP's calendar file to CHAT_ID."""
     user = await app.deps.storage.get_user(chat_id)
     name, data, caption = views.calendar_file(
-        app.copy_for(user), group, app.deps.settings.tz, app.deps.clock.now(),
-        service=app.deps.settings.service_name, bot_username=app.deps.settings.bot_username)
+        app.copy_for(user),
+        group,
+        app.deps.settings.tz,
+        app.deps.clock.now(),
+        service=app.deps.settings.service_name,
+        bot_username=app.deps.settings.bot_username,
+    )
     await app.bot.send_document(chat_id, io.BytesIO(data), filename=name, caption=caption)
 
 
@@ -61,8 +72,12 @@ def _cancelled(app: AppCtx, user: User, group: Group, notice: Notice) -> outbox.
     tz = app.deps.settings.tz
     start = occurrence_start(group.schedule, date.fromisoformat(notice.occurrence), tz)
     after = next_occurrence(group.schedule, tz, start + timedelta(minutes=1), group.cancelled)
-    return outbox.Send(user.user_id, views.notice_cancelled(
-        app.copy_for(user), group, start, after[1] if after else None, app.deps.zone(user)))
+    return outbox.Send(
+        user.user_id,
+        views.notice_cancelled(
+            app.copy_for(user), group, start, after[1] if after else None, app.deps.zone(user)
+        ),
+    )
 
 
 def _retired(app: AppCtx, user: User, group: Group, notice: Notice) -> outbox.Send:
@@ -72,13 +87,17 @@ def _retired(app: AppCtx, user: User, group: Group, notice: Notice) -> outbox.Se
 def _promoted(app: AppCtx, user: User, group: Group, notice: Notice) -> outbox.Send | None:
     if not group.active:
         return None
-    text, markup = views.notice_promoted(app.copy_for(user), group, app.deps.settings.tz,
-                                         app.deps.zone(user), app.deps.clock.now())
+    text, markup = views.notice_promoted(
+        app.copy_for(user), group, app.deps.settings.tz, app.deps.zone(user), app.deps.clock.now()
+    )
     return outbox.Send(user.user_id, text, markup)
 
 
 _NOTICES: dict[str, Callable[[AppCtx, User, Group, Notice], outbox.Send | None]] = {
-    "cancelled": _cancelled, "retired": _retired, "promoted": _promoted}
+    "cancelled": _cancelled,
+    "retired": _retired,
+    "promoted": _promoted,
+}
 
 
 async def deliver_notices(app: AppCtx) -> int:
@@ -117,14 +136,21 @@ async def send_reminders(app: AppCtx) -> int:
     for group in await storage.list_groups():
         for due in due_reminders(group, tz, now):
             for uid in await storage.reminder_recipients(group.group_id, due.kind):
-                if not await storage.claim_reminder(group.group_id, uid, due.occurrence,
-                                                    due.kind, now):
+                if not await storage.claim_reminder(
+                    group.group_id, uid, due.occurrence, due.kind, now
+                ):
                     continue
                 user = await storage.get_user(uid)
                 answer = await storage.answer_of(group.group_id, due.occurrence, uid)
-                text, markup = views.reminder(app.copy_for(user), due.kind, group,
-                                              due.occurrence, due.start, app.deps.zone(user),
-                                              answer)
+                text, markup = views.reminder(
+                    app.copy_for(user),
+                    due.kind,
+                    group,
+                    due.occurrence,
+                    due.start,
+                    app.deps.zone(user),
+                    answer,
+                )
                 sent += await app.tell(uid, text, markup)
     if sent:
         await storage.bump_counter("group_reminders_sent", app.deps.local_day(), by=sent)
@@ -136,11 +162,11 @@ async def tick(app: AppCtx) -> None:
     forgetting old delivery records."""
     await deliver_notices(app)
     await send_reminders(app)
-    held = await service.count_held_meetings(app.deps.storage, app.deps.settings.tz,
-                                             app.deps.clock.now())
+    held = await service.count_held_meetings(
+        app.deps.storage, app.deps.settings.tz, app.deps.clock.now()
+    )
     if held:
-        await app.deps.storage.bump_counter("group_meetings_held", app.deps.local_day(),
-                                            by=held)
+        await app.deps.storage.bump_counter("group_meetings_held", app.deps.local_day(), by=held)
     # A reminder is never due more than a few hours after its time, so records older than a
     # week can go.
     await app.deps.storage.forget_old_deliveries(app.deps.clock.now() - timedelta(days=7))

@@ -120,8 +120,11 @@ def tidy(text: str) -> str:
     """TEXT without the gaps optional parts leave: a line that held only empty parts goes,
     no line ends in a space, and nothing follows the last line (the copy's own blank lines,
     between paragraphs, stay)."""
-    lines = [line.replace(_GAP, "").rstrip() for line in text.split("\n")
-             if line.replace(_GAP, "").strip() or _GAP not in line]
+    lines = [
+        line.replace(_GAP, "").rstrip()
+        for line in text.split("\n")
+        if line.replace(_GAP, "").strip() or _GAP not in line
+    ]
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
@@ -130,17 +133,17 @@ def tidy(text: str) -> str:
 def fill(copy: Content, key: str, /, **params: object) -> str:
     """Copy KEY rendered as HTML (bot/content.py) with every empty parameter leaving no
     trace: no blank line where a line had nothing else, no space at a line's end."""
-    marked = {k: (Raw(_GAP) if v == "" or (isinstance(v, Raw) and not v.html) else v)
-              for k, v in params.items()}
+    marked = {
+        k: (Raw(_GAP) if v == "" or (isinstance(v, Raw) and not v.html) else v)
+        for k, v in params.items()
+    }
     return tidy(copy.text(key, **marked))
 
 
-def counted(copy: Content, key: str, count: int, *, plain: bool = False,
-            **params: object) -> str:
+def counted(copy: Content, key: str, count: int, *, plain: bool = False, **params: object) -> str:
     """COUNT of something in the copy's words: KEY.one for 1, KEY.zero for 0 where the copy
     has one, KEY.other otherwise ('1 person', '2 people'). HTML, or PLAIN for a button."""
-    form = "one" if count == 1 else "zero" if count == 0 and copy.has(f"{key}.zero") \
-        else "other"
+    form = "one" if count == 1 else "zero" if count == 0 and copy.has(f"{key}.zero") else "other"
     if plain:
         return copy.button(f"{key}.{form}", count=count, **params)
     return copy.text(f"{key}.{form}", count=count, **params)
@@ -153,8 +156,11 @@ def names_text(copy: Content, names: Sequence[str | None]) -> str:
     others = len(names) - len(named)
     parts = list(named)
     if others:
-        parts.append(counted(copy, "groups.others", others) if named
-                     else counted(copy, "groups.people", others))
+        parts.append(
+            counted(copy, "groups.others", others)
+            if named
+            else counted(copy, "groups.people", others)
+        )
     if not parts:
         return ""
     if len(parts) == 1:
@@ -171,8 +177,9 @@ def meeting_when(copy: Content, group: Group, start: datetime, zone: ZoneInfo) -
     """A meeting's day and its time as a range in ZONE: 'Tue 10 Mar, 18:00–19:30'."""
     local = start.astimezone(zone)
     end = (start + timedelta(minutes=group.schedule.duration)).astimezone(zone)
-    return copy.text("groups.when_range", day=copy.day(local), start=copy.clock(local),
-                     end=copy.clock(end))
+    return copy.text(
+        "groups.when_range", day=copy.day(local), start=copy.clock(local), end=copy.clock(end)
+    )
 
 
 def _days_text(copy: Content, days: Sequence[date]) -> str:
@@ -184,20 +191,24 @@ def _days_text(copy: Content, days: Sequence[date]) -> str:
         if first == last:
             parts.append(copy.day(one))
         elif (last - first).days >= 2 and first.month == last.month:
-            parts.append(copy.button(
-                "groups.days_run", first_weekday=copy.weekday(first.weekday()),
-                last_weekday=copy.weekday(last.weekday()), first=first.day, last=last.day,
-                month=copy.month(first.month)))
+            parts.append(
+                copy.button(
+                    "groups.days_run",
+                    first_weekday=copy.weekday(first.weekday()),
+                    last_weekday=copy.weekday(last.weekday()),
+                    first=first.day,
+                    last=last.day,
+                    month=copy.month(first.month),
+                )
+            )
         elif (last - first).days >= 2:
-            parts.append(copy.button("groups.days_span", first=copy.day(one),
-                                     last=copy.day(two)))
+            parts.append(copy.button("groups.days_span", first=copy.day(one), last=copy.day(two)))
         else:
             parts.extend([copy.day(one), copy.day(two)])
     return ", ".join(parts)
 
 
-def schedule_text(copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo,
-                  now: datetime) -> str:
+def schedule_text(copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo, now: datetime) -> str:
     """When GROUP meets, as someone in ZONE sees it: 'Every Tuesday', 'The second Thursday
     of each month', 'On Mon–Fri 9–13 Mar'."""
     schedule = group.schedule
@@ -205,19 +216,24 @@ def schedule_text(copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo,
         upcoming = occurrences(schedule, tz, now, limit=12, cancelled=group.cancelled)
         if not upcoming:
             return copy.button("groups.schedule_once")
-        return copy.button("groups.schedule_once_dates", dates=_days_text(
-            copy, [s.astimezone(zone).date() for _, s in upcoming]))
+        return copy.button(
+            "groups.schedule_once_dates",
+            dates=_days_text(copy, [s.astimezone(zone).date() for _, s in upcoming]),
+        )
     found = next_occurrence(schedule, tz, now)
     weekday = found[1].astimezone(zone).weekday() if found else schedule.weekday
     if schedule.kind == "monthly" and weekday != schedule.weekday:
         # In the reader's zone the meeting falls on another weekday, where "the second
         # Tuesday" would no longer be true.
-        return copy.button("groups.schedule_monthly_shifted",
-                           weekday=copy.weekday(weekday, long=True))
+        return copy.button(
+            "groups.schedule_monthly_shifted", weekday=copy.weekday(weekday, long=True)
+        )
     nth = "last" if schedule.nth == -1 else str(schedule.nth)
-    return copy.button(f"groups.schedule_{schedule.kind}",
-                       weekday=copy.weekday(weekday, long=True),
-                       nth=copy.button(f"groups.nth_{nth}"))
+    return copy.button(
+        f"groups.schedule_{schedule.kind}",
+        weekday=copy.weekday(weekday, long=True),
+        nth=copy.button(f"groups.nth_{nth}"),
+    )
 
 
 def format_text(copy: Content, group: Group) -> str:
@@ -233,8 +249,7 @@ def audience_text(copy: Content, audience: str) -> str:
 def next_text(copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo, now: datetime) -> str:
     """The next meeting in ZONE, or that none is planned."""
     found = next_occurrence(group.schedule, tz, now, group.cancelled)
-    return meeting_when(copy, group, found[1], zone) if found else copy.button(
-        "groups.no_next")
+    return meeting_when(copy, group, found[1], zone) if found else copy.button("groups.no_next")
 
 
 def place_text(copy: Content, group: Group, member: bool) -> str:
@@ -270,39 +285,62 @@ def visible_text(copy: Content, visible: bool) -> str:
 
 
 def _filter_rows(copy: Content, fmt: Format, day: int) -> list[list[Choice]]:
-    formats: list[Choice] = [((_SELECTED if fmt == f else "") + copy.button(
-        f"groups.filter_fmt_{f}"), Browse(f, day)) for f in FORMATS]
-    days: list[Choice] = [((_SELECTED if day == d else "") + (
-        copy.button("groups.filter_any_day") if d == ANY_DAY else copy.weekday(d)),
-        Browse(fmt, d)) for d in range(ANY_DAY, 7)]
-    return [formats, days[:4], days[4:],
-            [(copy.button("groups.reminders_button"), Reminders())]]
+    formats: list[Choice] = [
+        ((_SELECTED if fmt == f else "") + copy.button(f"groups.filter_fmt_{f}"), Browse(f, day))
+        for f in FORMATS
+    ]
+    days: list[Choice] = [
+        (
+            (_SELECTED if day == d else "")
+            + (copy.button("groups.filter_any_day") if d == ANY_DAY else copy.weekday(d)),
+            Browse(fmt, d),
+        )
+        for d in range(ANY_DAY, 7)
+    ]
+    return [formats, days[:4], days[4:], [(copy.button("groups.reminders_button"), Reminders())]]
 
 
-def _dir_entry(copy: Content, found: Directory, group: Group, tz: ZoneInfo, zone: ZoneInfo,
-               now: datetime) -> str:
+def _dir_entry(
+    copy: Content, found: Directory, group: Group, tz: ZoneInfo, zone: ZoneInfo, now: datetime
+) -> str:
     status = found.mine.get(group.group_id)
-    return fill(copy, "groups.dir_line", name=group.name,
-                mark=Raw(copy.text(f"groups.mark_{status}") if status else ""),
-                format=format_text(copy, group),
-                schedule=schedule_text(copy, group, tz, zone, now),
-                next=next_text(copy, group, tz, zone, now),
-                places=Raw(places_text(copy, group, found.counts.get(group.group_id, (0, 0)))))
+    return fill(
+        copy,
+        "groups.dir_line",
+        name=group.name,
+        mark=Raw(copy.text(f"groups.mark_{status}") if status else ""),
+        format=format_text(copy, group),
+        schedule=schedule_text(copy, group, tz, zone, now),
+        next=next_text(copy, group, tz, zone, now),
+        places=Raw(places_text(copy, group, found.counts.get(group.group_id, (0, 0)))),
+    )
 
 
-def directory(copy: Content, found: Directory, fmt: Format, day: int, tz: ZoneInfo,
-              zone: ZoneInfo, now: datetime) -> Screen:
+def directory(
+    copy: Content,
+    found: Directory,
+    fmt: Format,
+    day: int,
+    tz: ZoneInfo,
+    zone: ZoneInfo,
+    now: datetime,
+) -> Screen:
     """The groups someone may join, a button for each, then the filters."""
     entries, buttons = [], []
     for group in found.groups[:_MAX_LISTED]:
         entries.append(_dir_entry(copy, found, group, tz, zone, now))
-        buttons.append([(copy.button("groups.open_button", name=group.name[:40]),
-                         Open(group.group_id, fmt, day))])
+        buttons.append(
+            [
+                (
+                    copy.button("groups.open_button", name=group.name[:40]),
+                    Open(group.group_id, fmt, day),
+                )
+            ]
+        )
     if found.groups:
         body = "\n\n".join(entries)
         if len(found.groups) > _MAX_LISTED:
-            body += "\n\n" + copy.text("groups.dir_more",
-                                       count=len(found.groups) - _MAX_LISTED)
+            body += "\n\n" + copy.text("groups.dir_more", count=len(found.groups) - _MAX_LISTED)
         text = fill(copy, "groups.dir", groups=Raw(body), zone=zone_name(zone))
     else:
         text = copy.text("groups.dir_none_filtered" if found.filtered else "groups.dir_none")
@@ -325,14 +363,28 @@ def _answer_line(copy: Content, answer: str | None, *, this: bool = False) -> st
     return copy.text("groups.answer_ask_this" if this else "groups.answer_ask")
 
 
-def _answer_row(copy: Content, answer: str | None,
-                target: Callable[[AnswerWord], object]) -> list[Choice]:
-    return [((TICK if answer == word else "") + copy.button(f"groups.answer_{word}_button"),
-             target(word)) for word in ("yes", "no")]
+def _answer_row(
+    copy: Content, answer: str | None, target: Callable[[AnswerWord], object]
+) -> list[Choice]:
+    return [
+        (
+            (TICK if answer == word else "") + copy.button(f"groups.answer_{word}_button"),
+            target(word),
+        )
+        for word in ("yes", "no")
+    ]
 
 
-def detail(copy: Content, seen: Standing, fmt: Format, day: int, tz: ZoneInfo, zone: ZoneInfo,
-           now: datetime, notice: str = "") -> Screen:
+def detail(
+    copy: Content,
+    seen: Standing,
+    fmt: Format,
+    day: int,
+    tz: ZoneInfo,
+    zone: ZoneInfo,
+    now: datetime,
+    notice: str = "",
+) -> Screen:
     """One group as a person sees it, with join, leave and calendar buttons; a member also
     says whether they'll be at the next meeting."""
     group, place = seen.group, seen.place
@@ -348,13 +400,22 @@ def detail(copy: Content, seen: Standing, fmt: Format, day: int, tz: ZoneInfo, z
         if seen.coming:
             meeting += "\n" + copy.text("groups.coming", names=Raw(names_text(copy, seen.coming)))
     text = fill(
-        copy, "groups.detail", name=group.name, description=group.description,
-        audience=audience_text(copy, group.audience), format=format_text(copy, group),
+        copy,
+        "groups.detail",
+        name=group.name,
+        description=group.description,
+        audience=audience_text(copy, group.audience),
+        format=format_text(copy, group),
         schedule=schedule_text(copy, group, tz, zone, now),
-        next=next_text(copy, group, tz, zone, now), zone=zone_name(zone),
-        facilitator=group.facilitator, place=Raw(place_text(copy, group, seen.member)),
-        places=Raw(places_text(copy, group, seen.counts)), status=Raw(status),
-        meeting=Raw(meeting), notice=Raw(notice))
+        next=next_text(copy, group, tz, zone, now),
+        zone=zone_name(zone),
+        facilitator=group.facilitator,
+        place=Raw(place_text(copy, group, seen.member)),
+        places=Raw(places_text(copy, group, seen.counts)),
+        status=Raw(status),
+        meeting=Raw(meeting),
+        notice=Raw(notice),
+    )
     gid = group.group_id
     lines: list[list[Choice]] = []
     if place is None:
@@ -363,8 +424,9 @@ def detail(copy: Content, seen: Standing, fmt: Format, day: int, tz: ZoneInfo, z
     else:
         if seen.member and seen.next_meeting is not None:
             code = _day_code(seen.next_meeting[0])
-            lines.append(_answer_row(copy, seen.answer,
-                                     lambda word: AnswerHere(gid, code, word, fmt, day)))
+            lines.append(
+                _answer_row(copy, seen.answer, lambda word: AnswerHere(gid, code, word, fmt, day))
+            )
         if seen.member:
             lines.append([(copy.button("groups.ics_button"), SendCalendar(gid))])
         label = "groups.leave_button" if seen.member else "groups.leave_waitlist_button"
@@ -382,15 +444,30 @@ def reminder_prefs(copy: Content, prefs: Prefs) -> Screen:
     return copy.text("groups.prefs"), rows(
         [(copy.button("groups.pref_day", state=state(prefs.remind_day)), Toggle("day"))],
         [(copy.button("groups.pref_hour", state=state(prefs.remind_hour)), Toggle("hour"))],
-        [(copy.button("groups.back_to_list"), Browse())])
+        [(copy.button("groups.back_to_list"), Browse())],
+    )
 
 
-def calendar_file(copy: Content, group: Group, tz: ZoneInfo, now: datetime, *, service: str,
-                  bot_username: str | None) -> tuple[str, bytes, str]:
+def calendar_file(
+    copy: Content,
+    group: Group,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    service: str,
+    bot_username: str | None,
+) -> tuple[str, bytes, str]:
     """The .ics file for GROUP: (file name, contents, caption)."""
     domain = (bot_username or "peer-support").lower() + ".bot"
-    data = build_ics(group, tz, now, uid_domain=domain, description=copy.button(
-        "groups.ics_description", description=group.description, service=service))
+    data = build_ics(
+        group,
+        tz,
+        now,
+        uid_domain=domain,
+        description=copy.button(
+            "groups.ics_description", description=group.description, service=service
+        ),
+    )
     name = f"{file_slug(group.name) or copy.button('groups.ics_file_fallback')}.ics"
     return name, data.encode("utf-8"), copy.text("groups.ics_caption", name=group.name)
 
@@ -398,28 +475,50 @@ def calendar_file(copy: Content, group: Group, tz: ZoneInfo, now: datetime, *, s
 # -- reminders and notices ----------------------------------------------------------------------
 
 
-def reminder(copy: Content, kind: str, group: Group, occurrence: str, start: datetime,
-             zone: ZoneInfo, answer: str | None = None) -> Screen:
+def reminder(
+    copy: Content,
+    kind: str,
+    group: Group,
+    occurrence: str,
+    start: datetime,
+    zone: ZoneInfo,
+    answer: str | None = None,
+) -> Screen:
     """A day-before or hour-before reminder, in the reader's zone, with I'll be there and
     Can't make it (the answer they gave, if any, ticked and said)."""
     local = start.astimezone(zone)
     end = (start + timedelta(minutes=group.schedule.duration)).astimezone(zone)
-    text = fill(copy, f"groups.reminder_{kind}", name=group.name,
-                     when=meeting_when(copy, group, start, zone), time=copy.clock(local),
-                     end=copy.clock(end), place=Raw(place_text(copy, group, True)),
-                     answer=Raw(_answer_line(copy, answer, this=True)))
+    text = fill(
+        copy,
+        f"groups.reminder_{kind}",
+        name=group.name,
+        when=meeting_when(copy, group, start, zone),
+        time=copy.clock(local),
+        end=copy.clock(end),
+        place=Raw(place_text(copy, group, True)),
+        answer=Raw(_answer_line(copy, answer, this=True)),
+    )
     code = _day_code(occurrence)
-    return text, rows(_answer_row(
-        copy, answer, lambda word: Answer(group.group_id, code, word, kind)))  # type: ignore[arg-type]
+    return text, rows(
+        _answer_row(copy, answer, lambda word: Answer(group.group_id, code, word, kind))  # type: ignore[arg-type]
+    )
 
 
-def notice_cancelled(copy: Content, group: Group, start: datetime,
-                     after: datetime | None, zone: ZoneInfo) -> str:
+def notice_cancelled(
+    copy: Content, group: Group, start: datetime, after: datetime | None, zone: ZoneInfo
+) -> str:
     """One meeting won't go ahead; when the next one is (or, plainly, that none is planned)."""
-    then = copy.text("groups.notice_next", next=meeting_when(copy, group, after, zone)) \
-        if after else copy.text("groups.notice_no_next")
-    return copy.text("groups.notice_cancelled", name=group.name,
-                     when=meeting_when(copy, group, start, zone), then=Raw(then))
+    then = (
+        copy.text("groups.notice_next", next=meeting_when(copy, group, after, zone))
+        if after
+        else copy.text("groups.notice_no_next")
+    )
+    return copy.text(
+        "groups.notice_cancelled",
+        name=group.name,
+        when=meeting_when(copy, group, start, zone),
+        then=Raw(then),
+    )
 
 
 def notice_retired(copy: Content, group: Group) -> str:
@@ -427,26 +526,41 @@ def notice_retired(copy: Content, group: Group) -> str:
     return copy.text("groups.notice_retired", name=group.name)
 
 
-def notice_promoted(copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo,
-                    now: datetime) -> Screen:
+def notice_promoted(
+    copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo, now: datetime
+) -> Screen:
     """A place has opened, and it is theirs (with the calendar file a tap away)."""
-    return fill(copy, "groups.notice_promoted", name=group.name,
-                next=next_text(copy, group, tz, zone, now),
-                place=Raw(place_text(copy, group, True))), rows(
-        [(copy.button("groups.ics_add_button"), SendCalendar(group.group_id))])
+    return fill(
+        copy,
+        "groups.notice_promoted",
+        name=group.name,
+        next=next_text(copy, group, tz, zone, now),
+        place=Raw(place_text(copy, group, True)),
+    ), rows([(copy.button("groups.ics_add_button"), SendCalendar(group.group_id))])
 
 
 # -- coordinators ------------------------------------------------------------------------------
 
 
-def manage(copy: Content, groups: Sequence[Group], counts: Mapping[int, tuple[int, int]],
-           notice: str = "") -> Screen:
+def manage(
+    copy: Content, groups: Sequence[Group], counts: Mapping[int, tuple[int, int]], notice: str = ""
+) -> Screen:
     """Every active group (to manage), and Add a new group."""
-    lines: list[list[Choice]] = [[(copy.button(
-        "groups.manage_line", name=g.name[:30],
-        members=counted(copy, "groups.members", counts.get(g.group_id, (0, 0))[0],
-                        plain=True)),
-        Card(g.group_id))] for g in groups[:40]]
+    lines: list[list[Choice]] = [
+        [
+            (
+                copy.button(
+                    "groups.manage_line",
+                    name=g.name[:30],
+                    members=counted(
+                        copy, "groups.members", counts.get(g.group_id, (0, 0))[0], plain=True
+                    ),
+                ),
+                Card(g.group_id),
+            )
+        ]
+        for g in groups[:40]
+    ]
     lines.append([(copy.button("groups.new_button"), NewGroup())])
     key = "groups.manage" if groups else "groups.manage_none"
     return fill(copy, key, notice=Raw(notice)), rows(*lines)
@@ -457,81 +571,123 @@ def _plan_line(copy: Content, group: Group, plan: MeetingPlan, zone: ZoneInfo) -
     if not plan.said_yes and not plan.said_no:
         answers = copy.text("groups.plan_no_answers")
     else:
-        answers = copy.text("groups.plan_answers",
-                            coming=Raw(counted(copy, "groups.coming_count", plan.said_yes)),
-                            cant=Raw(counted(copy, "groups.cant_count", plan.said_no)))
+        answers = copy.text(
+            "groups.plan_answers",
+            coming=Raw(counted(copy, "groups.coming_count", plan.said_yes)),
+            cant=Raw(counted(copy, "groups.cant_count", plan.said_no)),
+        )
     line = copy.text("groups.plan_line", when=when, answers=Raw(answers))
     if plan.names:
         line += "\n" + copy.text("groups.plan_names", names=Raw(names_text(copy, plan.names)))
     return line
 
 
-def card(copy: Content, group: Group, counts: tuple[int, int], tz: ZoneInfo, zone: ZoneInfo,
-         now: datetime, plans: Sequence[MeetingPlan] = (), last: MeetingCount | None = None,
-         notice: str = "") -> Screen:
+def card(
+    copy: Content,
+    group: Group,
+    counts: tuple[int, int],
+    tz: ZoneInfo,
+    zone: ZoneInfo,
+    now: datetime,
+    plans: Sequence[MeetingPlan] = (),
+    last: MeetingCount | None = None,
+    notice: str = "",
+) -> Screen:
     """One group for its coordinator: details, places, the next meetings with the answers
     given so far (names only if members may see each other), the last meeting held, and
     what can be done with it. Times in the coordinator's own ZONE."""
     meetings = "\n".join(_plan_line(copy, group, p, zone) for p in plans) or copy.text(
-        "groups.plans_none")
+        "groups.plans_none"
+    )
     held = ""
     if last is not None:
-        held = copy.text("groups.last_held",
-                         when=copy.day(last.starts_at.astimezone(zone)),
-                         coming=Raw(counted(copy, "groups.said_yes_count", last.said_yes)),
-                         members=Raw(counted(copy, "groups.members", last.members)))
+        held = copy.text(
+            "groups.last_held",
+            when=copy.day(last.starts_at.astimezone(zone)),
+            coming=Raw(counted(copy, "groups.said_yes_count", last.said_yes)),
+            members=Raw(counted(copy, "groups.members", last.members)),
+        )
     text = fill(
-        copy, "groups.card", name=group.name, description=group.description,
-        audience=audience_text(copy, group.audience), format=format_text(copy, group),
-        place=group.place, schedule=schedule_text(copy, group, tz, zone, now),
-        meetings=Raw(meetings), facilitator=group.facilitator,
+        copy,
+        "groups.card",
+        name=group.name,
+        description=group.description,
+        audience=audience_text(copy, group.audience),
+        format=format_text(copy, group),
+        place=group.place,
+        schedule=schedule_text(copy, group, tz, zone, now),
+        meetings=Raw(meetings),
+        facilitator=group.facilitator,
         capacity=capacity_text(copy, group.capacity),
         members=Raw(counted(copy, "groups.members", counts[0])),
         waiting=Raw(counted(copy, "groups.waiting", counts[1])),
-        visible=visible_text(copy, group.members_visible), held=Raw(held),
-        zone=zone_name(zone), notice=Raw(notice))
+        visible=visible_text(copy, group.members_visible),
+        held=Raw(held),
+        zone=zone_name(zone),
+        notice=Raw(notice),
+    )
     gid = group.group_id
-    return text, rows([(copy.button("groups.edit_button"), EditMenu(gid))],
-                            [(copy.button("groups.cancel_meeting_button"), ChooseMeeting(gid))],
-                            [(copy.button("groups.retire_button"), AskRetire(gid))],
-                            [(copy.button("groups.back_to_manage"), Manage())])
+    return text, rows(
+        [(copy.button("groups.edit_button"), EditMenu(gid))],
+        [(copy.button("groups.cancel_meeting_button"), ChooseMeeting(gid))],
+        [(copy.button("groups.retire_button"), AskRetire(gid))],
+        [(copy.button("groups.back_to_manage"), Manage())],
+    )
 
 
 def edit_menu(copy: Content, group: Group) -> Screen:
     """Which detail to change (and whether members see who else is coming)."""
-    lines: list[list[Choice]] = [[(copy.button(f"groups.field_{f}"),
-                                   EditField(group.group_id, f))] for f in EDIT_FIELDS]
-    lines.append([(copy.button("groups.visible_button",
-                               state=visible_text(copy, group.members_visible)),
-                   ToggleVisible(group.group_id))])
+    lines: list[list[Choice]] = [
+        [(copy.button(f"groups.field_{f}"), EditField(group.group_id, f))] for f in EDIT_FIELDS
+    ]
+    lines.append(
+        [
+            (
+                copy.button(
+                    "groups.visible_button", state=visible_text(copy, group.members_visible)
+                ),
+                ToggleVisible(group.group_id),
+            )
+        ]
+    )
     return copy.text("groups.edit_which", name=group.name), rows(
-        *lines, back_row(copy, Card(group.group_id)))
+        *lines, back_row(copy, Card(group.group_id))
+    )
 
 
 def _day_code(occurrence: str) -> int:
     return int(occurrence.replace("-", ""))
 
 
-def choose_meeting(copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo,
-                   now: datetime) -> Screen:
+def choose_meeting(
+    copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo, now: datetime
+) -> Screen:
     """The next six meetings, to cancel one."""
     upcoming = occurrences(group.schedule, tz, now, limit=6, cancelled=group.cancelled)
-    lines = [[(meeting_when(copy, group, s, zone), AskCancel(group.group_id, _day_code(o)))]
-             for o, s in upcoming]
+    lines = [
+        [(meeting_when(copy, group, s, zone), AskCancel(group.group_id, _day_code(o)))]
+        for o, s in upcoming
+    ]
     key = "groups.cancel_which" if upcoming else "groups.cancel_none"
     return copy.text(key, name=group.name, zone=zone_name(zone)), rows(
-        *lines, back_row(copy, Card(group.group_id)))
+        *lines, back_row(copy, Card(group.group_id))
+    )
 
 
-def cancel_question(copy: Content, group: Group, occurrence: str, start: datetime,
-                    zone: ZoneInfo, members: int) -> Screen:
+def cancel_question(
+    copy: Content, group: Group, occurrence: str, start: datetime, zone: ZoneInfo, members: int
+) -> Screen:
     """Cancel that meeting? Members will be told."""
     gid = group.group_id
-    return copy.text("groups.cancel_confirm", name=group.name,
-                     when=meeting_when(copy, group, start, zone),
-                     told=Raw(counted(copy, "groups.cancel_told", members))), rows(
+    return copy.text(
+        "groups.cancel_confirm",
+        name=group.name,
+        when=meeting_when(copy, group, start, zone),
+        told=Raw(counted(copy, "groups.cancel_told", members)),
+    ), rows(
         [(copy.button("groups.cancel_yes"), ConfirmCancel(gid, _day_code(occurrence)))],
-        back_row(copy, Card(gid)))
+        back_row(copy, Card(gid)),
+    )
 
 
 def cancelled_done(copy: Content, told: int) -> str:
@@ -543,7 +699,8 @@ def retire_question(copy: Content, group: Group) -> Screen:
     """Retire the group? Everyone in it will be told."""
     return copy.text("groups.retire_confirm", name=group.name), rows(
         [(copy.button("groups.retire_yes"), ConfirmRetire(group.group_id))],
-        back_row(copy, Card(group.group_id)))
+        back_row(copy, Card(group.group_id)),
+    )
 
 
 def retired_done(copy: Content, group: Group, told: int) -> str:
@@ -563,13 +720,21 @@ def _nav_row(copy: Content, back: WizardField | None) -> list[Choice]:
 
 
 def _edit_row(copy: Content, group_id: int) -> list[Choice]:
-    return [(copy.button("common.back_button"), EditMenu(group_id)),
-            (copy.button("groups.wizard_stop"), StopWizard())]
+    return [
+        (copy.button("common.back_button"), EditMenu(group_id)),
+        (copy.button("groups.wizard_stop"), StopWizard()),
+    ]
 
 
-def question(copy: Content, key: str, *, no_limit: bool = False,
-             back: WizardField | None = None, edit_of: int | None = None,
-             **params: object) -> Screen:
+def question(
+    copy: Content,
+    key: str,
+    *,
+    no_limit: bool = False,
+    back: WizardField | None = None,
+    edit_of: int | None = None,
+    **params: object,
+) -> Screen:
     """A wizard question (copy KEY), with No limit for capacity, Back (to the question
     before, or for an edit to the list of details) and Stop."""
     extra = [[(copy.button("groups.no_limit_button"), NoLimit())]] if no_limit else []
@@ -581,7 +746,8 @@ def audience_question(copy: Content) -> Screen:
     """Who is the group for?"""
     return copy.text("groups.ask_audience"), rows(
         *[[(audience_text(copy, a), PickAudience(a))] for a in AUDIENCES],  # type: ignore[arg-type]
-        _nav_row(copy, "aud"))
+        _nav_row(copy, "aud"),
+    )
 
 
 def format_question(copy: Content) -> Screen:
@@ -589,52 +755,82 @@ def format_question(copy: Content) -> Screen:
     return copy.text("groups.ask_format"), rows(
         [(copy.button("groups.format_online"), PickFormat("online"))],
         [(copy.button("groups.format_in_person"), PickFormat("in_person"))],
-        _nav_row(copy, "fmt"))
+        _nav_row(copy, "fmt"),
+    )
 
 
 def kind_question(copy: Content) -> Screen:
     """How often does it meet?"""
     return copy.text("groups.ask_kind"), rows(
         *[[(copy.button(f"groups.kind_{k}"), PickKind(k))] for k in KINDS],  # type: ignore[arg-type]
-        _nav_row(copy, "kind"))
+        _nav_row(copy, "kind"),
+    )
 
 
 #: The summary's Change buttons, two to a row, in the order the wizard asks.
-SUMMARY_FIELDS: tuple[WizardField, ...] = ("name", "desc", "aud", "fmt", "place", "kind",
-                                          "dates", "time", "fac", "cap")
+SUMMARY_FIELDS: tuple[WizardField, ...] = (
+    "name",
+    "desc",
+    "aud",
+    "fmt",
+    "place",
+    "kind",
+    "dates",
+    "time",
+    "fac",
+    "cap",
+)
 
 
-def summary(copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo, now: datetime
-            ) -> Screen:
+def summary(copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo, now: datetime) -> Screen:
     """The new group, to check: Save, a Change button for every answer, whether members see
     who else is coming, Back and Stop."""
     text = copy.text(
-        "groups.summary", name=group.name, description=group.description,
-        audience=audience_text(copy, group.audience), format=format_text(copy, group),
-        place=group.place, schedule=schedule_text(copy, group, tz, zone, now),
-        first=next_text(copy, group, tz, zone, now), zone=zone_name(zone),
+        "groups.summary",
+        name=group.name,
+        description=group.description,
+        audience=audience_text(copy, group.audience),
+        format=format_text(copy, group),
+        place=group.place,
+        schedule=schedule_text(copy, group, tz, zone, now),
+        first=next_text(copy, group, tz, zone, now),
+        zone=zone_name(zone),
         facilitator=group.facilitator,
         capacity=capacity_text(copy, group.capacity or None),
-        visible=visible_text(copy, group.members_visible))
-    changes: list[Choice] = [(copy.button(f"groups.change_{f}"), ChangeField(f))
-                             for f in SUMMARY_FIELDS]
+        visible=visible_text(copy, group.members_visible),
+    )
+    changes: list[Choice] = [
+        (copy.button(f"groups.change_{f}"), ChangeField(f)) for f in SUMMARY_FIELDS
+    ]
     return text, rows(
         [(copy.button("groups.save_button"), Save())],
-        *[changes[i:i + 2] for i in range(0, len(changes), 2)],
-        [(copy.button("groups.visible_button", state=visible_text(copy, group.members_visible)),
-          WizardVisible())],
-        _nav_row(copy, "sum"))
+        *[changes[i : i + 2] for i in range(0, len(changes), 2)],
+        [
+            (
+                copy.button(
+                    "groups.visible_button", state=visible_text(copy, group.members_visible)
+                ),
+                WizardVisible(),
+            )
+        ],
+        _nav_row(copy, "sum"),
+    )
 
 
 def reason(copy: Content, problem: InputProblem) -> str:
     """Why what was typed can't be used, in the copy's words."""
-    params = {k: copy.day(datetime.combine(v, datetime.min.time()), year=True)
-              if isinstance(v, date) else v for k, v in problem.params.items()}
+    params = {
+        k: copy.day(datetime.combine(v, datetime.min.time()), year=True)
+        if isinstance(v, date)
+        else v
+        for k, v in problem.params.items()
+    }
     return copy.button(f"groups.reason_{problem.key}", **params)
 
 
-def try_again(copy: Content, why: str, *, back: WizardField | None = None,
-              edit_of: int | None = None) -> Screen:
+def try_again(
+    copy: Content, why: str, *, back: WizardField | None = None, edit_of: int | None = None
+) -> Screen:
     """That didn't work, and why; Back and Stop stay."""
     nav = _edit_row(copy, edit_of) if edit_of is not None else _nav_row(copy, back)
     return copy.text("groups.try_again", reason=why), rows(nav)
@@ -642,9 +838,15 @@ def try_again(copy: Content, why: str, *, back: WizardField | None = None,
 
 def typed_words(copy: Content) -> TypedWords:
     """The words coordinators may type in dates and times, from the copy."""
-    months = tuple((word, number) for number, line in enumerate(
-        copy.raw("groups.typed_months").splitlines(), start=1) for word in line.split())
-    return TypedWords(months=months, ordinals=tuple(copy.raw("groups.typed_ordinals").split()),
-                      am=tuple(copy.raw("groups.typed_am").split()),
-                      pm=tuple(copy.raw("groups.typed_pm").split()),
-                      until=tuple(copy.raw("groups.typed_until").split()))
+    months = tuple(
+        (word, number)
+        for number, line in enumerate(copy.raw("groups.typed_months").splitlines(), start=1)
+        for word in line.split()
+    )
+    return TypedWords(
+        months=months,
+        ordinals=tuple(copy.raw("groups.typed_ordinals").split()),
+        am=tuple(copy.raw("groups.typed_am").split()),
+        pm=tuple(copy.raw("groups.typed_pm").split()),
+        until=tuple(copy.raw("groups.typed_until").split()),
+    )

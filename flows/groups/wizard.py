@@ -52,27 +52,57 @@ from flows.groups.handlers import EDIT, show_card, show_manage, stale_when_gone
 
 __all__ = ["EDIT", "STEPS", "Wizard", "draft_group"]
 
-NAME, DESC, AUDIENCE, FORMAT, PLACE = ("groups.new.name", "groups.new.desc",
-                                       "groups.new.audience", "groups.new.format",
-                                       "groups.new.place")
+NAME, DESC, AUDIENCE, FORMAT, PLACE = (
+    "groups.new.name",
+    "groups.new.desc",
+    "groups.new.audience",
+    "groups.new.format",
+    "groups.new.place",
+)
 KIND, DATES, TIME, FACILITATOR, CAPACITY, CONFIRM = (
-    "groups.new.kind", "groups.new.dates", "groups.new.time", "groups.new.facilitator",
-    "groups.new.capacity", "groups.new.confirm")
+    "groups.new.kind",
+    "groups.new.dates",
+    "groups.new.time",
+    "groups.new.facilitator",
+    "groups.new.capacity",
+    "groups.new.confirm",
+)
 #: The wizard's steps in the order it asks them, each with the name its buttons use.
 STEPS: tuple[tuple[WizardField, str], ...] = (
-    ("name", NAME), ("desc", DESC), ("aud", AUDIENCE), ("fmt", FORMAT), ("place", PLACE),
-    ("kind", KIND), ("dates", DATES), ("time", TIME), ("fac", FACILITATOR),
-    ("cap", CAPACITY), ("sum", CONFIRM))
+    ("name", NAME),
+    ("desc", DESC),
+    ("aud", AUDIENCE),
+    ("fmt", FORMAT),
+    ("place", PLACE),
+    ("kind", KIND),
+    ("dates", DATES),
+    ("time", TIME),
+    ("fac", FACILITATOR),
+    ("cap", CAPACITY),
+    ("sum", CONFIRM),
+)
 _STEP_OF: dict[str, str] = dict(STEPS)
 _FIELD_OF: dict[str, WizardField] = {step: field for field, step in STEPS}
 #: What each step stores in the draft: the summary needs them all.
 _NEEDS: tuple[tuple[str, str], ...] = (
-    ("name", NAME), ("description", DESC), ("audience", AUDIENCE), ("format", FORMAT),
-    ("place", PLACE), ("kind", KIND), ("dates", DATES), ("minutes", TIME),
-    ("facilitator", FACILITATOR), ("capacity", CAPACITY))
-_EDIT_QUESTIONS = {"name": "groups.ask_name", "desc": "groups.ask_description",
-                   "time": "groups.ask_time", "fac": "groups.ask_facilitator",
-                   "cap": "groups.ask_capacity"}
+    ("name", NAME),
+    ("description", DESC),
+    ("audience", AUDIENCE),
+    ("format", FORMAT),
+    ("place", PLACE),
+    ("kind", KIND),
+    ("dates", DATES),
+    ("minutes", TIME),
+    ("facilitator", FACILITATOR),
+    ("capacity", CAPACITY),
+)
+_EDIT_QUESTIONS = {
+    "name": "groups.ask_name",
+    "desc": "groups.ask_description",
+    "time": "groups.ask_time",
+    "fac": "groups.ask_facilitator",
+    "cap": "groups.ask_capacity",
+}
 
 
 def _tz_name(ctx: Ctx) -> str:
@@ -82,12 +112,25 @@ def _tz_name(ctx: Ctx) -> str:
 def draft_group(draft: dict[str, Any], group_id: int = 0) -> Group:
     """The group a finished draft describes (KeyError or ValueError if it is not finished)."""
     dates = tuple(date.fromisoformat(x) for x in draft["dates"])
-    schedule = Schedule(kind=draft["kind"], first=dates[0], minutes=int(draft["minutes"]),
-                        duration=int(draft["duration"]),
-                        dates=dates if draft["kind"] == "once" else ())
-    return Group(group_id, draft["name"], draft["description"], draft["audience"],
-                 draft["format"], draft["place"], schedule, draft["facilitator"],
-                 draft.get("capacity"), members_visible=bool(draft.get("visible")))
+    schedule = Schedule(
+        kind=draft["kind"],
+        first=dates[0],
+        minutes=int(draft["minutes"]),
+        duration=int(draft["duration"]),
+        dates=dates if draft["kind"] == "once" else (),
+    )
+    return Group(
+        group_id,
+        draft["name"],
+        draft["description"],
+        draft["audience"],
+        draft["format"],
+        draft["place"],
+        schedule,
+        draft["facilitator"],
+        draft.get("capacity"),
+        members_visible=bool(draft.get("visible")),
+    )
 
 
 def _missing(draft: dict[str, Any]) -> str | None:
@@ -104,22 +147,30 @@ class Wizard:
     def steps(self) -> list[Step]:
         """The wizard's steps, for the route table; at a button step, typing asks again."""
         asks: dict[str, Callable[[Ctx], Awaitable[None]]] = {
-            AUDIENCE: self.ask_audience, FORMAT: self.ask_format, KIND: self.ask_kind,
-            CONFIRM: self.ask_summary}
-        typed: dict[str, tuple[Callable[[Ctx], Awaitable[None]],
-                               Callable[[Ctx, str], Awaitable[None]]]] = {
-            NAME: (self.ask_name, self.on_name), DESC: (self.ask_desc, self.on_desc),
-            PLACE: (self.ask_place, self.on_place), DATES: (self.ask_dates, self.on_dates),
+            AUDIENCE: self.ask_audience,
+            FORMAT: self.ask_format,
+            KIND: self.ask_kind,
+            CONFIRM: self.ask_summary,
+        }
+        typed: dict[
+            str, tuple[Callable[[Ctx], Awaitable[None]], Callable[[Ctx, str], Awaitable[None]]]
+        ] = {
+            NAME: (self.ask_name, self.on_name),
+            DESC: (self.ask_desc, self.on_desc),
+            PLACE: (self.ask_place, self.on_place),
+            DATES: (self.ask_dates, self.on_dates),
             TIME: (self.ask_time, self.on_time),
             FACILITATOR: (self.ask_facilitator, self.on_facilitator),
-            CAPACITY: (self.ask_capacity, self.on_capacity), EDIT: (self.ask_edit, self.on_edit)}
-        return [*(Step(name, ask=ask, on_text=self._asks_again(ask))
-                  for name, ask in asks.items()),
-                *(Step(name, ask=ask, on_text=answer) for name, (ask, answer) in typed.items())]
+            CAPACITY: (self.ask_capacity, self.on_capacity),
+            EDIT: (self.ask_edit, self.on_edit),
+        }
+        return [
+            *(Step(name, ask=ask, on_text=self._asks_again(ask)) for name, ask in asks.items()),
+            *(Step(name, ask=ask, on_text=answer) for name, (ask, answer) in typed.items()),
+        ]
 
     @staticmethod
-    def _asks_again(ask: Callable[[Ctx], Awaitable[None]]
-                    ) -> Callable[[Ctx, str], Awaitable[None]]:
+    def _asks_again(ask: Callable[[Ctx], Awaitable[None]]) -> Callable[[Ctx, str], Awaitable[None]]:
         async def typed_at_a_button_step(ctx: Ctx, text: str) -> None:
             """Typing where a button is wanted asks the question again."""
             await ask(ctx)
@@ -136,16 +187,26 @@ class Wizard:
         if ctx.step == EDIT:
             await ctx.reply(*views.try_again(ctx.copy, why, edit_of=int(ctx.draft["group"])))
         else:
-            await ctx.reply(*views.try_again(ctx.copy, why, back=_FIELD_OF.get(
-                ctx.step or "", "name")))
+            await ctx.reply(
+                *views.try_again(ctx.copy, why, back=_FIELD_OF.get(ctx.step or "", "name"))
+            )
 
     async def _ask(self, ctx: Ctx, step: str) -> None:
         """Open STEP and ask its question."""
         ctx.goto(step)
-        ask = {NAME: self.ask_name, DESC: self.ask_desc, AUDIENCE: self.ask_audience,
-               FORMAT: self.ask_format, PLACE: self.ask_place, KIND: self.ask_kind,
-               DATES: self.ask_dates, TIME: self.ask_time, FACILITATOR: self.ask_facilitator,
-               CAPACITY: self.ask_capacity, CONFIRM: self.ask_summary}[step]
+        ask = {
+            NAME: self.ask_name,
+            DESC: self.ask_desc,
+            AUDIENCE: self.ask_audience,
+            FORMAT: self.ask_format,
+            PLACE: self.ask_place,
+            KIND: self.ask_kind,
+            DATES: self.ask_dates,
+            TIME: self.ask_time,
+            FACILITATOR: self.ask_facilitator,
+            CAPACITY: self.ask_capacity,
+            CONFIRM: self.ask_summary,
+        }[step]
         await ask(ctx)
 
     async def _then(self, ctx: Ctx, step: str) -> None:
@@ -226,8 +287,11 @@ class Wizard:
     async def ask_place(self, ctx: Ctx) -> None:
         """The link (online) or the address (in person)."""
         online = ctx.draft.get("format") == "online"
-        await ctx.show(*views.question(
-            ctx.copy, "groups.ask_link" if online else "groups.ask_address", back="place"))
+        await ctx.show(
+            *views.question(
+                ctx.copy, "groups.ask_link" if online else "groups.ask_address", back="place"
+            )
+        )
 
     async def on_place(self, ctx: Ctx, text: str) -> None:
         """The link or address; then how often it meets."""
@@ -241,8 +305,11 @@ class Wizard:
     async def ask_dates(self, ctx: Ctx) -> None:
         """The first meeting's date, or every date of a one-off group."""
         once = ctx.draft.get("kind") == "once"
-        await ctx.show(*views.question(
-            ctx.copy, "groups.ask_dates" if once else "groups.ask_first_date", back="dates"))
+        await ctx.show(
+            *views.question(
+                ctx.copy, "groups.ask_dates" if once else "groups.ask_first_date", back="dates"
+            )
+        )
 
     async def on_dates(self, ctx: Ctx, text: str) -> None:
         """The date(s); then the time."""
@@ -259,8 +326,7 @@ class Wizard:
 
     async def ask_time(self, ctx: Ctx) -> None:
         """What time it starts (and ends), in the service's time zone."""
-        await ctx.show(*views.question(ctx.copy, "groups.ask_time", back="time",
-                                       tz=_tz_name(ctx)))
+        await ctx.show(*views.question(ctx.copy, "groups.ask_time", back="time", tz=_tz_name(ctx)))
 
     async def on_time(self, ctx: Ctx, text: str) -> None:
         """The time; then the facilitator."""
@@ -287,8 +353,7 @@ class Wizard:
 
     async def ask_capacity(self, ctx: Ctx) -> None:
         """How many places (or no limit)?"""
-        await ctx.show(*views.question(ctx.copy, "groups.ask_capacity", no_limit=True,
-                                       back="cap"))
+        await ctx.show(*views.question(ctx.copy, "groups.ask_capacity", no_limit=True, back="cap"))
 
     async def on_capacity(self, ctx: Ctx, text: str) -> None:
         """The number of places; then the summary."""
@@ -354,8 +419,15 @@ class Wizard:
             ctx.draft["review"] = True
             await self._ask(ctx, missing)
             return
-        await ctx.show(*views.summary(ctx.copy, draft_group(ctx.draft), ctx.deps.settings.tz,
-                                      ctx.deps.zone(ctx.user), ctx.now))
+        await ctx.show(
+            *views.summary(
+                ctx.copy,
+                draft_group(ctx.draft),
+                ctx.deps.settings.tz,
+                ctx.deps.zone(ctx.user),
+                ctx.now,
+            )
+        )
 
     async def on_save(self, ctx: Ctx, data: Save) -> None:
         """Save the new group; it shows in the directory at once."""
@@ -385,8 +457,11 @@ class Wizard:
             key = "groups.ask_link" if group.format == "online" else "groups.ask_address"
         else:
             key = _EDIT_QUESTIONS.get(field, "groups.ask_name")
-        await ctx.show(*views.question(ctx.copy, key, no_limit=field == "cap",
-                                       edit_of=group_id, tz=_tz_name(ctx)))
+        await ctx.show(
+            *views.question(
+                ctx.copy, key, no_limit=field == "cap", edit_of=group_id, tz=_tz_name(ctx)
+            )
+        )
 
     async def on_edit(self, ctx: Ctx, text: str) -> None:
         """The new value: checked, saved, and the card shown again."""

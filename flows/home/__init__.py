@@ -24,11 +24,14 @@ def build(deps: Deps) -> Flow:
     """The home's route table. RunCommand and the numbers are open to everyone: "Start" and
     "Start again" are buttons too, and the command's own roles are checked when pressed."""
     h = Handlers()
-    return Flow(name="home", routes=[
-        Command("menu", h.menu, roles=ANY_ROLE, menu="home.menu_command"),
-        Button(OpenHome, h.on_home, roles=ANY_ROLE),
-        Button(RunCommand, h.on_run, roles=EVERYONE),
-        Button(OpenMyPeerWorker, h.on_my_peer, roles=PEOPLE),
-        Button(OpenMyPeople, h.on_my_people, roles=PEERS),
-        Button(ShowNumbers, h.on_numbers, roles=EVERYONE),
-    ])
+    return Flow(
+        name="home",
+        routes=[
+            Command("menu", h.menu, roles=ANY_ROLE, menu="home.menu_command"),
+            Button(OpenHome, h.on_home, roles=ANY_ROLE),
+            Button(RunCommand, h.on_run, roles=EVERYONE),
+            Button(OpenMyPeerWorker, h.on_my_peer, roles=PEOPLE),
+            Button(OpenMyPeople, h.on_my_people, roles=PEERS),
+            Button(ShowNumbers, h.on_numbers, roles=EVERYONE),
+        ],
+    )

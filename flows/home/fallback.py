@@ -34,41 +34,52 @@ async def last_resort(app: AppCtx, update: Update, *, flagged: bool) -> None:
     copy = app.copy_for(user)
     text = (message.text or message.caption or "").strip()
     reply, markup = await reply_for(app, copy, await standing(app.deps.storage, sender.id), text)
-    await app.bot.send_message(chat.id, reply, reply_markup=markup,
-                               disable_web_page_preview=True)
+    await app.bot.send_message(chat.id, reply, reply_markup=markup, disable_web_page_preview=True)
 
 
 async def reply_for(app: AppCtx, copy: Content, where: Standing, text: str) -> views.Inline:
     """The reply to TEXT (empty for a sticker or a photo) from someone who stands WHERE."""
     if where.stage == "new":
-        return views.paragraphs([copy.text("home.fallback.new",
-                                           service=app.deps.settings.service_name)],
-                                [views.start_button(copy, "home.start_button")])
+        return views.paragraphs(
+            [copy.text("home.fallback.new", service=app.deps.settings.service_name)],
+            [views.start_button(copy, "home.start_button")],
+        )
     if where.stage == "declined":
-        return views.paragraphs([copy.text("home.fallback.declined")],
-                                [views.start_button(copy, "home.start_again_button")])
+        return views.paragraphs(
+            [copy.text("home.fallback.declined")],
+            [views.start_button(copy, "home.start_again_button")],
+        )
     if where.stage == "no_role":
-        return views.paragraphs([copy.text("home.fallback.no_role")],
-                                [views.start_button(copy, "home.carry_on_button")])
+        return views.paragraphs(
+            [copy.text("home.fallback.no_role")], [views.start_button(copy, "home.carry_on_button")]
+        )
     if text.startswith("/"):  # a command no flow has (or /cancel with nothing open)
         word = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
-        key = "home.fallback.nothing_to_cancel" if word == "cancel" \
+        key = (
+            "home.fallback.nothing_to_cancel"
+            if word == "cancel"
             else "home.fallback.unknown_command"
+        )
         return views.paragraphs([copy.text(key)], [views.menu_row(copy)])
     if where.role in PEOPLE_ROLES:
         state = await support_line(app, copy, where, "home.fallback")
         if text and sounds_hard(text):
             return views.paragraphs(
                 [copy.text("home.hard"), state, copy.text("home.options")],
-                views.hard_time_buttons(copy, where.support))
-        return views.paragraphs([copy.text("home.not_sure"), state],
-                                [[views.support_button(copy, where.support)],
-                                 views.menu_row(copy)])
+                views.hard_time_buttons(copy, where.support),
+            )
+        return views.paragraphs(
+            [copy.text("home.not_sure"), state],
+            [[views.support_button(copy, where.support)], views.menu_row(copy)],
+        )
     if where.role in PEER_ROLES:
-        key, first = (("home.fallback.peer_no_profile", views.profile_button(copy))
-                      if where.profile is None
-                      else ("home.fallback.peer_alone", views.people_button(copy)))
-        return views.paragraphs([copy.text("home.not_sure"), copy.text(key)],
-                                [first, views.menu_row(copy)])
+        key, first = (
+            ("home.fallback.peer_no_profile", views.profile_button(copy))
+            if where.profile is None
+            else ("home.fallback.peer_alone", views.people_button(copy))
+        )
+        return views.paragraphs(
+            [copy.text("home.not_sure"), copy.text(key)], [first, views.menu_row(copy)]
+        )
     rows: list[list[Choice]] = [views.menu_row(copy)]
     return views.paragraphs([copy.text("home.not_sure"), copy.text("home.fallback.staff")], rows)

@@ -34,8 +34,7 @@ def command_route(flows: Sequence[Any], name: str) -> Command | None:
 
 def _may_use(user: User | None, route: Command) -> bool:
     """The router's rule: open to everyone, or to set-up people of the route's roles."""
-    return route.roles is None or (user is not None and user.consented
-                                   and user.role in route.roles)
+    return route.roles is None or (user is not None and user.consented and user.role in route.roles)
 
 
 class Handlers:
@@ -79,24 +78,35 @@ class Handlers:
             await ctx.show(*views.no_peer_worker(ctx.copy))
             return
         opens = next_open(profile.hours, ctx.deps.zone(profile), ctx.now)
-        when = (ctx.copy.button("home.when_none") if opens is None
-                else ctx.copy.button("home.when_now") if opens <= ctx.now
-                else ctx.copy.when(opens.astimezone(ctx.deps.zone(ctx.user))))
+        when = (
+            ctx.copy.button("home.when_none")
+            if opens is None
+            else ctx.copy.button("home.when_now")
+            if opens <= ctx.now
+            else ctx.copy.when(opens.astimezone(ctx.deps.zone(ctx.user)))
+        )
         hours = describe_hours(ctx.copy, profile.hours) or ctx.copy.button("home.when_none")
-        await ctx.show(*views.my_peer_worker(ctx.copy, name=profile.display_name, hours=hours,
-                                             tz=profile.timezone, when=when))
+        await ctx.show(
+            *views.my_peer_worker(
+                ctx.copy, name=profile.display_name, hours=hours, tz=profile.timezone, when=when
+            )
+        )
 
     async def on_my_people(self, ctx: Ctx, data: OpenMyPeople) -> None:
         """A peer worker's people, and the requests waiting for their answer."""
         storage = ctx.deps.storage
         fallback = ctx.copy.button("home.person_fallback")
-        people = [alias or fallback for _, alias in await storage.person_aliases_for_peer(
-            ctx.user_id)]
+        people = [
+            alias or fallback for _, alias in await storage.person_aliases_for_peer(ctx.user_id)
+        ]
         requests: list[views.Request] = []
         for request in await storage.open_requests_for_peer(ctx.user_id):
             person = await storage.get_user(request.person_id)
-            when = (ctx.copy.when(request.respond_by.astimezone(ctx.deps.zone(ctx.user)))
-                    if request.respond_by is not None else ctx.copy.button("home.soon"))
+            when = (
+                ctx.copy.when(request.respond_by.astimezone(ctx.deps.zone(ctx.user)))
+                if request.respond_by is not None
+                else ctx.copy.button("home.soon")
+            )
             requests.append((person.alias if person is not None else None, when))
         await ctx.show(*views.my_people(ctx.copy, people, requests))
 

@@ -20,9 +20,20 @@ from bot.links import (
 )
 from bot.nominated_hours import zone_name
 
-__all__ = ["Inline", "Request", "hard_time_buttons", "menu_row", "my_peer_worker", "my_people",
-           "no_peer_worker", "paragraphs", "people_button", "profile_button", "start_button",
-           "support_button"]
+__all__ = [
+    "Inline",
+    "Request",
+    "hard_time_buttons",
+    "menu_row",
+    "my_peer_worker",
+    "my_people",
+    "no_peer_worker",
+    "paragraphs",
+    "people_button",
+    "profile_button",
+    "start_button",
+    "support_button",
+]
 
 Inline = tuple[str, InlineKeyboardMarkup]
 #: A request waiting for a peer worker: the person's chosen name (if any), and its deadline.
@@ -30,21 +41,24 @@ Request = tuple[str | None, str]
 
 
 def menu_row(copy: Content) -> list[Choice]:
-    """"‹ Menu": back to the home."""
+    """ "‹ Menu": back to the home."""
     return [(copy.button("home.menu_button"), OpenHome())]
 
 
 def my_peer_worker(copy: Content, *, name: str, hours: str, tz: str, when: str) -> Inline:
     """A matched person's peer worker: their hours, when they're next available, and how to
     write to them."""
-    return (copy.text("home.my_peer_worker", name=name, hours=hours, tz=zone_name(copy, tz),
-                      when=when), rows(menu_row(copy)))
+    return (
+        copy.text("home.my_peer_worker", name=name, hours=hours, tz=zone_name(copy, tz), when=when),
+        rows(menu_row(copy)),
+    )
 
 
 def no_peer_worker(copy: Content) -> Inline:
-    """"My peer worker" pressed once the match is over: a new choice, when they're ready."""
+    """ "My peer worker" pressed once the match is over: a new choice, when they're ready."""
     return copy.text("home.no_peer_worker"), rows(
-        [(copy.button("home.find"), find_peer_worker())], menu_row(copy))
+        [(copy.button("home.find"), find_peer_worker())], menu_row(copy)
+    )
 
 
 def my_people(copy: Content, people: Sequence[str], requests: Sequence[Request]) -> Inline:
@@ -55,9 +69,14 @@ def my_people(copy: Content, people: Sequence[str], requests: Sequence[Request])
     if people:
         parts.append("\n".join(copy.text("home.person_line", name=name) for name in people))
     if requests:
-        parts.append(copy.text("home.my_people_requests") + "\n" + "\n".join(
-            copy.text("home.request_line", name=alias or fallback, respond_by=when)
-            for alias, when in requests))
+        parts.append(
+            copy.text("home.my_people_requests")
+            + "\n"
+            + "\n".join(
+                copy.text("home.request_line", name=alias or fallback, respond_by=when)
+                for alias, when in requests
+            )
+        )
     if not parts:
         parts.append(copy.text("home.my_people_none"))
     elif people:
@@ -82,9 +101,11 @@ def support_button(copy: Content, support: str) -> Choice:
 def hard_time_buttons(copy: Content, support: str) -> list[list[Choice]]:
     """For someone having a hard time: their peer worker (or finding one), things to read,
     and the numbers."""
-    return [[support_button(copy, support)],
-            [(copy.button("home.read"), resources_home())],
-            [(copy.button("home.numbers"), ShowNumbers())]]
+    return [
+        [support_button(copy, support)],
+        [(copy.button("home.read"), resources_home())],
+        [(copy.button("home.numbers"), ShowNumbers())],
+    ]
 
 
 def start_button(copy: Content, key: str) -> list[Choice]:
@@ -93,10 +114,10 @@ def start_button(copy: Content, key: str) -> list[Choice]:
 
 
 def people_button(copy: Content) -> list[Choice]:
-    """"My people"."""
+    """ "My people"."""
     return [(copy.button("home.people"), OpenMyPeople())]
 
 
 def profile_button(copy: Content) -> list[Choice]:
-    """"Set up your profile"."""
+    """ "Set up your profile"."""
     return [(copy.button("home.set_up_profile"), RunCommand("profile"))]

@@ -43,29 +43,35 @@ PEOPLE, PEERS = frozenset(PEOPLE_ROLES), frozenset(PEER_ROLES)
 def build(deps: Deps) -> Flow:
     """The matching flow's route table, its job and its hooks."""
     h = Handlers()
-    return Flow(name="matching", routes=[
-        Command("match", h.match, roles=ANY_ROLE, menu="commands.match", listed=PEOPLE),
-        Step(PREFS, ask=h.ask_question, on_text=h.typed),
-        Button(Answer, h.on_answer, roles=PEOPLE),
-        Button(NoPreference, h.on_no_preference, roles=PEOPLE),
-        Button(BackTo, h.on_back, roles=PEOPLE),
-        Button(SkipRest, h.on_skip, roles=PEOPLE),
-        Button(ChangePrefs, h.change_prefs, roles=PEOPLE),
-        Button(Pick, h.on_pick, roles=PEOPLE),
-        Button(SeeOthers, h.on_see_others, roles=PEOPLE),
-        Button(ShowAgain, h.on_show_again, roles=PEOPLE),
-        Button(ChooseAgain, h.on_choose_again, roles=PEOPLE),
-        Button(JoinWaitlist, h.on_join_waitlist, roles=PEOPLE),
-        Button(LeaveWaitlist, h.on_leave_waitlist, roles=PEOPLE),
-        Button(KeepWaiting, h.on_keep_waiting, roles=PEOPLE),
-        Button(Withdraw, h.on_withdraw, roles=PEOPLE),
-        Button(Respond, h.on_respond, roles=PEERS),
-        Button(Struggling, h.on_struggling, roles=PEOPLE),
-    ], jobs=[Job("tick:matching", tick, interval_s=60)], card_buttons=card_buttons(deps),
-        on_delete=on_delete)
+    return Flow(
+        name="matching",
+        routes=[
+            Command("match", h.match, roles=ANY_ROLE, menu="commands.match", listed=PEOPLE),
+            Step(PREFS, ask=h.ask_question, on_text=h.typed),
+            Button(Answer, h.on_answer, roles=PEOPLE),
+            Button(NoPreference, h.on_no_preference, roles=PEOPLE),
+            Button(BackTo, h.on_back, roles=PEOPLE),
+            Button(SkipRest, h.on_skip, roles=PEOPLE),
+            Button(ChangePrefs, h.change_prefs, roles=PEOPLE),
+            Button(Pick, h.on_pick, roles=PEOPLE),
+            Button(SeeOthers, h.on_see_others, roles=PEOPLE),
+            Button(ShowAgain, h.on_show_again, roles=PEOPLE),
+            Button(ChooseAgain, h.on_choose_again, roles=PEOPLE),
+            Button(JoinWaitlist, h.on_join_waitlist, roles=PEOPLE),
+            Button(LeaveWaitlist, h.on_leave_waitlist, roles=PEOPLE),
+            Button(KeepWaiting, h.on_keep_waiting, roles=PEOPLE),
+            Button(Withdraw, h.on_withdraw, roles=PEOPLE),
+            Button(Respond, h.on_respond, roles=PEERS),
+            Button(Struggling, h.on_struggling, roles=PEOPLE),
+        ],
+        jobs=[Job("tick:matching", tick, interval_s=60)],
+        card_buttons=card_buttons(deps),
+        on_delete=on_delete,
+    )
 
 
 # -- kept for benchmarks/bench_matching.py --------------------------------------------------
+
 
 async def prepared_pool(deps: Any) -> Prepared:
     """The prepared pool for DEPS's storage and clock (benchmarks/bench_matching.py)."""

@@ -7,9 +7,23 @@ from dataclasses import dataclass
 
 from bot.callbacks import callback
 
-__all__ = ["Answer", "BackTo", "ChangePrefs", "ChooseAgain", "JoinWaitlist", "KeepWaiting",
-           "LeaveWaitlist", "NoPreference", "Pick", "Respond", "SeeOthers", "ShowAgain",
-           "SkipRest", "Struggling", "Withdraw"]
+__all__ = [
+    "Answer",
+    "BackTo",
+    "ChangePrefs",
+    "ChooseAgain",
+    "JoinWaitlist",
+    "KeepWaiting",
+    "LeaveWaitlist",
+    "NoPreference",
+    "Pick",
+    "Respond",
+    "SeeOthers",
+    "ShowAgain",
+    "SkipRest",
+    "Struggling",
+    "Withdraw",
+]
 
 
 @callback("mt.a")

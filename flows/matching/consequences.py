@@ -30,15 +30,30 @@ from bot.services.matches import (
 from flows.matching import notices, views
 from flows.matching.offers import next_available, offer_waitlist, peer_label, send_shortlist
 
-__all__ = ["count", "offer_again", "offer_new_choice", "offer_places", "remind_peer",
-           "send_request", "tell_accepted", "tell_declined", "tell_expired",
-           "tell_peer_struggling", "tell_struggle_failed", "tell_unreachable",
-           "withdraw_undelivered"]
+__all__ = [
+    "count",
+    "offer_again",
+    "offer_new_choice",
+    "offer_places",
+    "remind_peer",
+    "send_request",
+    "tell_accepted",
+    "tell_declined",
+    "tell_expired",
+    "tell_peer_struggling",
+    "tell_struggle_failed",
+    "tell_unreachable",
+    "withdraw_undelivered",
+]
 
 _COUNTERS: dict[type[Event], str] = {
-    RequestMade: "match_requested", MatchMade: "match_accepted",
-    RequestDeclined: "match_declined", RequestExpired: "match_expired",
-    MatchEnded: "match_ended", MatchHandedOver: "handover", StruggleNoticed: "struggle_notice",
+    RequestMade: "match_requested",
+    MatchMade: "match_accepted",
+    RequestDeclined: "match_declined",
+    RequestExpired: "match_expired",
+    MatchEnded: "match_ended",
+    MatchHandedOver: "handover",
+    StruggleNoticed: "struggle_notice",
 }
 
 
@@ -98,9 +113,13 @@ async def tell_unreachable(event: RequestUndelivered, app: AppCtx) -> None:
     now, and is offered someone else."""
     person = await app.deps.storage.get_user(event.match.person_id)
     profile = await app.deps.storage.get_profile(event.match.peer_id)
-    await send_shortlist(app, event.match.person_id, intro="matching.unreachable",
-                         intro_params={"name": peer_label(app, profile, person)},
-                         leave_out=event.match.peer_id)
+    await send_shortlist(
+        app,
+        event.match.person_id,
+        intro="matching.unreachable",
+        intro_params={"name": peer_label(app, profile, person)},
+        leave_out=event.match.peer_id,
+    )
 
 
 async def offer_again(event: RequestDeclined | RequestExpired, app: AppCtx) -> None:
@@ -138,19 +157,33 @@ async def tell_peer_struggling(event: StruggleNoticed, app: AppCtx) -> None:
     person, peer = await storage.get_user(match.person_id), await storage.get_user(match.peer_id)
     copy = app.copy_for(peer)
     key = _struggle_key(match, now)
-    await outbox.queue(app.deps, key, "notice", outbox.Send(match.peer_id, copy.text(
-        "matching.struggle_peer", alias=views.name_of(copy, person.alias if person else None))))
+    await outbox.queue(
+        app.deps,
+        key,
+        "notice",
+        outbox.Send(
+            match.peer_id,
+            copy.text(
+                "matching.struggle_peer",
+                alias=views.name_of(copy, person.alias if person else None),
+            ),
+        ),
+    )
     await outbox.send_now(app.deps, app.bot, [key], app.events)
     status = await storage.outbox_status(key)
     if status == "dropped":
         return
     profile = await storage.get_profile(match.peer_id)
     copy = app.copy_for(person)
-    when = views.when_text(copy, next_available(app.deps, profile, now), now,
-                           app.deps.zone(person))
-    await app.tell(match.person_id, copy.text(
-        "matching.struggle_sent" if status == "sent" else "matching.struggle_trying",
-        name=peer_label(app, profile, person), when=when))
+    when = views.when_text(copy, next_available(app.deps, profile, now), now, app.deps.zone(person))
+    await app.tell(
+        match.person_id,
+        copy.text(
+            "matching.struggle_sent" if status == "sent" else "matching.struggle_trying",
+            name=peer_label(app, profile, person),
+            when=when,
+        ),
+    )
 
 
 async def tell_struggle_failed(event: outbox.DeliveryFailed, app: AppCtx) -> None:
@@ -164,5 +197,9 @@ async def tell_struggle_failed(event: outbox.DeliveryFailed, app: AppCtx) -> Non
         return
     person = await app.deps.storage.get_user(match.person_id)
     profile = await app.deps.storage.get_profile(match.peer_id)
-    await app.tell(match.person_id, app.copy_for(person).text(
-        "matching.struggle_unreachable", name=peer_label(app, profile, person)))
+    await app.tell(
+        match.person_id,
+        app.copy_for(person).text(
+            "matching.struggle_unreachable", name=peer_label(app, profile, person)
+        ),
+    )

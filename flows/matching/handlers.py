@@ -136,8 +136,15 @@ class Handlers:
             return
         profile = await ctx.deps.storage.get_profile(peer_id)
         respond_by = views.when_text(ctx.copy, match.respond_by, ctx.now, ctx.deps.zone(person))
-        await ctx.show(*views.requested(ctx.copy, peer_label(ctx, profile, person), respond_by,
-                                        match.id, sent=sent == "sent"))
+        await ctx.show(
+            *views.requested(
+                ctx.copy,
+                peer_label(ctx, profile, person),
+                respond_by,
+                match.id,
+                sent=sent == "sent",
+            )
+        )
 
     async def on_see_others(self, ctx: Ctx, data: SeeOthers) -> None:
         """Another page of the shortlist."""
@@ -160,9 +167,13 @@ class Handlers:
         position = await ctx.deps.storage.waitlist_position(ctx.user_id)
         if match is not None and match.status == "requested":
             profile = await ctx.deps.storage.get_profile(match.peer_id)
-            await ctx.show(*views.still_pending(
-                ctx.copy, peer_label(ctx, profile, ctx.user),
-                views.when_text(ctx.copy, match.respond_by, ctx.now, ctx.deps.zone(ctx.user))))
+            await ctx.show(
+                *views.still_pending(
+                    ctx.copy,
+                    peer_label(ctx, profile, ctx.user),
+                    views.when_text(ctx.copy, match.respond_by, ctx.now, ctx.deps.zone(ctx.user)),
+                )
+            )
         elif match is None and position is not None:
             await ctx.show(*views.still_waiting(ctx.copy, position))
         else:
@@ -186,10 +197,12 @@ class Handlers:
         if await self._live_notice(ctx):
             await ctx.answer()
             return
-        position = await shortlists.join_waitlist(ctx.deps.storage, ctx.now, policy(ctx.deps),
-                                                  ctx.user_id, person.role)
-        await ctx.deps.storage.bump_counter("waitlist_joined", ctx.deps.local_day(),
-                                            person.region or "")
+        position = await shortlists.join_waitlist(
+            ctx.deps.storage, ctx.now, policy(ctx.deps), ctx.user_id, person.role
+        )
+        await ctx.deps.storage.bump_counter(
+            "waitlist_joined", ctx.deps.local_day(), person.region or ""
+        )
         await ctx.show(*views.waitlisted(ctx.copy, position))
 
     async def on_leave_waitlist(self, ctx: Ctx, data: LeaveWaitlist) -> None:
@@ -203,8 +216,9 @@ class Handlers:
         if match is None or match.person_id != ctx.user_id:
             raise StaleButton
         try:
-            await matches.end_match(ctx.deps.storage, ctx.events, match.id, by="person",
-                                    why="person", now=ctx.now)
+            await matches.end_match(
+                ctx.deps.storage, ctx.events, match.id, by="person", why="person", now=ctx.now
+            )
         except matches.MatchOver:
             await ctx.answer(ctx.copy.button("matching.request_closed"))
             return
@@ -218,9 +232,14 @@ class Handlers:
         match = await ctx.deps.storage.get_match(data.match)
         if match is None or match.peer_id != ctx.user_id:
             raise StaleButton
-        answered = await matches.answer(ctx.deps.storage, ctx.events, match,
-                                        accept=data.accept, now=ctx.now,
-                                        within=notices.within(ctx))
+        answered = await matches.answer(
+            ctx.deps.storage,
+            ctx.events,
+            match,
+            accept=data.accept,
+            now=ctx.now,
+            within=notices.within(ctx),
+        )
         person = await ctx.deps.storage.get_user(answered.person_id)
         alias = views.name_of(ctx.copy, person.alias if person else None)
         view = views.accepted_peer if answered.status == "active" else views.declined_peer
@@ -239,18 +258,24 @@ class Handlers:
         if told:
             return
         profile = await ctx.deps.storage.get_profile(match.peer_id)
-        when = views.when_text(ctx.copy, next_available(ctx.deps, profile, ctx.now), ctx.now,
-                               ctx.deps.zone(ctx.user))
-        await ctx.reply(views.struggle_reply(ctx.copy, told=told, when=when,
-                                             name=peer_label(ctx, profile, ctx.user)))
+        when = views.when_text(
+            ctx.copy, next_available(ctx.deps, profile, ctx.now), ctx.now, ctx.deps.zone(ctx.user)
+        )
+        await ctx.reply(
+            views.struggle_reply(
+                ctx.copy, told=told, when=when, name=peer_label(ctx, profile, ctx.user)
+            )
+        )
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def _start_questions(self, ctx: Ctx, person: User, *, prefs: dict[str, str],
-                               first: bool) -> None:
+    async def _start_questions(
+        self, ctx: Ctx, person: User, *, prefs: dict[str, str], first: bool
+    ) -> None:
         assert person.role is not None
-        options = await shortlists.options_for(ctx.deps.storage, ctx.now, person.role,
-                                               policy(ctx.deps))
+        options = await shortlists.options_for(
+            ctx.deps.storage, ctx.now, person.role, policy(ctx.deps)
+        )
         qi = next_question(person.role, options, 0)
         assert qi is not None  # the first questions are always fixed choices
         ctx.start_step(PREFS, q=qi, prefs=prefs, options=options)
@@ -285,8 +310,9 @@ class Handlers:
         profile = await ctx.deps.storage.get_profile(match.peer_id)
         name = peer_label(ctx, profile, ctx.user)
         if match.status == "requested":
-            respond_by = views.when_text(ctx.copy, match.respond_by, ctx.now,
-                                         ctx.deps.zone(ctx.user))
+            respond_by = views.when_text(
+                ctx.copy, match.respond_by, ctx.now, ctx.deps.zone(ctx.user)
+            )
             position = await ctx.deps.storage.waitlist_position(ctx.user_id)
             await ctx.reply(*views.pending(ctx.copy, name, respond_by, match.id, position))
         else:
@@ -300,8 +326,11 @@ class Handlers:
         if position is None:
             return False
         held = await storage.held_for(ctx.user_id, ctx.now)
-        until = None if held is None else views.when_text(ctx.copy, held[1], ctx.now,
-                                                          ctx.deps.zone(ctx.user))
+        until = (
+            None
+            if held is None
+            else views.when_text(ctx.copy, held[1], ctx.now, ctx.deps.zone(ctx.user))
+        )
         await ctx.reply(*views.waiting(ctx.copy, position, until))
         return True
 
@@ -311,9 +340,16 @@ class Handlers:
         assert person.role is not None
         try:
             return await matches.request(
-                ctx.deps.storage, ctx.events, person_id=ctx.user_id, role=person.role,
-                peer_id=peer_id, policy=policy(ctx.deps), now=ctx.now,
-                answer_within=timeout(ctx.deps), within=notices.within(ctx))
+                ctx.deps.storage,
+                ctx.events,
+                person_id=ctx.user_id,
+                role=person.role,
+                peer_id=peer_id,
+                policy=policy(ctx.deps),
+                now=ctx.now,
+                answer_within=timeout(ctx.deps),
+                within=notices.within(ctx),
+            )
         except matches.LiveMatch:
             await ctx.answer()
             await self._live_notice(ctx)
@@ -323,13 +359,19 @@ class Handlers:
             await ctx.show(*await self._too_soon(ctx, person, peer_id, soon))
         return None
 
-    async def _too_soon(self, ctx: Ctx, person: User, peer_id: int, soon: matches.TooSoon
-                        ) -> views.View:
+    async def _too_soon(
+        self, ctx: Ctx, person: User, peer_id: int, soon: matches.TooSoon
+    ) -> views.View:
         """The shortlist, headed by when the person may ask PEER_ID again."""
         profile = await ctx.deps.storage.get_profile(peer_id)
         when = views.when_text(ctx.copy, soon.retry_at, ctx.now, ctx.deps.zone(person))
-        return await shortlist_view(ctx, person, intro="matching.too_soon", intro_params={
-            "name": peer_label(ctx, profile, person), "when": when}, leave_out=peer_id)
+        return await shortlist_view(
+            ctx,
+            person,
+            intro="matching.too_soon",
+            intro_params={"name": peer_label(ctx, profile, person), "when": when},
+            leave_out=peer_id,
+        )
 
 
 def _person(ctx: Ctx) -> User | None:
@@ -367,14 +409,14 @@ def _question_key(role: str, qi: int) -> str:
 
 # -- the job, the crisis card's hook and /delete --------------------------------------------
 
+
 async def tick(app: AppCtx) -> None:
     """tick:matching: remind peer workers of requests closing within a day, expire
     unanswered requests, let lapsed holds go, and offer places to people waiting who haven't
     been offered one yet (an expiry offers to everyone, next)."""
     now = app.deps.clock.now()
     await matches.remind(app.deps.storage, app.events, now, within=notices.within(app))
-    expired = await matches.expire(app.deps.storage, app.events, now,
-                                   within=notices.within(app))
+    expired = await matches.expire(app.deps.storage, app.events, now, within=notices.within(app))
     await app.deps.storage.release_lapsed_holds(now)
     if not expired:
         await offer_waitlist(app, include_offered=False)

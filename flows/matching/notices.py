@@ -27,8 +27,18 @@ from bot.services.matches import (
 from flows.matching import views
 from flows.matching.offers import next_available, peer_label
 
-__all__ = ["answer_key", "expired_key", "forget", "keep", "reminder_key", "request_key",
-           "request_of", "send", "send_request", "within"]
+__all__ = [
+    "answer_key",
+    "expired_key",
+    "forget",
+    "keep",
+    "reminder_key",
+    "request_key",
+    "request_of",
+    "send",
+    "send_request",
+    "within",
+]
 
 
 def request_key(match_id: int) -> str:
@@ -55,8 +65,7 @@ def request_of(key: str) -> int | None:
     """The match whose request notice KEY is (None for any other key)."""
     kind, _, rest = key.partition(":")
     match_id, _, what = rest.partition(":")
-    return int(match_id) if kind == "match" and what == "request" and match_id.isdigit() \
-        else None
+    return int(match_id) if kind == "match" and what == "request" and match_id.isdigit() else None
 
 
 async def _alias(app: AppCtx, match: Match, copy: Content) -> str:
@@ -64,8 +73,9 @@ async def _alias(app: AppCtx, match: Match, copy: Content) -> str:
     return views.name_of(copy, person.alias if person else None)
 
 
-async def _to_peer(app: AppCtx, event: RequestMade | RequestReminder
-                   ) -> list[tuple[str, outbox.Send]]:
+async def _to_peer(
+    app: AppCtx, event: RequestMade | RequestReminder
+) -> list[tuple[str, outbox.Send]]:
     storage, match, now = app.deps.storage, event.match, app.deps.clock.now()
     person, peer = await storage.get_user(match.person_id), await storage.get_user(match.peer_id)
     if person is None or person.role is None:
@@ -74,28 +84,41 @@ async def _to_peer(app: AppCtx, event: RequestMade | RequestReminder
     alias = views.name_of(copy, person.alias)
     respond_by = views.when_text(copy, match.respond_by, now, app.deps.zone(peer))
     if isinstance(event, RequestReminder):
-        text, markup = views.reminder_to_peer(copy, alias=alias, respond_by=respond_by,
-                                              match_id=match.id)
+        text, markup = views.reminder_to_peer(
+            copy, alias=alias, respond_by=respond_by, match_id=match.id
+        )
         return [(reminder_key(match.id), outbox.Send(match.peer_id, text, markup))]
     text, markup = views.request_to_peer(
-        copy, alias=alias, role=person.role, prefs=match.preferences, match_id=match.id,
-        respond_by=respond_by)
+        copy,
+        alias=alias,
+        role=person.role,
+        prefs=match.preferences,
+        match_id=match.id,
+        respond_by=respond_by,
+    )
     return [(request_key(match.id), outbox.Send(match.peer_id, text, markup))]
 
 
-async def _to_person(app: AppCtx, event: MatchMade | RequestDeclined | RequestExpired
-                     ) -> list[tuple[str, outbox.Send]]:
+async def _to_person(
+    app: AppCtx, event: MatchMade | RequestDeclined | RequestExpired
+) -> list[tuple[str, outbox.Send]]:
     storage, match, now = app.deps.storage, event.match, app.deps.clock.now()
-    person, profile = await storage.get_user(match.person_id), await storage.get_profile(
-        match.peer_id)
+    person, profile = (
+        await storage.get_user(match.person_id),
+        await storage.get_profile(match.peer_id),
+    )
     copy, name = app.copy_for(person), peer_label(app, profile, person)
     if isinstance(event, MatchMade):
-        when = views.when_text(copy, next_available(app.deps, profile, now), now,
-                               app.deps.zone(person))
+        when = views.when_text(
+            copy, next_available(app.deps, profile, now), now, app.deps.zone(person)
+        )
         text = views.accepted_person(
-            copy, name=name, when=when,
+            copy,
+            name=name,
+            when=when,
             hours=describe_hours(copy, profile.hours) if profile else "",
-            tz=zone_name(copy, profile.timezone if profile else app.deps.settings.timezone))
+            tz=zone_name(copy, profile.timezone if profile else app.deps.settings.timezone),
+        )
         return [(answer_key(match.id), outbox.Send(match.person_id, text))]
     place = views.kept_place(copy, await storage.waitlist_position(match.person_id))
     if isinstance(event, RequestDeclined):
@@ -103,10 +126,17 @@ async def _to_person(app: AppCtx, event: MatchMade | RequestDeclined | RequestEx
         return [(answer_key(match.id), outbox.Send(match.person_id, text))]
     peer_copy = app.copy_for(await storage.get_user(match.peer_id))
     return [
-        (expired_key(match.id, match.peer_id), outbox.Send(match.peer_id, peer_copy.text(
-            "matching.expired_peer", alias=await _alias(app, match, peer_copy)))),
-        (expired_key(match.id, match.person_id), outbox.Send(
-            match.person_id, copy.text("matching.expired_person", name=name) + place)),
+        (
+            expired_key(match.id, match.peer_id),
+            outbox.Send(
+                match.peer_id,
+                peer_copy.text("matching.expired_peer", alias=await _alias(app, match, peer_copy)),
+            ),
+        ),
+        (
+            expired_key(match.id, match.person_id),
+            outbox.Send(match.person_id, copy.text("matching.expired_person", name=name) + place),
+        ),
     ]
 
 
@@ -133,8 +163,9 @@ def within(app: AppCtx) -> Within:
 async def forget(app: AppCtx, match_id: int) -> None:
     """Give up MATCH_ID's request notice and reminder if they have not gone yet (the request
     has closed: a late one would ask for an answer nobody can give now)."""
-    await app.deps.storage.drop_unsent([request_key(match_id), reminder_key(match_id)],
-                                       app.deps.clock.now())
+    await app.deps.storage.drop_unsent(
+        [request_key(match_id), reminder_key(match_id)], app.deps.clock.now()
+    )
 
 
 async def send(app: AppCtx, keys: Sequence[str]) -> None:

@@ -36,11 +36,32 @@ from flows.matching.callbacks import (
     Withdraw,
 )
 
-__all__ = ["View", "accepted_peer", "accepted_person", "already_matched", "declined_peer",
-           "kept_place", "left_waitlist", "name_of", "peer_left", "pending", "prefs_lines",
-           "question", "reminder_to_peer", "request_to_peer", "requested", "shortlist",
-           "still_pending", "still_waiting", "struggle_button", "struggle_reply",
-           "type_no_answer", "waiting", "waitlisted", "when_text"]
+__all__ = [
+    "View",
+    "accepted_peer",
+    "accepted_person",
+    "already_matched",
+    "declined_peer",
+    "kept_place",
+    "left_waitlist",
+    "name_of",
+    "peer_left",
+    "pending",
+    "prefs_lines",
+    "question",
+    "reminder_to_peer",
+    "request_to_peer",
+    "requested",
+    "shortlist",
+    "still_pending",
+    "still_waiting",
+    "struggle_button",
+    "struggle_reply",
+    "type_no_answer",
+    "waiting",
+    "waitlisted",
+    "when_text",
+]
 
 View = tuple[str, InlineKeyboardMarkup | None]
 PAGE = 3
@@ -68,14 +89,27 @@ def _option_label(copy: Content, key: str, value: str) -> str:
 
 def prefs_lines(copy: Content, role: str, prefs: Mapping[str, str]) -> str:
     """The stated preferences as escaped lines, in question order."""
-    lines = [copy.text("matching.pref_line", question=copy.button(f"matching.label.{key}"),
-                       value=_option_label(copy, key, prefs[key]))
-             for key in preference_questions(role) if prefs.get(key) not in (None, "", ANY)]
+    lines = [
+        copy.text(
+            "matching.pref_line",
+            question=copy.button(f"matching.label.{key}"),
+            value=_option_label(copy, key, prefs[key]),
+        )
+        for key in preference_questions(role)
+        if prefs.get(key) not in (None, "", ANY)
+    ]
     return "\n".join(lines) if lines else copy.text("matching.prefs_none")
 
 
-def question(copy: Content, role: str, qi: int, options: Mapping[str, Sequence[str]],
-             prefs: Mapping[str, str], *, first: bool = False) -> View:
+def question(
+    copy: Content,
+    role: str,
+    qi: int,
+    options: Mapping[str, Sequence[str]],
+    prefs: Mapping[str, str],
+    *,
+    first: bool = False,
+) -> View:
     """Preference question QI with its answers (the chosen one ticked), No preference, Skip
     the rest and, past the first, Back."""
     questions = preference_questions(role)
@@ -91,8 +125,12 @@ def question(copy: Content, role: str, qi: int, options: Mapping[str, Sequence[s
     back = previous_question(role, options, qi)
     if back is not None:
         lines.append([(copy.button("common.back_button"), BackTo(back))])
-    text = copy.text("matching.question", n=qi + 1, total=len(questions),
-                     question=Raw(copy.text(f"matching.q.{key}")))
+    text = copy.text(
+        "matching.question",
+        n=qi + 1,
+        total=len(questions),
+        question=Raw(copy.text(f"matching.q.{key}")),
+    )
     if first:
         text = copy.text("matching.intro") + "\n\n" + text
     return text, rows(*lines)
@@ -105,15 +143,30 @@ def type_no_answer(copy: Content) -> str:
 
 def _card(copy: Content, c: Candidate, now: datetime, zone: ZoneInfo) -> str:
     fits = ", ".join(copy.button(f"matching.label.{k}") for k in c.fits)
-    return copy.text("matching.card", name=c.profile.display_name, bio=c.profile.bio,
-                     fits=fits or copy.button("matching.fits_none"),
-                     when=when_text(copy, c.next_available, now, zone))
+    return copy.text(
+        "matching.card",
+        name=c.profile.display_name,
+        bio=c.profile.bio,
+        fits=fits or copy.button("matching.fits_none"),
+        when=when_text(copy, c.next_available, now, zone),
+    )
 
 
-def shortlist(copy: Content, found: Sequence[Candidate], *, more: bool, offset: int,
-              intro: str, waiting: bool, now: datetime, zone: ZoneInfo, timeout_hours: int,
-              seal: Callable[[int], str], intro_params: Mapping[str, str] | None = None,
-              show_again: str | None = None) -> View:
+def shortlist(
+    copy: Content,
+    found: Sequence[Candidate],
+    *,
+    more: bool,
+    offset: int,
+    intro: str,
+    waiting: bool,
+    now: datetime,
+    zone: ZoneInfo,
+    timeout_hours: int,
+    seal: Callable[[int], str],
+    intro_params: Mapping[str, str] | None = None,
+    show_again: str | None = None,
+) -> View:
     """A page of peer workers to choose from (each with Choose), paging, the waitlist and
     Change my preferences; or, when nobody is free, the waitlist offer. SEAL turns a peer
     worker's Telegram id into the token their button carries. SHOW_AGAIN names the peer
@@ -122,14 +175,27 @@ def shortlist(copy: Content, found: Sequence[Candidate], *, more: bool, offset: 
     head = copy.text(intro, **(intro_params or {}))
     if not found:
         key = "matching.none_else_free" if show_again is not None else "matching.none_free"
-        text = head + "\n\n" + copy.text(key + ("_waiting" if waiting else ""),
-                                         name=show_again or "")
+        text = (
+            head + "\n\n" + copy.text(key + ("_waiting" if waiting else ""), name=show_again or "")
+        )
     else:
         cards = "\n\n".join(_card(copy, c, now, zone) for c in found)
-        text = (head + "\n\n" + cards + "\n\n"
-                + copy.text("matching.shortlist_outro", hours=timeout_hours))
-        lines += [[(copy.button("matching.choose_button", name=c.profile.display_name),
-                    Pick(seal(c.profile.user_id)))] for c in found]
+        text = (
+            head
+            + "\n\n"
+            + cards
+            + "\n\n"
+            + copy.text("matching.shortlist_outro", hours=timeout_hours)
+        )
+        lines += [
+            [
+                (
+                    copy.button("matching.choose_button", name=c.profile.display_name),
+                    Pick(seal(c.profile.user_id)),
+                )
+            ]
+            for c in found
+        ]
         if more:
             lines.append([(copy.button("matching.others_button"), SeeOthers(offset + PAGE))])
         if offset:
@@ -144,15 +210,18 @@ def shortlist(copy: Content, found: Sequence[Candidate], *, more: bool, offset: 
     return text, rows(*lines)
 
 
-def pending(copy: Content, name: str, respond_by: str, match_id: int,
-            position: int | None = None) -> View:
+def pending(
+    copy: Content, name: str, respond_by: str, match_id: int, position: int | None = None
+) -> View:
     """Where an open request stands (and the person's place on the waitlist, kept while they
     wait), with I'll wait and Withdraw."""
     text = copy.text("matching.pending", name=name, respond_by=respond_by)
     if position is not None:
         text += "\n\n" + copy.text("matching.pending_place", position=position)
-    return text, rows([(copy.button("matching.wait_on_button"), KeepWaiting())],
-                      [(copy.button("matching.withdraw_button"), Withdraw(match_id))])
+    return text, rows(
+        [(copy.button("matching.wait_on_button"), KeepWaiting())],
+        [(copy.button("matching.withdraw_button"), Withdraw(match_id))],
+    )
 
 
 def still_pending(copy: Content, name: str, respond_by: str) -> View:
@@ -167,9 +236,11 @@ def waiting(copy: Content, position: int, held_until: str | None = None) -> View
     if held_until is not None:
         text += "\n\n" + copy.text("matching.waiting_held", until=held_until)
     text += "\n\n" + copy.text("matching.waiting_choices")
-    return text, rows([(copy.button("matching.keep_waiting_button"), KeepWaiting())],
-                      [(copy.button("matching.see_free_button"), SeeOthers(0))],
-                      [(copy.button("matching.leave_button"), LeaveWaitlist())])
+    return text, rows(
+        [(copy.button("matching.keep_waiting_button"), KeepWaiting())],
+        [(copy.button("matching.see_free_button"), SeeOthers(0))],
+        [(copy.button("matching.leave_button"), LeaveWaitlist())],
+    )
 
 
 def still_waiting(copy: Content, position: int) -> View:
@@ -179,8 +250,7 @@ def still_waiting(copy: Content, position: int) -> View:
 
 def kept_place(copy: Content, position: int | None) -> str:
     """A line saying the person kept their place on the waitlist (empty if not on it)."""
-    return "" if position is None else "\n\n" + copy.text("matching.kept_place",
-                                                            position=position)
+    return "" if position is None else "\n\n" + copy.text("matching.kept_place", position=position)
 
 
 def already_matched(copy: Content, name: str) -> View:
@@ -188,30 +258,48 @@ def already_matched(copy: Content, name: str) -> View:
     return copy.text("matching.already_matched", name=name), None
 
 
-def requested(copy: Content, name: str, respond_by: str, match_id: int, *,
-              sent: bool = True) -> View:
+def requested(
+    copy: Content, name: str, respond_by: str, match_id: int, *, sent: bool = True
+) -> View:
     """The request went to NAME (SENT), or is on its way (Telegram is slow), with Withdraw."""
     key = "matching.requested" if sent else "matching.requested_trying"
-    return (copy.text(key, name=name, respond_by=respond_by),
-            rows([(copy.button("matching.withdraw_button"), Withdraw(match_id))]))
+    return (
+        copy.text(key, name=name, respond_by=respond_by),
+        rows([(copy.button("matching.withdraw_button"), Withdraw(match_id))]),
+    )
 
 
-def request_to_peer(copy: Content, *, alias: str, role: str, prefs: Mapping[str, str],
-                    respond_by: str, match_id: int) -> View:
+def request_to_peer(
+    copy: Content,
+    *,
+    alias: str,
+    role: str,
+    prefs: Mapping[str, str],
+    respond_by: str,
+    match_id: int,
+) -> View:
     """The request as the peer worker sees it: the person's chosen name and preferences,
     nothing else, with Accept and Decline."""
-    text = copy.text("matching.request_to_peer", alias=alias,
-                     who=copy.button(f"matching.who_{role}"),
-                     prefs=Raw(prefs_lines(copy, role, prefs)), respond_by=respond_by)
-    return text, rows([(copy.button("matching.accept_button"), Respond(match_id, True))],
-                      [(copy.button("matching.decline_button"), Respond(match_id, False))])
+    text = copy.text(
+        "matching.request_to_peer",
+        alias=alias,
+        who=copy.button(f"matching.who_{role}"),
+        prefs=Raw(prefs_lines(copy, role, prefs)),
+        respond_by=respond_by,
+    )
+    return text, rows(
+        [(copy.button("matching.accept_button"), Respond(match_id, True))],
+        [(copy.button("matching.decline_button"), Respond(match_id, False))],
+    )
 
 
 def reminder_to_peer(copy: Content, *, alias: str, respond_by: str, match_id: int) -> View:
     """A peer worker's one reminder of a request still waiting for their answer."""
     text = copy.text("matching.reminder_to_peer", alias=alias, respond_by=respond_by)
-    return text, rows([(copy.button("matching.accept_button"), Respond(match_id, True))],
-                      [(copy.button("matching.decline_button"), Respond(match_id, False))])
+    return text, rows(
+        [(copy.button("matching.accept_button"), Respond(match_id, True))],
+        [(copy.button("matching.decline_button"), Respond(match_id, False))],
+    )
 
 
 def accepted_peer(copy: Content, alias: str) -> View:
@@ -227,14 +315,17 @@ def declined_peer(copy: Content, alias: str) -> View:
 def accepted_person(copy: Content, *, name: str, hours: str, tz: str, when: str) -> str:
     """The person hears their peer worker NAME accepted: their hours (in time zone TZ) and
     when they're next available."""
-    return copy.text("matching.accepted_person", name=name, hours=hours,
-                     tz=tz.replace("_", " "), when=when)
+    return copy.text(
+        "matching.accepted_person", name=name, hours=hours, tz=tz.replace("_", " "), when=when
+    )
 
 
 def waitlisted(copy: Content, position: int) -> View:
     """The person's place in line, with Leave the waitlist."""
-    return (copy.text("matching.waitlisted", position=position),
-            rows([(copy.button("matching.leave_button"), LeaveWaitlist())]))
+    return (
+        copy.text("matching.waitlisted", position=position),
+        rows([(copy.button("matching.leave_button"), LeaveWaitlist())]),
+    )
 
 
 def left_waitlist(copy: Content) -> View:
@@ -244,8 +335,10 @@ def left_waitlist(copy: Content) -> View:
 
 def peer_left(copy: Content) -> View:
     """Their peer worker left the service: a new choice when they're ready."""
-    return (copy.text("matching.peer_left"),
-            rows([(copy.button("matching.again_button"), ChooseAgain())]))
+    return (
+        copy.text("matching.peer_left"),
+        rows([(copy.button("matching.again_button"), ChooseAgain())]),
+    )
 
 
 def struggle_button(copy: Content) -> InlineKeyboardButton:

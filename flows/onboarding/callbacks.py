@@ -8,9 +8,19 @@ from typing import Literal
 from bot.callbacks import callback
 from bot.domain.roles import Relationship
 
-__all__ = ["BackToRoles", "Consent", "ConsentAnswer", "ConsentWithCode", "ConsentWithSource",
-           "RegionChoice", "RelationshipChoice", "RoleChoice", "SkipName", "StaffInvite",
-           "ZoneChoice"]
+__all__ = [
+    "BackToRoles",
+    "Consent",
+    "ConsentAnswer",
+    "ConsentWithCode",
+    "ConsentWithSource",
+    "RegionChoice",
+    "RelationshipChoice",
+    "RoleChoice",
+    "SkipName",
+    "StaffInvite",
+    "ZoneChoice",
+]
 
 ConsentAnswer = Literal["yes", "more", "no"]
 
@@ -57,7 +67,7 @@ class StaffInvite:
 @callback("onb.role")
 @dataclass(frozen=True, slots=True)
 class RoleChoice:
-    """"Which of these fits you best?"."""
+    """ "Which of these fits you best?"."""
 
     role: Literal["consumer", "carer", "invite"]
 

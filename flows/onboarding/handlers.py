@@ -51,8 +51,7 @@ from flows.onboarding.views import (
     welcome_back,
 )
 
-__all__ = ["CODE", "NAME", "REGION", "RELATIONSHIP", "ROLE", "TIMEZONE", "Handlers",
-           "reserved"]
+__all__ = ["CODE", "NAME", "REGION", "RELATIONSHIP", "ROLE", "TIMEZONE", "Handlers", "reserved"]
 
 ROLE, RELATIONSHIP, CODE = "onboarding.role", "onboarding.relationship", "onboarding.code"
 REGION, TIMEZONE, NAME = "onboarding.region", "onboarding.timezone", "onboarding.name"
@@ -68,8 +67,9 @@ def _help(ctx: Ctx, role: str | None) -> str:
 
 def reserved(ctx: Ctx) -> tuple[str, ...]:
     """Names nobody may choose here: staff titles (in the copy's words) and the service's."""
-    return people.reserved_names(ctx.copy.raw("onboarding.reserved_names"),
-                                 ctx.deps.settings.service_name)
+    return people.reserved_names(
+        ctx.copy.raw("onboarding.reserved_names"), ctx.deps.settings.service_name
+    )
 
 
 class Handlers:
@@ -83,15 +83,21 @@ class Handlers:
         payload = ctx.text.split(maxsplit=1)[0] if ctx.text else ""
         source = referrals.code_of(payload)
         care = careteam.code_of(payload)  # a clinician's care-team link: never an invite
-        code = "" if source or care else (
-            payload[:_CODE_IN_BUTTON] if looks_like_code(payload) else "")
+        code = (
+            ""
+            if source or care
+            else (payload[:_CODE_IN_BUTTON] if looks_like_code(payload) else "")
+        )
         user = ctx.user
         answer_link = command_handler(ctx.flows, CARE_TEAM_COMMAND) if care else None
         if answer_link is not None and user is not None and user.consented and user.role:
             await answer_link(ctx)  # flows/careteam asks the person (or says why not)
         elif user is None or not user.consented:
-            if source is not None and await referrals.count_arrival(
-                    ctx.deps.storage, payload, ctx.deps.local_day()) is None:
+            if (
+                source is not None
+                and await referrals.count_arrival(ctx.deps.storage, payload, ctx.deps.local_day())
+                is None
+            ):
                 source = None  # not a link the service made: nothing to carry
             await ctx.reply(*welcome(ctx.copy, ctx.deps.settings.service_name))
             await ctx.reply(*privacy_notice(ctx.copy, code or None, source=source))
@@ -106,8 +112,9 @@ class Handlers:
             await ctx.reply(*await home(ctx, user))
             await set_role_commands(ctx.bot, ctx.deps, ctx.flows, ctx.user_id, user.role)
 
-    async def on_consent(self, ctx: Ctx, data: Consent | ConsentWithCode | ConsentWithSource
-                         ) -> None:
+    async def on_consent(
+        self, ctx: Ctx, data: Consent | ConsentWithCode | ConsentWithSource
+    ) -> None:
         """Yes, no, or tell me more (only until the person has said yes)."""
         if ctx.user is not None and ctx.user.consented:
             raise StaleButton  # asked and answered already
@@ -130,8 +137,11 @@ class Handlers:
             profile = await ctx.deps.storage.get_profile(live.peer_id)
             name = profile.display_name if profile else ctx.copy.button("home.peer_fallback")
         ctx.end_step()
-        await ctx.reply(*staff_invite_question(ctx.copy, str(user.role), code,
-                                               live=live.status if live else None, name=name))
+        await ctx.reply(
+            *staff_invite_question(
+                ctx.copy, str(user.role), code, live=live.status if live else None, name=name
+            )
+        )
 
     async def on_staff_invite(self, ctx: Ctx, data: StaffInvite) -> None:
         """Join as staff (the invite is used; then their request or match ends the one way
@@ -142,8 +152,14 @@ class Handlers:
             await ctx.show(ctx.copy.text("onboarding.staff_kept"))
             return
         try:
-            role = await redeem_invite(ctx.deps.storage, ctx.deps.settings, ctx.events,
-                                       code=data.code, user_id=ctx.user_id, now=ctx.now)
+            role = await redeem_invite(
+                ctx.deps.storage,
+                ctx.deps.settings,
+                ctx.events,
+                code=data.code,
+                user_id=ctx.user_id,
+                now=ctx.now,
+            )
         except InviteRefused as refusal:
             await ctx.show(ctx.copy.text(refusal.key))
             return
@@ -170,8 +186,9 @@ class Handlers:
     async def on_relationship(self, ctx: Ctx, data: RelationshipChoice) -> None:
         """A carer says who they support."""
         self._expect(ctx, RELATIONSHIP)
-        await people.choose_role(ctx.deps.storage, ctx.user_id, ctx.now, role="carer",
-                                 relationship=data.relationship)
+        await people.choose_role(
+            ctx.deps.storage, ctx.user_id, ctx.now, role="carer", relationship=data.relationship
+        )
         await ctx.answer()
         await self._after_role(ctx)
 
@@ -193,12 +210,21 @@ class Handlers:
         settings = ctx.deps.settings
         if data.region not in settings.offered_regions():
             raise StaleButton  # the service no longer offers it
-        await people.set_region(ctx.deps.storage, ctx.user_id, ctx.now, data.region,
-                                settings.offered_regions())
+        await people.set_region(
+            ctx.deps.storage, ctx.user_id, ctx.now, data.region, settings.offered_regions()
+        )
         await ctx.answer()
-        await self._ask_next(ctx, await people.next_question(
-            ctx.deps.storage, ctx.user_id, ctx.now, regions=settings.offered_regions(),
-            zones=settings.offered_timezones(), after="region"))
+        await self._ask_next(
+            ctx,
+            await people.next_question(
+                ctx.deps.storage,
+                ctx.user_id,
+                ctx.now,
+                regions=settings.offered_regions(),
+                zones=settings.offered_timezones(),
+                after="region",
+            ),
+        )
 
     async def on_zone(self, ctx: Ctx, data: ZoneChoice) -> None:
         """A time zone the service offers."""
@@ -214,8 +240,7 @@ class Handlers:
         """The name they'd like to be called; one that won't do is explained, and the
         question asked again with its Skip."""
         try:
-            await people.name_yourself(ctx.deps.storage, ctx.user_id, ctx.now, text,
-                                       reserved(ctx))
+            await people.name_yourself(ctx.deps.storage, ctx.user_id, ctx.now, text, reserved(ctx))
         except people.NameNotValid as problem:
             await ctx.reply(*name_again(ctx.copy, problem.key))
             return
@@ -230,30 +255,31 @@ class Handlers:
     # -- the questions, asked (again after a crisis card, or typed words at a button step) ----
 
     async def ask_role(self, ctx: Ctx) -> None:
-        """"Which of these fits you best?"."""
+        """ "Which of these fits you best?"."""
         await ctx.reply(*role_question(ctx.copy))
 
     async def ask_relationship(self, ctx: Ctx) -> None:
-        """"Who do you support?"."""
+        """ "Who do you support?"."""
         await ctx.reply(*relationship_question(ctx.copy))
 
     async def ask_code(self, ctx: Ctx) -> None:
-        """"Please type your invite code"."""
+        """ "Please type your invite code"."""
         await ctx.reply(*code_question(ctx.copy))
 
     async def ask_region(self, ctx: Ctx) -> None:
-        """"Where are you?"."""
+        """ "Where are you?"."""
         await ctx.reply(*region_question(ctx.copy, ctx.deps.settings.offered_regions()))
 
     async def ask_timezone(self, ctx: Ctx) -> None:
-        """"Which time zone are you in?"."""
+        """ "Which time zone are you in?"."""
         await ctx.reply(*timezone_question(ctx.copy, ctx.deps.settings.offered_timezones()))
 
     async def ask_name(self, ctx: Ctx) -> None:
-        """"What would you like to be called here?" (staff are told who sees it)."""
+        """ "What would you like to be called here?" (staff are told who sees it)."""
         user = await ctx.deps.storage.get_user(ctx.user_id)  # the role may be minutes old
-        await ctx.reply(*name_question(ctx.copy, staff=user is not None
-                                       and user.role in STAFF_ROLES))
+        await ctx.reply(
+            *name_question(ctx.copy, staff=user is not None and user.role in STAFF_ROLES)
+        )
 
     async def buttons_only(self, ctx: Ctx, text: str) -> None:
         """Typed words where buttons were offered: the question again, with its buttons."""
@@ -279,8 +305,14 @@ class Handlers:
     # -- the way through ----------------------------------------------------------------------
 
     def _asks(self) -> dict[str, Callable[[Ctx], Awaitable[None]]]:
-        return {ROLE: self.ask_role, RELATIONSHIP: self.ask_relationship, CODE: self.ask_code,
-                REGION: self.ask_region, TIMEZONE: self.ask_timezone, NAME: self.ask_name}
+        return {
+            ROLE: self.ask_role,
+            RELATIONSHIP: self.ask_relationship,
+            CODE: self.ask_code,
+            REGION: self.ask_region,
+            TIMEZONE: self.ask_timezone,
+            NAME: self.ask_name,
+        }
 
     @staticmethod
     def _expect(ctx: Ctx, *steps: str) -> None:
@@ -293,21 +325,34 @@ class Handlers:
 
     async def _after_role(self, ctx: Ctx) -> None:
         settings = ctx.deps.settings
-        await self._ask_next(ctx, await people.next_question(
-            ctx.deps.storage, ctx.user_id, ctx.now, regions=settings.offered_regions(),
-            zones=settings.offered_timezones()))
+        await self._ask_next(
+            ctx,
+            await people.next_question(
+                ctx.deps.storage,
+                ctx.user_id,
+                ctx.now,
+                regions=settings.offered_regions(),
+                zones=settings.offered_timezones(),
+            ),
+        )
 
     async def _ask_next(self, ctx: Ctx, question: people.NextQuestion) -> None:
         await self._open(ctx, {"region": REGION, "timezone": TIMEZONE, "name": NAME}[question])
 
     async def _yes(self, ctx: Ctx, code: str | None, source: str | None) -> None:
         # A coordinator the service lists is one from their yes; an invite gives its role.
-        role = await people.consent(ctx.deps.storage, ctx.user_id, ctx.now, given=True,
-                                    coordinators=ctx.deps.settings.coordinators)
+        role = await people.consent(
+            ctx.deps.storage,
+            ctx.user_id,
+            ctx.now,
+            given=True,
+            coordinators=ctx.deps.settings.coordinators,
+        )
         if source is not None:  # only now is anything kept: the source's name, nothing more
             found = await ctx.deps.storage.referral(source)
-            await referrals.remember_source(ctx.deps.storage, ctx.user_id,
-                                            found.name if found is not None else None)
+            await referrals.remember_source(
+                ctx.deps.storage, ctx.user_id, found.name if found is not None else None
+            )
         if role is not None:
             await ctx.show(role_given(ctx.copy, role))
             await self._after_role(ctx)
@@ -320,8 +365,14 @@ class Handlers:
 
     async def _redeem(self, ctx: Ctx, code: str, *, had_role: bool) -> None:
         try:
-            role = await redeem_invite(ctx.deps.storage, ctx.deps.settings, ctx.events,
-                                       code=code, user_id=ctx.user_id, now=ctx.now)
+            role = await redeem_invite(
+                ctx.deps.storage,
+                ctx.deps.settings,
+                ctx.events,
+                code=code,
+                user_id=ctx.user_id,
+                now=ctx.now,
+            )
         except InviteRefused as refusal:
             await self._refused(ctx, refusal, had_role=had_role)
             return

@@ -43,8 +43,14 @@ __all__ = [
 ]
 
 #: A command each role can try first, named at the end of /start.
-_FIRST_COMMAND = {"consumer": "match", "carer": "match", "consumer_peer": "profile",
-                  "carer_peer": "profile", "coordinator": "invite", "clinician": "notes"}
+_FIRST_COMMAND = {
+    "consumer": "match",
+    "carer": "match",
+    "consumer_peer": "profile",
+    "carer_peer": "profile",
+    "coordinator": "invite",
+    "clinician": "notes",
+}
 
 Inline = tuple[str, InlineKeyboardMarkup]
 Persistent = tuple[str, ReplyKeyboardMarkup]
@@ -52,8 +58,11 @@ Persistent = tuple[str, ReplyKeyboardMarkup]
 
 def need_help_keyboard(copy: Content) -> ReplyKeyboardMarkup:
     """The persistent keyboard with the "Need help now" entry, shown in every state."""
-    return ReplyKeyboardMarkup([[KeyboardButton(copy.button("common.need_help_button"))]],
-                               resize_keyboard=True, is_persistent=True)
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(copy.button("common.need_help_button"))]],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
 
 
 def welcome(copy: Content, service: str) -> Persistent:
@@ -61,8 +70,9 @@ def welcome(copy: Content, service: str) -> Persistent:
     return copy.text("onboarding.welcome", service=service), need_help_keyboard(copy)
 
 
-def privacy_notice(copy: Content, code: str | None = None, *, source: str | None = None,
-                   more: bool = False) -> Inline:
+def privacy_notice(
+    copy: Content, code: str | None = None, *, source: str | None = None, more: bool = False
+) -> Inline:
     """What is stored and who sees it, and the three answers. CODE (an invite's) or SOURCE
     (a referral link's code) rides in the buttons, so nothing is stored before a yes."""
 
@@ -73,31 +83,36 @@ def privacy_notice(copy: Content, code: str | None = None, *, source: str | None
             return ConsentWithSource(choice, source)
         return Consent(choice)
 
-    return copy.text("onboarding.privacy_more" if more else "onboarding.privacy"), choose_one([
-        (copy.button("onboarding.consent_yes"), answer("yes")),
-        (copy.button("onboarding.consent_more"), answer("more")),
-        (copy.button("onboarding.consent_no"), answer("no")),
-    ])
+    return copy.text("onboarding.privacy_more" if more else "onboarding.privacy"), choose_one(
+        [
+            (copy.button("onboarding.consent_yes"), answer("yes")),
+            (copy.button("onboarding.consent_more"), answer("more")),
+            (copy.button("onboarding.consent_no"), answer("no")),
+        ]
+    )
 
 
 def role_question(copy: Content) -> Inline:
-    """"Which of these fits you best?"."""
-    return copy.text("onboarding.ask_role"), choose_one([
-        (copy.button("onboarding.role_consumer"), RoleChoice("consumer")),
-        (copy.button("onboarding.role_carer"), RoleChoice("carer")),
-        (copy.button("onboarding.role_invite"), RoleChoice("invite")),
-    ])
+    """ "Which of these fits you best?"."""
+    return copy.text("onboarding.ask_role"), choose_one(
+        [
+            (copy.button("onboarding.role_consumer"), RoleChoice("consumer")),
+            (copy.button("onboarding.role_carer"), RoleChoice("carer")),
+            (copy.button("onboarding.role_invite"), RoleChoice("invite")),
+        ]
+    )
 
 
 def relationship_question(copy: Content) -> Inline:
-    """"Who do you support?", with Back to the roles."""
+    """ "Who do you support?", with Back to the roles."""
     return copy.text("onboarding.ask_relationship"), choose_one(
         [(copy.button(f"onboarding.rel_{r}"), RelationshipChoice(r)) for r in RELATIONSHIPS],
-        footer=[back_row(copy, BackToRoles())])
+        footer=[back_row(copy, BackToRoles())],
+    )
 
 
 def code_question(copy: Content) -> Inline:
-    """"Please type your invite code", with Back to the roles."""
+    """ "Please type your invite code", with Back to the roles."""
     return copy.text("onboarding.ask_code"), rows(back_row(copy, BackToRoles()))
 
 
@@ -107,31 +122,36 @@ def code_refused(copy: Content, key: str) -> Inline:
 
 
 def region_question(copy: Content, regions: Sequence[str]) -> Inline:
-    """"Where are you?", one button per region the service offers."""
+    """ "Where are you?", one button per region the service offers."""
     return copy.text("onboarding.ask_region"), choose_one(
-        [(region, RegionChoice(region)) for region in regions])
+        [(region, RegionChoice(region)) for region in regions]
+    )
 
 
 def timezone_question(copy: Content, zones: Sequence[str]) -> Inline:
-    """"Which time zone are you in?", one button per zone the service offers."""
+    """ "Which time zone are you in?", one button per zone the service offers."""
     return copy.text("onboarding.ask_timezone"), choose_one(
-        [(zone.replace("_", " "), ZoneChoice(i)) for i, zone in enumerate(zones)])
+        [(zone.replace("_", " "), ZoneChoice(i)) for i, zone in enumerate(zones)]
+    )
 
 
 def name_question(copy: Content, *, staff: bool = False) -> Inline:
-    """"What would you like to be called here?", with Skip (STAFF: who sees it differs)."""
+    """ "What would you like to be called here?", with Skip (STAFF: who sees it differs)."""
     return copy.text("onboarding.ask_alias_staff" if staff else "onboarding.ask_alias"), rows(
-        [(copy.button("common.skip_button"), SkipName())])
+        [(copy.button("common.skip_button"), SkipName())]
+    )
 
 
 def name_again(copy: Content, problem_key: str) -> Inline:
     """Why the name won't do (PROBLEM_KEY), and the question again, with Skip."""
-    return (copy.text(problem_key) + "\n\n" + copy.text("onboarding.ask_alias_again"),
-            rows([(copy.button("common.skip_button"), SkipName())]))
+    return (
+        copy.text(problem_key) + "\n\n" + copy.text("onboarding.ask_alias_again"),
+        rows([(copy.button("common.skip_button"), SkipName())]),
+    )
 
 
 def role_given(copy: Content, role: str) -> str:
-    """"You've joined as a …"."""
+    """ "You've joined as a …"."""
     return copy.text("onboarding.role_given", role=copy.button(f"onboarding.role_name_{role}"))
 
 
@@ -141,8 +161,7 @@ def _name_part(copy: Content, alias: str | None) -> str:
 
 def help_text(copy: Content, role: str | None, commands: Sequence[BotCommand]) -> str:
     """/help: the role's intro, then its command menu itself, so the two never drift."""
-    lines = [copy.text("help.line", command=c.command, description=c.description)
-             for c in commands]
+    lines = [copy.text("help.line", command=c.command, description=c.description) for c in commands]
     return "\n".join([copy.text(f"help.{role or 'none'}"), "", *lines])
 
 
@@ -155,8 +174,9 @@ def done(copy: Content, alias: str | None, role: str | None, home: str) -> str:
     return "\n\n".join(parts)
 
 
-def staff_invite_question(copy: Content, role: str, code: str, *, live: str | None = None,
-                          name: str = "") -> Inline:
+def staff_invite_question(
+    copy: Content, role: str, code: str, *, live: str | None = None, name: str = ""
+) -> Inline:
     """A person (ROLE) opened a staff invite (CODE): join, or stay as they are. LIVE is
     "requested" or "active" when they have a request or a match with NAME, which joining
     would end."""
@@ -167,14 +187,21 @@ def staff_invite_question(copy: Content, role: str, code: str, *, live: str | No
         text = copy.text("onboarding.staff_invite_requested", name=name)
         join, stay = "onboarding.staff_join_withdraw", "onboarding.staff_stay"
     else:
-        text = copy.text("onboarding.staff_invite",
-                         role=copy.button(f"onboarding.set_up_as.{role}"))
+        text = copy.text(
+            "onboarding.staff_invite", role=copy.button(f"onboarding.set_up_as.{role}")
+        )
         join, stay = "onboarding.staff_join", "onboarding.staff_stay"
-    return text, choose_one([(copy.button(join), StaffInvite("join", code)),
-                             (copy.button(stay), StaffInvite("stay", code))])
+    return text, choose_one(
+        [
+            (copy.button(join), StaffInvite("join", code)),
+            (copy.button(stay), StaffInvite("stay", code)),
+        ]
+    )
 
 
 def welcome_back(copy: Content, alias: str | None) -> Persistent:
     """/start again, once set up."""
-    return (copy.text("onboarding.welcome_back", name_part=Raw(_name_part(copy, alias))),
-            need_help_keyboard(copy))
+    return (
+        copy.text("onboarding.welcome_back", name_part=Raw(_name_part(copy, alias))),
+        need_help_keyboard(copy),
+    )

@@ -15,8 +15,11 @@ def build(deps: Deps) -> Flow:
     """The privacy flow's route table. Open to everyone: someone who said no at /start can
     still see and erase the one row that remembers the no."""
     h = Handlers()
-    return Flow(name="privacy", routes=[
-        Command("mydata", h.mydata, roles=EVERYONE, menu="commands.mydata", listed=ANY_ROLE),
-        Command("delete", h.delete, roles=EVERYONE, menu="commands.delete", listed=ANY_ROLE),
-        Button(EraseAnswer, h.on_erase_answer, roles=EVERYONE),
-    ])
+    return Flow(
+        name="privacy",
+        routes=[
+            Command("mydata", h.mydata, roles=EVERYONE, menu="commands.mydata", listed=ANY_ROLE),
+            Command("delete", h.delete, roles=EVERYONE, menu="commands.delete", listed=ANY_ROLE),
+            Button(EraseAnswer, h.on_erase_answer, roles=EVERYONE),
+        ],
+    )

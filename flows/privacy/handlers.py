@@ -27,9 +27,12 @@ class Handlers:
         if not data:
             await ctx.reply(ctx.copy.text("privacy.mydata_none"))
             return
-        await ctx.bot.send_document(ctx.chat_id, io.BytesIO(export_document(data)),
-                                    filename="my-data.json",
-                                    caption=ctx.copy.text("privacy.mydata_caption"))
+        await ctx.bot.send_document(
+            ctx.chat_id,
+            io.BytesIO(export_document(data)),
+            filename="my-data.json",
+            caption=ctx.copy.text("privacy.mydata_caption"),
+        )
 
     async def delete(self, ctx: Ctx) -> None:
         """Ask before erasing anything."""
@@ -40,8 +43,9 @@ class Handlers:
         if data.answer != "yes":
             await ctx.show(ctx.copy.text("privacy.delete_kept"))
             return
-        removed = await erase_person(ctx.deps.storage, ctx.user_id, ctx.events,
-                                     before=ctx.erasure_steps())
+        removed = await erase_person(
+            ctx.deps.storage, ctx.user_id, ctx.events, before=ctx.erasure_steps()
+        )
         ctx.end_step()
         ctx.user = None
         _LOG.info("A person erased their data (%d rows)", removed)

@@ -26,8 +26,10 @@ def export_document(data: dict[str, Any]) -> bytes:
 
 
 def erase_question(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
-    """"Do you want to erase everything?" with its two answers."""
-    return copy.text("privacy.delete_confirm"), choose_one([
-        (copy.button("privacy.delete_yes"), EraseAnswer("yes")),
-        (copy.button("privacy.delete_no"), EraseAnswer("no")),
-    ])
+    """ "Do you want to erase everything?" with its two answers."""
+    return copy.text("privacy.delete_confirm"), choose_one(
+        [
+            (copy.button("privacy.delete_yes"), EraseAnswer("yes")),
+            (copy.button("privacy.delete_no"), EraseAnswer("no")),
+        ]
+    )

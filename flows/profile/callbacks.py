@@ -8,16 +8,38 @@ from typing import Literal
 
 from bot.callbacks import callback
 
-__all__ = ["AskCap", "AskMany", "AskOne", "Clear", "Done", "EditText", "KeepBio", "ManyDone",
-           "Menu", "Pause", "SetCap", "SetOne", "Toggle"]
+__all__ = [
+    "AskCap",
+    "AskMany",
+    "AskOne",
+    "Clear",
+    "Done",
+    "EditText",
+    "KeepBio",
+    "ManyDone",
+    "Menu",
+    "Pause",
+    "SetCap",
+    "SetOne",
+    "Toggle",
+]
 
 TextField = Literal["display_name", "bio", "hours", "languages", "culture"]
-OneField = Literal["gender", "age_band", "recovery_stage", "years_caring", "lived_bpd",
-                   "lgbtqia"]
+OneField = Literal["gender", "age_band", "recovery_stage", "years_caring", "lived_bpd", "lgbtqia"]
 ManyField = Literal["support_modes", "frequency", "relationships"]
-Attribute = Literal["gender", "age_band", "recovery_stage", "years_caring", "lived_bpd",
-                    "lgbtqia", "support_modes", "frequency", "relationships", "languages",
-                    "culture"]
+Attribute = Literal[
+    "gender",
+    "age_band",
+    "recovery_stage",
+    "years_caring",
+    "lived_bpd",
+    "lgbtqia",
+    "support_modes",
+    "frequency",
+    "relationships",
+    "languages",
+    "culture",
+]
 
 
 @callback("prof.menu")

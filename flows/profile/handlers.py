@@ -117,16 +117,24 @@ class Handlers:
             await ctx.reply(ctx.copy.text("profile.setup_lost"))
             return
         await profiles.set_up(
-            ctx.deps.storage, ctx.events, user_id=ctx.user_id, kind=user.role, now=ctx.now,
-            display_name=str(name), bio=str(bio), hours=hours,
+            ctx.deps.storage,
+            ctx.events,
+            user_id=ctx.user_id,
+            kind=user.role,
+            now=ctx.now,
+            display_name=str(name),
+            bio=str(bio),
+            hours=hours,
             timezone=user.timezone or ctx.deps.settings.timezone,
-            caseload_cap=ctx.deps.settings.caseload_cap)
+            caseload_cap=ctx.deps.settings.caseload_cap,
+        )
         await self._menu(ctx, "profile.setup_done")
 
     # -- the menu ------------------------------------------------------------------------------
 
-    async def _mine(self, ctx: Ctx, allowed: Callable[[PeerProfile], bool] = _always
-                    ) -> PeerProfile:
+    async def _mine(
+        self, ctx: Ctx, allowed: Callable[[PeerProfile], bool] = _always
+    ) -> PeerProfile:
         """The presser's profile if the press is ALLOWED for it, else StaleButton (and nothing
         changes). A press closes a typed edit left open, as the menu moves on."""
         profile = await ctx.deps.storage.get_profile(ctx.user_id)
@@ -162,8 +170,14 @@ class Handlers:
     async def on_cap_question(self, ctx: Ctx, data: AskCap) -> None:
         """Offer the caseload caps."""
         profile = await self._mine(ctx)
-        await ctx.show(*views.ask_cap(ctx.copy, profiles.cap_choices(profile),
-                                      profile.caseload_cap, ctx.deps.settings.caseload_cap))
+        await ctx.show(
+            *views.ask_cap(
+                ctx.copy,
+                profiles.cap_choices(profile),
+                profile.caseload_cap,
+                ctx.deps.settings.caseload_cap,
+            )
+        )
 
     async def on_cap(self, ctx: Ctx, data: SetCap) -> None:
         """Set the caseload cap (a higher one may offer people waiting a place)."""
@@ -209,8 +223,9 @@ class Handlers:
         if profile is None or field not in TEXT_FIELDS:
             ctx.end_step()
             return
-        await profiles.set_text(ctx.deps.storage, profile, field, text,
-                                hours_words(ctx.copy), ctx.now)
+        await profiles.set_text(
+            ctx.deps.storage, profile, field, text, hours_words(ctx.copy), ctx.now
+        )
         ctx.end_step()
         await self._saved(ctx, field)
 
@@ -228,14 +243,14 @@ class Handlers:
     async def on_many_question(self, ctx: Ctx, data: AskMany) -> None:
         """Show the switches of a many-of attribute."""
         profile = await self._mine(ctx, lambda p: profiles.editable(p, data.field))
-        await ctx.show(*views.ask_many(ctx.copy, data.field,
-                                       profile.attributes.get(data.field) or ()))
+        await ctx.show(
+            *views.ask_many(ctx.copy, data.field, profile.attributes.get(data.field) or ())
+        )
 
     async def on_toggle(self, ctx: Ctx, data: Toggle) -> None:
         """Switch one value on or off, and show the switches again."""
         profile = await self._mine(ctx, lambda p: profiles.editable(p, data.field, data.value))
-        profile = await profiles.toggle(ctx.deps.storage, profile, data.field, data.value,
-                                        ctx.now)
+        profile = await profiles.toggle(ctx.deps.storage, profile, data.field, data.value, ctx.now)
         await ctx.show(*views.ask_many(ctx.copy, data.field, profile.attributes[data.field]))
 
     async def on_many_done(self, ctx: Ctx, data: ManyDone) -> None:

@@ -18,9 +18,12 @@ COORDINATORS = frozenset({"coordinator"})
 def build(deps: Deps) -> Flow:
     """The referral links' route table."""
     h = Handlers()
-    return Flow(name="referral", routes=[
-        Command("referral", h.command, roles=COORDINATORS, menu="commands.referral"),
-        Button(NewReferral, h.new, roles=COORDINATORS),
-        Button(ReferralQr, h.qr, roles=COORDINATORS),
-        Step(STEP, ask=h.ask, on_text=h.name),
-    ])
+    return Flow(
+        name="referral",
+        routes=[
+            Command("referral", h.command, roles=COORDINATORS, menu="commands.referral"),
+            Button(NewReferral, h.new, roles=COORDINATORS),
+            Button(ReferralQr, h.qr, roles=COORDINATORS),
+            Step(STEP, ask=h.ask, on_text=h.name),
+        ],
+    )

@@ -26,8 +26,11 @@ class Handlers:
         started: dict[str, int] = {}
         for _day, _name, code, value in await storage.counters("referral_start"):
             started[code] = started.get(code, 0) + value
-        await ctx.show(*sources(ctx.copy, await storage.referrals(), started,
-                                await storage.people_by_referral()))
+        await ctx.show(
+            *sources(
+                ctx.copy, await storage.referrals(), started, await storage.people_by_referral()
+            )
+        )
 
     async def new(self, ctx: Ctx, _: NewReferral) -> None:
         """Ask what the new link is for."""
@@ -58,8 +61,12 @@ class Handlers:
     async def _send(self, ctx: Ctx, code: str, name: str) -> None:
         link = create_deep_linked_url(ctx.bot.username, payload_for(code))
         await ctx.reply(made(ctx.copy, name, link))
-        filename = "referral-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-                                  or "link") + ".png"
-        await ctx.bot.send_document(ctx.chat_id, io.BytesIO(qr_png(link)), filename=filename,
-                                    caption=ctx.copy.text("referral.qr_caption", name=name,
-                                                          link=link))
+        filename = (
+            "referral-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "link") + ".png"
+        )
+        await ctx.bot.send_document(
+            ctx.chat_id,
+            io.BytesIO(qr_png(link)),
+            filename=filename,
+            caption=ctx.copy.text("referral.qr_caption", name=name, link=link),
+        )

@@ -16,19 +16,29 @@ from flows.referral.callbacks import NewReferral, ReferralQr
 __all__ = ["made", "qr_png", "sources"]
 
 
-def sources(copy: Content, found: Sequence[ReferralSource], started: Mapping[str, int],
-            joined: Mapping[str, int]) -> tuple[str, InlineKeyboardMarkup]:
+def sources(
+    copy: Content,
+    found: Sequence[ReferralSource],
+    started: Mapping[str, int],
+    joined: Mapping[str, int],
+) -> tuple[str, InlineKeyboardMarkup]:
     """Every source with its counts, a QR button each, and "Make a new link"."""
     lines = [copy.text("referral.list_title")]
     if not found:
         lines.append(copy.text("referral.none_yet"))
     for source in found:
-        lines.append(copy.text("referral.row", name=source.name,
-                               started=started.get(source.code, 0),
-                               joined=joined.get(source.name, 0)))
+        lines.append(
+            copy.text(
+                "referral.row",
+                name=source.name,
+                started=started.get(source.code, 0),
+                joined=joined.get(source.name, 0),
+            )
+        )
     buttons: list[list[Choice]] = [
         [(copy.button("referral.qr_button", name=s.name[:28]), ReferralQr(s.code))]
-        for s in found[:20]]
+        for s in found[:20]
+    ]
     buttons.append([(copy.button("referral.new_button"), NewReferral())])
     return "\n".join(lines), rows(*buttons)
 

@@ -26,14 +26,19 @@ def build(deps: Deps) -> Flow:
     """The relay's route table (with /end's, /handover's, going away's and notes'), its job
     and hooks."""
     h = Handlers()
-    return Flow(name="relay", routes=[
-        Button(WriteTo, h.on_write_to, roles=PEERS),
-        Button(DontSend, h.on_dont_send, roles=PEERS),
-        Button(RiskySend, h.on_risky_send, roles=PEERS),
-        Button(RiskyChange, h.on_risky_change, roles=PEERS),
-        *ending.routes(),
-        *handover.routes(),
-        *departure.routes(),
-        *notes.routes(),
-    ], catch_all=h.catch_all, export=export.exporter(deps),
-        jobs=[Job("tick:relay", delivery.tick, delivery.TICK_SECONDS)])
+    return Flow(
+        name="relay",
+        routes=[
+            Button(WriteTo, h.on_write_to, roles=PEERS),
+            Button(DontSend, h.on_dont_send, roles=PEERS),
+            Button(RiskySend, h.on_risky_send, roles=PEERS),
+            Button(RiskyChange, h.on_risky_change, roles=PEERS),
+            *ending.routes(),
+            *handover.routes(),
+            *departure.routes(),
+            *notes.routes(),
+        ],
+        catch_all=h.catch_all,
+        export=export.exporter(deps),
+        jobs=[Job("tick:relay", delivery.tick, delivery.TICK_SECONDS)],
+    )

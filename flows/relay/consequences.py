@@ -49,8 +49,11 @@ async def _relayed(event: DeliveryFailed, app: AppCtx) -> None:
     if match is None or sender is None:
         return
     copy = app.copy_for(sender)
-    name = (await peer_name(storage, copy, match.peer_id) if send.sender_id == match.person_id
-            else await person_name(storage, copy, match))
+    name = (
+        await peer_name(storage, copy, match.peer_id)
+        if send.sender_id == match.person_id
+        else await person_name(storage, copy, match)
+    )
     if event.reason == "refused":
         text = views.gone(copy, send.sent_at.astimezone(app.deps.zone(sender)), name)
     else:
@@ -68,8 +71,10 @@ async def _note(note_id: int, app: AppCtx) -> None:
     if match is None:
         return
     copy = app.copy_for(writer)
-    await app.tell(note.author_id, copy.text(
-        "relay.note_saved_unsent", person=await person_name(storage, copy, match)))
+    await app.tell(
+        note.author_id,
+        copy.text("relay.note_saved_unsent", person=await person_name(storage, copy, match)),
+    )
 
 
 async def _ending(event: DeliveryFailed, rest: str, app: AppCtx) -> None:

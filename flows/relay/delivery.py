@@ -39,8 +39,17 @@ from bot.storage.relay import HeldMessage, RelaySend
 from flows.relay import views
 from flows.relay.names import peer_name, person_name, person_names
 
-__all__ = ["TICK_SECONDS", "Status", "copy_key", "deliver_held", "from_person",
-           "peer_to_person", "relay", "target_of", "tick"]
+__all__ = [
+    "TICK_SECONDS",
+    "Status",
+    "copy_key",
+    "deliver_held",
+    "from_person",
+    "peer_to_person",
+    "relay",
+    "target_of",
+    "tick",
+]
 
 _LOG = logging.getLogger(__name__)
 
@@ -64,12 +73,16 @@ async def _zone(app: AppCtx, user_id: int) -> ZoneInfo:
     return app.deps.zone(await app.deps.storage.get_user(user_id))
 
 
-async def _label(app: AppCtx, match: Match, sender_id: int, recipient_id: int,
-                 held_since: datetime | None) -> str:
+async def _label(
+    app: AppCtx, match: Match, sender_id: int, recipient_id: int, held_since: datetime | None
+) -> str:
     recipient = await app.deps.storage.get_user(recipient_id)
     copy, store = app.copy_for(recipient), app.deps.storage
-    name = (await person_name(store, copy, match) if sender_id == match.person_id
-            else await peer_name(store, copy, sender_id))
+    name = (
+        await person_name(store, copy, match)
+        if sender_id == match.person_id
+        else await peer_name(store, copy, sender_id)
+    )
     since = held_since.astimezone(app.deps.zone(recipient)) if held_since else None
     return views.label(copy, name, held_since=since)
 
@@ -81,9 +94,17 @@ class _KeptBefore(Exception):
     """This message was kept (and so sent, or being sent) before: nothing is sent twice."""
 
 
-async def _keep(app: AppCtx, match: Match, sender_id: int, recipient_id: int, message_id: int,
-                *, held_since: datetime | None, sent_at: datetime, run: Run = None
-                ) -> list[str]:
+async def _keep(
+    app: AppCtx,
+    match: Match,
+    sender_id: int,
+    recipient_id: int,
+    message_id: int,
+    *,
+    held_since: datetime | None,
+    sent_at: datetime,
+    run: Run = None,
+) -> list[str]:
     """Inside the caller's transaction: keep the copy, after the name label a run starts
     with (RUN: the last (sender, time) relayed into the recipient's chat, if the caller
     knows it better than what is stored). Returns the keys kept (the copy's last); raises
@@ -92,15 +113,19 @@ async def _keep(app: AppCtx, match: Match, sender_id: int, recipient_id: int, me
     key = copy_key(match, sender_id, message_id)
     run = run or await storage.last_run(recipient_id)
     sends = []
-    if held_since is not None or needs_label(run[0] if run else None, run[1] if run else None,
-                                             sender_id, now):
+    if held_since is not None or needs_label(
+        run[0] if run else None, run[1] if run else None, sender_id, now
+    ):
         # Kept first, so it goes first (the outbox sends in the order sends were kept).
         text = await _label(app, match, sender_id, recipient_id, held_since)
         await outbox.queue(app.deps, f"{key}:label", "relay", outbox.Send(recipient_id, text))
-        sends.append(RelaySend(f"{key}:label", match.id, sender_id, recipient_id, None,
-                               sent_at))
-    if not await outbox.queue(app.deps, key, "relay", outbox.Send(
-            recipient_id, from_chat_id=sender_id, message_id=message_id)):
+        sends.append(RelaySend(f"{key}:label", match.id, sender_id, recipient_id, None, sent_at))
+    if not await outbox.queue(
+        app.deps,
+        key,
+        "relay",
+        outbox.Send(recipient_id, from_chat_id=sender_id, message_id=message_id),
+    ):
         raise _KeptBefore  # undoes a label kept just now
     sends.append(RelaySend(key, match.id, sender_id, recipient_id, message_id, sent_at))
     await storage.keep_relay_sends(sends)
@@ -118,19 +143,33 @@ async def _send(app: AppCtx, keys: Sequence[str]) -> dict[str, Status]:
         statuses = {}
     if went == len(keys):
         return dict.fromkeys(keys, "sent")
-    return {key: "sent" if statuses.get(key) == "sent" else
-            "failed" if statuses.get(key) == "dropped" else "kept" for key in keys}
+    return {
+        key: "sent"
+        if statuses.get(key) == "sent"
+        else "failed"
+        if statuses.get(key) == "dropped"
+        else "kept"
+        for key in keys
+    }
 
 
-async def relay(app: AppCtx, match: Match, sender_id: int, recipient_id: int,
-                message_id: int, *, held_since: datetime | None = None) -> Status:
+async def relay(
+    app: AppCtx,
+    match: Match,
+    sender_id: int,
+    recipient_id: int,
+    message_id: int,
+    *,
+    held_since: datetime | None = None,
+) -> Status:
     """Pass SENDER_ID's message MESSAGE_ID on to RECIPIENT_ID, through the outbox (straight
     away if the database can't be written this moment)."""
     now = app.deps.clock.now()
     try:
         async with app.deps.storage.transaction():
-            keys = await _keep(app, match, sender_id, recipient_id, message_id,
-                               held_since=held_since, sent_at=now)
+            keys = await _keep(
+                app, match, sender_id, recipient_id, message_id, held_since=held_since, sent_at=now
+            )
     except _KeptBefore:
         return "again"
     except sqlite3.OperationalError as exc:
@@ -139,21 +178,28 @@ async def relay(app: AppCtx, match: Match, sender_id: int, recipient_id: int,
     return (await _send(app, keys))[keys[-1]]
 
 
-async def _straight(app: AppCtx, match: Match, sender_id: int, recipient_id: int,
-                    message_id: int) -> Status:
+async def _straight(
+    app: AppCtx, match: Match, sender_id: int, recipient_id: int, message_id: int
+) -> Status:
     """The database is busy: copy now, with its label, rather than lose the message."""
     sent: list[int] = []
     try:
         text = await _label(app, match, sender_id, recipient_id, None)
         sent.append((await app.bot.send_message(recipient_id, text)).message_id)
-        sent.append((await app.bot.copy_message(recipient_id, from_chat_id=sender_id,
-                                                message_id=message_id)).message_id)
+        sent.append(
+            (
+                await app.bot.copy_message(
+                    recipient_id, from_chat_id=sender_id, message_id=message_id
+                )
+            ).message_id
+        )
     except TelegramError:
         await _tell_not_delivered(app, match, sender_id)
         return "failed"
     try:
-        await app.deps.storage.remember_copies(recipient_id, sent, match.id, sender_id,
-                                               app.deps.clock.now(), source_id=message_id)
+        await app.deps.storage.remember_copies(
+            recipient_id, sent, match.id, sender_id, app.deps.clock.now(), source_id=message_id
+        )
     except sqlite3.OperationalError:
         _LOG.warning("A copy sent while the database was busy could not be noted")
     return "sent"
@@ -162,12 +208,16 @@ async def _straight(app: AppCtx, match: Match, sender_id: int, recipient_id: int
 async def _tell_not_delivered(app: AppCtx, match: Match, sender_id: int) -> None:
     sender = await app.deps.storage.get_user(sender_id)
     copy, store = app.copy_for(sender), app.deps.storage
-    name = (await peer_name(store, copy, match.peer_id) if sender_id == match.person_id
-            else await person_name(store, copy, match))
+    name = (
+        await peer_name(store, copy, match.peer_id)
+        if sender_id == match.person_id
+        else await person_name(store, copy, match)
+    )
     await app.tell(sender_id, copy.text("relay.not_delivered", name=name))
 
 
 # -- held messages ----------------------------------------------------------------------------
+
 
 async def deliver_held(app: AppCtx, due: Sequence[HeldMessage]) -> None:
     """Keep held messages in the outbox, in order and in one transaction, and send them;
@@ -189,12 +239,21 @@ async def deliver_held(app: AppCtx, due: Sequence[HeldMessage]) -> None:
                 if held.reason == "hours" and held.match_id not in labelled:
                     since = held.sent_at
                     labelled.add(held.match_id)
-                if await storage.outbox_status(
-                        copy_key(match, held.sender_id, held.message_id)) is not None:
+                if (
+                    await storage.outbox_status(copy_key(match, held.sender_id, held.message_id))
+                    is not None
+                ):
                     continue  # kept before (a tick that stopped half-way): not twice
-                these = await _keep(app, match, held.sender_id, held.recipient_id,
-                                    held.message_id, held_since=since, sent_at=held.sent_at,
-                                    run=runs.get(held.recipient_id))
+                these = await _keep(
+                    app,
+                    match,
+                    held.sender_id,
+                    held.recipient_id,
+                    held.message_id,
+                    held_since=since,
+                    sent_at=held.sent_at,
+                    run=runs.get(held.recipient_id),
+                )
                 runs[held.recipient_id] = (held.sender_id, now)
                 kept[these[-1]] = (held, match)
                 keys.extend(these)
@@ -202,12 +261,17 @@ async def deliver_held(app: AppCtx, due: Sequence[HeldMessage]) -> None:
         _LOG.warning("The database is busy; held messages stay for the next tick")
         return
     statuses = await _send(app, keys) if keys else {}
-    passed_on = {held.sender_id: match for key, (held, match) in kept.items()
-                 if held.reason == "hours" and statuses.get(key) == "sent"}
+    passed_on = {
+        held.sender_id: match
+        for key, (held, match) in kept.items()
+        if held.reason == "hours" and statuses.get(key) == "sent"
+    }
     for sender_id, match in passed_on.items():
         copy = app.copy_for(await storage.get_user(sender_id))
-        await app.tell(sender_id, copy.text(
-            "relay.held_delivered", peer=await peer_name(storage, copy, match.peer_id)))
+        await app.tell(
+            sender_id,
+            copy.text("relay.held_delivered", peer=await peer_name(storage, copy, match.peer_id)),
+        )
     if due:
         _LOG.info("Held messages processed: %d", len(due))
 
@@ -223,6 +287,7 @@ async def tick(app: AppCtx) -> None:
 
 # -- a person's message -----------------------------------------------------------------------
 
+
 async def from_person(ctx: Ctx, match: Match, message: Message) -> None:
     """A person's message to their peer worker: now, or held for their hours, their leave or
     the flood limit (the person is told when, once per wait), up to the cap."""
@@ -231,8 +296,9 @@ async def from_person(ctx: Ctx, match: Match, message: Message) -> None:
     # Only a peer worker on leave is paused and has matches paused for their return.
     away = profile is not None and profile.paused and await storage.paused_for_leave(match.id)
     slots = await storage.recent_slots(ctx.user_id)
-    plan = plan_delivery(now, profile.hours if profile is not None else (),
-                         ctx.deps.zone(profile), slots)
+    plan = plan_delivery(
+        now, profile.hours if profile is not None else (), ctx.deps.zone(profile), slots
+    )
     if plan.is_now(now) and not away:
         await _save_slots(ctx, [*slots, plan.at])
         await _now(ctx, match, message)
@@ -248,10 +314,14 @@ async def from_person(ctx: Ctx, match: Match, message: Message) -> None:
             if not away:
                 await storage.save_slots(ctx.user_id, slots_to_keep([*slots, plan.at], now))
             await storage.hold_message(
-                match_id=match.id, sender_id=ctx.user_id, recipient_id=match.peer_id,
+                match_id=match.id,
+                sender_id=ctx.user_id,
+                recipient_id=match.peer_id,
                 message_id=message.message_id,
                 reason="hours" if away or plan.held_for_hours else "flood",
-                sent_at=now, deliver_at=now + UNTIL_BACK if away else plan.at)
+                sent_at=now,
+                deliver_at=now + UNTIL_BACK if away else plan.at,
+            )
     except sqlite3.OperationalError:
         _LOG.warning("The database is busy; a message that would wait was not kept")
         await ctx.reply(ctx.copy.text("relay.not_kept", peer=peer))
@@ -296,6 +366,7 @@ async def _now(ctx: Ctx, match: Match, message: Message) -> None:
 
 # -- a peer worker's message ------------------------------------------------------------------
 
+
 async def target_of(ctx: Ctx, matches: Sequence[Match], message: Message) -> Match | None:
     """Whom a peer worker's message is for: the person whose message they replied to, or
     their one person; None when they have several and must choose. MatchOver when the reply
@@ -315,8 +386,9 @@ async def choose_recipient(ctx: Ctx, message_id: int) -> None:
     """Ask a peer worker with several people who this message is for."""
     names = await person_names(ctx.deps.storage, ctx.copy, ctx.user_id)
     text, markup = views.chooser(ctx.copy, names, message_id)
-    await ctx.reply(text, markup, reply_parameters=ReplyParameters(
-        message_id, allow_sending_without_reply=True))
+    await ctx.reply(
+        text, markup, reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True)
+    )
 
 
 async def peer_to_person(app: AppCtx, match: Match, message_id: int) -> Status:

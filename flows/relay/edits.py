@@ -29,12 +29,16 @@ async def correct(ctx: Ctx, message: Message) -> bool:
     storage = ctx.deps.storage
     copies = await storage.copies_of(ctx.user_id, message.message_id)
     if not copies:
-        return (await storage.is_held(ctx.user_id, message.message_id)
-                or await storage.relay_on_its_way(ctx.user_id, message.message_id))
+        return await storage.is_held(
+            ctx.user_id, message.message_id
+        ) or await storage.relay_on_its_way(ctx.user_id, message.message_id)
     for chat_id, copy_id, match_id in copies:
         match = await storage.get_match(match_id)
-        if match is None or match.status != "active" or ctx.user_id not in (
-                match.person_id, match.peer_id):
+        if (
+            match is None
+            or match.status != "active"
+            or ctx.user_id not in (match.person_id, match.peer_id)
+        ):
             await ctx.reply(ctx.copy.text("relay.conversation_ended"))
             continue
         if not await _edit_copy(ctx, chat_id, copy_id, message):
@@ -46,13 +50,21 @@ async def _edit_copy(ctx: Ctx, chat_id: int, copy_id: int, message: Message) -> 
     """Correct the copy in place; False if Telegram won't (then a line says so)."""
     try:
         if message.text is not None:
-            await ctx.bot.edit_message_text(message.text, chat_id=chat_id, message_id=copy_id,
-                                            entities=message.entities, parse_mode=None)
+            await ctx.bot.edit_message_text(
+                message.text,
+                chat_id=chat_id,
+                message_id=copy_id,
+                entities=message.entities,
+                parse_mode=None,
+            )
         elif message.caption is not None:
-            await ctx.bot.edit_message_caption(chat_id=chat_id, message_id=copy_id,
-                                               caption=message.caption,
-                                               caption_entities=message.caption_entities,
-                                               parse_mode=None)
+            await ctx.bot.edit_message_caption(
+                chat_id=chat_id,
+                message_id=copy_id,
+                caption=message.caption,
+                caption_entities=message.caption_entities,
+                parse_mode=None,
+            )
         else:
             return False
     except BadRequest as exc:
@@ -61,8 +73,9 @@ async def _edit_copy(ctx: Ctx, chat_id: int, copy_id: int, message: Message) -> 
         _LOG.info("A relayed copy could not be edited (%s); a line follows it", exc.message)
         return False
     except TelegramError as exc:
-        _LOG.warning("A relayed copy could not be edited (%s); a line follows it",
-                     exc.__class__.__name__)
+        _LOG.warning(
+            "A relayed copy could not be edited (%s); a line follows it", exc.__class__.__name__
+        )
         return False
     return True
 
@@ -71,12 +84,16 @@ async def _line(ctx: Ctx, match: Match, chat_id: int, copy_id: int, message: Mes
     """A reply to the copy: its sender edited it, and (for words) what it says now."""
     recipient = await ctx.deps.storage.get_user(chat_id)
     copy = ctx.copy_for(recipient)
-    name = (await person_name(ctx.deps.storage, copy, match) if ctx.user_id == match.person_id
-            else await peer_name(ctx.deps.storage, copy, ctx.user_id))
+    name = (
+        await person_name(ctx.deps.storage, copy, match)
+        if ctx.user_id == match.person_id
+        else await peer_name(ctx.deps.storage, copy, ctx.user_id)
+    )
     edited = message.edit_date or ctx.now
     side = "person" if ctx.user_id == match.person_id else "peer"
     key = f"edit:{match.id}:{side}:{message.message_id}:{int(edited.timestamp())}"
-    send = outbox.Send(chat_id, views.edited_line(copy, name, message.text or message.caption),
-                       reply_to=copy_id)
+    send = outbox.Send(
+        chat_id, views.edited_line(copy, name, message.text or message.caption), reply_to=copy_id
+    )
     if await outbox.queue(ctx.deps, key, "relay", send):
         await outbox.send_now(ctx.deps, ctx.bot, [key], ctx.events)

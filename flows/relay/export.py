@@ -29,11 +29,18 @@ def exporter(deps: Deps) -> Callable[[int], Awaitable[dict[str, Any]]]:
             match = await deps.storage.get_match(message.match_id)
             if match is None:
                 continue
-            to = (await peer_name(deps.storage, copy, match.peer_id)
-                  if match.person_id == user_id else await person_name(deps.storage, copy,
-                                                                         match))
-            waiting.append({"to": to, "sent_at": message.sent_at.isoformat(),
-                            "waiting_until": message.deliver_at.isoformat()})
+            to = (
+                await peer_name(deps.storage, copy, match.peer_id)
+                if match.person_id == user_id
+                else await person_name(deps.storage, copy, match)
+            )
+            waiting.append(
+                {
+                    "to": to,
+                    "sent_at": message.sent_at.isoformat(),
+                    "waiting_until": message.deliver_at.isoformat(),
+                }
+            )
         return {**data, "messages_waiting": waiting}
 
     return export

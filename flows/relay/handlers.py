@@ -20,9 +20,17 @@ __all__ = ["RELAYABLE", "Handlers"]
 
 # What can be relayed: copy_message handles each of these. Contacts, locations, polls and
 # the like are refused with a word, never passed on (a contact card would expose a number).
-RELAYABLE = (filters.TEXT | filters.PHOTO | filters.VOICE | filters.VIDEO | filters.AUDIO
-             | filters.Document.ALL | filters.Sticker.ALL | filters.ANIMATION
-             | filters.VIDEO_NOTE)
+RELAYABLE = (
+    filters.TEXT
+    | filters.PHOTO
+    | filters.VOICE
+    | filters.VIDEO
+    | filters.AUDIO
+    | filters.Document.ALL
+    | filters.Sticker.ALL
+    | filters.ANIMATION
+    | filters.VIDEO_NOTE
+)
 
 
 class Handlers:
@@ -33,8 +41,12 @@ class Handlers:
         matched (and say so if it is a kind that can't be passed on). False leaves it to
         what comes after."""
         user, message = ctx.user, ctx.update.effective_message
-        if (user is None or not user.consented or message is None
-                or filters.StatusUpdate.ALL.check_update(ctx.update)):
+        if (
+            user is None
+            or not user.consented
+            or message is None
+            or filters.StatusUpdate.ALL.check_update(ctx.update)
+        ):
             return False
         if user.role in PEOPLE_ROLES:
             match = await ctx.deps.storage.active_match_for_person(ctx.user_id)
@@ -64,10 +76,14 @@ class Handlers:
         should go as it is (the staff card is above)."""
         target = await delivery.target_of(ctx, matches, message)
         if ctx.flagged:
-            name = (await person_name(ctx.deps.storage, ctx.copy, target)
-                    if target is not None else None)
-            await ctx.reply(*views.risky(ctx.copy, name, target.id if target else 0,
-                                         message.message_id))
+            name = (
+                await person_name(ctx.deps.storage, ctx.copy, target)
+                if target is not None
+                else None
+            )
+            await ctx.reply(
+                *views.risky(ctx.copy, name, target.id if target else 0, message.message_id)
+            )
         elif target is None:
             await delivery.choose_recipient(ctx, message.message_id)
         else:
@@ -122,8 +138,9 @@ class Handlers:
             await ctx.answer()  # the peer worker is told it could not be passed on
             return
         key = "relay.sending_soon" if status == "kept" else "relay.sent_to"
-        await ctx.show(ctx.copy.text(key, name=await person_name(ctx.deps.storage, ctx.copy,
-                                                                   match)))
+        await ctx.show(
+            ctx.copy.text(key, name=await person_name(ctx.deps.storage, ctx.copy, match))
+        )
 
 
 async def _own(ctx: Ctx, match_id: int) -> Match:

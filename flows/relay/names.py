@@ -50,13 +50,17 @@ async def peer_name(store: NameStore, copy: Content, peer_id: int) -> str:
 async def person_names(store: NameStore, copy: Content, peer_id: int) -> dict[int, str]:
     """Each of PEER_ID's active matches by the person's chosen name ("Person N" without
     one), with the match number added where two share a name."""
-    names = {mid: alias or copy.button("relay.person_fallback", number=mid)
-             for mid, alias in await store.person_aliases_for_peer(peer_id)}
+    names = {
+        mid: alias or copy.button("relay.person_fallback", number=mid)
+        for mid, alias in await store.person_aliases_for_peer(peer_id)
+    }
     seen: dict[str, int] = {}
     for name in names.values():
         seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
-    return {mid: (f"{name} ({mid})" if seen[name.casefold()] > 1 else name)
-            for mid, name in names.items()}
+    return {
+        mid: (f"{name} ({mid})" if seen[name.casefold()] > 1 else name)
+        for mid, name in names.items()
+    }
 
 
 async def person_name(store: NameStore, copy: Content, match: Match) -> str:

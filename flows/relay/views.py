@@ -14,8 +14,18 @@ from bot.keyboards import Choice, rows
 from bot.links import resources_home
 from flows.relay.callbacks import DontSend, RiskyChange, RiskySend, WriteTo
 
-__all__ = ["chooser", "edited_line", "gone", "held", "held_for_leave", "label", "over_cap",
-           "risky", "unsent_line", "when_text"]
+__all__ = [
+    "chooser",
+    "edited_line",
+    "gone",
+    "held",
+    "held_for_leave",
+    "label",
+    "over_cap",
+    "risky",
+    "unsent_line",
+    "when_text",
+]
 
 
 def label(copy: Content, name: str, *, held_since: datetime | None = None) -> str:
@@ -39,30 +49,44 @@ def when_text(copy: Content, at: datetime, zone: ZoneInfo, now: datetime) -> str
 
 def held(copy: Content, peer: str, when: str) -> tuple[str, InlineKeyboardMarkup]:
     """The peer worker's hours are closed: when the message will arrive, and resources."""
-    return (copy.text("relay.held", peer=peer, when=when),
-            rows([(copy.button("relay.held_resources_button"), resources_home())]))
+    return (
+        copy.text("relay.held", peer=peer, when=when),
+        rows([(copy.button("relay.held_resources_button"), resources_home())]),
+    )
 
 
 def held_for_leave(copy: Content, peer: str) -> tuple[str, InlineKeyboardMarkup]:
     """The peer worker is on leave and the match paused: the message waits for the return."""
-    return (copy.text("relay.held_leave", peer=peer),
-            rows([(copy.button("relay.held_resources_button"), resources_home())]))
+    return (
+        copy.text("relay.held_leave", peer=peer),
+        rows([(copy.button("relay.held_resources_button"), resources_home())]),
+    )
 
 
 def over_cap(copy: Content, peer: str, cap: int) -> tuple[str, InlineKeyboardMarkup]:
     """As many messages as may wait for PEER are waiting: this one was not kept."""
-    return (copy.text("relay.cap_reached", peer=peer, cap=cap),
-            rows([(copy.button("relay.held_resources_button"), resources_home())]))
+    return (
+        copy.text("relay.cap_reached", peer=peer, cap=cap),
+        rows([(copy.button("relay.held_resources_button"), resources_home())]),
+    )
 
 
-def risky(copy: Content, name: str | None, match_id: int, message_id: int
-          ) -> tuple[str, InlineKeyboardMarkup]:
+def risky(
+    copy: Content, name: str | None, match_id: int, message_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
     """A peer worker's message the safety net flagged: this may be hard for NAME (the person
     it is for; None while they have still to choose) to read. Send it, or change it."""
-    text = (copy.text("relay.risky", name=name) if name is not None
-            else copy.text("relay.risky_unnamed"))
-    return text, rows([(copy.button("relay.risky_send_button"), RiskySend(match_id, message_id)),
-                       (copy.button("relay.risky_change_button"), RiskyChange())])
+    text = (
+        copy.text("relay.risky", name=name)
+        if name is not None
+        else copy.text("relay.risky_unnamed")
+    )
+    return text, rows(
+        [
+            (copy.button("relay.risky_send_button"), RiskySend(match_id, message_id)),
+            (copy.button("relay.risky_change_button"), RiskyChange()),
+        ]
+    )
 
 
 def edited_line(copy: Content, name: str, text: str | None) -> str:
@@ -85,11 +109,13 @@ def unsent_line(copy: Content, count: int, peer: str) -> str:
     return "\n\n" + copy.text(key, count=count, peer=peer)
 
 
-def chooser(copy: Content, names: Mapping[int, str], message_id: int
-            ) -> tuple[str, InlineKeyboardMarkup]:
+def chooser(
+    copy: Content, names: Mapping[int, str], message_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
     """Who is this message for? One button per person (by match), and Don't send it."""
     lines: list[list[Choice]] = [
         [(copy.button("relay.write_to_button", name=name), WriteTo(match, message_id))]
-        for match, name in names.items()]
+        for match, name in names.items()
+    ]
     lines.append([(copy.button("relay.dont_send_button"), DontSend())])
     return copy.text("relay.choose_recipient"), rows(*lines)

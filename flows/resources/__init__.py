@@ -30,11 +30,14 @@ def build(deps: Deps) -> Flow:
     """The resources flow's route table; topics (only those written for the service's model)
     are loaded once, here. Open to everyone: reading stores nothing."""
     h = Handlers(load_library(resource_dirs(deps), model=deps.settings.model))
-    return Flow(name="resources", routes=[
-        Command("resources", h.command, roles=EVERYONE, menu="resources.command"),
-        Button(OpenResources, h.home, roles=EVERYONE),
-        Button(OpenTopic, h.open, roles=EVERYONE),
-        Button(TopicList, h.list_page, roles=EVERYONE),
-        Button(TopicPage, h.page, roles=EVERYONE),
-        Button(TopicSources, h.sources, roles=EVERYONE),
-    ])
+    return Flow(
+        name="resources",
+        routes=[
+            Command("resources", h.command, roles=EVERYONE, menu="resources.command"),
+            Button(OpenResources, h.home, roles=EVERYONE),
+            Button(OpenTopic, h.open, roles=EVERYONE),
+            Button(TopicList, h.list_page, roles=EVERYONE),
+            Button(TopicPage, h.page, roles=EVERYONE),
+            Button(TopicSources, h.sources, roles=EVERYONE),
+        ],
+    )

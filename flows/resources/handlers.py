@@ -60,8 +60,9 @@ class Handlers:
             await ctx.reply(*listed)
             return
         found = self.library.search(words, role)
-        await ctx.reply(*(search_results(ctx.copy, found) if found
-                          else search_none(ctx.copy, listed)))
+        await ctx.reply(
+            *(search_results(ctx.copy, found) if found else search_none(ctx.copy, listed))
+        )
 
     # -- buttons from other flows' messages: a new message ------------------------------------
 
@@ -69,8 +70,7 @@ class Handlers:
         """Open the topic list below the message the button sits on."""
         role = self.role(ctx)
         await ctx.answer()
-        await ctx.reply(*topic_list(ctx.copy, self.library.for_role(role), 0,
-                                    guest=role == GUEST))
+        await ctx.reply(*topic_list(ctx.copy, self.library.for_role(role), 0, guest=role == GUEST))
 
     async def open(self, ctx: Ctx, data: OpenTopic) -> None:
         """Open one topic below the message the button sits on."""

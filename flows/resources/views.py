@@ -12,8 +12,16 @@ from bot.domain.resources import Topic
 from bot.keyboards import Choice, page_slice, pager, rows
 from flows.resources.callbacks import TopicList, TopicPage, TopicSources
 
-__all__ = ["MENU_SIZE", "View", "list_pages", "page_view", "search_none", "search_results",
-           "sources_view", "topic_list"]
+__all__ = [
+    "MENU_SIZE",
+    "View",
+    "list_pages",
+    "page_view",
+    "search_none",
+    "search_results",
+    "sources_view",
+    "topic_list",
+]
 
 MENU_SIZE = 8  # topic buttons per list, so the list fits a phone screen
 _SOURCES_BUDGET = 3500  # characters of sources on one message, under Telegram's 4096
@@ -42,8 +50,14 @@ def topic_list(copy: Content, topics: Sequence[Topic], page: int, *, guest: bool
     text = copy.text("resources.menu_guest" if guest else "resources.menu")
     if pages > 1:
         text += "\n\n" + copy.text("resources.menu_page", page=page + 1, pages=pages)
-    nav = pager(copy, page, pages, TopicList, back_key="resources.earlier_topics_button",
-                more_key="resources.more_topics_button")
+    nav = pager(
+        copy,
+        page,
+        pages,
+        TopicList,
+        back_key="resources.earlier_topics_button",
+        more_key="resources.more_topics_button",
+    )
     return text, rows(*_topic_rows(shown), nav)
 
 
@@ -53,9 +67,16 @@ def page_view(copy: Content, topic: Topic, page: int) -> View:
     text = copy.text("resources.page", title=topic.title, body=Raw(topic.pages[page]))
     if pages > 1:
         text += "\n\n" + copy.text("resources.page_counter", page=page + 1, pages=pages)
-    lines: list[list[Choice]] = [pager(copy, page, pages, lambda n: TopicPage(topic.id, n),
-                                       back_key="resources.back_button",
-                                       more_key="resources.next_button")]
+    lines: list[list[Choice]] = [
+        pager(
+            copy,
+            page,
+            pages,
+            lambda n: TopicPage(topic.id, n),
+            back_key="resources.back_button",
+            more_key="resources.next_button",
+        )
+    ]
     if page == pages - 1:
         lines.extend([(link.title, link.url)] for link in topic.links)
         if topic.sources:
@@ -78,16 +99,19 @@ def sources_view(copy: Content, topic: Topic) -> View:
     if left:
         lines.append(copy.text("resources.sources_more", count=left))
     text = copy.text("resources.sources", title=topic.title, sources=Raw("\n\n".join(lines)))
-    back = (copy.button("resources.back_to_topic_button"),
-            TopicPage(topic.id, len(topic.pages) - 1))
+    back = (
+        copy.button("resources.back_to_topic_button"),
+        TopicPage(topic.id, len(topic.pages) - 1),
+    )
     return text, rows([back], _all_topics(copy))
 
 
 def search_results(copy: Content, found: Sequence[Topic]) -> View:
     """Topics that matched a search (the person's words are never echoed: they may be raw
     or unkind to themselves)."""
-    return copy.text("resources.search_found"), rows(*_topic_rows(found[:MENU_SIZE]),
-                                                     _all_topics(copy))
+    return copy.text("resources.search_found"), rows(
+        *_topic_rows(found[:MENU_SIZE]), _all_topics(copy)
+    )
 
 
 def search_none(copy: Content, topic_list_view: View) -> View:

@@ -34,16 +34,20 @@ PEOPLE = frozenset(PEOPLE_ROLES)
 def build(deps: Deps) -> Flow:
     """The safety plan's route table."""
     h = Handlers()
-    return Flow(name="safetyplan", routes=[
-        Command("safetyplan", h.command, roles=PEOPLE, menu="commands.safetyplan"),
-        Button(ShowSafetyPlan, h.show, roles=PEOPLE),
-        Button(PlanMenu, h.open_menu, roles=PEOPLE),
-        Button(PlanEdit, h.edit, roles=PEOPLE),
-        Button(PlanKeep, h.keep, roles=PEOPLE),
-        Button(PlanKeepFlagged, h.keep_flagged, roles=PEOPLE),
-        Button(PlanClear, h.clear, roles=PEOPLE),
-        Button(PlanDone, h.done, roles=PEOPLE),
-        Button(PlanShare, h.share, roles=PEOPLE),
-        Button(PlanShareAnswer, h.share_answer, roles=PEOPLE),
-        Step(STEP, ask=h.ask, on_text=h.answer, on_flagged=h.flagged),
-    ], export=h.exporter(deps))
+    return Flow(
+        name="safetyplan",
+        routes=[
+            Command("safetyplan", h.command, roles=PEOPLE, menu="commands.safetyplan"),
+            Button(ShowSafetyPlan, h.show, roles=PEOPLE),
+            Button(PlanMenu, h.open_menu, roles=PEOPLE),
+            Button(PlanEdit, h.edit, roles=PEOPLE),
+            Button(PlanKeep, h.keep, roles=PEOPLE),
+            Button(PlanKeepFlagged, h.keep_flagged, roles=PEOPLE),
+            Button(PlanClear, h.clear, roles=PEOPLE),
+            Button(PlanDone, h.done, roles=PEOPLE),
+            Button(PlanShare, h.share, roles=PEOPLE),
+            Button(PlanShareAnswer, h.share_answer, roles=PEOPLE),
+            Step(STEP, ask=h.ask, on_text=h.answer, on_flagged=h.flagged),
+        ],
+        export=h.exporter(deps),
+    )

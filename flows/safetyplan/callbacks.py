@@ -7,11 +7,21 @@ from typing import Literal
 
 from bot.callbacks import callback
 
-__all__ = ["Part", "PlanClear", "PlanDone", "PlanEdit", "PlanKeep", "PlanKeepFlagged",
-           "PlanMenu", "PlanShare", "PlanShareAnswer"]
+__all__ = [
+    "Part",
+    "PlanClear",
+    "PlanDone",
+    "PlanEdit",
+    "PlanKeep",
+    "PlanKeepFlagged",
+    "PlanMenu",
+    "PlanShare",
+    "PlanShareAnswer",
+]
 
-Part = Literal["warning_signs", "coping", "distractions", "helpers", "professionals",
-               "environment", "reasons"]
+Part = Literal[
+    "warning_signs", "coping", "distractions", "helpers", "professionals", "environment", "reasons"
+]
 
 
 @callback("plan.edit")

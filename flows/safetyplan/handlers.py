@@ -53,8 +53,11 @@ class Handlers:
         if match is None:
             return None
         profile = await ctx.deps.storage.get_profile(match.peer_id)
-        name = profile.display_name if profile is not None else ctx.copy.button(
-            "matching.peer_fallback")
+        name = (
+            profile.display_name
+            if profile is not None
+            else ctx.copy.button("matching.peer_fallback")
+        )
         return match.peer_id, name
 
     async def _menu(self, ctx: Ctx, note: str | None = None) -> None:
@@ -158,8 +161,11 @@ class Handlers:
         if data.answer == "no" or peer is None or not plan:
             await self._menu(ctx)
             return
-        person = ctx.user.alias if ctx.user is not None and ctx.user.alias else \
-            ctx.copy.button("matching.no_alias")
+        person = (
+            ctx.user.alias
+            if ctx.user is not None and ctx.user.alias
+            else ctx.copy.button("matching.no_alias")
+        )
         peer_user = await ctx.deps.storage.get_user(peer[0])
         delivered = await ctx.tell(peer[0], shared_copy(ctx.copy_for(peer_user), person, plan))
         if delivered:
@@ -184,8 +190,9 @@ class Handlers:
         region = ctx.user.region if ctx.user is not None else None
         chosen = region_contacts(ctx.deps, region)
         lines = "\n".join(f"{c.name}: {c.phone or c.text}" for c in chosen.contacts)
-        return ctx.copy.button("safetyplan.professionals_default", lines=lines,
-                               emergency=chosen.emergency)
+        return ctx.copy.button(
+            "safetyplan.professionals_default", lines=lines, emergency=chosen.emergency
+        )
 
 
 assert set(PARTS) == set(Part.__args__)  # type: ignore[attr-defined]

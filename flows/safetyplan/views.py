@@ -22,8 +22,15 @@ from flows.safetyplan.callbacks import (
     PlanShareAnswer,
 )
 
-__all__ = ["ask_part", "keep_flagged_question", "menu", "plan_text", "read_only",
-           "share_question", "shared_copy"]
+__all__ = [
+    "ask_part",
+    "keep_flagged_question",
+    "menu",
+    "plan_text",
+    "read_only",
+    "share_question",
+    "shared_copy",
+]
 
 
 def plan_text(copy: Content, plan: Mapping[str, str], *, show_empty: bool) -> str:
@@ -34,23 +41,34 @@ def plan_text(copy: Content, plan: Mapping[str, str], *, show_empty: bool) -> st
         if text is None and not show_empty:
             continue
         title = copy.text("safetyplan.heading", title=copy.button(f"safetyplan.title_{part}"))
-        body = copy.text("safetyplan.part_text", text=text) if text is not None \
+        body = (
+            copy.text("safetyplan.part_text", text=text)
+            if text is not None
             else copy.text("safetyplan.part_empty")
+        )
         blocks.append(f"{title}\n{body}")
     return "\n\n".join(blocks)
 
 
-def menu(copy: Content, plan: Mapping[str, str], *, can_share: bool,
-         note: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+def menu(
+    copy: Content, plan: Mapping[str, str], *, can_share: bool, note: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
     """The plan with a button for each part, Share (when matched) and Done."""
-    parts = [plan_text(copy, plan, show_empty=True) if plan else copy.text("safetyplan.empty"),
-             copy.text("safetyplan.menu_hint")]
+    parts = [
+        plan_text(copy, plan, show_empty=True) if plan else copy.text("safetyplan.empty"),
+        copy.text("safetyplan.menu_hint"),
+    ]
     text = "\n\n".join([note, *parts] if note else [copy.text("safetyplan.intro"), *parts])
     choices: list[Choice] = [
-        (copy.button("safetyplan.edit_button", title=copy.button(f"safetyplan.title_{part}")),
-         PlanEdit(cast(Part, part))) for part in PARTS]
-    footer: list[list[Choice]] = [[(copy.button("safetyplan.share_button"), PlanShare())]] \
-        if can_share and plan else []
+        (
+            copy.button("safetyplan.edit_button", title=copy.button(f"safetyplan.title_{part}")),
+            PlanEdit(cast(Part, part)),
+        )
+        for part in PARTS
+    ]
+    footer: list[list[Choice]] = (
+        [[(copy.button("safetyplan.share_button"), PlanShare())]] if can_share and plan else []
+    )
     footer.append([(copy.button("safetyplan.done_button"), PlanDone())])
     return text, choose_one(choices, footer=footer)
 
@@ -58,7 +76,8 @@ def menu(copy: Content, plan: Mapping[str, str], *, can_share: bool,
 def read_only(copy: Content, plan: Mapping[str, str]) -> tuple[str, InlineKeyboardMarkup]:
     """The plan as it is, for a hard moment (from the crisis card), with a way to change it."""
     return plan_text(copy, plan, show_empty=False), rows(
-        [(copy.button("safetyplan.edit_plan_button"), PlanMenu())])
+        [(copy.button("safetyplan.edit_plan_button"), PlanMenu())]
+    )
 
 
 def ask_part(copy: Content, part: Part, current: str | None) -> tuple[str, InlineKeyboardMarkup]:
@@ -77,17 +96,24 @@ def keep_flagged_question(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
     """After the crisis card: keep the words in the plan, or not."""
     return copy.text("safetyplan.keep_flagged"), rows(
         [(copy.button("safetyplan.keep_flagged_yes"), PlanKeepFlagged("yes"))],
-        [(copy.button("safetyplan.keep_flagged_no"), PlanKeepFlagged("no"))])
+        [(copy.button("safetyplan.keep_flagged_no"), PlanKeepFlagged("no"))],
+    )
 
 
 def share_question(copy: Content, peer_name: str) -> tuple[str, InlineKeyboardMarkup]:
-    """"Send your safety plan to Kim?" with Send / Not now."""
+    """ "Send your safety plan to Kim?" with Send / Not now."""
     return copy.text("safetyplan.share_confirm", name=peer_name), rows(
-        [(copy.button("safetyplan.share_yes"), PlanShareAnswer("yes")),
-         (copy.button("safetyplan.share_no"), PlanShareAnswer("no"))])
+        [
+            (copy.button("safetyplan.share_yes"), PlanShareAnswer("yes")),
+            (copy.button("safetyplan.share_no"), PlanShareAnswer("no")),
+        ]
+    )
 
 
 def shared_copy(copy: Content, person_name: str, plan: Mapping[str, str]) -> str:
     """What the peer worker receives when a person shares their plan."""
-    return copy.text("safetyplan.shared_with_peer", name=person_name,
-                     plan=Raw(plan_text(copy, plan, show_empty=False)))
+    return copy.text(
+        "safetyplan.shared_with_peer",
+        name=person_name,
+        plan=Raw(plan_text(copy, plan, show_empty=False)),
+    )

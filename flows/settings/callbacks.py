@@ -8,8 +8,15 @@ from typing import Literal
 from bot.callbacks import callback
 from bot.domain.roles import Relationship
 
-__all__ = ["BackToMenu", "Change", "KeepMatch", "NewRegion", "NewRelationship", "NewRole",
-           "NewZone"]
+__all__ = [
+    "BackToMenu",
+    "Change",
+    "KeepMatch",
+    "NewRegion",
+    "NewRelationship",
+    "NewRole",
+    "NewZone",
+]
 
 
 @callback("set.open")

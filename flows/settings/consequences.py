@@ -11,5 +11,6 @@ __all__ = ["move_checkins"]
 
 async def move_checkins(event: TimeZoneChanged, app: AppCtx) -> None:
     """Check-ins follow the person's clock: their next one moves to the new local time."""
-    await follow_timezone(app.deps.storage, event.user_id, app.deps.zone(event),
-                          app.deps.clock.now())
+    await follow_timezone(
+        app.deps.storage, event.user_id, app.deps.zone(event), app.deps.clock.now()
+    )

@@ -71,8 +71,7 @@ class Handlers:
     async def name(self, ctx: Ctx, text: str) -> None:
         """A new name, typed; one that won't do is explained and asked again, with Back."""
         try:
-            await people.name_yourself(ctx.deps.storage, ctx.user_id, ctx.now, text,
-                                       _reserved(ctx))
+            await people.name_yourself(ctx.deps.storage, ctx.user_id, ctx.now, text, _reserved(ctx))
         except people.NameNotValid as problem:
             await ctx.reply(*name_again(ctx.copy, problem.key))
             return
@@ -90,8 +89,9 @@ class Handlers:
             await ctx.show(*relationship_question(ctx.copy))
         elif user.role == "consumer":
             ctx.goto(MENU)
-            await ctx.show(*menu(ctx.copy, user, ctx.deps.settings,
-                                 note="onboarding.settings_role_unchanged"))
+            await ctx.show(
+                *menu(ctx.copy, user, ctx.deps.settings, note="onboarding.settings_role_unchanged")
+            )
         else:
             ctx.draft["role"] = "consumer"
             await self._change_role(ctx)
@@ -128,8 +128,9 @@ class Handlers:
         zones = ctx.deps.settings.offered_timezones()
         if not 0 <= data.index < len(zones):
             raise StaleButton
-        await people.set_timezone(ctx.deps.storage, ctx.events, ctx.user_id, ctx.now,
-                                  zones[data.index])
+        await people.set_timezone(
+            ctx.deps.storage, ctx.events, ctx.user_id, ctx.now, zones[data.index]
+        )
         await self._saved(ctx)
 
     async def on_back(self, ctx: Ctx, data: BackToMenu) -> None:
@@ -164,10 +165,16 @@ class Handlers:
         role, relationship = ctx.draft.get("role"), ctx.draft.get("relationship")
         if role not in PEOPLE_ROLES or (role == "carer") != (relationship is not None):
             raise StaleButton  # a draft this question no longer matches
-        await people.change_role(ctx.deps.storage, ctx.deps.storage, ctx.events, ctx.user_id,
-                                 ctx.now, role=str(role),
-                                 relationship=str(relationship) if relationship else None,
-                                 end_match=end_match)
+        await people.change_role(
+            ctx.deps.storage,
+            ctx.deps.storage,
+            ctx.events,
+            ctx.user_id,
+            ctx.now,
+            role=str(role),
+            relationship=str(relationship) if relationship else None,
+            end_match=end_match,
+        )
         await self._saved(ctx)
 
     async def _can_keep(self, ctx: Ctx, role: str) -> bool:
@@ -183,9 +190,13 @@ class Handlers:
             return None
         profile = await ctx.deps.storage.get_profile(live.peer_id)
         name = profile.display_name if profile else ctx.copy.button("home.peer_fallback")
-        return keep_question(ctx.copy, name=name, role=role, status=live.status,
-                             can_keep=people.can_keep(live, profile, role,
-                                                      matches.policy(ctx.deps.settings)))
+        return keep_question(
+            ctx.copy,
+            name=name,
+            role=role,
+            status=live.status,
+            can_keep=people.can_keep(live, profile, role, matches.policy(ctx.deps.settings)),
+        )
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -204,13 +215,16 @@ class Handlers:
     def _step_for(ctx: Ctx, user: User, what: str) -> str:
         """The step a menu line opens, if this person's menu has that line."""
         settings = ctx.deps.settings
-        if ((what == "rel" and user.role != "carer")
-                or (what == "role" and user.role not in PEOPLE_ROLES)
-                or (what == "region" and len(settings.offered_regions()) < 2)
-                or (what == "tz" and len(settings.offered_timezones()) < 2)):
+        if (
+            (what == "rel" and user.role != "carer")
+            or (what == "role" and user.role not in PEOPLE_ROLES)
+            or (what == "region" and len(settings.offered_regions()) < 2)
+            or (what == "tz" and len(settings.offered_timezones()) < 2)
+        ):
             raise StaleButton
-        return {"name": NAME, "role": ROLE, "rel": RELATIONSHIP, "region": REGION,
-                "tz": TIMEZONE}[what]
+        return {"name": NAME, "role": ROLE, "rel": RELATIONSHIP, "region": REGION, "tz": TIMEZONE}[
+            what
+        ]
 
     async def _question(self, ctx: Ctx, step: str) -> Inline:
         settings = ctx.deps.settings
@@ -241,5 +255,6 @@ class Handlers:
 
 def _reserved(ctx: Ctx) -> tuple[str, ...]:
     """Names nobody may choose: staff titles (in the copy's words) and the service's name."""
-    return people.reserved_names(ctx.copy.raw("onboarding.reserved_names"),
-                                 ctx.deps.settings.service_name)
+    return people.reserved_names(
+        ctx.copy.raw("onboarding.reserved_names"), ctx.deps.settings.service_name
+    )

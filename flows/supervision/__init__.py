@@ -26,15 +26,19 @@ COORDINATORS = frozenset({"coordinator"})
 def build(deps: Deps) -> Flow:
     """The supervision flow's route table."""
     h = Handlers()
-    return Flow(name="supervision", routes=[
-        Command("supervision", h.start, roles=PEERS, menu="commands.supervision"),
-        Step(URGENCY, ask=h.ask_urgency, on_text=h.urgency_typed),
-        Button(UrgencyChoice, h.on_urgency, roles=PEERS),
-        # Supervision is where hard conversations go: words the safety net flagged wait
-        # (encrypted, in the draft) for the peer worker to say whether to send them.
-        Step(WHAT, ask=h.ask_note, on_text=h.on_note, on_flagged=h.flagged),
-        Button(SkipNote, h.on_skip, roles=PEERS),
-        Button(SendFlagged, h.on_send_flagged, roles=PEERS),
-        Button(AddToRequest, h.on_add, roles=PEERS),
-        Button(TakeRequest, h.on_take, roles=COORDINATORS),
-    ], export=exporter(deps))
+    return Flow(
+        name="supervision",
+        routes=[
+            Command("supervision", h.start, roles=PEERS, menu="commands.supervision"),
+            Step(URGENCY, ask=h.ask_urgency, on_text=h.urgency_typed),
+            Button(UrgencyChoice, h.on_urgency, roles=PEERS),
+            # Supervision is where hard conversations go: words the safety net flagged wait
+            # (encrypted, in the draft) for the peer worker to say whether to send them.
+            Step(WHAT, ask=h.ask_note, on_text=h.on_note, on_flagged=h.flagged),
+            Button(SkipNote, h.on_skip, roles=PEERS),
+            Button(SendFlagged, h.on_send_flagged, roles=PEERS),
+            Button(AddToRequest, h.on_add, roles=PEERS),
+            Button(TakeRequest, h.on_take, roles=COORDINATORS),
+        ],
+        export=exporter(deps),
+    )

@@ -19,28 +19,46 @@ from bot.services.supervision import (
 from flows.supervision import notices
 from flows.supervision.views import sent, taken, taken_unreachable
 
-__all__ = ["confirm_to_peer", "tell_coordinators", "tell_new_coordinator", "tell_peer_taken",
-           "tell_taken_failed"]
+__all__ = [
+    "confirm_to_peer",
+    "tell_coordinators",
+    "tell_new_coordinator",
+    "tell_peer_taken",
+    "tell_taken_failed",
+]
 
 
-async def tell_coordinators(event: SupervisionRequested | SupervisionAdded, app: AppCtx
-                            ) -> None:
+async def tell_coordinators(event: SupervisionRequested | SupervisionAdded, app: AppCtx) -> None:
     """Send the request (or what was added to it) to every coordinator, each in their own
     copy; kept in the outbox with the change, so sending it here never sends it twice."""
     keys = await notices.keep(event, app)
     states = await notices.send(app, keys)
-    app.events.publish(CoordinatorsTold(
-        event.request_id, event.peer_id, reached=states.count("sent"),
-        pending=states.count("pending"), dropped=states.count("dropped"),
-        added=isinstance(event, SupervisionAdded)))
+    app.events.publish(
+        CoordinatorsTold(
+            event.request_id,
+            event.peer_id,
+            reached=states.count("sent"),
+            pending=states.count("pending"),
+            dropped=states.count("dropped"),
+            added=isinstance(event, SupervisionAdded),
+        )
+    )
 
 
 async def confirm_to_peer(event: CoordinatorsTold, app: AppCtx) -> None:
     """Tell the peer worker how many coordinators their request reached, or that it is on its
     way, or that nobody could be reached."""
     peer = await app.deps.storage.get_user(event.peer_id)
-    await app.tell(event.peer_id, sent(app.copy_for(peer), event.reached, pending=event.pending,
-                                       dropped=event.dropped, added=event.added))
+    await app.tell(
+        event.peer_id,
+        sent(
+            app.copy_for(peer),
+            event.reached,
+            pending=event.pending,
+            dropped=event.dropped,
+            added=event.added,
+        ),
+    )
 
 
 async def tell_peer_taken(event: SupervisionTaken, app: AppCtx) -> None:
@@ -52,9 +70,10 @@ async def tell_peer_taken(event: SupervisionTaken, app: AppCtx) -> None:
     if state == "dropped":
         return
     coordinator = await storage.get_user(event.coordinator_id)
-    await app.tell(event.coordinator_id, taken(app.copy_for(coordinator),
-                                               await notices.peer_name(app, event.peer_id),
-                                               state))
+    await app.tell(
+        event.coordinator_id,
+        taken(app.copy_for(coordinator), await notices.peer_name(app, event.peer_id), state),
+    )
 
 
 async def tell_taken_failed(event: outbox.DeliveryFailed, app: AppCtx) -> None:
@@ -67,8 +86,10 @@ async def tell_taken_failed(event: outbox.DeliveryFailed, app: AppCtx) -> None:
     if found is None or found.taken_by is None:
         return
     coordinator = await app.deps.storage.get_user(found.taken_by)
-    await app.tell(found.taken_by, taken_unreachable(
-        app.copy_for(coordinator), await notices.peer_name(app, found.peer_id)))
+    await app.tell(
+        found.taken_by,
+        taken_unreachable(app.copy_for(coordinator), await notices.peer_name(app, found.peer_id)),
+    )
 
 
 async def tell_new_coordinator(event: Onboarded, app: AppCtx) -> None:

@@ -39,8 +39,9 @@ class Handlers:
         waiting, say it is with the coordinators and offer to add to it instead."""
         open_request = await supervision.waiting(ctx.deps.storage, ctx.user_id)
         if open_request is not None:
-            asked = ctx.copy.when(datetime.fromtimestamp(open_request.created_at,
-                                                         ctx.deps.zone(ctx.user)))
+            asked = ctx.copy.when(
+                datetime.fromtimestamp(open_request.created_at, ctx.deps.zone(ctx.user))
+            )
             await ctx.reply(*waiting(ctx.copy, asked=asked, urgency=open_request.urgency))
             return
         ctx.start_step(URGENCY)
@@ -70,7 +71,7 @@ class Handlers:
         await ctx.show(*ask_addition(ctx.copy))
 
     async def ask_note(self, ctx: Ctx) -> None:
-        """"What would you like to talk about?" (or to add) again."""
+        """ "What would you like to talk about?" (or to add) again."""
         await ctx.reply(*(ask_addition(ctx.copy) if ctx.draft.get("add") else ask_note(ctx.copy)))
 
     async def on_note(self, ctx: Ctx, text: str) -> None:
@@ -110,9 +111,15 @@ class Handlers:
         within = notices.within(ctx)
         if ctx.draft.get("add"):
             try:
-                await supervision.add_to(ctx.deps.storage, ctx.deps.cipher, ctx.events,
-                                         peer_id=ctx.user_id, note=note, now=ctx.now,
-                                         within=within)
+                await supervision.add_to(
+                    ctx.deps.storage,
+                    ctx.deps.cipher,
+                    ctx.events,
+                    peer_id=ctx.user_id,
+                    note=note,
+                    now=ctx.now,
+                    within=within,
+                )
             except (supervision.NothingWaiting, supervision.NoteFull):
                 ctx.end_step()  # nothing more can go with it (too long: say so, and wait)
                 raise
@@ -120,9 +127,17 @@ class Handlers:
             return
         role = ctx.user.role if ctx.user is not None else None
         asked = await supervision.request(
-            ctx.deps.storage, ctx.deps.cipher, ctx.events, peer_id=ctx.user_id, role=role,
-            urgency=str(ctx.draft.get("urgency", "whenever")), note=note, now=ctx.now,
-            day=ctx.deps.local_day(), within=within)
+            ctx.deps.storage,
+            ctx.deps.cipher,
+            ctx.events,
+            peer_id=ctx.user_id,
+            role=role,
+            urgency=str(ctx.draft.get("urgency", "whenever")),
+            note=note,
+            now=ctx.now,
+            day=ctx.deps.local_day(),
+            within=within,
+        )
         ctx.end_step()  # the coordinators are told next, then the peer worker how many heard
         if not asked.changed:
             await ctx.reply(ctx.copy.text("supervision.left_as_is"))
@@ -131,9 +146,14 @@ class Handlers:
         """The first coordinator to tap has it (they hear once the peer worker is told); the
         others hear it is taken."""
         try:
-            await supervision.take(ctx.deps.storage, ctx.events, request_id=data.request,
-                                   coordinator_id=ctx.user_id, now=ctx.now,
-                                   within=notices.within(ctx))
+            await supervision.take(
+                ctx.deps.storage,
+                ctx.events,
+                request_id=data.request,
+                coordinator_id=ctx.user_id,
+                now=ctx.now,
+                within=notices.within(ctx),
+            )
         except supervision.AlreadyTaken as refusal:
             await ctx.answer(ctx.copy.button(refusal.key))
             return
@@ -150,10 +170,17 @@ def exporter(deps: Deps) -> Any:
             return {}
         copy = deps.content.for_person(await deps.storage.get_user(user_id))
         unreadable = copy.raw("supervision.note_unreadable")
-        return {"supervision_notes": [
-            {"request_id": request.id, "asked_at": request.created_at,
-             "urgency": request.urgency, "taken": request.taken_at is not None,
-             "note": text if text is not None or request.note is None else unreadable}
-            for request, text in found]}
+        return {
+            "supervision_notes": [
+                {
+                    "request_id": request.id,
+                    "asked_at": request.created_at,
+                    "urgency": request.urgency,
+                    "taken": request.taken_at is not None,
+                    "note": text if text is not None or request.note is None else unreadable,
+                }
+                for request, text in found
+            ]
+        }
 
     return export

@@ -23,8 +23,18 @@ from bot.services.supervision import (
 )
 from flows.supervision import views
 
-__all__ = ["added_key", "keep", "peer_name", "request_key", "send", "statuses", "taken_key",
-           "taken_of", "to_coordinator", "within"]
+__all__ = [
+    "added_key",
+    "keep",
+    "peer_name",
+    "request_key",
+    "send",
+    "statuses",
+    "taken_key",
+    "taken_of",
+    "to_coordinator",
+    "within",
+]
 
 
 def request_key(request_id: int, coordinator_id: int) -> str:
@@ -46,8 +56,11 @@ def taken_of(key: str) -> int | None:
     """The request whose "picked up" notice KEY is (None for any other key)."""
     kind, _, rest = key.partition(":")
     request_id, _, what = rest.partition(":")
-    return int(request_id) if kind == "supervision" and what == "taken" \
-        and request_id.isdigit() else None
+    return (
+        int(request_id)
+        if kind == "supervision" and what == "taken" and request_id.isdigit()
+        else None
+    )
 
 
 async def peer_name(app: AppCtx, peer_id: int) -> str | None:
@@ -59,21 +72,31 @@ async def peer_name(app: AppCtx, peer_id: int) -> str | None:
     return user.alias if user is not None else None
 
 
-async def to_coordinator(app: AppCtx, found: SupervisionRequest, coordinator_id: int, *,
-                         added: bool = False) -> outbox.Send | None:
+async def to_coordinator(
+    app: AppCtx, found: SupervisionRequest, coordinator_id: int, *, added: bool = False
+) -> outbox.Send | None:
     """Request FOUND as COORDINATOR_ID reads it (ADDED: "… added to their request"), with the
     button that picks it up; None if the peer worker is gone."""
     storage = app.deps.storage
-    peer, coordinator = await storage.get_user(found.peer_id), await storage.get_user(
-        coordinator_id)
+    peer, coordinator = (
+        await storage.get_user(found.peer_id),
+        await storage.get_user(coordinator_id),
+    )
     if peer is None or peer.role is None:
         return None
     copy = app.copy_for(coordinator)
     note = app.deps.cipher.decrypt(found.note) if found.note else None
     asked = copy.when(datetime.fromtimestamp(found.created_at, app.deps.zone(coordinator)))
     text, markup = views.for_coordinator(
-        copy, found.id, name=await peer_name(app, found.peer_id), role=peer.role,
-        urgency=found.urgency, note=note, asked=asked, added=added)
+        copy,
+        found.id,
+        name=await peer_name(app, found.peer_id),
+        role=peer.role,
+        urgency=found.urgency,
+        note=note,
+        asked=asked,
+        added=added,
+    )
     return outbox.Send(coordinator_id, text, markup)
 
 
@@ -87,14 +110,24 @@ async def keep(event: Event, app: AppCtx) -> list[str]:
         if found is None:
             return []
         for coordinator in await storage.users_with_roles(("coordinator",)):
-            key = request_key(found.id, coordinator.user_id) \
-                if isinstance(event, SupervisionRequested) \
+            key = (
+                request_key(found.id, coordinator.user_id)
+                if isinstance(event, SupervisionRequested)
                 else added_key(found.id, event.at, coordinator.user_id)
-            sends.append((key, await to_coordinator(
-                app, found, coordinator.user_id, added=isinstance(event, SupervisionAdded))))
+            )
+            sends.append(
+                (
+                    key,
+                    await to_coordinator(
+                        app, found, coordinator.user_id, added=isinstance(event, SupervisionAdded)
+                    ),
+                )
+            )
     elif isinstance(event, SupervisionTaken):
-        peer, taker = await storage.get_user(event.peer_id), await storage.get_user(
-            event.coordinator_id)
+        peer, taker = (
+            await storage.get_user(event.peer_id),
+            await storage.get_user(event.coordinator_id),
+        )
         text = views.peer_told(app.copy_for(peer), taker.alias if taker else None)
         sends.append((taken_key(event.request_id), outbox.Send(event.peer_id, text)))
     kept = []

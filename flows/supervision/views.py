@@ -15,13 +15,24 @@ from flows.supervision.callbacks import (
     UrgencyChoice,
 )
 
-__all__ = ["ask_addition", "ask_note", "ask_urgency", "for_coordinator", "peer_told", "sent",
-           "taken", "taken_unreachable", "urgency_again", "waiting"]
+__all__ = [
+    "ask_addition",
+    "ask_note",
+    "ask_urgency",
+    "for_coordinator",
+    "peer_told",
+    "sent",
+    "taken",
+    "taken_unreachable",
+    "urgency_again",
+    "waiting",
+]
 
 
 def _urgencies(copy: Content) -> InlineKeyboardMarkup:
-    return choose_one([(copy.button(f"supervision.urgency_{u}"), UrgencyChoice(u))
-                       for u in URGENCIES])
+    return choose_one(
+        [(copy.button(f"supervision.urgency_{u}"), UrgencyChoice(u)) for u in URGENCIES]
+    )
 
 
 def ask_urgency(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
@@ -35,13 +46,15 @@ def urgency_again(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def ask_note(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
-    """"What would you like to talk about?", with Skip."""
+    """ "What would you like to talk about?", with Skip."""
     return copy.text("supervision.ask_note"), choose_one(
-        [(copy.button("common.skip_button"), SkipNote())])
+        [(copy.button("common.skip_button"), SkipNote())]
+    )
 
 
-def sent(copy: Content, reached: int, *, pending: int = 0, dropped: int = 0,
-         added: bool = False) -> str:
+def sent(
+    copy: Content, reached: int, *, pending: int = 0, dropped: int = 0, added: bool = False
+) -> str:
     """The peer worker hears the truth about their request (or what they ADDED to it): how
     many coordinators have it, that it is on its way, or that nobody could be reached."""
     prefix = "supervision.added_" if added else "supervision."
@@ -57,23 +70,29 @@ def sent(copy: Content, reached: int, *, pending: int = 0, dropped: int = 0,
 def waiting(copy: Content, *, asked: str, urgency: str) -> tuple[str, InlineKeyboardMarkup]:
     """/supervision while a request is still waiting: it is with the coordinators already;
     the peer worker may add a few words to it rather than ask again."""
-    return copy.text("supervision.already_waiting", asked=asked,
-                     urgency=copy.button(f"supervision.urgency_{urgency}")), choose_one(
-        [(copy.button("supervision.add_button"), AddToRequest())])
+    return copy.text(
+        "supervision.already_waiting",
+        asked=asked,
+        urgency=copy.button(f"supervision.urgency_{urgency}"),
+    ), choose_one([(copy.button("supervision.add_button"), AddToRequest())])
 
 
 def send_flagged(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
     """The words mention risk (the crisis card is above them): send them to the coordinators
     as they are, or write them differently?"""
     return copy.text("supervision.send_flagged"), choose_one(
-        [(copy.button("supervision.send_flagged_yes"), SendFlagged(True)),
-         (copy.button("supervision.send_flagged_no"), SendFlagged(False))])
+        [
+            (copy.button("supervision.send_flagged_yes"), SendFlagged(True)),
+            (copy.button("supervision.send_flagged_no"), SendFlagged(False)),
+        ]
+    )
 
 
 def ask_addition(copy: Content) -> tuple[str, InlineKeyboardMarkup]:
-    """"What would you like to add?", with Leave it as it is."""
+    """ "What would you like to add?", with Leave it as it is."""
     return copy.text("supervision.ask_addition"), choose_one(
-        [(copy.button("supervision.leave_button"), SkipNote())])
+        [(copy.button("supervision.leave_button"), SkipNote())]
+    )
 
 
 def _sender(copy: Content, name: str | None, role: str) -> str:
@@ -83,15 +102,27 @@ def _sender(copy: Content, name: str | None, role: str) -> str:
     return copy.button("supervision.sender_unnamed", role=role_name)
 
 
-def for_coordinator(copy: Content, request_id: int, *, name: str | None, role: str,
-                    urgency: str, note: str | None, asked: str, added: bool = False
-                    ) -> tuple[str, InlineKeyboardMarkup]:
+def for_coordinator(
+    copy: Content,
+    request_id: int,
+    *,
+    name: str | None,
+    role: str,
+    urgency: str,
+    note: str | None,
+    asked: str,
+    added: bool = False,
+) -> tuple[str, InlineKeyboardMarkup]:
     """The request as a coordinator reads it (ADDED: the peer worker has added to it while it
     waits), with the button that picks it up."""
     key = "supervision.to_coordinator_added" if added else "supervision.to_coordinator"
-    text = copy.text(key, sender=_sender(copy, name, role), asked=asked,
-                     urgency=copy.button(f"supervision.urgency_{urgency}"),
-                     note=note or copy.button("supervision.no_note"))
+    text = copy.text(
+        key,
+        sender=_sender(copy, name, role),
+        asked=asked,
+        urgency=copy.button(f"supervision.urgency_{urgency}"),
+        note=note or copy.button("supervision.no_note"),
+    )
     return text, choose_one([(copy.button("supervision.take_button"), TakeRequest(request_id))])
 
 
@@ -113,5 +144,6 @@ def taken_unreachable(copy: Content, name: str | None) -> str:
 
 def peer_told(copy: Content, coordinator: str | None) -> str:
     """The peer worker hears who picked their request up."""
-    return copy.text("supervision.peer_told",
-                     coordinator=coordinator or copy.button("supervision.someone"))
+    return copy.text(
+        "supervision.peer_told", coordinator=coordinator or copy.button("supervision.someone")
+    )

@@ -36,10 +36,16 @@ from tests.e2e.emulator import DEFAULT_WAIT, BotAPIEmulator
 
 __all__ = ["RUNNING", "BotProcess", "free_port"]
 
-RUNNING = re.compile(r"The bot is running \((?P<source>[^)]*)\); start-up: (?P<steps>.*)\.$",
-                     re.MULTILINE)
-_REMOVED_ENV = ("BOT_SETTINGS", "BOT_DATA_DIR", "BOT_ENCRYPTION_KEY", "TELEGRAM_WEBHOOK_SECRET",
-                "TELEGRAM_BOT_TOKEN")
+RUNNING = re.compile(
+    r"The bot is running \((?P<source>[^)]*)\); start-up: (?P<steps>.*)\.$", re.MULTILINE
+)
+_REMOVED_ENV = (
+    "BOT_SETTINGS",
+    "BOT_DATA_DIR",
+    "BOT_ENCRYPTION_KEY",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_BOT_TOKEN",
+)
 IMAGE = os.environ.get("E2E_BOT_IMAGE", "")  # set: the bot runs in a container of this image
 CONTAINER_LABEL = "bpd-peer-bot-e2e"  # =PID of the suite, on every container it starts
 _CONTAINERS = itertools.count(1)
@@ -55,8 +61,15 @@ def free_port() -> int:
 class BotProcess:
     """One bot process at a time over one data folder; start, stop and start it again."""
 
-    def __init__(self, tg: BotAPIEmulator, root: Path, *, coordinators: tuple[int, ...] = (),
-                 env: dict[str, str] | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        tg: BotAPIEmulator,
+        root: Path,
+        *,
+        coordinators: tuple[int, ...] = (),
+        env: dict[str, str] | None = None,
+        **settings: Any,
+    ) -> None:
         self.tg = tg
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
@@ -102,8 +115,9 @@ class BotProcess:
         """From the next start on, start as the Dockerfile does: `python -m bot run`, with
         BOT_SETTINGS naming the settings file and BOT_DATA_DIR the data folder (its volume)."""
         self.docker_style = True
-        self.env.update({"BOT_SETTINGS": str(self.settings_path),
-                         "BOT_DATA_DIR": str(self.data_dir)})
+        self.env.update(
+            {"BOT_SETTINGS": str(self.settings_path), "BOT_DATA_DIR": str(self.data_dir)}
+        )
 
     def container_run(self, *command: str) -> list[str]:
         """`podman run` of IMAGE as the README runs it: the data folder as the /data volume
@@ -112,14 +126,32 @@ class BotProcess:
         COMMAND replaces the image's CMD when given. Each call names a new container."""
         self.data_dir.mkdir(parents=True, exist_ok=True)  # a bind mount's source must exist
         name = f"{CONTAINER_LABEL}-{os.getpid()}-{next(_CONTAINERS)}"
-        given = [k for k, v in self.env.items() if k not in ("BOT_SETTINGS", "BOT_DATA_DIR")
-                 and (k in _REMOVED_ENV or os.environ.get(k) != v)]
-        return ["podman", "run", "--rm", "--name", name,
-                "--label", f"{CONTAINER_LABEL}={os.getpid()}",
-                "--network", "host", "-v", f"{self.data_dir}:/data:U",
-                "-v", f"{self.settings_path}:/settings.yaml:ro",
-                "-e", "BOT_SETTINGS=/settings.yaml", *(f"--env={k}" for k in sorted(given)),
-                IMAGE, *command]
+        given = [
+            k
+            for k, v in self.env.items()
+            if k not in ("BOT_SETTINGS", "BOT_DATA_DIR")
+            and (k in _REMOVED_ENV or os.environ.get(k) != v)
+        ]
+        return [
+            "podman",
+            "run",
+            "--rm",
+            "--name",
+            name,
+            "--label",
+            f"{CONTAINER_LABEL}={os.getpid()}",
+            "--network",
+            "host",
+            "-v",
+            f"{self.data_dir}:/data:U",
+            "-v",
+            f"{self.settings_path}:/settings.yaml:ro",
+            "-e",
+            "BOT_SETTINGS=/settings.yaml",
+            *(f"--env={k}" for k in sorted(given)),
+            IMAGE,
+            *command,
+        ]
 
     def start(self, *args: str, wait: bool = True, timeout: float = DEFAULT_WAIT) -> None:
         """Start the bot; with WAIT, return once its log says it is running."""
@@ -130,8 +162,9 @@ class BotProcess:
         self._log.flush()
         command = self.command(*args)
         self.container = command[command.index("--name") + 1] if IMAGE else None
-        self.proc = subprocess.Popen(command, cwd=self.root, env=self.env,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            command, cwd=self.root, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
+        )
         self.starts += 1
         if wait:
             self.wait_running(timeout)
@@ -140,8 +173,12 @@ class BotProcess:
         """Wait for this start's "The bot is running (...)" line; fail if the bot exits."""
         return self.wait_log(RUNNING, timeout, since=self._start_offset)
 
-    def wait_log(self, pattern: str | re.Pattern[str], timeout: float = DEFAULT_WAIT,
-                 since: int | None = None) -> re.Match[str]:
+    def wait_log(
+        self,
+        pattern: str | re.Pattern[str],
+        timeout: float = DEFAULT_WAIT,
+        since: int | None = None,
+    ) -> re.Match[str]:
         """Poll the log (with a deadline) until PATTERN appears after SINCE (bytes)."""
         regex = re.compile(re.escape(pattern)) if isinstance(pattern, str) else pattern
         deadline = time.monotonic() + timeout
@@ -151,11 +188,15 @@ class BotProcess:
             if found:
                 return found
             if self.proc is not None and self.proc.poll() is not None:
-                raise AssertionError(f"the bot exited with status {self.proc.returncode} before "
-                                     f"{regex.pattern!r} appeared in its log{self.tail()}")
+                raise AssertionError(
+                    f"the bot exited with status {self.proc.returncode} before "
+                    f"{regex.pattern!r} appeared in its log{self.tail()}"
+                )
             if time.monotonic() > deadline:
-                raise AssertionError(f"{regex.pattern!r} did not appear in the bot's log within "
-                                     f"{timeout:.0f} s{self.tail()}")
+                raise AssertionError(
+                    f"{regex.pattern!r} did not appear in the bot's log within "
+                    f"{timeout:.0f} s{self.tail()}"
+                )
             with contextlib.suppress(subprocess.TimeoutExpired):
                 # Waiting on the process, not sleeping: it returns at once if the bot exits.
                 if self.proc is not None:
@@ -173,8 +214,9 @@ class BotProcess:
             self._force_kill()
             self.proc.wait()
             self._reap()
-            raise AssertionError(f"the bot did not stop within {timeout:.0f} s of SIGTERM"
-                                 f"{self.tail()}") from None
+            raise AssertionError(
+                f"the bot did not stop within {timeout:.0f} s of SIGTERM{self.tail()}"
+            ) from None
         self._reap()
         return status
 
@@ -194,8 +236,12 @@ class BotProcess:
         on by `podman run`, so killing it would leave the container running)."""
         assert self.proc is not None
         if self.container:
-            subprocess.run(["podman", "kill", "--signal", "KILL", self.container],
-                           capture_output=True, timeout=60, check=False)
+            subprocess.run(
+                ["podman", "kill", "--signal", "KILL", self.container],
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
         else:
             self.proc.send_signal(signal.SIGKILL)
 
@@ -222,11 +268,20 @@ class BotProcess:
     def cli(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Another command of the same installation: `python -m bot ARGS --settings FILE`
         (with IMAGE, in a container of it over the same volume and settings)."""
-        command = (self.container_run("python", "-m", "bot", *args, "--settings",
-                                      "/settings.yaml") if IMAGE else
-                   [sys.executable, "-m", "bot", *args, "--settings", str(self.settings_path)])
-        return subprocess.run(command, cwd=self.root, env=self.env, capture_output=True,
-                              text=True, timeout=timeout, check=False)
+        command = (
+            self.container_run("python", "-m", "bot", *args, "--settings", "/settings.yaml")
+            if IMAGE
+            else [sys.executable, "-m", "bot", *args, "--settings", str(self.settings_path)]
+        )
+        return subprocess.run(
+            command,
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     # -- the log -----------------------------------------------------------------------------
 

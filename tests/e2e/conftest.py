@@ -70,20 +70,24 @@ def _clean_run() -> Iterator[None]:
     yield
     found: list[str] = []
     for tg in _EMULATORS:
-        found += [f"emulator: {p}" for p in tg.problems[problems.get(id(tg), 0):]]
+        found += [f"emulator: {p}" for p in tg.problems[problems.get(id(tg), 0) :]]
     for bot in _BOTS:
         text = bot.log(logs.get(id(bot), 0))
         if "Traceback" in text:
             start = text.index("Traceback")
-            found.append(f"traceback in {bot.log_path}:\n{text[max(0, start - 300):start + 3000]}")
+            found.append(
+                f"traceback in {bot.log_path}:\n{text[max(0, start - 300) : start + 3000]}"
+            )
     assert not found, "\n\n".join(found)
 
 
 def new_emulator() -> BotAPIEmulator:
     """A fresh emulator for a bot of its own (its own token and username)."""
     token_id = next(_TOKENS)
-    tg = BotAPIEmulator(token=f"{token_id}:AAE2E-{token_id % 9973:04d}-not-a-real-token",
-                        username=f"peer_e2e_{token_id % 100000}_bot").start()
+    tg = BotAPIEmulator(
+        token=f"{token_id}:AAE2E-{token_id % 9973:04d}-not-a-real-token",
+        username=f"peer_e2e_{token_id % 100000}_bot",
+    ).start()
     _EMULATORS.append(tg)
     return tg
 
@@ -98,8 +102,9 @@ def tg() -> Iterator[BotAPIEmulator]:
 
 
 @pytest.fixture(scope="package")
-def shared_bot(tg: BotAPIEmulator, tmp_path_factory: pytest.TempPathFactory
-               ) -> Iterator[BotProcess]:
+def shared_bot(
+    tg: BotAPIEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BotProcess]:
     """One bot process, started as a service starts it, shared by the journeys that don't
     stop or reconfigure it; stopped with SIGTERM at the end, which must succeed."""
     bot = BotProcess(tg, tmp_path_factory.mktemp("shared-bot"), coordinators=(COORDINATOR_ID,))
@@ -108,8 +113,7 @@ def shared_bot(tg: BotAPIEmulator, tmp_path_factory: pytest.TempPathFactory
     yield bot
     try:
         assert bot.stop() == 0, f"the shared bot did not exit cleanly{bot.tail()}"
-        assert "Traceback" not in bot.log(), f"the shared bot's log holds a traceback" \
-                                             f"{bot.tail(80)}"
+        assert "Traceback" not in bot.log(), f"the shared bot's log holds a traceback{bot.tail(80)}"
     finally:
         bot.close()
         _BOTS.remove(bot)
@@ -130,11 +134,20 @@ def make_bot(tmp_path: Path) -> Iterator[Callable[..., BotProcess]]:
     made: list[tuple[BotProcess, BotAPIEmulator]] = []
     counter = itertools.count(1)
 
-    def make(*, coordinators: tuple[int, ...] = (COORDINATOR_ID,), env: dict[str, str] |
-             None = None, **settings: Any) -> BotProcess:
+    def make(
+        *,
+        coordinators: tuple[int, ...] = (COORDINATOR_ID,),
+        env: dict[str, str] | None = None,
+        **settings: Any,
+    ) -> BotProcess:
         emulator = new_emulator()
-        bot = BotProcess(emulator, tmp_path / f"bot{next(counter)}", coordinators=coordinators,
-                         env=env, **settings)
+        bot = BotProcess(
+            emulator,
+            tmp_path / f"bot{next(counter)}",
+            coordinators=coordinators,
+            env=env,
+            **settings,
+        )
         _BOTS.append(bot)
         made.append((bot, emulator))
         return bot

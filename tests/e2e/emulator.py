@@ -53,16 +53,39 @@ _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{5,32})?")
 _BOT_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Parameters whose value is a JSON-serialised object or array when sent as form fields.
-_JSON_FIELDS = {"reply_markup", "entities", "caption_entities", "allowed_updates", "commands",
-                "scope", "reply_parameters", "link_preview_options", "media"}
-_CONTENT_KEYS = ("text", "entities", "caption", "caption_entities", "photo", "document",
-                 "voice", "audio", "video", "video_note", "animation", "sticker", "contact",
-                 "location")
-NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the "
-                "message")
-QUERY_TOO_OLD = ("Bad Request: query is too old and response timeout expired or query ID is "
-                 "invalid")
+_JSON_FIELDS = {
+    "reply_markup",
+    "entities",
+    "caption_entities",
+    "allowed_updates",
+    "commands",
+    "scope",
+    "reply_parameters",
+    "link_preview_options",
+    "media",
+}
+_CONTENT_KEYS = (
+    "text",
+    "entities",
+    "caption",
+    "caption_entities",
+    "photo",
+    "document",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "sticker",
+    "contact",
+    "location",
+)
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply "
+    "markup are exactly the same as a current content and reply markup of the "
+    "message"
+)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
 class ApiError(Exception):
@@ -116,7 +139,7 @@ class Hold:
 class _Meta:
     """What the emulator knows about a stored message beyond its Bot API shape."""
 
-    seq: int            # the event number of its latest change (send or edit)
+    seq: int  # the event number of its latest change (send or edit)
     by_bot: bool
     deleted: bool = False
     method: str = ""
@@ -129,7 +152,7 @@ class _Chat:
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     meta: dict[int, _Meta] = field(default_factory=dict)
     next_id: int = 1
-    started: bool = False   # a private chat: the person has written to the bot
+    started: bool = False  # a private chat: the person has written to the bot
 
 
 class _Params:
@@ -180,8 +203,9 @@ class _Params:
         return bool(value)
 
 
-def _decode_params(content_type: str, body: bytes, query: str
-                   ) -> tuple[dict[str, Any], dict[str, Upload]]:
+def _decode_params(
+    content_type: str, body: bytes, query: str
+) -> tuple[dict[str, Any], dict[str, Upload]]:
     values: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
     files: dict[str, Upload] = {}
     kind = content_type.split(";", 1)[0].strip().lower()
@@ -196,7 +220,8 @@ def _decode_params(content_type: str, body: bytes, query: str
         values.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     elif kind == "multipart/form-data":
         message = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+        )
         if not message.is_multipart():
             raise ApiError(400, "Bad Request: can't parse multipart/form-data")
         for part in message.iter_parts():
@@ -228,16 +253,26 @@ def _plain(message: dict[str, Any]) -> str:
 class BotAPIEmulator:
     """Telegram's Bot API for one bot, on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, token: str = "123456:ABC-e2e-not-a-real-token",
-                 username: str = "peer_support_e2e_bot", first_name: str = "Peer Support"
-                 ) -> None:
+    def __init__(
+        self,
+        token: str = "123456:ABC-e2e-not-a-real-token",
+        username: str = "peer_support_e2e_bot",
+        first_name: str = "Peer Support",
+    ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.username = username
-        self.bot_user = {"id": self.bot_id, "is_bot": True, "first_name": first_name,
-                         "username": username, "can_join_groups": True,
-                         "can_read_all_group_messages": False, "supports_inline_queries": False,
-                         "can_connect_to_business": False, "has_main_web_app": False}
+        self.bot_user = {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": first_name,
+            "username": username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
         self.calls: list[Call] = []
         self.problems: list[str] = []
         # Errors a bot meets in ordinary use and handles: they are answered, not reported.
@@ -252,7 +287,7 @@ class BotAPIEmulator:
         self._users: dict[int, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(700_000_001)
-        self._confirmed = 0        # every update below this was confirmed by an offset
+        self._confirmed = 0  # every update below this was confirmed by an offset
         self._poll_generation = 0
         self._seq = 0
         self._files: dict[str, dict[str, Any]] = {}
@@ -284,8 +319,9 @@ class BotAPIEmulator:
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         self._server = server
-        serving = threading.Thread(target=server.serve_forever, args=(0.05,), name="bot-api",
-                                   daemon=True)
+        serving = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="bot-api", daemon=True
+        )
         pushing = threading.Thread(target=self._push_loop, name="bot-api-webhook", daemon=True)
         self._threads = [serving, pushing]
         for thread in self._threads:
@@ -326,15 +362,17 @@ class BotAPIEmulator:
         content_type = request.headers.get("Content-Type", "")
         if match is None:
             with self._cv:
-                self.problems.append(f"{request.command} {split.path}: not a Bot API method "
-                                     "path -> 404 Not Found")
+                self.problems.append(
+                    f"{request.command} {split.path}: not a Bot API method path -> 404 Not Found"
+                )
                 self._cv.notify_all()
             self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         token, method = match.group(1), match.group(2)
         if token != self.token:
-            self._reply(request, 401, {"ok": False, "error_code": 401,
-                                       "description": "Unauthorized"})
+            self._reply(
+                request, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            )
             return
         call = Call(method, {}, {}, content_type)
         try:
@@ -342,8 +380,13 @@ class BotAPIEmulator:
             call.params, call.files = self._readable(values), files
             with self._cv:
                 self.calls.append(call)
-                holds = [h for h in self.holds if h.method.lower() == method.lower()
-                         and not h.released.is_set() and h.accept(call.params)]
+                holds = [
+                    h
+                    for h in self.holds
+                    if h.method.lower() == method.lower()
+                    and not h.released.is_set()
+                    and h.accept(call.params)
+                ]
                 for hold in holds:
                     hold.arrived += 1
                 self._cv.notify_all()
@@ -355,15 +398,21 @@ class BotAPIEmulator:
         except ApiError as exc:
             call.status, call.error = exc.code, exc.description
             self._note_error(call, exc)
-            self._reply(request, exc.code, {"ok": False, "error_code": exc.code,
-                                            "description": exc.description})
+            self._reply(
+                request,
+                exc.code,
+                {"ok": False, "error_code": exc.code, "description": exc.description},
+            )
         except Exception as exc:  # a bug in the emulator must fail the test, not hang it
             call.status, call.error = 500, repr(exc)
             with self._cv:
                 self.problems.append(f"{method}: the emulator failed: {exc!r}")
                 self._cv.notify_all()
-            self._reply(request, 500, {"ok": False, "error_code": 500,
-                                       "description": "Internal Server Error"})
+            self._reply(
+                request,
+                500,
+                {"ok": False, "error_code": 500, "description": "Internal Server Error"},
+            )
 
     @staticmethod
     def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
@@ -392,8 +441,9 @@ class BotAPIEmulator:
         if exc.code == 403 and "blocked by the user" in exc.description:
             return  # a test blocked this person on purpose
         with self._cv:
-            self.problems.append(f"{call.method} -> {exc.code} {exc.description} "
-                                 f"(params: {_short(call.params)})")
+            self.problems.append(
+                f"{call.method} -> {exc.code} {exc.description} (params: {_short(call.params)})"
+            )
             self._cv.notify_all()
 
     # -- dispatch --------------------------------------------------------------------------
@@ -439,26 +489,43 @@ class BotAPIEmulator:
                 raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         return state
 
-    def _store(self, state: _Chat, content: dict[str, Any], *, by_bot: bool, method: str = "",
-               uploads: dict[str, Upload] | None = None, sender: dict[str, Any] | None = None
-               ) -> dict[str, Any]:
+    def _store(
+        self,
+        state: _Chat,
+        content: dict[str, Any],
+        *,
+        by_bot: bool,
+        method: str = "",
+        uploads: dict[str, Upload] | None = None,
+        sender: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         message_id = state.next_id
         state.next_id += 1
         # A message's `from` is a plain User: getMe's extra fields (can_join_groups...) are not
         # part of it.
-        author = ({k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")}
-                  if by_bot else dict(sender or {}))
-        message = {"message_id": message_id, "from": author,
-                   "chat": dict(state.chat), "date": int(time.time()), **content}
+        author = (
+            {k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")}
+            if by_bot
+            else dict(sender or {})
+        )
+        message = {
+            "message_id": message_id,
+            "from": author,
+            "chat": dict(state.chat),
+            "date": int(time.time()),
+            **content,
+        }
         state.messages[message_id] = message
-        state.meta[message_id] = _Meta(self._next_seq(), by_bot, method=method,
-                                       uploads=dict(uploads or {}))
+        state.meta[message_id] = _Meta(
+            self._next_seq(), by_bot, method=method, uploads=dict(uploads or {})
+        )
         return message
 
     # -- checks Telegram makes ---------------------------------------------------------------
 
-    def _formatted(self, p: _Params, key: str, limit: int, *, required: bool
-                   ) -> tuple[str, list[dict[str, Any]]]:
+    def _formatted(
+        self, p: _Params, key: str, limit: int, *, required: bool
+    ) -> tuple[str, list[dict[str, Any]]]:
         raw = p.text(key)
         entities_key = "entities" if key == "text" else "caption_entities"
         if raw is None or raw == "":
@@ -472,15 +539,22 @@ class BotAPIEmulator:
             except HtmlError as exc:
                 raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
         elif mode:
-            raise ApiError(400, f"Bad Request: unsupported parse_mode {mode} (the emulator "
-                                "knows HTML, which is what the bot uses)")
+            raise ApiError(
+                400,
+                f"Bad Request: unsupported parse_mode {mode} (the emulator "
+                "knows HTML, which is what the bot uses)",
+            )
         else:
             plain, entities = raw.strip(), list(p.obj(entities_key) or [])
         if required and not plain:
             raise ApiError(400, "Bad Request: message text is empty")
         if len(plain) > limit:
-            raise ApiError(400, "Bad Request: message is too long" if key == "text"
-                           else "Bad Request: message caption is too long")
+            raise ApiError(
+                400,
+                "Bad Request: message is too long"
+                if key == "text"
+                else "Bad Request: message caption is too long",
+            )
         return plain, entities
 
     def _markup(self, p: _Params) -> dict[str, Any] | None:
@@ -492,8 +566,9 @@ class BotAPIEmulator:
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise ApiError(400, "Bad Request: field \"inline_keyboard\" must be an Array "
-                                    "of Array")
+                raise ApiError(
+                    400, 'Bad Request: field "inline_keyboard" must be an Array of Array'
+                )
             for row in rows:
                 for button in row:
                     self._check_button(button)
@@ -511,12 +586,20 @@ class BotAPIEmulator:
     def _check_button(button: dict[str, Any]) -> None:
         if not button.get("text"):
             raise ApiError(400, "Bad Request: inline keyboard button text is empty")
-        kinds = {"url", "callback_data", "web_app", "login_url", "switch_inline_query",
-                 "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                 "copy_text", "callback_game", "pay"} & set(button)
+        kinds = {
+            "url",
+            "callback_data",
+            "web_app",
+            "login_url",
+            "switch_inline_query",
+            "switch_inline_query_current_chat",
+            "switch_inline_query_chosen_chat",
+            "copy_text",
+            "callback_game",
+            "pay",
+        } & set(button)
         if len(kinds) != 1:
-            raise ApiError(400, "Bad Request: text buttons are unallowed in the inline "
-                                "keyboard")
+            raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
         if "callback_data" in button:
             data = button["callback_data"]
             if not isinstance(data, str) or not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
@@ -529,8 +612,11 @@ class BotAPIEmulator:
         message_id = params.get("message_id") if params else p.integer("reply_to_message_id")
         if message_id is None:
             return None
-        allow = bool(params.get("allow_sending_without_reply")) if params \
+        allow = (
+            bool(params.get("allow_sending_without_reply"))
+            if params
             else p.flag("allow_sending_without_reply")
+        )
         target_chat = state
         if params.get("chat_id") not in (None, state.chat["id"]):
             target_chat = self._chat(int(params["chat_id"]))
@@ -548,8 +634,14 @@ class BotAPIEmulator:
             return {"inline_keyboard": markup["inline_keyboard"]}
         return None
 
-    def _finish(self, state: _Chat, p: _Params, content: dict[str, Any], method: str,
-                uploads: dict[str, Upload] | None = None) -> dict[str, Any]:
+    def _finish(
+        self,
+        state: _Chat,
+        p: _Params,
+        content: dict[str, Any],
+        method: str,
+        uploads: dict[str, Upload] | None = None,
+    ) -> dict[str, Any]:
         markup = self._markup(p)
         reply = self._reply_to(p, state)
         if reply is not None:
@@ -567,8 +659,11 @@ class BotAPIEmulator:
 
     def _new_file(self, kind: str, info: dict[str, Any]) -> dict[str, Any]:
         n = next(self._file_ids)
-        entry = {"file_id": f"{kind[:3].upper()}e2e{n:06d}AgADbBwAAk", "file_unique_id":
-                 f"AQAD{n:06d}e2e", **info}
+        entry = {
+            "file_id": f"{kind[:3].upper()}e2e{n:06d}AgADbBwAAk",
+            "file_unique_id": f"AQAD{n:06d}e2e",
+            **info,
+        }
         self._files[entry["file_id"]] = {"kind": kind, **entry}
         return entry
 
@@ -579,7 +674,7 @@ class BotAPIEmulator:
         if value is None or value == "":
             raise ApiError(400, f"Bad Request: there is no {name} in the request")
         if value.startswith("attach://"):
-            attached = p.files.get(value[len("attach://"):])
+            attached = p.files.get(value[len("attach://") :])
             if attached is None:
                 raise ApiError(400, f"Bad Request: there is no {name} in the request")
             return attached
@@ -589,8 +684,10 @@ class BotAPIEmulator:
         if known is None:
             raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         if known["kind"] != name:
-            raise ApiError(400, f"Bad Request: can't use file of type {known['kind'].title()} "
-                                f"as {name.title()}")
+            raise ApiError(
+                400,
+                f"Bad Request: can't use file of type {known['kind'].title()} as {name.title()}",
+            )
         return known
 
     # -- methods: the bot itself -------------------------------------------------------------
@@ -606,8 +703,15 @@ class BotAPIEmulator:
 
     def _scope_key(self, p: _Params) -> str:
         scope = p.obj("scope") or {"type": "default"}
-        kinds = {"default", "all_private_chats", "all_group_chats", "all_chat_administrators",
-                 "chat", "chat_administrators", "chat_member"}
+        kinds = {
+            "default",
+            "all_private_chats",
+            "all_group_chats",
+            "all_chat_administrators",
+            "chat",
+            "chat_administrators",
+            "chat_member",
+        }
         if scope.get("type") not in kinds:
             raise ApiError(400, "Bad Request: unsupported bot command scope type")
         if scope["type"].startswith("chat"):
@@ -620,15 +724,14 @@ class BotAPIEmulator:
     def _m_setmycommands(self, p: _Params) -> Any:
         commands = p.obj("commands")
         if not isinstance(commands, list):
-            raise ApiError(400, "Bad Request: parameter \"commands\" is required")
+            raise ApiError(400, 'Bad Request: parameter "commands" is required')
         if len(commands) > 100:
             raise ApiError(400, "Bad Request: too many commands")
         for item in commands:
             if not _BOT_COMMAND_NAME.match(str(item.get("command", "")).lstrip("/")):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(str(item.get("description", ""))) <= 256:
-                raise ApiError(400, "Bad Request: command description must be 1-256 "
-                                    "characters")
+                raise ApiError(400, "Bad Request: command description must be 1-256 characters")
         self.commands[self._scope_key(p)] = commands
         return True
 
@@ -644,7 +747,7 @@ class BotAPIEmulator:
     def _m_setwebhook(self, p: _Params) -> Any:
         url = p.text("url")
         if url is None:
-            raise ApiError(400, "Bad Request: parameter \"url\" is required")
+            raise ApiError(400, 'Bad Request: parameter "url" is required')
         if url == "":
             self.webhook = None
             return True
@@ -653,16 +756,20 @@ class BotAPIEmulator:
         # A local Bot API server (which this stands in for) may call plain HTTP; Telegram's
         # own servers only call HTTPS.
         if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for "
-                                "webhook")
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
         secret = p.text("secret_token")
         if secret is not None and secret != "" and not _SECRET_TOKEN.match(secret):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         if p.flag("drop_pending_updates"):
             self._drop_pending()
-        self.webhook = {"url": url, "secret_token": secret or None,
-                        "allowed_updates": p.obj("allowed_updates"),
-                        "max_connections": p.integer("max_connections") or 40}
+        self.webhook = {
+            "url": url,
+            "secret_token": secret or None,
+            "allowed_updates": p.obj("allowed_updates"),
+            "max_connections": p.integer("max_connections") or 40,
+        }
         return True
 
     def _m_deletewebhook(self, p: _Params) -> Any:
@@ -672,11 +779,13 @@ class BotAPIEmulator:
         return True
 
     def _m_getwebhookinfo(self, p: _Params) -> Any:
-        info: dict[str, Any] = {"url": "", "has_custom_certificate": False,
-                                "pending_update_count": len(self._updates)}
+        info: dict[str, Any] = {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
         if self.webhook is not None:
-            info.update(url=self.webhook["url"],
-                        max_connections=self.webhook["max_connections"])
+            info.update(url=self.webhook["url"], max_connections=self.webhook["max_connections"])
             if self.webhook["allowed_updates"] is not None:
                 info["allowed_updates"] = self.webhook["allowed_updates"]
         return info
@@ -706,8 +815,11 @@ class BotAPIEmulator:
         deadline = time.monotonic() + timeout
         with self._cv:
             if self.webhook is not None:
-                raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
-                                    "active; use deleteWebhook to delete the webhook first")
+                raise ApiError(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is "
+                    "active; use deleteWebhook to delete the webhook first",
+                )
             self._poll_generation += 1
             generation = self._poll_generation
             if offset is not None:
@@ -718,8 +830,11 @@ class BotAPIEmulator:
                     return []
                 if generation != self._poll_generation:
                     self.conflicts += 1
-                    raise ApiError(409, "Conflict: terminated by other getUpdates request; "
-                                        "make sure that only one bot instance is running")
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; "
+                        "make sure that only one bot instance is running",
+                    )
                 ready = [u for u in self._updates if _allowed(u, allowed)][:limit]
                 left = deadline - time.monotonic()
                 if ready or left <= 0:
@@ -753,9 +868,14 @@ class BotAPIEmulator:
             if not source.data:
                 raise ApiError(400, "Bad Request: file must be non-empty")
             uploads["document"] = source
-            document = self._new_file("document", {
-                "file_name": source.filename, "mime_type": source.content_type,
-                "file_size": len(source.data)})
+            document = self._new_file(
+                "document",
+                {
+                    "file_name": source.filename,
+                    "mime_type": source.content_type,
+                    "file_size": len(source.data),
+                },
+            )
         else:
             document = {k: v for k, v in source.items() if k != "kind"}
         content = {"document": document, **self._caption(p)}
@@ -773,11 +893,17 @@ class BotAPIEmulator:
             uploads["photo"] = source
             scale = min(1.0, 320 / max(width, height))
             photo = [
-                self._new_file("photo", {"width": round(width * scale),
-                                         "height": round(height * scale),
-                                         "file_size": len(source.data) // 8 or 1}),
-                self._new_file("photo", {"width": width, "height": height,
-                                         "file_size": len(source.data)}),
+                self._new_file(
+                    "photo",
+                    {
+                        "width": round(width * scale),
+                        "height": round(height * scale),
+                        "file_size": len(source.data) // 8 or 1,
+                    },
+                ),
+                self._new_file(
+                    "photo", {"width": width, "height": height, "file_size": len(source.data)}
+                ),
             ]
         else:
             photo = [{k: v for k, v in source.items() if k != "kind"}]
@@ -812,9 +938,17 @@ class BotAPIEmulator:
 
     def _m_getchat(self, p: _Params) -> Any:
         state = self._chat_param(p)
-        return {**state.chat, "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                        "unique_gifts": False, "premium_subscription": False}}
+        return {
+            **state.chat,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+            },
+        }
 
     def _m_deletemessage(self, p: _Params) -> Any:
         state = self._chat_param(p)
@@ -843,8 +977,13 @@ class BotAPIEmulator:
             raise ApiError(400, "Bad Request: message can't be edited")
         return state, message, meta
 
-    def _apply_edit(self, message: dict[str, Any], meta: _Meta, changes: dict[str, Any],
-                    markup: dict[str, Any] | None) -> dict[str, Any]:
+    def _apply_edit(
+        self,
+        message: dict[str, Any],
+        meta: _Meta,
+        changes: dict[str, Any],
+        markup: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         inline = self._inline_only(markup)
         before = ({k: message.get(k) for k in changes}, message.get("reply_markup"))
         after = (changes, inline)
@@ -869,17 +1008,24 @@ class BotAPIEmulator:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         plain, entities = self._formatted(p, "text", TEXT_LIMIT, required=True)
         markup = self._markup(p)
-        return self._apply_edit(message, meta, {"text": plain, "entities": entities or None},
-                                markup)
+        return self._apply_edit(
+            message, meta, {"text": plain, "entities": entities or None}, markup
+        )
 
     def _m_editmessagecaption(self, p: _Params) -> Any:
         _, message, meta = self._editable(p)
         if "text" in message:
             raise ApiError(400, "Bad Request: there is no caption in the message to edit")
         caption = self._caption(p)
-        return self._apply_edit(message, meta, {"caption": caption.get("caption"),
-                                                "caption_entities": caption.get(
-                                                    "caption_entities")}, self._markup(p))
+        return self._apply_edit(
+            message,
+            meta,
+            {
+                "caption": caption.get("caption"),
+                "caption_entities": caption.get("caption_entities"),
+            },
+            self._markup(p),
+        )
 
     def _m_editmessagereplymarkup(self, p: _Params) -> Any:
         _, message, meta = self._editable(p)
@@ -890,15 +1036,20 @@ class BotAPIEmulator:
     def _m_answercallbackquery(self, p: _Params) -> Any:
         query_id = p.text("callback_query_id")
         if not query_id:
-            raise ApiError(400, "Bad Request: parameter \"callback_query_id\" is required")
+            raise ApiError(400, 'Bad Request: parameter "callback_query_id" is required')
         query = self._queries.get(query_id)
         if query is None or query["answered"]:
             raise ApiError(400, QUERY_TOO_OLD)
         text = p.text("text") or ""
         if len(text) > ANSWER_TEXT_LIMIT:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        query.update(answered=True, text=text, show_alert=p.flag("show_alert"),
-                     url=p.text("url"), seq=self._next_seq())
+        query.update(
+            answered=True,
+            text=text,
+            show_alert=p.flag("show_alert"),
+            url=p.text("url"),
+            seq=self._next_seq(),
+        )
         return True
 
     # -- webhook pushes ----------------------------------------------------------------------
@@ -907,8 +1058,10 @@ class BotAPIEmulator:
         pause = 0.0
         while True:
             with self._cv:
-                self._cv.wait_for(lambda: self._closing or (
-                    self.webhook is not None and bool(self._updates)), timeout=None)
+                self._cv.wait_for(
+                    lambda: self._closing or (self.webhook is not None and bool(self._updates)),
+                    timeout=None,
+                )
                 if pause:
                     self._cv.wait(pause)
                 if self._closing:
@@ -934,11 +1087,21 @@ class BotAPIEmulator:
 
     # -- the people's side -------------------------------------------------------------------
 
-    def person(self, user_id: int, first_name: str, *, last_name: str | None = None,
-               username: str | None = None) -> Person:
+    def person(
+        self,
+        user_id: int,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+    ) -> Person:
         """Someone with a Telegram account and a private chat with the bot."""
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name,
-                                "language_code": "en"}
+        user: dict[str, Any] = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": "en",
+        }
         if last_name:
             user["last_name"] = last_name
         if username:
@@ -947,8 +1110,9 @@ class BotAPIEmulator:
             known = self._users.get(user_id)
             # Journeys share one bot: one id given to two different people would put one
             # journey's person in another's (set up, with commands nobody expected).
-            assert known is None or known["first_name"] == first_name, \
+            assert known is None or known["first_name"] == first_name, (
                 f"Telegram id {user_id} is {known['first_name']} already, not {first_name}"
+            )
             self._users[user_id] = user
             if user_id not in self._chats:
                 chat = {"id": user_id, "type": "private", "first_name": first_name}
@@ -999,8 +1163,9 @@ class BotAPIEmulator:
                 self.blocked.discard(chat_id)
             message = self._store(state, content, by_bot=False, sender=user)
             update_id = next(self._update_ids)
-            self._updates.append({"update_id": update_id, "message": json.loads(
-                json.dumps(message))})
+            self._updates.append(
+                {"update_id": update_id, "message": json.loads(json.dumps(message))}
+            )
             self._cv.notify_all()
             return int(message["message_id"])
 
@@ -1010,12 +1175,26 @@ class BotAPIEmulator:
             state = self._chats[chat_id]
             message = json.loads(json.dumps(state.messages[message_id]))
             query_id = str(next(self._query_ids))
-            self._queries[query_id] = {"answered": False, "user": user["id"], "data": data,
-                                       "chat_id": chat_id, "message_id": message_id}
+            self._queries[query_id] = {
+                "answered": False,
+                "user": user["id"],
+                "data": data,
+                "chat_id": chat_id,
+                "message_id": message_id,
+            }
             update_id = next(self._update_ids)
-            self._updates.append({"update_id": update_id, "callback_query": {
-                "id": query_id, "from": dict(user), "message": message,
-                "chat_instance": f"-{abs(chat_id) * 7 + 3}", "data": data}})
+            self._updates.append(
+                {
+                    "update_id": update_id,
+                    "callback_query": {
+                        "id": query_id,
+                        "from": dict(user),
+                        "message": message,
+                        "chat_instance": f"-{abs(chat_id) * 7 + 3}",
+                        "data": data,
+                    },
+                }
+            )
             self._next_seq()
             self._cv.notify_all()
             return query_id
@@ -1034,8 +1213,11 @@ class BotAPIEmulator:
             state = self._chats.get(chat_id)
             if state is None:
                 return []
-            return [json.loads(json.dumps(m)) for mid, m in state.messages.items()
-                    if state.meta[mid].by_bot and not state.meta[mid].deleted]
+            return [
+                json.loads(json.dumps(m))
+                for mid, m in state.messages.items()
+                if state.meta[mid].by_bot and not state.meta[mid].deleted
+            ]
 
     def uploads(self, chat_id: int, message_id: int) -> dict[str, Upload]:
         """The files uploaded with a message the bot sent."""
@@ -1064,8 +1246,7 @@ class BotAPIEmulator:
         with self._cv:
             return len(self._updates)
 
-    def wait(self, predicate: Callable[[], Any], what: str, timeout: float = DEFAULT_WAIT
-             ) -> Any:
+    def wait(self, predicate: Callable[[], Any], what: str, timeout: float = DEFAULT_WAIT) -> Any:
         """Wait (on the emulator's condition, with a deadline) until PREDICATE is truthy."""
         deadline = time.monotonic() + timeout
         with self._cv:
@@ -1096,20 +1277,23 @@ def _short(params: dict[str, Any]) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-def post_update(url: str, update: dict[str, Any], secret: str | None,
-                timeout: float = 10.0) -> int | str:
+def post_update(
+    url: str, update: dict[str, Any], secret: str | None, timeout: float = 10.0
+) -> int | str:
     """POST UPDATE to a webhook URL as Telegram does; the status, or why it failed."""
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost") or parts.scheme != "http":
         return "not pushed: the emulator only calls this machine over HTTP"
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
-                                            timeout=timeout)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout
+    )
     headers = {"Content-Type": "application/json"}
     if secret:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     try:
-        connection.request("POST", parts.path or "/", body=json.dumps(update).encode(),
-                           headers=headers)
+        connection.request(
+            "POST", parts.path or "/", body=json.dumps(update).encode(), headers=headers
+        )
         response = connection.getresponse()
         response.read()
         return response.status
@@ -1136,37 +1320,46 @@ class Person:
 
     # -- acting ----------------------------------------------------------------------------
 
-    def send(self, text: str, *, chat: dict[str, Any] | None = None,
-             reply_to: int | None = None) -> int:
+    def send(
+        self, text: str, *, chat: dict[str, Any] | None = None, reply_to: int | None = None
+    ) -> int:
         """Write TEXT (a /command in it is marked as Telegram marks it); its message id."""
         content: dict[str, Any] = {"text": text}
-        entities = [{"type": "bot_command", "offset": utf16_len(text[:m.start()]),
-                     "length": utf16_len(m.group(0))} for m in _COMMAND.finditer(text)]
+        entities = [
+            {
+                "type": "bot_command",
+                "offset": utf16_len(text[: m.start()]),
+                "length": utf16_len(m.group(0)),
+            }
+            for m in _COMMAND.finditer(text)
+        ]
         if entities:
             content["entities"] = entities
         if reply_to is not None:
-            replied = [m for m in self.tg.bot_messages(self._chat_id(chat))
-                       if m["message_id"] == reply_to]
+            replied = [
+                m for m in self.tg.bot_messages(self._chat_id(chat)) if m["message_id"] == reply_to
+            ]
             assert replied, f"no message {reply_to} to reply to"
             content["reply_to_message"] = replied[0]
         self.acted_at = self.tg.seq
         return self.tg.incoming(self.user, self._chat_id(chat), content)
 
-    def send_photo(self, caption: str | None = None, *, chat: dict[str, Any] | None = None
-                   ) -> int:
+    def send_photo(self, caption: str | None = None, *, chat: dict[str, Any] | None = None) -> int:
         """Send a photo from the phone's gallery, with an optional caption."""
         with self.tg._cv:
-            sizes = [self.tg._new_file("photo", {"width": 90, "height": 60, "file_size": 1200}),
-                     self.tg._new_file("photo", {"width": 1280, "height": 853,
-                                                 "file_size": 98_765})]
+            sizes = [
+                self.tg._new_file("photo", {"width": 90, "height": 60, "file_size": 1200}),
+                self.tg._new_file("photo", {"width": 1280, "height": 853, "file_size": 98_765}),
+            ]
         content: dict[str, Any] = {"photo": sizes}
         if caption:
             content["caption"] = caption
         self.acted_at = self.tg.seq
         return self.tg.incoming(self.user, self._chat_id(chat), content)
 
-    def find_button(self, label: str, *, exact: bool = False,
-                    chat: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def find_button(
+        self, label: str, *, exact: bool = False, chat: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """(message, button): the newest message with a button whose label contains LABEL."""
         for message in reversed(self.tg.bot_messages(self._chat_id(chat))):
             for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
@@ -1174,19 +1367,22 @@ class Person:
                     text = button.get("text", "")
                     if (text == label) if exact else (label.casefold() in text.casefold()):
                         return message, button
-        raise AssertionError(f"{self}: no button {label!r}; newest messages: "
-                             f"{[t[:70] for t in self.texts(chat)[-3:]]}")
+        raise AssertionError(
+            f"{self}: no button {label!r}; newest messages: "
+            f"{[t[:70] for t in self.texts(chat)[-3:]]}"
+        )
 
-    def click(self, label: str, *, exact: bool = False, chat: dict[str, Any] | None = None
-              ) -> str:
+    def click(self, label: str, *, exact: bool = False, chat: dict[str, Any] | None = None) -> str:
         """Tap the button whose label contains LABEL in the newest message that has one."""
         message, button = self.find_button(label, exact=exact, chat=chat)
         if "callback_data" not in button:
-            raise AssertionError(f"button {button.get('text')!r} is not a callback button: "
-                                 f"{button}")
+            raise AssertionError(
+                f"button {button.get('text')!r} is not a callback button: {button}"
+            )
         self.acted_at = self.tg.seq
-        return self.tg.press(self.user, self._chat_id(chat), int(message["message_id"]),
-                             str(button["callback_data"]))
+        return self.tg.press(
+            self.user, self._chat_id(chat), int(message["message_id"]), str(button["callback_data"])
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -1211,18 +1407,27 @@ class Person:
             state = self.tg._chats.get(chat_id)
             if state is None:
                 return []
-            hits = sorted((state.meta[mid].seq, mid) for mid in state.messages
-                          if state.meta[mid].by_bot and not state.meta[mid].deleted
-                          and state.meta[mid].seq > seq)
+            hits = sorted(
+                (state.meta[mid].seq, mid)
+                for mid in state.messages
+                if state.meta[mid].by_bot
+                and not state.meta[mid].deleted
+                and state.meta[mid].seq > seq
+            )
             return [json.loads(json.dumps(state.messages[mid])) for _, mid in hits]
 
     def count(self, text: str, chat: dict[str, Any] | None = None) -> int:
         """How many of the bot's messages here contain TEXT."""
         return sum(text in t for t in self.texts(chat))
 
-    def wait_for(self, text: str | Callable[[dict[str, Any]], bool], *,
-                 since: int | None = None, chat: dict[str, Any] | None = None,
-                 timeout: float = DEFAULT_WAIT) -> dict[str, Any]:
+    def wait_for(
+        self,
+        text: str | Callable[[dict[str, Any]], bool],
+        *,
+        since: int | None = None,
+        chat: dict[str, Any] | None = None,
+        timeout: float = DEFAULT_WAIT,
+    ) -> dict[str, Any]:
         """Wait until a message containing TEXT (or one PREDICATE accepts) is sent or edited
         here after SINCE (default: this person's latest action); return it."""
         chat_id = self._chat_id(chat)
@@ -1233,16 +1438,25 @@ class Person:
             state = self.tg._chats.get(chat_id)
             if state is None:
                 return None
-            hits = [(state.meta[mid].seq, m) for mid, m in state.messages.items()
-                    if state.meta[mid].by_bot and not state.meta[mid].deleted
-                    and state.meta[mid].seq > after and accept(m)]
+            hits = [
+                (state.meta[mid].seq, m)
+                for mid, m in state.messages.items()
+                if state.meta[mid].by_bot
+                and not state.meta[mid].deleted
+                and state.meta[mid].seq > after
+                and accept(m)
+            ]
             return json.loads(json.dumps(min(hits, key=lambda h: h[0])[1])) if hits else None
 
         what = text if isinstance(text, str) else getattr(text, "__name__", "a message")
         try:
-            return self.tg.wait(found, f"{what!r} in the chat of {self}"
-                                f"{'' if chat is None else ' in ' + str(chat.get('title'))}",
-                                timeout)
+            return self.tg.wait(
+                found,
+                f"{what!r} in the chat of {self}"
+                f"{'' if chat is None else ' in ' + str(chat.get('title'))}",
+                timeout,
+            )
         except AssertionError as exc:
-            raise AssertionError(f"{exc}\nnewest messages there: "
-                                 f"{[t[:90] for t in self.texts(chat)[-4:]]}") from None
+            raise AssertionError(
+                f"{exc}\nnewest messages there: {[t[:90] for t in self.texts(chat)[-4:]]}"
+            ) from None

@@ -51,13 +51,22 @@ def expect(condition: object, message: str) -> None:
     """Assert CONDITION in a test marked xfail(raises=BotBug)."""
     if not condition:
         raise BotBug(message)
-RELATIONSHIP_LABELS = {"parent": "I'm a parent", "partner": "My partner",
-                       "sibling": "brother or sister", "child": "I'm their child",
-                       "friend": "A friend", "other": "Someone else"}
+
+
+RELATIONSHIP_LABELS = {
+    "parent": "I'm a parent",
+    "partner": "My partner",
+    "sibling": "brother or sister",
+    "child": "I'm their child",
+    "friend": "A friend",
+    "other": "Someone else",
+}
 _COPY = Path(__file__).resolve().parents[2] / "content" / "copy"
 HELP_HEADERS = tuple(
-    text for key, text in yaml.safe_load((_COPY / "help.yaml").read_text("utf-8")).items()
-    if key != "line")
+    text
+    for key, text in yaml.safe_load((_COPY / "help.yaml").read_text("utf-8")).items()
+    if key != "line"
+)
 _LINK = re.compile(r"https://t\.me/(?P<bot>[A-Za-z0-9_]+)\?start=(?P<code>[A-Za-z0-9_-]+)")
 
 
@@ -80,8 +89,13 @@ def barrier(person: Person) -> None:
     person.wait_for(is_help)
 
 
-def onboard(person: Person, role: str = "consumer", *, relationship: str = "parent",
-            alias: str | None = None) -> None:
+def onboard(
+    person: Person,
+    role: str = "consumer",
+    *,
+    relationship: str = "parent",
+    alias: str | None = None,
+) -> None:
     """/start, consent and role, as a consumer or carer."""
     person.send("/start")
     person.wait_for("Is that OK with you?")
@@ -149,8 +163,9 @@ def invite(coordinator: Person, role_label: str, bot_username: str) -> str:
     return invite_code(plain_of(link), bot_username)
 
 
-def join_with_invite(person: Person, code: str, role_name: str, *,
-                     alias: str | None = None) -> None:
+def join_with_invite(
+    person: Person, code: str, role_name: str, *, alias: str | None = None
+) -> None:
     """Open the invite link (/start CODE), consent, and choose a name."""
     person.send(f"/start {code}")
     person.wait_for("Is that OK with you?")
@@ -170,8 +185,9 @@ def closed_now(timezone: str) -> str:
     return f"{day:%a} 10:00-11:00"
 
 
-def set_up_profile(peer: Person, name: str, hours: str,
-                   bio: str = "I like walking, music and a good chat.") -> None:
+def set_up_profile(
+    peer: Person, name: str, hours: str, bio: str = "I like walking, music and a good chat."
+) -> None:
     """/profile the first time: a name, a few words, the nominated hours."""
     peer.send("/profile")
     peer.wait_for("What name would you like people to see?")
@@ -201,13 +217,16 @@ def choose_peer(person: Person, name: str) -> None:
 def tables_holding(connection: sqlite3.Connection, value: int) -> dict[str, list[str]]:
     """Every table and column whose value is VALUE or whose text contains it."""
     found: dict[str, list[str]] = {}
-    tables = [r[0] for r in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    tables = [
+        r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    ]
     for table in tables:
         for column in [r[1] for r in connection.execute(f"PRAGMA table_info('{table}')")]:
             hits = connection.execute(
                 f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" = ? '
-                f'OR CAST("{column}" AS TEXT) LIKE ?', (value, f"%{value}%")).fetchone()[0]
+                f'OR CAST("{column}" AS TEXT) LIKE ?',
+                (value, f"%{value}%"),
+            ).fetchone()[0]
             if hits:
                 found.setdefault(table, []).append(column)
     return found

@@ -18,10 +18,22 @@ from typing import Any
 __all__ = ["HtmlError", "parse_html", "utf16_len"]
 
 _TAG_TYPES = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji", "span": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
+    "span": "spoiler",
 }
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]+);")
@@ -35,7 +47,7 @@ class HtmlError(ValueError):
 @dataclass
 class _Open:
     tag: str
-    start: int          # UTF-16 offset in the plain text
+    start: int  # UTF-16 offset in the plain text
     attrs: dict[str, str]
 
 
@@ -76,8 +88,7 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             parser.write(text[i])
             i += 1
     if parser.stack:
-        raise HtmlError(f"can't find end tag corresponding to start tag "
-                        f"\"{parser.stack[-1].tag}\"")
+        raise HtmlError(f'can\'t find end tag corresponding to start tag "{parser.stack[-1].tag}"')
     return _strip("".join(parser.out), parser.entities)
 
 
@@ -123,7 +134,7 @@ class _Parser:
         end = self.text.find(">", i)
         if end < 0:
             raise HtmlError(f"unclosed start tag at {self._at(i)}")
-        inner = self.text[i + 1:end]
+        inner = self.text[i + 1 : end]
         if inner.startswith("/"):
             self._close(i, inner[1:].strip().lower())
         else:
@@ -135,8 +146,9 @@ class _Parser:
             raise HtmlError(f"unexpected end tag at {self._at(i)}")
         top = self.stack.pop()
         if name and name != top.tag:
-            raise HtmlError(f"unmatched end tag at {self._at(i)}, expected \"</{top.tag}>\", "
-                            f"found \"</{name}>\"")
+            raise HtmlError(
+                f'unmatched end tag at {self._at(i)}, expected "</{top.tag}>", found "</{name}>"'
+            )
         entity = _entity(top.tag, top.attrs, top.start, self.out_len - top.start)
         if entity is not None and entity["length"] > 0:
             self.entities.append(entity)
@@ -145,14 +157,18 @@ class _Parser:
         name_match = re.match(r"[a-zA-Z][a-zA-Z0-9-]*", inner)
         name = name_match.group(0).lower() if name_match else ""
         if name not in _TAG_TYPES:
-            raise HtmlError(f"unsupported start tag \"{name or inner}\" at {self._at(i)}")
-        attrs = {m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or "")
-                 for m in _ATTR.finditer(inner[len(name):]) if m.group(1)}
+            raise HtmlError(f'unsupported start tag "{name or inner}" at {self._at(i)}')
+        attrs = {
+            m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or "")
+            for m in _ATTR.finditer(inner[len(name) :])
+            if m.group(1)
+        }
         if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise HtmlError(f"unsupported start tag \"span\" at {self._at(i)}")
+            raise HtmlError(f'unsupported start tag "span" at {self._at(i)}')
         if any(o.tag in ("code", "pre") for o in self.stack) and not (
-                name == "code" and self.stack and self.stack[-1].tag == "pre"):
-            raise HtmlError(f"tag \"{name}\" can't be inside a code block at {self._at(i)}")
+            name == "code" and self.stack and self.stack[-1].tag == "pre"
+        ):
+            raise HtmlError(f'tag "{name}" can\'t be inside a code block at {self._at(i)}')
         if name == "blockquote" and any(o.tag == "blockquote" for o in self.stack):
             raise HtmlError("blockquote entities can't be nested")
         self.stack.append(_Open(name, self.out_len, attrs))
@@ -161,7 +177,7 @@ class _Parser:
 def _strip(plain: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     """The server strips leading and trailing white space; entities move with the text."""
     stripped = plain.strip()
-    lead = utf16_len(plain[:len(plain) - len(plain.lstrip())])
+    lead = utf16_len(plain[: len(plain) - len(plain.lstrip())])
     total = utf16_len(stripped)
     kept = []
     for entity in sorted(entities, key=lambda e: (e["offset"], -e["length"])):

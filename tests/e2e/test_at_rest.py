@@ -19,8 +19,9 @@ def database_files(bot: BotProcess) -> list[Path]:
     return [p for p in (base, Path(f"{base}-wal"), Path(f"{base}-shm")) if p.exists()]
 
 
-def test_after_delete_the_name_is_not_in_the_files(tg: BotAPIEmulator,
-                                                   shared_bot: BotProcess) -> None:
+def test_after_delete_the_name_is_not_in_the_files(
+    tg: BotAPIEmulator, shared_bot: BotProcess
+) -> None:
     quill = tg.person(884_100_001, "Q", username="q_private")
     onboard(quill, alias=NAME)
     barrier(quill)

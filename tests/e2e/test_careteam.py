@@ -26,18 +26,21 @@ _PAYLOAD = re.compile(r"\?start=(ct-[\w-]+)")
 
 
 def test_a_care_team_link_accepted_a_note_read_and_logged_then_the_clinician_removed(
-        make_bot: Callable[..., BotProcess]) -> None:
+    make_bot: Callable[..., BotProcess],
+) -> None:
     bot = make_bot(model="integrated")
     bot.start()
     tg = bot.tg
     coordinator = tg.person(COORDINATOR_ID, "Casey")
     onboard_coordinator(coordinator, alias="Casey")
     doc = tg.person(880_900_001, "Doctor")
-    join_with_invite(doc, invite(coordinator, "Clinician", tg.username), "clinician",
-                     alias="Dr Lee")
+    join_with_invite(
+        doc, invite(coordinator, "Clinician", tg.username), "clinician", alias="Dr Lee"
+    )
     jo = tg.person(880_900_002, "Joanne")
-    join_with_invite(jo, invite(coordinator, "Consumer peer worker", tg.username),
-                     "consumer peer worker")
+    join_with_invite(
+        jo, invite(coordinator, "Consumer peer worker", tg.username), "consumer peer worker"
+    )
     set_up_profile(jo, "Jo Team", always_open())
     robin = tg.person(880_900_003, "Robin", last_name="Real-Surname")
     onboard(robin, alias="Robin")
@@ -94,7 +97,9 @@ def test_a_care_team_link_accepted_a_note_read_and_logged_then_the_clinician_rem
     barrier(tg.person(880_900_009, "Bystander"))
     with bot.db() as db:
         team = db.execute("SELECT COUNT(*) FROM care_team").fetchone()[0]
-        reads = db.execute("SELECT reader_name, reader_role, notes FROM note_reads "
-                           "WHERE person_id = ?", (robin.id,)).fetchall()
+        reads = db.execute(
+            "SELECT reader_name, reader_role, notes FROM note_reads WHERE person_id = ?",
+            (robin.id,),
+        ).fetchall()
     assert team == 0
     assert [tuple(r) for r in reads] == [("Dr Lee", "clinician", 1)]

@@ -29,8 +29,13 @@ def test_checkins_mood_mydata_and_delete(tg: BotAPIEmulator, shared_bot: BotProc
     cara.click("4", exact=True)
     cara.wait_for("Which of these fit how you feel?")
     cara.click("Hopeful", exact=True)
-    cara.wait_for(lambda m: any(b["text"] == "✓ Hopeful" for row in m.get(
-        "reply_markup", {}).get("inline_keyboard", []) for b in row))
+    cara.wait_for(
+        lambda m: any(
+            b["text"] == "✓ Hopeful"
+            for row in m.get("reply_markup", {}).get("inline_keyboard", [])
+            for b in row
+        )
+    )
     cara.click("Done", exact=True)
     cara.wait_for("Did you use any skills")
     cara.click("Mindfulness")
@@ -74,13 +79,17 @@ def test_checkins_mood_mydata_and_delete(tg: BotAPIEmulator, shared_bot: BotProc
     with shared_bot.db() as db:
         assert tables_holding(db, cara.id) == {}
     # Her command menu went back to the default.
-    deleted = [c for c in tg.calls_to("deleteMyCommands")
-               if c.params.get("scope", {}).get("chat_id") == cara.id]
+    deleted = [
+        c
+        for c in tg.calls_to("deleteMyCommands")
+        if c.params.get("scope", {}).get("chat_id") == cara.id
+    ]
     assert deleted and deleted[-1].status == 200
 
 
-def test_nothing_is_stored_about_someone_who_says_no(tg: BotAPIEmulator,
-                                                     shared_bot: BotProcess) -> None:
+def test_nothing_is_stored_about_someone_who_says_no(
+    tg: BotAPIEmulator, shared_bot: BotProcess
+) -> None:
     """README, Privacy: "Nothing is stored before consent ... Saying no stores only the
     Telegram id and the 'no'"."""
     nia = tg.person(880_400_101, "Nia")

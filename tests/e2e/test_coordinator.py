@@ -26,10 +26,12 @@ def menu_of(tg: BotAPIEmulator, chat_id: int) -> list[str]:
 
 
 def test_a_coordinator_ends_a_peer_workers_access_and_nobody_is_dropped(
-        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     jo = tg.person(880_700_001, "Joanne", username="jo_private")
-    join_with_invite(jo, invite(coordinator, "Consumer peer worker", tg.username),
-                     "consumer peer worker")
+    join_with_invite(
+        jo, invite(coordinator, "Consumer peer worker", tg.username), "consumer peer worker"
+    )
     set_up_profile(jo, "Jo Coord", always_open())
     ana = tg.person(880_700_002, "Anastasia", last_name="Real-Surname")
     onboard(ana, alias="Ana")
@@ -58,9 +60,14 @@ def test_a_coordinator_ends_a_peer_workers_access_and_nobody_is_dropped(
     assert "Ana" in done
 
     # Ana is told kindly what happens next: a new peer worker, or a choice and the waitlist.
-    told = plain_of(ana.wait_for(lambda m: "Jo Coord" in plain_of(m)
-                                 and ("your peer worker is" in plain_of(m)
-                                      or "leaving the service" in plain_of(m))))
+    told = plain_of(
+        ana.wait_for(
+            lambda m: (
+                "Jo Coord" in plain_of(m)
+                and ("your peer worker is" in plain_of(m) or "leaving the service" in plain_of(m))
+            )
+        )
+    )
     assert "Jo Coord" in told
     # Jo hears too, and their access and command menu end at once.
     jo.wait_for("A coordinator has ended your access as a consumer peer worker")
@@ -69,22 +76,32 @@ def test_a_coordinator_ends_a_peer_workers_access_and_nobody_is_dropped(
     jo.wait_for("That isn't available for your role")
 
 
-def test_a_coordinator_revokes_an_unused_invite(tg: BotAPIEmulator, shared_bot: BotProcess,
-                                                coordinator: Person) -> None:
+def test_a_coordinator_revokes_an_unused_invite(
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     code = invite(coordinator, "Carer peer worker", tg.username)
     coordinator.send("/coord")
     coordinator.wait_for("Coordinator home")
     coordinator.click("Invites")
     listed = plain_of(coordinator.wait_for("Invites that still work"))
     assert "carer peer worker, made by Casey" in listed
-    revoke = [b["text"] for row in coordinator.last()["reply_markup"]["inline_keyboard"]
-              for b in row if b["text"].startswith("Revoke invite")]
+    revoke = [
+        b["text"]
+        for row in coordinator.last()["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"].startswith("Revoke invite")
+    ]
     coordinator.click(revoke[-1], exact=True)  # the newest expires last: this one
     coordinator.wait_for("That invite no longer works")
     late = tg.person(880_700_003, "Lou")
     late.send(f"/start {code}")
     late.wait_for("Is that OK with you?")
     late.click("That's OK with me")
-    reply = plain_of(late.wait_for(lambda m: "code" in plain_of(m).lower()
-                                   or "Which of these fits you best?" in plain_of(m)))
+    reply = plain_of(
+        late.wait_for(
+            lambda m: (
+                "code" in plain_of(m).lower() or "Which of these fits you best?" in plain_of(m)
+            )
+        )
+    )
     assert "joined as a carer peer worker" not in reply

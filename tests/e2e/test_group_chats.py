@@ -15,20 +15,30 @@ ONE_LINE = "I only talk with people one to one"
 
 def add_bot(tg: BotAPIEmulator, by: Person, chat: dict[str, Any]) -> None:
     """Someone adds the bot to CHAT: Telegram sends my_chat_member and a service message."""
-    tg.enqueue({"my_chat_member": {
-        "chat": chat, "from": by.user, "date": 1_780_000_000,
-        "old_chat_member": {"status": "left", "user": tg.bot_user},
-        "new_chat_member": {"status": "member", "user": tg.bot_user}}})
+    tg.enqueue(
+        {
+            "my_chat_member": {
+                "chat": chat,
+                "from": by.user,
+                "date": 1_780_000_000,
+                "old_chat_member": {"status": "left", "user": tg.bot_user},
+                "new_chat_member": {"status": "member", "user": tg.bot_user},
+            }
+        }
+    )
     tg.incoming(by.user, chat["id"], {"new_chat_members": [tg.bot_user]})
 
 
-def test_in_groups_the_bot_points_to_the_private_chat(tg: BotAPIEmulator,
-                                                       shared_bot: BotProcess) -> None:
+def test_in_groups_the_bot_points_to_the_private_chat(
+    tg: BotAPIEmulator, shared_bot: BotProcess
+) -> None:
     gwen = tg.person(880_500_001, "Gwen", username="gwen_private")  # never wrote privately
     hal = tg.person(880_500_002, "Hal", username="hal_private")
     onboard(hal, alias="Hal")  # has data the bot must not show in a group
-    for chat in (tg.group(-1_001_880_500_000, "Carers chat"),
-                 tg.group(-880_500_001, "Family", kind="group")):
+    for chat in (
+        tg.group(-1_001_880_500_000, "Carers chat"),
+        tg.group(-880_500_001, "Family", kind="group"),
+    ):
         start, private_before = tg.seq, (len(gwen.messages()), len(hal.messages()))
         add_bot(tg, gwen, chat)
         gwen.send(f"/start@{tg.username}", chat=chat)
@@ -49,8 +59,13 @@ def test_in_groups_the_bot_points_to_the_private_chat(tg: BotAPIEmulator,
         gwen.send("That's OK with me", chat=chat)
         # Everything before this is handled once this one-liner comes back.
         gwen.send("/help", chat=chat)
-        gwen.wait_for(lambda m: m["reply_to_message"]["text"] == "/help"
-                      and m["reply_to_message"]["from"]["id"] == gwen.id, chat=chat)
+        gwen.wait_for(
+            lambda m: (
+                m["reply_to_message"]["text"] == "/help"
+                and m["reply_to_message"]["from"]["id"] == gwen.id
+            ),
+            chat=chat,
+        )
 
         answers = [plain_of(m) for m in gwen.since(start, chat=chat)]
         assert sum(ONE_LINE in a for a in answers) == 7, answers  # one per command
@@ -60,8 +75,13 @@ def test_in_groups_the_bot_points_to_the_private_chat(tg: BotAPIEmulator,
         # Nothing went to anyone's private chat, and Gwen was not set up.
         assert (len(gwen.messages()), len(hal.messages())) == private_before
     with shared_bot.db() as db:
-        assert db.execute("SELECT COUNT(*) FROM users WHERE user_id = ?",
-                          (gwen.id,)).fetchone()[0] == 0
-    scoped = [c for c in tg.calls_to("setMyCommands")
-              if c.params.get("scope", {}).get("chat_id") in (gwen.id, -880_500_001)]
+        assert (
+            db.execute("SELECT COUNT(*) FROM users WHERE user_id = ?", (gwen.id,)).fetchone()[0]
+            == 0
+        )
+    scoped = [
+        c
+        for c in tg.calls_to("setMyCommands")
+        if c.params.get("scope", {}).get("chat_id") in (gwen.id, -880_500_001)
+    ]
     assert scoped == []

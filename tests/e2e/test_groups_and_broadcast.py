@@ -47,7 +47,8 @@ def add_group(coordinator: Person, timezone: str) -> None:
 
 
 def test_carer_joins_a_group_and_a_broadcast_reaches_its_members(
-        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     add_group(coordinator, shared_bot.settings["timezone"])
 
     kim = tg.person(880_300_001, "Kim")
@@ -68,8 +69,7 @@ def test_carer_joins_a_group_and_a_broadcast_reaches_its_members(
     assert data.startswith("BEGIN:VCALENDAR") and f"SUMMARY:{GROUP}" in data
     assert "RRULE:FREQ=WEEKLY" in data and "DTSTART;TZID=Australia/Sydney" in data
     # The upload went as multipart/form-data with the file as its own part.
-    upload = next(c for c in tg.calls_to("sendDocument") if str(c.params["chat_id"]) ==
-                  str(kim.id))
+    upload = next(c for c in tg.calls_to("sendDocument") if str(c.params["chat_id"]) == str(kim.id))
     assert upload.content_type.startswith("multipart/form-data")
     assert upload.files["document"].filename == "parents-circle-e2e.ics"
 
@@ -87,8 +87,14 @@ def test_carer_joins_a_group_and_a_broadcast_reaches_its_members(
     report = coordinator.wait_for("Your announcement has finished sending.")
     assert "Delivered: 1" in plain_of(report) and "Total: 1" in plain_of(report)
     # Progress was shown, with a way to stop (how it ends: see the test below).
-    progress = tg.wait(lambda: [c for c in tg.calls_to("sendMessage") if str(
-        c.params.get("text", "")).startswith("Sending… 0 of 1 (0%)")], "the progress message")
+    progress = tg.wait(
+        lambda: [
+            c
+            for c in tg.calls_to("sendMessage")
+            if str(c.params.get("text", "")).startswith("Sending… 0 of 1 (0%)")
+        ],
+        "the progress message",
+    )
     assert progress[0].params["reply_markup"]["inline_keyboard"][0][0]["text"] == "Stop sending"
     announcement = kim.wait_for("This week we meet in the library")
     assert plain_of(announcement).startswith("Harbour Health Peer Support")
@@ -113,9 +119,9 @@ def test_carer_joins_a_group_and_a_broadcast_reaches_its_members(
     assert len(sent) == 1 and not sent[0].files  # a file id, not a new upload
 
 
-
 def test_the_progress_message_ends_finished_even_when_sending_is_quick(
-        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     rae = tg.person(882_400_001, "Rae")
     onboard(rae, "carer", relationship="partner", alias="Rae")
     coordinator.send("/broadcast")
@@ -135,13 +141,19 @@ def test_the_progress_message_ends_finished_even_when_sending_is_quick(
     coordinator.wait_for("Your announcement has finished sending.")
     slow.release()
     coordinator.wait_for(f"Sending to {people} now")
-    progress = tg.wait(lambda: [c for c in tg.calls_to("sendMessage") if str(
-        c.params.get("text", "")).startswith(f"Sending… 0 of {count[1]}")],
-        "the progress message")[-1]
+    progress = tg.wait(
+        lambda: [
+            c
+            for c in tg.calls_to("sendMessage")
+            if str(c.params.get("text", "")).startswith(f"Sending… 0 of {count[1]}")
+        ],
+        "the progress message",
+    )[-1]
     barrier(coordinator)
-    shown = next(m for m in coordinator.messages()
-                 if m["message_id"] == progress.result["message_id"])
-    expect(plain_of(shown) == f"Finished: {count[1]} of {count[1]}."
-           and "reply_markup" not in shown,
-           f"the progress message was left as {plain_of(shown)!r} with "
-           f"{shown.get('reply_markup')}")
+    shown = next(
+        m for m in coordinator.messages() if m["message_id"] == progress.result["message_id"]
+    )
+    expect(
+        plain_of(shown) == f"Finished: {count[1]} of {count[1]}." and "reply_markup" not in shown,
+        f"the progress message was left as {plain_of(shown)!r} with {shown.get('reply_markup')}",
+    )

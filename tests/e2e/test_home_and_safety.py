@@ -45,15 +45,17 @@ def _with_buttons(text: str) -> Callable[[dict[str, Any]], bool]:
 
 
 def test_from_start_to_a_sent_request_in_five_taps_and_home_after(
-        make_bot: Callable[..., BotProcess]) -> None:
+    make_bot: Callable[..., BotProcess],
+) -> None:
     bot = make_bot()
     bot.start()
     tg = bot.tg
     coordinator = tg.person(COORDINATOR_ID, "Casey")
     onboard_coordinator(coordinator, alias="Casey")
     kim = tg.person(880_700_001, "Kim")
-    join_with_invite(kim, invite(coordinator, "Consumer peer worker", tg.username),
-                     "consumer peer worker")
+    join_with_invite(
+        kim, invite(coordinator, "Consumer peer worker", tg.username), "consumer peer worker"
+    )
     set_up_profile(kim, "Kim E2E", always_open())
 
     ally = tg.person(880_700_002, "Ally")
@@ -88,10 +90,12 @@ def test_from_start_to_a_sent_request_in_five_taps_and_home_after(
 
 
 def test_a_safety_plan_is_the_first_button_on_the_card_and_an_ending_is_kind(
-        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     jo = tg.person(880_700_101, "Jo")
-    join_with_invite(jo, invite(coordinator, "Consumer peer worker", tg.username),
-                     "consumer peer worker")
+    join_with_invite(
+        jo, invite(coordinator, "Consumer peer worker", tg.username), "consumer peer worker"
+    )
     set_up_profile(jo, "Jo E2E", always_open())
 
     sam = tg.person(880_700_102, "Sam")
@@ -113,8 +117,9 @@ def test_a_safety_plan_is_the_first_button_on_the_card_and_an_ending_is_kind(
     barrier(sam)
     assert plain_of(sam.since(before)[0]).startswith("If you need help now")
     sam.click("My safety plan", exact=True)
-    plan = sam.wait_for(lambda m: "Cold water on my face" in plain_of(m)
-                        and "Saved." not in plain_of(m))
+    plan = sam.wait_for(
+        lambda m: "Cold water on my face" in plain_of(m) and "Saved." not in plain_of(m)
+    )
     assert "Things I can do on my own" in plain_of(plan)
 
     # Matched with Jo, then Sam ends it: Jo is told without blame; Sam is offered a choice.

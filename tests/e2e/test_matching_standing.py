@@ -22,8 +22,9 @@ from tests.e2e.journeys import (
 
 def _peer(tg: BotAPIEmulator, coordinator: Person, user_id: int, name: str) -> Person:
     peer = tg.person(user_id, name.split()[0])
-    join_with_invite(peer, invite(coordinator, "Consumer peer worker", tg.username),
-                     "consumer peer worker")
+    join_with_invite(
+        peer, invite(coordinator, "Consumer peer worker", tg.username), "consumer peer worker"
+    )
     set_up_profile(peer, name, always_open())
     return peer
 
@@ -52,7 +53,8 @@ def _to_shortlist(person: Person) -> None:
 
 
 def test_match_with_a_request_open_shows_where_the_person_stands_then_withdraw(
-        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     kira = _peer(tg, coordinator, 880_600_001, "Kira E2E")
     robin = tg.person(880_600_002, "Robin")
     onboard(robin, alias="Robin")
@@ -103,7 +105,8 @@ def test_match_with_a_request_open_shows_where_the_person_stands_then_withdraw(
 
 
 def test_a_request_that_cannot_reach_the_peer_worker_is_withdrawn_and_the_person_told(
-        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     jem = _peer(tg, coordinator, 880_600_003, "Jem E2E")
     with tg._cv:
         tg.blocked.add(jem.id)  # Jem has blocked the bot: Telegram refuses every send

@@ -28,13 +28,14 @@ def keyboard_sent_with(tg: BotAPIEmulator, chat_id: int, text: str) -> dict | No
     return None
 
 
-def test_consumer_from_start_through_match_to_chatting(tg: BotAPIEmulator,
-                                                        shared_bot: BotProcess,
-                                                        coordinator: Person) -> None:
+def test_consumer_from_start_through_match_to_chatting(
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     # A peer worker to choose, invited by the coordinator, open at every hour.
     paula = tg.person(880_100_001, "Paula", username="paula_private")
-    join_with_invite(paula, invite(coordinator, "Consumer peer worker", tg.username),
-                     "consumer peer worker")
+    join_with_invite(
+        paula, invite(coordinator, "Consumer peer worker", tg.username), "consumer peer worker"
+    )
     set_up_profile(paula, "Paula E2E", always_open())
 
     dana = tg.person(880_100_002, "Dana", last_name="Real-Surname", username="dana_private")
@@ -110,9 +111,9 @@ def test_consumer_from_start_through_match_to_chatting(tg: BotAPIEmulator,
     assert not any("paula_private" in t for t in dana.texts())
 
 
-def test_peer_workers_join_by_invite_set_up_a_profile_and_accept(tg: BotAPIEmulator,
-                                                                  shared_bot: BotProcess,
-                                                                  coordinator: Person) -> None:
+def test_peer_workers_join_by_invite_set_up_a_profile_and_accept(
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     # An invite made in the bot by a coordinator.
     code = invite(coordinator, "Consumer peer worker", tg.username)
     peter = tg.person(880_200_001, "Peter")
@@ -143,7 +144,8 @@ def test_peer_workers_join_by_invite_set_up_a_profile_and_accept(tg: BotAPIEmula
     peter.send("Mon-Fri 9am-9pm, Sat 10am-2pm")
     saved = peter.wait_for("Saved.")
     assert plain_of(saved) == (
-        "Saved. Hours: Mon\u2013Fri 9am\u20139pm; Sat 10am\u20132pm, Sydney time")
+        "Saved. Hours: Mon\u2013Fri 9am\u20139pm; Sat 10am\u20132pm, Sydney time"
+    )
     peter.click("See my profile")
     peter.wait_for("Your profile")
     peter.click("Hours", exact=True)
@@ -152,9 +154,11 @@ def test_peer_workers_join_by_invite_set_up_a_profile_and_accept(tg: BotAPIEmula
     peter.wait_for("Saved. Hours: any time, every day")
     set_up_profile(quinn, "Quinn E2E", always_open())
     # Their own command menus were set for their chats.
-    scoped = {c.params["scope"]["chat_id"]: [x["command"] for x in c.params["commands"]]
-              for c in tg.calls_to("setMyCommands")
-              if c.params.get("scope", {}).get("type") == "chat"}
+    scoped = {
+        c.params["scope"]["chat_id"]: [x["command"] for x in c.params["commands"]]
+        for c in tg.calls_to("setMyCommands")
+        if c.params.get("scope", {}).get("type") == "chat"
+    }
     assert "profile" in scoped[peter.id] and "match" not in scoped[peter.id]
 
     # Someone chooses Peter; he accepts.
@@ -183,10 +187,15 @@ def _queries(tg: BotAPIEmulator, person: Person) -> list[str]:
 
 
 def test_a_peer_worker_asks_for_supervision_adds_to_it_and_a_coordinator_picks_it_up(
-        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     rae = tg.person(880_200_011, "Rae", username="rae_private")
-    join_with_invite(rae, invite(coordinator, "Consumer peer worker", tg.username),
-                     "consumer peer worker", alias="Rae")
+    join_with_invite(
+        rae,
+        invite(coordinator, "Consumer peer worker", tg.username),
+        "consumer peer worker",
+        alias="Rae",
+    )
     # Flagged words about lived experience: the card, then the choice to keep them.
     rae.send("/profile")
     rae.wait_for("What name would you like people to see?")
@@ -213,8 +222,9 @@ def test_a_peer_worker_asks_for_supervision_adds_to_it_and_a_coordinator_picks_i
     rae.click("Add a few words to it")
     rae.wait_for("What would you like to add?")
     rae.send("It came up again today.")
-    added = rae.wait_for(lambda m: "Added." in plain_of(m)
-                         or "would you like to send these words" in plain_of(m))
+    added = rae.wait_for(
+        lambda m: "Added." in plain_of(m) or "would you like to send these words" in plain_of(m)
+    )
     if "Added." not in plain_of(added):  # the safety net read risk in it: her choice
         rae.click("Send them")
         rae.wait_for("Added.")

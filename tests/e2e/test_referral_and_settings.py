@@ -17,7 +17,8 @@ _LINK = re.compile(r"https://t\.me/(?P<bot>\w+)\?start=(?P<payload>[\w-]+)")
 
 
 def test_a_referral_link_and_its_qr_code_bring_someone_who_is_counted_by_source(
-        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     coordinator.send("/referral")
     coordinator.wait_for("Referral links")
     coordinator.click("Make a new link")
@@ -28,8 +29,11 @@ def test_a_referral_link_and_its_qr_code_bring_someone_who_is_counted_by_source(
     assert link is not None and link["bot"] == tg.username, plain_of(made)
     # The printable QR code is a real PNG, and reading it back gives the same link.
     coordinator.wait_for(lambda m: "document" in m)
-    uploads = [call for call in tg.calls_to("sendDocument")
-               if str(call.params.get("chat_id")) == str(coordinator.id)]
+    uploads = [
+        call
+        for call in tg.calls_to("sendDocument")
+        if str(call.params.get("chat_id")) == str(coordinator.id)
+    ]
     assert uploads, "no QR code was sent"
     upload = next(iter(uploads[-1].files.values()))
     assert upload.filename.endswith(".png") and upload.data.startswith(b"\x89PNG")
@@ -48,20 +52,23 @@ def test_a_referral_link_and_its_qr_code_bring_someone_who_is_counted_by_source(
     nell.wait_for("You're all set.")
 
     coordinator.send("/referral")
-    listed = coordinator.wait_for(lambda m: "Eastside clinic E2E: 1 started, 1 joined"
-                                  in plain_of(m))
+    listed = coordinator.wait_for(
+        lambda m: "Eastside clinic E2E: 1 started, 1 joined" in plain_of(m)
+    )
     assert "Nell" not in plain_of(listed)
     # Nell's own record keeps the source's name, and nothing else of the link.
     with shared_bot.db() as db:
         found = tables_holding(db, "Eastside clinic E2E")
-        row = db.execute("SELECT referral_source FROM users WHERE user_id = ?",
-                         (nell.id,)).fetchone()
+        row = db.execute(
+            "SELECT referral_source FROM users WHERE user_id = ?", (nell.id,)
+        ).fetchone()
     assert row is not None and row[0] == "Eastside clinic E2E"
     assert set(found) <= {"users", "referral_sources"}, found
 
 
 def test_a_person_who_now_supports_someone_changes_their_role_in_settings(
-        tg: BotAPIEmulator, shared_bot: BotProcess) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess
+) -> None:
     ada = tg.person(880_800_101, "Ada")
     onboard(ada, alias="Ada")
     ada.send("/settings")

@@ -19,7 +19,8 @@ def _is_report(message: dict[str, object]) -> bool:
 
 
 def test_a_coordinator_gets_counts_and_a_chart_for_a_period(
-        tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person) -> None:
+    tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
+) -> None:
     ren = tg.person(880_710_001, "Renata", last_name="Private-Surname")
     onboard(ren, alias="Ren")
 

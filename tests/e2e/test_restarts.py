@@ -35,16 +35,16 @@ def wait_quiet(bot: BotProcess) -> None:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
             busy = 0
             if "update_inbox" in tables:
-                busy = db.execute("SELECT COUNT(*) FROM update_inbox WHERE done_at IS NULL"
-                                  ).fetchone()[0]
+                busy = db.execute(
+                    "SELECT COUNT(*) FROM update_inbox WHERE done_at IS NULL"
+                ).fetchone()[0]
         if not busy:
             return
         assert time.monotonic() < deadline, f"the bot kept {busy} update(s) in hand"
         time.sleep(0.05)  # polling the database file, with the deadline above
 
 
-def test_sigterm_mid_onboarding_with_a_burst_in_hand_and_messages_while_down(make_bot
-                                                                              ) -> None:
+def test_sigterm_mid_onboarding_with_a_burst_in_hand_and_messages_while_down(make_bot) -> None:
     bot = make_bot()
     tg = bot.tg
     bot.start()
@@ -144,12 +144,15 @@ def test_sigkill_mid_note_with_held_message_and_checkin_due_while_down(make_bot)
     dee.send("/start")
     now = int(time.time())
     with bot.db(write=True) as db:
-        held = db.execute("UPDATE relay_queue SET deliver_at = ? WHERE sender_id = ?",
-                          (now - 60, cleo.id)).rowcount
-        due = db.execute("UPDATE checkin_schedules SET next_due = ? WHERE user_id = ?",
-                         (now - 120, cleo.id)).rowcount
-        missed = db.execute("UPDATE checkin_schedules SET next_due = ? WHERE user_id = ?",
-                            (now - 3 * 3600, gus.id)).rowcount
+        held = db.execute(
+            "UPDATE relay_queue SET deliver_at = ? WHERE sender_id = ?", (now - 60, cleo.id)
+        ).rowcount
+        due = db.execute(
+            "UPDATE checkin_schedules SET next_due = ? WHERE user_id = ?", (now - 120, cleo.id)
+        ).rowcount
+        missed = db.execute(
+            "UPDATE checkin_schedules SET next_due = ? WHERE user_id = ?", (now - 3 * 3600, gus.id)
+        ).rowcount
         assert (held, due, missed) == (1, 1, 1)
 
     bot.start()
@@ -166,23 +169,40 @@ def test_sigkill_mid_note_with_held_message_and_checkin_due_while_down(make_bot)
     barrier(pat)
     barrier(cleo)
     barrier(dee)
-    for person, text in ((pat, plain_of(saved)), (cleo, "wrote a note about your conversation"),
-                         (pat, "Are you around this evening?"),
-                         (cleo, "have been passed on"), (cleo, "This is your check-in"),
-                         (dee, "Is that OK with you?"), (pat, "Write your note about Cleo")):
+    for person, text in (
+        (pat, plain_of(saved)),
+        (cleo, "wrote a note about your conversation"),
+        (pat, "Are you around this evening?"),
+        (cleo, "have been passed on"),
+        (cleo, "This is your check-in"),
+        (dee, "Is that OK with you?"),
+        (pat, "Write your note about Cleo"),
+    ):
         assert person.count(text) == 1, (person, text, person.texts())
     with bot.db() as db:
         assert db.execute("SELECT COUNT(*) FROM relay_queue").fetchone()[0] == 0
-        assert db.execute("SELECT COUNT(*) FROM checkins WHERE user_id = ?",
-                          (cleo.id,)).fetchone()[0] == 1
-        assert db.execute("SELECT next_due FROM checkin_schedules WHERE user_id = ?",
-                          (cleo.id,)).fetchone()[0] > now
+        assert (
+            db.execute("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (cleo.id,)).fetchone()[0]
+            == 1
+        )
+        assert (
+            db.execute(
+                "SELECT next_due FROM checkin_schedules WHERE user_id = ?", (cleo.id,)
+            ).fetchone()[0]
+            > now
+        )
         assert db.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 1
         # Cleo's and Gus's schedules were read in the same pass of the job.
-        assert db.execute("SELECT COUNT(*) FROM checkins WHERE user_id = ?",
-                          (gus.id,)).fetchone()[0] == 0
-        assert db.execute("SELECT next_due FROM checkin_schedules WHERE user_id = ?",
-                          (gus.id,)).fetchone()[0] > now
+        assert (
+            db.execute("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (gus.id,)).fetchone()[0]
+            == 0
+        )
+        assert (
+            db.execute(
+                "SELECT next_due FROM checkin_schedules WHERE user_id = ?", (gus.id,)
+            ).fetchone()[0]
+            > now
+        )
     assert gus.count("This is your check-in") == 0
 
 
@@ -210,8 +230,9 @@ def test_sigterm_mid_broadcast_sends_each_announcement_once(make_bot) -> None:
     # Telegram is slow to answer one announcement: it is in flight at SIGTERM. (Released
     # well within the bot's 5 s read timeout, so the bot hears that it was delivered.)
     slow = readers[5].id
-    hold = tg.hold("sendMessage", lambda p: int(p["chat_id"]) == slow and "drop-in" in
-                   str(p.get("text")))
+    hold = tg.hold(
+        "sendMessage", lambda p: int(p["chat_id"]) == slow and "drop-in" in str(p.get("text"))
+    )
     broadcast_to_consumers(coordinator, text, len(readers))
     tg.wait(lambda: hold.arrived == 1, "the slow send to be in flight")
     bot.proc.send_signal(signal.SIGTERM)

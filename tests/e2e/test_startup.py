@@ -9,22 +9,26 @@ from tests.e2e.botproc import BotProcess
 from tests.e2e.emulator import BotAPIEmulator
 
 
-def test_the_bot_logs_every_start_up_step_in_order(shared_bot: BotProcess,
-                                                   tg: BotAPIEmulator) -> None:
+def test_the_bot_logs_every_start_up_step_in_order(
+    shared_bot: BotProcess, tg: BotAPIEmulator
+) -> None:
     line = shared_bot.running_line()
     assert line["source"] == "long polling"
     assert tuple(line["steps"].split(", ")) == STARTUP_STEPS
     # What a polling bot asks Telegram before its first update: who it is, its default
     # command menu, no webhook, then updates (the order PTB and bot/runtime.py give).
     methods = [c.method for c in tg.calls]
-    first = {m: methods.index(m) for m in ("getMe", "setMyCommands", "deleteWebhook",
-                                           "getUpdates")}
+    first = {m: methods.index(m) for m in ("getMe", "setMyCommands", "deleteWebhook", "getUpdates")}
     assert first["getMe"] < first["setMyCommands"] < first["getUpdates"]
     assert first["deleteWebhook"] < first["getUpdates"]
-    default_menu = [c for c in tg.calls_to("setMyCommands")
-                    if c.params.get("scope", {"type": "default"})["type"] == "default"]
+    default_menu = [
+        c
+        for c in tg.calls_to("setMyCommands")
+        if c.params.get("scope", {"type": "default"})["type"] == "default"
+    ]
     assert {"start", "help", "crisis", "resources"} <= {
-        cmd["command"] for cmd in default_menu[0].params["commands"]}
+        cmd["command"] for cmd in default_menu[0].params["commands"]
+    }
     polls = tg.calls_to("getUpdates")
     assert all(c.content_type.startswith("application/x-www-form-urlencoded") for c in polls)
     assert int(polls[-1].params["timeout"]) > 0  # a long poll, not a busy loop
@@ -32,11 +36,19 @@ def test_the_bot_logs_every_start_up_step_in_order(shared_bot: BotProcess,
     assert tg.token not in shared_bot.log()
 
 
-def test_a_second_copy_on_the_same_data_folder_refuses_to_start(shared_bot: BotProcess,
-                                                                 tg: BotAPIEmulator) -> None:
+def test_a_second_copy_on_the_same_data_folder_refuses_to_start(
+    shared_bot: BotProcess, tg: BotAPIEmulator
+) -> None:
     bot = shared_bot
-    second = subprocess.run(bot.command(), cwd=bot.root, env=bot.env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    second = subprocess.run(
+        bot.command(),
+        cwd=bot.root,
+        env=bot.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert second.returncode == 2
     assert "Another copy of the bot is already running" in second.stderr
     assert "Traceback" not in second.stderr + second.stdout

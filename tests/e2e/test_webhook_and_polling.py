@@ -17,17 +17,32 @@ SECRET = "e2e_Webhook-secret_0123456789"
 
 def start_webhook(bot: BotProcess, port: int) -> str:
     """Start BOT as a webhook server on PORT (127.0.0.1); the URL Telegram should call."""
-    bot.start("--webhook-url", f"http://127.0.0.1:{port}", "--listen", "127.0.0.1",
-              "--port", str(port), "--webhook-path", "telegram-e2e")
+    bot.start(
+        "--webhook-url",
+        f"http://127.0.0.1:{port}",
+        "--listen",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--webhook-path",
+        "telegram-e2e",
+    )
     return f"http://127.0.0.1:{port}/telegram-e2e"
 
 
 def forged_start(person: Person, update_id: int) -> dict[str, Any]:
     """An update that looks like Telegram's, made by someone who is not Telegram."""
-    return {"update_id": update_id, "message": {
-        "message_id": 1, "date": int(time.time()), "from": person.user, "text": "/start",
-        "chat": {"id": person.id, "type": "private", "first_name": person.user["first_name"]},
-        "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "from": person.user,
+            "text": "/start",
+            "chat": {"id": person.id, "type": "private", "first_name": person.user["first_name"]},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
 
 
 def answered_once(person: Person, text: str = "Is that OK with you?") -> None:
@@ -80,8 +95,10 @@ def test_webhook_from_a_fresh_folder_checks_the_secret_token_and_restarts(make_b
     # Written while it is down: Telegram's push fails, and it tries again later.
     wren = tg.person(882_000_003, "Wren")
     wren.send("/start")
-    tg.wait(lambda: tg.webhook_pushes and tg.webhook_pushes[-1][1] != 200,
-            "a push to the stopped bot to fail")
+    tg.wait(
+        lambda: tg.webhook_pushes and tg.webhook_pushes[-1][1] != 200,
+        "a push to the stopped bot to fail",
+    )
     # Started again without a fixed secret: a new random one is registered and required.
     del bot.env["TELEGRAM_WEBHOOK_SECRET"]
     start_webhook(bot, port)
@@ -116,8 +133,8 @@ def test_polling_from_a_fresh_folder_the_readme_way_then_the_dockerfile_way(make
     bot.docker()
     # The volume (BOT_DATA_DIR) wins over the settings file's data_dir.
     bot.settings_path.write_text(
-        bot.settings_path.read_text("utf-8").replace(str(bot.data_dir), "./not-the-volume"),
-        "utf-8")
+        bot.settings_path.read_text("utf-8").replace(str(bot.data_dir), "./not-the-volume"), "utf-8"
+    )
     bot.start()
     answered_once(wren)
     first.click("I live with BPD")

@@ -41,25 +41,76 @@ from bot.runtime import running
 from bot.settings import Settings
 from bot.storage import Storage
 
-__all__ = ["BOT_ID", "BOT_USERNAME", "BotEnv", "Call", "Client", "FakeBotAPI", "SentMessage",
-           "VirtualTimer", "join_staff", "onboard", "onboard_coordinator"]
+__all__ = [
+    "BOT_ID",
+    "BOT_USERNAME",
+    "BotEnv",
+    "Call",
+    "Client",
+    "FakeBotAPI",
+    "SentMessage",
+    "VirtualTimer",
+    "join_staff",
+    "onboard",
+    "onboard_coordinator",
+]
 
 BOT_ID = 7000000001
 BOT_USERNAME = "peer_support_test_bot"
 TOKEN = f"{BOT_ID}:TEST-token-not-real"
-BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Peer Support", "username": BOT_USERNAME,
-            "can_join_groups": False, "can_read_all_group_messages": False,
-            "supports_inline_queries": False}
+BOT_USER = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "Peer Support",
+    "username": BOT_USERNAME,
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
-_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                 "tg-spoiler", "span", "blockquote", "tg-emoji"}
-_SEND_METHODS = {"sendMessage", "sendDocument", "sendPhoto", "sendVoice", "sendSticker",
-                 "sendAudio", "sendVideo", "sendAnimation", "copyMessage"}
+_ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
+_SEND_METHODS = {
+    "sendMessage",
+    "sendDocument",
+    "sendPhoto",
+    "sendVoice",
+    "sendSticker",
+    "sendAudio",
+    "sendVideo",
+    "sendAnimation",
+    "copyMessage",
+}
 _EDIT_METHODS = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
 #: Methods the fake answers with a plain `true`.
-_TRUE_METHODS = {"setMyCommands", "deleteMyCommands", "deleteWebhook", "setWebhook",
-                 "answerCallbackQuery", "sendChatAction", "deleteMessage", "setChatMenuButton",
-                 "pinChatMessage", "unpinChatMessage"}
+_TRUE_METHODS = {
+    "setMyCommands",
+    "deleteMyCommands",
+    "deleteWebhook",
+    "setWebhook",
+    "answerCallbackQuery",
+    "sendChatAction",
+    "deleteMessage",
+    "setChatMenuButton",
+    "pinChatMessage",
+    "unpinChatMessage",
+}
 
 
 @dataclass
@@ -145,8 +196,9 @@ class FakeBotAPI(BaseRequest):
         self.chats: dict[int, dict[int, SentMessage]] = {}
         self.incoming: dict[tuple[int, int], dict[str, Any]] = {}
         self.blocked: set[int] = set()
-        self.interceptor: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None] \
-            | None = None
+        self.interceptor: (
+            Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None] | None
+        ) = None
         self.problems: list[str] = []
         self.checks = True  # benchmarks switch the per-message rule checks off
         self._ids = itertools.count(1)
@@ -165,15 +217,24 @@ class FakeBotAPI(BaseRequest):
     async def shutdown(self) -> None:
         """Nothing to close."""
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = None, write_timeout: Any = None,
-                         connect_timeout: Any = None, pool_timeout: Any = None
-                         ) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
         """Answer one Bot API call."""
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
-        files = dict(request_data.multipart_data) if request_data is not None \
-            and request_data.contains_files else {}
+        files = (
+            dict(request_data.multipart_data)
+            if request_data is not None and request_data.contains_files
+            else {}
+        )
         self.calls.append(Call(api_method, params, files))
         if self.interceptor is not None:
             injected = self.interceptor(api_method, params)
@@ -183,8 +244,10 @@ class FakeBotAPI(BaseRequest):
             status, result = self._answer(api_method, params, files)
         except KeyError as exc:
             self.problems.append(f"{api_method}: missing parameter {exc}")
-            status, result = 400, {"ok": False, "error_code": 400,
-                                   "description": f"Bad Request: {exc} missing"}
+            status, result = (
+                400,
+                {"ok": False, "error_code": 400, "description": f"Bad Request: {exc} missing"},
+            )
         return status, json.dumps(result).encode()
 
     # -- helpers for the harness -----------------------------------------------------------
@@ -215,8 +278,9 @@ class FakeBotAPI(BaseRequest):
         if parse_mode == "HTML":
             self.problems.extend(f"{method}: {p}: {text[:80]!r}" for p in html_problems(text))
         plain = html.unescape(re.sub(r"<[^>]+>", "", text))
-        self.problems.extend(f"{method}: uses '{t}' (say '{b}')"
-                             for t, b in find_stigmatising(plain))
+        self.problems.extend(
+            f"{method}: uses '{t}' (say '{b}')" for t, b in find_stigmatising(plain)
+        )
 
     def _check_markup(self, method: str, markup: Any) -> None:
         if isinstance(markup, str):
@@ -227,8 +291,14 @@ class FakeBotAPI(BaseRequest):
                 if data is not None and len(data.encode()) > 64:
                     self.problems.append(f"{method}: callback data over 64 bytes: {data}")
 
-    def _store(self, chat_id: int, method: str, text: str, params: dict[str, Any],
-               files: dict[str, tuple[str, bytes, str]]) -> SentMessage:
+    def _store(
+        self,
+        chat_id: int,
+        method: str,
+        text: str,
+        params: dict[str, Any],
+        files: dict[str, tuple[str, bytes, str]],
+    ) -> SentMessage:
         markup = params.get("reply_markup")
         if isinstance(markup, str):
             markup = json.loads(markup)
@@ -236,10 +306,10 @@ class FakeBotAPI(BaseRequest):
         self.chats.setdefault(chat_id, {})[message.message_id] = message
         return message
 
-    def _message_json(self, m: SentMessage, extra: dict[str, Any] | None = None
-                      ) -> dict[str, Any]:
+    def _message_json(self, m: SentMessage, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "message_id": m.message_id, "date": int(self.clock.now().timestamp()),
+            "message_id": m.message_id,
+            "date": int(self.clock.now().timestamp()),
             "chat": {"id": m.chat_id, "type": "private" if m.chat_id > 0 else "group"},
             "from": BOT_USER,
         }
@@ -252,8 +322,9 @@ class FakeBotAPI(BaseRequest):
         data.update(extra or {})
         return data
 
-    def _media(self, method: str, files: dict[str, tuple[str, bytes, str]],
-               params: dict[str, Any]) -> dict[str, Any]:
+    def _media(
+        self, method: str, files: dict[str, tuple[str, bytes, str]], params: dict[str, Any]
+    ) -> dict[str, Any]:
         n = next(self._files)
         base = {"file_id": f"file{n}", "file_unique_id": f"u{n}"}
         if method == "sendDocument":
@@ -264,12 +335,21 @@ class FakeBotAPI(BaseRequest):
         if method == "sendVoice":
             return {"voice": {**base, "duration": 3}}
         if method == "sendSticker":
-            return {"sticker": {**base, "type": "regular", "width": 512, "height": 512,
-                                "is_animated": False, "is_video": False}}
+            return {
+                "sticker": {
+                    **base,
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            }
         return {}
 
-    def _answer(self, method: str, params: dict[str, Any],
-                files: dict[str, tuple[str, bytes, str]]) -> tuple[int, dict[str, Any]]:
+    def _answer(
+        self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes, str]]
+    ) -> tuple[int, dict[str, Any]]:
         if method == "getMe":
             return self._ok(BOT_USER)
         if method in _TRUE_METHODS:
@@ -287,8 +367,9 @@ class FakeBotAPI(BaseRequest):
         self.problems.append(f"the bot called {method}, which the fake Bot API doesn't know")
         return self._error(400, f"Bad Request: method {method} not found")
 
-    def _send(self, method: str, params: dict[str, Any],
-              files: dict[str, tuple[str, bytes, str]]) -> tuple[int, dict[str, Any]]:
+    def _send(
+        self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes, str]]
+    ) -> tuple[int, dict[str, Any]]:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             return self._error(403, "Forbidden: bot was blocked by the user")
@@ -347,8 +428,14 @@ class VirtualTimer:
 class Client:
     """A person using the bot: sends messages and taps buttons, reads what came back."""
 
-    def __init__(self, env: BotEnv, user_id: int, first_name: str, last_name: str | None = None,
-                 username: str | None = None) -> None:
+    def __init__(
+        self,
+        env: BotEnv,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+    ) -> None:
         self.env = env
         self.user_id = user_id
         self.first_name = first_name
@@ -358,8 +445,12 @@ class Client:
     # -- acting --------------------------------------------------------------------------
 
     def _user(self) -> dict[str, Any]:
-        user: dict[str, Any] = {"id": self.user_id, "is_bot": False,
-                                "first_name": self.first_name, "language_code": "en"}
+        user: dict[str, Any] = {
+            "id": self.user_id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": "en",
+        }
         if self.last_name:
             user["last_name"] = self.last_name
         if self.username:
@@ -372,8 +463,13 @@ class Client:
     async def _message(self, **content: Any) -> int:
         fake = self.env.fake
         message_id = fake.next_id()
-        message = {"message_id": message_id, "date": int(self.env.clock.now().timestamp()),
-                   "chat": self._chat(), "from": self._user(), **content}
+        message = {
+            "message_id": message_id,
+            "date": int(self.env.clock.now().timestamp()),
+            "chat": self._chat(),
+            "from": self._user(),
+            **content,
+        }
         fake.incoming[(self.user_id, message_id)] = message
         await self.env.process({"update_id": fake.next_id(), "message": message})
         return message_id
@@ -387,14 +483,17 @@ class Client:
         if reply_to is not None:
             replied = self.env.fake.chats.get(self.user_id, {}).get(reply_to)
             content["reply_to_message"] = {
-                "message_id": reply_to, "date": int(self.env.clock.now().timestamp()),
-                "chat": self._chat(), "from": BOT_USER,
+                "message_id": reply_to,
+                "date": int(self.env.clock.now().timestamp()),
+                "chat": self._chat(),
+                "from": BOT_USER,
                 **({"text": replied.text} if replied is not None and replied.text else {}),
             }
         return await self._message(**content)
 
-    async def send_in_group(self, text: str, *, chat_id: int = -1001234567890,
-                            chat_type: str = "supergroup") -> int:
+    async def send_in_group(
+        self, text: str, *, chat_id: int = -1001234567890, chat_type: str = "supergroup"
+    ) -> int:
         """Type TEXT in a group chat this person and the bot are both in."""
         fake = self.env.fake
         message_id = fake.next_id()
@@ -402,9 +501,13 @@ class Client:
         if text.startswith("/"):
             command = text.split()[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        message = {"message_id": message_id, "date": int(self.env.clock.now().timestamp()),
-                   "chat": {"id": chat_id, "type": chat_type, "title": "Carers chat"},
-                   "from": self._user(), **content}
+        message = {
+            "message_id": message_id,
+            "date": int(self.env.clock.now().timestamp()),
+            "chat": {"id": chat_id, "type": chat_type, "title": "Carers chat"},
+            "from": self._user(),
+            **content,
+        }
         fake.incoming[(chat_id, message_id)] = message
         await self.env.process({"update_id": fake.next_id(), "message": message})
         return message_id
@@ -412,8 +515,11 @@ class Client:
     async def send_photo(self, caption: str | None = None, *, reply_to: int | None = None) -> int:
         """Send a photo (optionally with a caption)."""
         n = self.env.fake.next_id()
-        extra: dict[str, Any] = {"photo": [{"file_id": f"in-photo{n}", "file_unique_id": f"ip{n}",
-                                            "width": 640, "height": 480}]}
+        extra: dict[str, Any] = {
+            "photo": [
+                {"file_id": f"in-photo{n}", "file_unique_id": f"ip{n}", "width": 640, "height": 480}
+            ]
+        }
         if caption:
             extra["caption"] = caption
         return await self._with_reply(extra, reply_to)
@@ -423,14 +529,17 @@ class Client:
         n = self.env.fake.next_id()
         return await self._with_reply(
             {"voice": {"file_id": f"in-voice{n}", "file_unique_id": f"iv{n}", "duration": 4}},
-            reply_to)
+            reply_to,
+        )
 
-    async def send_document(self, name: str = "letter.pdf", caption: str | None = None, *,
-                            reply_to: int | None = None) -> int:
+    async def send_document(
+        self, name: str = "letter.pdf", caption: str | None = None, *, reply_to: int | None = None
+    ) -> int:
         """Send a file."""
         n = self.env.fake.next_id()
-        extra: dict[str, Any] = {"document": {"file_id": f"in-doc{n}", "file_unique_id": f"id{n}",
-                                              "file_name": name}}
+        extra: dict[str, Any] = {
+            "document": {"file_id": f"in-doc{n}", "file_unique_id": f"id{n}", "file_name": name}
+        }
         if caption:
             extra["caption"] = caption
         return await self._with_reply(extra, reply_to)
@@ -439,15 +548,28 @@ class Client:
         """Send a sticker."""
         n = self.env.fake.next_id()
         return await self._with_reply(
-            {"sticker": {"file_id": f"in-st{n}", "file_unique_id": f"is{n}", "type": "regular",
-                         "width": 512, "height": 512, "is_animated": False, "is_video": False}},
-            reply_to)
+            {
+                "sticker": {
+                    "file_id": f"in-st{n}",
+                    "file_unique_id": f"is{n}",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
+            reply_to,
+        )
 
     async def _with_reply(self, extra: dict[str, Any], reply_to: int | None) -> int:
         if reply_to is not None:
-            extra["reply_to_message"] = {"message_id": reply_to,
-                                         "date": int(self.env.clock.now().timestamp()),
-                                         "chat": self._chat(), "from": BOT_USER}
+            extra["reply_to_message"] = {
+                "message_id": reply_to,
+                "date": int(self.env.clock.now().timestamp()),
+                "chat": self._chat(),
+                "from": BOT_USER,
+            }
         return await self._message(**extra)
 
     def find_button(self, label: str, *, exact: bool = False) -> tuple[SentMessage, str]:
@@ -460,8 +582,10 @@ class Client:
                     if data is None:
                         raise AssertionError(f"button {text!r} is a link, not a callback")
                     return message, data
-        raise AssertionError(f"no button {label!r} in chat {self.user_id}; last messages: "
-                             f"{[m.plain[:60] for m in self.env.fake.messages(self.user_id)[-3:]]}")
+        raise AssertionError(
+            f"no button {label!r} in chat {self.user_id}; last messages: "
+            f"{[m.plain[:60] for m in self.env.fake.messages(self.user_id)[-3:]]}"
+        )
 
     async def click(self, label: str, *, exact: bool = False) -> None:
         """Tap the newest button whose label contains LABEL."""
@@ -473,8 +597,13 @@ class Client:
         fake = self.env.fake
         if message is None:
             message = self.env.fake.messages(self.user_id)[-1]
-        query = {"id": str(fake.next_id()), "from": self._user(), "chat_instance": "ci",
-                 "data": data, "message": fake._message_json(message)}
+        query = {
+            "id": str(fake.next_id()),
+            "from": self._user(),
+            "chat_instance": "ci",
+            "data": data,
+            "message": fake._message_json(message),
+        }
         await self.env.process({"update_id": fake.next_id(), "callback_query": query})
 
     # -- reading -------------------------------------------------------------------------
@@ -530,12 +659,18 @@ class BotEnv:
         self.rate_limiter: BaseRateLimiter[Any] | None = None
 
     @classmethod
-    async def create(cls, tmp_path: Path, *, start: datetime | None = None,
-                     rate_limiter: BaseRateLimiter[Any] | None = None, **overrides: Any
-                     ) -> BotEnv:
+    async def create(
+        cls,
+        tmp_path: Path,
+        *,
+        start: datetime | None = None,
+        rate_limiter: BaseRateLimiter[Any] | None = None,
+        **overrides: Any,
+    ) -> BotEnv:
         """A running bot with SETTINGS overrides, its clock at START (UTC)."""
-        settings = replace(Settings(data_dir=tmp_path / "data", bot_username=BOT_USERNAME),
-                           **overrides)
+        settings = replace(
+            Settings(data_dir=tmp_path / "data", bot_username=BOT_USERNAME), **overrides
+        )
         clock = FakeClock(start or datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
         env = cls(tmp_path, settings, clock)
         env.rate_limiter = rate_limiter
@@ -548,7 +683,8 @@ class BotEnv:
         storage = Storage(self.settings.database_path)
         self.deps = Deps(self.settings, storage, self.clock, self.content, self.cipher)
         limiter = self.rate_limiter or LaneRateLimiter(
-            bulk_per_second=None, chat_limits=None, max_retries=3, timer=VirtualTimer())
+            bulk_per_second=None, chat_limits=None, max_retries=3, timer=VirtualTimer()
+        )
         app = build_application(self.deps, token=TOKEN, request=self.fake, rate_limiter=limiter)
 
         async def record(update: object, context: Any) -> None:
@@ -581,8 +717,13 @@ class BotEnv:
         assert self.deps is not None
         return self.deps.storage
 
-    def client(self, user_id: int, first_name: str = "Sam", last_name: str | None = None,
-               username: str | None = None) -> Client:
+    def client(
+        self,
+        user_id: int,
+        first_name: str = "Sam",
+        last_name: str | None = None,
+        username: str | None = None,
+    ) -> Client:
         """A person with this Telegram id."""
         return Client(self, user_id, first_name, last_name, username)
 
@@ -621,8 +762,9 @@ class BotEnv:
             for column in columns:
                 name = column["name"]
                 hit = await self.storage.fetchval(
-                    f"SELECT COUNT(*) FROM {table} WHERE {name} = ? OR "
-                    f"CAST({name} AS TEXT) LIKE ?", (user_id, f"%{user_id}%"))
+                    f"SELECT COUNT(*) FROM {table} WHERE {name} = ? OR CAST({name} AS TEXT) LIKE ?",
+                    (user_id, f"%{user_id}%"),
+                )
                 if hit:
                     found.setdefault(table, []).append(name)
         return found
@@ -637,13 +779,23 @@ def all_sent_text(fake: FakeBotAPI) -> Iterable[str]:
 
 
 AGREE = "That's OK with me"
-RELATIONSHIP_LABELS = {"parent": "I'm a parent", "partner": "My partner",
-                       "sibling": "brother or sister", "child": "I'm their child",
-                       "friend": "A friend", "other": "Someone else"}
+RELATIONSHIP_LABELS = {
+    "parent": "I'm a parent",
+    "partner": "My partner",
+    "sibling": "brother or sister",
+    "child": "I'm their child",
+    "friend": "A friend",
+    "other": "Someone else",
+}
 
 
-async def onboard(client: Client, role: str = "consumer", *, relationship: str = "parent",
-                  alias: str | None = None) -> None:
+async def onboard(
+    client: Client,
+    role: str = "consumer",
+    *,
+    relationship: str = "parent",
+    alias: str | None = None,
+) -> None:
     """Take CLIENT through /start as a consumer or carer, the way a person would."""
     await client.send("/start")
     await client.click(AGREE)
@@ -676,8 +828,14 @@ async def join_staff(client: Client, role: str, *, alias: str | None = None) -> 
 
     env = client.env
     assert env.deps is not None
-    link = await make_invite(env.deps.storage, env.settings, role, by=None,
-                             bot_username=BOT_USERNAME, now=env.clock.now())
+    link = await make_invite(
+        env.deps.storage,
+        env.settings,
+        role,
+        by=None,
+        bot_username=BOT_USERNAME,
+        now=env.clock.now(),
+    )
     await client.send(f"/start {link.split('start=')[1]}")
     await client.click(AGREE)
     if alias is None:

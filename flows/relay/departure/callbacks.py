@@ -9,8 +9,14 @@ from typing import Literal
 
 from bot.callbacks import callback
 
-__all__ = ["DepartureEnd", "DepartureKind", "DepartureNotNow", "ImBack", "LeaveChoice",
-           "LeavingYes"]
+__all__ = [
+    "DepartureEnd",
+    "DepartureKind",
+    "DepartureNotNow",
+    "ImBack",
+    "LeaveChoice",
+    "LeavingYes",
+]
 
 
 @callback("dep.kind")

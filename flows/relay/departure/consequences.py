@@ -16,8 +16,14 @@ from bot.services.matches import MatchEnded
 from flows.relay.departure import views
 from flows.relay.names import peer_name, person_name, person_names
 
-__all__ = ["after_ending", "ask_coordinators", "on_access_ended", "on_back", "on_chosen",
-           "on_started"]
+__all__ = [
+    "after_ending",
+    "ask_coordinators",
+    "on_access_ended",
+    "on_back",
+    "on_chosen",
+    "on_started",
+]
 
 
 async def _send(app: AppCtx, key: str, send: outbox.Send) -> None:
@@ -40,19 +46,25 @@ async def on_started(event: DepartureStarted, app: AppCtx) -> None:
     copy = app.copy_for(await storage.get_user(event.peer_id))
     key = f"depart:{event.peer_id}:{event.kind}:{_stamp(app)}"
     if event.kind == "leaving":
-        send = outbox.Send(event.peer_id, copy.text("relay.leaving_by_coordinator",
-                                                    people=copy.count("common.people",
-                                                                      len(event.matches))))
+        send = outbox.Send(
+            event.peer_id,
+            copy.text(
+                "relay.leaving_by_coordinator",
+                people=copy.count("common.people", len(event.matches)),
+            ),
+        )
     else:
         names = await person_names(storage, copy, event.peer_id)
         text, markup = views.leave(copy, names, {})
-        send = outbox.Send(event.peer_id, copy.text("relay.leave_by_coordinator") + "\n\n" + text,
-                           markup)
+        send = outbox.Send(
+            event.peer_id, copy.text("relay.leave_by_coordinator") + "\n\n" + text, markup
+        )
     await _send(app, key, send)
 
 
-async def ask_coordinators(app: AppCtx, peer_id: int, people: Sequence[Match], *,
-                           leaving: bool) -> None:
+async def ask_coordinators(
+    app: AppCtx, peer_id: int, people: Sequence[Match], *, leaving: bool
+) -> None:
     """Every coordinator is asked to hand each of PEOPLE over (the peer worker's and the
     person's chosen names only)."""
     storage = app.deps.storage
@@ -61,10 +73,17 @@ async def ask_coordinators(app: AppCtx, peer_id: int, people: Sequence[Match], *
         peer = await peer_name(storage, copy, peer_id)
         for match in people:
             text, markup = views.ask_coordinator(
-                copy, peer=peer, person=await person_name(storage, copy, match),
-                match_id=match.id, leaving=leaving)
-            await _send(app, f"depart:{match.id}:ask:{coordinator.user_id}",
-                        outbox.Send(coordinator.user_id, text, markup))
+                copy,
+                peer=peer,
+                person=await person_name(storage, copy, match),
+                match_id=match.id,
+                leaving=leaving,
+            )
+            await _send(
+                app,
+                f"depart:{match.id}:ask:{coordinator.user_id}",
+                outbox.Send(coordinator.user_id, text, markup),
+            )
 
 
 async def on_chosen(event: LeaveChosen, app: AppCtx) -> None:
@@ -76,9 +95,16 @@ async def on_chosen(event: LeaveChosen, app: AppCtx) -> None:
         return
     storage = app.deps.storage
     copy = app.copy_for(await storage.get_user(match.person_id))
-    await _send(app, f"leave:{match.id}:pause:{_stamp(app)}", outbox.Send(
-        match.person_id, copy.text("relay.leave_paused_person",
-                                   peer=await peer_name(storage, copy, match.peer_id))))
+    await _send(
+        app,
+        f"leave:{match.id}:pause:{_stamp(app)}",
+        outbox.Send(
+            match.person_id,
+            copy.text(
+                "relay.leave_paused_person", peer=await peer_name(storage, copy, match.peer_id)
+            ),
+        ),
+    )
 
 
 async def on_back(event: BackFromLeave, app: AppCtx) -> None:
@@ -86,22 +112,33 @@ async def on_back(event: BackFromLeave, app: AppCtx) -> None:
     storage = app.deps.storage
     for match in event.paused:
         copy = app.copy_for(await storage.get_user(match.person_id))
-        await _send(app, f"leave:{match.id}:back:{_stamp(app)}", outbox.Send(
-            match.person_id, copy.text("relay.leave_back_person",
-                                       peer=await peer_name(storage, copy, match.peer_id))))
+        await _send(
+            app,
+            f"leave:{match.id}:back:{_stamp(app)}",
+            outbox.Send(
+                match.person_id,
+                copy.text(
+                    "relay.leave_back_person", peer=await peer_name(storage, copy, match.peer_id)
+                ),
+            ),
+        )
 
 
 async def after_ending(event: MatchEnded, app: AppCtx) -> None:
     """A leaving peer worker's person has moved on (handed over, or the match ended): if
     nobody is left with them, their access ends."""
-    await departures.finish_if_done(app.deps.storage, app.events, event.match.peer_id,
-                                    app.deps.clock.now())
+    await departures.finish_if_done(
+        app.deps.storage, app.events, event.match.peer_id, app.deps.clock.now()
+    )
 
 
 async def on_access_ended(event: AccessEnded, app: AppCtx) -> None:
     """The peer worker hears their access has ended, and their command menu becomes that of
     someone not set up."""
     copy = app.copy_for(await app.deps.storage.get_user(event.peer_id))
-    await _send(app, f"depart:{event.peer_id}:done:{_stamp(app)}",
-                outbox.Send(event.peer_id, copy.text("relay.access_ended")))
+    await _send(
+        app,
+        f"depart:{event.peer_id}:done:{_stamp(app)}",
+        outbox.Send(event.peer_id, copy.text("relay.access_ended")),
+    )
     await set_role_commands(app.bot, app.deps, app.flows, event.peer_id, None)

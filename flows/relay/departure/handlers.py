@@ -47,8 +47,11 @@ class Handlers:
             await ctx.show(*await leave_view(ctx, ctx.user_id))
         else:
             people = len(await storage.active_matches_for_peer(ctx.user_id))
-            await ctx.show(ctx.copy.text("relay.leaving_under_way",
-                                         people=ctx.copy.count("common.people", people)))
+            await ctx.show(
+                ctx.copy.text(
+                    "relay.leaving_under_way", people=ctx.copy.count("common.people", people)
+                )
+            )
 
     async def on_kind(self, ctx: Ctx, data: DepartureKind) -> None:
         """Leaving asks to confirm; leave starts now (new matches pause) and asks, per
@@ -57,19 +60,24 @@ class Handlers:
             people = len(await ctx.deps.storage.active_matches_for_peer(ctx.user_id))
             await ctx.show(*views.leaving_confirm(ctx.copy, people))
             return
-        await departures.start_departure(ctx.deps.storage, ctx.events, peer_id=ctx.user_id,
-                                         kind="leave", by=None, now=ctx.now)
+        await departures.start_departure(
+            ctx.deps.storage, ctx.events, peer_id=ctx.user_id, kind="leave", by=None, now=ctx.now
+        )
         await ctx.show(*await leave_view(ctx, ctx.user_id))
 
     async def on_leaving_yes(self, ctx: Ctx, data: LeavingYes) -> None:
         """Leaving: new matches pause, and every coordinator is asked to hand each person
         over; with nobody to hand over, access ends now."""
-        await departures.start_departure(ctx.deps.storage, ctx.events, peer_id=ctx.user_id,
-                                         kind="leaving", by=None, now=ctx.now)
+        await departures.start_departure(
+            ctx.deps.storage, ctx.events, peer_id=ctx.user_id, kind="leaving", by=None, now=ctx.now
+        )
         people = len(await ctx.deps.storage.active_matches_for_peer(ctx.user_id))
-        await ctx.show(ctx.copy.text("relay.leaving_started" if people
-                                     else "relay.leaving_done",
-                                     people=ctx.copy.count("common.people", people)))
+        await ctx.show(
+            ctx.copy.text(
+                "relay.leaving_started" if people else "relay.leaving_done",
+                people=ctx.copy.count("common.people", people),
+            )
+        )
 
     async def on_not_now(self, ctx: Ctx, data: DepartureNotNow) -> None:
         """Nothing changes."""
@@ -77,20 +85,34 @@ class Handlers:
 
     async def on_choice(self, ctx: Ctx, data: LeaveChoice) -> None:
         """A handover or a pause for one person while on leave."""
-        await departures.choose(ctx.deps.storage, ctx.events, peer_id=ctx.user_id,
-                                match_id=data.match, choice=data.choice, now=ctx.now)
+        await departures.choose(
+            ctx.deps.storage,
+            ctx.events,
+            peer_id=ctx.user_id,
+            match_id=data.match,
+            choice=data.choice,
+            now=ctx.now,
+        )
         await ctx.show(*await leave_view(ctx, ctx.user_id))
 
     async def on_back(self, ctx: Ctx, data: ImBack) -> None:
         """Back from leave: new matches resume, and the people who waited hear so (what they
         sent goes when the peer worker's hours next open)."""
         profile = await ctx.deps.storage.get_profile(ctx.user_id)
-        resume = (next_open(profile.hours, ctx.deps.zone(profile), ctx.now)
-                  if profile is not None else None) or ctx.now
-        waited = await departures.back(ctx.deps.storage, ctx.events, peer_id=ctx.user_id,
-                                       resume_at=resume, now=ctx.now)
-        await ctx.show(ctx.copy.text("relay.back_done" if waited else "relay.back_done_nobody",
-                                     people=ctx.copy.count("common.people", len(waited))))
+        resume = (
+            next_open(profile.hours, ctx.deps.zone(profile), ctx.now)
+            if profile is not None
+            else None
+        ) or ctx.now
+        waited = await departures.back(
+            ctx.deps.storage, ctx.events, peer_id=ctx.user_id, resume_at=resume, now=ctx.now
+        )
+        await ctx.show(
+            ctx.copy.text(
+                "relay.back_done" if waited else "relay.back_done_nobody",
+                people=ctx.copy.count("common.people", len(waited)),
+            )
+        )
 
     async def on_end(self, ctx: Ctx, data: DepartureEnd) -> None:
         """A coordinator ends a leaving peer worker's match kindly (nobody could take the
@@ -103,7 +125,13 @@ class Handlers:
         if match.status != "active" or departure is None or departure.kind != "leaving":
             raise departures.NotAway
         person = await person_name(storage, ctx.copy, match)
-        await matches.end_match(storage, ctx.events, match.id, by="coordinator",
-                                why="departure", now=ctx.now,
-                                within=lambda event: notices.keep(event, ctx))
+        await matches.end_match(
+            storage,
+            ctx.events,
+            match.id,
+            by="coordinator",
+            why="departure",
+            now=ctx.now,
+            within=lambda event: notices.keep(event, ctx),
+        )
         await ctx.show(ctx.copy.text("relay.departure_end_done", person=person))

@@ -29,14 +29,17 @@ def kinds(copy: Content) -> View:
     return copy.text("relay.departure_kinds"), rows(
         [(copy.button("relay.departure_leave_button"), DepartureKind("leave"))],
         [(copy.button("relay.departure_leaving_button"), DepartureKind("leaving"))],
-        [(copy.button("relay.departure_not_now_button"), DepartureNotNow())])
+        [(copy.button("relay.departure_not_now_button"), DepartureNotNow())],
+    )
 
 
 def leaving_confirm(copy: Content, people: int) -> View:
     """What leaving means for the PEOPLE they support, and yes or back."""
     text = copy.text("relay.leaving_confirm" if people else "relay.leaving_confirm_nobody")
-    return text, rows([(copy.button("relay.leaving_yes_button"), LeavingYes())],
-                      [(copy.button("relay.departure_not_now_button"), DepartureNotNow())])
+    return text, rows(
+        [(copy.button("relay.leaving_yes_button"), LeavingYes())],
+        [(copy.button("relay.departure_not_now_button"), DepartureNotNow())],
+    )
 
 
 def leave(copy: Content, names: Mapping[int, str], choices: Mapping[int, str]) -> View:
@@ -45,13 +48,20 @@ def leave(copy: Content, names: Mapping[int, str], choices: Mapping[int, str]) -
     lines: list[list[Choice]] = []
     for match, name in names.items():
         chosen = choices.get(match)
-        lines.append([
-            ((TICK if chosen == "handover" else "")
-             + copy.button("relay.leave_handover_button", name=name),
-             LeaveChoice(match, "handover")),
-            ((TICK if chosen == "pause" else "") + copy.button("relay.leave_pause_button",
-                                                               name=name),
-             LeaveChoice(match, "pause"))])
+        lines.append(
+            [
+                (
+                    (TICK if chosen == "handover" else "")
+                    + copy.button("relay.leave_handover_button", name=name),
+                    LeaveChoice(match, "handover"),
+                ),
+                (
+                    (TICK if chosen == "pause" else "")
+                    + copy.button("relay.leave_pause_button", name=name),
+                    LeaveChoice(match, "pause"),
+                ),
+            ]
+        )
     lines.append([(copy.button("relay.back_button"), ImBack())])
     lines.append([(copy.button("relay.leaving_instead_button"), DepartureKind("leaving"))])
     if not names:
@@ -63,13 +73,13 @@ def leave(copy: Content, names: Mapping[int, str], choices: Mapping[int, str]) -
     return copy.text(key), rows(*lines)
 
 
-def ask_coordinator(copy: Content, *, peer: str, person: str, match_id: int, leaving: bool
-                    ) -> View:
+def ask_coordinator(copy: Content, *, peer: str, person: str, match_id: int, leaving: bool) -> View:
     """A coordinator is asked to hand PERSON over (PEER is leaving, or on leave and asked
     for it); when PEER is leaving and nobody can take PERSON on, they may end it kindly."""
     key = "relay.departure_ask_leaving" if leaving else "relay.departure_ask_leave"
     lines: list[list[Choice]] = [
-        [(copy.button("relay.departure_handover_button", person=person), HandoverWho(match_id))]]
+        [(copy.button("relay.departure_handover_button", person=person), HandoverWho(match_id))]
+    ]
     if leaving:
         lines.append([(copy.button("relay.departure_end_button"), DepartureEnd(match_id))])
     return copy.text(key, peer=peer, person=person), rows(*lines)

@@ -23,8 +23,13 @@ def routes() -> list[Route]:
         Button(EndWhich, h.on_which, roles=PEERS),
         Button(EndYes, h.on_yes, roles=SIDES),
         Button(EndKeep, h.on_keep, roles=SIDES),
-        Step(GOODBYE, ask=h.ask_goodbye, on_text=h.on_goodbye, on_other=h.goodbye_not_text,
-             on_flagged=h.goodbye_flagged),
+        Step(
+            GOODBYE,
+            ask=h.ask_goodbye,
+            on_text=h.on_goodbye,
+            on_other=h.goodbye_not_text,
+            on_flagged=h.goodbye_flagged,
+        ),
         Button(GoodbyeSkip, h.on_skip, roles=PEERS),
         Button(GoodbyeFlagged, h.on_goodbye_flagged, roles=PEERS),
     ]

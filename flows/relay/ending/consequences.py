@@ -48,8 +48,9 @@ async def tell_coordinators(event: MatchEnded, app: AppCtx) -> None:
     for coordinator in await storage.users_with_roles(("coordinator",)):
         copy = app.copy_for(coordinator)
         key = f"match:{match.id}:alone:{coordinator.user_id}"
-        text = views.coordinators(copy, person=await person_name(storage, copy, match),
-                                  left=left, waiting=waiting)
+        text = views.coordinators(
+            copy, person=await person_name(storage, copy, match), left=left, waiting=waiting
+        )
         if await outbox.queue(app.deps, key, "notice", outbox.Send(coordinator.user_id, text)):
             keys.append(key)
     await outbox.send_now(app.deps, app.bot, keys, app.events)

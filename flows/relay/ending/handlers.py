@@ -59,9 +59,14 @@ class Handlers:
         as_person = ctx.user_id == match.person_id
         other = await _other(ctx, match, as_person)
         ended = await matches.end_match(
-            ctx.deps.storage, ctx.events, match.id, by="person" if as_person else "peer",
-            why="person" if as_person else "peer", now=ctx.now,
-            within=lambda event: notices.keep(event, ctx))
+            ctx.deps.storage,
+            ctx.events,
+            match.id,
+            by="person" if as_person else "peer",
+            why="person" if as_person else "peer",
+            now=ctx.now,
+            within=lambda event: notices.keep(event, ctx),
+        )
         if as_person:
             await ctx.show(views.ended(ctx.copy, other=other, unsent=ended.unsent))
             return
@@ -79,8 +84,11 @@ class Handlers:
         match = await self._ended(ctx)
         if match is None:
             return
-        await ctx.reply(*views.goodbye_question(
-            ctx.copy, await person_name(ctx.deps.storage, ctx.copy, match), match.id))
+        await ctx.reply(
+            *views.goodbye_question(
+                ctx.copy, await person_name(ctx.deps.storage, ctx.copy, match), match.id
+            )
+        )
 
     async def on_goodbye(self, ctx: Ctx, text: str) -> None:
         """Pass the words on (too long: say so, and wait for another go)."""
@@ -95,8 +103,9 @@ class Handlers:
         if match is None:
             return
         ctx.draft["pending"] = _words(text)
-        await ctx.reply(*views.goodbye_flagged(
-            ctx.copy, await person_name(ctx.deps.storage, ctx.copy, match)))
+        await ctx.reply(
+            *views.goodbye_flagged(ctx.copy, await person_name(ctx.deps.storage, ctx.copy, match))
+        )
 
     async def on_goodbye_flagged(self, ctx: Ctx, data: GoodbyeFlagged) -> None:
         """Send the flagged words as they are, or ask for them again."""
@@ -124,10 +133,14 @@ class Handlers:
             raise StaleButton
         if ctx.step == GOODBYE and ctx.draft.get("match") == match.id:
             ctx.end_step()
-        await outbox.send_now(ctx.deps, ctx.bot, [notices.ended_key(match.id, match.person_id)],
-                              ctx.events)
-        await ctx.show(ctx.copy.text("relay.goodbye_skipped",
-                                     person=await person_name(ctx.deps.storage, ctx.copy, match)))
+        await outbox.send_now(
+            ctx.deps, ctx.bot, [notices.ended_key(match.id, match.person_id)], ctx.events
+        )
+        await ctx.show(
+            ctx.copy.text(
+                "relay.goodbye_skipped", person=await person_name(ctx.deps.storage, ctx.copy, match)
+            )
+        )
 
     async def _pass_on(self, ctx: Ctx, match: Match, words: str) -> None:
         """Put the words inside the person's news if it hasn't gone yet (taking the plain one
@@ -136,23 +149,32 @@ class Handlers:
         async with storage.transaction():
             if await storage.take_back(notices.ended_key(match.id, person_id), ctx.now):
                 key = notices.words_key(match.id, person_id)
-                send = await notices.to_person(ctx, match, why="peer", words=words,
-                                               unsent=int(ctx.draft.get("unsent", 0)))
+                send = await notices.to_person(
+                    ctx, match, why="peer", words=words, unsent=int(ctx.draft.get("unsent", 0))
+                )
             else:
                 key = notices.goodbye_key(match.id)
                 copy = ctx.copy_for(await storage.get_user(person_id))
-                send = outbox.Send(person_id, copy.text(
-                    "relay.goodbye_after", peer=await peer_name(storage, copy, match.peer_id),
-                    words=words))
+                send = outbox.Send(
+                    person_id,
+                    copy.text(
+                        "relay.goodbye_after",
+                        peer=await peer_name(storage, copy, match.peer_id),
+                        words=words,
+                    ),
+                )
             await outbox.queue(ctx.deps, key, "notice", send)
         ctx.end_step()
         await outbox.send_now(ctx.deps, ctx.bot, [key], ctx.events)
         status = await storage.outbox_status(key)
         if status != "dropped":  # dropped: DeliveryFailed tells them
             person = await person_name(storage, ctx.copy, match)
-            await ctx.reply(ctx.copy.text(
-                "relay.goodbye_sent" if status == "sent" else "relay.goodbye_soon",
-                person=person))
+            await ctx.reply(
+                ctx.copy.text(
+                    "relay.goodbye_sent" if status == "sent" else "relay.goodbye_soon",
+                    person=person,
+                )
+            )
 
     async def _ended(self, ctx: Ctx) -> Match | None:
         """The match the open few words are for (the peer worker's, ended by them); if it
@@ -166,8 +188,9 @@ class Handlers:
 
     async def _confirm(self, ctx: Ctx, match: Match) -> tuple[str, InlineKeyboardMarkup]:
         as_person = ctx.user_id == match.person_id
-        return views.confirm(ctx.copy, match.id, as_person=as_person,
-                             other=await _other(ctx, match, as_person))
+        return views.confirm(
+            ctx.copy, match.id, as_person=as_person, other=await _other(ctx, match, as_person)
+        )
 
 
 def _words(text: str) -> str:

@@ -47,14 +47,20 @@ def goodbye_key(match_id: int) -> str:
     return f"match:{match_id}:goodbye"
 
 
-async def to_person(app: AppCtx, match: Match, *, why: str, unsent: int,
-                    words: str | None = None) -> outbox.Send:
+async def to_person(
+    app: AppCtx, match: Match, *, why: str, unsent: int, words: str | None = None
+) -> outbox.Send:
     """The person's one message: what happened, without blame, and what happens next."""
     storage = app.deps.storage
     copy = app.copy_for(await storage.get_user(match.person_id))
     text, markup = views.for_person(
-        copy, why=why, peer=await peer_name(storage, copy, match.peer_id), unsent=unsent,
-        was_active=match.status == "ended", words=words)
+        copy,
+        why=why,
+        peer=await peer_name(storage, copy, match.peer_id),
+        unsent=unsent,
+        was_active=match.status == "ended",
+        words=words,
+    )
     return outbox.Send(match.person_id, text, markup)
 
 
@@ -67,19 +73,35 @@ async def _notices(event: MatchEnded, app: AppCtx) -> list[Notice]:
     if event.by == "person":
         copy = app.copy_for(await storage.get_user(match.peer_id))
         person = await storage.get_user(match.person_id)
-        text = views.for_peer(copy, why=event.why, was_active=event.was_active,
-                              person=await person_name(storage, copy, match),
-                              alias=person.alias if person is not None else None)
+        text = views.for_peer(
+            copy,
+            why=event.why,
+            was_active=event.was_active,
+            person=await person_name(storage, copy, match),
+            alias=person.alias if person is not None else None,
+        )
         return [Notice(ended_key(match.id, match.peer_id), outbox.Send(match.peer_id, text))]
     waits = event.why == "peer" and event.was_active  # for the few words /end asks for
-    out = [Notice(ended_key(match.id, match.person_id),
-                  await to_person(app, match, why=event.why, unsent=event.unsent),
-                  app.deps.clock.now() + GOODBYE_WINDOW if waits else None)]
+    out = [
+        Notice(
+            ended_key(match.id, match.person_id),
+            await to_person(app, match, why=event.why, unsent=event.unsent),
+            app.deps.clock.now() + GOODBYE_WINDOW if waits else None,
+        )
+    ]
     if event.why == "departure" and event.was_active:
         copy = app.copy_for(await storage.get_user(match.peer_id))
-        out.append(Notice(ended_key(match.id, match.peer_id), outbox.Send(
-            match.peer_id, copy.text("relay.departure_ended_peer",
-                                     person=await person_name(storage, copy, match)))))
+        out.append(
+            Notice(
+                ended_key(match.id, match.peer_id),
+                outbox.Send(
+                    match.peer_id,
+                    copy.text(
+                        "relay.departure_ended_peer", person=await person_name(storage, copy, match)
+                    ),
+                ),
+            )
+        )
     return out
 
 

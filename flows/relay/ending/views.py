@@ -13,14 +13,26 @@ from bot.links import departure, find_peer_worker, resources_home
 from flows.relay.ending.callbacks import EndKeep, EndWhich, EndYes, GoodbyeFlagged, GoodbyeSkip
 from flows.relay.views import unsent_line
 
-__all__ = ["confirm", "coordinators", "ended", "for_peer", "for_person", "goodbye_flagged",
-           "goodbye_question", "none_peer", "which"]
+__all__ = [
+    "confirm",
+    "coordinators",
+    "ended",
+    "for_peer",
+    "for_person",
+    "goodbye_flagged",
+    "goodbye_question",
+    "none_peer",
+    "which",
+]
 
 View = tuple[str, InlineKeyboardMarkup]
 
 #: What the person reads, by why their match ended (they did not choose it).
-_FOR_PERSON = {"peer": "relay.ended_by_peer", "erasure": "relay.ended_peer_gone",
-               "departure": "relay.ended_departure"}
+_FOR_PERSON = {
+    "peer": "relay.ended_by_peer",
+    "erasure": "relay.ended_peer_gone",
+    "departure": "relay.ended_departure",
+}
 
 
 def _leaving(copy: Content) -> list[Choice]:
@@ -31,7 +43,8 @@ def which(copy: Content, names: Mapping[int, str]) -> View:
     """A peer worker with several people: which match to end (or none), or going away."""
     lines: list[list[Choice]] = [
         [(copy.button("relay.end_with_button", name=name), EndWhich(match))]
-        for match, name in names.items()]
+        for match, name in names.items()
+    ]
     lines.append([(copy.button("relay.end_no_button"), EndKeep())])
     lines.append(_leaving(copy))
     return copy.text("relay.end_which"), rows(*lines)
@@ -40,11 +53,16 @@ def which(copy: Content, names: Mapping[int, str]) -> View:
 def confirm(copy: Content, match_id: int, *, as_person: bool, other: str) -> View:
     """Would you like to end your match with OTHER? Yes or no (and, for a peer worker, going
     on leave or leaving, which never leaves their people without a word)."""
-    text = (copy.text("relay.end_confirm_person", peer=other) if as_person
-            else copy.text("relay.end_confirm_peer", person=other))
-    return text, rows([(copy.button("relay.end_yes_button"), EndYes(match_id))],
-                      [(copy.button("relay.end_no_button"), EndKeep())],
-                      [] if as_person else _leaving(copy))
+    text = (
+        copy.text("relay.end_confirm_person", peer=other)
+        if as_person
+        else copy.text("relay.end_confirm_peer", person=other)
+    )
+    return text, rows(
+        [(copy.button("relay.end_yes_button"), EndYes(match_id))],
+        [(copy.button("relay.end_no_button"), EndKeep())],
+        [] if as_person else _leaving(copy),
+    )
 
 
 def none_peer(copy: Content) -> View:
@@ -59,34 +77,45 @@ def ended(copy: Content, *, other: str, unsent: int) -> str:
 
 def goodbye_question(copy: Content, person: str, match_id: int) -> View:
     """The peer worker ended it: would they like to add a few words for PERSON?"""
-    return (copy.text("relay.ended_by_you_peer", person=person),
-            rows([(copy.button("relay.goodbye_skip_button"), GoodbyeSkip(match_id))]))
+    return (
+        copy.text("relay.ended_by_you_peer", person=person),
+        rows([(copy.button("relay.goodbye_skip_button"), GoodbyeSkip(match_id))]),
+    )
 
 
 def goodbye_flagged(copy: Content, person: str) -> View:
     """The few words may be hard for PERSON to read: send them as they are, or change them."""
     return copy.text("relay.risky", name=person), rows(
-        [(copy.button("relay.risky_send_button"), GoodbyeFlagged(True)),
-         (copy.button("relay.risky_change_button"), GoodbyeFlagged(False))])
+        [
+            (copy.button("relay.risky_send_button"), GoodbyeFlagged(True)),
+            (copy.button("relay.risky_change_button"), GoodbyeFlagged(False)),
+        ]
+    )
 
 
-def for_person(copy: Content, *, why: str, peer: str, unsent: int, was_active: bool,
-               words: str | None = None) -> View:
+def for_person(
+    copy: Content, *, why: str, peer: str, unsent: int, was_active: bool, words: str | None = None
+) -> View:
     """The person's one message about an ending they did not choose: what happened, without
     blame, the peer worker's few words if any, what wasn't passed on, and what happens next."""
-    key = (_FOR_PERSON.get(why, "relay.ended_by_peer") if was_active
-           else "relay.request_closed_peer_away" if why == "leave"
-           else "relay.request_closed_peer_gone")
+    key = (
+        _FOR_PERSON.get(why, "relay.ended_by_peer")
+        if was_active
+        else "relay.request_closed_peer_away"
+        if why == "leave"
+        else "relay.request_closed_peer_gone"
+    )
     text = copy.text(key, peer=peer)
     if words:
         text += "\n\n" + copy.text("relay.ended_words", peer=peer, words=words)
     text += unsent_line(copy, unsent, peer) + "\n\n" + copy.text("relay.ended_next_step")
-    return text, rows([(copy.button("relay.choose_new_button"), find_peer_worker())],
-                      [(copy.button("relay.resources_button"), resources_home())])
+    return text, rows(
+        [(copy.button("relay.choose_new_button"), find_peer_worker())],
+        [(copy.button("relay.resources_button"), resources_home())],
+    )
 
 
-def for_peer(copy: Content, *, why: str, was_active: bool, person: str, alias: str | None
-             ) -> str:
+def for_peer(copy: Content, *, why: str, was_active: bool, person: str, alias: str | None) -> str:
     """What the peer worker reads when the person ended the match, withdrew their request,
     or erased their data."""
     if why == "erasure":

@@ -26,16 +26,35 @@ async def keep(event: Event, app: AppCtx) -> list[str]:
         return []
     storage, old, new = app.deps.storage, event.old, event.new
     copy = app.copy_for(await storage.get_user(old.person_id))
-    sends = [outbox.Send(old.person_id, views.to_person(
-        copy, new=await peer_name(storage, copy, new.peer_id),
-        old=await peer_name(storage, copy, old.peer_id), unsent=event.unsent))]
+    sends = [
+        outbox.Send(
+            old.person_id,
+            views.to_person(
+                copy,
+                new=await peer_name(storage, copy, new.peer_id),
+                old=await peer_name(storage, copy, old.peer_id),
+                unsent=event.unsent,
+            ),
+        )
+    ]
     copy = app.copy_for(await storage.get_user(new.peer_id))
-    sends.append(outbox.Send(new.peer_id, copy.text(
-        "relay.handover_to_new_peer", person=await person_name(storage, copy, new))))
+    sends.append(
+        outbox.Send(
+            new.peer_id,
+            copy.text("relay.handover_to_new_peer", person=await person_name(storage, copy, new)),
+        )
+    )
     copy = app.copy_for(await storage.get_user(old.peer_id))
-    sends.append(outbox.Send(old.peer_id, copy.text(
-        "relay.handover_to_old_peer", person=await person_name(storage, copy, old),
-        new=await peer_name(storage, copy, new.peer_id))))
+    sends.append(
+        outbox.Send(
+            old.peer_id,
+            copy.text(
+                "relay.handover_to_old_peer",
+                person=await person_name(storage, copy, old),
+                new=await peer_name(storage, copy, new.peer_id),
+            ),
+        )
+    )
     for send in sends:
         await outbox.queue(app.deps, _key(event, send.chat_id), "notice", send)
     return [_key(event, send.chat_id) for send in sends]

@@ -32,36 +32,58 @@ class Handlers:
         match = await _active(ctx, data.match)
         person = await person_name(ctx.deps.storage, ctx.copy, match)
         options = await matches.handover_candidates(
-            ctx.deps.storage, match, await _role(ctx, match), matches.policy(ctx.deps.settings))
+            ctx.deps.storage, match, await _role(ctx, match), matches.policy(ctx.deps.settings)
+        )
         if not options:
             await ctx.show(*views.no_peer(ctx.copy, person))
             return
         seal = ctx.deps.cipher.seal_id
-        await ctx.show(*views.peers(ctx.copy, person, match.id, [
-            views.Peer(p.display_name, load, p.caseload_cap, seal(p.user_id))
-            for p, load in options[:PAGE]]))
+        await ctx.show(
+            *views.peers(
+                ctx.copy,
+                person,
+                match.id,
+                [
+                    views.Peer(p.display_name, load, p.caseload_cap, seal(p.user_id))
+                    for p, load in options[:PAGE]
+                ],
+            )
+        )
 
     async def on_to(self, ctx: Ctx, data: HandoverTo) -> None:
         """Ask to confirm the handover."""
         match, new_peer = await _active(ctx, data.match), _opened(ctx, data.peer)
         options = await matches.handover_candidates(
-            ctx.deps.storage, match, await _role(ctx, match), matches.policy(ctx.deps.settings))
+            ctx.deps.storage, match, await _role(ctx, match), matches.policy(ctx.deps.settings)
+        )
         if new_peer not in {p.user_id for p, _ in options}:
             raise matches.HandoverStale
         storage = ctx.deps.storage
-        await ctx.show(*views.confirm(
-            ctx.copy, person=await person_name(storage, ctx.copy, match), match_id=match.id,
-            old=await peer_name(storage, ctx.copy, match.peer_id),
-            new=await peer_name(storage, ctx.copy, new_peer), sealed=data.peer))
+        await ctx.show(
+            *views.confirm(
+                ctx.copy,
+                person=await person_name(storage, ctx.copy, match),
+                match_id=match.id,
+                old=await peer_name(storage, ctx.copy, match.peer_id),
+                new=await peer_name(storage, ctx.copy, new_peer),
+                sealed=data.peer,
+            )
+        )
 
     async def on_yes(self, ctx: Ctx, data: HandoverYes) -> None:
         """Hand over: the messages that tell all three are kept with it, and sent next."""
         match, new_peer = await _active(ctx, data.match), _opened(ctx, data.peer)
         person = await person_name(ctx.deps.storage, ctx.copy, match)
-        await matches.hand_over(ctx.deps.storage, ctx.events, match, new_peer,
-                                role=await _role(ctx, match),
-                                policy=matches.policy(ctx.deps.settings), now=ctx.now,
-                                within=lambda event: consequences.keep(event, ctx))
+        await matches.hand_over(
+            ctx.deps.storage,
+            ctx.events,
+            match,
+            new_peer,
+            role=await _role(ctx, match),
+            policy=matches.policy(ctx.deps.settings),
+            now=ctx.now,
+            within=lambda event: consequences.keep(event, ctx),
+        )
         new = await peer_name(ctx.deps.storage, ctx.copy, new_peer)
         await ctx.show(ctx.copy.text("relay.handover_done", person=person, new=new))
 
@@ -74,10 +96,15 @@ class Handlers:
         entries = []
         for match_id, person_id, peer_id in shown:
             person = await storage.get_user(person_id)
-            entries.append(views.Pair(match_id, person.alias if person and person.alias
-                                      else ctx.copy.button("relay.person_fallback",
-                                                           number=match_id),
-                                      await peer_name(storage, ctx.copy, peer_id)))
+            entries.append(
+                views.Pair(
+                    match_id,
+                    person.alias
+                    if person and person.alias
+                    else ctx.copy.button("relay.person_fallback", number=match_id),
+                    await peer_name(storage, ctx.copy, peer_id),
+                )
+            )
         return views.people(ctx.copy, entries, page, pages)
 
 

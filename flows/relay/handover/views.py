@@ -38,36 +38,55 @@ class Peer:
 
 def people(copy: Content, pairs: Sequence[Pair], page: int, pages: int) -> View:
     """Who to hand over: one button per match on this page, and paging."""
-    lines = [[(copy.button("relay.handover_person_button", person=p.person, peer=p.peer),
-               HandoverWho(p.match))] for p in pairs]
+    lines = [
+        [
+            (
+                copy.button("relay.handover_person_button", person=p.person, peer=p.peer),
+                HandoverWho(p.match),
+            )
+        ]
+        for p in pairs
+    ]
     lines.append(pager(copy, page, pages, HandoverPage))
-    return (copy.text("relay.handover_pick_person", page=page + 1, pages=pages),
-            rows(*lines))
+    return (copy.text("relay.handover_pick_person", page=page + 1, pages=pages), rows(*lines))
 
 
 def peers(copy: Content, person: str, match_id: int, options: Sequence[Peer]) -> View:
     """Who could support PERSON from now on (with room, not paused), and Back."""
-    lines = [[(copy.button("relay.handover_peer_button", peer=p.name, load=p.load, cap=p.cap),
-               HandoverTo(match_id, p.sealed))] for p in options]
-    return (copy.text("relay.handover_pick_peer", person=person),
-            rows(*lines, back_row(copy, HandoverPage(0))))
+    lines = [
+        [
+            (
+                copy.button("relay.handover_peer_button", peer=p.name, load=p.load, cap=p.cap),
+                HandoverTo(match_id, p.sealed),
+            )
+        ]
+        for p in options
+    ]
+    return (
+        copy.text("relay.handover_pick_peer", person=person),
+        rows(*lines, back_row(copy, HandoverPage(0))),
+    )
 
 
 def no_peer(copy: Content, person: str) -> View:
     """Nobody else has room for PERSON now; Back."""
-    return (copy.text("relay.handover_no_peer", person=person),
-            rows(back_row(copy, HandoverPage(0))))
+    return (
+        copy.text("relay.handover_no_peer", person=person),
+        rows(back_row(copy, HandoverPage(0))),
+    )
 
 
-def confirm(copy: Content, *, person: str, old: str, new: str, match_id: int, sealed: str
-            ) -> View:
+def confirm(copy: Content, *, person: str, old: str, new: str, match_id: int, sealed: str) -> View:
     """Hand PERSON over from OLD to NEW? Yes, or Back."""
-    return (copy.text("relay.handover_confirm", person=person, old=old, new=new),
-            rows([(copy.button("relay.handover_yes_button"), HandoverYes(match_id, sealed))],
-                 back_row(copy, HandoverPage(0))))
+    return (
+        copy.text("relay.handover_confirm", person=person, old=old, new=new),
+        rows(
+            [(copy.button("relay.handover_yes_button"), HandoverYes(match_id, sealed))],
+            back_row(copy, HandoverPage(0)),
+        ),
+    )
 
 
 def to_person(copy: Content, *, new: str, old: str, unsent: int) -> str:
     """The person hears who supports them now (and what waiting wasn't passed on)."""
-    return copy.text("relay.handover_to_person", new=new, old=old) + unsent_line(
-        copy, unsent, old)
+    return copy.text("relay.handover_to_person", new=new, old=old) + unsent_line(copy, unsent, old)

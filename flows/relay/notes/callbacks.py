@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from bot.callbacks import callback
 
-__all__ = ["NoteCancel", "NoteChoice", "NoteFor", "NoteKeepFlagged", "SharedPeople",
-           "SharedRead"]
+__all__ = ["NoteCancel", "NoteChoice", "NoteFor", "NoteKeepFlagged", "SharedPeople", "SharedRead"]
 
 
 @callback("nt.for")

@@ -70,8 +70,12 @@ class Handlers:
     async def on_for(self, ctx: Ctx, data: NoteFor) -> None:
         """The note is about this person: ask for it."""
         match = await ctx.deps.storage.get_match(data.match)
-        if (ctx.step != PICK or match is None or match.peer_id != ctx.user_id
-                or match.status != "active"):
+        if (
+            ctx.step != PICK
+            or match is None
+            or match.peer_id != ctx.user_id
+            or match.status != "active"
+        ):
             raise StaleButton
         ctx.start_step(WRITE, match=match.id)
         await ctx.show(await self._ask_text(ctx, match))
@@ -96,8 +100,13 @@ class Handlers:
             return
         cleaned = notes.check(text)  # too long or empty: say so, and wait for another go
         message = ctx.message
-        await self._save(ctx, match, cleaned, ctx.draft.get("pending_source")
-                         or (message.message_id if message is not None else None))
+        await self._save(
+            ctx,
+            match,
+            cleaned,
+            ctx.draft.get("pending_source")
+            or (message.message_id if message is not None else None),
+        )
         ctx.end_step()
 
     async def flagged(self, ctx: Ctx, text: str) -> None:
@@ -134,20 +143,31 @@ class Handlers:
 
         async def keep_copy(match: Match, note: Note) -> None:
             text, markup = await _for_person(ctx, note, cleaned, person)
-            await outbox.queue(ctx.deps, f"note:{note.id}", "note",
-                               outbox.Send(match.person_id, text, markup))
+            await outbox.queue(
+                ctx.deps, f"note:{note.id}", "note", outbox.Send(match.person_id, text, markup)
+            )
 
         match, note = await notes.write(
-            ctx.deps.storage, ctx.deps.cipher, match_id=match.id, author_id=ctx.user_id,
-            text=cleaned, now=ctx.now, day=ctx.deps.local_day(),
-            source=f"{match.id}:{source}" if source is not None else None, within=keep_copy)
+            ctx.deps.storage,
+            ctx.deps.cipher,
+            match_id=match.id,
+            author_id=ctx.user_id,
+            text=cleaned,
+            now=ctx.now,
+            day=ctx.deps.local_day(),
+            source=f"{match.id}:{source}" if source is not None else None,
+            within=keep_copy,
+        )
         key = f"note:{note.id}"
         await outbox.send_now(ctx.deps, ctx.bot, [key], ctx.events)
         status = await ctx.deps.storage.outbox_status(key)
         if status != "dropped":
-            await ctx.reply(ctx.copy.text(
-                "relay.note_saved" if status == "sent" else "relay.note_saved_later",
-                person=await person_name(ctx.deps.storage, ctx.copy, match)))
+            await ctx.reply(
+                ctx.copy.text(
+                    "relay.note_saved" if status == "sent" else "relay.note_saved_later",
+                    person=await person_name(ctx.deps.storage, ctx.copy, match),
+                )
+            )
 
     async def not_text(self, ctx: Ctx) -> None:
         """A photo or voice note where the note is typed."""
@@ -158,9 +178,15 @@ class Handlers:
     async def on_choice(self, ctx: Ctx, data: NoteChoice) -> None:
         """Share one note with the clinical team, or keep it private."""
         before = await ctx.deps.storage.get_note(data.note)
-        note = await notes.choose(ctx.deps.storage, note_id=data.note, person_id=ctx.user_id,
-                                  share=data.share, model=ctx.deps.settings.model, now=ctx.now,
-                                  day=ctx.deps.local_day())
+        note = await notes.choose(
+            ctx.deps.storage,
+            note_id=data.note,
+            person_id=ctx.user_id,
+            share=data.share,
+            model=ctx.deps.settings.model,
+            now=ctx.now,
+            day=ctx.deps.local_day(),
+        )
         if note is None:
             raise StaleButton
         await ctx.answer(ctx.copy.button("relay.note_choice_saved"))
@@ -190,21 +216,37 @@ class Handlers:
     async def on_read(self, ctx: Ctx, data: SharedRead) -> None:
         """A page of one person's shared notes, newest first."""
         viewer = ctx.user.alias if ctx.user is not None and ctx.user.alias else None
-        found = await notes.reading(ctx.deps.storage, anchor=data.anchor, viewer_id=ctx.user_id,
-                                    viewer_name=viewer or ctx.copy.button(
-                                        "careteam.clinician_fallback"),
-                                    model=ctx.deps.settings.model, now=ctx.now)
+        found = await notes.reading(
+            ctx.deps.storage,
+            anchor=data.anchor,
+            viewer_id=ctx.user_id,
+            viewer_name=viewer or ctx.copy.button("careteam.clinician_fallback"),
+            model=ctx.deps.settings.model,
+            now=ctx.now,
+        )
         if found is None:
             raise StaleButton  # not a note this clinician may read: nothing about it is shown
         newest, zone = list(reversed(found.notes)), ctx.deps.zone(ctx.user)
         shown, at, pages = page_slice(newest, data.page, NOTES_PAGE)
-        entries = [views.Entry(await _author(ctx.deps, ctx.copy, n), n.created_at.astimezone(zone),
-                               ctx.deps.cipher.decrypt(n.body)) for n in shown]
+        entries = [
+            views.Entry(
+                await _author(ctx.deps, ctx.copy, n),
+                n.created_at.astimezone(zone),
+                ctx.deps.cipher.decrypt(n.body),
+            )
+            for n in shown
+        ]
         person = await ctx.deps.storage.get_user(found.person_id)
-        name = (person.alias if person is not None and person.alias
-                else ctx.copy.button("relay.person_fallback", number=found.notes[0].id))
-        await ctx.show(*views.page(ctx.copy, person=name, entries=entries, anchor=data.anchor,
-                                   at=at, pages=pages))
+        name = (
+            person.alias
+            if person is not None and person.alias
+            else ctx.copy.button("relay.person_fallback", number=found.notes[0].id)
+        )
+        await ctx.show(
+            *views.page(
+                ctx.copy, person=name, entries=entries, anchor=data.anchor, at=at, pages=pages
+            )
+        )
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -222,16 +264,18 @@ class Handlers:
         return views.ask_text(ctx.copy, person, ctx.deps.settings.model)
 
     async def _people(self, ctx: Ctx, at: int) -> views.View:
-        sharing = await notes.people_sharing(ctx.deps.storage, ctx.deps.settings.model,
-                                             ctx.user_id)
+        sharing = await notes.people_sharing(ctx.deps.storage, ctx.deps.settings.model, ctx.user_id)
         if not sharing:
             return ctx.copy.text("relay.notes_none"), None
         shown, at, pages = page_slice(sharing, at, PEOPLE_PAGE)
         sharers = []
         for s in shown:
             user = await ctx.deps.storage.get_user(s.person_id)
-            name = (user.alias if user is not None and user.alias
-                    else ctx.copy.button("relay.person_fallback", number=s.first_note))
+            name = (
+                user.alias
+                if user is not None and user.alias
+                else ctx.copy.button("relay.person_fallback", number=s.first_note)
+            )
             sharers.append(views.Sharer(name, s.count, s.first_note))
         return views.people(ctx.copy, sharers, at, pages)
 
@@ -251,24 +295,40 @@ async def _tell_care_team(ctx: Ctx, note: Note) -> None:
     for member in await storage.care_team(note.person_id):
         clinician = await storage.get_user(member.clinician_id)
         copy = ctx.copy_for(clinician)
-        name = (person.alias if person is not None and person.alias
-                else copy.button("careteam.person_fallback"))
+        name = (
+            person.alias
+            if person is not None and person.alias
+            else copy.button("careteam.person_fallback")
+        )
         decided = int(note.decided_at.timestamp()) if note.decided_at else 0
         key = f"careteam:{note.id}:{member.clinician_id}:{decided}"
         markup = rows([(copy.button("careteam.read_button"), SharedRead(note.id, 0))])
-        if await outbox.queue(ctx.deps, key, "notice", outbox.Send(
-                member.clinician_id, copy.text("careteam.note_shared", person=name), markup)):
+        if await outbox.queue(
+            ctx.deps,
+            key,
+            "notice",
+            outbox.Send(
+                member.clinician_id, copy.text("careteam.note_shared", person=name), markup
+            ),
+        ):
             keys.append(key)
     if keys:
         await outbox.send_now(ctx.deps, ctx.bot, keys, ctx.events)
 
 
-async def _for_person(ctx: Ctx, note: Note, text: str, person: User | None
-                      ) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _for_person(
+    ctx: Ctx, note: Note, text: str, person: User | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """NOTE as the person it is about sees it, in their copy."""
     copy = ctx.copy_for(person)
-    return views.for_person(copy, note_id=note.id, peer=await _author(ctx.deps, copy, note),
-                            text=text, shared=note.shared, model=ctx.deps.settings.model)
+    return views.for_person(
+        copy,
+        note_id=note.id,
+        peer=await _author(ctx.deps, copy, note),
+        text=text,
+        shared=note.shared,
+        model=ctx.deps.settings.model,
+    )
 
 
 async def _edit(ctx: Ctx, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -292,13 +352,18 @@ def exporter(deps: Deps) -> Callable[[int], Awaitable[dict[str, Any]]]:
         if not found:
             return {}
         copy = deps.content.for_person(await deps.storage.get_user(user_id))
-        return {"notes": [{
-            "id": note.id,
-            "written_at": note.created_at.isoformat(),
-            "written_by": await _author(deps, copy, note),
-            "text": deps.cipher.decrypt(note.body),
-            "shared_with_clinical_team": note.shared,
-            "decided_at": note.decided_at.isoformat() if note.decided_at else None,
-        } for note in found]}
+        return {
+            "notes": [
+                {
+                    "id": note.id,
+                    "written_at": note.created_at.isoformat(),
+                    "written_by": await _author(deps, copy, note),
+                    "text": deps.cipher.decrypt(note.body),
+                    "shared_with_clinical_team": note.shared,
+                    "decided_at": note.decided_at.isoformat() if note.decided_at else None,
+                }
+                for note in found
+            ]
+        }
 
     return export

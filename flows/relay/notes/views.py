@@ -20,8 +20,7 @@ from flows.relay.notes.callbacks import (
     SharedRead,
 )
 
-__all__ = ["Entry", "Sharer", "ask_text", "for_person", "keep_flagged", "page", "people",
-           "which"]
+__all__ = ["Entry", "Sharer", "ask_text", "for_person", "keep_flagged", "page", "people", "which"]
 
 View = tuple[str, InlineKeyboardMarkup | None]
 
@@ -30,15 +29,15 @@ def which(copy: Content, names: Mapping[int, str]) -> View:
     """Who is this note about? One button per person (by match), and Cancel."""
     lines: list[list[Choice]] = [
         [(copy.button("relay.note_for_button", name=name), NoteFor(match))]
-        for match, name in names.items()]
+        for match, name in names.items()
+    ]
     lines.append([(copy.button("relay.note_cancel_button"), NoteCancel())])
     return copy.text("relay.note_which"), rows(*lines)
 
 
 def ask_text(copy: Content, person: str, model: str) -> str:
     """Write the note: who will see it, and (by MODEL) whether it may be shared."""
-    key = ("relay.note_ask_integrated" if may_share_notes(model)
-           else "relay.note_ask_complementary")
+    key = "relay.note_ask_integrated" if may_share_notes(model) else "relay.note_ask_complementary"
     return copy.text(key, person=person, limit=NOTE_MAX_CHARS)
 
 
@@ -46,11 +45,13 @@ def keep_flagged(copy: Content) -> View:
     """The note mentions risk (the crisis card is above it): save it as the note?"""
     return copy.text("relay.note_keep_flagged"), rows(
         [(copy.button("relay.note_keep_flagged_yes"), NoteKeepFlagged(True))],
-        [(copy.button("relay.note_keep_flagged_no"), NoteKeepFlagged(False))])
+        [(copy.button("relay.note_keep_flagged_no"), NoteKeepFlagged(False))],
+    )
 
 
-def for_person(copy: Content, *, note_id: int, peer: str, text: str, shared: bool, model: str
-               ) -> View:
+def for_person(
+    copy: Content, *, note_id: int, peer: str, text: str, shared: bool, model: str
+) -> View:
     """The note as its person sees it, with their sharing choice where MODEL has one."""
     markup = None
     if not may_share_notes(model):
@@ -60,8 +61,10 @@ def for_person(copy: Content, *, note_id: int, peer: str, text: str, shared: boo
         markup = rows([(copy.button("relay.note_unshare_button"), NoteChoice(note_id, False))])
     else:
         status = copy.text("relay.note_status_private")
-        markup = rows([(copy.button("relay.note_share_button"), NoteChoice(note_id, True))],
-                      [(copy.button("relay.note_keep_button"), NoteChoice(note_id, False))])
+        markup = rows(
+            [(copy.button("relay.note_share_button"), NoteChoice(note_id, True))],
+            [(copy.button("relay.note_keep_button"), NoteChoice(note_id, False))],
+        )
     return copy.text("relay.note_to_person", peer=peer, text=text, status=Raw(status)), markup
 
 
@@ -76,8 +79,15 @@ class Sharer:
 
 def people(copy: Content, sharers: Sequence[Sharer], at: int, pages: int) -> View:
     """Whose shared notes to read: one button per person on page AT, and paging."""
-    lines = [[(copy.button("relay.notes_person_button", person=s.name, count=s.count),
-               SharedRead(s.first_note, 0))] for s in sharers]
+    lines = [
+        [
+            (
+                copy.button("relay.notes_person_button", person=s.name, count=s.count),
+                SharedRead(s.first_note, 0),
+            )
+        ]
+        for s in sharers
+    ]
     lines.append(pager(copy, at, pages, SharedPeople))
     return copy.text("relay.notes_pick_person", page=at + 1, pages=pages), rows(*lines)
 
@@ -91,12 +101,18 @@ class Entry:
     text: str
 
 
-def page(copy: Content, *, person: str, entries: Sequence[Entry], anchor: int, at: int,
-         pages: int) -> View:
+def page(
+    copy: Content, *, person: str, entries: Sequence[Entry], anchor: int, at: int, pages: int
+) -> View:
     """A page of PERSON's shared notes, newest first, with paging and Back to the list."""
     parts = [copy.text("relay.notes_header", person=person, page=at + 1, pages=pages)]
-    parts += [copy.text("relay.notes_entry", author=e.author, text=e.text,
-                        date=copy.day(e.written, year=True)) for e in entries]
-    return "\n\n".join(parts), rows(pager(copy, at, pages, lambda p: SharedRead(anchor, p)),
-                                    [(copy.button("relay.people_button"), SharedPeople(0))])
-
+    parts += [
+        copy.text(
+            "relay.notes_entry", author=e.author, text=e.text, date=copy.day(e.written, year=True)
+        )
+        for e in entries
+    ]
+    return "\n\n".join(parts), rows(
+        pager(copy, at, pages, lambda p: SharedRead(anchor, p)),
+        [(copy.button("relay.people_button"), SharedPeople(0))],
+    )
