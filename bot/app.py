@@ -220,6 +220,7 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
         bc.BroadcastConfirmed: [broadcast.show_progress],
         bc.BroadcastStopped: [broadcast.finish_stopped],
         coord.StaffDeactivated: [coordinator.on_deactivated],
+        coord.CoordinatorUnlisted: [coordinator.on_unlisted],
     }
 
 

@@ -229,3 +229,24 @@ async def test_someone_who_chose_no_name_reads_as_such_never_as_a_question_mark(
     await cora.click("Staff")
     assert "someone with no chosen name" in cora.last_text()
     assert "End access: someone with no chosen name" in [b["text"] for b in cora.last().buttons()]
+
+
+async def test_a_coordinator_taken_off_the_settings_loses_the_role_at_the_next_start(
+    env: BotEnv,
+) -> None:
+    """The settings are read at start: a coordinator listed there and no longer listed loses
+    the role before their next update, and is told; one who came by invite keeps it."""
+    from dataclasses import replace
+
+    cora = await coordinator(env)  # listed in the settings (id 900)
+    dee = env.client(7801, "TgDee")
+    await join_staff(dee, "coordinator", alias="Dee")  # came by a coordinator invite
+    env.settings = replace(env.settings, coordinators=())
+    await env.restart()
+    user = await env.storage.get_user(cora.user_id)
+    assert user is not None and user.role is None
+    assert "no longer lists you in its settings" in cora.last_text()
+    dee_user = await env.storage.get_user(dee.user_id)
+    assert dee_user is not None and dee_user.role == "coordinator"
+    await cora.send("/coord")
+    assert "Coordinator home" not in cora.last_text()

@@ -13,7 +13,7 @@ People are named by the name they chose (a pseudonym), never by anything from Te
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +31,7 @@ __all__ = [
     "LEFT_WITHOUT_DAYS",
     "CannotDeactivate",
     "CoordinationStore",
+    "CoordinatorUnlisted",
     "Deactivated",
     "GroupLine",
     "InviteGone",
@@ -44,6 +45,7 @@ __all__ = [
     "overview",
     "peer_status",
     "revoke_invite",
+    "revoke_unlisted",
     "staff_list",
 ]
 
@@ -103,6 +105,10 @@ class CoordinationStore(matches.MatchStore, Protocol):
         self, roles: tuple[str, ...], *, active_only: bool = True
     ) -> Sequence[Any]:
         """Everyone holding one of ROLES, oldest first."""
+        ...
+
+    async def invited_role(self, user_id: int) -> str | None:
+        """The role of the last invite USER_ID used, if any."""
         ...
 
     async def waitlist(self) -> Sequence[_Waiting]:
@@ -336,6 +342,30 @@ async def staff_list(store: CoordinationStore) -> list[StaffLine]:
                 status = "no_profile"
             out.append(StaffLine(user.user_id, role, name, status))
     return out
+
+
+@dataclass(frozen=True)
+class CoordinatorUnlisted(Event):
+    """USER_ID was a coordinator only because the settings listed them, and they are listed
+    no longer: their role has ended."""
+
+    user_id: int
+
+
+async def revoke_unlisted(
+    store: CoordinationStore, events: Events, *, listed: Collection[int], now: datetime
+) -> list[int]:
+    """End the role of every coordinator whom the settings listed and no longer list (one
+    who came by a coordinator invite keeps it). The settings are read at start, so this
+    runs then, before anyone's next update. Returns whose role ended."""
+    revoked = []
+    for user in await store.users_with_roles(("coordinator",), active_only=False):
+        if user.user_id in listed or await store.invited_role(user.user_id) == "coordinator":
+            continue
+        await store.update_user(user.user_id, now, role=None)
+        events.publish(CoordinatorUnlisted(user.user_id))
+        revoked.append(user.user_id)
+    return revoked
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,14 @@ class CoreStore(StorageBase):
         rows = await self.fetchall(sql + " ORDER BY created_at, user_id", roles)
         return [_user(r) for r in rows]
 
+    async def invited_role(self, user_id: int) -> str | None:
+        """The role of the last invite USER_ID used, if any."""
+        value = await self.fetchval(
+            "SELECT role FROM invites WHERE used_by = ? ORDER BY used_at DESC LIMIT 1",
+            (user_id,),
+        )
+        return None if value is None else str(value)
+
     async def user_ids_with_roles(self, roles: tuple[str, ...]) -> list[int]:
         """The ids of everyone active holding one of ROLES, oldest first (a broadcast's
         recipients: no User object per person)."""

@@ -3,10 +3,16 @@ supervision); /invite staff with single-use deep links; /report counts (never co
 
 from __future__ import annotations
 
+from typing import Any
+
+from telegram.ext import Application
+
 from bot.deps import Deps
 from bot.flowkit import Flow
 from bot.links import OpenCoordinatorHome
 from bot.routing import Button, Command, Step
+from bot.services import coordination
+from bot.services.events import Collector
 from flows.coordinator.callbacks import (
     CoordScreen,
     Deactivate,
@@ -25,8 +31,18 @@ COORDINATORS = frozenset({"coordinator"})
 def build(deps: Deps) -> Flow:
     """The coordinator flow's route table."""
     h = Handlers()
+
+    async def on_startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Coordinators the settings no longer list lose the role before their next update."""
+        events = Collector()
+        await coordination.revoke_unlisted(
+            deps.storage, events, listed=deps.settings.coordinators, now=deps.clock.now()
+        )
+        await app.bot_data["router"].run_events(events.events, app)
+
     return Flow(
         name="coordinator",
+        on_startup=on_startup,
         routes=[
             Command("coord", h.home, roles=COORDINATORS, menu="commands.coord"),
             Command("invite", h.invite, roles=COORDINATORS, menu="commands.invite"),

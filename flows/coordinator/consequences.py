@@ -8,9 +8,9 @@ from __future__ import annotations
 from bot import outbox
 from bot.menus import set_role_commands
 from bot.routing import AppCtx
-from bot.services.coordination import StaffDeactivated
+from bot.services.coordination import CoordinatorUnlisted, StaffDeactivated
 
-__all__ = ["on_deactivated"]
+__all__ = ["on_deactivated", "on_unlisted"]
 
 
 async def on_deactivated(event: StaffDeactivated, app: AppCtx) -> None:
@@ -23,5 +23,15 @@ async def on_deactivated(event: StaffDeactivated, app: AppCtx) -> None:
         role=copy.button(f"onboarding.role_name_{event.role}"),
         service=app.deps.settings.service_name,
     )
+    if await outbox.queue(app.deps, key, "notice", outbox.Send(event.user_id, text)):
+        await outbox.send_now(app.deps, app.bot, [key], app.events)
+
+
+async def on_unlisted(event: CoordinatorUnlisted, app: AppCtx) -> None:
+    """A coordinator taken off the settings' list: their menu ends now, and they hear so."""
+    await set_role_commands(app.bot, app.deps, app.flows, event.user_id, None)
+    copy = app.copy_for(await app.deps.storage.get_user(event.user_id))
+    key = f"staff:{event.user_id}:unlisted:{int(app.deps.clock.now().timestamp())}"
+    text = copy.text("coordinator.unlisted_you", service=app.deps.settings.service_name)
     if await outbox.queue(app.deps, key, "notice", outbox.Send(event.user_id, text)):
         await outbox.send_now(app.deps, app.bot, [key], app.events)
