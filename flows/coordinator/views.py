@@ -256,7 +256,7 @@ def _home_waitlist(copy: Content, o: Overview, now: datetime, zone: ZoneInfo) ->
     return copy.text(
         "coordinator.home_waitlist",
         count=o.waitlist,
-        days=max(0, (now - o.oldest_wait).days),
+        days=copy.count("coordinator.days", max(0, (now - o.oldest_wait).days)),
         name=_name(copy, o.oldest_name),
         since=_day(copy, o.oldest_wait, zone),
     )
@@ -343,7 +343,7 @@ def _home_groups(copy: Content, o: Overview, zone: ZoneInfo) -> str:
         return copy.text(
             "coordinator.home_group_line",
             name=g.name,
-            members=g.members,
+            members=copy.count("coordinator.members", g.members),
             waiting=Raw(waiting),
             next=upcoming,
         )
@@ -428,7 +428,9 @@ def deactivate_ask(
     """Are you sure: what happens to the people they support, and to them."""
     if person.role in ("consumer_peer", "carer_peer"):
         text = copy.text(
-            "coordinator.deactivate_ask_peer", name=_name(copy, person.name), people=people
+            "coordinator.deactivate_ask_peer",
+            name=_name(copy, person.name),
+            people=copy.count("common.people", people),
         )
     else:
         text = copy.text(
