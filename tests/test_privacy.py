@@ -63,3 +63,23 @@ async def test_staff_can_erase_too(env: BotEnv) -> None:
     await dan.send("/delete")
     await dan.click("Yes, erase everything")
     assert await env.user_ids_in_tables(3004) == {}
+
+
+async def test_mydata_comes_with_a_summary_a_person_can_read(env: BotEnv) -> None:
+    """After the file, a few lines: who they are here, each match by the peer worker's
+    chosen name, dates in their own time zone, and no one's Telegram id."""
+    from tests.home_support import matched, peer
+
+    kim = await peer(env, 7301, "Kim")
+    dana = env.client(7302, "TgDana")
+    await onboard(dana, alias="Dana")
+    await matched(env, dana, kim)
+    mark = dana.mark()
+    await dana.send("/mydata")
+    summary, file = dana.since(mark)[-2:]
+    assert file.method == "sendDocument"
+    summary = summary.plain
+    assert summary.startswith("In short")
+    assert "You're here as a person living with BPD, called Dana, on Sydney time" in summary
+    assert "With Kim since Mon 2 Mar 2026." in summary
+    assert "7301" not in summary and "TgKim" not in summary
