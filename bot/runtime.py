@@ -77,6 +77,15 @@ def _trace(app: Application[Any, Any, Any, Any, Any, Any], step: str) -> None:
     _LOG.debug("Start-up: %s", step)
 
 
+def _owner_only(folder: Path) -> None:
+    """Make the data folder owner-only (0700) when this user owns it and others could read it:
+    a folder made beforehand (a container volume, say) is often 0755."""
+    info = folder.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o077:
+        folder.chmod(0o700)
+        _LOG.info("The data folder was readable by others; it is owner-only now")
+
+
 class DataFolderLock:
     """An exclusive lock on the data folder, so two copies of the bot never share one
     database (SQLite would let them, and they would answer every message twice)."""
@@ -89,6 +98,7 @@ class DataFolderLock:
         """Take the lock, or raise StartupError naming the folder."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _owner_only(self.path.parent)
             fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
         except OSError as exc:
             raise StartupError(

@@ -247,3 +247,18 @@ def test_telegram_unreachable_is_retried_and_named_then_stops_on_sigterm(tmp_pat
     assert proc.returncode == 0
     assert "Traceback" not in "".join(seen) + rest
     assert TOKEN not in "".join(seen) + rest
+
+
+async def test_a_data_folder_made_beforehand_is_made_owner_only(tmp_path: Path) -> None:
+    """A folder made before the bot's first start (a container volume is often 0755) is
+    tightened to 0700 when this user owns it."""
+    import stat
+
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    env = await BotEnv.create(tmp_path, coordinators=(900,))
+    try:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    finally:
+        await env.stop()
