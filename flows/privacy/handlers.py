@@ -37,7 +37,10 @@ class Handlers:
         if not data:
             await ctx.reply(ctx.copy.text("privacy.mydata_none"))
             return
-        await ctx.reply(await self._summary(ctx, data))
+        try:
+            await ctx.reply(await self._summary(ctx, data))
+        except TelegramError:  # the summary is a courtesy: the file is what was asked for
+            _LOG.warning("Could not send the /mydata summary; sending the file")
         await ctx.bot.send_document(
             ctx.chat_id,
             io.BytesIO(export_document(data)),
