@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
 from tests.harness import BotEnv, Client, join_staff, onboard, onboard_coordinator
+from tests.test_matching_notices import fail_for
 
 
 async def test_request_reaches_every_coordinator_and_one_picks_it_up(env: BotEnv) -> None:
@@ -142,24 +142,6 @@ async def test_only_coordinators_take_and_only_requests_that_exist(env: BotEnv) 
     await cora.click("I'll get in touch")
     assert "Sam has been told" in cora.last_text()
     assert await env.storage.untaken_supervision_requests() == []
-
-
-def fail_for(env: BotEnv, chat_id: int, times: int) -> list[int]:
-    """The next TIMES sends to CHAT_ID fail as a Telegram outage would (502); a counter."""
-    count = [0]
-
-    def interceptor(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-        if (
-            method != "sendMessage"
-            or str(params.get("chat_id")) != str(chat_id)
-            or count[0] >= times
-        ):
-            return None
-        count[0] += 1
-        return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
-
-    env.fake.interceptor = interceptor
-    return count
 
 
 def requests_in(client: Client) -> list[str]:
