@@ -20,6 +20,7 @@ import contextlib
 import itertools
 import os
 import re
+import secrets
 import signal
 import socket
 import sqlite3
@@ -47,7 +48,10 @@ _REMOVED_ENV = (
     "TELEGRAM_BOT_TOKEN",
 )
 IMAGE = os.environ.get("E2E_BOT_IMAGE", "")  # set: the bot runs in a container of this image
-CONTAINER_LABEL = "bpd-peer-bot-e2e"  # =PID of the suite, on every container it starts
+CONTAINER_LABEL = "bpd-peer-bot-e2e"  # =RUN, on every container the suite starts
+# This check's run (tests/e2e/container.sh), in the label and the name of each container, so
+# two checks on one machine never share a name and each removes only its own.
+RUN = os.environ.get("E2E_RUN") or f"{os.getpid()}-{secrets.token_hex(3)}"
 _CONTAINERS = itertools.count(1)
 
 
@@ -125,7 +129,7 @@ class BotProcess:
         and by name only (values from `self.env`) the variables the suite gives the bot;
         COMMAND replaces the image's CMD when given. Each call names a new container."""
         self.data_dir.mkdir(parents=True, exist_ok=True)  # a bind mount's source must exist
-        name = f"{CONTAINER_LABEL}-{os.getpid()}-{next(_CONTAINERS)}"
+        name = f"{CONTAINER_LABEL}-{RUN}-{next(_CONTAINERS)}"
         given = [
             k
             for k, v in self.env.items()
@@ -139,7 +143,7 @@ class BotProcess:
             "--name",
             name,
             "--label",
-            f"{CONTAINER_LABEL}={os.getpid()}",
+            f"{CONTAINER_LABEL}={RUN}",
             "--network",
             "host",
             "-v",

@@ -20,13 +20,19 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SUITE=bookworm
-STATE=/var/tmp/bpd-peer-bot-ci
+STATE=/var/tmp/bpd-peer-bot-ci  # kept between runs: the base's lock and its logs
 # A new base each week (ISO week, UTC): fresh enough for a test base, and most CI runs on a
 # machine find it made, so they build only the project's layers (or nothing) on it.
 BASE="localhost/bpd-peer-bot-base:$SUITE-$(date -u +%G-w%V)"
-IMAGE=localhost/bpd-peer-bot:e2e
-LABEL=bpd-peer-bot-e2e  # =PID of pytest, on every container it starts (tests/e2e/botproc.py)
-suite=""
+# Two checks may run at once on one machine, sharing podman's store (CI and a person, two
+# CI jobs). Each run has its own tag, files and container names, and removes only what is
+# its own, so one run can never take the image from under another. The tag carries its
+# time, so a run that was killed before it could tidy up is tidied by a later one.
+RUN="$(date -u +%s)-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+IMAGE="localhost/bpd-peer-bot:e2e-$RUN"
+LABEL=bpd-peer-bot-e2e  # =RUN, on every container the suite starts (tests/e2e/botproc.py)
+STALE_AFTER=$(( 2 * 3600 ))  # seconds: a whole check takes minutes, so older is left over
+export E2E_RUN="$RUN"
 TESTS=${E2E_CONTAINER_TESTS:-tests/e2e}
 PYTHON=${PYTHON:-python}
 
@@ -40,6 +46,7 @@ tail_of() { echo "--- last lines of $1 ---"; tail -n "${2:-25}" "$1"; echo "---"
 
 start=$SECONDS
 mkdir -p "$STATE"
+WORK=$(mktemp -d "$STATE/run.XXXXXX")  # this run's containers.conf, build log and image id
 missing=()
 command -v podman >/dev/null || missing+=(podman)
 [ -x /usr/sbin/runc ] || missing+=(runc)
@@ -48,8 +55,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || skip "${missing[*]} missing and no apt-get to install them"
     say "installing ${missing[*]} (apt-get)"
     if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            "${missing[@]}"; } >"$STATE/apt.log" 2>&1; then
-        tail_of "$STATE/apt.log"
+            "${missing[@]}"; } >"$WORK/apt.log" 2>&1; then
+        tail_of "$WORK/apt.log"
         skip "apt-get could not install ${missing[*]} (log above)"
     fi
     say "installed in $(elapsed "$start")"
@@ -58,7 +65,7 @@ fi
 # This machine's quirks, in a containers.conf of our own (the system's is left alone): runc,
 # since crun can't set up cgroups here, and explicit ulimits, since the defaults (the
 # host's hard limits) are refused with "setrlimit: Operation not permitted".
-export CONTAINERS_CONF="$STATE/containers.conf"
+export CONTAINERS_CONF="$WORK/containers.conf"
 cat >"$CONTAINERS_CONF" <<'EOF'
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
@@ -68,16 +75,39 @@ runtime = "runc"
 EOF
 
 # shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {  # whatever containers our suite left (one that failed half-way)
+cleanup() {  # this run's own: the containers its suite left (one failed half-way), its tag
     local left
-    [ -n "$suite" ] || return 0
-    left=$(podman ps -aq --filter "label=$LABEL=$suite" 2>/dev/null || true)
+    left=$(podman ps -aq --filter "label=$LABEL=$RUN" 2>/dev/null || true)
     if [ -n "$left" ]; then
         # shellcheck disable=SC2086
         podman rm -f -t 0 $left >/dev/null 2>&1 || true
     fi
+    # Without -f: only the tag goes while another run's container still uses the image.
+    podman rmi "$IMAGE" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+# What runs killed before they could tidy up left (best effort): containers of our label
+# and our e2e tags, older than STALE_AFTER by the time they were made.
+tidy_leftovers() {
+    local now id made tag
+    now=$(date -u +%s)
+    podman ps -a --filter "label=$LABEL" --format '{{.ID}} {{.Created.Unix}}' 2>/dev/null \
+        | while read -r id made; do
+            [ $(( now - made )) -gt "$STALE_AFTER" ] && podman rm -f -t 0 "$id" >/dev/null 2>&1
+            true
+        done
+    podman images --format '{{.Repository}}:{{.Tag}}' localhost/bpd-peer-bot 2>/dev/null \
+        | while read -r tag; do
+            made=${tag##*:e2e-}; made=${made%%-*}
+            [[ "$made" =~ ^[0-9]+$ ]] || continue
+            [ $(( now - made )) -gt "$STALE_AFTER" ] && podman rmi "$tag" >/dev/null 2>&1
+            true
+        done
+}
 
 # The Debian mirror this machine's apt uses for SUITE (deb822 or one-line sources), if any;
 # without one debootstrap uses its own default.
@@ -150,26 +180,23 @@ fi
 flock -u 9
 
 # Can a container run here at all? If not, say why and stop (not the project's fault).
-if ! podman run --rm --network host "$BASE" python3 -c 'print("ok")' >"$STATE/smoke.log" 2>&1; then
-    tail_of "$STATE/smoke.log" 10
+if ! podman run --rm --network host "$BASE" python3 -c 'print("ok")' >"$WORK/smoke.log" 2>&1; then
+    tail_of "$WORK/smoke.log" 10
     skip "podman can't run a container on this machine (output above)"
 fi
 
+tidy_leftovers || true
 step=$SECONDS
-old=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 say "building the image (podman build --build-arg BASE=$BASE)"
-if ! podman build --network host --build-arg "BASE=$BASE" --iidfile "$STATE/iid" \
-        -t "$IMAGE" . >"$STATE/build.log" 2>&1; then
-    tail_of "$STATE/build.log" 40
+if ! podman build --network host --build-arg "BASE=$BASE" --iidfile "$WORK/iid" \
+        -t "$IMAGE" . >"$WORK/build.log" 2>&1; then
+    tail_of "$WORK/build.log" 40
     say "FAILED: the Dockerfile did not build (log above)"
     exit 1
 fi
-built=$(cat "$STATE/iid")
+built=$(cat "$WORK/iid")
 say "image built in $(elapsed "$step")"
-# The image this replaced, and bases of earlier days: no longer needed (best effort).
-if [ -n "$old" ] && [ "$old" != "$built" ]; then
-    podman rmi "$old" >/dev/null 2>&1 || true
-fi
+# Bases of earlier weeks: no longer needed (best effort; one still in use stays).
 for stale in $(podman images --format '{{.Repository}}:{{.Tag}}' localhost/bpd-peer-bot-base); do
     [ "$stale" = "$BASE" ] || podman rmi "$stale" >/dev/null 2>&1 || true
 done
@@ -177,10 +204,10 @@ done
 step=$SECONDS
 say "running $TESTS against the image (the bot as podman run)"
 status=0
-# The image by id, so a rebuild of the tag elsewhere can't change what is tested.
+# The image by id: what this run built, whatever happens to tags elsewhere.
+# In the background, so a TERM or INT to this script tidies up at once (the traps above).
 read -ra tests <<<"$TESTS"
 E2E_BOT_IMAGE="$built" "$PYTHON" -m pytest "${tests[@]}" --ignore=tests/e2e/test_emulator.py &
-suite=$!
-wait "$suite" || status=$?
+wait $! || status=$?
 say "e2e against the image took $(elapsed "$step"); the whole check $(elapsed "$start")"
 exit "$status"
