@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from bot import yamlfiles
 from bot.domain.contacts import AUDIENCES, Contact, RegionContacts
 
 __all__ = ["Content", "ContentError", "Raw", "content_root"]
@@ -65,7 +66,7 @@ class Content:
             raise ContentError(f"{copy_dir} is missing.")
         for file in sorted(copy_dir.glob("*.yaml")):
             try:
-                data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+                data = yamlfiles.safe_load(file.read_text(encoding="utf-8")) or {}
             except yaml.YAMLError as exc:
                 raise ContentError(f"{file} is not valid YAML: {exc}") from exc
             if not isinstance(data, Mapping):
@@ -157,7 +158,7 @@ def _audience(file: Path, region: object, value: object) -> str:
 def _load_contacts(file: Path) -> dict[str, RegionContacts]:
     if not file.is_file():
         raise ContentError(f"{file} is missing: the bot cannot run without crisis contacts.")
-    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    data = yamlfiles.safe_load(file.read_text(encoding="utf-8")) or {}
     out: dict[str, RegionContacts] = {}
     for region, entry in data.items():
         if not isinstance(entry, Mapping) or not entry.get("emergency"):

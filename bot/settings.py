@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot import yamlfiles
+
 __all__ = [
     "ENV_DATA_DIR",
     "ENV_ENCRYPTION_KEY",
@@ -391,7 +393,7 @@ def _load_file(chosen: Path) -> Settings:
     if not file.is_file():
         raise SettingsError(f"The settings file {file} does not exist.")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        data = yamlfiles.safe_load(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

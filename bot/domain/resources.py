@@ -40,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from bot import yamlfiles
 from bot.domain.language import find_stigmatising
 from bot.domain.roles import ALL_ROLES
 
@@ -228,7 +229,7 @@ def _split_front_matter(path: Path, source: str) -> tuple[dict[str, Any], str]:
             "missing front matter: the file must start with a '---' line, then YAML, then '---'",
         )
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yamlfiles.safe_load(match.group(1))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (front matter line {mark.line + 1})" if mark is not None else ""

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from bot import yamlfiles
+
 __all__ = [
     "DATA_FILES",
     "DetectorUnavailable",
@@ -70,7 +72,7 @@ def data_file(name: str) -> Mapping[str, Any]:
     except (FileNotFoundError, OSError) as exc:
         raise TableError(f"crisis detector data file {name} is missing: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yamlfiles.safe_load(text)
     except yaml.YAMLError as exc:
         raise TableError(f"crisis detector data file {name} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
