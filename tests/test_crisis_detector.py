@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import statistics
 import time
 from dataclasses import FrozenInstanceError
@@ -294,6 +295,23 @@ def test_load_is_eager_and_repeatable() -> None:
     assert not assess("see you tuesday").crisis
 
 
+def test_a_second_start_keeps_the_models_unless_a_file_changed_on_disk() -> None:
+    crisis.load()
+    first = assess_module.loaded()
+    crisis.load()
+    assert assess_module.loaded() is first  # the same files: nothing loaded twice
+    path = MODELS / crisis.TOKENIZER_FILE
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000))
+    try:
+        crisis.load()
+        assert assess_module.loaded() is not first  # a file changed: loaded and checked again
+    finally:
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    crisis.load()
+    assert assess("i want to die").crisis
+
+
 @pytest.mark.parametrize(
     ("broken", "words"),
     [
@@ -316,6 +334,9 @@ def test_a_missing_or_broken_file_raises_in_plain_words(
         return real(name)
 
     monkeypatch.setattr(crisis_model, "_read", fake)
+    # The files on disk are unchanged (only _read lies about them), so forget that they
+    # were loaded before; a real change on disk is seen by itself (the test below).
+    monkeypatch.setattr(assess_module, "_signature", None)
     with pytest.raises(DetectorUnavailable, match=words):
         crisis.load()
     # the caller's contract: assess raises too, so the safety net sends the card

@@ -10,7 +10,7 @@ from typing import Any
 
 from .features import tokens
 from .lexicon import lexicon, words
-from .model import DetectorUnavailable, Models, load_models, window
+from .model import DetectorUnavailable, Models, files_signature, load_models, window
 from .normalise import normalise, split_sentences
 from .rules import match_rules
 
@@ -85,18 +85,25 @@ def stock_phrases_only(norm: str) -> bool:
 
 
 _models: Models | None = None
+_signature: tuple[tuple[str, int, int], ...] | None = None  # of the files _models came from
 _lock = threading.Lock()
 
 
 def load(ngram_raw: Mapping[str, Any] | None = None) -> None:
     """Load every model file now; raise :class:`DetectorUnavailable` if any is missing or broken.
 
-    The bot calls this at start-up and refuses to start if it raises. ``ngram_raw``
+    The bot calls this at start-up and refuses to start if it raises. Started again in the
+    same process, it keeps the models it loaded and checked before when the files are the
+    same ones (size and modification time), and loads again when any differs. ``ngram_raw``
     replaces the shipped n-gram model (for the training tool).
     """
-    global _models
+    global _models, _signature
     with _lock:
+        signature = files_signature() if ngram_raw is None else None
+        if _models is not None and signature is not None and signature == _signature:
+            return
         _models = load_models(ngram_raw)
+        _signature = signature
 
 
 def loaded() -> Models:

@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import json
 import math
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ __all__ = [
     "NgramModel",
     "SentenceModel",
     "file_hashes",
+    "files_signature",
     "load_models",
     "ngram_spans",
     "parse_ngram",
@@ -241,6 +243,25 @@ def _read(name: str) -> bytes:
             f"The crisis detector's model file {name} is missing ({exc}). Reinstall the"
             " package, or retrain with python -m bot.crisis_train."
         ) from exc
+
+
+def files_signature() -> tuple[tuple[str, int, int], ...] | None:
+    """The size and modification time of each model file, or None where a file can't be
+    stat'ed (missing, or inside a zip): the same signature means the same files, so a
+    process that starts the bot again (the test suite does, over a thousand times) can keep
+    what it loaded and checked before."""
+    folder = resources.files(__package__).joinpath("models")
+    out = []
+    for name in (DETECTOR_FILE, *MODEL_FILES):
+        path = folder.joinpath(name)
+        if not isinstance(path, os.PathLike):
+            return None
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        out.append((name, info.st_size, info.st_mtime_ns))
+    return tuple(out)
 
 
 def load_models(ngram_raw: Mapping[str, Any] | None = None) -> Models:
