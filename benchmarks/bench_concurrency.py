@@ -32,6 +32,7 @@ import contextlib
 import contextvars
 import copy
 import itertools
+import pickle
 import statistics
 import sys
 import tempfile
@@ -40,7 +41,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -58,6 +59,8 @@ from bot.lanes import LaneRateLimiter  # noqa: E402
 from tests.harness import AGREE, BotEnv, Client, FakeBotAPI, join_staff, onboard  # noqa: E402
 
 __all__ = ["figures"]
+
+T = TypeVar("T")
 
 PEOPLE = 200
 BASE = 8_100_000
@@ -109,13 +112,20 @@ class DelayedBotAPI(FakeBotAPI):
         """The chats, incoming messages and id counters, to put back with `restore`."""
         ids, files = next(self._ids), next(self._files)
         self._ids, self._files = itertools.count(ids), itertools.count(files)
-        return copy.deepcopy((self.chats, self.incoming)), ids, files
+        return _copied((self.chats, self.incoming)), ids, files
 
     def restore(self, state: tuple[Any, ...]) -> None:
         """Put the fake back as `snapshot` found it (so the same calls get the same answers)."""
-        (chats, incoming), ids, files = copy.deepcopy(state)
+        (chats, incoming), ids, files = _copied(state)
         self.chats, self.incoming = chats, incoming
         self._ids, self._files = itertools.count(ids), itertools.count(files)
+
+
+def _copied(state: T) -> T:
+    """A deep copy of plain data (dicts, lists, numbers, text): through pickle, which is
+    several times faster than copy.deepcopy on the fake's thousands of stored messages."""
+    copied: T = pickle.loads(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    return copied
 
 
 def _text(fake: FakeBotAPI, uid: int, text: str) -> dict[str, Any]:

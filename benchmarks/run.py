@@ -50,8 +50,12 @@ async def main(quick: bool) -> None:
     started = time.perf_counter()
     for module in bench_modules():
         if hasattr(module, "figures"):
+            began = time.perf_counter()
             for figure in await module.figures(quick):
                 emit(figure["name"], figure["value"], figure["unit"])
+            # where the minute goes, on standard error so the figures stay one JSON per line
+            took = time.perf_counter() - began
+            print(f"{module.__name__}: {took:.1f} s", file=sys.stderr, flush=True)
     emit("benchmarks_wall_s", time.perf_counter() - started, "s")
 
 
