@@ -49,6 +49,7 @@ from bot.flowkit import Context, Flow, is_passthrough, passthrough
 from bot.inbox import DurableUpdateQueue
 from bot.lanes import LaneRateLimiter
 from bot.menus import commands_for, set_role_commands
+from bot.retention import RETENTION_JOB
 from bot.routing import AppCtx, Job, Router
 from bot.runtime import BotApplication
 from bot.safety import build_safety_net, was_flagged
@@ -294,14 +295,13 @@ def build_application(
     router = Router(deps, flows, EventBus(event_table()))
     app.bot_data["router"] = router
     app.add_handler(passthrough(TypeHandler(Update, router.dispatch)), group=0)
-    # Sends that matter are kept until Telegram has them (bot/outbox.py), the card first.
+    # Sends that matter are kept until Telegram has them (bot/outbox.py), the card first;
+    # old records go once a day, as the service's retention settings say (bot/retention.py).
     assert app.job_queue is not None
-    app.job_queue.run_repeating(
-        router.job_callback(OUTBOX_JOB),
-        interval=OUTBOX_JOB.interval_s,
-        first=OUTBOX_JOB.first_s,
-        name=OUTBOX_JOB.name,
-    )
+    for job in (OUTBOX_JOB, RETENTION_JOB):
+        app.job_queue.run_repeating(
+            router.job_callback(job), interval=job.interval_s, first=job.first_s, name=job.name
+        )
 
     group = 1
     for flow in flows:

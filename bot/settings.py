@@ -90,6 +90,9 @@ class Settings:
     max_concurrent_updates: int = 256
     bulk_messages_per_second: int = 25
     chart_workers: int = 1
+    retention_relay_days: int = 90
+    retention_broadcast_days: int = 30
+    retention_checkin_days: int = 730
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -142,6 +145,9 @@ _FIELDS: dict[str, str] = {
     "max_concurrent_updates": "posint",
     "bulk_messages_per_second": "posint",
     "chart_workers": "posint",
+    "retention_relay_days": "days",
+    "retention_broadcast_days": "days",
+    "retention_checkin_days": "days",
 }
 
 
@@ -157,8 +163,15 @@ _MAXIMUM = {
     "max_concurrent_updates": 100_000,
     "bulk_messages_per_second": 29,
     "chart_workers": 32,
+    # ten years: past that, keeping is not a retention period any more
+    "retention_relay_days": 3650,
+    "retention_broadcast_days": 3650,
+    "retention_checkin_days": 3650,
 }
 _MAX_TELEGRAM_ID = 1 << 53
+# The fewest days a retention period may be: a check-in stays open to answer for two days
+# and a weekly summary reads the last seven, so check-ins are kept at least a week.
+_MINIMUM_DAYS = {"retention_checkin_days": 7}
 
 
 def _fail(key: str, why: str) -> SettingsError:
@@ -238,6 +251,17 @@ def _positive_int(key: str, value: Any, base: Path) -> int:
     most = _MAXIMUM.get(key, 1_000_000)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
         raise _fail(key, f"must be a whole number from 1 to {most:,}.")
+    return value
+
+
+def _days(key: str, value: Any, base: Path) -> int:
+    least, most = _MINIMUM_DAYS.get(key, 1), _MAXIMUM[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise _fail(
+            key,
+            f"must be a number of days from {least} to {most:,}: how long these records are "
+            "kept before they are deleted.",
+        )
     return value
 
 
@@ -325,6 +349,7 @@ _CONVERTERS: dict[str, Callable[[str, Any, Path], Any]] = {
     "model": _model,
     "bool": _bool,
     "posint": _positive_int,
+    "days": _days,
     "hhmm": _clock_time,
     "ids": _telegram_ids,
     "path": _path,

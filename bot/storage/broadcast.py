@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.storage.base import StorageBase, personal_table
 from bot.storage.core import epoch
+from bot.storage.retention import delete_in_chunks
 
 __all__ = ["Broadcast", "BroadcastStore"]
 
@@ -244,3 +245,27 @@ class BroadcastStore(StorageBase):
             (epoch(now), broadcast_id, broadcast_id),
         )
         return count > 0
+
+    async def prune_broadcast_outbox(self, before: datetime) -> int:
+        """Forget the per-recipient rows of broadcasts that finished (or were stopped and
+        reported) before BEFORE, first keeping their counts on the broadcast's own row for the
+        service's report; returns how many rows went."""
+        rows = await self.fetchall(
+            "SELECT id FROM broadcasts WHERE finished_at < ? AND status != 'sending' "
+            "AND (tried IS NULL OR EXISTS (SELECT 1 FROM broadcast_outbox o "
+            "WHERE o.broadcast_id = broadcasts.id)) ORDER BY id",
+            (epoch(before),),
+        )
+        removed = 0
+        for broadcast_id in (int(r[0]) for r in rows):
+            await self.execute(
+                "UPDATE broadcasts SET tried = (SELECT COUNT(*) FROM broadcast_outbox "
+                "WHERE broadcast_id = ? AND status IN ('delivered', 'blocked', 'failed')), "
+                "delivered = (SELECT COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ? "
+                "AND status = 'delivered') WHERE id = ? AND tried IS NULL",
+                (broadcast_id, broadcast_id, broadcast_id),
+            )
+            removed += await delete_in_chunks(
+                self, "broadcast_outbox", "broadcast_id = ?", (broadcast_id,)
+            )
+        return removed

@@ -20,6 +20,7 @@ from bot.domain.checkins import (
 )
 from bot.storage.base import StorageBase, personal_table
 from bot.storage.core import epoch
+from bot.storage.retention import delete_in_chunks
 
 __all__ = ["CheckinRow", "CheckinSchedule", "CheckinsStore", "DueCheckin", "DueShare", "Plan"]
 
@@ -298,6 +299,11 @@ class CheckinsStore(StorageBase):
             (user_id, epoch(since)),
         )
         return [(r[0], r[1], r[2]) for r in rows]
+
+    async def prune_checkins(self, before: datetime) -> int:
+        """Forget check-ins sent before BEFORE, with their answers and notes (schedules, and
+        so the check-ins still to come, are not touched); returns how many went."""
+        return await delete_in_chunks(self, "checkins", "sent_at < ?", (epoch(before),))
 
     async def checkin_notes(self, user_id: int) -> list[tuple[int, int, bytes]]:
         """(id, due_at, ciphertext) of every note USER_ID wrote on a check-in."""

@@ -17,6 +17,7 @@ from typing import Any
 from bot.domain.relay import Departure, Note
 from bot.storage.base import StorageBase, personal_table
 from bot.storage.core import epoch, from_epoch
+from bot.storage.retention import delete_in_chunks
 
 __all__ = ["HeldMessage", "RelaySend", "RelayStore"]
 
@@ -395,6 +396,20 @@ class RelayStore(StorageBase):
             (peer_id,),
         )
         return [(int(r[0]), r[1]) for r in rows]
+
+    async def prune_relay(self, before: datetime) -> tuple[int, int]:
+        """Forget relayed copies made before BEFORE (a reply to one is then not threaded, an
+        edit of its message arrives as a new message), and sends kept then that are not
+        still on their way; returns (copies, sends) removed."""
+        copies = await delete_in_chunks(self, "relay_copies", "created_at < ?", (epoch(before),))
+        sends = await delete_in_chunks(
+            self,
+            "relay_sends",
+            "sent_at < ? AND NOT EXISTS (SELECT 1 FROM outbox o "
+            "WHERE o.key = relay_sends.key AND o.status = 'pending')",
+            (epoch(before),),
+        )
+        return copies, sends
 
     # -- notes ----------------------------------------------------------------------------
 

@@ -75,11 +75,13 @@ class ReportStore(StorageBase):
         ):
             key = "handover" if handed else (by or "system")
             endings[key] = endings.get(key, 0) + n
+        # A broadcast whose recipients' rows retention removed keeps its counts on its row.
         delivered = await self.fetchone(
-            "SELECT COUNT(*), COUNT(CASE WHEN o.status = 'delivered' THEN 1 END) "
-            "FROM broadcast_outbox o JOIN broadcasts b ON b.id = o.broadcast_id "
-            "WHERE b.created_at >= ? AND b.created_at < ? "
-            "AND o.status IN ('delivered', 'blocked', 'failed')",
+            "SELECT COALESCE(SUM(COALESCE(b.tried, (SELECT COUNT(*) FROM broadcast_outbox o "
+            "WHERE o.broadcast_id = b.id AND o.status IN ('delivered', 'blocked', 'failed')))), "
+            "0), COALESCE(SUM(COALESCE(b.delivered, (SELECT COUNT(*) FROM broadcast_outbox o "
+            "WHERE o.broadcast_id = b.id AND o.status = 'delivered'))), 0) "
+            "FROM broadcasts b WHERE b.created_at >= ? AND b.created_at < ?",
             span,
         )
         return ServiceReport(
