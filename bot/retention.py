@@ -63,5 +63,5 @@ async def _tick(app: AppCtx) -> None:
     _LOG.info(removed.line())
 
 
-#: Daily, and 30 s after each start, so a bot restarted more often than daily still prunes.
-RETENTION_JOB = Job("tick:retention", _tick, interval_s=DAY_S, first_s=30.0)
+#: Daily, and 10 s after each start, so a bot restarted more often than daily still prunes.
+RETENTION_JOB = Job("tick:retention", _tick, interval_s=DAY_S, first_s=10.0)
