@@ -255,11 +255,32 @@ async def _initialize(app: Application[Any, Any, Any, Any, Any, Any], stop: asyn
                 _reason(exc),
                 delay,
             )
+        except StartupError:
+            raise  # already said plainly, and already tidied up
+        except Exception as exc:
+            # An answer PTB could not read (a server that is not quite the Bot API), or a
+            # fault of our own: close what was opened, so the process ends rather than hangs
+            # on open database threads, and say what happened in one paragraph.
+            await app.shutdown()
+            raise StartupError(
+                f"{_unreadable(app, exc)} If bot_api_base_url in "
+                "the settings points at your own Bot API server, check that it answers as "
+                "Telegram's Bot API does."
+            ) from None
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=delay)
         delay = min(delay * 2, _MAX_BACKOFF_S)
     await app.shutdown()
     return False
+
+
+def _unreadable(app: Application[Any, Any, Any, Any, Any, Any], exc: BaseException) -> str:
+    # The exception's first line, never the token (some libraries put the URL in messages).
+    text = (str(exc).splitlines() or [""])[0][:300]
+    token = app.bot.token
+    if token:
+        text = text.replace(token, "<token>")
+    return f"the start-up failed with {exc.__class__.__name__} ({text})."
 
 
 def _reason(exc: BaseException) -> str:

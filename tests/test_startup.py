@@ -224,6 +224,43 @@ def test_a_token_telegram_rejects(tmp_path: Path, refusing_api: str) -> None:
     )
 
 
+class _OddApi(_Api):
+    """A server that is not quite the Bot API: getMe without is_bot (as the npm package
+    telegram-test-api answers it), which python-telegram-bot can't turn into a User."""
+
+    def do_POST(self) -> None:
+        body = json.dumps({"ok": True, "result": {"id": 666, "first_name": "Test"}}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_an_answer_the_bot_cannot_read_stops_the_start_and_the_process(tmp_path: Path) -> None:
+    """Any fault while starting ends the process in plain words, with the database closed
+    (before, the traceback was printed and the process hung on open database threads)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OddApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        api = f"http://127.0.0.1:{server.server_address[1]}/bot"
+        message = _fails_plainly(
+            _bot(tmp_path, _settings(tmp_path / "data", api)),
+            "the start-up failed with TypeError",
+            "bot_api_base_url",
+        )
+        assert TOKEN not in message
+    finally:
+        server.shutdown()
+        server.server_close()
+    # the folder was let go: another start can lock it at once
+    from bot.runtime import DataFolderLock
+
+    lock = DataFolderLock(tmp_path / "data")
+    lock.acquire()
+    lock.release()
+
+
 def test_telegram_unreachable_is_retried_and_named_then_stops_on_sigterm(tmp_path: Path) -> None:
     import socket
 
