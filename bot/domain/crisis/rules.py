@@ -73,6 +73,7 @@ _RECURRENCE = _scope("recurrence")
 _DISTANT_PAST = _scope("distant_past")
 _JOKING = _scope("joking")
 _URGENT = _scope("urgent")
+_ABOUT_ME_NOW = _scope("about_me_now")
 _SERIOUS = _scope("serious")
 _COPED = _scope("coped")
 _NEG_AFTER = _scope("negation_after")
@@ -163,6 +164,7 @@ class _Message:
         self._told_from_recovery: bool | None = None
         self._ordinary_ending: bool | None = None
         self._urgent: bool | None = None
+        self._about_me_now: bool | None = None
 
     @property
     def told_from_recovery(self) -> bool:
@@ -177,6 +179,13 @@ class _Message:
         if self._urgent is None:
             self._urgent = bool(_URGENT.search(self.norm))
         return self._urgent
+
+    @property
+    def about_me_now(self) -> bool:
+        """The asker says the question is about them now ("because that is me now")."""
+        if self._about_me_now is None:
+            self._about_me_now = bool(_ABOUT_ME_NOW.search(self.norm))
+        return self._about_me_now
 
     @property
     def ordinary_ending(self) -> bool:
@@ -202,7 +211,12 @@ def _silenced(rule: Rule, sent: str, start: int, end: int, msg: _Message) -> boo
         and (_NEG_BEFORE.search(before) or _NEG_AFTER.search(after))
     ):
         return True
-    if "question" in s and (_EDU_Q.search(sent) or _HYPO.search(sent)) and not msg.urgent:
+    if (
+        "question" in s
+        and (_EDU_Q.search(sent) or _HYPO.search(sent))
+        and not msg.urgent
+        and not msg.about_me_now
+    ):
         return True
     if "professional" in s:
         speaking = _FIRST_SUBJECT.search(before[-25:])  # "i'm the one ... wanting to die"
