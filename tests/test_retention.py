@@ -17,6 +17,7 @@ from bot.settings import SettingsError, settings_from_mapping
 from tests.harness import BotEnv, onboard
 from tests.test_broadcast import add_people, as_coordinator, start_broadcast
 from tests.test_checkins_flow import answer, checkins_of, due_now, my_data, set_up_daily
+from tests.test_checkins_sharing import ended
 from tests.test_relay_durable import fail_sends
 from tests.test_relay_flow import matched, peer_worker, person
 
@@ -90,6 +91,31 @@ async def test_old_relay_copies_go_and_a_reply_to_one_is_just_not_threaded(
     assert [int(n) for n in LINE.fullmatch(lines[0]).groups()] == [0, 0, 0, 0]  # type: ignore[union-attr]
     assert int(LINE.fullmatch(lines[1]).group(1)) == old_rows  # type: ignore[union-attr]
     assert not any(word in " ".join(lines) for word in ("Ana", "Ben", "Jo", "long ago"))
+
+
+async def test_a_reply_to_a_copy_too_old_to_keep_never_goes_to_someone_else(env: BotEnv) -> None:
+    """Jo's support of Ana ended; Cai is Jo's one person now. Jo replies to a copy of Ana's
+    from long ago, which retention has removed: Jo is asked who it is for, and nothing
+    reaches Cai (before, it went to Cai, the one person, unasked)."""
+    jo = await peer_worker(env, 5560110, "Jo")
+    ana = await person(env, 5560011, "Ana")
+    cai = await person(env, 5560012, "Cai")
+    with_ana = await matched(env, ana, jo)
+    await ana.send("Ana, long ago")
+    old_copy = next(m for m in jo.messages if m.plain == "Ana, long ago")
+    await ended(env, with_ana)
+    env.clock.advance(days=91)
+    await matched(env, cai, jo)
+    await env.run_job(JOB)
+    assert await env.storage.match_for_copy(jo.user_id, old_copy.message_id) is None
+
+    mark_cai = cai.mark()
+    await jo.send("About what you said then", reply_to=old_copy.message_id)
+    assert "Who is this message for?" in jo.last_text()
+    assert "About what you said then" not in cai.texts_since(mark_cai)
+    # A message that is not a reply still goes to Jo's one person, as before.
+    await jo.send("Hello Cai")
+    assert cai.texts_since(mark_cai)[-1] == "Hello Cai"
 
 
 async def test_a_relayed_send_still_on_its_way_is_kept(env: BotEnv) -> None:

@@ -379,6 +379,12 @@ async def target_of(ctx: Ctx, matches: Sequence[Match], message: Message) -> Mat
             if target is None:
                 raise MatchOver
             return target
+        kept = timedelta(days=ctx.deps.settings.retention_relay_days)
+        if reply.date < ctx.deps.clock.now() - kept:
+            # A reply to a copy too old to be kept (bot/retention.py): whose it was is not
+            # known any more, and it may have been someone whose support has ended. Ask,
+            # rather than send it to whoever is their one person now.
+            return None
     return matches[0] if len(matches) == 1 else None
 
 

@@ -133,6 +133,7 @@ class SentMessage:
     reply_markup: dict[str, Any] | None
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
+    sent_at: int = 0  # Unix time it was sent, as Telegram dates it
 
     @property
     def plain(self) -> str:
@@ -302,7 +303,16 @@ class FakeBotAPI(BaseRequest):
         markup = params.get("reply_markup")
         if isinstance(markup, str):
             markup = json.loads(markup)
-        message = SentMessage(chat_id, self.next_id(), method, text, markup, params, files)
+        message = SentMessage(
+            chat_id,
+            self.next_id(),
+            method,
+            text,
+            markup,
+            params,
+            files,
+            sent_at=int(self.clock.now().timestamp()),
+        )
         self.chats.setdefault(chat_id, {})[message.message_id] = message
         return message
 
@@ -484,7 +494,8 @@ class Client:
             replied = self.env.fake.chats.get(self.user_id, {}).get(reply_to)
             content["reply_to_message"] = {
                 "message_id": reply_to,
-                "date": int(self.env.clock.now().timestamp()),
+                # as Telegram dates it: when the replied-to message was sent
+                "date": replied.sent_at if replied else int(self.env.clock.now().timestamp()),
                 "chat": self._chat(),
                 "from": BOT_USER,
                 **({"text": replied.text} if replied is not None and replied.text else {}),
