@@ -8,6 +8,9 @@ until round two shipped, then measured once. h7 was written on the last day by a
 had seen neither the rules nor the data, and measured once before anything was changed; d1
 (160 lines on the kinds the rules were widened for, half of them traps) was written to check
 those rules and then used to develop them, so it is a development set, not a hold-out.
+h8 and h9 were written the same day by two more writers (men of all ages; women, second
+language and dictated writing): h8 was measured once, then rules were written from its
+misses; h9 was measured once after every change, and nothing was changed after it.
 """
 
 from __future__ import annotations
@@ -117,3 +120,29 @@ def test_the_rules_development_set_holds() -> None:
     # models' and older rules': onion cuts, haircuts, "ngl my brain won't stop").
     assert recall >= 0.95, report
     assert false_flags <= 0.11, report
+
+
+def test_fifth_holdout_as_measured_then_used() -> None:
+    """h8: 240 lines in men's voices, measured blind (0.892 and 0.075), then used to write
+    rules (a gun made ready, pills set aside for a time, the railway line, a head hurt on
+    purpose, signing off for good, see you on the other side, a pet to be rehomed, being hit
+    as they write, medals left with a note): 0.992 and 0.075."""
+    totals, flagged, cats, cat_hits = _score(["h8.tsv"])
+    recall = flagged["crisis"] / totals["crisis"]
+    false_flags = flagged["ok"] / totals["ok"]
+    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    assert recall >= 0.98, report
+    assert false_flags <= 0.08, report
+
+
+def test_sixth_holdout_blind_after_every_change() -> None:
+    """h9: 240 lines in women's, second-language and dictated voices, measured once after all
+    the day's changes and never used since: the detector's honest figure on a new writer."""
+    totals, flagged, cats, cat_hits = _score(["h9.tsv"])
+    recall = flagged["crisis"] / totals["crisis"]
+    false_flags = flagged["ok"] / totals["ok"]
+    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    # Measured blind: 0.933 and 0.067 (indirect risk, settling affairs with no risk word,
+    # 10 of 15; the rest 13-15 of 15). The bar is that figure.
+    assert recall >= 0.93, report
+    assert false_flags <= 0.07, report
