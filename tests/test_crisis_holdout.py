@@ -10,7 +10,9 @@ had seen neither the rules nor the data, and measured once before anything was c
 those rules and then used to develop them, so it is a development set, not a hold-out.
 h8 and h9 were written the same day by two more writers (men of all ages; women, second
 language and dictated writing): h8 was measured once, then rules were written from its
-misses; h9 was measured once after every change, and nothing was changed after it.
+misses; h9 was measured once after those changes. d2 (indirect warning signs, and traps
+that do the same things for ordinary reasons) was written to develop rules for the weakest
+kind; h10 was measured once after all of it, and nothing was changed after it.
 """
 
 from __future__ import annotations
@@ -143,6 +145,34 @@ def test_sixth_holdout_blind_after_every_change() -> None:
     false_flags = flagged["ok"] / totals["ok"]
     report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
     # Measured blind: 0.933 and 0.067 (indirect risk, settling affairs with no risk word,
-    # 10 of 15; the rest 13-15 of 15). The bar is that figure.
+    # 10 of 15; the rest 13-15 of 15). The bar is that figure. (The rules written from d2
+    # afterwards lift it; it is not blind to those.)
     assert recall >= 0.93, report
     assert false_flags <= 0.07, report
+
+
+def test_indirect_warning_signs_development_set() -> None:
+    """d2: 100 indirect warning signs (things given away, care arranged for when they are
+    not around, "won't be here for winter") and 100 traps doing the same for ordinary
+    reasons (moving, surgery, a trip). Before the rules for it: 0.820 and 0.120."""
+    totals, flagged, cats, cat_hits = _score(["d2.tsv"])
+    recall = flagged["crisis"] / totals["crisis"]
+    false_flags = flagged["ok"] / totals["ok"]
+    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    assert recall >= 0.90, report
+    assert false_flags <= 0.09, report
+
+
+def test_seventh_holdout_blind_after_every_change() -> None:
+    """h10: 240 lines (shift workers, rural Ireland and Scotland, Canadian teens, Maori and
+    Pacific young adults, people in their 70s to 90s, 3am messages), measured once after
+    every change of the day, never used since."""
+    totals, flagged, cats, cat_hits = _score(["h10.tsv"])
+    recall = flagged["crisis"] / totals["crisis"]
+    false_flags = flagged["ok"] / totals["ok"]
+    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    # Measured blind: 0.967 and 0.058 (the detector of the morning gave the same). Missed:
+    # "walk into the loch", "ate all my pregabalin", "slashed ma arms", "won't have to put
+    # up with my drama much longer".
+    assert recall >= 0.96, report
+    assert false_flags <= 0.06, report
