@@ -15,7 +15,6 @@ Order matters:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 from collections import deque
@@ -49,6 +48,7 @@ from bot.flowkit import Context, Flow, is_passthrough, passthrough
 from bot.inbox import DurableUpdateQueue
 from bot.lanes import LaneRateLimiter
 from bot.menus import commands_for, set_role_commands
+from bot.messaging import answer_press
 from bot.retention import RETENTION_JOB
 from bot.routing import AppCtx, Job, Router
 from bot.runtime import BotApplication
@@ -328,11 +328,10 @@ def build_application(
     async def stale_button(update: Update, context: Context) -> None:
         assert update.callback_query is not None
         if update.update_id in answered_by_error:
-            with contextlib.suppress(TelegramError):  # only the spinner is left to stop
-                await update.callback_query.answer()
+            await answer_press(update.callback_query)  # only the spinner is left to stop
             return
-        await update.callback_query.answer(
-            deps.content.button("common.stale_button"), show_alert=True
+        await answer_press(
+            update.callback_query, deps.content.button("common.stale_button"), alert=True
         )
 
     from flows.home.fallback import last_resort

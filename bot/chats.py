@@ -20,6 +20,7 @@ from telegram.helpers import create_deep_linked_url
 from bot.deps import Deps
 from bot.domain.crisis import assess
 from bot.flowkit import Context, passthrough
+from bot.messaging import answer_press
 from bot.safety import render_card
 
 __all__ = ["GROUP_START_PAYLOAD", "build_private_only"]
@@ -45,8 +46,8 @@ def build_private_only(deps: Deps) -> BaseHandler[Any, Any, Any]:
         message = update.effective_message
         text = (message.text or message.caption or "") if message is not None else ""
         if update.callback_query is not None:
-            await update.callback_query.answer(
-                deps.content.button("common.private_only"), show_alert=True
+            await answer_press(
+                update.callback_query, deps.content.button("common.private_only"), alert=True
             )
         elif message is not None and text.startswith("/"):
             if _is_crisis_command(text):

@@ -6,16 +6,36 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.deps import Deps
 
-__all__ = ["Markup", "tell"]
+__all__ = ["Markup", "answer_press", "tell"]
 
 _LOG = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+
+async def answer_press(
+    query: CallbackQuery, text: str | None = None, *, alert: bool = False
+) -> bool:
+    """Answer a button press (stop its spinner, or show TEXT); True if Telegram took it.
+
+    Telegram refuses to answer a press more than a few seconds old ("query is too old"), as
+    every press is that the bot reads from its inbox after a restart or an outage. The
+    answer only stops a spinner, so a refusal or a failed call is noted and the press is
+    handled all the same.
+    """
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as exc:
+        _LOG.info(
+            "A button press could not be answered (%s); handling it anyway", type(exc).__name__
+        )
+        return False
+    return True
 
 
 async def tell(

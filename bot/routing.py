@@ -45,7 +45,7 @@ from bot.callbacks import InvalidCallback, registered_prefixes, unpack
 from bot.content import Content
 from bot.deps import Deps
 from bot.domain.roles import ALL_ROLES
-from bot.messaging import Markup, tell
+from bot.messaging import Markup, answer_press, tell
 from bot.safety import was_flagged
 from bot.services.events import Collector, DomainError, Event, EventBus
 from bot.storage import User
@@ -185,7 +185,7 @@ class Ctx(AppCtx):
         """Answer a press by editing its message in place; answer a message with a new one."""
         query = self.query
         if query is not None and query.message is not None:
-            await query.answer()
+            await answer_press(query)
             try:
                 await query.edit_message_text(
                     text, reply_markup=markup, disable_web_page_preview=True
@@ -199,7 +199,7 @@ class Ctx(AppCtx):
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Stop the spinner on a pressed button, optionally with a short notice."""
         if self.query is not None:
-            await self.query.answer(text, show_alert=alert)
+            await answer_press(self.query, text, alert=alert)
 
 
 Handler = Callable[[Ctx], Awaitable[Any]]
