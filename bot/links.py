@@ -16,6 +16,7 @@ from bot.callbacks import callback, pack
 __all__ = [
     "CARE_TEAM_COMMAND",
     "OpenCareTeam",
+    "OpenCareTeamLink",
     "OpenCoordinatorHome",
     "OpenHome",
     "OpenMyPeerWorker",
@@ -145,6 +146,15 @@ def departure() -> str:
 class OpenCareTeam:
     """A person's care team and who has read their notes (what /careteam shows), in place:
     /settings' "My care team" line."""
+
+
+@callback("ct.link")
+@dataclass(frozen=True, slots=True)
+class OpenCareTeamLink:
+    """A clinician's care-team link opened before setting up (CODE, from /start ct-CODE),
+    carried through the setup questions: the question it asks, once they are set up."""
+
+    code: str
 
 
 #: The command that answers a care-team link (/start ct-CODE, passed on by /start) and shows

@@ -130,6 +130,35 @@ async def test_a_link_accepted_a_note_shared_read_logged_and_the_clinician_remov
     env.assert_clean()
 
 
+async def test_a_link_opened_before_setting_up_is_still_there_once_set_up(
+    tmp_path: Path,
+) -> None:
+    """Someone new opens their clinician's link first (the usual way in): the privacy notice
+    and setup come first, then the link's question is one tap away, not lost."""
+    env = await integrated(tmp_path)
+    try:
+        doc = await clinician(env, 7211)
+        payload = await care_team_link(doc)
+        ash = env.client(7011, "Ash")
+        await ash.send(f"/start {payload}")
+        assert "Before we store anything about you" in ash.last_text()
+        assert await env.storage.get_user(ash.user_id) is None  # nothing kept before a yes
+        await ash.click("That's OK with me")
+        await ash.click("I live with BPD")
+        await ash.send("Ash")
+        waiting = ash.last_text()
+        assert "You came here by a link from a clinician" in waiting
+        mark = doc.mark()
+        await ash.click("Look at it now")
+        assert "Dr Lee would like to join your care team" in ash.last_text()
+        await ash.click("Yes, add Dr Lee")
+        assert "Dr Lee is on your care team now" in ash.last_text()
+        assert any("Ash has added you to their care team" in t for t in doc.texts_since(mark))
+        assert not env.errors
+    finally:
+        await env.stop()
+
+
 async def test_a_clinician_lists_only_their_care_teams_and_a_refusal_looks_missing(
     tmp_path: Path,
 ) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.deps import Deps
 from bot.domain.roles import PEOPLE_ROLES
 from bot.flowkit import Flow
-from bot.links import CARE_TEAM_COMMAND, OpenCareTeam
+from bot.links import CARE_TEAM_COMMAND, OpenCareTeam, OpenCareTeamLink
 from bot.routing import Button, Command
 from flows.careteam.callbacks import CareTeamAnswer, CareTeamRemove, CareTeamRemoveSure
 from flows.careteam.handlers import Handlers, exporter
@@ -36,6 +36,7 @@ def build(deps: Deps) -> Flow:
             ),
             Button(CareTeamAnswer, h.on_answer, roles=PEOPLE),
             Button(OpenCareTeam, h.on_open, roles=PEOPLE),
+            Button(OpenCareTeamLink, h.on_open_link, roles=PEOPLE),
             Button(CareTeamRemove, h.on_remove, roles=PEOPLE),
             Button(CareTeamRemoveSure, h.on_remove_sure, roles=PEOPLE),
         ],

@@ -14,7 +14,7 @@ from bot.content import Content
 from bot.deps import Deps
 from bot.domain.relay import clinicians_exist
 from bot.domain.roles import PEOPLE_ROLES
-from bot.links import OpenCareTeam
+from bot.links import OpenCareTeam, OpenCareTeamLink
 from bot.routing import Ctx, StaleButton
 from bot.services import careteam
 from bot.storage import User, from_epoch
@@ -136,6 +136,13 @@ class Handlers:
             raise StaleButton
         ctx.end_step()  # out of /settings' menu
         await ctx.show(*await self._team(ctx))
+
+    async def on_open_link(self, ctx: Ctx, data: OpenCareTeamLink) -> None:
+        """The link they opened before setting up, now they are: its question."""
+        if not clinicians_exist(ctx.deps.settings.model):
+            raise StaleButton
+        await ctx.answer()
+        await self._open(ctx, data.code)
 
     async def on_remove(self, ctx: Ctx, data: CareTeamRemove) -> None:
         """Remove this clinician? (asks first)"""

@@ -31,6 +31,7 @@ def build(deps: Deps) -> Flow:
             Button(cb.Consent, h.on_consent, roles=EVERYONE),
             Button(cb.ConsentWithCode, h.on_consent, roles=EVERYONE),
             Button(cb.ConsentWithSource, h.on_consent, roles=EVERYONE),
+            Button(cb.ConsentWithCareLink, h.on_consent, roles=EVERYONE),
             Button(cb.StaffInvite, h.on_staff_invite, roles=ANY_ROLE),
             Button(cb.RoleChoice, h.on_role, roles=EVERYONE),
             Button(cb.RelationshipChoice, h.on_relationship, roles=EVERYONE),

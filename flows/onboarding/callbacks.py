@@ -43,6 +43,17 @@ class ConsentWithCode:
     code: str
 
 
+@callback("onb.okt")
+@dataclass(frozen=True, slots=True)
+class ConsentWithCareLink:
+    """The answer to the privacy notice, for someone who came by a clinician's care-team link
+    before setting up: the link's code rides in the button, and through the setup questions,
+    so the link is still there to answer once they are set up."""
+
+    answer: ConsentAnswer
+    care: str
+
+
 @callback("onb.okr")
 @dataclass(frozen=True, slots=True)
 class ConsentWithSource:

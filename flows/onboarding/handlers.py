@@ -24,6 +24,7 @@ from bot.storage import User
 from flows.onboarding.callbacks import (
     BackToRoles,
     Consent,
+    ConsentWithCareLink,
     ConsentWithCode,
     ConsentWithSource,
     RegionChoice,
@@ -34,6 +35,7 @@ from flows.onboarding.callbacks import (
     ZoneChoice,
 )
 from flows.onboarding.views import (
+    care_link_waiting,
     code_question,
     code_refused,
     done,
@@ -100,7 +102,14 @@ class Handlers:
             ):
                 source = None  # not a link the service made: nothing to carry
             await ctx.reply(*welcome(ctx.copy, ctx.deps.settings.service_name))
-            await ctx.reply(*privacy_notice(ctx.copy, code or None, source=source))
+            await ctx.reply(
+                *privacy_notice(
+                    ctx.copy,
+                    code or None,
+                    source=source,
+                    care=care if answer_link is not None else None,
+                )
+            )
         elif code and user.role in PEOPLE_ROLES:
             await self._ask_about_staff_invite(ctx, user, code)
         elif code:
@@ -113,20 +122,21 @@ class Handlers:
             await set_role_commands(ctx.bot, ctx.deps, ctx.flows, ctx.user_id, user.role)
 
     async def on_consent(
-        self, ctx: Ctx, data: Consent | ConsentWithCode | ConsentWithSource
+        self, ctx: Ctx, data: Consent | ConsentWithCode | ConsentWithSource | ConsentWithCareLink
     ) -> None:
         """Yes, no, or tell me more (only until the person has said yes)."""
         if ctx.user is not None and ctx.user.consented:
             raise StaleButton  # asked and answered already
         code = data.code if isinstance(data, ConsentWithCode) else None
         source = data.source if isinstance(data, ConsentWithSource) else None
+        care = data.care if isinstance(data, ConsentWithCareLink) else None
         if data.answer == "more":
-            await ctx.show(*privacy_notice(ctx.copy, code, source=source, more=True))
+            await ctx.show(*privacy_notice(ctx.copy, code, source=source, care=care, more=True))
         elif data.answer == "no":
             await people.consent(ctx.deps.storage, ctx.user_id, ctx.now, given=False)
             await ctx.show(ctx.copy.text("onboarding.refused"))
         else:
-            await self._yes(ctx, code, source)
+            await self._yes(ctx, code, source, care)
 
     # -- a staff invite, opened by someone set up as a person or a carer ----------------------
 
@@ -320,7 +330,8 @@ class Handlers:
             raise StaleButton  # a button from a question that is no longer open
 
     async def _open(self, ctx: Ctx, step: str) -> None:
-        ctx.start_step(step)
+        care = ctx.draft.get("care")  # a care-team link waiting for the end of the setup
+        ctx.start_step(step, **({"care": care} if care else {}))
         await self._asks()[step](ctx)
 
     async def _after_role(self, ctx: Ctx) -> None:
@@ -339,7 +350,9 @@ class Handlers:
     async def _ask_next(self, ctx: Ctx, question: people.NextQuestion) -> None:
         await self._open(ctx, {"region": REGION, "timezone": TIMEZONE, "name": NAME}[question])
 
-    async def _yes(self, ctx: Ctx, code: str | None, source: str | None) -> None:
+    async def _yes(
+        self, ctx: Ctx, code: str | None, source: str | None, care: str | None = None
+    ) -> None:
         # A coordinator the service lists is one from their yes; an invite gives its role.
         role = await people.consent(
             ctx.deps.storage,
@@ -353,6 +366,8 @@ class Handlers:
             await referrals.remember_source(
                 ctx.deps.storage, ctx.user_id, found.name if found is not None else None
             )
+        if care is not None:  # carried through the questions (their drafts), for the end
+            ctx.start_step(ROLE, care=care)
         if role is not None:
             await ctx.show(role_given(ctx.copy, role))
             await self._after_role(ctx)
@@ -360,7 +375,7 @@ class Handlers:
             await ctx.answer()
             await self._redeem(ctx, code, had_role=False)
         else:
-            ctx.start_step(ROLE)
+            ctx.start_step(ROLE, **({"care": care} if care else {}))
             await ctx.show(*role_question(ctx.copy))
 
     async def _redeem(self, ctx: Ctx, code: str, *, had_role: bool) -> None:
@@ -396,6 +411,7 @@ class Handlers:
             await ctx.reply(*code_refused(ctx.copy, refusal.key))
 
     async def _finish(self, ctx: Ctx) -> None:
+        care = ctx.draft.get("care")
         ctx.end_step()
         user = await ctx.deps.storage.get_user(ctx.user_id)
         if user is None:  # erased meanwhile
@@ -404,3 +420,5 @@ class Handlers:
         text, buttons = await home(ctx, user)
         markup: InlineKeyboardMarkup = buttons
         await ctx.reply(done(ctx.copy, user.alias, user.role, text), markup)
+        if care and user.role in PEOPLE_ROLES:
+            await ctx.reply(*care_link_waiting(ctx.copy, str(care)))

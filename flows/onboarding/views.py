@@ -9,10 +9,12 @@ from telegram import BotCommand, InlineKeyboardMarkup, KeyboardButton, ReplyKeyb
 from bot.content import Content, Raw
 from bot.domain.roles import RELATIONSHIPS
 from bot.keyboards import back_row, choose_one, rows
+from bot.links import OpenCareTeamLink
 from flows.onboarding.callbacks import (
     BackToRoles,
     Consent,
     ConsentAnswer,
+    ConsentWithCareLink,
     ConsentWithCode,
     ConsentWithSource,
     RegionChoice,
@@ -71,16 +73,26 @@ def welcome(copy: Content, service: str) -> Persistent:
 
 
 def privacy_notice(
-    copy: Content, code: str | None = None, *, source: str | None = None, more: bool = False
+    copy: Content,
+    code: str | None = None,
+    *,
+    source: str | None = None,
+    care: str | None = None,
+    more: bool = False,
 ) -> Inline:
-    """What is stored and who sees it, and the three answers. CODE (an invite's) or SOURCE
-    (a referral link's code) rides in the buttons, so nothing is stored before a yes."""
+    """What is stored and who sees it, and the three answers. CODE (an invite's), SOURCE (a
+    referral link's code) or CARE (a clinician's care-team link's) rides in the buttons, so
+    nothing is stored before a yes."""
 
-    def answer(choice: ConsentAnswer) -> Consent | ConsentWithCode | ConsentWithSource:
+    def answer(
+        choice: ConsentAnswer,
+    ) -> Consent | ConsentWithCode | ConsentWithSource | ConsentWithCareLink:
         if code is not None:
             return ConsentWithCode(choice, code)
         if source is not None:
             return ConsentWithSource(choice, source)
+        if care is not None:
+            return ConsentWithCareLink(choice, care)
         return Consent(choice)
 
     return copy.text("onboarding.privacy_more" if more else "onboarding.privacy"), choose_one(
@@ -172,6 +184,13 @@ def done(copy: Content, alias: str | None, role: str | None, home: str) -> str:
     if role in _FIRST_COMMAND:
         parts.append(copy.text("onboarding.done_hint", command=_FIRST_COMMAND[role]))
     return "\n\n".join(parts)
+
+
+def care_link_waiting(copy: Content, code: str) -> Inline:
+    """After setting up: the clinician's link they came by is still there to answer."""
+    return copy.text("onboarding.care_link_waiting"), choose_one(
+        [(copy.button("onboarding.care_link_open"), OpenCareTeamLink(code))]
+    )
 
 
 def staff_invite_question(

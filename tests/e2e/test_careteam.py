@@ -11,6 +11,7 @@ from collections.abc import Callable
 from tests.e2e.botproc import BotProcess
 from tests.e2e.conftest import COORDINATOR_ID
 from tests.e2e.journeys import (
+    AGREE,
     always_open,
     barrier,
     choose_peer,
@@ -103,3 +104,29 @@ def test_a_care_team_link_accepted_a_note_read_and_logged_then_the_clinician_rem
         ).fetchall()
     assert team == 0
     assert [tuple(r) for r in reads] == [("Dr Lee", "clinician", 1)]
+
+    # Ash is new: Dr Lee's link is the way in. Setup comes first; the link waits for it.
+    doc.send("/careteam")
+    made = plain_of(
+        doc.wait_for(
+            lambda m: (
+                "A care-team link" in plain_of(m) and "ct-" in plain_of(m) and plain_of(m) != made
+            )
+        )
+    )
+    found = _PAYLOAD.search(made)
+    assert found is not None, made
+    ash = tg.person(880_900_004, "Ash")
+    ash.send(f"/start {found.group(1)}")
+    ash.wait_for("Is that OK with you?")
+    ash.click(AGREE)
+    ash.wait_for("Which of these fits you best?")
+    ash.click("I live with BPD")
+    ash.wait_for("What would you like to be called here?")
+    ash.send("Ash")
+    ash.wait_for("You came here by a link from a clinician")
+    ash.click("Look at it now")
+    ash.wait_for("Dr Lee would like to join your care team")
+    ash.click("Yes, add Dr Lee")
+    ash.wait_for("Dr Lee is on your care team now")
+    doc.wait_for("Ash has added you to their care team")
