@@ -163,6 +163,7 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
     from bot.services import supervision as sup
     from bot.services.erasure import PersonErased
     from flows.broadcast import consequences as broadcast
+    from flows.careteam import consequences as careteam
     from flows.checkins import consequences as checkins
     from flows.coordinator import consequences as coordinator
     from flows.groups import consequences as groups
@@ -220,7 +221,7 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
         PersonErased: [groups.fill_freed_places],
         bc.BroadcastConfirmed: [broadcast.show_progress],
         bc.BroadcastStopped: [broadcast.finish_stopped],
-        coord.StaffDeactivated: [coordinator.on_deactivated],
+        coord.StaffDeactivated: [coordinator.on_deactivated, careteam.on_clinician_left],
         coord.CoordinatorUnlisted: [coordinator.on_unlisted],
     }
 

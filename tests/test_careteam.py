@@ -159,6 +159,42 @@ async def test_a_link_opened_before_setting_up_is_still_there_once_set_up(
         await env.stop()
 
 
+async def test_a_clinician_who_leaves_is_taken_off_every_care_team_and_people_told(
+    tmp_path: Path,
+) -> None:
+    """A coordinator ends Dr Lee's access: Robin and Sam each hear it once, and no longer
+    see Dr Lee on their care team; Dr Lee's unused link asks nobody anything."""
+    env = await integrated(tmp_path)
+    try:
+        cora = env.client(900, "Coordinator")
+        await onboard_coordinator(cora, alias="Cora")
+        doc = await clinician(env, 7221)
+        robin = await person(env, 7021, "Robin")
+        sam = await person(env, 7022, "Sam")
+        await add_to_care_team(doc, robin)
+        await add_to_care_team(doc, sam)
+        unused = await care_team_link(doc)
+        marks = {c.user_id: c.mark() for c in (robin, sam)}
+
+        await cora.send("/coord")
+        await cora.click("Staff")
+        await cora.click("End access: Dr Lee")
+        await cora.click("Yes, end access")
+
+        for who in (robin, sam):
+            (told,) = who.texts_since(marks[who.user_id])
+            assert told.startswith("Dr Lee has left this service, so they are no longer on")
+            await who.send("/careteam")
+            assert "Dr Lee" not in who.last_text()
+        assert await env.storage.care_team_people(doc.user_id) == set()
+        newcomer = await person(env, 7023, "Nia")
+        await newcomer.send(f"/start {unused}")
+        assert "would like to join your care team" not in newcomer.last_text()
+        assert not env.errors
+    finally:
+        await env.stop()
+
+
 async def test_a_clinician_lists_only_their_care_teams_and_a_refusal_looks_missing(
     tmp_path: Path,
 ) -> None:

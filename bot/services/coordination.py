@@ -163,6 +163,14 @@ class CoordinationStore(matches.MatchStore, Protocol):
         """Stop an unused invite working."""
         ...
 
+    async def care_team_people(self, clinician_id: int) -> set[int]:
+        """The people whose care team CLINICIAN_ID is on."""
+        ...
+
+    async def leave_care_teams(self, clinician_id: int) -> int:
+        """Take CLINICIAN_ID off every care team; how many."""
+        ...
+
 
 # -- the home ------------------------------------------------------------------------------
 
@@ -378,6 +386,10 @@ class StaffDeactivated(Event):
     by: int
     handed_over: int = 0
     ended: int = 0
+    #: A clinician's: the people whose care team they were on (taken off it just now), and
+    #: the name those people knew them by.
+    care_team_people: tuple[int, ...] = ()
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,11 +471,26 @@ async def deactivate(
                 closed += 1
             except matches.MatchOver:
                 continue
+    # A clinician leaves every care team they were on: the people are told (flows/careteam),
+    # rather than go on seeing someone on their care team who has left the service.
+    cared_for = sorted(await store.care_team_people(user_id)) if role == "clinician" else []
     async with store.transaction():
         if profile is not None:
             await store.update_profile(user_id, now, active=False, paused=True)
         await store.update_user(user_id, now, role=None)
-    events.publish(StaffDeactivated(user_id, role, by, len(handed), len(ended)))
+        if cared_for:
+            await store.leave_care_teams(user_id)
+    events.publish(
+        StaffDeactivated(
+            user_id,
+            role,
+            by,
+            len(handed),
+            len(ended),
+            care_team_people=tuple(cared_for),
+            name=getattr(user, "alias", None),
+        )
+    )
     return Deactivated(role, tuple(handed), tuple(ended), closed)
 
 

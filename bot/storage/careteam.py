@@ -159,6 +159,10 @@ class CareTeamStore(StorageBase):
         )
         return {r[0] for r in rows}
 
+    async def leave_care_teams(self, clinician_id: int) -> int:
+        """Take CLINICIAN_ID off every care team (they have left the service); how many."""
+        return await self.execute("DELETE FROM care_team WHERE clinician_id = ?", (clinician_id,))
+
     async def on_care_team(self, person_id: int, clinician_id: int) -> bool:
         """Whether CLINICIAN_ID is on PERSON_ID's care team now."""
         return (
