@@ -294,6 +294,9 @@ class BotAPIEmulator:
         self._file_ids = itertools.count(1)
         self._queries: dict[str, dict[str, Any]] = {}
         self._query_ids = itertools.count(5_000_000_000_001)
+        # Seconds a press can still be answered, as Telegram refuses one that is too old (a
+        # press read after a restart); None: no limit, 0: every answer comes too late.
+        self.query_answer_window: float | None = None
         self._closing = False
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
@@ -1040,6 +1043,9 @@ class BotAPIEmulator:
         query = self._queries.get(query_id)
         if query is None or query["answered"]:
             raise ApiError(400, QUERY_TOO_OLD)
+        window = self.query_answer_window
+        if window is not None and time.monotonic() - query["at"] >= window:
+            raise ApiError(400, QUERY_TOO_OLD)
         text = p.text("text") or ""
         if len(text) > ANSWER_TEXT_LIMIT:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
@@ -1176,6 +1182,7 @@ class BotAPIEmulator:
             message = json.loads(json.dumps(state.messages[message_id]))
             query_id = str(next(self._query_ids))
             self._queries[query_id] = {
+                "at": time.monotonic(),
                 "answered": False,
                 "user": user["id"],
                 "data": data,
