@@ -27,9 +27,9 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import yaml
 
@@ -48,6 +48,7 @@ _REMOVED_ENV = (
     "TELEGRAM_BOT_TOKEN",
 )
 IMAGE = os.environ.get("E2E_BOT_IMAGE", "")  # set: the bot runs in a container of this image
+T = TypeVar("T")
 CONTAINER_LABEL = "bpd-peer-bot-e2e"  # =RUN, on every container the suite starts
 # This check's run (tests/e2e/container.sh), in the label and the name of each container, so
 # two checks on one machine never share a name and each removes only its own.
@@ -183,30 +184,36 @@ class BotProcess:
         timeout: float = DEFAULT_WAIT,
         since: int | None = None,
     ) -> re.Match[str]:
-        """Poll the log (with a deadline) until PATTERN appears after SINCE (bytes)."""
+        """Wait (with a deadline) until PATTERN appears in the log after SINCE (bytes)."""
         regex = re.compile(re.escape(pattern)) if isinstance(pattern, str) else pattern
-        deadline = time.monotonic() + timeout
         offset = self._start_offset if since is None else since
+        return self.wait_until(
+            lambda: regex.search(self.log(offset)),
+            f"{regex.pattern!r} appeared in its log",
+            timeout,
+        )
+
+    def wait_until(self, check: Callable[[], T | None], what: str, timeout: float) -> T:
+        """CHECK's first true answer, asked again while the bot runs, until TIMEOUT s pass.
+
+        Between two checks the test waits on the bot's process (it returns at once if the bot
+        exits), never in a plain sleep; with no bot running nothing can change, so one check
+        decides."""
+        deadline = time.monotonic() + timeout
         while True:
-            found = regex.search(self.log(offset))
+            found = check()
             if found:
                 return found
-            if self.proc is not None and self.proc.poll() is not None:
+            if self.proc is None:
+                raise AssertionError(f"the bot is not running, so nothing will change: {what}")
+            if self.proc.poll() is not None:
                 raise AssertionError(
-                    f"the bot exited with status {self.proc.returncode} before "
-                    f"{regex.pattern!r} appeared in its log{self.tail()}"
+                    f"the bot exited with status {self.proc.returncode} before {what}{self.tail()}"
                 )
             if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"{regex.pattern!r} did not appear in the bot's log within "
-                    f"{timeout:.0f} s{self.tail()}"
-                )
+                raise AssertionError(f"not within {timeout:.0f} s: {what}{self.tail()}")
             with contextlib.suppress(subprocess.TimeoutExpired):
-                # Waiting on the process, not sleeping: it returns at once if the bot exits.
-                if self.proc is not None:
-                    self.proc.wait(timeout=0.05)
-                else:
-                    time.sleep(0.05)
+                self.proc.wait(timeout=0.05)
 
     def stop(self, timeout: float = DEFAULT_WAIT) -> int:
         """SIGTERM, then wait for the process to end; its exit status."""

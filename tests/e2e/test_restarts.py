@@ -29,19 +29,16 @@ def wait_quiet(bot: BotProcess) -> None:
     """Wait (with a deadline) until the bot has confirmed every update to Telegram and has
     no update in hand, so a kill now cuts no update in half."""
     bot.tg.wait_idle_poll()
-    deadline = time.monotonic() + 20
-    while True:
+
+    def nothing_in_hand() -> bool:
         with bot.db() as db:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-            busy = 0
-            if "update_inbox" in tables:
-                busy = db.execute(
-                    "SELECT COUNT(*) FROM update_inbox WHERE done_at IS NULL"
-                ).fetchone()[0]
-        if not busy:
-            return
-        assert time.monotonic() < deadline, f"the bot kept {busy} update(s) in hand"
-        time.sleep(0.05)  # polling the database file, with the deadline above
+            if "update_inbox" not in tables:
+                return True
+            left = "SELECT COUNT(*) FROM update_inbox WHERE done_at IS NULL"
+            return db.execute(left).fetchone()[0] == 0
+
+    bot.wait_until(nothing_in_hand, "every update in hand was done", timeout=20)
 
 
 def test_sigterm_mid_onboarding_with_a_burst_in_hand_and_messages_while_down(make_bot) -> None:
