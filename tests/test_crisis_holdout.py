@@ -18,6 +18,7 @@ kind; h10 was measured once after all of it, and nothing was changed after it.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -55,73 +56,77 @@ def _report(cat_totals: Counter[str], cat_flagged: Counter[str]) -> str:
     return ", ".join(f"{c} {cat_flagged[c]}/{n}" for c, n in sorted(cat_totals.items()))
 
 
-def test_first_holdout_meets_the_bar() -> None:
-    totals, flagged, cats, cat_hits = _score(["h1.tsv", "h2.tsv"])
-    assert totals["crisis"] >= 300 and totals["ok"] >= 300
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """A hold-out's counts, recall and false flags, and a report for a failing assert."""
+
+    crisis: int
+    ok: int
+    recall: float
+    false_flags: float
+    report: str
+
+
+def _figures(files: list[str]) -> Figures:
+    totals, flagged, cats, cat_hits = _score(files)
     recall = flagged["crisis"] / totals["crisis"]
     false_flags = flagged["ok"] / totals["ok"]
     report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    return Figures(totals["crisis"], totals["ok"], recall, false_flags, report)
+
+
+def test_first_holdout_meets_the_bar() -> None:
+    got = _figures(["h1.tsv", "h2.tsv"])
+    assert got.crisis >= 300 and got.ok >= 300
     # The first generation reached recall 0.965 and false flags 0.042 here, the second
     # 0.946 and 0.026; round two (recall-first threshold, n-gram retrained, short everyday
     # messages guarded) reaches 0.968 and 0.032: the bar is what it honestly reaches.
-    assert recall >= 0.96, report
-    assert false_flags <= 0.04, report
+    assert got.recall >= 0.96, got.report
+    assert got.false_flags <= 0.04, got.report
 
 
 def test_second_holdout_meets_the_bar() -> None:
-    totals, flagged, cats, cat_hits = _score(["h3.tsv", "h4.tsv"])
-    assert totals["crisis"] >= 200 and totals["ok"] >= 200
-    recall = flagged["crisis"] / totals["crisis"]
-    false_flags = flagged["ok"] / totals["ok"]
-    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    got = _figures(["h3.tsv", "h4.tsv"])
+    assert got.crisis >= 200 and got.ok >= 200
     # The goal is recall >= 0.98 and false flags <= 0.05. What the detector honestly
     # reaches is recall 0.932 and false flags 0.095 (round one: 0.873 and 0.062; the first
     # generation: 0.912 and 0.165): recall first costs false flags here, and the bar sits
     # at what is reached until a stronger sentence model earns a higher one.
-    assert recall >= 0.93, report
-    assert false_flags <= 0.10, report
+    assert got.recall >= 0.93, got.report
+    assert got.false_flags <= 0.10, got.report
 
 
 def test_third_holdout_meets_the_bar() -> None:
     """h5 (migrants and second-language writers) and h6 (First Nations and Pacific writers,
     disabled and chronically ill people, new parents), 800 lines, kept outside the repository
     until the detector shipped, then measured once, after model and threshold were chosen."""
-    totals, flagged, cats, cat_hits = _score(["h5.tsv", "h6.tsv"])
-    assert totals["crisis"] >= 300 and totals["ok"] >= 300
-    recall = flagged["crisis"] / totals["crisis"]
-    false_flags = flagged["ok"] / totals["ok"]
-    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    got = _figures(["h5.tsv", "h6.tsv"])
+    assert got.crisis >= 300 and got.ok >= 300
     # Measured blind: 0.960 and 0.080 (round one would have given 0.910 and 0.040).
-    assert recall >= 0.95, report
-    assert false_flags <= 0.09, report
+    assert got.recall >= 0.95, got.report
+    assert got.false_flags <= 0.09, got.report
 
 
 def test_fourth_holdout_meets_the_bar() -> None:
     """h7: 240 lines in thirty-odd voices (15 of each kind), written blind on the last day."""
-    totals, flagged, cats, cat_hits = _score(["h7.tsv"])
-    assert totals["crisis"] == 120 and totals["ok"] == 120
-    recall = flagged["crisis"] / totals["crisis"]
-    false_flags = flagged["ok"] / totals["ok"]
-    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    got = _figures(["h7.tsv"])
+    assert got.crisis == 120 and got.ok == 120
     # Measured blind, before any change: 0.950 and 0.042. Then five rules were written from
     # its six misses (walking into the sea, waiting to die, a better place, nobody having to
     # deal with them, hiding from someone breaking in): 0.992 and 0.042, no other line of
     # the 8,300 labelled ones changed. The bar is the blind figure.
-    assert recall >= 0.95, report
-    assert false_flags <= 0.05, report
+    assert got.recall >= 0.95, got.report
+    assert got.false_flags <= 0.05, got.report
 
 
 def test_the_rules_development_set_holds() -> None:
     """d1: the kinds the rules were widened for on the last day, and traps that use the same
     words; a development set (the rules were tuned on it), kept so they stay tuned."""
-    totals, flagged, cats, cat_hits = _score(["d1.tsv"])
-    recall = flagged["crisis"] / totals["crisis"]
-    false_flags = flagged["ok"] / totals["ok"]
-    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    got = _figures(["d1.tsv"])
     # Before the rules: 0.800 and 0.138; after: 0.963 and 0.100 (the traps left are the
     # models' and older rules': onion cuts, haircuts, "ngl my brain won't stop").
-    assert recall >= 0.95, report
-    assert false_flags <= 0.11, report
+    assert got.recall >= 0.95, got.report
+    assert got.false_flags <= 0.11, got.report
 
 
 def test_fifth_holdout_as_measured_then_used() -> None:
@@ -129,50 +134,38 @@ def test_fifth_holdout_as_measured_then_used() -> None:
     rules (a gun made ready, pills set aside for a time, the railway line, a head hurt on
     purpose, signing off for good, see you on the other side, a pet to be rehomed, being hit
     as they write, medals left with a note): 0.992 and 0.075."""
-    totals, flagged, cats, cat_hits = _score(["h8.tsv"])
-    recall = flagged["crisis"] / totals["crisis"]
-    false_flags = flagged["ok"] / totals["ok"]
-    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
-    assert recall >= 0.98, report
-    assert false_flags <= 0.08, report
+    got = _figures(["h8.tsv"])
+    assert got.recall >= 0.98, got.report
+    assert got.false_flags <= 0.08, got.report
 
 
 def test_sixth_holdout_blind_after_every_change() -> None:
     """h9: 240 lines in women's, second-language and dictated voices, measured once after all
     the day's changes and never used since: the detector's honest figure on a new writer."""
-    totals, flagged, cats, cat_hits = _score(["h9.tsv"])
-    recall = flagged["crisis"] / totals["crisis"]
-    false_flags = flagged["ok"] / totals["ok"]
-    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    got = _figures(["h9.tsv"])
     # Measured blind: 0.933 and 0.067 (indirect risk, settling affairs with no risk word,
     # 10 of 15; the rest 13-15 of 15). The bar is that figure. (The rules written from d2
     # afterwards lift it; it is not blind to those.)
-    assert recall >= 0.93, report
-    assert false_flags <= 0.07, report
+    assert got.recall >= 0.93, got.report
+    assert got.false_flags <= 0.07, got.report
 
 
 def test_indirect_warning_signs_development_set() -> None:
     """d2: 100 indirect warning signs (things given away, care arranged for when they are
     not around, "won't be here for winter") and 100 traps doing the same for ordinary
     reasons (moving, surgery, a trip). Before the rules for it: 0.820 and 0.120."""
-    totals, flagged, cats, cat_hits = _score(["d2.tsv"])
-    recall = flagged["crisis"] / totals["crisis"]
-    false_flags = flagged["ok"] / totals["ok"]
-    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
-    assert recall >= 0.90, report
-    assert false_flags <= 0.09, report
+    got = _figures(["d2.tsv"])
+    assert got.recall >= 0.90, got.report
+    assert got.false_flags <= 0.09, got.report
 
 
 def test_seventh_holdout_blind_after_every_change() -> None:
     """h10: 240 lines (shift workers, rural Ireland and Scotland, Canadian teens, Maori and
     Pacific young adults, people in their 70s to 90s, 3am messages), measured once after
     every change of the day, never used since."""
-    totals, flagged, cats, cat_hits = _score(["h10.tsv"])
-    recall = flagged["crisis"] / totals["crisis"]
-    false_flags = flagged["ok"] / totals["ok"]
-    report = f"recall {recall:.3f}, false flags {false_flags:.3f}; {_report(cats, cat_hits)}"
+    got = _figures(["h10.tsv"])
     # Measured blind: 0.967 and 0.058 (the detector of the morning gave the same). Missed:
     # "walk into the loch", "ate all my pregabalin", "slashed ma arms", "won't have to put
     # up with my drama much longer".
-    assert recall >= 0.96, report
-    assert false_flags <= 0.06, report
+    assert got.recall >= 0.96, got.report
+    assert got.false_flags <= 0.06, got.report
