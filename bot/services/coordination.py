@@ -386,10 +386,8 @@ class StaffDeactivated(Event):
     by: int
     handed_over: int = 0
     ended: int = 0
-    #: A clinician's: the people whose care team they were on (taken off it just now), and
-    #: the name those people knew them by.
+    #: A clinician's: the people whose care team they were on (taken off it just now).
     care_team_people: tuple[int, ...] = ()
-    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,7 +486,6 @@ async def deactivate(
             len(handed),
             len(ended),
             care_team_people=tuple(cared_for),
-            name=getattr(user, "alias", None),
         )
     )
     return Deactivated(role, tuple(handed), tuple(ended), closed)

@@ -366,8 +366,9 @@ class Handlers:
             await referrals.remember_source(
                 ctx.deps.storage, ctx.user_id, found.name if found is not None else None
             )
-        if care is not None:  # carried through the questions (their drafts), for the end
-            ctx.start_step(ROLE, care=care)
+        # The role question opens here; a care-team link rides in the drafts of the
+        # questions to come (`_open`), for the end of the setup.
+        ctx.start_step(ROLE, **({"care": care} if care else {}))
         if role is not None:
             await ctx.show(role_given(ctx.copy, role))
             await self._after_role(ctx)
@@ -375,7 +376,6 @@ class Handlers:
             await ctx.answer()
             await self._redeem(ctx, code, had_role=False)
         else:
-            ctx.start_step(ROLE, **({"care": care} if care else {}))
             await ctx.show(*role_question(ctx.copy))
 
     async def _redeem(self, ctx: Ctx, code: str, *, had_role: bool) -> None:
