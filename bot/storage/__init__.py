@@ -1,10 +1,15 @@
-"""Storage: one class over one aiosqlite connection, assembled from one part per area.
+"""Storage: one class over the database, assembled from one part per area.
 
 Each area (people, matching, relay, groups, check-ins) keeps its SQL in its own module and
 its tables in its own numbered migration; `Storage` joins them so flows see one object.
+`Storage(path)` opens SQLite; `Storage("postgresql://...")` gives the same object over
+PostgreSQL (bot/storage/postgres.py).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from bot.storage.base import (
     PERSONAL_TABLES,
@@ -23,6 +28,7 @@ from bot.storage.groups import GroupsStore
 from bot.storage.inbox import InboxStore
 from bot.storage.matching import MatchingStore
 from bot.storage.outbox import OutboxRow, OutboxStore
+from bot.storage.postgres import PostgresBase, is_postgres_url
 from bot.storage.referrals import ReferralSource, ReferralStore
 from bot.storage.relay import RelayStore
 from bot.storage.reports import ReportStore, ServiceReport
@@ -75,3 +81,13 @@ class Storage(
     CareTeamStore,
 ):
     """The bot's one storage object."""
+
+    def __new__(cls, target: Path | str, *args: Any, **kwargs: Any) -> Storage:
+        if cls is Storage and is_postgres_url(target):
+            return super().__new__(PostgresStorage)
+        return super().__new__(cls)
+
+
+class PostgresStorage(PostgresBase, Storage):
+    """The same storage object over PostgreSQL: PostgresBase's connection, transaction and
+    read methods come first, every store's SQL after."""

@@ -53,6 +53,7 @@ __all__ = [
     "StorageError",
     "Transaction",
     "personal_table",
+    "returned_id",
 ]
 
 _LOG = logging.getLogger(__name__)
@@ -71,6 +72,15 @@ INLINE_BUDGET_S = 0.002
 INLINE_CHECK_STEPS = 1000
 #: Commits made on the loop's thread between two checkpoints on the writer's thread.
 CHECKPOINT_EVERY = 200
+
+
+async def returned_id(cursor: Any) -> int:
+    """The id an `INSERT ... RETURNING id` gave (both backends; SQLite's lastrowid has no
+    PostgreSQL counterpart)."""
+    row = await cursor.fetchone()
+    if row is None:
+        raise RuntimeError("an INSERT ... RETURNING id returned no row")
+    return int(row[0])
 
 
 class StorageError(RuntimeError):
@@ -195,9 +205,32 @@ def _fetchone(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqli
     return row
 
 
+def migration_files(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """(number, file name, SQL) of every migration for DIALECT, in order.
+
+    SQLite's are in bot/storage/migrations/, PostgreSQL's in its postgres/ folder, numbered
+    alike so that one number means one schema on either.
+    """
+    folder = resources.files("bot.storage").joinpath("migrations")
+    if dialect != "sqlite":
+        folder = folder.joinpath(dialect)
+    files = sorted(
+        (int(m.group(1)), entry.name, entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if (m := _MIGRATION_NAME.match(entry.name))
+    )
+    numbers = [n for n, _, _ in files]
+    if len(set(numbers)) != len(numbers):
+        raise RuntimeError(f"Two migration files share a number: {numbers}")
+    return files
+
+
 class StorageBase:
     """One writer and READERS reader aiosqlite connections, with WAL, foreign keys and
     numbered migrations; transactions private to the task that opens them."""
+
+    #: Which SQL the database speaks where the stores must differ: "sqlite" or "postgres".
+    dialect = "sqlite"
 
     def __init__(self, path: Path | str, *, readers: int = READERS) -> None:
         self.path = Path(path)
@@ -357,19 +390,20 @@ class StorageBase:
             db, self._db = self._db, None
             await db.close()
 
+    def latest_schema_version(self) -> int:
+        """The highest migration number this version of the bot knows."""
+        return max((n for n, _, _ in migration_files(self.dialect)), default=0)
+
+    async def schema_version(self) -> int:
+        """The highest migration applied to this database."""
+        return int(await self.fetchval("PRAGMA user_version") or 0)
+
     async def _migrate(self) -> None:
-        files = sorted(
-            (int(m.group(1)), entry.name, entry.read_text(encoding="utf-8"))
-            for entry in resources.files("bot.storage").joinpath("migrations").iterdir()
-            if (m := _MIGRATION_NAME.match(entry.name))
-        )
-        numbers = [n for n, _, _ in files]
-        if len(set(numbers)) != len(numbers):
-            raise RuntimeError(f"Two migration files share a number: {numbers}")
+        files = migration_files(self.dialect)
         async with self.db.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         current = int(row[0]) if row else 0
-        latest = max(numbers, default=0)
+        latest = max((n for n, _, _ in files), default=0)
         if current > latest:
             raise StorageError(
                 f"The database {self.path} was written by a newer version of the bot (schema "

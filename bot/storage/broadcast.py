@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.storage.base import StorageBase, personal_table
+from bot.storage.base import StorageBase, personal_table, returned_id
 from bot.storage.core import epoch
 from bot.storage.retention import delete_in_chunks
 
@@ -87,10 +87,10 @@ class BroadcastStore(StorageBase):
         async with self.transaction() as db:
             cur = await db.execute(
                 "INSERT INTO broadcasts (created_by, audience, group_id, text, photo, status, "
-                "total, created_at) VALUES (?, ?, ?, ?, ?, 'sending', ?, ?)",
+                "total, created_at) VALUES (?, ?, ?, ?, ?, 'sending', ?, ?) RETURNING id",
                 (created_by, audience, group_id, text, photo, len(unique), ts),
             )
-            broadcast_id = cur.lastrowid
+            broadcast_id = await returned_id(cur)
             await cur.close()
             await db.executemany(
                 "INSERT INTO broadcast_outbox (broadcast_id, user_id, seq, updated_at) "

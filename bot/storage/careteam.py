@@ -124,8 +124,8 @@ class CareTeamStore(StorageBase):
             link = _link(rows[0])
             if accept and link.clinician_id != person_id:
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO care_team (person_id, clinician_id, added_at) "
-                    "VALUES (?, ?, ?)",
+                    "INSERT INTO care_team (person_id, clinician_id, added_at) "
+                    "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (person_id, link.clinician_id, epoch(now)),
                 )
                 await cursor.close()

@@ -18,7 +18,7 @@ from bot.domain.checkins import (
     DueShare,
     Plan,
 )
-from bot.storage.base import StorageBase, personal_table
+from bot.storage.base import StorageBase, personal_table, returned_id
 from bot.storage.core import epoch
 from bot.storage.retention import delete_in_chunks
 
@@ -241,11 +241,11 @@ class CheckinsStore(StorageBase):
         ts = epoch(now)
         async with self.transaction() as db:
             cur = await db.execute(
-                "INSERT INTO checkins (user_id, due_at, sent_at, kind) VALUES (?, ?, ?, ?)",
+                "INSERT INTO checkins (user_id, due_at, sent_at, kind) VALUES (?, ?, ?, ?) "
+                "RETURNING id",
                 (user_id, ts, ts, ASKED_NOW),
             )
-            assert cur.lastrowid is not None
-            checkin_id = cur.lastrowid
+            checkin_id = await returned_id(cur)
             await cur.close()
         return checkin_id
 

@@ -54,7 +54,7 @@ class CoordinationStore(StorageBase):
         rows = await self.fetchall(
             "SELECT p.* FROM peer_profiles p JOIN users u ON u.user_id = p.user_id "
             "WHERE p.active = 1 AND u.role IN ('consumer_peer', 'carer_peer') "
-            "ORDER BY p.display_name COLLATE NOCASE, p.user_id"
+            "ORDER BY lower(p.display_name), p.user_id"
         )
         return [_profile(r) for r in rows]
 

@@ -248,5 +248,7 @@ class CoreStore(StorageBase):
     async def forget_erased(self) -> None:
         """Copy the write-ahead log into the database and empty it, so rows just erased
         (overwritten there by secure_delete) are not left readable in the -wal file."""
+        if self.dialect != "sqlite":  # PostgreSQL's own VACUUM and WAL recycling do this
+            return
         if self._own_tx() is None:  # inside a caller's transaction the next erasure does it
             await self.execute("PRAGMA wal_checkpoint(TRUNCATE)")

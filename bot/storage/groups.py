@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.groups import Attendance, Group, MeetingCount, Schedule
-from bot.storage.base import StorageBase, personal_table
+from bot.storage.base import StorageBase, personal_table, returned_id
 from bot.storage.core import epoch, from_epoch
 
 __all__ = ["Answers", "GroupPrefs", "GroupsStore", "JoinResult", "Membership", "Notice"]
@@ -117,7 +117,7 @@ class GroupsStore(StorageBase):
                 "INSERT INTO meeting_groups (name, description, audience, format, place, kind, "
                 "first_date, dates, minutes, duration, facilitator, capacity, members_visible, "
                 "active, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
                 (
                     group.name,
                     group.description,
@@ -136,7 +136,7 @@ class GroupsStore(StorageBase):
                     epoch(now),
                 ),
             )
-            group_id = cur.lastrowid
+            group_id = await returned_id(cur)
             await cur.close()
         assert group_id is not None
         return int(group_id)
@@ -160,8 +160,8 @@ class GroupsStore(StorageBase):
             ) as cur:
                 people = [r[0] for r in await cur.fetchall()]
             await db.executemany(
-                "INSERT OR IGNORE INTO group_deliveries (group_id, user_id, occurrence, kind, "
-                "created_at) VALUES (?, ?, '', 'retired', ?)",
+                "INSERT INTO group_deliveries (group_id, user_id, occurrence, kind, "
+                "created_at) VALUES (?, ?, '', 'retired', ?) ON CONFLICT DO NOTHING",
                 [(group_id, uid, ts) for uid in people],
             )
             await db.execute("DELETE FROM group_members WHERE group_id = ?", (group_id,))
@@ -187,7 +187,7 @@ class GroupsStore(StorageBase):
                 return []
             sql += f" AND audience IN ({','.join('?' for _ in audiences)})"
             params = audiences
-        rows = await self.fetchall(sql + " ORDER BY name COLLATE NOCASE, id", params)
+        rows = await self.fetchall(sql + " ORDER BY lower(name), id", params)
         cancelled: dict[int, set[str]] = {}
         for r in await self.fetchall(
             "SELECT c.group_id, c.occurrence FROM group_cancellations c "
@@ -204,8 +204,8 @@ class GroupsStore(StorageBase):
         ts = epoch(now)
         async with self.transaction() as db:
             cur = await db.execute(
-                "INSERT OR IGNORE INTO group_cancellations (group_id, occurrence, created_at) "
-                "VALUES (?, ?, ?)",
+                "INSERT INTO group_cancellations (group_id, occurrence, created_at) "
+                "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (group_id, occurrence, ts),
             )
             fresh = cur.rowcount > 0
@@ -218,8 +218,8 @@ class GroupsStore(StorageBase):
             ) as rows:
                 members = [r[0] for r in await rows.fetchall()]
             await db.executemany(
-                "INSERT OR IGNORE INTO group_deliveries (group_id, user_id, occurrence, kind, "
-                "created_at) VALUES (?, ?, ?, 'cancelled', ?)",
+                "INSERT INTO group_deliveries (group_id, user_id, occurrence, kind, "
+                "created_at) VALUES (?, ?, ?, 'cancelled', ?) ON CONFLICT DO NOTHING",
                 [(group_id, uid, occurrence, ts) for uid in members],
             )
             await db.execute(
@@ -352,8 +352,10 @@ class GroupsStore(StorageBase):
         for r in rows:
             await db.execute("UPDATE group_members SET status = 'member' WHERE id = ?", (r[0],))
             await db.execute(
-                "INSERT OR REPLACE INTO group_deliveries (group_id, user_id, occurrence, kind, "
-                "created_at, sent_at) VALUES (?, ?, '', 'promoted', ?, NULL)",
+                "INSERT INTO group_deliveries (group_id, user_id, occurrence, kind, "
+                "created_at, sent_at) VALUES (?, ?, '', 'promoted', ?, NULL) "
+                "ON CONFLICT (group_id, user_id, occurrence, kind) DO UPDATE SET "
+                "created_at = excluded.created_at, sent_at = NULL",
                 (group_id, r[1], ts),
             )
         return [r[1] for r in rows]
@@ -399,8 +401,8 @@ class GroupsStore(StorageBase):
         """
         ts = epoch(now)
         count = await self.execute(
-            "INSERT OR IGNORE INTO group_deliveries (group_id, user_id, occurrence, kind, "
-            "created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO group_deliveries (group_id, user_id, occurrence, kind, "
+            "created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (group_id, user_id, occurrence, kind, ts, ts),
         )
         return count > 0
@@ -487,14 +489,14 @@ class GroupsStore(StorageBase):
         one transaction; False if it was counted before."""
         async with self.transaction() as db:
             cur = await db.execute(
-                "INSERT OR IGNORE INTO group_attendance (group_id, occurrence, starts_at, "
+                "INSERT INTO group_attendance (group_id, occurrence, starts_at, "
                 "members, said_yes, said_no, recorded_at) SELECT ?, ?, ?, "
                 "(SELECT COUNT(*) FROM group_members WHERE group_id = ? AND status = 'member'), "
                 "COUNT(CASE WHEN r.answer = 'yes' THEN 1 END), "
                 "COUNT(CASE WHEN r.answer = 'no' THEN 1 END), ? "
                 "FROM group_rsvps r JOIN group_members m ON m.group_id = r.group_id "
                 "AND m.user_id = r.user_id AND m.status = 'member' "
-                "WHERE r.group_id = ? AND r.occurrence = ?",
+                "WHERE r.group_id = ? AND r.occurrence = ? ON CONFLICT DO NOTHING",
                 (
                     group_id,
                     occurrence,

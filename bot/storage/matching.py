@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.domain.hours import Window, windows_from_json, windows_to_json
 from bot.domain.matching import Match, PeerProfile
-from bot.storage.base import StorageBase, personal_table
+from bot.storage.base import StorageBase, personal_table, returned_id
 from bot.storage.core import epoch, from_epoch
 
 __all__ = ["MatchingStore", "RequestResult", "WaitlistEntry"]
@@ -327,7 +327,7 @@ class MatchingStore(StorageBase):
                 return RequestResult(None, "unavailable")
             cur = await db.execute(
                 "INSERT INTO matches (person_id, peer_id, status, preferences, requested_at, "
-                "respond_by) VALUES (?, ?, 'requested', ?, ?, ?)",
+                "respond_by) VALUES (?, ?, 'requested', ?, ?, ?) RETURNING id",
                 (
                     person_id,
                     peer_id,
@@ -336,7 +336,7 @@ class MatchingStore(StorageBase):
                     epoch(respond_by),
                 ),
             )
-            match_id = cur.lastrowid
+            match_id = await returned_id(cur)
             await cur.close()
             await db.execute(
                 "UPDATE match_waitlist SET held_peer_id = NULL, held_until = NULL "
@@ -417,10 +417,10 @@ class MatchingStore(StorageBase):
             dropped = await _close(db, match_id, "coordinator", ts)
             cur2 = await db.execute(
                 "INSERT INTO matches (person_id, peer_id, status, preferences, requested_at) "
-                "VALUES (?, ?, 'active', ?, ?)",
+                "VALUES (?, ?, 'active', ?, ?) RETURNING id",
                 (row["person_id"], new_peer_id, row["preferences"], ts),
             )
-            new_id = cur2.lastrowid
+            new_id = await returned_id(cur2)
             await cur2.close()
         new = await self.get_match(int(new_id or 0))
         assert new is not None and dropped is not None

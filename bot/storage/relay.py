@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.relay import Departure, Note
-from bot.storage.base import StorageBase, personal_table
+from bot.storage.base import StorageBase, personal_table, returned_id
 from bot.storage.core import epoch, from_epoch
 from bot.storage.retention import delete_in_chunks
 
@@ -110,7 +110,7 @@ class RelayStore(StorageBase):
         async with self.transaction() as db:
             cur = await db.execute(
                 "INSERT INTO relay_queue (match_id, sender_id, recipient_id, message_id, "
-                "reason, sent_at, deliver_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "reason, sent_at, deliver_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     match_id,
                     sender_id,
@@ -121,7 +121,7 @@ class RelayStore(StorageBase):
                     epoch(deliver_at),
                 ),
             )
-            held_id = cur.lastrowid
+            held_id = await returned_id(cur)
             await cur.close()
         assert held_id is not None
         return held_id
@@ -275,10 +275,11 @@ class RelayStore(StorageBase):
         only = f" AND s.key IN ({marks})" if keys else ""
         statements: list[tuple[str, Sequence[Any]]] = [
             (
-                "INSERT OR IGNORE INTO relay_copies (chat_id, message_id, match_id, "  # noqa: S608
+                "INSERT INTO relay_copies (chat_id, message_id, match_id, "  # noqa: S608
                 "sender_id, created_at, source_id) SELECT s.chat_id, o.message_id, s.match_id, "
                 "s.sender_id, o.done_at, s.source_id FROM relay_sends s JOIN outbox o "
-                f"ON o.key = s.key WHERE o.status = 'sent' AND o.message_id IS NOT NULL{only}",
+                f"ON o.key = s.key WHERE o.status = 'sent' AND o.message_id IS NOT NULL{only} "
+                "ON CONFLICT DO NOTHING",
                 tuple(keys),
             ),
             (
@@ -436,10 +437,10 @@ class RelayStore(StorageBase):
                     return note, False
             cur = await db.execute(
                 "INSERT INTO notes (person_id, author_id, match_id, body, created_at, source) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (person_id, author_id, match_id, body, epoch(now), source),
             )
-            note_id = cur.lastrowid
+            note_id = await returned_id(cur)
             await cur.close()
             note = await self.get_note(int(note_id or 0))
         assert note is not None

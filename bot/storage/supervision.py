@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.supervision import SupervisionRequest
-from bot.storage.base import StorageBase, personal_table
+from bot.storage.base import StorageBase, personal_table, returned_id
 from bot.storage.core import epoch
 
 __all__ = ["SupervisionRequest", "SupervisionStore"]
@@ -36,10 +36,10 @@ class SupervisionStore(StorageBase):
         async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO supervision_requests (peer_id, urgency, note, created_at) "
-                "VALUES (?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?) RETURNING id",
                 (peer_id, urgency, note, epoch(now)),
             )
-            request_id = cursor.lastrowid
+            request_id = await returned_id(cursor)
             await cursor.close()
         assert request_id is not None
         return request_id
