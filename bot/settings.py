@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -14,6 +15,7 @@ import yaml
 from bot import yamlfiles
 
 __all__ = [
+    "ENV_DATABASE_URL",
     "ENV_DATA_DIR",
     "ENV_ENCRYPTION_KEY",
     "ENV_NEW_ENCRYPTION_KEY",
@@ -25,6 +27,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "load_settings",
+    "redacted_url",
 ]
 
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - a variable name, not a secret
@@ -33,6 +36,7 @@ ENV_SETTINGS = "BOT_SETTINGS"
 ENV_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105
 ENV_DATA_DIR = "BOT_DATA_DIR"
 ENV_NEW_ENCRYPTION_KEY = "BOT_NEW_ENCRYPTION_KEY"
+ENV_DATABASE_URL = "DATABASE_URL"
 
 REGIONS = ("AU", "NZ", "UK", "IE", "US", "CA")
 MODELS = ("integrated", "complementary")
@@ -93,6 +97,8 @@ class Settings:
     retention_relay_days: int = 90
     retention_broadcast_days: int = 30
     retention_checkin_days: int = 730
+    # May hold a password: never in repr (logs, tracebacks); show `database_label` instead.
+    database_url: str | None = field(default=None, repr=False)
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -104,6 +110,18 @@ class Settings:
     def database_path(self) -> Path:
         """Where the SQLite database lives."""
         return self.data_dir / "bot.sqlite3"
+
+    @property
+    def postgres(self) -> bool:
+        """Whether the database is PostgreSQL (database_url set) rather than SQLite."""
+        return self.database_url is not None
+
+    @property
+    def database_label(self) -> str:
+        """The database in use, fit to print: never a password."""
+        if self.database_url is not None:
+            return f"PostgreSQL {redacted_url(self.database_url)}"
+        return f"SQLite {self.database_path}"
 
     @property
     def clinicians_exist(self) -> bool:
@@ -148,6 +166,7 @@ _FIELDS: dict[str, str] = {
     "retention_relay_days": "days",
     "retention_broadcast_days": "days",
     "retention_checkin_days": "days",
+    "database_url": "dburl",
 }
 
 
@@ -307,6 +326,63 @@ def _url(key: str, value: Any, base: Path) -> str:
     return value
 
 
+_DATABASE_SCHEMES = ("postgresql", "postgres")
+
+
+def _database_url(key: str, value: Any, base: Path) -> str | None:
+    """A PostgreSQL URL, or None for SQLite. Messages never repeat the value: it may hold a
+    password."""
+    if value in (None, ""):
+        return None
+    problem = _database_url_problem(value)
+    if problem:
+        raise _fail(key, problem)
+    return str(value).strip()
+
+
+def _database_url_problem(value: Any) -> str | None:
+    """What is wrong with VALUE as a PostgreSQL URL, in words that never include it."""
+    example = (
+        "for example postgresql://bot:PASSWORD@db.example.org:5432/peer_support. Leave it out "
+        "to keep the SQLite database in the data folder."
+    )
+    if not isinstance(value, str) or "://" not in value:
+        return f"must be a PostgreSQL address starting with postgresql://, {example}"
+    try:
+        parts = urlsplit(value.strip())
+        scheme = parts.scheme.lower()
+        parts.port  # noqa: B018 - raises when the port is not a number
+    except ValueError:
+        return f"the address can't be read (look at the host and the port). Write it {example}"
+    if scheme not in _DATABASE_SCHEMES:
+        return (
+            "must be a PostgreSQL address starting with postgresql:// (or postgres://); "
+            f"other databases can't be used. Write it {example}"
+        )
+    return None
+
+
+def redacted_url(url: str) -> str:
+    """URL with any password (in the address or as ?password=) replaced by ***."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, host = netloc.rsplit("@", 1)
+        if ":" in user:
+            user = user.split(":", 1)[0] + ":***"
+        netloc = f"{user}@{host}"
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(k.lower() == "password" for k, _ in pairs):
+        query = urlencode(
+            [(k, "***" if k.lower() == "password" else v) for k, v in pairs],
+            safe="/*",
+            quote_via=quote,
+        )
+    # Not urlunsplit: it drops the // of an address with no host (a unix socket's).
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+
+
 def _contact(key: str, value: Any, base: Path) -> LocalContact:
     if not isinstance(value, Mapping):
         raise _fail(key, "must be one contact with a name and a phone or text number.")
@@ -357,6 +433,7 @@ _CONVERTERS: dict[str, Callable[[str, Any, Path], Any]] = {
     "url": _url,
     "contact": _contact,
     "contacts": _contacts,
+    "dburl": _database_url,
 }
 
 
@@ -410,6 +487,12 @@ def load_settings(path: Path | str | None = None) -> Settings:
     data_dir = os.environ.get(ENV_DATA_DIR)
     if data_dir:  # containers point the data folder at their volume this way
         settings = _replace(settings, data_dir=Path(data_dir).expanduser())
+    database_url = os.environ.get(ENV_DATABASE_URL, "").strip()
+    if database_url:  # so a password need not be written into the settings file
+        problem = _database_url_problem(database_url)
+        if problem:
+            raise SettingsError(f"{ENV_DATABASE_URL} (in the environment): {problem}")
+        settings = _replace(settings, database_url=database_url)
     return settings
 
 
