@@ -24,7 +24,8 @@ import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +35,7 @@ from telegram.error import (
     Conflict,
     InvalidToken,
     NetworkError,
+    RetryAfter,
     TelegramError,
 )
 from telegram.ext import Application
@@ -41,6 +43,7 @@ from telegram.ext import Application
 from bot.crypto import KeyMismatch, verify_key
 from bot.inbox import DurableUpdateQueue
 from bot.storage import StorageError
+from bot.webhook import WebhookServer
 
 __all__ = [
     "STARTUP_STEPS",
@@ -331,6 +334,10 @@ class UpdateSource(Protocol):
         """Start fetching or receiving updates into the application's queue."""
         ...
 
+    async def stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Stop taking updates in (those queued are still handled)."""
+        ...
+
 
 def _on_polling_error(
     app: Application[Any, Any, Any, Any, Any, Any],
@@ -369,30 +376,120 @@ class Polling:
             error_callback=_on_polling_error(app),
         )
 
+    async def stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Stop polling."""
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
 
-@dataclass(frozen=True)
+
+@dataclass
 class Webhook:
-    """Telegram pushes updates to URL; the server checks the secret token on each push."""
+    """Telegram pushes updates to URL/PATH; our server (bot/webhook.py) checks the secret
+    token on each push and answers /healthz on the same port.
+
+    With REGISTER (SQLite: one box, one command) it calls setWebhook once the server
+    listens, as PTB's server did. Without it (PostgreSQL: several replicas) it leaves
+    Telegram pointed where `python -m bot set-webhook` pointed it, so a replica starting
+    never re-points Telegram.
+    """
 
     url: str
     listen: str
     port: int
     path: str
-    secret: str
+    secret: str = field(repr=False)
+    register: bool = True
     name: str = "webhook"
+    server: WebhookServer | None = field(default=None, init=False, repr=False)
+
+    @property
+    def webhook_url(self) -> str:
+        """The full address Telegram calls."""
+        return f"{self.url.rstrip('/')}/{self.path.strip('/')}"
 
     async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Start PTB's webhook server and tell Telegram where to push."""
-        assert app.updater is not None
-        await app.updater.start_webhook(
+        """Listen, then (with REGISTER) tell Telegram where to push."""
+        server = WebhookServer(
+            app,
             listen=self.listen,
             port=self.port,
-            url_path=self.path,
-            webhook_url=f"{self.url.rstrip('/')}/{self.path}",
-            secret_token=self.secret,
-            allowed_updates=Update.ALL_TYPES,
-            bootstrap_retries=-1,
+            path=self.path,
+            secret=self.secret,
+            storage=app.bot_data["deps"].storage,
         )
+        try:
+            await server.start()
+        except OSError as exc:
+            raise StartupError(
+                f"The webhook server can't listen on {self.listen}:{self.port} "
+                f"({exc.strerror or exc}). Another program may be using the port: stop it, "
+                "or choose another with --port (and --listen for the address)."
+            ) from None
+        self.server = server
+        try:
+            if self.register:
+                await _set_webhook(app, self.webhook_url, self.secret)
+                _LOG.info("Telegram will push updates to %s", self.webhook_url)
+            else:
+                _LOG.info(
+                    "Not calling setWebhook (several replicas share one database): Telegram "
+                    "pushes where `python -m bot set-webhook` last pointed it"
+                )
+        except BaseException:
+            await self.stop(app)
+            raise
+
+    async def stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Close the server."""
+        if self.server is not None:
+            server, self.server = self.server, None
+            await server.stop()
+
+
+async def _set_webhook(
+    app: Application[Any, Any, Any, Any, Any, Any], url: str, secret: str
+) -> None:
+    """setWebhook, retried while Telegram can't be reached (the caller may cancel)."""
+    delay = 1.0
+    while True:
+        try:
+            await app.bot.set_webhook(
+                url=url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+            )
+            return
+        except BadRequest as exc:
+            raise StartupError(
+                f"Telegram refused the webhook address {url} ({exc.message}). Give "
+                "--webhook-url the public HTTPS address of this server, without the path "
+                "(that is --webhook-path)."
+            ) from None
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            pause = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            _LOG.warning("Telegram asks to wait %.0f s before setting the webhook", pause)
+            await _pause(pause)
+            continue
+        except NetworkError as exc:
+            _LOG.warning(
+                "Can't reach Telegram's Bot API at %s to set the webhook (%s); trying again "
+                "in %.0f s.",
+                _api_url(app),
+                _reason(exc),
+                delay,
+            )
+        except InvalidToken:
+            raise  # said plainly by serve
+        except TelegramError as exc:
+            raise StartupError(
+                f"Telegram's Bot API at {_api_url(app)} refused to set the webhook "
+                f"({exc.__class__.__name__}: {exc.message})."
+            ) from None
+        await _pause(delay)
+        delay = min(delay * 2, _MAX_BACKOFF_S)
+
+
+#: How `_set_webhook` waits between tries (tests replace it, so no test sleeps).
+_pause = asyncio.sleep
 
 
 async def serve(app: Application[Any, Any, Any, Any, Any, Any], source: UpdateSource) -> None:
@@ -406,19 +503,41 @@ async def serve(app: Application[Any, Any, Any, Any, Any, Any], source: UpdateSo
             if not started:
                 return
             try:
-                await source.start(app)
+                if not await _start_unless_stopped(app, source, stop):
+                    return
             except InvalidToken:
                 raise _token_rejected(app) from None
-            _LOG.info(
-                "The bot is running (%s); start-up: %s.",
-                source.name,
-                ", ".join(app.bot_data.get("startup_trace", [])),
-            )
-            await stop.wait()
-            _LOG.info("Stopping: finishing the updates in hand, then closing the database.")
-            assert app.updater is not None
-            if app.updater.running:
-                await app.updater.stop()
+            try:
+                _LOG.info(
+                    "The bot is running (%s); start-up: %s.",
+                    source.name,
+                    ", ".join(app.bot_data.get("startup_trace", [])),
+                )
+                await stop.wait()
+                _LOG.info("Stopping: finishing the updates in hand, then closing the database.")
+            finally:
+                await source.stop(app)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+async def _start_unless_stopped(
+    app: Application[Any, Any, Any, Any, Any, Any], source: UpdateSource, stop: asyncio.Event
+) -> bool:
+    """Start SOURCE; False if STOP came first (a start still retrying an unreachable
+    Telegram is cancelled, and what it opened is closed)."""
+    starting = asyncio.ensure_future(source.start(app))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((starting, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if starting.done():
+        starting.result()  # raises what the start raised
+        return True
+    starting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await starting
+    await source.stop(app)
+    return False
