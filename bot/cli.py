@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | check | invite ROLE | report | crisis-check`."""
+"""Command line: `python -m bot run | check | set-webhook | invite ROLE | report | crisis-check`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,22 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.settings import ENV_TOKEN, ENV_WEBHOOK_SECRET, Settings, SettingsError, load_settings
+from bot.settings import (
+    ENV_DATABASE_URL,
+    ENV_ENCRYPTION_KEY,
+    ENV_TOKEN,
+    ENV_WEBHOOK_SECRET,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+
+__all__ = ["main", "set_webhook"]
 
 _LOG = logging.getLogger("bot")
 
@@ -27,6 +39,28 @@ To get one:
        export {ENV_TOKEN}='123456:ABC-DEF...'
        python -m bot run
 """
+
+MAKE_KEY = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
+
+NO_SHARED_KEY = (
+    f"the database is PostgreSQL (database_url or {ENV_DATABASE_URL}), so every replica "
+    f"must read what the others wrote, and they can only do that with one encryption key: set "
+    f"{ENV_ENCRYPTION_KEY} to the same key in every replica (a key file in one replica's data "
+    f"folder can't be shared). Make one with: {MAKE_KEY} and keep a copy away from the "
+    "database's backups. If this service already has a key file (encryption.key in the data "
+    f"folder of its SQLite days), set {ENV_ENCRYPTION_KEY} to what is in that file instead."
+)
+
+NO_SHARED_SECRET = (
+    f"the database is PostgreSQL (database_url or {ENV_DATABASE_URL}), so several replicas may "
+    "answer Telegram's pushes, and each must know the secret Telegram sends with them: set "
+    f"{ENV_WEBHOOK_SECRET} to the same secret in every replica. Make one with: {MAKE_SECRET} "
+    "then tell Telegram once, with the same value set: python -m bot set-webhook --url "
+    "https://bot.example.org (replicas don't call setWebhook as they start)."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,6 +100,25 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser(
         "check", parents=[common], help="validate settings and content, print what was found"
+    )
+
+    hook = sub.add_parser(
+        "set-webhook",
+        parents=[common],
+        help=f"tell Telegram once where to push updates, with the secret in {ENV_WEBHOOK_SECRET} "
+        "(for several replicas), or --delete the webhook",
+    )
+    which = hook.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--url", help="the public HTTPS address of the bot, e.g. https://bot.example.org"
+    )
+    which.add_argument(
+        "--delete", action="store_true", help="stop pushes (to go back to long polling)"
+    )
+    hook.add_argument(
+        "--webhook-path",
+        default="telegram",
+        help="path part of the webhook URL, as given to `run` (default 'telegram')",
     )
 
     invite = sub.add_parser(
@@ -120,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "check":
         return _check(settings)
+    if args.command == "set-webhook":
+        return asyncio.run(
+            set_webhook(settings, url=args.url, path=args.webhook_path, delete=args.delete)
+        )
     if args.command == "invite":
         return asyncio.run(_invite(settings, args.role, args.bot_username))
     if args.command == "rotate-key":
@@ -164,6 +221,7 @@ def _check(settings: Settings) -> int:
         f"  caseload cap {settings.caseload_cap}; coordinators: {len(settings.coordinators)}; "
         f"data folder {settings.data_dir}"
     )
+    print(f"  database: {settings.database_label}")
     try:
         content = Content()
     except ContentError as exc:
@@ -276,6 +334,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    refusal = _replica_refusal(settings, webhook=bool(args.webhook_url), path=args.webhook_path)
+    if refusal:
+        print(f"Can't start: {refusal}", file=sys.stderr)
+        return 2
     from bot.app import build_application
     from bot.clock import SystemClock
     from bot.content import Content, ContentError
@@ -301,7 +363,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    deps = Deps(settings, Storage(settings.database_path), SystemClock(), content, cipher)
+    # A postgresql:// URL gives the same Storage over PostgreSQL (bot/storage/__init__.py).
+    storage = Storage(settings.database_url or settings.database_path)
+    deps = Deps(settings, storage, SystemClock(), content, cipher)
     app = build_application(deps, token=token)
     source: UpdateSource = Polling()
     if args.webhook_url:
@@ -310,7 +374,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
             listen=args.listen,
             port=args.port,
             path=args.webhook_path,
-            secret=os.environ.get(ENV_WEBHOOK_SECRET) or secrets.token_urlsafe(32),
+            secret=os.environ.get(ENV_WEBHOOK_SECRET, "").strip() or secrets.token_urlsafe(32),
+            # Several replicas: Telegram is pointed once, by `set-webhook`, never as one starts.
+            register=not settings.postgres,
         )
     try:
         asyncio.run(serve(app, source))
@@ -318,6 +384,156 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Can't start: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _replica_refusal(settings: Settings, *, webhook: bool, path: str) -> str | None:
+    """Why the bot must not start with these settings and this environment, or None.
+
+    On PostgreSQL several replicas may run: they must share one encryption key and, in
+    webhook mode, one webhook secret, so neither may be made up by one replica."""
+    from bot.webhook import HEALTH_PATH, secret_problem
+
+    secret = os.environ.get(ENV_WEBHOOK_SECRET, "").strip()
+    if settings.postgres and not os.environ.get(ENV_ENCRYPTION_KEY, "").strip():
+        return NO_SHARED_KEY
+    if webhook and settings.postgres and not secret:
+        return NO_SHARED_SECRET
+    if webhook and secret and secret_problem(secret):
+        return f"{ENV_WEBHOOK_SECRET}: {secret_problem(secret)}. Make one with: {MAKE_SECRET}"
+    if webhook and path.strip("/") == HEALTH_PATH:
+        return (
+            f"--webhook-path can't be '{HEALTH_PATH}': the webhook server answers health "
+            "checks there. Keep the default ('telegram') or choose another path."
+        )
+    return None
+
+
+async def set_webhook(
+    settings: Settings,
+    *,
+    url: str | None,
+    path: str = "telegram",
+    delete: bool = False,
+    request: BaseRequest | None = None,
+) -> int:
+    """`set-webhook --url URL [--webhook-path PATH]` or `set-webhook --delete`: one call to
+    Telegram. REQUEST replaces the HTTP client (tests)."""
+    from telegram import Bot, Update
+    from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+
+    token = os.environ.get(ENV_TOKEN, "").strip()
+    if not token:
+        print(
+            NO_TOKEN.replace("python -m bot run", "python -m bot set-webhook ..."), file=sys.stderr
+        )
+        return 2
+    secret = os.environ.get(ENV_WEBHOOK_SECRET, "").strip()
+    full_url = ""
+    if not delete:
+        problem = _set_webhook_problem(url or "", path, secret)
+        if problem:
+            print(f"Can't set the webhook: {problem}", file=sys.stderr)
+            return 2
+        full_url = f"{(url or '').rstrip('/')}/{path.strip('/')}"
+    api = settings.bot_api_base_url
+    try:
+        async with Bot(token, base_url=api, request=request) as bot:
+            if delete:
+                await bot.delete_webhook()
+            else:
+                await bot.set_webhook(
+                    url=full_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+                )
+    except InvalidToken:
+        print(
+            f"Can't {'delete' if delete else 'set'} the webhook: Telegram's Bot API at {api} "
+            f"refused the bot token. Check {ENV_TOKEN} against the token @BotFather gave you.",
+            file=sys.stderr,
+        )
+        return 2
+    except BadRequest as exc:
+        print(
+            f"Can't set the webhook: Telegram refused it ({_hide(exc.message, token, secret)}). "
+            "Give --url the bot's public HTTPS address, like https://bot.example.org.",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as exc:
+        print(
+            f"Can't reach Telegram's Bot API at {api} ({_hide(str(exc), token, secret)}). "
+            "Is this machine online, and is bot_api_base_url in the settings right? Nothing "
+            "was changed.",
+            file=sys.stderr,
+        )
+        return 2
+    except TelegramError as exc:
+        print(
+            f"Telegram answered with an error ({_hide(str(exc), token, secret)}).",
+            file=sys.stderr,
+        )
+        return 2
+    if delete:
+        print(
+            "Deleted the webhook: Telegram keeps updates until something fetches them. Start "
+            "the bot without --webhook-url (long polling), or set a webhook again."
+        )
+    else:
+        print(
+            f"Telegram will push every kind of update to {full_url}, with the secret from "
+            f"{ENV_WEBHOOK_SECRET}. Start each replica with the same {ENV_WEBHOOK_SECRET} "
+            f"and: python -m bot run --webhook-url {(url or '').rstrip('/')} --webhook-path "
+            f"{path.strip('/')}"
+        )
+    return 0
+
+
+def _set_webhook_problem(url: str, path: str, secret: str) -> str | None:
+    """What stops `set-webhook --url URL` before Telegram is asked, or None."""
+    from bot.webhook import HEALTH_PATH, secret_problem
+
+    if not secret:
+        return (
+            f"{ENV_WEBHOOK_SECRET} is not set. Every replica checks Telegram's pushes against "
+            f"it, so it must be fixed and the same everywhere: make one with {MAKE_SECRET}, set "
+            "it here and in every replica's environment, and run this again."
+        )
+    if secret_problem(secret):
+        return f"{ENV_WEBHOOK_SECRET}: {secret_problem(secret)}. Make one with: {MAKE_SECRET}"
+    if path.strip("/") == HEALTH_PATH:
+        return f"--webhook-path can't be '{HEALTH_PATH}': that path answers health checks."
+    return _webhook_url_problem(url)
+
+
+def _webhook_url_problem(url: str) -> str | None:
+    """Why URL is not an address Telegram could push to, or None."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises when the port is not a number
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+    ):
+        return (
+            f"'{url}' is not a web address Telegram can call. Give --url the bot's public "
+            "HTTPS address without the path, like https://bot.example.org (the path is "
+            "--webhook-path)."
+        )
+    return None
+
+
+def _hide(text: str, *secrets_: str) -> str:
+    """TEXT with any of SECRETS_ (the token, the webhook secret) blanked out."""
+    for value in secrets_:
+        if value:
+            text = text.replace(value, "***")
+    return text[:300]
 
 
 def _plain(exc: BaseException) -> str:
