@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import backends
 from tests.harness import BotEnv
 
 # PTB 22 warns (deprecation) when a RetryAfter carries seconds as an int; opt in to the
@@ -28,13 +29,73 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to open a network connection fails the test."""
+    """Any attempt to open a network connection fails the test (a unix socket, such as the
+    test PostgreSQL server's, is not the network)."""
+    connect = socket.socket.connect
 
-    def refuse(*args: object, **kwargs: object) -> None:
+    def refuse(self: socket.socket, *args: object, **kwargs: object) -> None:
+        if self.family == socket.AF_UNIX:
+            return connect(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise AssertionError("tests must not touch the network")
+
+    def refuse_all(*args: object, **kwargs: object) -> None:
         raise AssertionError("tests must not touch the network")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse_all)
+
+
+def _uses_database(metafunc: pytest.Metafunc) -> bool:
+    """A test that starts a bot or opens storage (so it runs on both backends)."""
+    if "tests/e2e/" in str(metafunc.definition.path).replace("\\", "/"):
+        return False  # real processes: their own PostgreSQL tests say so
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        return False
+    names = set(metafunc.fixturenames)
+    if "env" in names:
+        return True
+    module = metafunc.module
+    return "tmp_path" in names and (
+        hasattr(module, "BotEnv") or hasattr(module, "Storage") or hasattr(module, "database")
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: a test of SQLite itself (files, WAL), not run on PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that starts a bot or opens storage runs on SQLite and on PostgreSQL."""
+    if _uses_database(metafunc):
+        # First, so the database is chosen before any fixture opens storage.
+        if "backend" in metafunc.fixturenames:
+            metafunc.fixturenames.remove("backend")
+        metafunc.fixturenames.insert(0, "backend")
+        metafunc.parametrize("backend", backends.BACKENDS, indirect=True)
+
+
+@pytest.fixture
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """The database a test runs on (see tests/backends.py)."""
+    name = getattr(request, "param", "sqlite")
+    if name == "sqlite":
+        yield name
+        return
+    try:
+        backends.server_url()
+    except RuntimeError as exc:
+        if os.environ.get("BOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    url = await backends.fresh_database()
+    backends.current_url = url
+    try:
+        yield name
+    finally:
+        backends.current_url = None
+        await backends.drop_database(url)
 
 
 @pytest.fixture

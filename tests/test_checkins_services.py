@@ -18,6 +18,7 @@ from bot.domain.matching import Match
 from bot.services import checkins as service
 from bot.services.events import Collector
 from bot.storage import Storage
+from tests.backends import database
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SYDNEY = ZoneInfo("Australia/Sydney")
@@ -26,7 +27,7 @@ ANN = 3101
 
 @pytest.fixture
 async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "bot.sqlite3")
+    store = Storage(database(tmp_path / "bot.sqlite3"))
     await store.connect()
     await store.record_consent(ANN, NOW, given=True)
     yield store

@@ -15,6 +15,7 @@ from bot.services import matches
 from bot.services.events import Collector
 from bot.services.profiles import CapacityFreed
 from bot.storage import Storage
+from tests.backends import database
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POLICY = MatchPolicy()
@@ -23,7 +24,7 @@ PERSON, OTHER, PEER, NEW_PEER = 1001, 1002, 2001, 2002
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    storage = Storage(tmp_path / "db.sqlite3")
+    storage = Storage(database(tmp_path / "db.sqlite3"))
     await storage.connect()
     for uid, role in (
         (PERSON, "consumer"),

@@ -469,8 +469,10 @@ async def test_a_process_notices_every_change_another_process_makes(tmp_path: Pa
     from bot.clock import FakeClock
     from bot.services.shortlists import prepared_pool
     from bot.storage import Storage
+    from tests.backends import database
 
-    writer, reader = Storage(tmp_path / "db.sqlite3"), Storage(tmp_path / "db.sqlite3")
+    target = database(tmp_path / "db.sqlite3")
+    writer, reader = Storage(target), Storage(target)
     await writer.connect()
     await reader.connect()
     clock = FakeClock(NOW)

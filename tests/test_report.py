@@ -22,6 +22,7 @@ from bot.domain.groups import Group, Schedule
 from bot.services.evaluation import named_period, parse_period
 from bot.storage import Storage
 from flows.coordinator.chart import HEIGHT_PX, WIDTH_PX
+from tests.backends import database
 from tests.harness import BotEnv
 from tests.test_relay_endings import coordinator
 
@@ -347,7 +348,7 @@ def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 async def scenario_db(tmp_path: Path) -> Path:
     (tmp_path / "data").mkdir()
-    storage = Storage(tmp_path / "data" / "bot.sqlite3")
+    storage = Storage(database(tmp_path / "data" / "bot.sqlite3"))
     await storage.connect()
     try:
         await build_scenario(storage)

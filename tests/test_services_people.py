@@ -18,6 +18,7 @@ from bot.services.evaluation import evaluate, named_period
 from bot.services.events import Collector
 from bot.settings import Settings
 from bot.storage import Storage
+from tests.backends import database
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 RULES = Settings()  # complementary, 72-hour links
@@ -26,7 +27,7 @@ INTEGRATED = replace(RULES, model="integrated")
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    storage = Storage(tmp_path / "bot.sqlite3")
+    storage = Storage(database(tmp_path / "bot.sqlite3"))
     await storage.connect()
     yield storage
     await storage.close()

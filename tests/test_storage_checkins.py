@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from bot.crypto import Cipher
 from bot.domain.checkins import DAILY, Plan
 from bot.storage import Storage, epoch
+from tests.backends import database
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ANN, BEN = 3001, 3002
@@ -24,7 +25,7 @@ MIGRATIONS = sorted(
 
 @pytest.fixture
 async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "bot.sqlite3")
+    store = Storage(database(tmp_path / "bot.sqlite3"))
     await store.connect()
     for uid in (ANN, BEN):
         await store.record_consent(uid, NOW, given=True)
@@ -179,7 +180,7 @@ async def test_the_migration_keeps_each_choice_with_its_match(tmp_path: Path) ->
     )  # asked for now
     db.commit()
     db.close()
-    store = Storage(path)
+    store = Storage(database(path))
     await store.connect()
     try:
         ann, ben = (await store.get_checkin_schedule(ANN), await store.get_checkin_schedule(BEN))

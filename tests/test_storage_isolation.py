@@ -17,6 +17,7 @@ import pytest
 
 from bot.storage import Storage
 from bot.storage.base import CHUNK_ROWS
+from tests.backends import database
 
 NOW = 1772442000
 INSERT_USER = "INSERT INTO users (user_id, consent, consent_at, created_at, updated_at) "
@@ -24,7 +25,7 @@ INSERT_USER = "INSERT INTO users (user_id, consent, consent_at, created_at, upda
 
 @pytest.fixture
 async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "bot.sqlite3")
+    store = Storage(database(tmp_path / "bot.sqlite3"))
     await store.connect()
     yield store
     await store.close()
@@ -156,7 +157,7 @@ def test_a_crash_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> 
     assert result.returncode == 3, result.stderr.decode()
 
     async def check() -> tuple[int, int]:
-        storage = Storage(tmp_path / "bot.sqlite3")
+        storage = Storage(database(tmp_path / "bot.sqlite3"))
         await storage.connect()
         try:
             return (

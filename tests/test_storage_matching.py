@@ -10,13 +10,14 @@ import pytest
 
 from bot.domain.hours import parse_windows
 from bot.storage import Storage
+from tests.backends import database
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    storage = Storage(tmp_path / "db.sqlite3")
+    storage = Storage(database(tmp_path / "db.sqlite3"))
     await storage.connect()
     for uid, role in ((1, "consumer"), (2, "consumer_peer"), (3, "consumer_peer")):
         await storage.record_consent(uid, NOW, given=True)

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Storage
+from tests.backends import database
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "bot.sqlite3")
+    store = Storage(database(tmp_path / "bot.sqlite3"))
     await store.connect()
     yield store
     await store.close()

@@ -40,6 +40,7 @@ from bot.lanes import LaneRateLimiter
 from bot.runtime import running
 from bot.settings import Settings
 from bot.storage import Storage
+from tests import backends
 
 __all__ = [
     "BOT_ID",
@@ -691,7 +692,7 @@ class BotEnv:
     async def start(self) -> None:
         """Build and start a fresh Application over the same database, through the same
         `running()` that `python -m bot run` uses; only the updates' source differs."""
-        storage = Storage(self.settings.database_path)
+        storage = Storage(backends.database(self.settings.database_path))
         self.deps = Deps(self.settings, storage, self.clock, self.content, self.cipher)
         limiter = self.rate_limiter or LaneRateLimiter(
             bulk_per_second=None, chat_limits=None, max_retries=3, timer=VirtualTimer()
