@@ -329,9 +329,12 @@ class Router:
         """A PTB JobQueue callback that runs JOB with an AppCtx and then its events."""
 
         async def run(context: Any) -> None:
-            ctx = self.app_ctx(context.application)
-            await job.run(ctx)
-            await self.run_events(ctx.events.events, context.application)
+            async with self.deps.storage.job_turn(job.name) as mine:
+                if not mine:  # another replica is running it now
+                    return
+                ctx = self.app_ctx(context.application)
+                await job.run(ctx)
+                await self.run_events(ctx.events.events, context.application)
 
         run.__qualname__ = f"job:{job.name}"
         return run

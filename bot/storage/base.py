@@ -574,6 +574,13 @@ class StorageBase:
         async with self.transaction() as db:
             await db.executemany(sql, rows)
 
+    @asynccontextmanager
+    async def job_turn(self, name: str) -> AsyncIterator[bool]:
+        """Whether this process runs periodic job NAME now: always on SQLite (one process
+        holds the database; bot/runtime.py's lock file makes sure). PostgreSQL answers for
+        every replica at once (bot/storage/postgres.py)."""
+        yield True
+
     # -- reads -----------------------------------------------------------------------------
 
     async def _read(self, fn: Callable[..., T], sql: str, params: Sequence[Any]) -> T:

@@ -34,8 +34,8 @@ _LOG = logging.getLogger(__name__)
 #: Advisory lock keys (any 64-bit numbers not used for anything else).
 WRITE_LOCK = 0x6270_6477  # every write transaction, on every replica
 MIGRATE_LOCK = 0x6270_6D67  # applying migrations (two replicas starting at once)
-#: Connections per replica: the writer and a few readers, as on SQLite.
-POOL_SIZE = 6
+#: Connections per replica: the writer, a few readers, and one per periodic job running.
+POOL_SIZE = 10
 #: Rows per executemany round: asyncpg pipelines them, so this only bounds memory.
 CHUNK_ROWS = 2000
 
@@ -45,7 +45,7 @@ _SQL_CACHE: dict[str, tuple[str, bool]] = {}
 
 def is_postgres_url(target: object) -> bool:
     """True for a `postgresql://` or `postgres://` URL (the PostgreSQL backend)."""
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+    return isinstance(target, str) and target.startswith(("postgresql:", "postgres:"))
 
 
 def redact_url(url: str) -> str:
@@ -339,6 +339,25 @@ class PostgresBase(StorageBase):
             return []
         async with self.transaction() as tx:
             return [(await tx.execute(sql, p)).rowcount for sql, p in statements]
+
+    @asynccontextmanager
+    async def job_turn(self, name: str) -> AsyncIterator[bool]:
+        """True on the one replica that runs periodic job NAME this time: the one that took
+        the job's advisory lock (held until the job's run ends), False on the others, which
+        skip this run. Every claim inside a job is atomic as well, so a lock lost with a
+        connection can never make two replicas send one thing."""
+        async with self._need_pool().acquire() as conn:
+            key = await conn.fetchval(
+                "SELECT CASE WHEN pg_try_advisory_lock(hashtext($1)) THEN hashtext($1) END",
+                f"job:{name}",
+            )
+            if key is None:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                await asyncio.shield(conn.execute("SELECT pg_advisory_unlock($1)", key))
 
     # -- reads -----------------------------------------------------------------------------
 

@@ -36,7 +36,11 @@ def build(deps: Deps) -> Flow:
     async def on_startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Keep the sender where the job finds it; resume what a crash left in flight."""
         app.bot_data[SENDER_KEY] = sender
-        requeued = await deps.storage.requeue_unconfirmed()
+        # On PostgreSQL another replica may be sending right now: its rows are put back by
+        # whichever replica sends next (sender.py), never by one starting up.
+        requeued = (
+            await deps.storage.requeue_unconfirmed() if deps.storage.dialect == "sqlite" else 0
+        )
         if requeued:
             _LOG.warning(
                 "Resuming broadcasts: %d sends were unconfirmed at the last stop", requeued

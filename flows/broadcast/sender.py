@@ -86,8 +86,15 @@ class BroadcastSender:
         """
         if self._lock.locked():
             return 0
-        async with self._lock:
-            storage = self.deps.storage
+        storage = self.deps.storage
+        async with self._lock, storage.job_turn("broadcast-sender") as mine:
+            if not mine:  # another replica is sending; its rows are its own
+                return 0
+            if storage.dialect != "sqlite":
+                # On PostgreSQL the one holding this turn is the only sender anywhere, so
+                # rows left 'sending' are a stopped replica's unconfirmed sends (on SQLite
+                # they are put back once, at start-up).
+                await storage.requeue_unconfirmed()
             processed = 0
             was_running = app.running
 
