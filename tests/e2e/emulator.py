@@ -1129,6 +1129,15 @@ class BotAPIEmulator:
                 self._chats[user_id] = _Chat(chat)
         return Person(self, user)
 
+    def opened(self, user_id: int, first_name: str) -> Person:
+        """Someone who wrote to the bot before this emulator started (their chat is open, so
+        the bot may write to them), with no update queued: for people a test puts straight
+        into the bot's database."""
+        person = self.person(user_id, first_name)
+        with self._cv:
+            self._chats[user_id].started = True
+        return person
+
     def group(self, chat_id: int, title: str, *, kind: str = "supergroup") -> dict[str, Any]:
         """A group chat the bot has been added to (CHAT_ID negative, as Telegram's are)."""
         assert chat_id < 0 and kind in ("group", "supergroup")
