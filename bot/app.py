@@ -266,7 +266,12 @@ def build_application(
             rate_limiter or LaneRateLimiter(bulk_per_second=deps.settings.bulk_messages_per_second)
         )
         # Updates run concurrently, one person at a time (bot/concurrency.py).
-        .concurrent_updates(PerPersonUpdateProcessor(deps.settings.max_concurrent_updates))
+        .concurrent_updates(
+            PerPersonUpdateProcessor(
+                deps.settings.max_concurrent_updates,
+                across=deps.storage.person_turn if deps.storage.dialect != "sqlite" else None,
+            )
+        )
         .context_types(ContextTypes())
         .update_queue(DurableUpdateQueue(deps))
     )

@@ -25,7 +25,8 @@ import asyncio
 import contextvars
 import inspect
 from collections import deque
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
@@ -62,13 +63,21 @@ def in_update() -> bool:
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
     """Concurrent updates, one person at a time, in arrival order, at most MAX at once."""
 
-    __slots__ = ("_cap", "_limit", "_queues", "_running")
+    __slots__ = ("_across", "_cap", "_limit", "_queues", "_running")
 
-    def __init__(self, max_concurrent_updates: int = DEFAULT_MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = DEFAULT_MAX_CONCURRENT_UPDATES,
+        across: Callable[[Hashable], AbstractAsyncContextManager[object]] | None = None,
+    ) -> None:
+        """ACROSS, when given, is each person's turn across processes (on PostgreSQL,
+        `storage.person_turn`: another replica may have that person's previous update in
+        hand), taken after the turn here and a place under the cap."""
         if max_concurrent_updates < 1:
             raise ValueError("max_concurrent_updates must be 1 or more")
         self._limit = _UNBOUNDED  # what the base class sizes its own semaphore by
         super().__init__(_UNBOUNDED)
+        self._across = across
         self._limit = max_concurrent_updates
         self._cap = asyncio.Semaphore(max_concurrent_updates)
         self._queues: dict[Hashable, deque[asyncio.Future[None]]] = {}
@@ -101,7 +110,11 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
                     self._running += 1
                     token = _CURRENT.set(_NO_KEY if key is None else key)
                     try:
-                        await coroutine
+                        if key is not None and self._across is not None:
+                            async with self._across(key):
+                                await coroutine
+                        else:
+                            await coroutine
                     finally:
                         _CURRENT.reset(token)
                         self._running -= 1

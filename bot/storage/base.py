@@ -36,7 +36,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -573,6 +573,12 @@ class StorageBase:
         """Run one write statement for many rows, in one transaction (in chunks)."""
         async with self.transaction() as db:
             await db.executemany(sql, rows)
+
+    @asynccontextmanager
+    async def person_turn(self, key: Hashable) -> AsyncIterator[None]:
+        """One person's turn across processes: nothing to wait for on SQLite, which one
+        process holds (its update processor keeps each person's order)."""
+        yield
 
     @asynccontextmanager
     async def job_turn(self, name: str) -> AsyncIterator[bool]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -31,11 +31,18 @@ __all__ = ["PostgresBase", "is_postgres_url", "pg_sql", "redact_url"]
 
 _LOG = logging.getLogger(__name__)
 
-#: Advisory lock keys (any 64-bit numbers not used for anything else).
-WRITE_LOCK = 0x6270_6477  # every write transaction, on every replica
-MIGRATE_LOCK = 0x6270_6D67  # applying migrations (two replicas starting at once)
+#: Advisory locks. A person's turn uses the one-key form with their Telegram id (a chat's
+#: for updates without a person: negative); the bot's own locks use the two-key form, whose
+#: keys PostgreSQL keeps apart from one-key ones, so no Telegram id can ever collide.
+OWN_LOCKS = 0x6270  # the first key of the bot's own locks
+WRITE_LOCK = 1  # every write transaction, on every replica
+MIGRATE_LOCK = 2  # applying migrations (two replicas starting at once)
+JOB_LOCKS = 3  # with hashtext(job name) as the second key: one periodic job's run
 #: Connections per replica: the writer, a few readers, and one per periodic job running.
 POOL_SIZE = 10
+#: Connections per replica holding people's turns (one per update in hand): updates beyond
+#: this many at once wait for one, so this is the replica's concurrency on PostgreSQL.
+TURNS_POOL_SIZE = 24
 #: Rows per executemany round: asyncpg pipelines them, so this only bounds memory.
 CHUNK_ROWS = 2000
 
@@ -104,6 +111,13 @@ def _count(status: str) -> int:
 def _numeric(text: str) -> int | float:
     # SUM() over BIGINT is NUMERIC in PostgreSQL; the stores expect what SQLite gives.
     return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def _person_number(key: Hashable) -> int | None:
+    """A person's lock number: their Telegram id (a chat's, negative, for a group)."""
+    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], int):
+        return key[1]
+    return None
 
 
 class PgCursor:
@@ -207,6 +221,7 @@ class PostgresBase(StorageBase):
         self.url = url
         self.path = redact_url(url)  # type: ignore[assignment]  # for messages only
         self._pool: Any = None
+        self._turns: Any = None
         self._pool_size = pool_size
 
     @property
@@ -238,6 +253,9 @@ class PostgresBase(StorageBase):
             raise self._explain_pg(exc) from None
         try:
             await self._migrate_pg()
+            self._turns = await asyncpg.create_pool(
+                self.url, min_size=0, max_size=TURNS_POOL_SIZE, statement_cache_size=16
+            )
         except BaseException:
             await self.close()
             raise
@@ -254,8 +272,10 @@ class PostgresBase(StorageBase):
     async def close(self) -> None:
         """Close the pool."""
         pool, self._pool = self._pool, None
-        if pool is not None:
-            await pool.close()
+        turns, self._turns = self._turns, None
+        for each in (turns, pool):
+            if each is not None:
+                await each.close()
 
     def _need_pool(self) -> Any:
         if self._pool is None:
@@ -266,7 +286,7 @@ class PostgresBase(StorageBase):
         files = migration_files(self.dialect)
         latest = max((n for n, _, _ in files), default=0)
         async with self._need_pool().acquire() as conn:
-            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK)
+            await conn.execute("SELECT pg_advisory_lock($1, $2)", OWN_LOCKS, MIGRATE_LOCK)
             try:
                 await conn.execute(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY,"
@@ -293,7 +313,7 @@ class PostgresBase(StorageBase):
                             name,
                         )
             finally:
-                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATE_LOCK)
+                await conn.execute("SELECT pg_advisory_unlock($1, $2)", OWN_LOCKS, MIGRATE_LOCK)
 
     async def schema_version(self) -> int:
         """The highest migration applied to this database."""
@@ -311,7 +331,7 @@ class PostgresBase(StorageBase):
             yield tx
             return
         async with self._write_lock, self._need_pool().acquire() as conn:
-            await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({OWN_LOCKS}, {WRITE_LOCK})")
             tx = PgTransaction(conn, asyncio.current_task())
             token = self._tx.set(tx)
             try:
@@ -348,8 +368,9 @@ class PostgresBase(StorageBase):
         connection can never make two replicas send one thing."""
         async with self._need_pool().acquire() as conn:
             key = await conn.fetchval(
-                "SELECT CASE WHEN pg_try_advisory_lock(hashtext($1)) THEN hashtext($1) END",
-                f"job:{name}",
+                "SELECT CASE WHEN pg_try_advisory_lock($1, hashtext($2)) THEN hashtext($2) END",
+                OWN_LOCKS,
+                name,
             )
             if key is None:
                 yield False
@@ -357,7 +378,28 @@ class PostgresBase(StorageBase):
             try:
                 yield True
             finally:
-                await asyncio.shield(conn.execute("SELECT pg_advisory_unlock($1)", key))
+                await asyncio.shield(
+                    conn.execute("SELECT pg_advisory_unlock($1, $2)", OWN_LOCKS, key)
+                )
+
+    @asynccontextmanager
+    async def person_turn(self, key: Hashable) -> AsyncIterator[None]:
+        """One person's turn on every replica: their updates never interleave, whichever
+        replicas receive them (the update processor takes this around each update).
+
+        A session-level advisory lock on a connection of its own pool, held while the update
+        is processed; a replica that dies mid-update drops its connection and so the lock.
+        """
+        number = _person_number(key)
+        if self._turns is None or number is None:
+            yield
+            return
+        async with self._turns.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", number)
+            try:
+                yield
+            finally:
+                await asyncio.shield(conn.execute("SELECT pg_advisory_unlock($1)", number))
 
     # -- reads -----------------------------------------------------------------------------
 
