@@ -310,7 +310,7 @@ async def _invite(settings: Settings, role: str, username: str | None) -> int:
         except TelegramError as exc:
             print(f"Telegram didn't accept the token ({exc.__class__.__name__}).", file=sys.stderr)
             return 2
-    storage = Storage(settings.database_path)
+    storage = Storage(settings.database)
     try:
         cipher, _ = load_cipher(settings.data_dir)
         await storage.connect()
@@ -364,7 +364,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     # A postgresql:// URL gives the same Storage over PostgreSQL (bot/storage/__init__.py).
-    storage = Storage(settings.database_url or settings.database_path)
+    storage = Storage(settings.database)
     deps = Deps(settings, storage, SystemClock(), content, cipher)
     app = build_application(deps, token=token)
     source: UpdateSource = Polling()
@@ -552,12 +552,12 @@ async def _rotate_key(settings: Settings) -> int:
     from bot.storage import Storage, StorageError
 
     lock = DataFolderLock(settings.data_dir)
-    storage = Storage(settings.database_path)
+    storage = Storage(settings.database)
     try:
         lock.acquire()  # never while the bot runs: it would write with the old key
         old, _ = load_cipher(settings.data_dir)
         await storage.connect()
-        await verify_key(storage, old, str(settings.database_path))
+        await verify_key(storage, old, settings.database_label)
     except (StartupError, StorageError, KeyMismatch, ValueError, OSError) as exc:
         await storage.close()
         lock.release()
@@ -641,14 +641,14 @@ async def _report(settings: Settings, since: str, until: str | None, csv_path: P
             file=sys.stderr,
         )
         return 2
-    if not settings.database_path.is_file():
+    if not settings.postgres and not settings.database_path.is_file():
         print(
             f"Can't make a report: there is no database at {settings.database_path}. Point "
             "--settings (or data_dir) at the service's data folder.",
             file=sys.stderr,
         )
         return 2
-    storage = Storage(settings.database_path)
+    storage = Storage(settings.database)
     try:
         await storage.connect()
         period = Period(first, min(last, today))
@@ -691,6 +691,15 @@ async def _report(settings: Settings, since: str, until: str | None, csv_path: P
 def _backup(settings: Settings, target: Path) -> int:
     import sqlite3
 
+    if settings.postgres:
+        print(
+            "This service keeps its data in PostgreSQL, so back it up with PostgreSQL's own "
+            f"tool, while the bot runs: pg_dump -Fc -f {target} followed by the database's "
+            "address (as in DATABASE_URL). Restore with pg_restore. The README's section on "
+            "several replicas has both commands. Keep the encryption key apart from backups.",
+            file=sys.stderr,
+        )
+        return 2
     source_path = settings.database_path
     if not source_path.is_file():
         print(f"Can't back up: there is no database at {source_path}.", file=sys.stderr)

@@ -150,7 +150,7 @@ class BotApplication(Application[Any, Any, Any, Any, Any, Any]):
             _trace(self, STARTUP_STEPS[0])
         try:
             await deps.storage.connect()
-            await verify_key(deps.storage, deps.cipher, str(deps.settings.database_path))
+            await verify_key(deps.storage, deps.cipher, deps.settings.database_label)
         except (StorageError, KeyMismatch) as exc:
             await deps.storage.close()
             lock.release()

@@ -112,6 +112,11 @@ class Settings:
         return self.data_dir / "bot.sqlite3"
 
     @property
+    def database(self) -> Path | str:
+        """What storage opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url if self.database_url is not None else self.database_path
+
+    @property
     def postgres(self) -> bool:
         """Whether the database is PostgreSQL (database_url set) rather than SQLite."""
         return self.database_url is not None

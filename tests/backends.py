@@ -33,10 +33,43 @@ _counter = itertools.count(1)
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+#: In a PostgreSQL run: which database stands for which SQLite path, so a test with two
+#: bots in two folders has two databases, as on SQLite.
+_by_path: dict[str, str] = {}
+
+
 def database(path: Path | str) -> Path | str:
     """What a test opens storage on: PATH (a SQLite file), or in a PostgreSQL run, the test's
-    PostgreSQL database."""
-    return current_url or path
+    PostgreSQL database (the first path the test opens is given the test's database)."""
+    if current_url is None:
+        return path
+    return _by_path.setdefault(str(path), current_url)
+
+
+async def database_for(path: Path | str) -> Path | str:
+    """`database`, giving a second folder of the same test a fresh database of its own."""
+    if current_url is None:
+        return path
+    key = str(path)
+    if key not in _by_path:
+        _by_path[key] = current_url if not _by_path else await fresh_database()
+    return _by_path[key]
+
+
+async def end_test() -> None:
+    """Drop every database the test had (its own, and any for a second folder)."""
+    global current_url
+    urls = {*_by_path.values(), *([current_url] if current_url else [])}
+    _by_path.clear()
+    current_url = None
+    for url in urls:
+        await drop_database(url)
+
+
+def child_env(env: dict[str, str]) -> dict[str, str]:
+    """ENV for a `python -m bot` subprocess: in a PostgreSQL run, pointed at the test's
+    database (DATABASE_URL), as a service's settings would point it."""
+    return {**env, "DATABASE_URL": current_url} if current_url else env
 
 
 def with_database(url: str, name: str) -> str:

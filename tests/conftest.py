@@ -77,6 +77,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
+def tmp_path(tmp_path: Path, backend: str) -> Path:
+    """pytest's tmp_path, set up after the backend: whatever a test builds in its folder
+    (a bot, a storage fixture) then opens the database the backend chose."""
+    return tmp_path
+
+
+@pytest.fixture
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """The database a test runs on (see tests/backends.py)."""
     name = getattr(request, "param", "sqlite")
@@ -89,13 +96,11 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[str]:
         if os.environ.get("BOT_REQUIRE_POSTGRES") == "1":
             pytest.fail(str(exc))
         pytest.skip(str(exc))
-    url = await backends.fresh_database()
-    backends.current_url = url
+    backends.current_url = await backends.fresh_database()
     try:
         yield name
     finally:
-        backends.current_url = None
-        await backends.drop_database(url)
+        await backends.end_test()
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from tests.harness import BotEnv, onboard
 from tests.home_support import matched, peer
 from tests.test_outbox import fail_first
@@ -25,6 +27,7 @@ def files(env: BotEnv) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.sqlite_only  # the SQLite files themselves
 async def test_after_delete_the_name_and_a_note_are_nowhere_in_the_files(env: BotEnv) -> None:
     zeph = env.client(6001, "TgZeph")
     await onboard(zeph, alias=NAME)
@@ -46,6 +49,7 @@ async def test_after_delete_the_name_and_a_note_are_nowhere_in_the_files(env: Bo
         assert note not in data, f"the note's bytes are still in {name}"
 
 
+@pytest.mark.sqlite_only  # the SQLite files themselves
 async def test_the_data_folder_is_owner_only_and_the_database_0600(env: BotEnv) -> None:
     folder = env.settings.database_path.parent
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700

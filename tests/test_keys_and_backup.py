@@ -18,6 +18,8 @@ from bot.clock import FakeClock
 from bot.crypto import Cipher
 from bot.runtime import StartupError
 from bot.settings import Settings
+from bot.storage import Storage
+from tests.backends import child_env, database
 from tests.harness import BotEnv, onboard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,17 +70,20 @@ async def test_rotate_key_reencrypts_everything_in_one_step(tmp_path: Path) -> N
     await onboard(sam)
     await env.storage.save_session(701, "x.y", env.cipher.encrypt("a draft"), env.clock.now())
     await env.stop()
-    result = cli("rotate-key", data=data)
+    result = cli("rotate-key", data=data, env=child_env({}))
     assert result.returncode == 0, result.stderr
     assert "Re-encrypted 1" in result.stdout and "Back it up" in result.stdout
     new_key = (data / "encryption.key").read_bytes()
     assert new_key != key
-    db = sqlite3.connect(data / "bot.sqlite3")
-    [(draft,)] = db.execute("SELECT draft FROM sessions").fetchall()
+    storage = Storage(database(data / "bot.sqlite3"))
+    await storage.connect()
+    try:
+        [(draft,)] = await storage.fetchall("SELECT draft FROM sessions")
+    finally:
+        await storage.close()
     assert Cipher(new_key).decrypt(draft) == "a draft"
     with pytest.raises(ValueError):
         Cipher(key).decrypt(draft)
-    db.close()
 
 
 def test_rotate_key_refuses_while_the_bot_runs(tmp_path: Path) -> None:
@@ -101,6 +106,7 @@ def test_rotate_key_from_the_environment_needs_the_new_key_there(tmp_path: Path)
     assert result.returncode == 2 and "BOT_NEW_ENCRYPTION_KEY" in result.stderr
 
 
+@pytest.mark.sqlite_only  # SQLite's backup API; PostgreSQL's is pg_dump
 async def test_a_backup_taken_while_the_bot_runs_restores_every_row(
     env: BotEnv, tmp_path: Path
 ) -> None:

@@ -59,6 +59,7 @@ def test_question_marks_become_numbered_outside_quotes_and_comments() -> None:
 def test_a_password_never_shows() -> None:
     assert redact_url("postgresql://bot:s3cret@db:5432/bot") == "postgresql://bot:***@db:5432/bot"
     assert redact_url("postgresql:///bot?host=/run/pg") == "postgresql:///bot?host=/run/pg"
+    assert "s3cret" not in redact_url("postgresql:///bot?host=/run/pg&password=s3cret")
 
 
 async def test_a_server_that_is_not_there_is_explained_without_the_password() -> None:

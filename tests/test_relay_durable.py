@@ -142,6 +142,7 @@ async def test_a_blocked_recipient_means_the_sender_is_told_the_truth(env: BotEn
     assert "Your message couldn't reach Jo" in robin.last_text()
 
 
+@pytest.mark.sqlite_only  # SQLite's lock
 async def test_database_is_locked_does_not_lose_a_relayed_message(env: BotEnv) -> None:
     robin = await person(env, 5560005, "Robin")
     jo = await peer_worker(env, 5560105, "Jo")
@@ -155,6 +156,7 @@ async def test_database_is_locked_does_not_lose_a_relayed_message(env: BotEnv) -
     assert not any("went wrong" in t for t in robin.texts() + jo.texts())
 
 
+@pytest.mark.sqlite_only  # SQLite's lock
 async def test_database_is_locked_outside_hours_says_so_instead_of_dropping_it(env: BotEnv) -> None:
     robin = await person(env, 5560006, "Robin")
     jo = await peer_worker(env, 5560106, "Jo", hours=EVENINGS)

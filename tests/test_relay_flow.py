@@ -429,9 +429,20 @@ async def test_only_coordinators_hand_over(env: BotEnv) -> None:
 # -- notes ---------------------------------------------------------------------------------
 
 
-def db_bytes(env: BotEnv) -> bytes:
-    """The database file and its write-ahead log, as bytes on disk."""
-    path = env.settings.database_path
+async def db_bytes(env: BotEnv) -> bytes:
+    """The database file and its write-ahead log, as bytes on disk; on PostgreSQL, whose
+    files are the server's, every value of every row as stored."""
+    if env.storage.dialect != "sqlite":
+        out = bytearray()
+        for table in await env.storage.table_names():
+            for row in await env.storage.fetchall(f"SELECT * FROM {table}"):
+                for value in row:
+                    out += value if isinstance(value, bytes) else str(value).encode()
+        return bytes(out)
+    return _file_bytes(env.settings.database_path)
+
+
+def _file_bytes(path: Path) -> bytes:
     data = path.read_bytes()
     wal = Path(f"{path}-wal")
     if wal.exists():
@@ -490,7 +501,7 @@ async def test_notes_in_the_integrated_model(tmp_path: Path) -> None:
         assert all("body" not in n for n in exported)
 
         # The note text is not in the database file in plain form.
-        raw = db_bytes(env)
+        raw = await db_bytes(env)
         for marker in (b"PRIVATE-MARKER", b"SHARED-MARKER", b"breathing skill"):
             assert marker not in raw
         assert_identity_hidden(env, robin, doc)
@@ -537,7 +548,7 @@ async def test_notes_in_the_complementary_model_and_clinicians_refused(tmp_path:
         await jo.click("Ana")
         await jo.send("/cancel")
         assert await env.storage.notes_about(ana.user_id) == []
-        assert b"COMPLEMENTARY-MARKER" not in db_bytes(env)
+        assert b"COMPLEMENTARY-MARKER" not in (await db_bytes(env))
     finally:
         await env.stop()
     env.assert_clean()
@@ -564,7 +575,7 @@ async def test_a_note_about_risk_is_saved_only_after_the_writer_says_so(env: Bot
     assert "has been sent a copy" in jo.last_text()
     assert risky in robin.last_text()
     assert len(await env.storage.notes_about(robin.user_id)) == 1
-    assert b"Lifeline together" not in db_bytes(env)  # encrypted, draft and note alike
+    assert b"Lifeline together" not in (await db_bytes(env))  # encrypted, draft and note alike
     await jo.click("Save the note")  # a second tap changes nothing
     assert len(await env.storage.notes_about(robin.user_id)) == 1
 

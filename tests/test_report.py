@@ -22,7 +22,7 @@ from bot.domain.groups import Group, Schedule
 from bot.services.evaluation import named_period, parse_period
 from bot.storage import Storage
 from flows.coordinator.chart import HEIGHT_PX, WIDTH_PX
-from tests.backends import database
+from tests.backends import child_env, database
 from tests.harness import BotEnv
 from tests.test_relay_endings import coordinator
 
@@ -331,7 +331,9 @@ def test_periods_and_typed_dates() -> None:
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     settings = tmp_path / "settings.yaml"
     settings.write_text(f"data_dir: {tmp_path / 'data'}\nservice_name: Harbour Health\n")
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    full = child_env(
+        {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    )
     result = subprocess.run(
         [sys.executable, "-m", "bot", "report", *args, "--settings", str(settings)],
         cwd=ROOT,
@@ -399,6 +401,7 @@ async def test_the_command_prints_and_writes_the_same_counts(scenario_db: Path) 
     assert found[("Matches ended", "Handed over")] == "<5"
 
 
+@pytest.mark.sqlite_only  # a missing SQLite file
 def test_the_command_fails_in_one_plain_paragraph(tmp_path: Path) -> None:
     missing = cli(tmp_path, "--since", "2026-01-01")
     assert missing.returncode == 2

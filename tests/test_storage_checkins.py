@@ -141,6 +141,7 @@ async def test_sharing_ends_only_with_the_match_it_was_chosen_for(storage: Stora
     assert schedule is not None and not schedule.share_ask
 
 
+@pytest.mark.sqlite_only  # an old SQLite database
 async def test_the_migration_keeps_each_choice_with_its_match(tmp_path: Path) -> None:
     """A database from before the check-ins migration (0017): sharing stays with the
     person's match now (or stops and asks, without one), and check-ins asked for now are told

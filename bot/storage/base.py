@@ -651,6 +651,11 @@ class StorageBase:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def column_names(self, table: str) -> list[str]:
+        """TABLE's columns, in order (privacy tests and checks)."""
+        rows = await self.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
+        return [r[0] for r in rows]
+
     async def table_names(self) -> list[str]:
         """All tables in the schema (used by privacy tests and checks)."""
         rows = await self.fetchall(

@@ -73,7 +73,7 @@ class CoordinationStore(StorageBase):
             "AND m.ended_by IN ('peer', 'coordinator') AND NOT EXISTS "
             "(SELECT 1 FROM matches l WHERE l.person_id = m.person_id "
             "AND l.status IN ('requested', 'active')) "
-            "GROUP BY m.person_id ORDER BY MAX(m.ended_at), m.person_id",
+            "GROUP BY m.person_id, u.alias ORDER BY MAX(m.ended_at), m.person_id",
             (epoch(since),),
         )
         return [LeftWithout(int(r[0]), r[1], from_epoch(int(r[2]))) for r in rows]

@@ -190,7 +190,7 @@ class CoreStore(StorageBase):
         """Add BY to a daily count (never with a person or text attached)."""
         await self.execute(
             "INSERT INTO counters (day, name, region, value) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (day, name, region) DO UPDATE SET value = value + excluded.value",
+            "ON CONFLICT (day, name, region) DO UPDATE SET value = counters.value + excluded.value",
             (day, name, region, by),
         )
 

@@ -233,7 +233,8 @@ class GroupsStore(StorageBase):
     async def member_counts(self) -> dict[int, tuple[int, int]]:
         """{group id: (members, waiting)} for active groups."""
         rows = await self.fetchall(
-            "SELECT group_id, SUM(status = 'member'), SUM(status = 'waiting') "
+            "SELECT group_id, COUNT(CASE WHEN status = 'member' THEN 1 END), "
+            "COUNT(CASE WHEN status = 'waiting' THEN 1 END) "
             "FROM group_members GROUP BY group_id"
         )
         return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
@@ -444,7 +445,7 @@ class GroupsStore(StorageBase):
                 "INSERT INTO group_rsvps (group_id, occurrence, user_id, answer, answered_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, occurrence, user_id) DO UPDATE "
                 "SET answer = excluded.answer, answered_at = excluded.answered_at "
-                "WHERE answer != excluded.answer",
+                "WHERE group_rsvps.answer != excluded.answer",
                 (group_id, occurrence, user_id, answer, epoch(now)),
             )
             > 0

@@ -601,7 +601,7 @@ class MatchingStore(StorageBase):
         only the person a place is held for may take it until the hold lapses."""
         rows = await self.fetchall(
             "SELECT held_peer_id, COUNT(*) FROM match_waitlist WHERE held_peer_id IS NOT NULL "
-            "AND held_until > ? AND person_id IS NOT ? GROUP BY held_peer_id",
+            "AND held_until > ? AND person_id IS DISTINCT FROM ? GROUP BY held_peer_id",
             (epoch(now), besides),
         )
         return {int(r[0]): int(r[1]) for r in rows}

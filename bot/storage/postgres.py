@@ -23,8 +23,8 @@ import re
 from collections.abc import AsyncIterator, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from bot.settings import redacted_url as redact_url
 from bot.storage.base import StorageBase, StorageError, Transaction, migration_files
 
 __all__ = ["PostgresBase", "is_postgres_url", "pg_sql", "redact_url"]
@@ -53,16 +53,6 @@ _SQL_CACHE: dict[str, tuple[str, bool]] = {}
 def is_postgres_url(target: object) -> bool:
     """True for a `postgresql://` or `postgres://` URL (the PostgreSQL backend)."""
     return isinstance(target, str) and target.startswith(("postgresql:", "postgres:"))
-
-
-def redact_url(url: str) -> str:
-    """URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[-1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def pg_sql(sql: str) -> tuple[str, bool]:
@@ -420,6 +410,15 @@ class PostgresBase(StorageBase):
             return list(await tx._conn.fetch(text, *params))
         async with self._need_pool().acquire() as conn:
             return list(await conn.fetch(text, *params))
+
+    async def column_names(self, table: str) -> list[str]:
+        """TABLE's columns, in order (privacy tests and checks)."""
+        rows = await self.fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+        return [r[0] for r in rows]
 
     async def table_names(self) -> list[str]:
         """All the bot's tables (not the migrations' own)."""

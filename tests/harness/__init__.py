@@ -692,7 +692,7 @@ class BotEnv:
     async def start(self) -> None:
         """Build and start a fresh Application over the same database, through the same
         `running()` that `python -m bot run` uses; only the updates' source differs."""
-        storage = Storage(backends.database(self.settings.database_path))
+        storage = Storage(await backends.database_for(self.settings.database_path))
         self.deps = Deps(self.settings, storage, self.clock, self.content, self.cipher)
         limiter = self.rate_limiter or LaneRateLimiter(
             bulk_per_second=None, chat_limits=None, max_retries=3, timer=VirtualTimer()
@@ -770,12 +770,10 @@ class BotEnv:
         """Every table and column that still holds USER_ID (privacy tests)."""
         found: dict[str, list[str]] = {}
         for table in await self.storage.table_names():
-            columns = await self.storage.fetchall(f"PRAGMA table_info({table})")
-            for column in columns:
-                name = column["name"]
+            for name in await self.storage.column_names(table):
                 hit = await self.storage.fetchval(
-                    f"SELECT COUNT(*) FROM {table} WHERE {name} = ? OR CAST({name} AS TEXT) LIKE ?",
-                    (user_id, f"%{user_id}%"),
+                    f"SELECT COUNT(*) FROM {table} WHERE CAST({name} AS TEXT) LIKE ?",
+                    (f"%{user_id}%",),
                 )
                 if hit:
                     found.setdefault(table, []).append(name)
