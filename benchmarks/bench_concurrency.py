@@ -395,6 +395,35 @@ async def latency_figures() -> dict[str, float]:
     return {"slow": slow, "fast": fast, "during": during}  # type: ignore[dict-item]
 
 
+async def postgres_latency_figures() -> dict[str, dict[str, float]] | None:
+    """The same burst with the bot on PostgreSQL (a fresh database on the test server, or a
+    private cluster started for the run); None where PostgreSQL isn't installed."""
+    from tests import backends
+
+    try:
+        backends.server_url()
+    except RuntimeError as exc:
+        print(f"bench_concurrency: no PostgreSQL figures ({exc})", file=sys.stderr)
+        return None
+    url = await backends.fresh_database()
+    backends.current_url = url
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            env, fake = await _bot(Path(tmp))
+            try:
+                burst = Burst(env, fake)
+                await burst.setup()
+                await burst.fire(0.0)  # warm, as above
+                slow = await burst.fire(0.25)
+                fast = await burst.fire(0.05)
+            finally:
+                await env.stop()
+    finally:
+        backends.current_url = None
+        await backends.drop_database(url)
+    return {"slow": slow, "fast": fast}  # type: ignore[dict-item]
+
+
 # -- same work: a plain PTB bot replaying our calls --------------------------------------------
 
 
@@ -558,6 +587,28 @@ async def figures(quick: bool) -> list[dict[str, Any]]:
     slow, fast, during = lat["slow"], lat["fast"], lat["during"]
     ratio = await same_work_ratio(2 if quick else 5)
     lag = await event_loop_lag_ms()
+    pg = await postgres_latency_figures()
+    on_pg = (
+        []
+        if pg is None
+        else [
+            {
+                "name": "reply_p99_ms_postgres",
+                "value": pg["slow"]["reply_p99"],
+                "unit": "ms (250 ms per call; the bot on PostgreSQL)",
+            },
+            {
+                "name": "reply_p99_over_round_trips_postgres",
+                "value": pg["slow"]["ratio_p99"],
+                "unit": "x the update's own round trips (PostgreSQL)",
+            },
+            {
+                "name": "reply_p99_ms_at_50ms_postgres",
+                "value": pg["fast"]["reply_p99"],
+                "unit": "ms (50 ms per call; PostgreSQL)",
+            },
+        ]
+    )
     return [
         {"name": "reply_p99_ms", "value": slow["reply_p99"], "unit": "ms (250 ms per call)"},
         {
@@ -580,6 +631,7 @@ async def figures(quick: bool) -> list[dict[str, Any]]:
         },
         {"name": "same_work_ratio", "value": ratio, "unit": "plain PTB time / ours (goal >= 0.5)"},
         {"name": "event_loop_lag_max_ms", "value": lag, "unit": "ms (goal <= 20)"},
+        *on_pg,
     ]
 
 
