@@ -34,6 +34,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     Defaults,
+    JobQueue,
     MessageHandler,
     TypeHandler,
     filters,
@@ -247,6 +248,21 @@ async def _on_error(update: object, context: Context) -> None:
             _LOG.warning("Could not tell a person about an error")
 
 
+class FinishingJobQueue(JobQueue[Any]):
+    """PTB's JobQueue, but a stop lets the jobs running finish without starting new ones.
+
+    PTB waits for the running jobs and then shuts the scheduler down; a job that came due
+    meanwhile (the outbox's, every second) was started and then cancelled half-way, and
+    could reach the database after it closed. Pausing first means none starts.
+    """
+
+    async def stop(self, wait: bool = True) -> None:
+        """Pause (no new runs), let the running ones end, then stop."""
+        if self.scheduler.running:
+            self.scheduler.pause()
+        await super().stop(wait)
+
+
 def build_application(
     deps: Deps,
     *,
@@ -274,6 +290,7 @@ def build_application(
         )
         .context_types(ContextTypes())
         .update_queue(DurableUpdateQueue(deps))
+        .job_queue(FinishingJobQueue())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -421,13 +421,6 @@ def wait_or_bug(replicas: Replicas, person: Person, text: str) -> None:
     no_traceback(replicas)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=BotBug,
-    reason="On PostgreSQL the shortlist fails: MatchingStore.held_places "
-    "(bot/storage/matching.py) says `person_id IS NOT ?`, which PostgreSQL refuses "
-    "(syntax error at or near $2; it wants IS DISTINCT FROM), so /match never shows peers",
-)
 def test_both_replicas_ticks_race_over_a_held_message_and_it_arrives_once(
     replicas: Replicas,
 ) -> None:
