@@ -343,9 +343,9 @@ async def _start_broadcast(env: BotEnv, recipients: int) -> None:
     """A coordinator confirms a broadcast to RECIPIENTS people (rows stored directly)."""
     now = int(env.clock.now().timestamp())
     await env.storage.executemany(
-        "INSERT OR IGNORE INTO users (user_id, consent, consent_at, role, region, timezone, "
+        "INSERT INTO users (user_id, consent, consent_at, role, region, timezone, "
         "created_at, updated_at) VALUES (?, 'given', ?, 'carer', 'AU', 'Australia/Sydney', "
-        "?, ?)",
+        "?, ?) ON CONFLICT DO NOTHING",
         [(9_000_000 + k, now, now, now) for k in range(recipients)],
     )
     async with limits_off(env):

@@ -56,6 +56,14 @@ async def database_for(path: Path | str) -> Path | str:
     return _by_path[key]
 
 
+def same_database(*paths: Path) -> None:
+    """In a PostgreSQL run, make bots in each of PATHS (SQLite file paths, one per folder)
+    share the test's database: replicas, each with its own folder, on one database."""
+    assert current_url is not None, "only in a PostgreSQL run"
+    for path in paths:
+        _by_path[str(path)] = current_url
+
+
 async def end_test() -> None:
     """Drop every database the test had (its own, and any for a second folder)."""
     global current_url

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -165,3 +166,66 @@ async def test_another_replicas_claims_wait_for_the_sender_holding_the_turn(
     async with b.job_turn("broadcast-sender") as mine:
         assert mine
         assert await b.requeue_unconfirmed() == 2
+
+
+async def test_two_replicas_ticks_racing_over_a_10000_recipient_broadcast_send_each_once(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Two running bots (each its own folder, pool and job queue) on one database both run
+    the broadcast tick at once, twice over: every recipient gets it exactly once."""
+    from tests.harness import AGREE, BotEnv
+
+    try:
+        backends.server_url()
+    except RuntimeError as exc:
+        if os.environ.get("BOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    tmp_path = tmp_path_factory.mktemp("replicas")
+    backends.current_url = await backends.fresh_database()
+    try:
+        backends.same_database(tmp_path / "a" / "data" / "bot.sqlite3")
+        backends.same_database(tmp_path / "b" / "data" / "bot.sqlite3")
+        a = await BotEnv.create(tmp_path / "a", coordinators=(900,))
+        # Replicas share the encryption key, as a service's do (BOT_ENCRYPTION_KEY).
+        b = BotEnv(tmp_path / "b", replace(a.settings, data_dir=tmp_path / "b" / "data"), a.clock)
+        b.cipher = a.cipher
+        await b.start()
+        try:
+            now = int(a.clock.now().timestamp())
+            people = range(9_000_000, 9_010_000)
+            await a.storage.executemany(
+                "INSERT INTO users (user_id, consent, consent_at, role, region, timezone, "
+                "created_at, updated_at) VALUES (?, 'given', ?, 'carer', 'AU', "
+                "'Australia/Sydney', ?, ?)",
+                [(uid, now, now, now) for uid in people],
+            )
+            coordinator = a.client(900, "Casey")
+            await coordinator.send("/start")
+            await coordinator.click(AGREE)
+            await coordinator.click("Skip")
+            await coordinator.send("/broadcast")
+            await coordinator.click("All carers")
+            await coordinator.send("The peer support day is on 14 March. Everyone is welcome.")
+            await coordinator.click("Send to")
+            for _ in range(2):
+                await asyncio.gather(a.run_job("tick:broadcast"), b.run_job("tick:broadcast"))
+            sent: dict[int, int] = {}
+            for env in (a, b):
+                for call in env.fake.calls_to("sendMessage"):
+                    chat = int(call.params["chat_id"])
+                    if chat != 900 and "peer support day" in str(call.params.get("text", "")):
+                        sent[chat] = sent.get(chat, 0) + 1
+            assert set(sent) == set(people)
+            assert set(sent.values()) == {1}
+            statuses = await a.storage.fetchall(
+                "SELECT status, COUNT(*) FROM broadcast_outbox GROUP BY status"
+            )
+            assert {r[0]: r[1] for r in statuses} == {"delivered": 10_000}
+            a.assert_clean()
+            b.assert_clean()
+        finally:
+            await a.stop()
+            await b.stop()
+    finally:
+        await backends.end_test()
