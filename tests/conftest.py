@@ -6,6 +6,7 @@ import os
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,22 @@ from tests.harness import BotEnv
 # PTB 22 warns (deprecation) when a RetryAfter carries seconds as an int; opt in to the
 # timedelta form it will use from v23, so 429 tests don't trip filterwarnings=error.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, hand the proofs' counts to the controller."""
+    from tests.proofs_support import COUNTS
+
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["proof_counts"] = dict(COUNTS)
+
+
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the pytest-xdist controller, add up each worker's proof counts."""
+    from tests.proofs_support import COUNTS
+
+    COUNTS.update(getattr(node, "workeroutput", {}).get("proof_counts", {}))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
