@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -71,6 +72,8 @@ def _uses_database(metafunc: pytest.Metafunc) -> bool:
     names = set(metafunc.fixturenames)
     if "env" in names:
         return True
+    if not inspect.iscoroutinefunction(metafunc.function):
+        return False  # a plain test here runs the CLI in a subprocess, on its SQLite file
     module = metafunc.module
     return "tmp_path" in names and (
         hasattr(module, "BotEnv") or hasattr(module, "Storage") or hasattr(module, "database")

@@ -362,6 +362,11 @@ class BotAPIEmulator:
         match = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)/?", split.path)
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
+        if len(body) < length:
+            # The client went away mid-request (a bot killed with SIGKILL): as on Telegram's
+            # side, nothing arrived, so there is nothing to answer or to find fault with.
+            request.close_connection = True
+            return
         content_type = request.headers.get("Content-Type", "")
         if match is None:
             with self._cv:
