@@ -19,7 +19,18 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["BACKENDS", "database", "drop_database", "fresh_database", "server_url"]
+__all__ = [
+    "BACKENDS",
+    "child_env",
+    "database",
+    "database_for",
+    "drop_database",
+    "end_test",
+    "fresh_database",
+    "require_server",
+    "same_database",
+    "server_url",
+]
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -117,6 +128,19 @@ def server_url() -> str:
 
     atexit.register(stop)
     return _server
+
+
+def require_server() -> str:
+    """The test server's URL; skips the test where there is none, and fails it instead when
+    BOT_REQUIRE_POSTGRES=1 (CI, which must never skip these quietly)."""
+    import pytest
+
+    try:
+        return server_url()
+    except RuntimeError as exc:
+        if os.environ.get("BOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
 
 
 async def _admin(sql: str) -> None:

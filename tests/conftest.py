@@ -110,12 +110,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     if name == "sqlite":
         yield name
         return
-    try:
-        backends.server_url()
-    except RuntimeError as exc:
-        if os.environ.get("BOT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
+    backends.require_server()
     backends.current_url = await backends.fresh_database()
     try:
         yield name

@@ -7,7 +7,6 @@ tests/backends.py.)"""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,12 +23,7 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @pytest.fixture
 async def url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database (skipped without PostgreSQL, unless CI requires it)."""
-    try:
-        backends.server_url()
-    except RuntimeError as exc:
-        if os.environ.get("BOT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
+    backends.require_server()
     made = await backends.fresh_database()
     yield made
     await backends.drop_database(made)
@@ -175,12 +169,7 @@ async def test_two_replicas_ticks_racing_over_a_10000_recipient_broadcast_send_e
     the broadcast tick at once, twice over: every recipient gets it exactly once."""
     from tests.harness import AGREE, BotEnv
 
-    try:
-        backends.server_url()
-    except RuntimeError as exc:
-        if os.environ.get("BOT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
+    backends.require_server()
     tmp_path = tmp_path_factory.mktemp("replicas")
     backends.current_url = await backends.fresh_database()
     try:
