@@ -553,7 +553,9 @@ def test_a_broadcast_goes_on_when_the_sending_replica_is_killed(
     # recorded, put back by the next sender (BroadcastStore.requeue_unconfirmed) and claimed
     # again. The sender claims CHUNK rows at a time and records results after starting each
     # chunk's sends, at most CONCURRENCY at once, so at most CHUNK + CONCURRENCY rows are
-    # ever claimed and unrecorded: no more can be sent twice.
+    # ever claimed and unrecorded: no more can be sent twice. (More rows may be claimed a
+    # second time than that: a send Telegram refused for the moment is put back and tried
+    # again without having been delivered, so only the copies sent twice are bounded.)
     claimed_twice = replicas.sql("SELECT COUNT(*) FROM broadcast_outbox WHERE attempts > 1")[0][0]
     record_property("announcements_sent_twice", duplicates)
     record_property("outbox_rows_claimed_twice", claimed_twice)
@@ -562,7 +564,8 @@ def test_a_broadcast_goes_on_when_the_sending_replica_is_killed(
         f"{claimed_twice} rows claimed again, {duplicates} sent twice"
     )
     assert max(counts.values()) <= 2, counts.most_common(3)
-    assert duplicates <= claimed_twice <= CHUNK + CONCURRENCY, (duplicates, claimed_twice)
+    assert duplicates <= claimed_twice, (duplicates, claimed_twice)
+    assert duplicates <= CHUNK + CONCURRENCY, (duplicates, claimed_twice)
     statuses = replicas.sql("SELECT status, COUNT(*) FROM broadcast_outbox GROUP BY status")
     assert {r[0]: r[1] for r in statuses} == {"delivered": RECIPIENTS}
     report = coordinator.wait_for("Your announcement has finished sending.", since=0)

@@ -771,6 +771,8 @@ class BotEnv:
         found: dict[str, list[str]] = {}
         for table in await self.storage.table_names():
             for name in await self.storage.column_names(table):
+                if name.endswith("_hash"):
+                    continue  # a one-way hash of a random code: hex digits, never an id
                 hit = await self.storage.fetchval(
                     f"SELECT COUNT(*) FROM {table} WHERE CAST({name} AS TEXT) LIKE ?",
                     (f"%{user_id}%",),
