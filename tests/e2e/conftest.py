@@ -38,14 +38,6 @@ def _loopback(address: Any) -> bool:
         return False
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With pytest-xdist, every real-process journey runs in one worker, one at a time (they
-    share one bot process and time their waits on a machine not crowded by each other)."""
-    for item in items:
-        if "tests/e2e/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-
-
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Here tests may talk to 127.0.0.1 (the emulator, the bot's webhook), and nowhere else.

@@ -214,7 +214,9 @@ status=0
 # The image by id: what this run built, whatever happens to tags elsewhere.
 # In the background, so a TERM or INT to this script tidies up at once (the traps above).
 read -ra tests <<<"$TESTS"
-E2E_BOT_IMAGE="$built" "$PYTHON" -m pytest "${tests[@]}" --ignore=tests/e2e/test_emulator.py &
+# One process (-n 0): the journeys run one at a time anyway, and container names count up
+# within it.
+E2E_BOT_IMAGE="$built" "$PYTHON" -m pytest -n 0 "${tests[@]}" --ignore=tests/e2e/test_emulator.py &
 wait $! || status=$?
 say "e2e against the image took $(elapsed "$step"); the whole check $(elapsed "$start")"
 exit "$status"
