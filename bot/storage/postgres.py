@@ -40,9 +40,10 @@ MIGRATE_LOCK = 2  # applying migrations (two replicas starting at once)
 JOB_LOCKS = 3  # with hashtext(job name) as the second key: one periodic job's run
 #: Connections per replica: the writer, a few readers, and one per periodic job running.
 POOL_SIZE = 10
-#: Connections per replica holding people's turns (one per update in hand): updates beyond
-#: this many at once wait for one, so this is the replica's concurrency on PostgreSQL.
-TURNS_POOL_SIZE = 24
+#: A person whose turn another replica holds is asked for again after this long, doubling
+#: up to TURN_RETRY_MAX_S (two replicas with one person's updates at once is rare).
+TURN_RETRY_S = 0.005
+TURN_RETRY_MAX_S = 0.1
 #: Rows per executemany round: asyncpg pipelines them, so this only bounds memory.
 CHUNK_ROWS = 2000
 
@@ -211,7 +212,8 @@ class PostgresBase(StorageBase):
         self.url = url
         self.path = redact_url(url)  # type: ignore[assignment]  # for messages only
         self._pool: Any = None
-        self._turns: Any = None
+        self._turns: Any = None  # the one connection holding this replica's people's turns
+        self._turns_lock = asyncio.Lock()
         self._pool_size = pool_size
 
     @property
@@ -243,9 +245,7 @@ class PostgresBase(StorageBase):
             raise self._explain_pg(exc) from None
         try:
             await self._migrate_pg()
-            self._turns = await asyncpg.create_pool(
-                self.url, min_size=0, max_size=TURNS_POOL_SIZE, statement_cache_size=16
-            )
+            self._turns = await asyncpg.connect(self.url, statement_cache_size=4, timeout=10)
         except BaseException:
             await self.close()
             raise
@@ -377,19 +377,29 @@ class PostgresBase(StorageBase):
         """One person's turn on every replica: their updates never interleave, whichever
         replicas receive them (the update processor takes this around each update).
 
-        A session-level advisory lock on a connection of its own pool, held while the update
-        is processed; a replica that dies mid-update drops its connection and so the lock.
+        A session-level advisory lock on the person's id, taken without waiting on one
+        connection that holds every turn this replica has in hand (a lock is a few
+        microseconds to take or give back, so no pooled connection waits through an update's
+        Telegram calls); when another replica has it, asked for again shortly. A replica that
+        dies mid-update drops its connection, and so its turns.
         """
         number = _person_number(key)
         if self._turns is None or number is None:
             yield
             return
-        async with self._turns.acquire() as conn:
-            await conn.execute("SELECT pg_advisory_lock($1)", number)
-            try:
-                yield
-            finally:
-                await asyncio.shield(conn.execute("SELECT pg_advisory_unlock($1)", number))
+        wait = TURN_RETRY_S
+        while not await self._turn_call("SELECT pg_try_advisory_lock($1)", number):
+            await asyncio.sleep(wait)  # another replica has their previous update in hand
+            wait = min(wait * 2, TURN_RETRY_MAX_S)
+        try:
+            yield
+        finally:
+            await asyncio.shield(self._turn_call("SELECT pg_advisory_unlock($1)", number))
+
+    async def _turn_call(self, sql: str, number: int) -> bool:
+        """One call on the turns connection (asyncpg runs one query at a time on it)."""
+        async with self._turns_lock:
+            return bool(await self._turns.fetchval(sql, number))
 
     # -- reads -----------------------------------------------------------------------------
 
