@@ -103,17 +103,29 @@ async def test_writers_on_two_replicas_never_interleave(
     assert await a.fetchval("SELECT updated_at FROM users WHERE user_id = 5001") == 2
 
 
-async def test_a_periodic_job_runs_on_one_replica_at_a_time(
-    replicas: tuple[Storage, Storage],
+async def test_periodic_work_runs_on_one_replica_and_another_takes_over_when_it_goes(
+    url: str,
 ) -> None:
-    a, b = replicas
-    async with a.job_turn("tick:checkins") as mine_a:
-        async with b.job_turn("tick:checkins") as mine_b:
-            assert (mine_a, mine_b) == (True, False)
-        async with b.job_turn("tick:relay") as other_job:
-            assert other_job  # another job is free
-    async with b.job_turn("tick:checkins") as after:
-        assert after  # released when A's run ended
+    a, b = Storage(url), Storage(url)
+    await a.connect()
+    await b.connect()
+    try:
+        async with a.job_turn("tick:checkins") as mine_a:
+            async with b.job_turn("tick:checkins") as mine_b:
+                assert (mine_a, mine_b) == (True, False)
+            async with a.job_turn("tick:checkins") as again:
+                assert not again  # a run never overlaps the last one
+            async with a.job_turn("tick:relay") as other_job:
+                assert other_job  # the leader runs its other jobs meanwhile
+        async with b.job_turn("tick:relay") as not_leader:
+            assert not not_leader  # all periodic work, so all bulk sends, on the leader
+    finally:
+        await a.close()  # the leader goes: its connection, and with it the lead
+    try:
+        async with b.job_turn("tick:checkins") as taken_over:
+            assert taken_over
+    finally:
+        await b.close()
 
 
 async def test_one_persons_updates_never_overlap_across_replicas(

@@ -38,6 +38,7 @@ OWN_LOCKS = 0x6270  # the first key of the bot's own locks
 WRITE_LOCK = 1  # every write transaction, on every replica
 MIGRATE_LOCK = 2  # applying migrations (two replicas starting at once)
 JOB_LOCKS = 3  # with hashtext(job name) as the second key: one periodic job's run
+LEADER_LOCK = 4  # held by the one replica that runs periodic work (the tick leader)
 #: Connections per replica: the writer, a few readers, and one per periodic job running.
 POOL_SIZE = 10
 #: A person whose turn another replica holds is asked for again after this long, doubling
@@ -214,6 +215,7 @@ class PostgresBase(StorageBase):
         self._pool: Any = None
         self._turns: Any = None  # the one connection holding this replica's people's turns
         self._turns_lock = asyncio.Lock()
+        self._leading = False
         self._pool_size = pool_size
 
     @property
@@ -352,10 +354,18 @@ class PostgresBase(StorageBase):
 
     @asynccontextmanager
     async def job_turn(self, name: str) -> AsyncIterator[bool]:
-        """True on the one replica that runs periodic job NAME this time: the one that took
-        the job's advisory lock (held until the job's run ends), False on the others, which
-        skip this run. Every claim inside a job is atomic as well, so a lock lost with a
-        connection can never make two replicas send one thing."""
+        """True when this replica runs periodic job NAME this time, False when it skips it.
+
+        Periodic work (and with it every bulk send: reminders, check-in prompts, held
+        messages, broadcasts) runs on one replica, the tick leader: the one whose turns
+        connection holds the leader lock, checked at every tick, so when the leader goes
+        another replica takes over at its next tick. Each job's run also takes the job's own
+        lock, so a run never overlaps the last one. Every claim inside a job is atomic as
+        well, so a lock lost with a connection can never make two replicas send one thing.
+        """
+        if not await self._lead():
+            yield False
+            return
         async with self._need_pool().acquire() as conn:
             key = await conn.fetchval(
                 "SELECT CASE WHEN pg_try_advisory_lock($1, hashtext($2)) THEN hashtext($2) END",
@@ -396,10 +406,30 @@ class PostgresBase(StorageBase):
         finally:
             await asyncio.shield(self._turn_call("SELECT pg_advisory_unlock($1)", number))
 
-    async def _turn_call(self, sql: str, number: int) -> bool:
-        """One call on the turns connection (asyncpg runs one query at a time on it)."""
+    async def _lead(self) -> bool:
+        """Whether this replica is the tick leader, taking the lead when nobody has it."""
+        got = await self._turn_call("SELECT pg_try_advisory_lock($1, $2)", OWN_LOCKS, LEADER_LOCK)
+        if got and self._leading:  # held already: keep the lock's count at one
+            await self._turn_call("SELECT pg_advisory_unlock($1, $2)", OWN_LOCKS, LEADER_LOCK)
+        if got != self._leading:
+            _LOG.info("%s the tick leader", "This replica is now" if got else "No longer")
+        self._leading = got
+        return got
+
+    async def _turn_call(self, sql: str, *args: int) -> bool:
+        """One call on the turns connection (asyncpg runs one query at a time on it); a
+        connection that was lost (the server restarted) is opened again once. Its locks went
+        with it, which the next calls find out."""
+        import asyncpg
+
         async with self._turns_lock:
-            return bool(await self._turns.fetchval(sql, number))
+            try:
+                return bool(await self._turns.fetchval(sql, *args))
+            except (asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError, OSError):
+                _LOG.warning("The connection holding turns was lost; opening another")
+                self._leading = False
+                self._turns = await asyncpg.connect(self.url, statement_cache_size=4, timeout=10)
+                return bool(await self._turns.fetchval(sql, *args))
 
     # -- reads -----------------------------------------------------------------------------
 
