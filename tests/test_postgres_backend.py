@@ -76,6 +76,15 @@ async def test_two_replicas_share_one_schema_and_the_migrations_run_once(
     assert (await b.get_user(5001)) is not None
 
 
+async def _until_a_lock_is_waited_for(store: Storage) -> None:
+    """Return once some connection waits for an advisory lock (asked of the server again
+    each time round, never waiting on a clock)."""
+    query = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    waiting = 0
+    while not waiting:  # each look is a round trip to the server, which yields the loop
+        waiting = await store.fetchval(query)
+
+
 async def test_writers_on_two_replicas_never_interleave(
     replicas: tuple[Storage, Storage],
 ) -> None:
@@ -89,7 +98,7 @@ async def test_writers_on_two_replicas_never_interleave(
             await tx.execute("UPDATE users SET updated_at = 1 WHERE user_id = 5001")
             order.append("a-wrote")
             inside.set()
-            await asyncio.sleep(0.05)  # a real wait on another connection, not time in a test
+            await _until_a_lock_is_waited_for(a)  # B is blocked on the write lock now
             order.append("a-commits")
 
     async def second() -> None:
@@ -135,11 +144,22 @@ async def test_one_persons_updates_never_overlap_across_replicas(
     order: list[str] = []
     holding = asyncio.Event()
 
+    refused = asyncio.Event()
+    ask = b._turn_call
+
+    async def asked(sql: str, *args: int) -> bool:
+        got = await ask(sql, *args)
+        if "try" in sql and not got:
+            refused.set()
+        return got
+
+    b._turn_call = asked  # type: ignore[method-assign]
+
     async def on_a() -> None:
         async with a.person_turn(("user", 7001)):
             order.append("a-start")
             holding.set()
-            await asyncio.sleep(0.05)
+            await refused.wait()  # B asked for 7001's turn and was told to wait
             order.append("a-end")
 
     async def on_b() -> None:
