@@ -145,11 +145,6 @@ class Transaction:
         if chunk:
             await _run(self._db, _executemany, sql, chunk)
 
-    @property
-    def total_changes(self) -> int:
-        """Rows changed on this connection so far (as sqlite3 counts them)."""
-        return self._db.total_changes
-
 
 # Work done on a connection's own thread, in one hop (sqlite3 is used there directly).
 

@@ -113,14 +113,13 @@ def _person_number(key: Hashable) -> int | None:
 
 
 class PgCursor:
-    """What a store reads after `execute`: rowcount, lastrowid (None: use RETURNING) and rows."""
+    """What a store reads after `execute`: rowcount and rows (ids come back by RETURNING)."""
 
-    __slots__ = ("_rows", "lastrowid", "rowcount")
+    __slots__ = ("_rows", "rowcount")
 
     def __init__(self, rows: list[Any], rowcount: int) -> None:
         self._rows = rows
         self.rowcount = rowcount
-        self.lastrowid: int | None = None
 
     async def fetchone(self) -> Any:
         """The next row, or None."""
@@ -196,11 +195,6 @@ class PgTransaction(Transaction):
                 chunk = []
         if chunk:
             await self._conn.executemany(text, chunk)
-
-    @property
-    def total_changes(self) -> int:
-        """Not tracked on PostgreSQL."""
-        raise NotImplementedError("total_changes is SQLite's; use each statement's rowcount")
 
 
 class PostgresBase(StorageBase):
