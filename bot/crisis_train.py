@@ -340,7 +340,7 @@ def leave_one_file_out(rows: Sequence[Row]) -> list[list[int]]:
 def _recipe_key() -> str:
     from bot import crisis_train_sentence as cts
 
-    recipe = (*cts.recipe(), crisis.FEATURE_VERSION, "window-v3-280")
+    recipe = (*cts.recipe(), crisis.FEATURE_VERSION, "window-v4-280-160")
     return hashlib.sha256(repr(recipe).encode()).hexdigest()[:12]
 
 

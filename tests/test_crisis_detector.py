@@ -392,7 +392,7 @@ def test_long_messages_cost_a_bounded_amount(monkeypatch: pytest.MonkeyPatch) ->
         assess((para * (size // len(para) + 1))[:size])
         assert 1 < len(spans) <= 1 + crisis_model.NGRAM_MAX_SPANS
         assert max(spans) <= 2 * crisis_model.NGRAM_WHOLE_CHARS
-        assert len(windows) <= 1 and all(n <= crisis_model._WINDOW_CHARS for n in windows)
+        assert len(windows) <= 1 and all(n <= crisis_model._LONG_WINDOW_CHARS for n in windows)
 
 
 def test_risk_at_the_end_of_a_very_long_message_is_found() -> None:

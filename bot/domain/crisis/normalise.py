@@ -221,7 +221,7 @@ def _merge_rewrites() -> tuple[_Step, ...]:
     out: list[_Step] = []
     merged_at: int | None = None
     for rw in rewrites():
-        m = simple_re.match(rw.pattern.pattern)
+        m = simple_re.match(rw.find)
         if m and "\\" not in rw.write and rw.source.startswith("rewrites.yaml"):
             for word in m.group(1).split("|"):
                 table[word] = rw.write

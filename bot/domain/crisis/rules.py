@@ -9,6 +9,7 @@ that falls in one of its rule's scopes. It scans the whole text, however long, i
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Mapping
@@ -47,9 +48,6 @@ class Rule:
     fires: tuple[str, ...]
     quiet: tuple[str, ...]
     needs: frozenset[str] | None = None  # one of these is in every match (a cheap gate)
-    # each need as its character trigrams: a long message lacking every need's trigrams
-    # cannot match, found without scanning the message once per need
-    need_grams: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,22 +95,72 @@ _PROF = alternatives(data_file("markers.yaml")["markers"]["prof"], "markers.yaml
 _KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")
 
 
-# Past this many characters the message-wide gate looks needs up in the message's trigrams.
-_LONG_MESSAGE = 1500
+# Past this many characters, which needs a message holds is narrowed by trigrams first.
+_LONG_MESSAGE = 300
 
 
-def _grams(text: str) -> frozenset[str]:
-    # a need under three characters has no trigram: the empty set, always "present"
-    return frozenset(text[i : i + 3] for i in range(len(text) - 2))
+def _grams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)}
 
 
-def _may_match(rule: Rule, norm: str, grams: frozenset[str] | None) -> bool:
-    """False only when none of the rule's needs is in ``norm`` (so it cannot match)."""
-    if rule.needs is None:
-        return True
-    if grams is None:
-        return any(n in norm for n in rule.needs)
-    return any(g <= grams for g in rule.need_grams)
+@functools.cache
+def _need_keys() -> tuple[tuple[str, str | None], ...]:
+    """Every rule's needs, once each, with a trigram each (None under three characters)."""
+    needs = sorted({n for r in rules() for n in r.needs or ()})
+    return tuple((n, n[:3] if len(n) >= 3 else None) for n in needs)
+
+
+class _Needs:
+    """Which of the rules' needs a message holds, and in which of its sentences.
+
+    Found once per message for all the rules, so a long message costs a few set lookups
+    per need and a few searches, not one scan of every sentence per rule and need.
+    Exact: a rule is skipped, or a sentence left out, only when it lacks every need.
+    """
+
+    def __init__(self, norm: str, sents: list[str]) -> None:
+        self.norm, self.sents = norm, sents
+        grams = _grams(norm) if len(norm) > _LONG_MESSAGE else None
+        self.present = frozenset(
+            n
+            for n, key in _need_keys()
+            if (grams is None or key is None or key in grams) and n in norm
+        )
+        self._starts: list[int] | None = None
+        self._found: dict[str, frozenset[int]] = {}
+
+    def _sentence_starts(self) -> list[int]:
+        if self._starts is None:
+            starts, at = [], 0
+            for sent in self.sents:
+                at = self.norm.find(sent, at)
+                starts.append(at)
+                at += len(sent)
+            self._starts = starts
+        return self._starts
+
+    def _sentences_with(self, need: str) -> frozenset[int]:
+        found = self._found.get(need)
+        if found is None:
+            starts, norm, sents = self._sentence_starts(), self.norm, self.sents
+            hits: set[int] = set()
+            at = norm.find(need)
+            while at >= 0:
+                i = bisect.bisect_right(starts, at) - 1
+                if i >= 0 and need in sents[i]:
+                    hits.add(i)
+                at = norm.find(need, at + 1)
+            found = self._found[need] = frozenset(hits)
+        return found
+
+    def sentences(self, rule: Rule) -> list[tuple[int, str]]:
+        """The sentences (numbered from 1) that hold one of ``rule``'s needs."""
+        if rule.needs is None or len(self.sents) <= 1:
+            return list(enumerate(self.sents, start=1))
+        at: set[int] = set()
+        for need in rule.needs & self.present:
+            at |= self._sentences_with(need)
+        return [(i + 1, self.sents[i]) for i in sorted(at)]
 
 
 @functools.cache
@@ -144,7 +192,6 @@ def rules() -> tuple[Rule, ...]:
                 kind=str(raw["kind"]),
                 pattern=pattern,
                 needs=needs,
-                need_grams=tuple(_grams(n) for n in needs or ()),
                 scopes=scopes,
                 span=span,
                 fires=tuple(str(x) for x in raw.get("fires") or ()),
@@ -265,17 +312,14 @@ def match_rules(norm: str, *, only: str | None = None) -> list[RuleHit]:
     sents = split_sentences(norm, windows=False) or [norm]
     hits: list[RuleHit] = []
     msg = _Message(norm)
-    grams = _grams(norm) if len(norm) > _LONG_MESSAGE else None
+    needs = _Needs(norm, sents)
     for rule in rules():
         if only is not None and rule.name != only:
             continue
-        if not _may_match(rule, norm, grams):
+        if rule.needs is not None and rule.needs.isdisjoint(needs.present):
             continue  # cannot match anywhere in this message
-        needs = rule.needs
-        where = [(0, norm)] if rule.span == "message" else list(enumerate(sents, start=1))
+        where = [(0, norm)] if rule.span == "message" else needs.sentences(rule)
         for i, sent in where:
-            if needs is not None and len(where) > 1 and not any(n in sent for n in needs):
-                continue
             for m in rule.pattern.finditer(sent):
                 if _silenced(rule, sent, m.start(), m.end(), msg):
                     continue

@@ -1,0 +1,125 @@
+"""The detector's speed-ups change nothing it decides.
+
+Two things make long messages cheap without touching a verdict: patterns that open with
+``\\b`` are compiled "hoisted" (a letter first, the boundary as a look-behind), and the rules'
+needs are found once per message and mapped to sentences. Both must be exact: every pattern
+here matches the same spans hoisted or not, and every rule is tried on exactly the sentences
+that hold one of its needs, on every labelled line and on long messages built from them.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+import bot.domain.crisis  # noqa: F401 (loads the package before its modules are looked up)
+from bot.domain.crisis import normalise, rules, split_sentences
+from bot.domain.crisis.lexicon import DATA_FILES, data_file, hoist
+
+rules_module = sys.modules["bot.domain.crisis.rules"]
+DATA = Path(__file__).parent / "crisis_data"
+
+
+def _lines(limit: int) -> list[str]:
+    out: list[str] = []
+    for file in sorted(DATA.glob("*.tsv")):
+        for line in file.read_text(encoding="utf-8").splitlines()[:limit]:
+            parts = line.split("\t")
+            if len(parts) == 3:
+                out.append(parts[2])
+    return out
+
+
+def _patterns() -> list[str]:
+    found: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    for name in DATA_FILES:
+        if name != "emoji.yaml":
+            walk(data_file(name))
+    out = []
+    for text in sorted(found):
+        try:
+            re.compile(text)
+        except re.error:
+            continue  # a word list or a plain sentence, not a pattern
+        if hoist(text) != text:
+            out.append(text)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("written", "hoisted"),
+    [
+        (r"\bkms\b", r"k(?<!\wk)ms\b"),
+        (r"(?<!\d)(?<!\d )\bk\.?m\.?s\b", r"k(?<!\wk)(?<!\dk)(?<!\d k)\.?m\.?s\b"),
+        (r"\b(to|my) sh\b", r"(t(?<!\wt)o|m(?<!\wm)y) sh\b"),
+        (r"\b(?:a b|cd)\b", r"(?:a(?<!\wa) b|c(?<!\wc)d)\b"),
+        # left alone: a quantified first letter or group, a class, no boundary
+        (r"\bs?h\b", r"\bs?h\b"),
+        (r"\b(to|my)? sh\b", r"\b(to|my)? sh\b"),
+        (r"\b[a-z]+\b", r"\b[a-z]+\b"),
+        (r"kms\b", r"kms\b"),
+    ],
+)
+def test_hoist_moves_the_boundary_behind_the_first_letter(written: str, hoisted: str) -> None:
+    assert hoist(written) == hoisted
+
+
+def test_every_hoisted_pattern_matches_what_it_was_written_to_match() -> None:
+    patterns = _patterns()
+    assert len(patterns) > 100  # the data's patterns, not a handful
+    texts = [t.lower() for t in _lines(60)]
+    texts += [normalise(t) for t in texts]
+    texts += ["kms", "okms", "1 kms", "1kms", "to sh", "tosh", "x-my sh", "my_sh", "émy sh"]
+    for written in patterns:
+        before, after = re.compile(written), re.compile(hoist(written))
+        for text in texts:
+            assert [m.span() for m in before.finditer(text)] == [
+                m.span() for m in after.finditer(text)
+            ], (written, text)
+
+
+def _brute_force(norm: str) -> dict[str, list[int]]:
+    """Per rule: the sentences (from 1) that hold one of its needs, found the slow way."""
+    sents = split_sentences(norm, windows=False) or [norm]
+    out: dict[str, list[int]] = {}
+    for rule in rules():
+        if rule.needs is not None and not any(n in norm for n in rule.needs):
+            continue
+        if rule.needs is None or len(sents) <= 1:
+            out[rule.name] = list(range(1, len(sents) + 1))
+        else:
+            out[rule.name] = [
+                i for i, s in enumerate(sents, start=1) if any(n in s for n in rule.needs)
+            ]
+    return out
+
+
+def test_rules_are_tried_on_exactly_the_sentences_holding_their_needs() -> None:
+    lines = _lines(40)
+    messages = [normalise(t) for t in lines]
+    # long messages (past the trigram gate) with needs at sentence edges and across them
+    messages += [normalise(" ".join(lines[i : i + 25])) for i in range(0, len(lines), 25)]
+    messages += [normalise("I want to. End it all. Kill. Myself tonight, " * 40)]
+    for norm in messages:
+        sents = split_sentences(norm, windows=False) or [norm]
+        needs = rules_module._Needs(norm, sents)
+        found = {
+            rule.name: [i for i, _ in needs.sentences(rule)]
+            for rule in rules()
+            if rule.needs is None or not rule.needs.isdisjoint(needs.present)
+        }
+        assert found == _brute_force(norm), norm[:80]
