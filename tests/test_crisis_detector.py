@@ -320,20 +320,19 @@ def test_a_second_start_keeps_the_models_unless_a_file_changed_on_disk() -> None
     ],
 )
 def test_a_missing_or_broken_file_raises_in_plain_words(
-    monkeypatch: pytest.MonkeyPatch, broken: dict[str, object], words: str
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, broken: dict[str, object], words: str
 ) -> None:
-    real = crisis_model._read
-
-    def fake(name: str) -> bytes:
-        if name == broken["file"]:
-            if broken["data"] is None:
-                raise DetectorUnavailable(f"The crisis detector's model file {name} is missing")
-            return broken["data"]  # type: ignore[return-value]
-        return real(name)
-
-    monkeypatch.setattr(crisis_model, "_read", fake)
-    # The files on disk are unchanged (only _read lies about them), so forget that they
-    # were loaded before; a real change on disk is seen by itself (the test below).
+    # a copy of the package's model folder, one file of it missing or broken on disk
+    shipped = crisis_model._folder()
+    (tmp_path / "models").mkdir()
+    for name in (crisis.DETECTOR_FILE, *crisis.MODEL_FILES):
+        (tmp_path / "models" / name).write_bytes(shipped.joinpath(name).read_bytes())
+    target = tmp_path / "models" / str(broken["file"])
+    if broken["data"] is None:
+        target.unlink()
+    else:
+        target.write_bytes(broken["data"])  # type: ignore[arg-type]
+    monkeypatch.setattr(crisis_model, "_folder", lambda: tmp_path / "models")
     monkeypatch.setattr(assess_module, "_signature", None)
     with pytest.raises(DetectorUnavailable, match=words):
         crisis.load()

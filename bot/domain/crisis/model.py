@@ -179,7 +179,11 @@ def parse_ngram(raw: Mapping[str, Any]) -> NgramModel:
 class SentenceModel:
     """The fine-tuned MiniLM, int8 ONNX, on one onnxruntime thread."""
 
-    def __init__(self, model: bytes, tokenizer: bytes, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(
+        self, model: bytes | str, tokenizer: bytes, max_tokens: int = MAX_TOKENS
+    ) -> None:
+        """``model``: the ONNX file's bytes, or its path (onnxruntime then reads the file
+        itself, and the process never holds a second copy of it: about 17 MB less)."""
         import numpy as np
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -243,10 +247,36 @@ class Models:
     meta: Mapping[str, Any]
 
 
+def _folder() -> Any:
+    """The folder the model files are read from (a path, or a resource in a zip)."""
+    return resources.files(__package__).joinpath("models")
+
+
 def _read(name: str) -> bytes:
     try:
-        return resources.files(__package__).joinpath("models").joinpath(name).read_bytes()
+        return _folder().joinpath(name).read_bytes()
     except (FileNotFoundError, OSError) as exc:
+        raise DetectorUnavailable(
+            f"The crisis detector's model file {name} is missing ({exc}). Reinstall the"
+            " package, or retrain with python -m bot.crisis_train."
+        ) from exc
+
+
+def _path(name: str) -> str | None:
+    """The model file's path on disk, or None when the package is not plain files."""
+    path = _folder().joinpath(name)
+    return os.fspath(path) if isinstance(path, os.PathLike) else None
+
+
+def _sha256(name: str) -> str:
+    """The file's SHA-256, read in pieces where it is on disk (the ONNX file is 17 MB)."""
+    path = _path(name)
+    if path is None:
+        return hashlib.sha256(_read(name)).hexdigest()
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError as exc:
         raise DetectorUnavailable(
             f"The crisis detector's model file {name} is missing ({exc}). Reinstall the"
             " package, or retrain with python -m bot.crisis_train."
@@ -258,7 +288,7 @@ def files_signature() -> tuple[tuple[str, int, int], ...] | None:
     stat'ed (missing, or inside a zip): the same signature means the same files, so a
     process that starts the bot again (the test suite does, over a thousand times) can keep
     what it loaded and checked before."""
-    folder = resources.files(__package__).joinpath("models")
+    folder = _folder()
     out = []
     for name in (DETECTOR_FILE, *MODEL_FILES):
         path = folder.joinpath(name)
@@ -285,15 +315,15 @@ def load_models(ngram_raw: Mapping[str, Any] | None = None) -> Models:
         ) from exc
     files: dict[str, bytes] = {}
     for name in MODEL_FILES:
-        data = _read(name)
         want = meta.get("sha256", {}).get(name)
-        if want != hashlib.sha256(data).hexdigest():
+        if want != _sha256(name):
             raise DetectorUnavailable(
                 f"The crisis detector's model file {name} does not match {DETECTOR_FILE}"
                 " (damaged, truncated or from another training run). Reinstall the package,"
                 " or retrain with python -m bot.crisis_train."
             )
-        files[name] = data
+        if name != SENTENCE_FILE:
+            files[name] = _read(name)
     try:
         raw = ngram_raw if ngram_raw is not None else json.loads(gzip.decompress(files[NGRAM_FILE]))
         ngram = parse_ngram(raw)
@@ -302,7 +332,9 @@ def load_models(ngram_raw: Mapping[str, Any] | None = None) -> Models:
             f"The crisis detector's n-gram model will not load: {exc}"
         ) from exc
     try:
-        sentence = SentenceModel(files[SENTENCE_FILE], files[TOKENIZER_FILE])
+        sentence = SentenceModel(
+            _path(SENTENCE_FILE) or _read(SENTENCE_FILE), files[TOKENIZER_FILE]
+        )
     except ImportError as exc:
         raise DetectorUnavailable(
             f"The crisis detector needs onnxruntime, tokenizers and numpy ({exc}):"
