@@ -179,9 +179,7 @@ def parse_ngram(raw: Mapping[str, Any]) -> NgramModel:
 class SentenceModel:
     """The fine-tuned MiniLM, int8 ONNX, on one onnxruntime thread."""
 
-    def __init__(
-        self, model: bytes | str, tokenizer: bytes, max_tokens: int = MAX_TOKENS
-    ) -> None:
+    def __init__(self, model: bytes | str, tokenizer: bytes, max_tokens: int = MAX_TOKENS) -> None:
         """``model``: the ONNX file's bytes, or its path (onnxruntime then reads the file
         itself, and the process never holds a second copy of it: about 17 MB less)."""
         import numpy as np
@@ -254,7 +252,8 @@ def _folder() -> Any:
 
 def _read(name: str) -> bytes:
     try:
-        return _folder().joinpath(name).read_bytes()
+        data: bytes = _folder().joinpath(name).read_bytes()
+        return data
     except (FileNotFoundError, OSError) as exc:
         raise DetectorUnavailable(
             f"The crisis detector's model file {name} is missing ({exc}). Reinstall the"
