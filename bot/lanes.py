@@ -17,7 +17,8 @@ nothing is interactive while an update is being processed and bulk otherwise (pe
 Per-chat limits hold for every send, in both lanes, from one shared record per chat: a bulk
 send waits until the chat has had nothing for a second; a reply may make a short burst (up to
 3 in a second in a private chat: a card and an answer, say) but no more; a group gets at most
-20 a minute.
+20 a minute. A bulk send waits for its lane without holding
+the chat's record, so a reply to someone whose broadcast copy is still queued goes first.
 
 A 429 pauses the lane it came from for the whole `retry_after` (PTB's AIORateLimiter ends its
 pause as soon as any other request in flight finishes, python-telegram-bot issue #5338), and
@@ -139,12 +140,13 @@ class ChatLimits:
 class _Chat:
     """One chat's send record, shared by both lanes."""
 
-    __slots__ = ("group", "lock", "stamps")
+    __slots__ = ("group", "lock", "pending", "stamps")
 
     def __init__(self, group: bool) -> None:
         self.group = group
         self.stamps: deque[float] = deque()
-        self.lock = asyncio.Lock()
+        self.lock = asyncio.Lock()  # replies to the chat, in order
+        self.pending = 0  # bulk sends on their way (the record is kept while there are any)
 
     def wait_time(self, now: float, limit: int, period: float) -> float:
         while self.stamps and self.stamps[0] <= now - 60.0:
@@ -230,12 +232,17 @@ class LaneRateLimiter(BaseRateLimiter[str]):
         now = self.timer.now()
         for key in list(self._chats)[:5_000]:
             chat = self._chats[key]
-            if not chat.lock.locked() and all(s <= now - 60.0 for s in chat.stamps):
+            if (
+                not chat.lock.locked()
+                and not chat.pending
+                and all(s <= now - 60.0 for s in chat.stamps)
+            ):
                 del self._chats[key]
 
     async def _take_places(self, chat_id: int | str | None, lane: _Lane) -> None:
-        """Wait for the chat's limit, then the lane's; the chat's record holds the moment of
-        sending, so a send that waited in the lane is not counted early."""
+        """Wait for the chat's limit (and a bulk send for its lane too); the chat's record
+        holds the moment of sending, so a send that waited in the lane is not counted early.
+        """
         if chat_id is None or self.chat_limits is None:
             if chat_id is not None and lane.window is not None:
                 await lane.window.acquire()
@@ -247,12 +254,31 @@ class LaneRateLimiter(BaseRateLimiter[str]):
             limit, period = self.chat_limits.private_bulk
         else:
             limit, period = self.chat_limits.private_reply
-        async with chat.lock:
-            while (delay := chat.wait_time(self.timer.now(), limit, period)) > 0:
-                await self.timer.sleep(delay)
-            if lane.window is not None:
+        if lane.window is None:
+            async with chat.lock:
+                while (delay := chat.wait_time(self.timer.now(), limit, period)) > 0:
+                    await self.timer.sleep(delay)
+                chat.stamps.append(self.timer.now())
+            return
+        # A bulk send waits for its lane without holding the chat: a reply to the same
+        # person (a crisis card, say) must not queue behind a broadcast copy that is waiting
+        # its turn in the lane. The chat is checked again at the moment of sending; if a
+        # reply went first meanwhile, the bulk send waits for the chat and goes round again
+        # (the lane place it took is left unused: slower, never over a limit).
+        chat.pending += 1
+        try:
+            while True:
+                async with chat.lock:  # any reply to this chat that is waiting goes first
+                    pass
+                while (delay := chat.wait_time(self.timer.now(), limit, period)) > 0:
+                    await self.timer.sleep(delay)
                 await lane.window.acquire()
-            chat.stamps.append(self.timer.now())
+                now = self.timer.now()
+                if not chat.lock.locked() and chat.wait_time(now, limit, period) <= 0:
+                    chat.stamps.append(now)
+                    return
+        finally:
+            chat.pending -= 1
 
     async def process_request(
         self,

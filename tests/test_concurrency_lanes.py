@@ -170,3 +170,22 @@ async def test_limits_off_never_wait_but_still_pause_after_a_429() -> None:
     tasks = [send(limiter, rec, None, chat) for chat in (1, 1, 1, 2, 3)]
     await timer.run(tasks)
     assert sorted(t for t, _, _ in rec.sent) == [0.0, 0.0, 0.0, 0.0, 2.0]
+
+
+async def test_a_reply_never_waits_behind_a_bulk_send_to_the_same_person() -> None:
+    # A broadcast has 60 copies queued in the bulk lane (25 a second); the 40th is for the
+    # person who, just then, sends a message that needs an answer (a crisis card, say).
+    timer = StepTimer()
+    limiter = LaneRateLimiter(bulk_per_second=25, timer=timer)
+    rec = Recorder(timer)
+    bulk = [send(limiter, rec, BULK, 2000 + k) for k in range(60)]
+    for _ in range(50):
+        await asyncio.sleep(0)
+    reply = send(limiter, rec, INTERACTIVE, 2039)
+    await timer.run([reply])
+    assert rec.sent[-1] == (0.0, INTERACTIVE, 2039)  # at once, not after 1.5 s of bulk
+    await timer.run(bulk)
+    copy = next(t for t, lane, chat in rec.sent if lane == BULK and chat == 2039)
+    assert copy >= 1.0  # the copy waited for the chat: one a second, the reply counted
+    bulk_times = [t for t, lane, _ in rec.sent if lane == BULK]
+    assert len(bulk_times) == 60 and most_in_any_window(bulk_times, 1.0) <= 25
