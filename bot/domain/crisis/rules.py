@@ -95,36 +95,37 @@ _PROF = alternatives(data_file("markers.yaml")["markers"]["prof"], "markers.yaml
 _KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")
 
 
-# Past this many characters, which needs a message holds is narrowed by trigrams first.
-_LONG_MESSAGE = 300
-
-
-def _grams(text: str) -> set[str]:
-    return {text[i : i + 3] for i in range(len(text) - 2)}
-
-
 @functools.cache
-def _need_keys() -> tuple[tuple[str, str | None], ...]:
-    """Every rule's needs, once each, with a trigram each (None under three characters)."""
-    needs = sorted({n for r in rules() for n in r.needs or ()})
-    return tuple((n, n[:3] if len(n) >= 3 else None) for n in needs)
+def _need_index() -> tuple[dict[str, tuple[str, ...]], frozenset[str], tuple[str, ...]]:
+    """Every rule's need, once each, filed under its first three characters (needs of
+    fewer characters apart): a message's trigrams then name the few needs worth a search."""
+    by_key: dict[str, list[str]] = {}
+    short: list[str] = []
+    for need in sorted({n for r in rules() for n in r.needs or ()}):
+        if len(need) >= 3:
+            by_key.setdefault(need[:3], []).append(need)
+        else:
+            short.append(need)
+    return {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key), tuple(short)
 
 
 class _Needs:
     """Which of the rules' needs a message holds, and in which of its sentences.
 
-    Found once per message for all the rules, so a long message costs a few set lookups
-    per need and a few searches, not one scan of every sentence per rule and need.
+    Found once per message for all the rules: the message's trigrams against the needs'
+    first trigrams (one set intersection), then a search for each need so named, and each
+    such need's sentences only when a rule asks; not one scan of every sentence per rule
+    and need.
     Exact: a rule is skipped, or a sentence left out, only when it lacks every need.
     """
 
     def __init__(self, norm: str, sents: list[str]) -> None:
         self.norm, self.sents = norm, sents
-        grams = _grams(norm) if len(norm) > _LONG_MESSAGE else None
+        by_key, keys, short = _need_index()
+        grams = {norm[i : i + 3] for i in range(len(norm) - 2)}
         self.present = frozenset(
-            n
-            for n, key in _need_keys()
-            if (grams is None or key is None or key in grams) and n in norm
+            [n for k in keys.intersection(grams) for n in by_key[k] if n in norm]
+            + [n for n in short if n in norm]
         )
         self._starts: list[int] | None = None
         self._found: dict[str, frozenset[int]] = {}
