@@ -126,3 +126,26 @@ def test_main_returns_codes_without_exiting(
     broken.write_text("model: nope\n")
     assert main(["--settings", str(broken), "check"]) == 2
     assert "Settings problem" in capsys.readouterr().err
+
+
+def test_a_bot_started_without_its_packages_says_how_to_install_them() -> None:
+    # `python -m bot run` on a Python that cannot import tornado (as if the project had
+    # been copied but not installed): one plain line, no traceback, exit status 2
+    blocker = (
+        "import sys, runpy\n"
+        "sys.modules['tornado'] = None\n"
+        "sys.argv = ['bot', 'run']\n"
+        "runpy.run_module('bot', run_name='__main__', alter_sys=True)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", blocker],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "python-telegram-bot[webhooks]" in result.stderr
+    assert "pip install -e ." in result.stderr
+    assert "Traceback" not in result.stderr
