@@ -12,7 +12,9 @@ h8 and h9 were written the same day by two more writers (men of all ages; women,
 language and dictated writing): h8 was measured once, then rules were written from its
 misses; h9 was measured once after those changes. d2 (indirect warning signs, and traps
 that do the same things for ordinary reasons) was written to develop rules for the weakest
-kind; h10 was measured once after all of it, and nothing was changed after it.
+kind; h10 was measured once after all of it, and nothing was changed after it. d3 (four
+new writers, 2026-12-07) was written to develop rules for plans, goodbyes, indirect signs
+and the traps beside them; h11 (two more writers, the same day) was measured once after.
 """
 
 from __future__ import annotations
@@ -169,3 +171,34 @@ def test_seventh_holdout_blind_after_every_change() -> None:
     # up with my drama much longer".
     assert got.recall >= 0.96, got.report
     assert got.false_flags <= 0.06, got.report
+
+
+def test_third_rules_development_set_holds() -> None:
+    """d3: 480 lines by four new writers on 2026-12-07 (Australian and New Zealand tradies
+    and farmers, often dictated; UK and Irish students with their algospeak; parents and
+    partners of adults with BPD, aged 40 to 80; adults long in services, with the jargon),
+    on the kinds the detector was weakest at: plans told as logistics, goodbyes, indirect
+    signs, and the traps beside them (negated, recovery, idioms, struggle, everyday). Then
+    used to write rules: calm once it is decided, who gets what, the last time they write,
+    the razor got out, "unalive" a thing, overdosed on food, "not having any thoughts of",
+    "two years without"."""
+    got = _figures(["d3.tsv"])
+    assert got.crisis == 240 and got.ok == 240
+    # Before the rules: 0.883 and 0.146; after: 0.933 and 0.117 (the false flags left are
+    # the models': carers' reassurance, the dog's pills, "he's gonna be the death of me").
+    assert got.recall >= 0.93, got.report
+    assert got.false_flags <= 0.12, got.report
+
+
+def test_eighth_holdout_blind_after_every_change() -> None:
+    """h11: 256 lines by two more writers the same day (people writing English as a second
+    language, Maori, Pacific and Canadian young people; older adults in rural towns, peer
+    workers and coordinators), 8 of each kind, measured once after every change of the day
+    and never used since."""
+    got = _figures(["h11.tsv"])
+    assert got.crisis == 128 and got.ok == 128
+    # Measured blind: 0.992 and 0.094 (the detector of the morning gave the same). Missed:
+    # someone asking who can take their dogs "for after". Most false flags are older
+    # adults' ordinary lines (0.141 of theirs): a haircut, hip pain, "empty".
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.094, got.report
