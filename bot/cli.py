@@ -21,6 +21,7 @@ from bot.settings import (
     Settings,
     SettingsError,
     load_settings,
+    redacted_url,
 )
 
 if TYPE_CHECKING:
@@ -143,6 +144,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("path", type=Path, help="where to write the copy (a new file)")
 
+    move = sub.add_parser(
+        "copy-to-postgres",
+        parents=[common],
+        help="copy the SQLite database into an empty PostgreSQL one (stop the bot first)",
+    )
+    move.add_argument(
+        "--to",
+        dest="to_url",
+        help="the PostgreSQL database's URL (default: database_url in the settings, or "
+        "DATABASE_URL; the environment keeps its password out of your shell's history)",
+    )
+
     report = sub.add_parser(
         "report",
         parents=[common],
@@ -183,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_rotate_key(settings))
     if args.command == "backup":
         return _backup(settings, args.path)
+    if args.command == "copy-to-postgres":
+        return asyncio.run(_copy_to_postgres(settings, args.to_url))
     if args.command == "report":
         return asyncio.run(_report(settings, args.since, args.until, args.csv_path))
     return _run(settings, args)
@@ -685,6 +700,42 @@ async def _report(settings: Settings, since: str, until: str | None, csv_path: P
             print(f"\n{title}")
             section = title
         print(f"    {part}: {value}" if part else f"  {measure}: {value}".rstrip())
+    return 0
+
+
+async def _copy_to_postgres(settings: Settings, to_url: str | None) -> int:
+    from bot.runtime import DataFolderLock, StartupError
+    from bot.storage.transfer import TransferError, copy_to_postgres
+
+    url = to_url or settings.database_url
+    if not url or not url.startswith(("postgresql:", "postgres:")):
+        print(
+            "Where to? Give the PostgreSQL database's address with --to, or set DATABASE_URL"
+            " (a postgresql:// URL, as the replicas will use). The copy goes into an empty"
+            " database; the bot makes its tables there.",
+            file=sys.stderr,
+        )
+        return 2
+    lock = DataFolderLock(settings.data_dir)
+    try:
+        lock.acquire()  # the bot must not write to the SQLite file while it is copied
+    except StartupError as exc:
+        print(f"{exc} Stop the bot before copying its database.", file=sys.stderr)
+        return 2
+    try:
+        copied = await copy_to_postgres(settings.database_path, url)
+    except TransferError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        lock.release()
+    print(
+        f"Copied {sum(copied.values())} rows in {len(copied)} tables from "
+        f"{settings.database_path} to PostgreSQL {redacted_url(url)}. Start the replicas with"
+        " database_url (or DATABASE_URL) set to it and the same BOT_ENCRYPTION_KEY: notes"
+        " and safety plans were copied encrypted. The SQLite file is unchanged; keep it as"
+        " safe as a backup until you no longer need it, then delete it."
+    )
     return 0
 
 
