@@ -14,7 +14,8 @@ misses; h9 was measured once after those changes. d2 (indirect warning signs, an
 that do the same things for ordinary reasons) was written to develop rules for the weakest
 kind; h10 was measured once after all of it, and nothing was changed after it. d3 (four
 new writers, 2026-12-07) was written to develop rules for plans, goodbyes, indirect signs
-and the traps beside them; h11 (two more writers, the same day) was measured once after.
+and the traps beside them; h11 (two more writers, the same day) was measured once after;
+then d4 (four more) and h12 (two more), the same way.
 """
 
 from __future__ import annotations
@@ -198,7 +199,38 @@ def test_eighth_holdout_blind_after_every_change() -> None:
     got = _figures(["h11.tsv"])
     assert got.crisis == 128 and got.ok == 128
     # Measured blind: 0.992 and 0.094 (the detector of the morning gave the same). Missed:
-    # someone asking who can take their dogs "for after". Most false flags are older
-    # adults' ordinary lines (0.141 of theirs): a haircut, hip pain, "empty".
+    # someone asking who can take their dogs "for after", which d4's rules catch since (so
+    # it is no longer blind to them: 1.000). Most false flags are older adults' ordinary
+    # lines (0.141 of theirs): a haircut, hip pain, "empty".
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.094, got.report
+
+
+def test_fourth_rules_development_set_holds() -> None:
+    """d4: 480 lines by four more writers the same day (adults in the US and Canada; South
+    Asian and African English in the UK, Canada and Australia; teenagers online with their
+    filter-dodging spellings; peer workers and coordinators, and long messages with the risk
+    late), then used to write rules: hidden self-harm ("so no one sees the new ones"), a
+    streak broken with a blade, pills popped one by one, a funeral wished for soon, a pet to
+    be taken "for after", "this is it" on the way to the cliffs, "when the time comes, which
+    is soon", the last voice note ever, someone in the house, a car crawling alongside."""
+    got = _figures(["d4.tsv"])
+    assert got.crisis == 240 and got.ok == 240
+    # Before the rules: 0.938 and 0.096; after: 0.983 and 0.075.
+    assert got.recall >= 0.98, got.report
+    assert got.false_flags <= 0.075, got.report
+
+
+def test_ninth_holdout_blind_after_every_change() -> None:
+    """h12: 256 lines by two more writers (people with BPD and carers across the UK,
+    Ireland and Australia, sober or not, terse or very literal; people across the US,
+    Canada and New Zealand, teens to retirees, in recovery from addiction, LGBTQ+ young
+    adults, peer workers), 8 of each kind, measured once after every change and never used."""
+    got = _figures(["h12.tsv"])
+    assert got.crisis == 128 and got.ok == 128
+    # Measured blind: 0.945 and 0.086 (this morning's detector: 0.945 and 0.109). Missed:
+    # a cat rehomed "from this weekend", a burial wish, "asking for after", pills popped "one
+    # at a time ... lol", "on the platform, next fast one's in 10 mins", a burn after three
+    # years clean, a client ringing from the bridge.
+    assert got.recall >= 0.945, got.report
+    assert got.false_flags <= 0.086, got.report

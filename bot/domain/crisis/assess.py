@@ -77,11 +77,19 @@ def short_and_plain(norm: str) -> bool:
 
 
 def stock_phrases_only(norm: str) -> bool:
-    """True when a message is nothing but staff's and peers' stock phrases ("no rush")."""
-    parts = [p.strip(" ,.!?") for s in split_sentences(norm, windows=False) for p in s.split(",")]
-    parts = [" ".join(w for w in p.split() if w not in _SIGN_OFFS) for p in parts]
-    parts = [p for p in parts if p]
-    return bool(parts) and all(p in _STOCK for p in parts)
+    """True when a message is nothing but staff's and peers' stock phrases ("no rush").
+
+    Stops at the first part that is not one, so a long message costs a part or two."""
+    seen = False
+    for sentence in split_sentences(norm, windows=False):
+        for raw in sentence.split(","):
+            part = " ".join(w for w in raw.strip(" ,.!?").split() if w not in _SIGN_OFFS)
+            if not part:
+                continue
+            if part not in _STOCK:
+                return False
+            seen = True
+    return seen
 
 
 _models: Models | None = None
