@@ -398,3 +398,35 @@ def test_risk_at_the_end_of_a_very_long_message_is_found() -> None:
     para = "We went to the beach and it was lovely, the kids built a sandcastle. "
     a = assess(para * 300 + "I can't keep myself safe tonight.")
     assert a.crisis and a.kind == "suicidal"
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("Took everything in the cabinet. Love Mum", "Took everything in the cabinet."),
+        ("i want to die Love, Jan", "i want to die"),
+        ("No further action.\nKind regards, Margaret x", "No further action."),
+        ("see you thursday - Tom", "see you thursday"),
+        ("Thanks, Bill.", "Thanks, Bill."),  # nothing else: left as it is
+        ("I just want to say I love Tom", "I just want to say I love Tom"),
+        ("every Sunday", "every Sunday"),
+        ("Thank you for everything. Love, Goodbye", "Thank you for everything. Love, Goodbye"),
+    ],
+)
+def test_a_sign_off_at_the_end_is_set_aside(text: str, left: str) -> None:
+    assert assess_module.without_sign_off(text) == left
+
+
+def test_a_signed_message_is_judged_as_if_unsigned() -> None:
+    # Older adults and carers sign every message. Left in, "Love, Jan" pulled the models'
+    # score down: 286 of the 5,464 labelled crisis lines fell below the threshold with it.
+    lines = []
+    for file in sorted((Path(__file__).parent / "crisis_data").glob("*.tsv")):
+        for line in file.read_text(encoding="utf-8").splitlines()[::25]:
+            parts = line.split("\t")
+            if len(parts) == 3:
+                lines.append(parts[2].rstrip())
+    assert len(lines) > 200
+    for sign_off in (" Love, Jan", "\nKind regards, Margaret", " - Tom", " Thanks, Bill x"):
+        changed = [t for t in lines if assess(t + sign_off).crisis != assess(t).crisis]
+        assert not changed, (sign_off, changed[:3])

@@ -201,7 +201,8 @@ def test_eighth_holdout_blind_after_every_change() -> None:
     # Measured blind: 0.992 and 0.094 (the detector of the morning gave the same). Missed:
     # someone asking who can take their dogs "for after", which d4's rules catch since (so
     # it is no longer blind to them: 1.000). Most false flags are older adults' ordinary
-    # lines (0.141 of theirs): a haircut, hip pain, "empty".
+    # lines (0.141 of theirs): a haircut, hip pain, "empty". Setting sign-offs aside (found
+    # on labelled lines with sign-offs added, not here) took one more off: 0.086.
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.094, got.report
 
