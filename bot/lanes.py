@@ -17,8 +17,8 @@ nothing is interactive while an update is being processed and bulk otherwise (pe
 Per-chat limits hold for every send, in both lanes, from one shared record per chat: a bulk
 send waits until the chat has had nothing for a second; a reply may make a short burst (up to
 3 in a second in a private chat: a card and an answer, say) but no more; a group gets at most
-20 a minute. A bulk send waits for its lane without holding
-the chat's record, so a reply to someone whose broadcast copy is still queued goes first.
+20 a minute. A bulk send waits for its lane without holding the chat's record, so a reply to
+someone whose broadcast copy is still queued goes first.
 
 A 429 pauses the lane it came from for the whole `retry_after` (PTB's AIORateLimiter ends its
 pause as soon as any other request in flight finishes, python-telegram-bot issue #5338), and
