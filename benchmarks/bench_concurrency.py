@@ -58,7 +58,14 @@ from telegram.warnings import PTBUserWarning  # noqa: E402
 from benchmarks.bench_relay import _match  # noqa: E402
 from bot.domain.hours import parse_windows  # noqa: E402
 from bot.lanes import LaneRateLimiter  # noqa: E402
-from tests.harness import AGREE, BotEnv, Client, FakeBotAPI, join_staff, onboard  # noqa: E402
+from tests.harness import (  # noqa: E402
+    BotEnv,
+    Client,
+    FakeBotAPI,
+    join_staff,
+    onboard,
+    onboard_coordinator,
+)
 
 __all__ = ["figures"]
 
@@ -363,9 +370,7 @@ async def _start_broadcast(env: BotEnv, recipients: int) -> None:
 async def _confirm(env: BotEnv, recipients: int) -> None:
     coord = env.client(COORDINATOR, "Casey")
     if not coord.messages:
-        await coord.send("/start")
-        await coord.click(AGREE)
-        await coord.click("Skip")
+        await onboard_coordinator(coord)
     await coord.send("/broadcast")
     await coord.click("All carers")
     await coord.send("The annual peer support day is on 14 March. Everyone is welcome.")
@@ -562,9 +567,7 @@ async def event_loop_lag_ms() -> float:
                 rows,
             )
             coord = env.client(COORDINATOR, "Casey")
-            await coord.send("/start")
-            await coord.click(AGREE)
-            await coord.click("Skip")
+            await onboard_coordinator(coord)
             async with limits_off(env):
                 for person in people:  # warm: the chart worker, the export path
                     await person.send("/mood")

@@ -199,7 +199,7 @@ async def test_two_replicas_ticks_racing_over_a_10000_recipient_broadcast_send_e
 ) -> None:
     """Two running bots (each its own folder, pool and job queue) on one database both run
     the broadcast tick at once, twice over: every recipient gets it exactly once."""
-    from tests.harness import AGREE, BotEnv
+    from tests.harness import BotEnv, onboard_coordinator
 
     backends.require_server()
     tmp_path = tmp_path_factory.mktemp("replicas")
@@ -222,9 +222,7 @@ async def test_two_replicas_ticks_racing_over_a_10000_recipient_broadcast_send_e
                 [(uid, now, now, now) for uid in people],
             )
             coordinator = a.client(900, "Casey")
-            await coordinator.send("/start")
-            await coordinator.click(AGREE)
-            await coordinator.click("Skip")
+            await onboard_coordinator(coordinator)
             await coordinator.send("/broadcast")
             await coordinator.click("All carers")
             await coordinator.send("The peer support day is on 14 March. Everyone is welcome.")
