@@ -22,7 +22,6 @@ second run of the same data only retrains what changed.
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import random
@@ -602,9 +601,7 @@ def write_models(
 
     out.mkdir(parents=True, exist_ok=True)
     ngram = train_ngram(rows)
-    (out / crisis.NGRAM_FILE).write_bytes(
-        gzip.compress(json.dumps(ngram, separators=(",", ":"), sort_keys=True).encode(), mtime=0)
-    )
+    (out / crisis.NGRAM_FILE).write_bytes(crisis.ngram_file_bytes(ngram))
     wins = [w for _, w in _windows(crisis.parse_ngram(ngram), rows)]
     net = cts.finetune(wins, [int(r.crisis) for r in rows], epochs=epochs)
     cts.export(net, out / crisis.SENTENCE_FILE, out / crisis.TOKENIZER_FILE)

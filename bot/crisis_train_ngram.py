@@ -19,7 +19,6 @@ n-gram model and ``detector.json``. It never reads ``tests/crisis_holdout/``.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
@@ -110,9 +109,7 @@ def heldout(
 
 def _write(rows: Sequence[ct.Row], threshold: float, out: Path) -> str:
     ngram = ct.train_ngram(rows)
-    (out / crisis.NGRAM_FILE).write_bytes(
-        gzip.compress(json.dumps(ngram, separators=(",", ":"), sort_keys=True).encode(), mtime=0)
-    )
+    (out / crisis.NGRAM_FILE).write_bytes(crisis.ngram_file_bytes(ngram))
     meta_path = out / crisis.DETECTOR_FILE
     meta = json.loads(meta_path.read_text())
     meta["threshold"] = threshold

@@ -17,6 +17,7 @@ import pytest
 from bot.domain import crisis
 from bot.domain.crisis import KINDS, Assessment, DetectorUnavailable, assess
 from bot.domain.crisis import model as crisis_model
+from bot.domain.crisis import ngram as crisis_ngram
 
 MODELS = Path(crisis.__file__).resolve().parent / "models"
 assess_module = importlib.import_module("bot.domain.crisis.assess")
@@ -373,7 +374,7 @@ def test_long_messages_cost_a_bounded_amount(monkeypatch: pytest.MonkeyPatch) ->
     models = loaded()
     spans: list[int] = []
     windows: list[int] = []
-    blocks, score = crisis_model.blocks, models.sentence.score
+    blocks, score = crisis_ngram.blocks, models.sentence.score
 
     def counted_blocks(span: str, *args: object, **kwargs: object) -> object:
         spans.append(len(span))
@@ -383,14 +384,14 @@ def test_long_messages_cost_a_bounded_amount(monkeypatch: pytest.MonkeyPatch) ->
         windows.append(len(text))
         return score(text)
 
-    monkeypatch.setattr(crisis_model, "blocks", counted_blocks)
+    monkeypatch.setattr(crisis_ngram, "blocks", counted_blocks)
     monkeypatch.setattr(models.sentence, "score", counted_score)
     for size in (4096, 100_000):
         spans.clear()
         windows.clear()
         assess((para * (size // len(para) + 1))[:size])
-        assert 1 < len(spans) <= 1 + crisis_model.NGRAM_MAX_SPANS
-        assert max(spans) <= 2 * crisis_model.NGRAM_WHOLE_CHARS
+        assert 1 < len(spans) <= 1 + crisis_ngram.NGRAM_MAX_SPANS
+        assert max(spans) <= 2 * crisis_ngram.NGRAM_WHOLE_CHARS
         assert len(windows) <= 1 and all(n <= crisis_model._LONG_WINDOW_CHARS for n in windows)
 
 

@@ -55,12 +55,12 @@ def test_the_package_imports_no_framework_and_no_training_library() -> None:
     assert {k: v for k, v in bad.items() if v} == {}
 
 
-def test_numpy_and_onnxruntime_only_in_the_model_module() -> None:
+def test_numpy_and_onnxruntime_only_in_the_model_modules() -> None:
     for f in PACKAGE.rglob("*.py"):
         heavy = {
             m for m in _imports(f) if m.split(".")[0] in ("numpy", "onnxruntime", "tokenizers")
         }
-        assert not heavy or f.name == "model.py", (f.name, heavy)
+        assert not heavy or f.name in ("model.py", "ngram.py"), (f.name, heavy)
 
 
 def test_tables_are_data_files_that_ship_with_the_package() -> None:

@@ -8,7 +8,7 @@ Every incoming text passes :func:`assess` before any flow sees it. Three layers:
 * **rules** (:mod:`.rules`, ``data/rules.yaml``): explicit statements of risk, each silenced
   only by the scopes it names (negation, past and recovery, teaching, idiom, everyday uses,
   someone else's past death); explicit risk is never left to a model;
-* **models** (:mod:`.model`): half an n-gram logistic regression (:mod:`.features`) plus
+* **models** (:mod:`.model`): half an n-gram logistic regression (:mod:`.ngram`) plus
   half a fine-tuned MiniLM sentence model (int8 ONNX, one thread), against a threshold
   chosen on held-out data by ``python -m bot.crisis_train``.
 
@@ -31,12 +31,10 @@ from .model import (
     SENTENCE_FILE,
     TOKENIZER_FILE,
     DetectorUnavailable,
-    NgramModel,
     file_hashes,
-    ngram_spans,
-    parse_ngram,
     window,
 )
+from .ngram import NgramModel, ngram_file_bytes, ngram_spans, parse_ngram
 from .normalise import normalise, split_sentences
 from .rules import Rule, RuleHit, match_rules, rules
 
@@ -62,6 +60,7 @@ __all__ = [
     "load",
     "match_rules",
     "message_markers",
+    "ngram_file_bytes",
     "ngram_spans",
     "normalise",
     "parse_ngram",

@@ -1,6 +1,6 @@
 """The two learned scorers and the files they load from ``models/``.
 
-* the n-gram model: logistic regression over :mod:`.features`, scored in plain Python on
+* the n-gram model (:mod:`.ngram`): logistic regression over :mod:`.features`, scored on
   the whole message and on its sentences (the highest counts), plus a kind classifier;
 * the sentence model: MiniLM fine-tuned on the labelled lines, int8 ONNX, run with
   onnxruntime on one thread, reading one window of at most :data:`MAX_TOKENS` tokens.
@@ -15,17 +15,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import math
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from .features import FEATURE_VERSION, Blocks, blocks, message_markers
 from .lexicon import DetectorUnavailable
-from .normalise import split_sentences
+from .ngram import NgramModel, parse_ngram, sigmoid
 
 __all__ = [
     "DETECTOR_FILE",
@@ -33,14 +31,10 @@ __all__ = [
     "MODEL_FILES",
     "DetectorUnavailable",
     "Models",
-    "NgramModel",
     "SentenceModel",
     "file_hashes",
     "files_signature",
     "load_models",
-    "ngram_spans",
-    "parse_ngram",
-    "sigmoid",
     "window",
 ]
 
@@ -52,14 +46,6 @@ MODEL_FILES = (NGRAM_FILE, SENTENCE_FILE, TOKENIZER_FILE)
 
 #: Tokens of one message the sentence model reads (a window; see :func:`window`).
 MAX_TOKENS = 64
-# Characters of a message the n-gram model reads as a whole, and how many of its sentences
-# it scores at most: long messages cost a bounded amount, the rules still read everything.
-NGRAM_WHOLE_CHARS = 600
-NGRAM_MAX_SPANS = 16
-# A message of more sentences than that: the n-gram model scores its first two and last two
-# sentences and the four others its word weights alone rank riskiest, wherever they are.
-NGRAM_LONG_ENDS = 2
-NGRAM_LONG_PICKED = 4
 # Characters of a message the sentence model reads: about MAX_TOKENS tokens of English, so a
 # longer message is read around its riskiest sentence rather than cut after its opening.
 _WINDOW_CHARS = 280
@@ -69,111 +55,6 @@ _WINDOW_CHARS = 280
 # line: 200 and 160 characters flag exactly what 280 did, bar one line more caught and one
 # false flag fewer; 140 and 120 began to miss.
 _LONG_WINDOW_CHARS = 160
-
-_KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party", "danger")
-
-
-def sigmoid(z: float) -> float:
-    """The logistic function, without overflow."""
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-def ngram_spans(norm: str, rank: Callable[[str], float] | None = None) -> list[str]:
-    """The spans the n-gram model scores: the message's head, then its sentences (bounded).
-
-    Past :data:`NGRAM_MAX_SPANS` sentences, the first and last :data:`NGRAM_LONG_ENDS` and
-    the :data:`NGRAM_LONG_PICKED` others ``rank`` puts highest (without ``rank``: the first
-    and last half of :data:`NGRAM_MAX_SPANS`).
-    """
-    sents = split_sentences(norm)
-    head = norm[:NGRAM_WHOLE_CHARS]
-    if len(sents) <= 1 and len(norm) <= NGRAM_WHOLE_CHARS:
-        return [head]
-    if len(sents) > NGRAM_MAX_SPANS:
-        if rank is None:
-            sents = sents[: NGRAM_MAX_SPANS // 2] + sents[-(NGRAM_MAX_SPANS // 2) :]
-        else:
-            ends = NGRAM_LONG_ENDS
-            middle = range(ends, len(sents) - ends)
-            picked = sorted(sorted(middle, key=lambda i: -rank(sents[i]))[:NGRAM_LONG_PICKED])
-            keep = [*range(ends), *picked, *range(len(sents) - ends, len(sents))]
-            sents = [sents[i] for i in keep]
-    return [head, *sents]
-
-
-@dataclass(frozen=True, slots=True)
-class NgramModel:
-    """Logistic regression over n-gram features, and a kind classifier."""
-
-    bias: float
-    weights: dict[str, float]
-    kind_classes: tuple[str, ...]
-    kind_bias: tuple[float, ...]
-    kind_weights: tuple[dict[str, float], ...]
-    unigrams: dict[str, float] = field(default_factory=dict)  # "w:" weights by plain word
-
-    def score_blocks(self, bl: Blocks) -> float:
-        """The linear score of feature blocks (before the sigmoid)."""
-        get = self.weights.get
-        z = self.bias
-        for keys, v in bl:
-            z += v * sum(filter(None, map(get, keys)))
-        return z
-
-    def word_score(self, span: str) -> float:
-        """A cheap partial score: the weights of the span's words alone (for ranking)."""
-        return sum(filter(None, map(self.unigrams.get, span.split())))
-
-    def score(self, norm: str) -> tuple[float, str]:
-        """The highest probability over a message's spans, and the riskiest sentence.
-
-        The sentence (the riskiest span other than the message's head, or the head when the
-        message is one sentence) is where the sentence model's window is centred.
-        """
-        ctx = message_markers(norm[: NGRAM_WHOLE_CHARS * 2])
-        best, best_sent, where = -1.0, -1.0, norm
-        for i, span in enumerate(ngram_spans(norm, self.word_score)):
-            p = sigmoid(self.score_blocks(blocks(span, ctx, own=ctx if i == 0 else None)))
-            best = max(best, p)
-            if i > 0 and p > best_sent:
-                best_sent, where = p, span
-        return max(best, 0.0), where
-
-    def kind(self, norm: str) -> str:
-        """The most likely kind of risk for a message already judged risky."""
-        bl = blocks(norm[: NGRAM_WHOLE_CHARS * 2], (), chars=False)
-        scores = []
-        for w, b in zip(self.kind_weights, self.kind_bias, strict=True):
-            get = w.get
-            scores.append(b + sum(v * sum(filter(None, map(get, keys))) for keys, v in bl))
-        return self.kind_classes[max(range(len(scores)), key=scores.__getitem__)]
-
-
-def parse_ngram(raw: Mapping[str, Any]) -> NgramModel:
-    """Build an :class:`NgramModel` from its JSON form, checking the feature version."""
-    if raw.get("feature_version") != FEATURE_VERSION:
-        raise ValueError(
-            f"n-gram model was trained with feature version {raw.get('feature_version')},"
-            f" the code expects {FEATURE_VERSION}: retrain with python -m bot.crisis_train"
-        )
-    classes = tuple(str(c) for c in raw["kind_classes"])
-    if not set(classes) <= set(_KINDS):
-        raise ValueError(f"n-gram model has unknown kinds: {classes}")
-    weights = {str(k): float(v) for k, v in raw["weights"].items()}
-    return NgramModel(
-        bias=float(raw["bias"]),
-        weights=weights,
-        unigrams={k[2:]: v for k, v in weights.items() if k.startswith("w:")},
-        kind_classes=classes,
-        kind_bias=tuple(float(b) for b in raw["kind_bias"]),
-        kind_weights=tuple(
-            {str(k): float(v[j]) for k, v in raw["kind_weights"].items() if v[j]}
-            for j in range(len(classes))
-        ),
-    )
 
 
 class SentenceModel:
