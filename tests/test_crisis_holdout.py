@@ -235,3 +235,22 @@ def test_ninth_holdout_blind_after_every_change() -> None:
     # years clean, a client ringing from the bridge.
     assert got.recall >= 0.945, got.report
     assert got.false_flags <= 0.086, got.report
+
+
+def test_fifth_rules_development_set_holds() -> None:
+    """d5: 512 lines by four new writers on 2026-12-07 (men in rural and remote Australia and
+    New Zealand, laconic; LGBTQIA+ young adults online, with their jokes and algospeak;
+    parents of teenagers with BPD, describing what they see; adults with BPD in Scotland,
+    the north of England and Ireland, just after a row), 8 of each kind, measured before
+    any change, then used to write rules: affairs put in order with relief or a handover,
+    pets or children handed over for good, a date once someone is settled, "worked out
+    when", found by someone they fled, hiding from attackers, love said before going,
+    someone suddenly calm who thanked everyone, "see u in the void"; and to quiet others:
+    overdosed on teacakes, throwing oneself into work or off the dance floor, "my last post
+    sounded bleak", "2019 me", an urge resisted with an ice cube."""
+    got = _figures(["d5.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before the rules: 0.926 and 0.094; after: 0.992 and 0.066 (the false flags left are
+    # mostly the models': "im done wi men", "just empty", "hi its Karen again").
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.067, got.report
