@@ -254,3 +254,22 @@ def test_fifth_rules_development_set_holds() -> None:
     # mostly the models': "im done wi men", "just empty", "hi its Karen again").
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.067, got.report
+
+
+def test_sixth_rules_development_set_holds() -> None:
+    """d6: 512 lines by four more writers the same day (nurses, paramedics, police and
+    hospitality staff writing between shifts; young men and non-binary people online, in
+    game and meme words; women of 40 to 65 in the US South and Midwest, chatty and long;
+    people who spell as they speak or dictate everything), measured after d5's rules and
+    before any of its own, then used to write rules: "whoever reads this", the last stream
+    ever, children better off with their dad for good, means taken from the ward, a streak
+    reset to day 0, a burial wish "not joking this time", "if anything happens" with a
+    burial wish, a rope in the boot, someone giving everything away, a fist through a
+    mirror, a casket picked out for this weekend, "soocidal"; and to quiet: a carer asking
+    what to say if her husband ever says it, "most of my 30s and 40s", "been clean since"."""
+    got = _figures(["d6.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.930 and 0.074; after: 0.996 and 0.059 (the false flags left are
+    # the models': "unalive my router", "im cooked", a daughter cleaning her late dad's rifles).
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.06, got.report
