@@ -5,17 +5,20 @@ training or threshold-choosing step reads tests/crisis_holdout/, so these number
 meaning something. h1 and h2 are the first generation's hold-out; h3 and h4 were written
 for the second generation, after it was built; h5 and h6 were kept outside the repository
 until round two shipped, then measured once. h7 was written on the last day by a writer who
-had seen neither the rules nor the data, and measured once before anything was changed; d1
-(160 lines on the kinds the rules were widened for, half of them traps) was written to check
-those rules and then used to develop them, so it is a development set, not a hold-out.
+had seen neither the rules nor the data, and measured once before anything was changed.
 h8 and h9 were written the same day by two more writers (men of all ages; women, second
 language and dictated writing): h8 was measured once, then rules were written from its
-misses; h9 was measured once after those changes. d2 (indirect warning signs, and traps
-that do the same things for ordinary reasons) was written to develop rules for the weakest
-kind; h10 was measured once after all of it, and nothing was changed after it. d3 (four
-new writers, 2026-12-07) was written to develop rules for plans, goodbyes, indirect signs
-and the traps beside them; h11 (two more writers, the same day) was measured once after;
-then d4 (four more) and h12 (two more), the same way.
+misses; h9 was measured once after those changes. h10 was measured once after all of it,
+and nothing was changed after it. h11 and h12 (two writers each, 2026-12-07) were each
+measured once after a round of rules.
+
+The development sets d1 to d4 (lines written to develop rules, then tuned on) were here
+too; since the models were retrained on 2026-12-07 they are training data
+(tests/crisis_data/w_d1.tsv to w_d4.tsv). d5 and d6 are the development sets of the rules
+written after that retraining: both models have never read them.
+
+Each bar below is the figure measured when the set was measured, or the retrained
+detector's where that is higher; the comments give both.
 """
 
 from __future__ import annotations
@@ -84,8 +87,9 @@ def test_first_holdout_meets_the_bar() -> None:
     # The first generation reached recall 0.965 and false flags 0.042 here, the second
     # 0.946 and 0.026; round two (recall-first threshold, n-gram retrained, short everyday
     # messages guarded) reaches 0.968 and 0.032: the bar is what it honestly reaches.
-    assert got.recall >= 0.96, got.report
-    assert got.false_flags <= 0.04, got.report
+    # Retrained with d1-d4 (2026-12-07): 0.978 and 0.029.
+    assert got.recall >= 0.975, got.report
+    assert got.false_flags <= 0.03, got.report
 
 
 def test_second_holdout_meets_the_bar() -> None:
@@ -94,9 +98,10 @@ def test_second_holdout_meets_the_bar() -> None:
     # The goal is recall >= 0.98 and false flags <= 0.05. What the detector honestly
     # reaches is recall 0.932 and false flags 0.095 (round one: 0.873 and 0.062; the first
     # generation: 0.912 and 0.165): recall first costs false flags here, and the bar sits
-    # at what is reached until a stronger sentence model earns a higher one.
-    assert got.recall >= 0.93, got.report
-    assert got.false_flags <= 0.10, got.report
+    # at what is reached until a stronger sentence model earns a higher one. Retrained with
+    # d1-d4 (2026-12-07): 0.940 and 0.083.
+    assert got.recall >= 0.94, got.report
+    assert got.false_flags <= 0.0825, got.report
 
 
 def test_third_holdout_meets_the_bar() -> None:
@@ -106,8 +111,9 @@ def test_third_holdout_meets_the_bar() -> None:
     got = _figures(["h5.tsv", "h6.tsv"])
     assert got.crisis >= 300 and got.ok >= 300
     # Measured blind: 0.960 and 0.080 (round one would have given 0.910 and 0.040).
-    assert got.recall >= 0.95, got.report
-    assert got.false_flags <= 0.09, got.report
+    # Retrained with d1-d4 (2026-12-07): 0.988 and 0.068.
+    assert got.recall >= 0.985, got.report
+    assert got.false_flags <= 0.07, got.report
 
 
 def test_fourth_holdout_meets_the_bar() -> None:
@@ -117,29 +123,21 @@ def test_fourth_holdout_meets_the_bar() -> None:
     # Measured blind, before any change: 0.950 and 0.042. Then five rules were written from
     # its six misses (walking into the sea, waiting to die, a better place, nobody having to
     # deal with them, hiding from someone breaking in): 0.992 and 0.042, no other line of
-    # the 8,300 labelled ones changed. The bar is the blind figure.
+    # the 8,300 labelled ones changed. The bar is the blind figure. Retrained with d1-d4
+    # (2026-12-07): 0.992 and 0.033.
     assert got.recall >= 0.95, got.report
-    assert got.false_flags <= 0.05, got.report
-
-
-def test_the_rules_development_set_holds() -> None:
-    """d1: the kinds the rules were widened for on the last day, and traps that use the same
-    words; a development set (the rules were tuned on it), kept so they stay tuned."""
-    got = _figures(["d1.tsv"])
-    # Before the rules: 0.800 and 0.138; after: 0.963 and 0.100 (the traps left are the
-    # models' and older rules': onion cuts, haircuts, "ngl my brain won't stop").
-    assert got.recall >= 0.95, got.report
-    assert got.false_flags <= 0.11, got.report
+    assert got.false_flags <= 0.034, got.report
 
 
 def test_fifth_holdout_as_measured_then_used() -> None:
     """h8: 240 lines in men's voices, measured blind (0.892 and 0.075), then used to write
     rules (a gun made ready, pills set aside for a time, the railway line, a head hurt on
     purpose, signing off for good, see you on the other side, a pet to be rehomed, being hit
-    as they write, medals left with a note): 0.992 and 0.075."""
+    as they write, medals left with a note): 0.992 and 0.075. Retrained with d1-d4
+    (2026-12-07): 0.992 and 0.050."""
     got = _figures(["h8.tsv"])
     assert got.recall >= 0.98, got.report
-    assert got.false_flags <= 0.08, got.report
+    assert got.false_flags <= 0.05, got.report
 
 
 def test_sixth_holdout_blind_after_every_change() -> None:
@@ -148,18 +146,10 @@ def test_sixth_holdout_blind_after_every_change() -> None:
     got = _figures(["h9.tsv"])
     # Measured blind: 0.933 and 0.067 (indirect risk, settling affairs with no risk word,
     # 10 of 15; the rest 13-15 of 15). The bar is that figure. (The rules written from d2
-    # afterwards lift it; it is not blind to those.)
-    assert got.recall >= 0.93, got.report
-    assert got.false_flags <= 0.07, got.report
-
-
-def test_indirect_warning_signs_development_set() -> None:
-    """d2: 100 indirect warning signs (things given away, care arranged for when they are
-    not around, "won't be here for winter") and 100 traps doing the same for ordinary
-    reasons (moving, surgery, a trip). Before the rules for it: 0.820 and 0.120."""
-    got = _figures(["d2.tsv"])
-    assert got.recall >= 0.90, got.report
-    assert got.false_flags <= 0.09, got.report
+    # afterwards lift it; it is not blind to those.) Retrained with d1-d4 (2026-12-07):
+    # 0.983 and 0.042.
+    assert got.recall >= 0.98, got.report
+    assert got.false_flags <= 0.042, got.report
 
 
 def test_seventh_holdout_blind_after_every_change() -> None:
@@ -169,26 +159,9 @@ def test_seventh_holdout_blind_after_every_change() -> None:
     got = _figures(["h10.tsv"])
     # Measured blind: 0.967 and 0.058 (the detector of the morning gave the same). Missed:
     # "walk into the loch", "ate all my pregabalin", "slashed ma arms", "won't have to put
-    # up with my drama much longer".
+    # up with my drama much longer". Retrained with d1-d4 (2026-12-07): 0.967 and 0.042.
     assert got.recall >= 0.96, got.report
-    assert got.false_flags <= 0.06, got.report
-
-
-def test_third_rules_development_set_holds() -> None:
-    """d3: 480 lines by four new writers on 2026-12-07 (Australian and New Zealand tradies
-    and farmers, often dictated; UK and Irish students with their algospeak; parents and
-    partners of adults with BPD, aged 40 to 80; adults long in services, with the jargon),
-    on the kinds the detector was weakest at: plans told as logistics, goodbyes, indirect
-    signs, and the traps beside them (negated, recovery, idioms, struggle, everyday). Then
-    used to write rules: calm once it is decided, who gets what, the last time they write,
-    the razor got out, "unalive" a thing, overdosed on food, "not having any thoughts of",
-    "two years without"."""
-    got = _figures(["d3.tsv"])
-    assert got.crisis == 240 and got.ok == 240
-    # Before the rules: 0.883 and 0.146; after: 0.933 and 0.117 (the false flags left are
-    # the models': carers' reassurance, the dog's pills, "he's gonna be the death of me").
-    assert got.recall >= 0.93, got.report
-    assert got.false_flags <= 0.12, got.report
+    assert got.false_flags <= 0.042, got.report
 
 
 def test_eighth_holdout_blind_after_every_change() -> None:
@@ -202,24 +175,10 @@ def test_eighth_holdout_blind_after_every_change() -> None:
     # someone asking who can take their dogs "for after", which d4's rules catch since (so
     # it is no longer blind to them: 1.000). Most false flags are older adults' ordinary
     # lines (0.141 of theirs): a haircut, hip pain, "empty". Setting sign-offs aside (found
-    # on labelled lines with sign-offs added, not here) took one more off: 0.086.
+    # on labelled lines with sign-offs added, not here) took one more off: 0.086. Retrained
+    # with d1-d4 (2026-12-07): 1.000 and 0.094, one false flag more.
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.094, got.report
-
-
-def test_fourth_rules_development_set_holds() -> None:
-    """d4: 480 lines by four more writers the same day (adults in the US and Canada; South
-    Asian and African English in the UK, Canada and Australia; teenagers online with their
-    filter-dodging spellings; peer workers and coordinators, and long messages with the risk
-    late), then used to write rules: hidden self-harm ("so no one sees the new ones"), a
-    streak broken with a blade, pills popped one by one, a funeral wished for soon, a pet to
-    be taken "for after", "this is it" on the way to the cliffs, "when the time comes, which
-    is soon", the last voice note ever, someone in the house, a car crawling alongside."""
-    got = _figures(["d4.tsv"])
-    assert got.crisis == 240 and got.ok == 240
-    # Before the rules: 0.938 and 0.096; after: 0.983 and 0.075.
-    assert got.recall >= 0.98, got.report
-    assert got.false_flags <= 0.075, got.report
 
 
 def test_ninth_holdout_blind_after_every_change() -> None:
@@ -232,9 +191,10 @@ def test_ninth_holdout_blind_after_every_change() -> None:
     # Measured blind: 0.945 and 0.086 (this morning's detector: 0.945 and 0.109). Missed:
     # a cat rehomed "from this weekend", a burial wish, "asking for after", pills popped "one
     # at a time ... lol", "on the platform, next fast one's in 10 mins", a burn after three
-    # years clean, a client ringing from the bridge.
+    # years clean, a client ringing from the bridge. d6's burial-wish rule catches one
+    # since; retrained with d1-d4 (2026-12-07): 0.969 and 0.078.
     assert got.recall >= 0.945, got.report
-    assert got.false_flags <= 0.086, got.report
+    assert got.false_flags <= 0.079, got.report
 
 
 def test_fifth_rules_development_set_holds() -> None:
@@ -251,9 +211,10 @@ def test_fifth_rules_development_set_holds() -> None:
     got = _figures(["d5.tsv"])
     assert got.crisis == 256 and got.ok == 256
     # Before the rules: 0.926 and 0.094; after: 0.992 and 0.066 (the false flags left are
-    # mostly the models': "im done wi men", "just empty", "hi its Karen again").
+    # mostly the models': "im done wi men", "just empty", "hi its Karen again"). With d6's
+    # rules and the retrained models (which never read d5): 0.992 and 0.043.
     assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.067, got.report
+    assert got.false_flags <= 0.043, got.report
 
 
 def test_sixth_rules_development_set_holds() -> None:
@@ -271,5 +232,25 @@ def test_sixth_rules_development_set_holds() -> None:
     assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.930 and 0.074; after: 0.996 and 0.059 (the false flags left are
     # the models': "unalive my router", "im cooked", a daughter cleaning her late dad's rifles).
+    # With the retrained models (which never read d6): 1.000 and 0.031.
     assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.06, got.report
+    assert got.false_flags <= 0.032, got.report
+
+
+def test_tenth_holdout_as_measured_then_used() -> None:
+    """h13: 256 lines by two more writers on 2026-12-07 (adults of 60 to 85 in Canada, the
+    UK and South Africa, formal and polite, with signatures; people whose English mixes with
+    Aboriginal English, te reo Maori, Singlish, Taglish and Nigerian Pidgin), 8 of each
+    kind, kept outside the repository until the models were retrained and d5's and d6's
+    rules written, then measured once, then used to write rules."""
+    got = _figures(["h13.tsv"])
+    assert got.crisis == 128 and got.ok == 128
+    # Measured blind: 0.969 and 0.047 (the morning's detector: 0.969 and 0.055). Missed:
+    # "I have never wanted to kill my self as much as I do right now" (the word "never"
+    # read as negation), a cat to be fed "for after", and two lines in Tagalog (a husband
+    # hurting her now; a child not home, phone and a note left). Then used: a comparison
+    # ("never ... as much as I do right now") no longer reads as negation, "feeds my cat
+    # for after", those two Tagalog phrases, "passed from an overdose" and "in the 90s" as
+    # the past: 1.000 and 0.039, no other labelled line changed. So h13 is not blind now.
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.04, got.report

@@ -75,6 +75,7 @@ _ABOUT_ME_NOW = _scope("about_me_now")
 _SERIOUS = _scope("serious")
 _COPED = _scope("coped")
 _NEG_AFTER = _scope("negation_after")
+_INTENSIFIED = _scope("intensified")
 _NEG_BEFORE = _scope("negation_before")
 _NOT_SURE = _scope("not_sure")
 _EDU_Q = _scope("education_question")
@@ -257,6 +258,7 @@ def _silenced(rule: Rule, sent: str, start: int, end: int, msg: _Message) -> boo
         "negation" in s
         and not _NOT_SURE.search(sent)
         and (_NEG_BEFORE.search(before) or _NEG_AFTER.search(after))
+        and not _INTENSIFIED.search(after)
     ):
         return True
     if (
