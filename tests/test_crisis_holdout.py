@@ -254,3 +254,24 @@ def test_tenth_holdout_as_measured_then_used() -> None:
     # the past: 1.000 and 0.039, no other labelled line changed. So h13 is not blind now.
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.04, got.report
+
+
+def test_seventh_rules_development_set_holds() -> None:
+    """d7: 512 lines by four more writers on 2026-12-07 (Deaf adults writing English in
+    sign-language order; people sleeping rough, in hostels or just out of prison, in street
+    and drug words; new and expecting parents between feeds; autistic adults, literal and
+    exact), measured after the retraining and h13's rules, then used to write rules: a
+    threat from someone still there, "when me gone" and a list for after, "saved me ... not
+    this time", "not come back", the wrong side of the fence, a whole blister pack taken or
+    far more than meant, a script kept back for Friday, scissors and the urge already acted
+    on, scratching till it bleeds, someone not home with a note left or found slumped, a
+    baby's papers left with a sister who "will be a better mum", a funeral wished for
+    "soon"; and to quiet: someone asking whether I will hurt myself (not a threat), "a book"
+    and "my script" as teaching words, "I could die I'm so tired", overdosing on Minecraft."""
+    got = _figures(["d7.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.926 and 0.074; after: 1.000 and 0.062 (the false flags left are
+    # the models': "unalive my printer", new parents' exhaustion, "to be clear I'm not
+    # suicidal").
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.063, got.report

@@ -307,6 +307,7 @@ def _hit_kind(rule: Rule, sent: str, start: int) -> str:
 _THIRD_PARTY_DEATH = re.compile(
     r"\b(?:killed|kill) (?:himself|herself|themselves|themself)\b"
     r"|\b(?:took|taken) (?:his|her|their) (?:own )?life\b"
+    r"|\btake (?:his|her|their) own life (?:in )?(?:19|20)\d\d\b"
 )
 
 
