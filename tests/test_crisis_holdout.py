@@ -275,3 +275,21 @@ def test_seventh_rules_development_set_holds() -> None:
     # suicidal").
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.063, got.report
+
+
+def test_eleventh_holdout_as_measured_then_used() -> None:
+    """h14: 256 lines by two more writers on 2026-12-07 (teenagers and young adults in
+    Ireland, Northern Ireland and Wales; veterans, firefighters, paramedics and police and
+    their partners), 8 of each kind, kept outside the repository until d7's rules were
+    written, measured once, then used to write rules."""
+    got = _figures(["h14.tsv"])
+    assert got.crisis == 128 and got.ok == 128
+    # Measured blind: 0.930 and 0.031 (the morning's detector: 0.914 and 0.055; the
+    # veterans' half 0.906). Missed: a man once arrested turning up in the yard, "final
+    # transmission", "decisions made ... you don't need to check in anymore", burial wishes
+    # "just saying in case" and "when it happens ... make sure they know", a handful of
+    # sleepers with a bottle, "at the bridge, cold up here", a sidearm out "not for the
+    # range", "worked out when ... lol". Rules for each: 1.000 and 0.023, no other labelled
+    # line changed. So h14 is not blind now.
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.024, got.report
