@@ -293,3 +293,20 @@ def test_eleventh_holdout_as_measured_then_used() -> None:
     # line changed. So h14 is not blind now.
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.024, got.report
+
+
+def test_eighth_rules_development_set_holds() -> None:
+    """d8: 512 lines by four more writers on 2026-12-07 (international students writing
+    English as a second language; people living with chronic pain and illness and their
+    carers; very short texts of one to eight words; men of 40 to 70 after divorce,
+    redundancy or loss), measured after h14's rules, then used to write rules: threatened
+    by someone coming back, hiding while someone is outside, "tell the group I loved them",
+    "say I was a good student ... bye", ashes "in case it is soon", taking pills until the
+    bottle is empty, every patch put on; and to quiet: "before I ..., now I ...", overdosing
+    on bacon sandwiches."""
+    got = _figures(["d8.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.973 and 0.043; after: 1.000 and 0.031 (the false flags left are
+    # the models': "sorry for everything i said yesterday", "hes back from his dads").
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.032, got.report
