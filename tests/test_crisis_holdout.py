@@ -12,10 +12,10 @@ misses; h9 was measured once after those changes. h10 was measured once after al
 and nothing was changed after it. h11 and h12 (two writers each, 2026-12-07) were each
 measured once after a round of rules.
 
-The development sets d1 to d4 (lines written to develop rules, then tuned on) were here
-too; since the models were retrained on 2026-12-07 they are training data
-(tests/crisis_data/w_d1.tsv to w_d4.tsv). d5 and d6 are the development sets of the rules
-written after that retraining: both models have never read them.
+The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
+too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
+to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
+d8 is the development set of the rules written last: the models never read it.
 
 Each bar below is the figure measured when the set was measured, or the retrained
 detector's where that is higher; the comments give both.
@@ -99,9 +99,10 @@ def test_second_holdout_meets_the_bar() -> None:
     # reaches is recall 0.932 and false flags 0.095 (round one: 0.873 and 0.062; the first
     # generation: 0.912 and 0.165): recall first costs false flags here, and the bar sits
     # at what is reached until a stronger sentence model earns a higher one. Retrained with
-    # d1-d4 (2026-12-07): 0.940 and 0.083.
+    # d1-d4 (2026-12-07): 0.940 and 0.083; again with d5-d7: 0.943 and 0.0925 (four
+    # ordinary lines more flagged here, fewer on every later hold-out: 0.057 -> 0.051 in all).
     assert got.recall >= 0.94, got.report
-    assert got.false_flags <= 0.0825, got.report
+    assert got.false_flags <= 0.0925, got.report
 
 
 def test_third_holdout_meets_the_bar() -> None:
@@ -111,9 +112,9 @@ def test_third_holdout_meets_the_bar() -> None:
     got = _figures(["h5.tsv", "h6.tsv"])
     assert got.crisis >= 300 and got.ok >= 300
     # Measured blind: 0.960 and 0.080 (round one would have given 0.910 and 0.040).
-    # Retrained with d1-d4 (2026-12-07): 0.988 and 0.068.
-    assert got.recall >= 0.985, got.report
-    assert got.false_flags <= 0.07, got.report
+    # Retrained with d1-d4 (2026-12-07): 0.988 and 0.068; again with d5-d7: 0.985, 0.060.
+    assert got.recall >= 0.984, got.report
+    assert got.false_flags <= 0.06, got.report
 
 
 def test_fourth_holdout_meets_the_bar() -> None:
@@ -197,46 +198,6 @@ def test_ninth_holdout_blind_after_every_change() -> None:
     assert got.false_flags <= 0.079, got.report
 
 
-def test_fifth_rules_development_set_holds() -> None:
-    """d5: 512 lines by four new writers on 2026-12-07 (men in rural and remote Australia and
-    New Zealand, laconic; LGBTQIA+ young adults online, with their jokes and algospeak;
-    parents of teenagers with BPD, describing what they see; adults with BPD in Scotland,
-    the north of England and Ireland, just after a row), 8 of each kind, measured before
-    any change, then used to write rules: affairs put in order with relief or a handover,
-    pets or children handed over for good, a date once someone is settled, "worked out
-    when", found by someone they fled, hiding from attackers, love said before going,
-    someone suddenly calm who thanked everyone, "see u in the void"; and to quiet others:
-    overdosed on teacakes, throwing oneself into work or off the dance floor, "my last post
-    sounded bleak", "2019 me", an urge resisted with an ice cube."""
-    got = _figures(["d5.tsv"])
-    assert got.crisis == 256 and got.ok == 256
-    # Before the rules: 0.926 and 0.094; after: 0.992 and 0.066 (the false flags left are
-    # mostly the models': "im done wi men", "just empty", "hi its Karen again"). With d6's
-    # rules and the retrained models (which never read d5): 0.992 and 0.043.
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.043, got.report
-
-
-def test_sixth_rules_development_set_holds() -> None:
-    """d6: 512 lines by four more writers the same day (nurses, paramedics, police and
-    hospitality staff writing between shifts; young men and non-binary people online, in
-    game and meme words; women of 40 to 65 in the US South and Midwest, chatty and long;
-    people who spell as they speak or dictate everything), measured after d5's rules and
-    before any of its own, then used to write rules: "whoever reads this", the last stream
-    ever, children better off with their dad for good, means taken from the ward, a streak
-    reset to day 0, a burial wish "not joking this time", "if anything happens" with a
-    burial wish, a rope in the boot, someone giving everything away, a fist through a
-    mirror, a casket picked out for this weekend, "soocidal"; and to quiet: a carer asking
-    what to say if her husband ever says it, "most of my 30s and 40s", "been clean since"."""
-    got = _figures(["d6.tsv"])
-    assert got.crisis == 256 and got.ok == 256
-    # Before its rules: 0.930 and 0.074; after: 0.996 and 0.059 (the false flags left are
-    # the models': "unalive my router", "im cooked", a daughter cleaning her late dad's rifles).
-    # With the retrained models (which never read d6): 1.000 and 0.031.
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.032, got.report
-
-
 def test_tenth_holdout_as_measured_then_used() -> None:
     """h13: 256 lines by two more writers on 2026-12-07 (adults of 60 to 85 in Canada, the
     UK and South Africa, formal and polite, with signatures; people whose English mixes with
@@ -254,27 +215,6 @@ def test_tenth_holdout_as_measured_then_used() -> None:
     # the past: 1.000 and 0.039, no other labelled line changed. So h13 is not blind now.
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.04, got.report
-
-
-def test_seventh_rules_development_set_holds() -> None:
-    """d7: 512 lines by four more writers on 2026-12-07 (Deaf adults writing English in
-    sign-language order; people sleeping rough, in hostels or just out of prison, in street
-    and drug words; new and expecting parents between feeds; autistic adults, literal and
-    exact), measured after the retraining and h13's rules, then used to write rules: a
-    threat from someone still there, "when me gone" and a list for after, "saved me ... not
-    this time", "not come back", the wrong side of the fence, a whole blister pack taken or
-    far more than meant, a script kept back for Friday, scissors and the urge already acted
-    on, scratching till it bleeds, someone not home with a note left or found slumped, a
-    baby's papers left with a sister who "will be a better mum", a funeral wished for
-    "soon"; and to quiet: someone asking whether I will hurt myself (not a threat), "a book"
-    and "my script" as teaching words, "I could die I'm so tired", overdosing on Minecraft."""
-    got = _figures(["d7.tsv"])
-    assert got.crisis == 256 and got.ok == 256
-    # Before its rules: 0.926 and 0.074; after: 1.000 and 0.062 (the false flags left are
-    # the models': "unalive my printer", new parents' exhaustion, "to be clear I'm not
-    # suicidal").
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.063, got.report
 
 
 def test_eleventh_holdout_as_measured_then_used() -> None:
@@ -310,3 +250,20 @@ def test_eighth_rules_development_set_holds() -> None:
     # the models': "sorry for everything i said yesterday", "hes back from his dads").
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.032, got.report
+
+
+def test_twelfth_holdout_blind_after_every_change() -> None:
+    """h15: 256 lines by two more writers on 2026-12-07 (carers of every kind across
+    Australia, New Zealand, the UK, Ireland, Canada and the US; people living with BPD,
+    16 to 60, from Australia to Singapore, at any hour), 8 of each kind, kept outside the
+    repository until the second retraining and d8's rules were done, measured once and
+    never used since."""
+    got = _figures(["h15.tsv"])
+    assert got.crisis == 128 and got.ok == 128
+    # Measured blind: 0.984 and 0.039 (the morning's detector: 0.953 and 0.062). Missed:
+    # "could you take my dog if something happened to me? ... arranged this week" and a cat
+    # rehomed "better she's settled before" (indirect signs: 14 of 16). False flags: two
+    # past overdoses told in passing, "unalive" a laptop, a question about self-harm years
+    # ago, a mother's emptiness at her son's bedside.
+    assert got.recall >= 0.984, got.report
+    assert got.false_flags <= 0.04, got.report
