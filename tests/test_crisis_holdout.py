@@ -264,6 +264,24 @@ def test_twelfth_holdout_blind_after_every_change() -> None:
     # "could you take my dog if something happened to me? ... arranged this week" and a cat
     # rehomed "better she's settled before" (indirect signs: 14 of 16). False flags: two
     # past overdoses told in passing, "unalive" a laptop, a question about self-harm years
-    # ago, a mother's emptiness at her son's bedside.
+    # ago, a mother's emptiness at her son's bedside. Never used since; but d9's writers
+    # wrote lines like two of these (a dog to be taken "if something happened", "unalive"
+    # a laptop), and the rules written from those catch them here too: 0.992 and 0.031.
     assert got.recall >= 0.984, got.report
     assert got.false_flags <= 0.04, got.report
+
+
+def test_ninth_rules_development_set_holds() -> None:
+    """d9: 512 lines by four more writers on 2026-12-07 (people of faith, in the words of
+    their faith; people living with coercive control, and those who fear for them; young
+    people in care and their workers; peer-support group chats, with risk among the
+    logistics), measured after h15, then used to write rules: a pet to be taken "if
+    something happened", arranged by the weekend; "ready to meet my maker ... now"; not
+    being a burden "for much longer"; someone thrown down the stairs and now drowsy; and to
+    quiet: "unalive it", "can't pretend i'm ok" no longer read as recovery, a phone chucked
+    off a bridge, haribo and hot cross buns."""
+    got = _figures(["d9.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.977 and 0.051; after: 1.000 and 0.035.
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.036, got.report
