@@ -105,9 +105,6 @@ class WeightTable:
         if len(hashes) > 1 and bool((self._hashes[1:] == self._hashes[:-1]).any()):
             self._dict = {n: self._values[i] for i, n in enumerate(np.asarray(names)[order])}
 
-    def __len__(self) -> int:
-        return len(self._hashes)
-
     def lookup(self, names: Sequence[str]) -> Any:
         """The weights of ``names``, one row each (zeros for a name the model lacks)."""
         np = self._np
@@ -140,29 +137,18 @@ class WeightTable:
                 scales.append(v)
             sizes.append(len(names) - first)
         out = np.zeros((len(groups), self.width))
-        if names:
-            rows = self.lookup(names) * np.repeat(scales, counts)[:, None]
-            if len(groups) == 1:
-                out[0] = rows.sum(axis=0)
-            elif self.width == 1:
-                where = np.repeat(np.arange(len(groups)), sizes)
-                out[:, 0] = np.bincount(where, weights=rows[:, 0], minlength=len(groups))
-            else:
-                np.add.at(out, np.repeat(np.arange(len(groups)), sizes), rows)
-        return out
-
-    def sums(self, texts: Sequence[Sequence[str]]) -> Any:
-        """For each list of names, the first column's weights summed."""
-        np = self._np
-        names = [n for t in texts for n in t]
         if not names:
-            return np.zeros(len(texts))
-        w = self.lookup(names)[:, 0]
-        return np.bincount(
-            np.repeat(np.arange(len(texts)), [len(t) for t in texts]),
-            weights=w,
-            minlength=len(texts),
-        )
+            return out
+        rows = self.lookup(names) * np.repeat(scales, counts)[:, None]
+        if len(groups) == 1:
+            out[0] = rows.sum(axis=0)
+            return out
+        where = np.repeat(np.arange(len(groups)), sizes)
+        if self.width == 1:  # one column (the risk score): bincount is the fast sum
+            out[:, 0] = np.bincount(where, weights=rows[:, 0], minlength=len(groups))
+        else:
+            np.add.at(out, where, rows)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +168,8 @@ class NgramModel:
 
     def word_scores(self, spans: Sequence[str]) -> Sequence[float]:
         """A cheap partial score of each span: its words' weights alone (for ranking)."""
-        return [float(z) for z in self.unigrams.sums([s.split() for s in spans])]
+        sums = self.unigrams.totals([[(s.split(), 1.0)] for s in spans])
+        return [float(z) for z in sums[:, 0]]
 
     def score(self, norm: str) -> tuple[float, str]:
         """The highest probability over a message's spans, and the riskiest sentence.
