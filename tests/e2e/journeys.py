@@ -185,6 +185,14 @@ def closed_now(timezone: str) -> str:
     return f"{day:%a} 10:00-11:00"
 
 
+def far_hour(timezone: str) -> str:
+    """A check-in time offered as a button (07:00-22:00) at least seven hours from now, so a
+    daily check-in set in a test never falls due, nor is just missed, while the test runs."""
+    now = datetime.now(ZoneInfo(timezone)).hour
+    hour = max(range(7, 23), key=lambda h: min((h - now) % 24, (now - h) % 24))
+    return f"{hour:02d}:00"
+
+
 def set_up_profile(
     peer: Person, name: str, hours: str, bio: str = "I like walking, music and a good chat."
 ) -> None:

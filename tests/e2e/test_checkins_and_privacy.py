@@ -7,20 +7,21 @@ import json
 
 from tests.e2e.botproc import BotProcess
 from tests.e2e.emulator import BotAPIEmulator
-from tests.e2e.journeys import barrier, expect, onboard, plain_of, tables_holding
+from tests.e2e.journeys import barrier, expect, far_hour, onboard, plain_of, tables_holding
 
 
 def test_checkins_mood_mydata_and_delete(tg: BotAPIEmulator, shared_bot: BotProcess) -> None:
     cara = tg.person(880_400_001, "Cara", username="cara_private")
     onboard(cara, alias="Cara")
 
-    # Check-ins: every day at 19:00, then one now.
+    # Check-ins: every day at an hour far from now, then one now.
     cara.send("/checkins")
     cara.wait_for("Check-ins are off.")
     cara.click("Every day")
     cara.wait_for("What time suits you?")
-    cara.click("19:00", exact=True)
-    saved = cara.wait_for("I'll check in every day at 19:00")
+    hour = far_hour(shared_bot.settings["timezone"])
+    cara.click(hour, exact=True)
+    saved = cara.wait_for(f"I'll check in every day at {hour}")
     assert "Australia/Sydney" in plain_of(saved)
     cara.send("/checkins")
     cara.wait_for("Your check-ins")
@@ -63,7 +64,7 @@ def test_checkins_mood_mydata_and_delete(tg: BotAPIEmulator, shared_bot: BotProc
     assert export["document"]["mime_type"] == "application/json"
     data = json.loads(tg.uploads(cara.id, export["message_id"])["document"].data)
     assert data["users"][0]["user_id"] == cara.id and data["users"][0]["alias"] == "Cara"
-    assert data["checkin_schedules"][0]["minute"] == 19 * 60
+    assert data["checkin_schedules"][0]["minute"] == int(hour[:2]) * 60
     assert [n["note"] for n in data["checkin_notes"]] == ["A walk by the water helped today"]
     with shared_bot.db() as db:
         assert tables_holding(db, cara.id)  # the scan below does find what is there

@@ -38,6 +38,7 @@ from tests.e2e.journeys import (
     barrier,
     choose_peer,
     closed_now,
+    far_hour,
     invite_code,
     join_with_invite,
     onboard,
@@ -202,6 +203,7 @@ class Replicas:
             for name in NAMES
         }
         self.proxy = RoundRobinProxy(self.ports).start()
+        self.timezone = str(self.bots[NAMES[0]].settings["timezone"])
 
     def start(self, *names: str) -> None:
         """Start NAMES (all: both) at once, as an orchestrator does; wait until each runs."""
@@ -313,8 +315,9 @@ def test_one_persons_steps_alternate_replicas_and_each_lands_once(replicas: Repl
     ana.wait_for("Check-ins are off.")
     ana.click("Every day")
     ana.wait_for("What time suits you?")
-    ana.click("19:00", exact=True)
-    ana.wait_for("I'll check in every day at 19:00")
+    hour = far_hour(replicas.timezone)
+    ana.click(hour, exact=True)
+    ana.wait_for(f"I'll check in every day at {hour}")
     barrier(ana)
 
     once(
@@ -326,7 +329,7 @@ def test_one_persons_steps_alternate_replicas_and_each_lands_once(replicas: Repl
         "You're all set, Ana.",
         "Check-ins are off.",
         "What time suits you?",
-        "I'll check in every day at 19:00",
+        f"I'll check in every day at {hour}",
     )
     ids = pushed_once(tg)
     order = replicas.proxy.replicas_of(ids)
@@ -345,13 +348,13 @@ def test_one_persons_steps_alternate_replicas_and_each_lands_once(replicas: Repl
         assert "Traceback" not in bot.log(), f"replica {name}{bot.tail(80)}"
 
 
-def check_ins_every_day(person: Person) -> None:
+def check_ins_every_day(person: Person, hour: str) -> None:
     person.send("/checkins")
     person.wait_for("Check-ins are off.")
     person.click("Every day")
     person.wait_for("What time suits you?")
-    person.click("19:00", exact=True)
-    person.wait_for("I'll check in every day at 19:00")
+    person.click(hour, exact=True)
+    person.wait_for(f"I'll check in every day at {hour}")
 
 
 def test_both_replicas_ticks_race_over_due_check_ins_and_each_lands_once(
@@ -360,8 +363,9 @@ def test_both_replicas_ticks_race_over_due_check_ins_and_each_lands_once(
     tg = replicas.tg
     people = [tg.person(886_100_010 + n, f"Due{n}") for n in range(6)]
     onboard_many(people, alias_prefix="Due")
+    hour = far_hour(replicas.timezone)
     for person in people:
-        check_ins_every_day(person)
+        check_ins_every_day(person, hour)
     for person in people:
         barrier(person)
 

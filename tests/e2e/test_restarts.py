@@ -15,6 +15,7 @@ from tests.e2e.journeys import (
     barrier,
     choose_peer,
     closed_now,
+    far_hour,
     invite_code,
     join_with_invite,
     onboard,
@@ -117,8 +118,9 @@ def test_sigkill_mid_note_with_held_message_and_checkin_due_while_down(make_bot)
     cleo.wait_for("Check-ins are off.")
     cleo.click("Every day")
     cleo.wait_for("What time suits you?")
-    cleo.click("19:00", exact=True)
-    cleo.wait_for("I'll check in every day at 19:00")
+    hour = far_hour(timezone)
+    cleo.click(hour, exact=True)
+    cleo.wait_for(f"I'll check in every day at {hour}")
     # Gus's check-in will be long overdue by the restart: past the grace, it is skipped.
     gus = tg.person(881_100_004, "Gus")
     onboard(gus, alias="Gus")
@@ -126,8 +128,8 @@ def test_sigkill_mid_note_with_held_message_and_checkin_due_while_down(make_bot)
     gus.wait_for("Check-ins are off.")
     gus.click("Every day")
     gus.wait_for("What time suits you?")
-    gus.click("19:00", exact=True)
-    gus.wait_for("I'll check in every day at 19:00")
+    gus.click(hour, exact=True)
+    gus.wait_for(f"I'll check in every day at {hour}")
     # Pat starts a note: a step of a conversation, waiting for text.
     pat.send("/note")
     pat.wait_for("Write your note about Cleo as one message")
