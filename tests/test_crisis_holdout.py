@@ -15,7 +15,8 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 is the development set of the rules written last: the models never read it.
+d8, d9 and d10 are the development sets of the rules written since: the models never read
+them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
 detector's where that is higher; the comments give both.
@@ -285,3 +286,21 @@ def test_ninth_rules_development_set_holds() -> None:
     # Before its rules: 0.977 and 0.051; after: 1.000 and 0.035.
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.036, got.report
+
+
+def test_tenth_rules_development_set_holds() -> None:
+    """d10: 512 lines by four more writers on 2026-12-08 (Aboriginal and Torres Strait
+    Islander, Maori and Pasifika people and their families; adults writing English as a
+    second language; people who use alcohol and other drugs, and their carers; people over
+    70 and their adult children), measured after h16, then used to write rules: an ex who
+    turns up at work while they hide, "forgive me for everything" then a farewell in any
+    language, "talking about kill himself"; and to quiet: "they asked if i'm suicidal ...
+    i'm not" and "asked me if i wanted to die. i told her no", someone else's relapse,
+    "4 years today since", "when she was 70", a funeral planned ahead at 85, overdosing on
+    mince pies."""
+    got = _figures(["d10.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.988 and 0.047; after: 1.000 and 0.020 (the false flags left are
+    # the models': a sister's funeral, a tangi, a wrong button pressed, a will at 85).
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.021, got.report

@@ -77,6 +77,9 @@ _COPED = _scope("coped")
 _NEG_AFTER = _scope("negation_after")
 _INTENSIFIED = _scope("intensified")
 _NEG_BEFORE = _scope("negation_before")
+_ASKED_IF = _scope("asked_if")
+_ASKED_DENIED = _scope("asked_denied")
+_ASKED_UNDENIED = _scope("asked_undenied")
 _NOT_SURE = _scope("not_sure")
 _EDU_Q = _scope("education_question")
 _HYPO = _scope("hypothetical")
@@ -261,6 +264,8 @@ def _silenced(rule: Rule, sent: str, start: int, end: int, msg: _Message) -> boo
         and not _INTENSIFIED.search(after)
     ):
         return True
+    if "negation" in s and _ASKED_IF.search(before) and _asked_and_denied(sent, end, msg):
+        return True
     if (
         "question" in s
         and (_EDU_Q.search(sent) or _HYPO.search(sent))
@@ -290,6 +295,15 @@ def _silenced(rule: Rule, sent: str, start: int, end: int, msg: _Message) -> boo
     if "coped" in s and _COPED.search(msg.norm):
         return True
     return "ordinary_ending" in s and msg.ordinary_ending
+
+
+def _asked_and_denied(sent: str, end: int, msg: _Message) -> bool:
+    """After a reported question ("they asked if i'm suicidal"), the writer's answer was no,
+    in this sentence or the next ones, and not taken back."""
+    at = msg.norm.find(sent)
+    rest = msg.norm[at + end :] if at >= 0 else sent[end:]
+    denied = _ASKED_DENIED.search(rest)
+    return denied is not None and not _ASKED_UNDENIED.search(rest, denied.end())
 
 
 def _hit_kind(rule: Rule, sent: str, start: int) -> str:
