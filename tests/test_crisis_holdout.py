@@ -289,7 +289,7 @@ def test_ninth_rules_development_set_holds() -> None:
 
 
 def test_tenth_rules_development_set_holds() -> None:
-    """d10: 512 lines by four more writers on 2026-12-08 (Aboriginal and Torres Strait
+    """d10: 512 lines by four more writers on 2026-12-07 (Aboriginal and Torres Strait
     Islander, Maori and Pasifika people and their families; adults writing English as a
     second language; people who use alcohol and other drugs, and their carers; people over
     70 and their adult children), measured after h16, then used to write rules: an ex who
@@ -304,3 +304,18 @@ def test_tenth_rules_development_set_holds() -> None:
     # the models': a sister's funeral, a tangi, a wrong button pressed, a will at 85).
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.021, got.report
+
+
+def test_thirteenth_holdout_blind_then_used() -> None:
+    """h16: 256 lines by two more writers on 2026-12-07 (first responders and veterans, with
+    their jargon and dark humour, and the people who love them; messages sent by voice
+    dictation, and teenagers of 14 to 17), kept outside the repository until d9's rules
+    were done, measured once before d10's, then used to write rules."""
+    got = _figures(["h16.tsv"])
+    assert got.crisis == 128 and got.ok == 128
+    # Measured blind: 0.977 and 0.000. Missed: "final transmission lol. thanks for trying"
+    # with medals given away, a will sorted and a dog left "for a while" then "weirdly calm",
+    # parked at a lookout "not driving back down". Rules for each: 1.000 and 0.000, no other
+    # labelled line changed. So h16 is not blind now.
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.0, got.report
