@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8, d9 and d10 are the development sets of the rules written since: the models never read
+d8 to d11 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -319,3 +319,23 @@ def test_thirteenth_holdout_blind_then_used() -> None:
     # labelled line changed. So h16 is not blind now.
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.0, got.report
+
+
+def test_eleventh_rules_development_set_holds() -> None:
+    """d11: 512 lines by four more writers on 2026-12-07 (people on psychiatric wards or
+    just discharged, and their families; people who write in lyrics, quotes and irony;
+    people under gambling and debt pressure; people into sport and the outdoors), measured
+    after h16's rules, then used to write rules: "don't be sad when you hear", a last swim
+    with "thanks for trying", the medicine cabinet emptied into a mouth, swimming out past
+    the flags with a goodbye, "she wants to kill herself" as a rule (it was the models'),
+    things sold and the money given away then "everything tidy", all her jewellery given
+    away days after a discharge, sleepers, the top of a multi-storey; and to quiet: "keeps
+    asking if i'm going to hurt myself. i'm not", "there was a stretch where", "not going
+    back in" read as the past, overdosing on sad indie music."""
+    got = _figures(["d11.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.965 and 0.027; after: 1.000 and 0.016 (the false flags left are
+    # the models': a son's room got ready, "the goodbye in my story is the character's",
+    # a benefit payment cut, "the silence is too loud").
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.016, got.report
