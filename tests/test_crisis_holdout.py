@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d11 are the development sets of the rules written since: the models never read
+d8 to d12 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -339,3 +339,21 @@ def test_eleventh_rules_development_set_holds() -> None:
     # a benefit payment cut, "the silence is too loud").
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.016, got.report
+
+
+def test_twelfth_rules_development_set_holds() -> None:
+    """d12: 512 lines by four more writers on 2026-12-07 (danger from family rather than a
+    partner; trans, non-binary and older LGBTQIA+ adults; adults with an intellectual
+    disability and their support workers; messages sent between midnight and 5am), measured
+    after d11's rules, then used to write rules: a 4am list of things cancelled and deleted
+    then "haven't felt this light in years" (which the past scope had read as "haven't
+    felt" long ago), "whats the point carrying on"; and to quiet: "if i change my outfit one
+    more time she'll kill me" (never leaving or telling: those are real threats), "when i
+    was first on the waiting list", overdosing on sequins."""
+    got = _figures(["d12.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.992 and 0.043; after: 1.000 and 0.031 (the false flags left are
+    # the models': mum in heaven, an urge not acted on, "everything is too loud", "i'm not
+    # real, like i'm behind glass", a peer worker's "you did good to message").
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.032, got.report

@@ -33,6 +33,7 @@ SCOPES = (
     "ordinary_ending",
     "joking",
     "coped",
+    "trivial_threat",
 )
 
 
@@ -74,6 +75,7 @@ _URGENT = _scope("urgent")
 _ABOUT_ME_NOW = _scope("about_me_now")
 _SERIOUS = _scope("serious")
 _COPED = _scope("coped")
+_TRIVIAL_THREAT = _scope("trivial_threat")
 _NEG_AFTER = _scope("negation_after")
 _INTENSIFIED = _scope("intensified")
 _NEG_BEFORE = _scope("negation_before")
@@ -293,6 +295,8 @@ def _silenced(rule: Rule, sent: str, start: int, end: int, msg: _Message) -> boo
     if "joking" in s and _JOKING.search(sent) and not _SERIOUS.search(msg.norm):
         return True
     if "coped" in s and _COPED.search(msg.norm):
+        return True
+    if "trivial_threat" in s and _TRIVIAL_THREAT.search(sent):
         return True
     return "ordinary_ending" in s and msg.ordinary_ending
 
