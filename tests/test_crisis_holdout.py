@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d12 are the development sets of the rules written since: the models never read
+d8 to d13 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -357,3 +357,23 @@ def test_twelfth_rules_development_set_holds() -> None:
     # real, like i'm behind glass", a peer worker's "you did good to message").
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.032, got.report
+
+
+def test_thirteenth_rules_development_set_holds() -> None:
+    """d13: 512 lines by four more writers on 2026-12-07 (refugees and people seeking asylum,
+    and their caseworkers; young adults in London, Birmingham, Manchester and Liverpool
+    slang; parents of young children who live with BPD themselves; health workers with BPD
+    in their clinical words), measured after d12's rules, then used to write rules: someone
+    outside the house with a bat, stones at the window now, "bury me ... if something
+    happen", custody papers and life insurance shown "so she's all set for after", a
+    daughter who "took summat" and is slurring, a partner's ideation "less passive today"
+    then gone with his location off; and to quiet: "if one more patient asks ... i'm going
+    to die", "i remember hurting myself ... 18 months clean now", overdosing on baklava."""
+    got = _figures(["d13.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.973 and 0.031; after: 0.996 and 0.016. Still missed: "updated my
+    # will and put my brother down as guardian. the kids had a nice day at the beach btw"
+    # (what parents do anyway; no rule that would not flag them). The false flags left are
+    # the models'.
+    assert got.recall >= 0.996, got.report
+    assert got.false_flags <= 0.016, got.report
