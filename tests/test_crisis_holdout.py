@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d13 are the development sets of the rules written since: the models never read
+d8 to d14 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -377,3 +377,24 @@ def test_thirteenth_rules_development_set_holds() -> None:
     # the models'.
     assert got.recall >= 0.996, got.report
     assert got.false_flags <= 0.016, got.report
+
+
+def test_fourteenth_rules_development_set_holds() -> None:
+    """d14: 512 lines by four more writers on 2026-12-07 (people in sex work and their
+    friends; messages that quote or forward someone else's words or the news; corporate
+    professionals in office jargon; two languages in one message: Hinglish, Spanglish,
+    Taglish, Arabizi, Singlish, te reo Maori), measured after d13's rules, then used to write
+    rules: cornered now, "adios a todos. los quiero", boxes with people's names on them, the
+    burden lifted from everyone (Hindi), three days' tablets at once, "me tome todas las
+    pastillas", "had way too much and my heart is going mental", "i cut instead ... deeper
+    than usual" (the coped scope had read "instead" as a skill used), a ring posted by a
+    coworker who is not back; and to quiet: "you sound like you want to die" reported, "lost
+    another girl ... to an overdose", "no idea what it meant", "jajaja", kumara. The past
+    scope now reads English around another language, and "disappointed i'm still here" is
+    no longer read as recovery."""
+    got = _figures(["d14.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.965 and 0.066; after: 1.000 and 0.051 (the false flags left are
+    # the models', most of them hard days written half in another language).
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.051, got.report
