@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d14 are the development sets of the rules written since: the models never read
+d8 to d15 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -398,3 +398,21 @@ def test_fourteenth_rules_development_set_holds() -> None:
     # the models', most of them hard days written half in another language).
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.051, got.report
+
+
+def test_fifteenth_rules_development_set_holds() -> None:
+    """d15: 512 lines by four more writers on 2026-12-07 (people with serious illness and in
+    palliative care, and their carers; people who hear voices or live with dissociative
+    parts; pet owners, farmers and vet nurses; teachers, counsellors and youth workers),
+    measured after d14's rules, then used to write rules: thanks, then "we're going now",
+    "im done now. bye", "thanks for trying with us. bye"; and to quiet: funeral songs picked
+    on a palliative nurse's advice, hair cut "off myself" before chemo (read as algospeak for
+    killing oneself), "panics about my last post", a stockpile handed back to the pharmacy,
+    "there was a time i'd have", "honestly no" to a carer's question."""
+    got = _figures(["d15.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.988 and 0.047; after: 1.000 and 0.027 (the false flags left are
+    # the models': a mare that had to be shot, "take all the time you need", a teacher with
+    # nothing left at the end of the day).
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.028, got.report
