@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d15 are the development sets of the rules written since: the models never read
+d8 to d16 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -414,5 +414,22 @@ def test_fifteenth_rules_development_set_holds() -> None:
     # Before its rules: 0.988 and 0.047; after: 1.000 and 0.027 (the false flags left are
     # the models': a mare that had to be shot, "take all the time you need", a teacher with
     # nothing left at the end of the day).
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.028, got.report
+
+
+def test_sixteenth_rules_development_set_holds() -> None:
+    """d16: 512 lines by four more writers on 2026-12-07 (pregnancy loss, stillbirth and
+    IVF; people in the justice system and their families; eating disorders; in the middle
+    of a row), measured after d15's rules, then used to write rules: a hotel booked and "not
+    planning on checking out", a sudden calm "first time in ages" with nothing worried
+    about any more, a note left and the car taken, someone collapsed and confused with blue
+    lips; and to quiet: "i said i wanted to die ... but i didn't mean it", "when we lost the
+    twins", Cadbury."""
+    got = _figures(["d16.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.984 and 0.039; after: 1.000 and 0.027 (the false flags left are
+    # the models': flowers to say sorry, a short haircut as a fresh start, "i'm going down for
+    # this", a friend's suicide last year and a row about grief).
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.028, got.report
