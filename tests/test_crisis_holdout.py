@@ -433,3 +433,23 @@ def test_sixteenth_rules_development_set_holds() -> None:
     # this", a friend's suicide last year and a row about grief).
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.028, got.report
+
+
+def test_fourteenth_holdout_blind_after_every_change() -> None:
+    """h17: 256 lines by two more writers on 2026-12-07 (people with BPD in the middle of
+    everyday life: students in exams, hospitality and retail workers, ADHD bursts, eating-
+    disorder recovery, siblings and flatmates, across Australia, the UK, Ireland, South
+    Africa and India; people writing mid-conversation to a peer worker they know, and peer
+    workers and coordinators writing to people and groups), kept outside the repository
+    until d10-d16's rules and the retraining trial were done, then measured once."""
+    got = _figures(["h17.tsv"])
+    assert got.crisis == 128 and got.ok == 128
+    # Measured blind: 0.992 and 0.031, every kind 15 or 16 of 16. Missed: "it's back. i'd
+    # rather be dead than do another winnipeg winter feeling like this" (the idiom scope took
+    # it for "i'd rather die than go to that party"). Then one change from it: "rather be
+    # dead than ... feeling like this" is no longer an idiom, so h17 is 1.000 and 0.031 now
+    # and not blind. False flags: "don't worry i'm safe tonight", "if my grandson ever says
+    # he wants to die again what should i say", a peer worker keeping to her hours, "that
+    # hollow feeling, like i'm watching myself".
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.032, got.report
