@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d16 are the development sets of the rules written since: the models never read
+d8 to d17 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -453,3 +453,18 @@ def test_fourteenth_holdout_blind_after_every_change() -> None:
     # hollow feeling, like i'm watching myself".
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.032, got.report
+
+
+def test_seventeenth_rules_development_set_holds() -> None:
+    """d17: 512 lines by four more writers on 2026-12-07 (people who write in emoji; angry,
+    exhausted carers of adults; fragments sent with bad reception; Australian and New
+    Zealand banter), measured after h17, then used to write rules: "sorry for being a pain
+    in the arse all these years. hooroo", a cat taken "just for after, you know", "done
+    being alive"."""
+    got = _figures(["d17.tsv"])
+    assert got.crisis == 256 and got.ok == 256
+    # Before its rules: 0.988 and 0.020; after: 1.000 and 0.020 (the false flags left are
+    # the models': at grandad's funeral now, a fringe cut in the car mirror, "empty. just
+    # empty", a peer worker's "good on ya for reaching out").
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.02, got.report
