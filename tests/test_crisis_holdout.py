@@ -468,3 +468,20 @@ def test_seventeenth_rules_development_set_holds() -> None:
     # empty", a peer worker's "good on ya for reaching out").
     assert got.recall >= 0.99, got.report
     assert got.false_flags <= 0.02, got.report
+
+
+def test_fifteenth_holdout_blind_after_every_change() -> None:
+    """h18: 256 lines by two more writers on 2026-12-07 (a cross-section: every line a
+    different person, aged 14 to 90, in nine countries, in every role; people in their
+    first days with the bot, testing it, apologising, asking who reads it), kept outside
+    the repository until d17's rules were done, then measured once."""
+    got = _figures(["h18.tsv"])
+    assert got.crisis == 128 and got.ok == 128
+    # Measured blind: 0.984 and 0.039, every kind 15 or 16 of 16. Missed: "who can i ask to
+    # take my dog after. not like a holiday thing" and "hypothetically if someone had a plan
+    # and a date and the date was like. this weekend. what would this bot do". Rules for
+    # both came after: 1.000 and 0.039, so h18 is not blind now. False flags (the models'):
+    # "400 days since i last self harmed!!", an old razor box thrown out, a grandmother's
+    # first message, a cemetery visit, shame after shouting at the kids.
+    assert got.recall >= 0.99, got.report
+    assert got.false_flags <= 0.04, got.report
