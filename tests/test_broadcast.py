@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from telegram.error import TimedOut
 
 from bot.callbacks import pack
 from bot.domain.broadcast import (
@@ -199,6 +201,35 @@ async def test_rows_claimed_before_a_crash_are_sent_once(env: BotEnv) -> None:
     await env.run_job("tick:broadcast")
     assert [received(env, uid) for uid in people] == [1] * 50
     assert await env.storage.outbox_counts(1) == {"delivered": 50}
+
+
+async def test_a_send_that_never_left_is_tried_again_and_one_that_may_have_is_not(
+    env: BotEnv,
+) -> None:
+    """A connect timeout means the request never reached Telegram: the row goes back and is
+    sent. A read timeout may have reached Telegram: not sent again, counted as failed."""
+    coord = await as_coordinator(env)
+    people = await add_people(env, 820_000, 10, "consumer")
+    never, maybe = people[2], people[5]
+    tried: set[int] = set()
+
+    def timeouts(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        chat = int(params.get("chat_id", 0))
+        if method == "sendMessage" and chat in (never, maybe) and chat not in tried:
+            tried.add(chat)
+            if chat == never:
+                raise TimedOut() from httpx.ConnectTimeout("no connection")
+            raise TimedOut() from httpx.ReadTimeout("no answer")
+        return None
+
+    env.fake.interceptor = timeouts
+    await start_broadcast(coord, "All people living with BPD")
+    await coord.click("Send to 10 people")
+    env.clock.advance(seconds=3)
+    await env.run_job("tick:broadcast")
+    assert tried == {never, maybe}
+    assert received(env, never) == 1 and received(env, maybe) == 0
+    assert await env.storage.outbox_counts(1) == {"delivered": 9, "failed": 1}
 
 
 async def test_cancel_midway_reports_what_was_not_sent(env: BotEnv) -> None:

@@ -55,6 +55,14 @@ def sender_of(app: Application[Any, Any, Any, Any, Any, Any]) -> BroadcastSender
     return sender
 
 
+def _never_sent(exc: TimedOut) -> bool:
+    """Whether a timed-out request never reached Telegram (PTB raises TimedOut from the
+    HTTP library's error: a connect timeout, or no free connection in the pool)."""
+    import httpx
+
+    return isinstance(exc.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
 class BroadcastSender:
     """Sends pending outbox rows. One per process; `run` is safe to call from several ticks
     (a run already in progress makes the others return at once)."""
@@ -211,8 +219,10 @@ class BroadcastSender:
             return "blocked"
         except RetryAfter:  # still limited after the rate limiter's own retries
             return outcome_for_error("flood", attempts)
-        except TimedOut:
-            return outcome_for_error("timeout", attempts)
+        except TimedOut as exc:
+            # A connect or pool timeout: the request never left, so trying again cannot
+            # double it. Only a read or write timeout may have reached Telegram.
+            return outcome_for_error("network" if _never_sent(exc) else "timeout", attempts)
         except BadRequest:  # a NetworkError in PTB's tree, but permanent: never retried
             _LOG.info("A broadcast message was refused by Telegram")
             return outcome_for_error("bad", attempts)

@@ -107,6 +107,14 @@ class Upload:
     data: bytes
 
 
+class _Server(ThreadingHTTPServer):
+    """Telegram's servers take every connection at once. socketserver's default backlog of 5
+    dropped connections when a broadcast opened 32 at a time, and the bot's connect timed
+    out after the kernel's SYN retries: a network fault Telegram would not have made."""
+
+    request_queue_size = 256
+
+
 @dataclass
 class Call:
     """One request the bot made, and how the emulator answered it."""
@@ -319,7 +327,7 @@ class BotAPIEmulator:
             def do_POST(self) -> None:
                 emulator._serve(self)
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = _Server(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         self._server = server
         serving = threading.Thread(
