@@ -117,7 +117,10 @@ class RoundRobinProxy:
             def do_POST(self) -> None:
                 proxy._forward(self)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # a load balancer takes every connection (not 5)
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="e2e-proxy", daemon=True
