@@ -82,6 +82,14 @@ def _figures(files: list[str]) -> Figures:
     return Figures(totals["crisis"], totals["ok"], recall, false_flags, report)
 
 
+def _holds(name: str, lines: int, *, recall: float, false_flags: float) -> None:
+    """Hold-out NAME has LINES crisis and LINES ordinary lines, and holds its bars."""
+    got = _figures([name])
+    assert got.crisis == lines and got.ok == lines, got
+    assert got.recall >= recall, got.report
+    assert got.false_flags <= false_flags, got.report
+
+
 def test_first_holdout_meets_the_bar() -> None:
     got = _figures(["h1.tsv", "h2.tsv"])
     assert got.crisis >= 300 and got.ok >= 300
@@ -120,15 +128,12 @@ def test_third_holdout_meets_the_bar() -> None:
 
 def test_fourth_holdout_meets_the_bar() -> None:
     """h7: 240 lines in thirty-odd voices (15 of each kind), written blind on the last day."""
-    got = _figures(["h7.tsv"])
-    assert got.crisis == 120 and got.ok == 120
     # Measured blind, before any change: 0.950 and 0.042. Then five rules were written from
     # its six misses (walking into the sea, waiting to die, a better place, nobody having to
     # deal with them, hiding from someone breaking in): 0.992 and 0.042, no other line of
     # the 8,300 labelled ones changed. The bar is the blind figure. Retrained with d1-d4
     # (2026-12-07): 0.992 and 0.033.
-    assert got.recall >= 0.95, got.report
-    assert got.false_flags <= 0.034, got.report
+    _holds("h7.tsv", 120, recall=0.95, false_flags=0.034)
 
 
 def test_fifth_holdout_as_measured_then_used() -> None:
@@ -171,16 +176,13 @@ def test_eighth_holdout_blind_after_every_change() -> None:
     language, Maori, Pacific and Canadian young people; older adults in rural towns, peer
     workers and coordinators), 8 of each kind, measured once after every change of the day
     and never used since."""
-    got = _figures(["h11.tsv"])
-    assert got.crisis == 128 and got.ok == 128
     # Measured blind: 0.992 and 0.094 (the detector of the morning gave the same). Missed:
     # someone asking who can take their dogs "for after", which d4's rules catch since (so
     # it is no longer blind to them: 1.000). Most false flags are older adults' ordinary
     # lines (0.141 of theirs): a haircut, hip pain, "empty". Setting sign-offs aside (found
     # on labelled lines with sign-offs added, not here) took one more off: 0.086. Retrained
     # with d1-d4 (2026-12-07): 1.000 and 0.094, one false flag more.
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.094, got.report
+    _holds("h11.tsv", 128, recall=0.99, false_flags=0.094)
 
 
 def test_ninth_holdout_blind_after_every_change() -> None:
@@ -188,15 +190,12 @@ def test_ninth_holdout_blind_after_every_change() -> None:
     Ireland and Australia, sober or not, terse or very literal; people across the US,
     Canada and New Zealand, teens to retirees, in recovery from addiction, LGBTQ+ young
     adults, peer workers), 8 of each kind, measured once after every change and never used."""
-    got = _figures(["h12.tsv"])
-    assert got.crisis == 128 and got.ok == 128
     # Measured blind: 0.945 and 0.086 (this morning's detector: 0.945 and 0.109). Missed:
     # a cat rehomed "from this weekend", a burial wish, "asking for after", pills popped "one
     # at a time ... lol", "on the platform, next fast one's in 10 mins", a burn after three
     # years clean, a client ringing from the bridge. d6's burial-wish rule catches one
     # since; retrained with d1-d4 (2026-12-07): 0.969 and 0.078.
-    assert got.recall >= 0.945, got.report
-    assert got.false_flags <= 0.079, got.report
+    _holds("h12.tsv", 128, recall=0.945, false_flags=0.079)
 
 
 def test_tenth_holdout_as_measured_then_used() -> None:
@@ -205,8 +204,6 @@ def test_tenth_holdout_as_measured_then_used() -> None:
     Aboriginal English, te reo Maori, Singlish, Taglish and Nigerian Pidgin), 8 of each
     kind, kept outside the repository until the models were retrained and d5's and d6's
     rules written, then measured once, then used to write rules."""
-    got = _figures(["h13.tsv"])
-    assert got.crisis == 128 and got.ok == 128
     # Measured blind: 0.969 and 0.047 (the morning's detector: 0.969 and 0.055). Missed:
     # "I have never wanted to kill my self as much as I do right now" (the word "never"
     # read as negation), a cat to be fed "for after", and two lines in Tagalog (a husband
@@ -214,8 +211,7 @@ def test_tenth_holdout_as_measured_then_used() -> None:
     # ("never ... as much as I do right now") no longer reads as negation, "feeds my cat
     # for after", those two Tagalog phrases, "passed from an overdose" and "in the 90s" as
     # the past: 1.000 and 0.039, no other labelled line changed. So h13 is not blind now.
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.04, got.report
+    _holds("h13.tsv", 128, recall=0.99, false_flags=0.04)
 
 
 def test_eleventh_holdout_as_measured_then_used() -> None:
@@ -223,8 +219,6 @@ def test_eleventh_holdout_as_measured_then_used() -> None:
     Ireland, Northern Ireland and Wales; veterans, firefighters, paramedics and police and
     their partners), 8 of each kind, kept outside the repository until d7's rules were
     written, measured once, then used to write rules."""
-    got = _figures(["h14.tsv"])
-    assert got.crisis == 128 and got.ok == 128
     # Measured blind: 0.930 and 0.031 (the morning's detector: 0.914 and 0.055; the
     # veterans' half 0.906). Missed: a man once arrested turning up in the yard, "final
     # transmission", "decisions made ... you don't need to check in anymore", burial wishes
@@ -232,8 +226,7 @@ def test_eleventh_holdout_as_measured_then_used() -> None:
     # sleepers with a bottle, "at the bridge, cold up here", a sidearm out "not for the
     # range", "worked out when ... lol". Rules for each: 1.000 and 0.023, no other labelled
     # line changed. So h14 is not blind now.
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.024, got.report
+    _holds("h14.tsv", 128, recall=0.99, false_flags=0.024)
 
 
 def test_eighth_rules_development_set_holds() -> None:
@@ -245,12 +238,9 @@ def test_eighth_rules_development_set_holds() -> None:
     "say I was a good student ... bye", ashes "in case it is soon", taking pills until the
     bottle is empty, every patch put on; and to quiet: "before I ..., now I ...", overdosing
     on bacon sandwiches."""
-    got = _figures(["d8.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.973 and 0.043; after: 1.000 and 0.031 (the false flags left are
     # the models': "sorry for everything i said yesterday", "hes back from his dads").
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.032, got.report
+    _holds("d8.tsv", 256, recall=0.99, false_flags=0.032)
 
 
 def test_twelfth_holdout_blind_after_every_change() -> None:
@@ -259,8 +249,6 @@ def test_twelfth_holdout_blind_after_every_change() -> None:
     16 to 60, from Australia to Singapore, at any hour), 8 of each kind, kept outside the
     repository until the second retraining and d8's rules were done, measured once and
     never used since."""
-    got = _figures(["h15.tsv"])
-    assert got.crisis == 128 and got.ok == 128
     # Measured blind: 0.984 and 0.039 (the morning's detector: 0.953 and 0.062). Missed:
     # "could you take my dog if something happened to me? ... arranged this week" and a cat
     # rehomed "better she's settled before" (indirect signs: 14 of 16). False flags: two
@@ -268,8 +256,7 @@ def test_twelfth_holdout_blind_after_every_change() -> None:
     # ago, a mother's emptiness at her son's bedside. Never used since; but d9's writers
     # wrote lines like two of these (a dog to be taken "if something happened", "unalive"
     # a laptop), and the rules written from those catch them here too: 0.992 and 0.031.
-    assert got.recall >= 0.984, got.report
-    assert got.false_flags <= 0.04, got.report
+    _holds("h15.tsv", 128, recall=0.984, false_flags=0.04)
 
 
 def test_ninth_rules_development_set_holds() -> None:
@@ -281,11 +268,8 @@ def test_ninth_rules_development_set_holds() -> None:
     being a burden "for much longer"; someone thrown down the stairs and now drowsy; and to
     quiet: "unalive it", "can't pretend i'm ok" no longer read as recovery, a phone chucked
     off a bridge, haribo and hot cross buns."""
-    got = _figures(["d9.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.977 and 0.051; after: 1.000 and 0.035.
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.036, got.report
+    _holds("d9.tsv", 256, recall=0.99, false_flags=0.036)
 
 
 def test_tenth_rules_development_set_holds() -> None:
@@ -298,12 +282,9 @@ def test_tenth_rules_development_set_holds() -> None:
     i'm not" and "asked me if i wanted to die. i told her no", someone else's relapse,
     "4 years today since", "when she was 70", a funeral planned ahead at 85, overdosing on
     mince pies."""
-    got = _figures(["d10.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.988 and 0.047; after: 1.000 and 0.020 (the false flags left are
     # the models': a sister's funeral, a tangi, a wrong button pressed, a will at 85).
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.021, got.report
+    _holds("d10.tsv", 256, recall=0.99, false_flags=0.021)
 
 
 def test_thirteenth_holdout_blind_then_used() -> None:
@@ -311,14 +292,11 @@ def test_thirteenth_holdout_blind_then_used() -> None:
     their jargon and dark humour, and the people who love them; messages sent by voice
     dictation, and teenagers of 14 to 17), kept outside the repository until d9's rules
     were done, measured once before d10's, then used to write rules."""
-    got = _figures(["h16.tsv"])
-    assert got.crisis == 128 and got.ok == 128
     # Measured blind: 0.977 and 0.000. Missed: "final transmission lol. thanks for trying"
     # with medals given away, a will sorted and a dog left "for a while" then "weirdly calm",
     # parked at a lookout "not driving back down". Rules for each: 1.000 and 0.000, no other
     # labelled line changed. So h16 is not blind now.
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.0, got.report
+    _holds("h16.tsv", 128, recall=0.99, false_flags=0.0)
 
 
 def test_eleventh_rules_development_set_holds() -> None:
@@ -332,13 +310,10 @@ def test_eleventh_rules_development_set_holds() -> None:
     away days after a discharge, sleepers, the top of a multi-storey; and to quiet: "keeps
     asking if i'm going to hurt myself. i'm not", "there was a stretch where", "not going
     back in" read as the past, overdosing on sad indie music."""
-    got = _figures(["d11.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.965 and 0.027; after: 1.000 and 0.016 (the false flags left are
     # the models': a son's room got ready, "the goodbye in my story is the character's",
     # a benefit payment cut, "the silence is too loud").
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.016, got.report
+    _holds("d11.tsv", 256, recall=0.99, false_flags=0.016)
 
 
 def test_twelfth_rules_development_set_holds() -> None:
@@ -350,13 +325,10 @@ def test_twelfth_rules_development_set_holds() -> None:
     felt" long ago), "whats the point carrying on"; and to quiet: "if i change my outfit one
     more time she'll kill me" (never leaving or telling: those are real threats), "when i
     was first on the waiting list", overdosing on sequins."""
-    got = _figures(["d12.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.992 and 0.043; after: 1.000 and 0.031 (the false flags left are
     # the models': mum in heaven, an urge not acted on, "everything is too loud", "i'm not
     # real, like i'm behind glass", a peer worker's "you did good to message").
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.032, got.report
+    _holds("d12.tsv", 256, recall=0.99, false_flags=0.032)
 
 
 def test_thirteenth_rules_development_set_holds() -> None:
@@ -369,14 +341,11 @@ def test_thirteenth_rules_development_set_holds() -> None:
     daughter who "took summat" and is slurring, a partner's ideation "less passive today"
     then gone with his location off; and to quiet: "if one more patient asks ... i'm going
     to die", "i remember hurting myself ... 18 months clean now", overdosing on baklava."""
-    got = _figures(["d13.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.973 and 0.031; after: 0.996 and 0.016. Still missed: "updated my
     # will and put my brother down as guardian. the kids had a nice day at the beach btw"
     # (what parents do anyway; no rule that would not flag them). The false flags left are
     # the models'.
-    assert got.recall >= 0.996, got.report
-    assert got.false_flags <= 0.016, got.report
+    _holds("d13.tsv", 256, recall=0.996, false_flags=0.016)
 
 
 def test_fourteenth_rules_development_set_holds() -> None:
@@ -392,12 +361,9 @@ def test_fourteenth_rules_development_set_holds() -> None:
     another girl ... to an overdose", "no idea what it meant", "jajaja", kumara. The past
     scope now reads English around another language, and "disappointed i'm still here" is
     no longer read as recovery."""
-    got = _figures(["d14.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.965 and 0.066; after: 1.000 and 0.051 (the false flags left are
     # the models', most of them hard days written half in another language).
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.051, got.report
+    _holds("d14.tsv", 256, recall=0.99, false_flags=0.051)
 
 
 def test_fifteenth_rules_development_set_holds() -> None:
@@ -409,13 +375,10 @@ def test_fifteenth_rules_development_set_holds() -> None:
     on a palliative nurse's advice, hair cut "off myself" before chemo (read as algospeak for
     killing oneself), "panics about my last post", a stockpile handed back to the pharmacy,
     "there was a time i'd have", "honestly no" to a carer's question."""
-    got = _figures(["d15.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.988 and 0.047; after: 1.000 and 0.027 (the false flags left are
     # the models': a mare that had to be shot, "take all the time you need", a teacher with
     # nothing left at the end of the day).
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.028, got.report
+    _holds("d15.tsv", 256, recall=0.99, false_flags=0.028)
 
 
 def test_sixteenth_rules_development_set_holds() -> None:
@@ -426,13 +389,10 @@ def test_sixteenth_rules_development_set_holds() -> None:
     about any more, a note left and the car taken, someone collapsed and confused with blue
     lips; and to quiet: "i said i wanted to die ... but i didn't mean it", "when we lost the
     twins", Cadbury."""
-    got = _figures(["d16.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.984 and 0.039; after: 1.000 and 0.027 (the false flags left are
     # the models': flowers to say sorry, a short haircut as a fresh start, "i'm going down for
     # this", a friend's suicide last year and a row about grief).
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.028, got.report
+    _holds("d16.tsv", 256, recall=0.99, false_flags=0.028)
 
 
 def test_fourteenth_holdout_blind_after_every_change() -> None:
@@ -442,8 +402,6 @@ def test_fourteenth_holdout_blind_after_every_change() -> None:
     Africa and India; people writing mid-conversation to a peer worker they know, and peer
     workers and coordinators writing to people and groups), kept outside the repository
     until d10-d16's rules and the retraining trial were done, then measured once."""
-    got = _figures(["h17.tsv"])
-    assert got.crisis == 128 and got.ok == 128
     # Measured blind: 0.992 and 0.031, every kind 15 or 16 of 16. Missed: "it's back. i'd
     # rather be dead than do another winnipeg winter feeling like this" (the idiom scope took
     # it for "i'd rather die than go to that party"). Then one change from it: "rather be
@@ -451,8 +409,7 @@ def test_fourteenth_holdout_blind_after_every_change() -> None:
     # and not blind. False flags: "don't worry i'm safe tonight", "if my grandson ever says
     # he wants to die again what should i say", a peer worker keeping to her hours, "that
     # hollow feeling, like i'm watching myself".
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.032, got.report
+    _holds("h17.tsv", 128, recall=0.99, false_flags=0.032)
 
 
 def test_seventeenth_rules_development_set_holds() -> None:
@@ -461,13 +418,10 @@ def test_seventeenth_rules_development_set_holds() -> None:
     Zealand banter), measured after h17, then used to write rules: "sorry for being a pain
     in the arse all these years. hooroo", a cat taken "just for after, you know", "done
     being alive"."""
-    got = _figures(["d17.tsv"])
-    assert got.crisis == 256 and got.ok == 256
     # Before its rules: 0.988 and 0.020; after: 1.000 and 0.020 (the false flags left are
     # the models': at grandad's funeral now, a fringe cut in the car mirror, "empty. just
     # empty", a peer worker's "good on ya for reaching out").
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.02, got.report
+    _holds("d17.tsv", 256, recall=0.99, false_flags=0.02)
 
 
 def test_fifteenth_holdout_blind_after_every_change() -> None:
@@ -475,13 +429,10 @@ def test_fifteenth_holdout_blind_after_every_change() -> None:
     different person, aged 14 to 90, in nine countries, in every role; people in their
     first days with the bot, testing it, apologising, asking who reads it), kept outside
     the repository until d17's rules were done, then measured once."""
-    got = _figures(["h18.tsv"])
-    assert got.crisis == 128 and got.ok == 128
     # Measured blind: 0.984 and 0.039, every kind 15 or 16 of 16. Missed: "who can i ask to
     # take my dog after. not like a holiday thing" and "hypothetically if someone had a plan
     # and a date and the date was like. this weekend. what would this bot do". Rules for
     # both came after: 1.000 and 0.039, so h18 is not blind now. False flags (the models'):
     # "400 days since i last self harmed!!", an old razor box thrown out, a grandmother's
     # first message, a cemetery visit, shame after shouting at the kids.
-    assert got.recall >= 0.99, got.report
-    assert got.false_flags <= 0.04, got.report
+    _holds("h18.tsv", 128, recall=0.99, false_flags=0.04)
