@@ -17,7 +17,7 @@ import pytest
 
 import bot.domain.crisis  # noqa: F401 (loads the package before its modules are looked up)
 from bot.domain.crisis import normalise, rules, split_sentences
-from bot.domain.crisis.lexicon import DATA_FILES, data_file, hoist
+from bot.domain.crisis.lexicon import DATA_FILES, data_file, hoist, required_sets
 
 rules_module = sys.modules["bot.domain.crisis.rules"]
 DATA = Path(__file__).parent / "crisis_data"
@@ -92,18 +92,25 @@ def test_every_hoisted_pattern_matches_what_it_was_written_to_match() -> None:
             ], (written, text)
 
 
+def _holds(text: str, side: tuple[frozenset[str], ...]) -> bool:
+    """Whether TEXT has a member of every set one alternative of a rule needs."""
+    return all(any(n in text for n in need) for need in side)
+
+
 def _brute_force(norm: str) -> dict[str, list[int]]:
-    """Per rule: the sentences (from 1) that hold one of its needs, found the slow way."""
+    """Per rule: the sentences (from 1) that hold every set one of its alternatives needs,
+    found the slow way."""
     sents = split_sentences(norm, windows=False) or [norm]
     out: dict[str, list[int]] = {}
     for rule in rules():
-        if rule.needs is not None and not any(n in norm for n in rule.needs):
+        sides = None if rule.gate is None else [g for g in rule.gate if _holds(norm, g)]
+        if sides is not None and not sides:
             continue
-        if rule.needs is None or len(sents) <= 1:
+        if sides is None or len(sents) <= 1:
             out[rule.name] = list(range(1, len(sents) + 1))
         else:
             out[rule.name] = [
-                i for i, s in enumerate(sents, start=1) if any(n in s for n in rule.needs)
+                i for i, s in enumerate(sents, start=1) if any(_holds(s, g) for g in sides)
             ]
     return out
 
@@ -120,6 +127,56 @@ def test_rules_are_tried_on_exactly_the_sentences_holding_their_needs() -> None:
         found = {
             rule.name: [i for i, _ in needs.sentences(rule)]
             for rule in rules()
-            if rule.needs is None or not rule.needs.isdisjoint(needs.present)
+            if needs.may_match(rule)
         }
         assert found == _brute_force(norm), norm[:80]
+
+
+def test_no_rule_matches_text_its_gate_would_skip() -> None:
+    """The gate (for each alternative of a rule's pattern, the sets of text every match
+    holds one of) is exact: wherever a rule matches, one alternative's sets are all there."""
+    texts = [normalise(t) for t in _lines(400)]
+    for rule in rules():
+        for example in rule.fires:
+            texts.append(normalise(example))
+    gated = [r for r in rules() if r.gate is not None]
+    assert len(gated) > 0.8 * len(rules())  # most rules are gated
+    matched = 0
+    for rule in gated:
+        for text in texts:
+            for m in rule.pattern.finditer(text):
+                matched += 1
+                assert any(_holds(m.group(0), side) for side in rule.gate), (rule.name, text)
+    assert matched > 200
+
+
+@pytest.mark.parametrize(
+    ("pattern", "gate"),
+    [
+        (
+            r"\b(?:walk|swim)(?:ing)? into the (?:sea|water)\b",
+            [[["swim", "walk"], [" into the "], ["sea", "water"]]],
+        ),
+        (
+            r"(?:\bkill myself\b)|(?:end it (?:all|tonight))",
+            [[["kill myself"]], [["end it "], ["all", "tonight"]]],
+        ),
+        (r"i want (?!x)to die", [[["i want to die"]]]),  # zero-width: the run goes on
+        # a side that always holds nothing longer than a letter: no gate at all
+        (r"kill myself|a+", None),
+        (r"(?i:kill) myself", [[[" myself"]]]),  # a caseless group's letters are not its text
+    ],
+)
+def test_required_sets_name_what_every_match_holds(pattern: str, gate: object) -> None:
+    found = required_sets(pattern, 2)
+    assert (None if found is None else [[sorted(s) for s in side] for side in found]) == gate
+
+
+def test_no_rule_opens_with_a_look_ahead_that_reads_to_the_end() -> None:
+    """A pattern that opens with "(?![^\\n]*...)" reads the rest of the text at every
+    position: quadratic, half a second on a 4,096-character line (it was, once). Such a
+    look-ahead goes after the pattern's first words, or after a "^"."""
+    scanning = re.compile(r"\(\?<?[!=](?:\[\^\\n\]|\.|\[\^\?\])\*")
+    for rule_data in data_file("rules.yaml")["rules"]:
+        for written in rule_data["patterns"]:
+            assert not scanning.match(written), (rule_data["name"], written[:60])

@@ -29,6 +29,7 @@ __all__ = [
     "alternatives",
     "data_file",
     "lexicon",
+    "required_sets",
     "required_text",
     "rewrites",
     "words",
@@ -203,6 +204,75 @@ def _required(seq: Any) -> frozenset[str] | None:
             consider(_required(av[2]))
     consider(frozenset([run]) if run else None)
     return best
+
+
+def _required_each(seq: Any) -> list[frozenset[str]]:
+    """Every set, in the parsed sequence ``seq``, of which each match contains one member:
+    all of them hold at once (a literal run, a group that must match, a branch whose every
+    side needs one)."""
+    out: list[frozenset[str]] = []
+    run = ""
+    for op, av in seq:
+        if op is sre_c.LITERAL:
+            run += chr(av)
+            continue
+        if op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+            continue  # zero-width: the literal run goes on
+        if run:
+            out.append(frozenset([run]))
+        run = ""
+        if op is sre_c.SUBPATTERN:
+            if not av[1] & re.IGNORECASE:  # a caseless group's literals are not its text
+                out.extend(_required_each(av[-1]))
+        elif op is sre_c.BRANCH:
+            alts = [_required(a) for a in av[1]]
+            if all(a is not None for a in alts):
+                out.append(frozenset().union(*(a for a in alts if a is not None)))
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
+            out.extend(_required_each(av[2]))
+    if run:
+        out.append(frozenset([run]))
+    return out
+
+
+def _sides(seq: Any) -> list[Any]:
+    """The top-level alternatives of a parsed pattern, through groups that hold only one."""
+    while len(seq) == 1:
+        op, av = seq[0]
+        if op is sre_c.BRANCH:
+            return [side for branch in av[1] for side in _sides(branch)]
+        if op is sre_c.SUBPATTERN and not av[1] & re.IGNORECASE:
+            seq = av[-1]
+            continue
+        break
+    return [seq]
+
+
+Gate = tuple[tuple[frozenset[str], ...], ...]
+
+
+def required_sets(pattern: str, shortest: int = 2) -> Gate | None:
+    """For each top-level alternative of ``pattern``, the sets of strings of which every
+    match of that alternative holds one member of each; None if some alternative has none.
+
+    A stronger gate than :func:`required_text`: "(?:walk|swim) into the (?:sea|water)"
+    needs "into the " and one of "sea" and "water", not only one of them. Exact, not a
+    guess: text that, for every alternative, lacks every member of one of its sets cannot
+    match.
+    """
+    try:
+        parsed = sre_p.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    gate = []
+    for side in _sides(parsed):
+        sets = tuple(dict.fromkeys(s for s in _required_each(side) if min(map(len, s)) >= shortest))
+        if not sets:
+            return None
+        gate.append(sets)
+    return tuple(gate)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .lexicon import TableError, alternatives, data_file, required_text
+from .lexicon import Gate, TableError, alternatives, data_file, required_sets
 from .normalise import split_sentences
 
 __all__ = ["SCOPES", "Rule", "RuleHit", "match_rules", "rules"]
@@ -48,7 +48,13 @@ class Rule:
     span: str  # "sentence" or "message"
     fires: tuple[str, ...]
     quiet: tuple[str, ...]
-    needs: frozenset[str] | None = None  # one of these is in every match (a cheap gate)
+    # For each of its pattern's alternatives, sets of text of which every match of that
+    # alternative holds one member of each (a cheap, exact gate; see required_sets). None:
+    # tried everywhere.
+    gate: Gate | None = None
+    # one of these is in every match: each alternative's set with the longest shortest
+    # member (the rarest, checked first), together (one set test skips most rules)
+    needs: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +108,21 @@ _KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party",
 
 
 @functools.cache
-def _need_index() -> tuple[dict[str, tuple[str, ...]], frozenset[str], tuple[str, ...]]:
+def _need_index() -> tuple[
+    dict[str, tuple[str, ...]], frozenset[str], tuple[str, ...], frozenset[str]
+]:
     """Every rule's need, once each, filed under its first three characters (needs of
     fewer characters apart): a message's trigrams then name the few needs worth a search."""
     by_key: dict[str, list[str]] = {}
     short: list[str] = []
-    for need in sorted({n for r in rules() for n in r.needs or ()}):
+    every = {n for r in rules() for side in r.gate or () for need in side for n in need}
+    for need in sorted(every):
         if len(need) >= 3:
             by_key.setdefault(need[:3], []).append(need)
         else:
             short.append(need)
-    return {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key), tuple(short)
+    anchors = frozenset(n for r in rules() for n in r.needs or ())
+    return {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key), tuple(short), anchors
 
 
 class _Needs:
@@ -122,17 +132,23 @@ class _Needs:
     first trigrams (one set intersection), then a search for each need so named, and each
     such need's sentences only when a rule asks; not one scan of every sentence per rule
     and need.
-    Exact: a rule is skipped, or a sentence left out, only when it lacks every need.
+    Exact: a rule is skipped, or a sentence left out, only when, for every alternative of
+    its pattern, one of the sets that alternative needs has no member there.
     """
 
     def __init__(self, norm: str, sents: list[str]) -> None:
         self.norm, self.sents = norm, sents
-        by_key, keys, short = _need_index()
+        by_key, keys, short, anchors = _need_index()
         grams = {norm[i : i + 3] for i in range(len(norm) - 2)}
-        self.present = frozenset(
-            [n for k in keys.intersection(grams) for n in by_key[k] if n in norm]
+        # the needs whose first three characters the message holds (a superset of those it
+        # holds), each looked for in full only when a rule asks
+        self.maybe = frozenset(
+            [n for k in keys.intersection(grams) for n in by_key[k]]
             + [n for n in short if n in norm]
         )
+        # the rules' first needs it holds, found at once: most rules stop at these
+        self.anchors = frozenset(n for n in self.maybe & anchors if n in norm)
+        self._has: dict[str, bool] = dict.fromkeys(self.anchors, True)
         self._starts: list[int] | None = None
         self._found: dict[str, frozenset[int]] = {}
 
@@ -160,13 +176,45 @@ class _Needs:
             found = self._found[need] = frozenset(hits)
         return found
 
+    def _holds(self, need: frozenset[str]) -> list[str]:
+        """The members of ``need`` the message holds."""
+        out = []
+        for n in need:
+            if n in self.maybe:
+                has = self._has.get(n)
+                if has is None:
+                    has = self._has[n] = n in self.norm
+                if has:
+                    out.append(n)
+        return out
+
+    def _open(self, rule: Rule) -> list[tuple[frozenset[str], ...]]:
+        """The alternatives of ``rule`` whose every needed set has a member in the message."""
+        assert rule.gate is not None
+        return [side for side in rule.gate if all(self._holds(need) for need in side)]
+
+    def may_match(self, rule: Rule) -> bool:
+        """False when ``rule`` cannot match anywhere in the message."""
+        if rule.needs is None:
+            return True
+        return not rule.needs.isdisjoint(self.anchors) and bool(self._open(rule))
+
     def sentences(self, rule: Rule) -> list[tuple[int, str]]:
-        """The sentences (numbered from 1) that hold one of ``rule``'s needs."""
-        if rule.needs is None or len(self.sents) <= 1:
+        """The sentences (numbered from 1) that hold every set one of ``rule``'s
+        alternatives needs."""
+        if rule.gate is None or len(self.sents) <= 1:
             return list(enumerate(self.sents, start=1))
         at: set[int] = set()
-        for need in rule.needs & self.present:
-            at |= self._sentences_with(need)
+        for side in self._open(rule):
+            where: set[int] | None = None
+            for need in side:
+                with_need: set[int] = set()
+                for n in self._holds(need):
+                    with_need |= self._sentences_with(n)
+                where = with_need if where is None else where & with_need
+                if not where:
+                    break
+            at |= where or set()
         return [(i + 1, self.sents[i]) for i in sorted(at)]
 
 
@@ -192,13 +240,16 @@ def rules() -> tuple[Rule, ...]:
         if span not in ("sentence", "message"):
             raise TableError(f"{where}: span should be sentence or message")
         pattern = alternatives(raw["patterns"], f"{where} ({name})")
-        needs = required_text(pattern.pattern, 2)
+        gate = required_sets(pattern.pattern, 2)
+        if gate is not None:  # each alternative's rarest set first
+            gate = tuple(tuple(sorted(side, key=lambda s: -min(map(len, s)))) for side in gate)
         out.append(
             Rule(
                 name=name,
                 kind=str(raw["kind"]),
                 pattern=pattern,
-                needs=needs,
+                gate=gate,
+                needs=None if gate is None else frozenset(n for side in gate for n in side[0]),
                 scopes=scopes,
                 span=span,
                 fires=tuple(str(x) for x in raw.get("fires") or ()),
@@ -338,7 +389,7 @@ def match_rules(norm: str, *, only: str | None = None) -> list[RuleHit]:
     for rule in rules():
         if only is not None and rule.name != only:
             continue
-        if rule.needs is not None and rule.needs.isdisjoint(needs.present):
+        if not needs.may_match(rule):
             continue  # cannot match anywhere in this message
         where = [(0, norm)] if rule.span == "message" else needs.sentences(rule)
         for i, sent in where:
