@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d17 are the development sets of the rules written since: the models never read
+d8 to d18 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -436,3 +436,31 @@ def test_fifteenth_holdout_blind_after_every_change() -> None:
     # "400 days since i last self harmed!!", an old razor box thrown out, a grandmother's
     # first message, a cemetery visit, shame after shouting at the kids.
     _holds("h18.tsv", 128, recall=0.99, false_flags=0.04)
+
+
+def test_eighteenth_rules_development_set_holds() -> None:
+    """d18: 512 lines by four more writers on 2026-12-07 (laconic Australian and New Zealand
+    men on mines, farms and trucks; autistic writers and voice-to-text dictation; new
+    parents and young carers; faith, parole and veterans), measured after h18, then used to
+    write rules: a goodbye passed on ("if anyone from group asks tell em i said see ya.
+    been a good run"), using again with no tolerance after prison, a rope taken home and a
+    time and place."""
+    # Before its rules: 0.988 and 0.047; after: 1.000 and 0.031 (the false flags left are
+    # the models': kaddish for a brother, a haircut "like ive been scalped", a printer to
+    # be "put down", "i dont want to die or anything", a peer worker's "take your time",
+    # two hard days).
+    _holds("d18.tsv", 256, recall=0.99, false_flags=0.032)
+
+
+def test_sixteenth_holdout_blind_after_every_change() -> None:
+    """h19: 256 lines by two more writers on 2026-12-07 (English as written in Singapore,
+    Malaysia, the Philippines, India and Hong Kong; late nights, festivals and long careful
+    paragraphs whose point comes last), kept outside the repository until d18's rules were
+    done, then measured once."""
+    # Measured blind: 0.992 and 0.047, every kind 15 or 16 of 16. Missed: "told my mates im
+    # getting a taxi but im going up to the car park roof instead". After it, rules for that
+    # line and two false flags ("overdosed on durian", "last time i relapsed was deepavali
+    # 2022"): 1.000 and 0.031, so h19 is not blind now. False flags left (the models'): a
+    # hug at the pub from a friend's mum after the funeral, "i dont want to die, i just want
+    # tonight to be over", how to tell if someone has been spiked, a lonely hen do.
+    _holds("h19.tsv", 128, recall=0.99, false_flags=0.032)
