@@ -134,3 +134,26 @@ async def test_only_unsent_notices_are_given_up(store: Storage) -> None:
     assert await store.drop_unsent(["match:1:request", "match:1:reminder"], NOW) == 1
     assert await store.outbox_status("match:1:request") == "sent"
     assert await store.outbox_status("match:1:reminder") == "dropped"
+
+
+async def test_the_outbox_claims_in_one_statement_most_urgent_first_and_once(
+    store: Storage,
+) -> None:
+    """Claiming is one UPDATE ... RETURNING: the rows come back most urgent first, each
+    taken once until its lease runs out, its attempts counted."""
+    await store.outbox_add("bulk:1", 1, "bulk", 9, b"b", NOW)
+    await store.outbox_add("relay:1", 1, "relay", 3, b"r1", NOW)
+    await store.outbox_add("card:1", 1, "card", 0, b"c", NOW + timedelta(seconds=1))
+    await store.outbox_add("relay:2", 1, "relay", 3, b"r2", NOW - timedelta(seconds=5))
+    await store.outbox_add("later", 1, "relay", 3, b"l", NOW + timedelta(minutes=5))
+    later = NOW + timedelta(seconds=2)
+    rows = await store.outbox_claim(later, 60, 3)
+    assert [r.key for r in rows] == ["card:1", "relay:2", "relay:1"]
+    assert [r.attempts for r in rows] == [1, 1, 1]
+    assert bytes(rows[0].payload) == b"c"
+    # taken: not again while the lease holds; the rest (the one due) is
+    assert [r.key for r in await store.outbox_claim(later, 60, 10)] == ["bulk:1"]
+    assert await store.outbox_claim(later, 60, 10) == []
+    # the lease ran out: taken again, a second attempt
+    again = await store.outbox_claim(later + timedelta(seconds=61), 60, 10, ("relay:1",))
+    assert [(r.key, r.attempts) for r in again] == [("relay:1", 2)]

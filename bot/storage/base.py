@@ -177,6 +177,17 @@ def _batch(conn: sqlite3.Connection, statements: Sequence[Statement]) -> list[in
     return counts
 
 
+def _returning(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        rows = conn.execute(sql, params).fetchall()
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return rows
+
+
 def _checkpoint(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
@@ -454,6 +465,8 @@ class StorageBase:
         tx = self._own_tx()
         if tx is not None:
             return await _run(tx._db, _write, sql, params)
+        if sql.lstrip()[:6].upper() != "PRAGMA":  # (a checkpoint runs outside BEGIN)
+            return (await self._write_now([(sql, params)]))[0]  # on the loop when it is quick
         async with self._write_lock:
             return await _run(self.db, _write, sql, params)
 
@@ -465,6 +478,11 @@ class StorageBase:
         tx = self._own_tx()
         if tx is not None:
             return [await _run(tx._db, _write, sql, p) for sql, p in statements]
+        return await self._write_now(statements)
+
+    async def _write_now(self, statements: Sequence[Statement]) -> list[int]:
+        """`batch` outside a transaction: on the loop's connection when quick, else in one
+        round trip to the writer's thread."""
         async with self._write_lock:
             if self._on_loop_thread():
                 counts = self._batch_inline(statements)
@@ -473,15 +491,36 @@ class StorageBase:
                     return counts
             return await _run(self.db, _batch, statements)
 
+    async def write_returning(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Run one write statement ending in RETURNING as its own transaction, in one round
+        trip (none, on the loop's own connection when it is quick); the rows it returns."""
+        tx = self._own_tx()
+        if tx is not None:
+            return await _run(tx._db, _fetchall, sql, params)
+        async with self._write_lock:
+            if self._on_loop_thread():
+                rows = self._write_inline(lambda conn: conn.execute(sql, params).fetchall())
+                if rows is not None:
+                    await asyncio.sleep(0)  # give the loop a turn (see _read)
+                    return rows
+            return await _run(self.db, _returning, sql, params)
+
     def _batch_inline(self, statements: Sequence[Statement]) -> list[int] | None:
         """`_batch` on the loop's thread; None (nothing written) when it could not finish
         within the budget or the database was busy."""
+        return self._write_inline(
+            lambda conn: [conn.execute(sql, params).rowcount for sql, params in statements]
+        )
+
+    def _write_inline(self, work: Callable[[sqlite3.Connection], T]) -> T | None:
+        """WORK as one transaction on the loop's writing connection; None (nothing written)
+        when it could not finish within the budget or the database was busy."""
         conn = self._inline_writer
         assert conn is not None
         self._inline_deadline = time.perf_counter() + INLINE_BUDGET_S
         try:
             conn.execute("BEGIN IMMEDIATE")
-            counts = [conn.execute(sql, params).rowcount for sql, params in statements]
+            done = work(conn)
         except BaseException as exc:
             self._inline_deadline = math.inf
             if conn.in_transaction:
@@ -497,7 +536,7 @@ class StorageBase:
                 conn.execute("ROLLBACK")
             raise
         self._after_inline_commit()
-        return counts
+        return done
 
     def _after_inline_commit(self) -> None:
         # The loop's connections never checkpoint (an fsync could hold the loop); every

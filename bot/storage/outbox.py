@@ -71,20 +71,16 @@ class OutboxStore(StorageBase):
         else:
             where += " AND next_at_ms <= ?"
             params.append(now_ms)
-        async with self.transaction():
-            rows = await self.fetchall(
-                f"SELECT id, key, chat_id, kind, priority, payload, attempts, created_at "  # noqa: S608
-                f"FROM outbox "
-                f"WHERE {where} ORDER BY priority, next_at_ms, id LIMIT ?",
-                (*params, limit),
-            )
-            if rows:
-                marks = ",".join("?" for _ in rows)
-                await self.execute(
-                    f"UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 "  # noqa: S608
-                    f"WHERE id IN ({marks})",
-                    (now_ms + lease_s * 1000, *[r[0] for r in rows]),
-                )
+        # One statement (its own transaction): take the rows and say what they were.
+        rows = await self.write_returning(
+            f"UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 "  # noqa: S608
+            f"WHERE id IN (SELECT id FROM outbox WHERE {where} "
+            f"ORDER BY priority, next_at_ms, id LIMIT ?) "
+            f"RETURNING id, key, chat_id, kind, priority, payload, attempts, created_at, "
+            f"next_at_ms",
+            (now_ms + lease_s * 1000, *params, limit),
+        )
+        rows.sort(key=lambda r: (r[4], r[8], r[0]))  # RETURNING keeps no order
         return [
             OutboxRow(
                 r[0],
@@ -93,7 +89,7 @@ class OutboxStore(StorageBase):
                 r[3],
                 r[4],
                 bytes(r[5]),
-                r[6] + 1,
+                r[6],
                 datetime.fromtimestamp(r[7], now.tzinfo),
             )
             for r in rows

@@ -339,6 +339,11 @@ class PostgresBase(StorageBase):
         async with self.transaction() as tx:
             return (await tx.execute(sql, params)).rowcount
 
+    async def write_returning(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run one write statement ending in RETURNING, in a transaction; its rows."""
+        async with self.transaction():
+            return await self.fetchall(sql, params)
+
     async def batch(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
         """Several write statements as one transaction; each one's changed-row count."""
         if not statements:
