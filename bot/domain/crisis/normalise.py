@@ -180,10 +180,6 @@ def fix_word(token: str) -> str:
 _WORD_RE = re.compile(r"[a-z]+")
 
 
-def _fix_sub(m: re.Match[str]) -> str:
-    return fix_word(m.group(0))
-
-
 class _Table:
     """Plain word-for-word rewrites ("gonna" -> "going to") as one lookup table.
 
@@ -264,8 +260,24 @@ def normalise(text: str) -> str:
             text = step.sub(text)
         elif needs is None or any(n in text for n in needs):
             text = step.sub(repl, text)
-    text = _WORD_RE.sub(_fix_sub, text)
+    text = _fix_words(text)
     return _SPACE_RE.sub(" ", text).strip()
+
+
+def _fix_words(text: str) -> str:
+    """Every run of letters through `fix_word`; only the runs it changes are rewritten (a
+    long message's words are looked up once each, and most need nothing)."""
+    fixes = {w: f for w in set(_WORD_RE.findall(text)) if (f := fix_word(w)) != w}
+    if not fixes:
+        return text
+    return _fixes_pattern(frozenset(fixes)).sub(lambda m: fixes[m.group(0)], text)
+
+
+@functools.lru_cache(maxsize=512)
+def _fixes_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    # exactly the letter runs _WORD_RE finds: no letter on either side
+    alts = "|".join(sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z])(?:{alts})(?![a-z])")
 
 
 # Split after sentence punctuation, at line breaks, semicolons, and at " - ".
