@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d18 are the development sets of the rules written since: the models never read
+d8 to d19 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -464,3 +464,29 @@ def test_sixteenth_holdout_blind_after_every_change() -> None:
     # hug at the pub from a friend's mum after the funeral, "i dont want to die, i just want
     # tonight to be over", how to tell if someone has been spiked, a lonely hen do.
     _holds("h19.tsv", 128, recall=0.99, false_flags=0.032)
+
+
+def test_nineteenth_rules_development_set_holds() -> None:
+    """d19: 512 lines by four more writers on 2026-12-07 (short replies mid-conversation to
+    a peer worker they know; parents and grandparents of 60 to 85 caring for an adult;
+    emergency departments, crisis teams and holds; Gen Z online irony), measured after
+    h19, then used to write rules: the whole box "already taken", everything in the
+    cupboard swallowed, a pet by name "for after", tablets not handed in as agreed and
+    kept for saturday, "hes texting me hell jump", "i w4nt t0 d1e"."""
+    # Before its rules: 0.965 and 0.066; after: 1.000 and 0.055 (the false flags left are
+    # mostly the models': a grave visited, "proud of myself" for soup, a week at a
+    # sister's with "best wishes to all", an allotment "killing his back").
+    _holds("d19.tsv", 256, recall=0.99, false_flags=0.055)
+
+
+def test_seventeenth_holdout_blind_after_every_change() -> None:
+    """h20: 256 lines by two more writers on 2026-12-07 (people with BPD using the NHS and
+    Irish services; partners, siblings and friends in the US and Canada), kept outside the
+    repository until d19's rules were done, then measured once."""
+    # Measured blind: 0.992 and 0.039, every kind 15 or 16 of 16. Missed: a thank-you for a
+    # year of peer support "even if it didnt work out in the end ... Bye". After it, a rule
+    # for that and fixes for two rule false flags ("my gf but im safe, not suicidal"; "he
+    # wanted to die last night but ... hes safe and seeing his psych today"): 1.000 and
+    # 0.023, so h20 is not blind now. False flags left (the models'): holding a hoodie of
+    # someone gone since 2021, a boyfriend's haircut, back pain and paracetamol.
+    _holds("h20.tsv", 128, recall=0.99, false_flags=0.024)

@@ -72,6 +72,39 @@ _SPACED_RE = re.compile(r"(?<![\w])(?:[a-z][ .\-_*]{1,2}){2,}[a-z](?![\w])")
 _LETTERS_RE = re.compile(r"[a-z]")
 
 
+# Everyday words that carry risk phrases, decoded from digits when written that way too.
+_LEET_WORDS = frozenset(
+    [
+        "want",
+        "wanna",
+        "to",
+        "me",
+        "my",
+        "myself",
+        "end",
+        "it",
+        "all",
+        "am",
+        "going",
+        "gonna",
+        "life",
+        "tonight",
+        "not",
+        "be",
+        "here",
+        "anymore",
+        "alive",
+        "dead",
+        "kill",
+        "take",
+        "pills",
+        "cut",
+        "hurt",
+        "die",
+    ]
+)
+
+
 def _collapse(word: str) -> str:
     """``word`` with doubled letters made single: "kiill" and "kill" both give "kil"."""
     return re.sub(r"(\w)\1+", r"\1", word)
@@ -95,6 +128,9 @@ def unspell(token: str) -> str | None:
     Tokens that decode to no risk word ("5pm", "24/7", "f*ck") give None.
     """
     core = token.strip("!*+|")
+    plain = core.translate(_LEET)
+    if plain in _LEET_WORDS and _LETTERS_RE.search(core):
+        return plain  # "i w4nt t0 d1e": the words around a risk word, spelled the same way
     if sum(1 for _ in _LETTERS_RE.finditer(core)) < 2:
         return None
     if "*" in core:
