@@ -188,7 +188,7 @@ class _Needs:
                     out.append(n)
         return out
 
-    def _open(self, rule: Rule) -> list[tuple[frozenset[str], ...]]:
+    def open(self, rule: Rule) -> list[tuple[frozenset[str], ...]]:
         """The alternatives of ``rule`` whose every needed set has a member in the message."""
         assert rule.gate is not None
         return [side for side in rule.gate if all(self._holds(need) for need in side)]
@@ -197,7 +197,7 @@ class _Needs:
         """False when ``rule`` cannot match anywhere in the message."""
         if rule.needs is None:
             return True
-        return not rule.needs.isdisjoint(self.anchors) and bool(self._open(rule))
+        return not rule.needs.isdisjoint(self.anchors) and bool(self.open(rule))
 
     def sentences(self, rule: Rule) -> list[tuple[int, str]]:
         """The sentences (numbered from 1) that hold every set one of ``rule``'s
@@ -205,7 +205,7 @@ class _Needs:
         if rule.gate is None or len(self.sents) <= 1:
             return list(enumerate(self.sents, start=1))
         at: set[int] = set()
-        for side in self._open(rule):
+        for side in self.open(rule):
             where: set[int] | None = None
             for need in side:
                 with_need: set[int] = set()
@@ -386,11 +386,14 @@ def match_rules(norm: str, *, only: str | None = None) -> list[RuleHit]:
     hits: list[RuleHit] = []
     msg = _Message(norm)
     needs = _Needs(norm, sents)
+    anchors = needs.anchors
     for rule in rules():
         if only is not None and rule.name != only:
             continue
-        if not needs.may_match(rule):
-            continue  # cannot match anywhere in this message
+        # cannot match anywhere in this message (`_Needs.may_match`, inline: most rules
+        # stop at the first test)
+        if rule.needs is not None and (rule.needs.isdisjoint(anchors) or not needs.open(rule)):
+            continue
         where = [(0, norm)] if rule.span == "message" else needs.sentences(rule)
         for i, sent in where:
             for m in rule.pattern.finditer(sent):
