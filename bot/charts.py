@@ -17,6 +17,7 @@ import asyncio
 import atexit
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -27,8 +28,30 @@ _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def _start_worker(parent: int) -> None:
+    """In each worker as it starts: watch for the bot's process going, then warm up."""
+    _watch_parent(parent)
+    _warm()
+
+
+def _watch_parent(parent: int, every_s: float = 1.0) -> None:
+    """End this worker once process PARENT is gone. A bot killed outright (SIGKILL, the
+    out-of-memory killer) never shuts its pool down, and a worker waiting for work would
+    otherwise outlive it, holding its memory, one more after every such restart."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="chart-parent-watch", daemon=True).start()
+
+
 def _warm() -> None:
-    """In each worker as it starts: import matplotlib and draw once (fonts, caches)."""
+    """Import matplotlib and draw once (fonts, caches)."""
     import io
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -68,7 +91,8 @@ class ChartPool:
         self._executor = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_warm,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         self.warming = [self._executor.submit(_ready) for _ in range(self.workers)]
 
