@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d19 are the development sets of the rules written since: the models never read
+d8 to d20 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -490,3 +490,30 @@ def test_seventeenth_holdout_blind_after_every_change() -> None:
     # 0.023, so h20 is not blind now. False flags left (the models'): holding a hoodie of
     # someone gone since 2021, a boyfriend's haircut, back pain and paracetamol.
     _holds("h20.tsv", 128, recall=0.99, false_flags=0.024)
+
+
+def test_twentieth_rules_development_set_holds() -> None:
+    """d20: 512 lines by four more writers on 2026-12-07 (DBT diary-card shorthand from
+    people with long-standing suicidal thoughts; Spanish, Portuguese, Hindi, Tagalog and
+    Arabic written in Latin letters, mixed with English; peer workers at risk behind a
+    professional tone; young men, betting and crypto), measured after h20, then used to
+    write rules. It scored lowest of any set since d7: the other languages were read
+    only in plain statements of wanting to die, and missed self-harm, overdoses, danger,
+    plans, goodbyes and signs in them."""
+    # Before its rules: 0.898 and 0.055 (19 of its 26 misses in the other languages);
+    # after: 1.000 and 0.035 (the false flags left are the models': grief, "me siento tan
+    # sola hoy", chronic pain).
+    _holds("d20.tsv", 256, recall=0.99, false_flags=0.036)
+
+
+def test_eighteenth_holdout_blind_after_every_change() -> None:
+    """h21: 256 lines by two more writers on 2026-12-07 (a cross-section of carers in the
+    UK, Australia and New Zealand, and of people with BPD in the United States, every
+    line a different person), kept outside the repository until d20's rules were done,
+    then measured once."""
+    # Measured blind: 0.977 and 0.023, short of the goal: indirect signs 14 of 16, plans 15
+    # of 16. Missed: two dogs to be taken "for after" (read as a question about finding
+    # someone), a small service "if theres a service", "tomorrow mornings the day. ive
+    # cancelled the milk and the dogs booked into kennels". Rules for all three came after:
+    # 1.000 and 0.023, so h21 is not blind now.
+    _holds("h21.tsv", 128, recall=0.99, false_flags=0.024)

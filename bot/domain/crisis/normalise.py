@@ -66,6 +66,7 @@ _LEET = str.maketrans(
     }
 )
 # A word with a digit or symbol inside or in front ("su1c1de", "$uicide", "k!ll", "s*icide").
+_OVERDOSED_RE = re.compile(r"\bOD(?:'?d|'?ed)\b")
 _SYMBOL_WORD_RE = re.compile(r"(?<![\w@$*!|+€£])[a-z0-9@$*!|+€£]*[0-9@$*!|+€£][a-z0-9@$*!|+€£]*")
 # Letters spelled out one at a time: "s u i c i d e", "k.i.l.l m.y.s.e.l.f", "d-i-e".
 _SPACED_RE = re.compile(r"(?<![\w])(?:[a-z][ .\-_*]{1,2}){2,}[a-z](?![\w])")
@@ -284,6 +285,7 @@ def normalise(text: str) -> str:
     """Return ``text`` lowercased, with emoji, symbol spellings, slang and slips rewritten."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\ufe0f", "").replace("\u200d", " ")
+    text = _OVERDOSED_RE.sub("overdosed", text)  # "ODd": only its capitals tell it from "odd"
     text = _emoji_to_words(text.translate(_QUOTES)).lower()
     text = _SYMBOL_WORD_RE.sub(_symbol_sub, text)
     text = _SPACED_RE.sub(_spaced_sub, text)
