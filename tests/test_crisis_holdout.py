@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d20 are the development sets of the rules written since: the models never read
+d8 to d21 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -517,3 +517,27 @@ def test_eighteenth_holdout_blind_after_every_change() -> None:
     # cancelled the milk and the dogs booked into kennels". Rules for all three came after:
     # 1.000 and 0.023, so h21 is not blind now.
     _holds("h21.tsv", 128, recall=0.99, false_flags=0.024)
+
+
+def test_twenty_first_rules_development_set_holds() -> None:
+    """d21: 384 lines by three writers on 2026-12-07, most of them in other languages or
+    mixed with English: Spanish from Latin America, Spain and the US; Hindi, Urdu,
+    Punjabi, Bengali, Tamil and Sinhala in Latin letters; Tagalog, Indonesian, Malay and
+    Vietnamese. Measured after h21, then used to write rules for every kind in each."""
+    # Before its rules: 0.464 and 0.042: whole messages in another language were read only
+    # where they said plainly that the writer wanted to die. After: 1.000 and 0.036 (the
+    # false flags left: grief, a flat tyre, "overdosed on pan dulce", carer exhaustion).
+    _holds("d21.tsv", 192, recall=0.99, false_flags=0.037)
+
+
+def test_nineteenth_holdout_blind_after_every_change() -> None:
+    """h22: 256 lines by two more writers on 2026-12-07 (people in English-speaking
+    countries switching to Portuguese, French, Italian, Greek, Arabic, Spanish,
+    Vietnamese, Hindi or Tagalog mid-message; an everyday Australian mix), kept outside
+    the repository until d21's rules were done, then measured once."""
+    # Measured blind: 0.961 and 0.008, short of the goal: the everyday writer's lines
+    # 1.000 and 0.000, the mixed-language writer's 0.922. Missed: someone following her
+    # home "natatakot ako", pills in Greek ("ipia ola ta xapia mou"), "naglaslas ulit ako",
+    # a group member's "main ab nahi rahunga", "when they bury me ... getting everything in
+    # order this week". Rules for all five came after: 1.000 and 0.008, not blind now.
+    _holds("h22.tsv", 128, recall=0.99, false_flags=0.008)
