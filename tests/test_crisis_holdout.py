@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d21 are the development sets of the rules written since: the models never read
+d8 to d22 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -541,3 +541,26 @@ def test_nineteenth_holdout_blind_after_every_change() -> None:
     # a group member's "main ab nahi rahunga", "when they bury me ... getting everything in
     # order this week". Rules for all five came after: 1.000 and 0.008, not blind now.
     _holds("h22.tsv", 128, recall=0.99, false_flags=0.008)
+
+
+def test_twenty_second_rules_development_set_holds() -> None:
+    """d22: 384 lines by three writers on 2026-12-07 in other scripts and languages:
+    Chinese (simplified, traditional and Cantonese); Arabic, Farsi and Turkish; Greek,
+    Italian, French, Nepali and Korean. Measured after h22, then used to write rules,
+    each with the negation and the past its language marks (不是想死, 冇鎅手, 年前,
+    "den thelo", كنت)."""
+    # Before its rules: 0.208 and 0.026. After: 0.984 and 0.021.
+    _holds("d22.tsv", 192, recall=0.98, false_flags=0.021)
+
+
+def test_twentieth_holdout_blind_after_every_change() -> None:
+    """h23: 256 lines by two more writers on 2026-12-07 (migrants in Australia writing in
+    Mandarin, Cantonese, Arabic, Vietnamese, Punjabi, Greek, Italian, Hindi, Nepali,
+    Spanish or Tagalog; an everyday mix in Canada, the UK and New Zealand), kept outside
+    the repository until d22's rules were done, then measured once, and not used for
+    rules: it records how far rules written from a few writers carry to others."""
+    # Measured blind: 0.633 and 0.023. The everyday English writer's lines: 0.984 and
+    # 0.031. The other-language writer's: 0.281: the phrases other writers used in the same
+    # languages do not reach a new writer's. Only one change came after, a false flag (a
+    # form that "要杀了我", is killing me): 0.633 and 0.016.
+    _holds("h23.tsv", 128, recall=0.63, false_flags=0.016)
