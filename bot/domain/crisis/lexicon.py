@@ -230,9 +230,18 @@ def _required_each(seq: Any) -> list[frozenset[str]]:
                 out.append(frozenset().union(*(a for a in alts if a is not None)))
         elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
             out.extend(_required_each(av[2]))
+        elif op is sre_c.IN and _letters(av):  # [儲存]: (?:儲|存) as the parser keeps it
+            out.append(_letters(av))
     if run:
         out.append(frozenset([run]))
     return out
+
+
+def _letters(items: Any) -> frozenset[str]:
+    """The characters of a class made of plain characters only (else empty)."""
+    if not items or not all(op is sre_c.LITERAL for op, _ in items):
+        return frozenset()
+    return frozenset(chr(c) for _, c in items)
 
 
 def _sides(seq: Any) -> list[Any]:
@@ -268,7 +277,15 @@ def required_sets(pattern: str, shortest: int = 2) -> Gate | None:
         return None
     gate = []
     for side in _sides(parsed):
-        sets = tuple(dict.fromkeys(s for s in _required_each(side) if min(map(len, s)) >= shortest))
+        # (one character of a script written without spaces, 割 or 死, tells as much as two
+        # letters do)
+        sets = tuple(
+            dict.fromkeys(
+                s
+                for s in _required_each(side)
+                if all(len(n) >= shortest or (n and not n.isascii()) for n in s)
+            )
+        )
         if not sets:
             return None
         gate.append(sets)

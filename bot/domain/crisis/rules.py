@@ -140,11 +140,12 @@ class _Needs:
         self.norm, self.sents = norm, sents
         by_key, keys, short, anchors = _need_index()
         grams = {norm[i : i + 3] for i in range(len(norm) - 2)}
+        ascii_only = norm.isascii()  # then no need in another script is there
         # the needs whose first three characters the message holds (a superset of those it
         # holds), each looked for in full only when a rule asks
         self.maybe = frozenset(
             [n for k in keys.intersection(grams) for n in by_key[k]]
-            + [n for n in short if n in norm]
+            + [n for n in short if (n.isascii() or not ascii_only) and n in norm]
         )
         # the rules' first needs it holds, found at once: most rules stop at these
         self.anchors = frozenset(n for n in self.maybe & anchors if n in norm)
