@@ -192,7 +192,12 @@ class _Needs:
     def open(self, rule: Rule) -> list[tuple[frozenset[str], ...]]:
         """The alternatives of ``rule`` whose every needed set has a member in the message."""
         assert rule.gate is not None
-        return [side for side in rule.gate if all(self._holds(need) for need in side)]
+        anchors = self.anchors  # each side's first set is among the anchors, found already
+        return [
+            side
+            for side in rule.gate
+            if not side[0].isdisjoint(anchors) and all(self._holds(need) for need in side[1:])
+        ]
 
     def may_match(self, rule: Rule) -> bool:
         """False when ``rule`` cannot match anywhere in the message."""
