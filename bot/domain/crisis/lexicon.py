@@ -177,32 +177,12 @@ def rewrites() -> tuple[Rewrite, ...]:
 
 
 def _required(seq: Any) -> frozenset[str] | None:
-    """Strings one of which every match of the parsed sequence ``seq`` contains."""
+    """Strings one of which every match of the parsed sequence ``seq`` contains: of the sets
+    `_required_each` finds, the one whose shortest member is longest."""
     best: frozenset[str] | None = None
-
-    def consider(found: frozenset[str] | None) -> None:
-        nonlocal best
-        if found and (best is None or min(map(len, found)) > min(map(len, best))):
+    for found in _required_each(seq):
+        if best is None or min(map(len, found)) > min(map(len, best)):
             best = found
-
-    run = ""
-    for op, av in seq:
-        if op is sre_c.LITERAL:
-            run += chr(av)
-            continue
-        if op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
-            continue  # zero-width: the literal run goes on
-        consider(frozenset([run]) if run else None)
-        run = ""
-        if op is sre_c.SUBPATTERN:
-            consider(_required(av[-1]))
-        elif op is sre_c.BRANCH:
-            alts = [_required(a) for a in av[1]]
-            if all(a is not None for a in alts):
-                consider(frozenset().union(*(a for a in alts if a is not None)))
-        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
-            consider(_required(av[2]))
-    consider(frozenset([run]) if run else None)
     return best
 
 
