@@ -49,11 +49,12 @@ async def add_user(db: object, user_id: int, alias: str) -> None:
     )
 
 
-async def test_a_read_from_another_task_never_sees_uncommitted_rows(storage: Storage) -> None:
+@pytest.mark.parametrize("short", [False, True], ids=["thread", "short"])
+async def test_a_read_from_another_task_never_sees_uncommitted_rows(storage: Storage, short: bool) -> None:
     inside, release = asyncio.Event(), asyncio.Event()
 
     async def writer() -> None:
-        async with storage.transaction() as db:
+        async with storage.transaction(short=short) as db:
             await add_user(db, 1, "pending")
             # The task's own reads join its transaction and see its own row.
             assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") == "pending"
@@ -70,7 +71,8 @@ async def test_a_read_from_another_task_never_sees_uncommitted_rows(storage: Sto
     assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") == "pending"
 
 
-async def test_interleaved_transactions_of_many_people_stay_private(storage: Storage) -> None:
+@pytest.mark.parametrize("short", [False, True], ids=["thread", "short"])
+async def test_interleaved_transactions_of_many_people_stay_private(storage: Storage, short: bool) -> None:
     rng = random.Random(5)
     seen_by_others: list[int] = []
 
@@ -80,7 +82,7 @@ async def test_interleaved_transactions_of_many_people_stay_private(storage: Sto
 
     async def person(uid: int) -> None:
         await yield_some()
-        async with storage.transaction() as db:
+        async with storage.transaction(short=short) as db:
             await add_user(db, uid, "half")
             await yield_some()
             mine = await storage.fetchall("SELECT user_id FROM users WHERE alias = 'half'")
@@ -99,9 +101,10 @@ async def test_interleaved_transactions_of_many_people_stay_private(storage: Sto
     assert await storage.fetchval("SELECT COUNT(*) FROM users WHERE alias = 'whole'") == 40
 
 
-async def test_an_error_in_the_middle_leaves_nothing(storage: Storage) -> None:
+@pytest.mark.parametrize("short", [False, True], ids=["thread", "short"])
+async def test_an_error_in_the_middle_leaves_nothing(storage: Storage, short: bool) -> None:
     async def fail_half_way() -> None:
-        async with storage.transaction() as db:
+        async with storage.transaction(short=short) as db:
             await add_user(db, 1, "a")
             await storage.execute("UPDATE users SET alias = 'b' WHERE user_id = 1")
             raise RuntimeError("boom")
@@ -114,11 +117,12 @@ async def test_an_error_in_the_middle_leaves_nothing(storage: Storage) -> None:
     assert await storage.fetchval("SELECT COUNT(*) FROM users") == 1
 
 
-async def test_a_cancelled_transaction_rolls_back_and_frees_the_writer(storage: Storage) -> None:
+@pytest.mark.parametrize("short", [False, True], ids=["thread", "short"])
+async def test_a_cancelled_transaction_rolls_back_and_frees_the_writer(storage: Storage, short: bool) -> None:
     inside = asyncio.Event()
 
     async def writer() -> None:
-        async with storage.transaction() as db:
+        async with storage.transaction(short=short) as db:
             await add_user(db, 1, "a")
             inside.set()
             await asyncio.Event().wait()
@@ -129,7 +133,7 @@ async def test_a_cancelled_transaction_rolls_back_and_frees_the_writer(storage: 
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await storage.fetchval("SELECT COUNT(*) FROM users") == 0
-    async with storage.transaction() as db:
+    async with storage.transaction(short=short) as db:
         await add_user(db, 2, "b")
     assert await storage.fetchval("SELECT user_id FROM users") == 2
 
@@ -171,11 +175,12 @@ def test_a_crash_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> 
     assert asyncio.run(check()) == (0, 0)
 
 
-async def test_nested_transactions_and_writes_inside_join_the_outer_one(storage: Storage) -> None:
+@pytest.mark.parametrize("short", [False, True], ids=["thread", "short"])
+async def test_nested_transactions_and_writes_inside_join_the_outer_one(storage: Storage, short: bool) -> None:
     async def nested() -> None:
-        async with storage.transaction() as db:
+        async with storage.transaction(short=short) as db:
             await add_user(db, 1, "a")
-            async with storage.transaction() as inner:
+            async with storage.transaction(short=short) as inner:
                 assert inner is db
                 await add_user(inner, 2, "b")
             assert await storage.execute("UPDATE users SET alias = 'c'") == 2
@@ -311,6 +316,45 @@ async def test_short_reads_and_the_update_flush_run_on_the_loop(
     assert await storage.fetchval("SELECT COUNT(*) FROM users WHERE user_id = 1") == 1
     assert [r[0] for r in await storage.fetchall("SELECT user_id FROM users")] == [1]
     assert hops == []  # no thread hop: each took microseconds on the loop's own thread
+
+
+@pytest.mark.sqlite_only  # SQLite's own threads, files and log
+async def test_a_short_transaction_makes_no_thread_hop(storage: Storage, hops: list[str]) -> None:
+    async with storage.transaction(short=True) as db:
+        await add_user(db, 1, "a")
+        assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") == "a"
+        assert await storage.execute("UPDATE users SET alias = 'b' WHERE user_id = 1") == 1
+        cursor = await db.execute("SELECT alias FROM users")
+        assert [r[0] for r in await cursor.fetchall()] == ["b"]
+        async with db.execute("SELECT COUNT(*) FROM users") as cur:
+            assert (await cur.fetchone())[0] == 1
+    assert hops == []
+    assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") == "b"
+
+
+@pytest.mark.sqlite_only  # another program's lock on the file
+async def test_a_short_transaction_goes_to_the_writer_thread_when_another_program_writes(
+    storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from bot.storage import base
+
+    other = sqlite3.connect(storage.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    counting = base._run
+
+    async def other_finishes_then(db: Any, fn: Any, *args: Any) -> Any:
+        if fn.__name__ == "_begin":  # the loop's connection found it busy and did not wait
+            other.execute("COMMIT")
+        return await counting(db, fn, *args)
+
+    monkeypatch.setattr(base, "_run", other_finishes_then)
+    async with storage.transaction(short=True) as db:
+        await add_user(db, 1, "a")
+    other.close()
+    assert hops[0] == "_begin"
+    assert await storage.fetchval("SELECT COUNT(*) FROM users") == 1
 
 
 @pytest.mark.sqlite_only  # SQLite's own threads, files and log

@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
-from aiosqlite.context import Result
 
 __all__ = [
     "PERSONAL_TABLES",
@@ -116,22 +115,35 @@ class Transaction:
     It offers what aiosqlite's Connection offers to code inside a transaction (execute,
     execute_fetchall, executemany); executemany goes in chunks of CHUNK_ROWS so that a
     10,000-row insert never holds the event loop for more than a few milliseconds at a time.
+
+    A short transaction (`transaction(short=True)`) runs on the event loop's own writing
+    connection (INLINE): each statement is a plain call, no thread hop.
     """
 
-    __slots__ = ("_db", "owner")
+    __slots__ = ("_db", "inline", "owner")
 
-    def __init__(self, db: aiosqlite.Connection, owner: asyncio.Task[Any] | None) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        owner: asyncio.Task[Any] | None,
+        inline: sqlite3.Connection | None = None,
+    ) -> None:
         self._db = db
         self.owner = owner
+        self.inline = inline
 
-    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Result[aiosqlite.Cursor]:
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         """Run one statement (await it, or use it as `async with ... as cursor`)."""
+        if self.inline is not None:
+            return _InlineResult(self.inline.execute(sql, parameters))
         return self._db.execute(sql, parameters)
 
     async def execute_fetchall(
         self, sql: str, parameters: Sequence[Any] = ()
     ) -> Iterable[sqlite3.Row]:
         """Run one statement and return its rows, in one round trip."""
+        if self.inline is not None:
+            return self.inline.execute(sql, parameters).fetchall()
         return await self._db.execute_fetchall(sql, parameters)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -140,10 +152,64 @@ class Transaction:
         for row in rows:
             chunk.append(row)
             if len(chunk) >= CHUNK_ROWS:
-                await _run(self._db, _executemany, sql, chunk)
+                await self._executemany(sql, chunk)
                 chunk = []
         if chunk:
+            await self._executemany(sql, chunk)
+
+    async def _executemany(self, sql: str, chunk: list[Sequence[Any]]) -> None:
+        if self.inline is not None:
+            self.inline.executemany(sql, chunk)
+            await asyncio.sleep(0)  # a turn for the loop between chunks
+        else:
             await _run(self._db, _executemany, sql, chunk)
+
+
+class _InlineCursor:
+    """A sqlite3 cursor with aiosqlite's awaitable methods (for code in a short
+    transaction that was written for aiosqlite's)."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._cursor.fetchone()
+        return row
+
+    async def fetchall(self) -> list[sqlite3.Row]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _InlineResult:
+    """A statement already run inline: awaitable, or `async with`, like aiosqlite's Result."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = _InlineCursor(cursor)
+
+    def __await__(self) -> Any:
+        yield from ()
+        return self._cursor
+
+    async def __aenter__(self) -> _InlineCursor:
+        return self._cursor
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._cursor.close()
 
 
 # Work done on a connection's own thread, in one hop (sqlite3 is used there directly).
@@ -434,36 +500,69 @@ class StorageBase:
         return None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self, *, short: bool = False) -> AsyncIterator[Transaction]:
         """Run several writes as one: all or nothing, private to this task until it commits.
 
         Other tasks' reads go to reader connections and see none of it before the commit;
         their writes wait. Inside, this task's own `fetch*` and `execute` calls join the
         transaction, and so does a nested `transaction()`.
+
+        SHORT: a few small statements by key, run on the event loop's own writing connection
+        with no thread hop each (a relayed message's keeping: five hops were most of its
+        cost). Such a statement is not stopped at INLINE_BUDGET_S (it could not be done
+        again elsewhere mid-transaction), so keep scans and bulk writes out of one. When the
+        database is busy (another program writing) it runs on the writer's thread instead.
         """
         tx = self._own_tx()
         if tx is not None:
             yield tx
             return
         async with self._write_lock:
-            tx = Transaction(self.db, asyncio.current_task())
+            inline = self._begin_inline() if short and self._on_loop_thread() else None
+            tx = Transaction(self.db, asyncio.current_task(), inline)
             token = self._tx.set(tx)
             try:
-                await _run(self.db, _begin)
+                if inline is None:
+                    await _run(self.db, _begin)
                 try:
                     yield tx
                 except BaseException:
-                    await asyncio.shield(_run(self.db, _end, False))
+                    if inline is not None:
+                        _end(inline, False)
+                    else:
+                        await asyncio.shield(_run(self.db, _end, False))
                     raise
                 else:
-                    await _run(self.db, _end, True)
+                    if inline is not None:
+                        try:
+                            _end(inline, True)
+                        except BaseException:
+                            _end(inline, False)
+                            raise
+                        self._after_inline_commit()
+                    else:
+                        await _run(self.db, _end, True)
             finally:
                 self._tx.reset(token)
+
+    def _begin_inline(self) -> sqlite3.Connection | None:
+        """BEGIN on the loop's writing connection, with no budget; None when busy."""
+        conn = self._inline_writer
+        assert conn is not None
+        self._inline_deadline = math.inf
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return None
+        return conn
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write statement and return the number of rows it changed."""
         tx = self._own_tx()
         if tx is not None:
+            if tx.inline is not None:
+                self._inline_deadline = math.inf
+                return tx.inline.execute(sql, params).rowcount
             return await _run(tx._db, _write, sql, params)
         if sql.lstrip()[:6].upper() != "PRAGMA":  # (a checkpoint runs outside BEGIN)
             return (await self._write_now([(sql, params)]))[0]  # on the loop when it is quick
@@ -477,6 +576,9 @@ class StorageBase:
             return []
         tx = self._own_tx()
         if tx is not None:
+            if tx.inline is not None:
+                self._inline_deadline = math.inf
+                return [tx.inline.execute(sql, p).rowcount for sql, p in statements]
             return [await _run(tx._db, _write, sql, p) for sql, p in statements]
         return await self._write_now(statements)
 
@@ -496,6 +598,9 @@ class StorageBase:
         trip (none, on the loop's own connection when it is quick); the rows it returns."""
         tx = self._own_tx()
         if tx is not None:
+            if tx.inline is not None:
+                self._inline_deadline = math.inf
+                return _fetchall(tx.inline, sql, params)
             return await _run(tx._db, _fetchall, sql, params)
         async with self._write_lock:
             if self._on_loop_thread():
@@ -626,6 +731,9 @@ class StorageBase:
     async def _read(self, fn: Callable[..., T], sql: str, params: Sequence[Any]) -> T:
         tx = self._own_tx()
         if tx is not None:
+            if tx.inline is not None:
+                self._inline_deadline = math.inf
+                return fn(tx.inline, sql, params)
             return await _run(tx._db, fn, sql, params)
         if self._inline is not None and self._on_loop_thread():
             self._inline_deadline = time.perf_counter() + INLINE_BUDGET_S

@@ -187,8 +187,9 @@ class CoreStore(StorageBase):
     # -- counters -------------------------------------------------------------------------
 
     async def bump_counter(self, name: str, day: str, region: str = "", by: int = 1) -> None:
-        """Add BY to a daily count (never with a person or text attached)."""
-        await self.execute(
+        """Add BY to a daily count (never with a person or text attached), with the rest of
+        the update's writes."""
+        await self.defer(
             "INSERT INTO counters (day, name, region, value) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (day, name, region) DO UPDATE SET value = counters.value + excluded.value",
             (day, name, region, by),

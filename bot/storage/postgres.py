@@ -309,9 +309,10 @@ class PostgresBase(StorageBase):
     # -- writes ----------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self, *, short: bool = False) -> AsyncIterator[Transaction]:
         """All or nothing, private to this task until it commits; one writer at a time across
-        every replica (see the module's docstring)."""
+        every replica (see the module's docstring). SHORT makes no difference here (on
+        SQLite it runs the transaction on the event loop's own connection)."""
         tx = self._own_tx()
         if tx is not None:
             yield tx

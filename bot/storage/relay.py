@@ -200,8 +200,9 @@ class RelayStore(StorageBase):
         return [from_epoch(int(s)) for s in json.loads(value)] if value else []
 
     async def save_slots(self, sender_id: int, slots: Sequence[datetime]) -> None:
-        """Replace SENDER_ID's kept slots (the caller keeps only what the window needs)."""
-        await self.execute(
+        """Replace SENDER_ID's kept slots (the caller keeps only what the window needs), at
+        the end of the update being processed (the sender's next message comes after it)."""
+        await self.defer(
             "INSERT INTO relay_flood (sender_id, slots) VALUES (?, ?) "
             "ON CONFLICT (sender_id) DO UPDATE SET slots = excluded.slots",
             (sender_id, json.dumps(sorted(epoch(s) for s in slots))),
@@ -298,8 +299,14 @@ class RelayStore(StorageBase):
                     (epoch(now) - 3600,),
                 )
             )
+        if keys and not read:
+            # The caller knows they went: noted with the rest of the update's writes (a
+            # restart before then leaves them to tick:relay, which notes them the same way).
+            for sql, params in statements:
+                await self.defer(sql, params)
+            return {}
         await self.batch(statements)
-        if not keys or not read:
+        if not keys:
             return {}
         query = f"SELECT key, status FROM outbox WHERE key IN ({marks})"  # noqa: S608
         rows = await self.fetchall(query, tuple(keys))

@@ -166,7 +166,8 @@ async def relay(
     away if the database can't be written this moment)."""
     now = app.deps.clock.now()
     try:
-        async with app.deps.storage.transaction():
+        # short: a read and two or three inserts by key, no thread hop each
+        async with app.deps.storage.transaction(short=True):
             keys = await _keep(
                 app, match, sender_id, recipient_id, message_id, held_since=held_since, sent_at=now
             )
