@@ -7,6 +7,8 @@ row until Telegram has it:
 - `queue(...)` keeps it inside the caller's transaction, with the change that causes it; then
   `send_now(app, keys)` after the commit tries it at once (if the process dies in between,
   the worker sends it later);
+- `take(...)` keeps it already taken by the caller, and `send_taken(...)` after the commit
+  tries it with no claim of its own (a relayed message: one statement fewer);
 - `deliver(...)` tries at once and keeps it only if Telegram can't take it right now.
 
 The worker (job `tick:outbox`, every second) sends what is due, most urgent first (the
@@ -33,7 +35,18 @@ from bot.lanes import BULK, INTERACTIVE
 from bot.services.events import Event, Events
 from bot.storage import OutboxRow
 
-__all__ = ["KINDS", "DeliveryFailed", "Send", "deliver", "queue", "run", "send_now"]
+__all__ = [
+    "KINDS",
+    "DeliveryFailed",
+    "Send",
+    "Taken",
+    "deliver",
+    "queue",
+    "run",
+    "send_now",
+    "send_taken",
+    "take",
+]
 
 _LOG = logging.getLogger(__name__)
 
@@ -134,6 +147,35 @@ async def send_now(deps: Deps, bot: Any, keys: Sequence[str], events: Events) ->
     return sum([await _attempt(deps, bot, row, events) for row in rows])
 
 
+@dataclass(frozen=True)
+class Taken:
+    """A send kept and taken by the task that kept it, to try straight after its commit."""
+
+    row: OutboxRow
+    send: Send
+
+
+async def take(deps: Deps, key: str, kind: str, send: Send) -> Taken | None:
+    """`queue` and `send_now`'s claim in one statement, inside the caller's transaction: keep
+    SEND under KEY, taken for LEASE_S seconds (if the process dies before `send_taken`, the
+    worker sends it when the lease runs out); None if that key was kept before."""
+    row = await deps.storage.outbox_add_taken(
+        key,
+        send.chat_id,
+        kind,
+        KINDS[kind].priority,
+        deps.cipher.encrypt(send.payload()),
+        deps.clock.now(),
+        LEASE_S,
+    )
+    return None if row is None else Taken(row, send)
+
+
+async def send_taken(deps: Deps, bot: Any, taken: Sequence[Taken], events: Events) -> int:
+    """Try sends `take` kept, in order (after the commit); returns how many went."""
+    return sum([await _attempt(deps, bot, t.row, events, t.send) for t in taken])
+
+
 async def deliver(
     deps: Deps, bot: Any, key: str, kind: str, send: Send, events: Events
 ) -> Message | None:
@@ -163,13 +205,16 @@ async def run(deps: Deps, bot: Any, events: Events) -> int:
     return sent
 
 
-async def _attempt(deps: Deps, bot: Any, row: OutboxRow, events: Events) -> bool:
+async def _attempt(
+    deps: Deps, bot: Any, row: OutboxRow, events: Events, send: Send | None = None
+) -> bool:
     storage, now = deps.storage, deps.clock.now()
-    try:
-        send = Send.from_payload(row.chat_id, deps.cipher.decrypt(row.payload))
-    except ValueError:
-        await storage.outbox_done(row.id, now, sent=False, error="unreadable")
-        return False
+    if send is None:
+        try:
+            send = Send.from_payload(row.chat_id, deps.cipher.decrypt(row.payload))
+        except ValueError:
+            await storage.outbox_done(row.id, now, sent=False, error="unreadable")
+            return False
     spec = KINDS.get(row.kind, KINDS["bulk"])
     try:
         message = await _call(bot, send, spec.lane)

@@ -99,6 +99,37 @@ async def test_kept_with_the_change_and_sent_once_however_often_asked(env: BotEn
     assert await env.storage.outbox_status("match:7:request") == "sent"
 
 
+async def test_a_send_taken_when_kept_is_the_keepers_until_its_lease_runs_out(
+    env: BotEnv,
+) -> None:
+    assert env.deps is not None and env.app is not None
+    events = Collector()
+    async with env.storage.transaction(short=True):
+        taken = await outbox.take(env.deps, "relay:7:person:1", "relay", Send(5005, "Hello"))
+        assert taken is not None
+    assert await outbox.take(env.deps, "relay:7:person:1", "relay", Send(5005, "Again")) is None
+    # Nobody else sends it while the keeper holds it: not the worker, not send_now.
+    assert await outbox.run(env.deps, env.app.bot, events) == 0
+    assert await outbox.send_now(env.deps, env.app.bot, ["relay:7:person:1"], events) == 0
+    assert await outbox.send_taken(env.deps, env.app.bot, [taken], events) == 1
+    assert [m.plain for m in env.fake.messages(5005)] == ["Hello"]
+    assert await env.storage.outbox_status("relay:7:person:1") == "sent"
+
+
+async def test_a_taken_send_whose_keeper_died_is_sent_by_the_worker_once(env: BotEnv) -> None:
+    assert env.deps is not None and env.app is not None
+    events = Collector()
+    async with env.storage.transaction(short=True):
+        assert await outbox.take(env.deps, "relay:8:peer:2", "relay", Send(5006, "Hi")) is not None
+    # The process died before its send: the lease runs out, then the worker sends it, once.
+    env.clock.advance(seconds=outbox.LEASE_S - 1)
+    assert await outbox.run(env.deps, env.app.bot, events) == 0
+    env.clock.advance(seconds=2)
+    assert await outbox.run(env.deps, env.app.bot, events) == 1
+    assert await outbox.run(env.deps, env.app.bot, events) == 0
+    assert [m.plain for m in env.fake.messages(5006)] == ["Hi"]
+
+
 async def test_a_blocked_chat_is_dropped_and_the_sender_can_be_told(env: BotEnv) -> None:
     assert env.deps is not None and env.app is not None
     lee = env.client(5005, "Lee")

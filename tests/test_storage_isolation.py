@@ -50,7 +50,9 @@ async def add_user(db: object, user_id: int, alias: str) -> None:
 
 
 @pytest.mark.parametrize("short", [False, True], ids=["thread", "short"])
-async def test_a_read_from_another_task_never_sees_uncommitted_rows(storage: Storage, short: bool) -> None:
+async def test_a_read_from_another_task_never_sees_uncommitted_rows(
+    storage: Storage, short: bool
+) -> None:
     inside, release = asyncio.Event(), asyncio.Event()
 
     async def writer() -> None:
@@ -72,7 +74,9 @@ async def test_a_read_from_another_task_never_sees_uncommitted_rows(storage: Sto
 
 
 @pytest.mark.parametrize("short", [False, True], ids=["thread", "short"])
-async def test_interleaved_transactions_of_many_people_stay_private(storage: Storage, short: bool) -> None:
+async def test_interleaved_transactions_of_many_people_stay_private(
+    storage: Storage, short: bool
+) -> None:
     rng = random.Random(5)
     seen_by_others: list[int] = []
 
@@ -118,7 +122,9 @@ async def test_an_error_in_the_middle_leaves_nothing(storage: Storage, short: bo
 
 
 @pytest.mark.parametrize("short", [False, True], ids=["thread", "short"])
-async def test_a_cancelled_transaction_rolls_back_and_frees_the_writer(storage: Storage, short: bool) -> None:
+async def test_a_cancelled_transaction_rolls_back_and_frees_the_writer(
+    storage: Storage, short: bool
+) -> None:
     inside = asyncio.Event()
 
     async def writer() -> None:
@@ -176,7 +182,9 @@ def test_a_crash_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("short", [False, True], ids=["thread", "short"])
-async def test_nested_transactions_and_writes_inside_join_the_outer_one(storage: Storage, short: bool) -> None:
+async def test_nested_transactions_and_writes_inside_join_the_outer_one(
+    storage: Storage, short: bool
+) -> None:
     async def nested() -> None:
         async with storage.transaction(short=short) as db:
             await add_user(db, 1, "a")

@@ -36,7 +36,15 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Hashable,
+    Iterable,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -44,6 +52,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+from aiosqlite.context import Result
 
 __all__ = [
     "PERSONAL_TABLES",
@@ -132,7 +141,9 @@ class Transaction:
         self.owner = owner
         self.inline = inline
 
-    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+    def execute(
+        self, sql: str, parameters: Sequence[Any] = ()
+    ) -> Result[aiosqlite.Cursor] | _InlineResult:
         """Run one statement (await it, or use it as `async with ... as cursor`)."""
         if self.inline is not None:
             return _InlineResult(self.inline.execute(sql, parameters))
@@ -201,7 +212,7 @@ class _InlineResult:
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = _InlineCursor(cursor)
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, _InlineCursor]:
         yield from ()
         return self._cursor
 

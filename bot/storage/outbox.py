@@ -58,6 +58,40 @@ class OutboxStore(StorageBase):
             == 1
         )
 
+    async def outbox_add_taken(
+        self,
+        key: str,
+        chat_id: int,
+        kind: str,
+        priority: int,
+        payload: bytes,
+        now: datetime,
+        lease_s: int,
+    ) -> OutboxRow | None:
+        """Keep a send already taken for LEASE_S seconds by the caller, who sends it straight
+        after the commit (the worker takes it only if that lease runs out); None if KEY is
+        known. One statement: what `outbox_add` and then `outbox_claim` of its key do."""
+        rows = await self.write_returning(
+            "INSERT INTO outbox "
+            "(key, chat_id, kind, priority, payload, next_at_ms, created_at, claimed_until, "
+            "attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (key) DO NOTHING "
+            "RETURNING id",
+            (
+                key,
+                chat_id,
+                kind,
+                priority,
+                payload,
+                _ms(now),
+                epoch(now),
+                _ms(now) + lease_s * 1000,
+            ),
+        )
+        if not rows:
+            return None
+        created = datetime.fromtimestamp(epoch(now), now.tzinfo)
+        return OutboxRow(rows[0][0], key, chat_id, kind, priority, payload, 1, created)
+
     async def outbox_claim(
         self, now: datetime, lease_s: int, limit: int, keys: tuple[str, ...] = ()
     ) -> list[OutboxRow]:

@@ -104,38 +104,47 @@ async def _keep(
     held_since: datetime | None,
     sent_at: datetime,
     run: Run = None,
-) -> list[str]:
+) -> list[outbox.Taken]:
     """Inside the caller's transaction: keep the copy, after the name label a run starts
     with (RUN: the last (sender, time) relayed into the recipient's chat, if the caller
-    knows it better than what is stored). Returns the keys kept (the copy's last); raises
-    _KeptBefore if this message was kept before (the caller's transaction undoes the rest)."""
+    knows it better than what is stored). Returns the sends kept, taken for the caller to
+    send after its commit (the copy's last); raises _KeptBefore if this message was kept
+    before (the caller's transaction undoes the rest)."""
     storage, now = app.deps.storage, app.deps.clock.now()
     key = copy_key(match, sender_id, message_id)
     run = run or await storage.last_run(recipient_id)
-    sends = []
+    sends: list[RelaySend] = []
+    taken: list[outbox.Taken] = []
     if held_since is not None or needs_label(
         run[0] if run else None, run[1] if run else None, sender_id, now
     ):
         # Kept first, so it goes first (the outbox sends in the order sends were kept).
         text = await _label(app, match, sender_id, recipient_id, held_since)
-        await outbox.queue(app.deps, f"{key}:label", "relay", outbox.Send(recipient_id, text))
+        label = await outbox.take(
+            app.deps, f"{key}:label", "relay", outbox.Send(recipient_id, text)
+        )
+        if label is not None:
+            taken.append(label)
         sends.append(RelaySend(f"{key}:label", match.id, sender_id, recipient_id, None, sent_at))
-    if not await outbox.queue(
+    copied = await outbox.take(
         app.deps,
         key,
         "relay",
         outbox.Send(recipient_id, from_chat_id=sender_id, message_id=message_id),
-    ):
+    )
+    if copied is None:
         raise _KeptBefore  # undoes a label kept just now
+    taken.append(copied)
     sends.append(RelaySend(key, match.id, sender_id, recipient_id, message_id, sent_at))
     await storage.keep_relay_sends(sends)
-    return [s.key for s in sends]
+    return taken
 
 
-async def _send(app: AppCtx, keys: Sequence[str]) -> dict[str, Status]:
-    """Try the kept KEYS now, in order, and remember the copies Telegram took; what became
-    of each."""
-    went = await outbox.send_now(app.deps, app.bot, keys, app.events)
+async def _send(app: AppCtx, taken: Sequence[outbox.Taken]) -> dict[str, Status]:
+    """Try the TAKEN sends now, in order, and remember the copies Telegram took; what became
+    of each (by key)."""
+    keys = [t.row.key for t in taken]
+    went = await outbox.send_taken(app.deps, app.bot, taken, app.events)
     try:
         statuses = await app.deps.storage.settle_relay_sends(keys, read=went < len(keys))
     except sqlite3.OperationalError:
@@ -168,7 +177,7 @@ async def relay(
     try:
         # short: a read and two or three inserts by key, no thread hop each
         async with app.deps.storage.transaction(short=True):
-            keys = await _keep(
+            taken = await _keep(
                 app, match, sender_id, recipient_id, message_id, held_since=held_since, sent_at=now
             )
     except _KeptBefore:
@@ -176,7 +185,7 @@ async def relay(
     except sqlite3.OperationalError as exc:
         _LOG.warning("The database could not be written (%s); the message is copied now", exc)
         return await _straight(app, match, sender_id, recipient_id, message_id)
-    return (await _send(app, keys))[keys[-1]]
+    return (await _send(app, taken))[taken[-1].row.key]
 
 
 async def _straight(
@@ -228,7 +237,7 @@ async def deliver_held(app: AppCtx, due: Sequence[HeldMessage]) -> None:
     labelled: set[int] = set()
     runs: dict[int, Run] = {}
     kept: dict[str, tuple[HeldMessage, Match]] = {}
-    keys: list[str] = []
+    taken: list[outbox.Taken] = []
     try:
         async with storage.transaction():
             for held in due:
@@ -256,12 +265,12 @@ async def deliver_held(app: AppCtx, due: Sequence[HeldMessage]) -> None:
                     run=runs.get(held.recipient_id),
                 )
                 runs[held.recipient_id] = (held.sender_id, now)
-                kept[these[-1]] = (held, match)
-                keys.extend(these)
+                kept[these[-1].row.key] = (held, match)
+                taken.extend(these)
     except sqlite3.OperationalError:
         _LOG.warning("The database is busy; held messages stay for the next tick")
         return
-    statuses = await _send(app, keys) if keys else {}
+    statuses = await _send(app, taken) if taken else {}
     passed_on = {
         held.sender_id: match
         for key, (held, match) in kept.items()
