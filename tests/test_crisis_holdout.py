@@ -15,7 +15,7 @@ measured once after a round of rules.
 The development sets d1 to d7 (lines written to develop rules, then tuned on) were here
 too; the models were retrained twice on 2026-12-07, first with d1 to d4 and then with d5
 to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7.tsv).
-d8 to d22 are the development sets of the rules written since: the models never read
+d8 to d23 are the development sets of the rules written since: the models never read
 them.
 
 Each bar below is the figure measured when the set was measured, or the retrained
@@ -564,3 +564,35 @@ def test_twentieth_holdout_blind_after_every_change() -> None:
     # languages do not reach a new writer's. Only one change came after, a false flag (a
     # form that "要杀了我", is killing me): 0.633 and 0.016.
     _holds("h23.tsv", 128, recall=0.63, false_flags=0.016)
+
+
+def _bars(name: str, crisis: int, ok: int, *, recall: float, false_flags: float) -> None:
+    """NAME has CRISIS and OK lines (not as many of each) and holds its bars."""
+    got = _figures([name])
+    assert (got.crisis, got.ok) == (crisis, ok), got
+    assert got.recall >= recall, got.report
+    assert got.false_flags <= false_flags, got.report
+
+
+def test_twenty_third_development_set_everyday_means_holds() -> None:
+    """d23: 400 lines by two writers on 2026-12-07 about everyday places, objects and
+    medicines that can also be means (a walk by the river, the train to the city, tablets
+    with breakfast, a rope on the trailer, the top floor of a car park), 300 of them
+    ordinary, and 100 in crisis with the same words. Written to retrain the models: with
+    them, at the threshold 5-fold cross-validation chose (0.613), both models flagged fewer
+    of these (h24's ordinary lines 4 -> 2 of 120), but they missed 25 more of h1-h22's
+    3,131 crisis lines (0.986 -> 0.978), so that retraining was not kept. Two rules and an
+    idiom were narrowed from its false flags instead."""
+    # Before: 0.960 and 0.083 (25 of 300: the models' "took my tablets with breakfast",
+    # "walked to the bridge and back", the rules' balcony with a cuppa, gym-dead forearms).
+    _bars("d23.tsv", 100, 300, recall=0.96, false_flags=0.077)
+
+
+def test_twenty_first_holdout_blind_everyday_means() -> None:
+    """h24: 180 lines by another writer on 2026-12-07 (New Zealand, Ireland, Canada, the
+    US) on the same theme as d23, kept outside the repository and measured once before any
+    change; one of its false flags (up on the roof fixing the flashing) was then among
+    those the narrowed rule no longer flags."""
+    # Measured blind: 0.983 and 0.042 (the miss: at the lake, "i'll only feel it for a
+    # bit"). After: 0.983 and 0.033.
+    _bars("h24.tsv", 60, 120, recall=0.98, false_flags=0.034)
