@@ -6,6 +6,9 @@ that opened it. The database is opened as one writer connection and a few reader
 
 - `transaction()` takes the writer for its task alone (an asyncio lock), so no other task's
   statement can run inside it; the task's own reads inside it see its own writes.
+  `transaction(short=True)`, for a few small statements by key (keeping a relayed message),
+  runs on the loop's own writing connection instead: the same lock and privacy, no thread
+  hop per statement.
 - `execute()` outside a transaction takes the writer for one statement.
 - `fetchone()`, `fetchall()`, `fetchval()` outside a transaction read committed rows only, so
   they never see another task's uncommitted rows, and never wait for a writer. They run on
