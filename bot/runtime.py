@@ -209,6 +209,10 @@ async def _prepare(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             "files are in place."
         ) from None
     deps = app.bot_data["deps"]
+    # Sends a process that died had in hand go at the outbox worker's first tick.
+    freed = await deps.storage.outbox_free_leases()
+    if freed:
+        _LOG.info("Sends in hand when the bot last stopped: %d, sent again now", freed)
     # The chart workers start (and import matplotlib) now, beside the rest of the start.
     charts.start(deps.settings.chart_workers)
     try:

@@ -130,6 +130,28 @@ async def test_a_taken_send_whose_keeper_died_is_sent_by_the_worker_once(env: Bo
     assert [m.plain for m in env.fake.messages(5006)] == ["Hi"]
 
 
+async def test_sends_in_hand_when_the_bot_died_go_at_the_first_tick_after_a_restart(
+    env: BotEnv,
+) -> None:
+    assert env.deps is not None
+    async with env.storage.transaction(short=True):
+        assert (
+            await outbox.take(env.deps, "relay:9:person:3", "relay", Send(5007, "Hey")) is not None
+        )
+    # The process died before the send; on SQLite nobody else can be sending it.
+    await env.restart()
+    await env.run_job("tick:outbox")
+    if env.storage.dialect == "sqlite":
+        assert [m.plain for m in env.fake.messages(5007)] == ["Hey"]
+    else:  # another replica may hold it: its lease runs out first
+        assert env.fake.messages(5007) == []
+        env.clock.advance(seconds=outbox.LEASE_S + 1)
+        await env.run_job("tick:outbox")
+        assert [m.plain for m in env.fake.messages(5007)] == ["Hey"]
+    await env.run_job("tick:outbox")
+    assert len(env.fake.messages(5007)) == 1
+
+
 async def test_a_blocked_chat_is_dropped_and_the_sender_can_be_told(env: BotEnv) -> None:
     assert env.deps is not None and env.app is not None
     lee = env.client(5005, "Lee")

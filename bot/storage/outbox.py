@@ -92,6 +92,18 @@ class OutboxStore(StorageBase):
         created = datetime.fromtimestamp(epoch(now), now.tzinfo)
         return OutboxRow(rows[0][0], key, chat_id, kind, priority, payload, 1, created)
 
+    async def outbox_free_leases(self) -> int:
+        """At start-up on SQLite, where one process holds the database: free the leases a
+        process that died had taken, so what it had in hand goes at the worker's next tick
+        rather than when each lease runs out; how many. On PostgreSQL another replica may be
+        sending those rows this moment: its leases run out instead."""
+        if self.dialect != "sqlite":
+            return 0
+        return await self.execute(
+            "UPDATE outbox SET claimed_until = NULL "
+            "WHERE status = 'pending' AND claimed_until IS NOT NULL"
+        )
+
     async def outbox_claim(
         self, now: datetime, lease_s: int, limit: int, keys: tuple[str, ...] = ()
     ) -> list[OutboxRow]:
