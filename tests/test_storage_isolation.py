@@ -340,6 +340,28 @@ async def test_a_short_transaction_makes_no_thread_hop(storage: Storage, hops: l
     assert await storage.fetchval("SELECT alias FROM users WHERE user_id = 1") == "b"
 
 
+@pytest.mark.sqlite_only  # SQLite's own threads, files and log
+async def test_another_tasks_read_in_the_middle_never_cuts_a_short_transaction_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.storage import base
+
+    # Every budgeted statement is over its budget at once, checked at every step.
+    monkeypatch.setattr(base, "INLINE_BUDGET_S", -1.0)
+    monkeypatch.setattr(base, "INLINE_CHECK_STEPS", 1)
+    store = Storage(tmp_path / "bot.sqlite3")
+    await store.connect()
+    try:
+        async with store.transaction(short=True) as db:
+            await add_user(db, 1, "a")
+            # Another task reads now: stopped on the loop at once, a reader thread does it.
+            assert await asyncio.create_task(store.fetchval("SELECT COUNT(*) FROM users")) == 0
+            await add_user(db, 2, "b")  # the read's budget is not this transaction's
+        assert await store.fetchval("SELECT COUNT(*) FROM users") == 2
+    finally:
+        await store.close()
+
+
 @pytest.mark.sqlite_only  # another program's lock on the file
 async def test_a_short_transaction_goes_to_the_writer_thread_when_another_program_writes(
     storage: Storage, hops: list[str], monkeypatch: pytest.MonkeyPatch

@@ -328,7 +328,9 @@ class StorageBase:
         self._inline: sqlite3.Connection | None = None
         self._inline_writer: sqlite3.Connection | None = None
         self._inline_thread = 0
-        self._inline_deadline = 0.0
+        self._inline_deadline = 0.0  # the loop's read-only connection's budget
+        self._inline_write_deadline = 0.0  # the loop's writing connection's (its own, so a
+        # read by another task in the middle of a short transaction never sets it)
         self._inline_commits = 0
         self._checkpoint: asyncio.Task[Any] | None = None
         self._write_lock = asyncio.Lock()
@@ -413,7 +415,9 @@ class StorageBase:
             "PRAGMA secure_delete = ON;"
             f"PRAGMA query_only = {'ON' if query_only else 'OFF'};"
         )
-        conn.set_progress_handler(self._over_budget, INLINE_CHECK_STEPS)
+        conn.set_progress_handler(
+            self._over_budget if query_only else self._over_write_budget, INLINE_CHECK_STEPS
+        )
         return conn
 
     def _on_loop_thread(self) -> bool:
@@ -421,6 +425,9 @@ class StorageBase:
 
     def _over_budget(self) -> bool:
         return time.perf_counter() > self._inline_deadline
+
+    def _over_write_budget(self) -> bool:
+        return time.perf_counter() > self._inline_write_deadline
 
     def _prepare_file(self) -> None:
         folder = self.path.parent
@@ -563,7 +570,7 @@ class StorageBase:
         """BEGIN on the loop's writing connection, with no budget; None when busy."""
         conn = self._inline_writer
         assert conn is not None
-        self._inline_deadline = math.inf
+        self._inline_write_deadline = math.inf
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:
@@ -575,7 +582,6 @@ class StorageBase:
         tx = self._own_tx()
         if tx is not None:
             if tx.inline is not None:
-                self._inline_deadline = math.inf
                 return tx.inline.execute(sql, params).rowcount
             return await _run(tx._db, _write, sql, params)
         if sql.lstrip()[:6].upper() != "PRAGMA":  # (a checkpoint runs outside BEGIN)
@@ -591,7 +597,6 @@ class StorageBase:
         tx = self._own_tx()
         if tx is not None:
             if tx.inline is not None:
-                self._inline_deadline = math.inf
                 return [tx.inline.execute(sql, p).rowcount for sql, p in statements]
             return [await _run(tx._db, _write, sql, p) for sql, p in statements]
         return await self._write_now(statements)
@@ -613,7 +618,6 @@ class StorageBase:
         tx = self._own_tx()
         if tx is not None:
             if tx.inline is not None:
-                self._inline_deadline = math.inf
                 return _fetchall(tx.inline, sql, params)
             return await _run(tx._db, _fetchall, sql, params)
         async with self._write_lock:
@@ -636,18 +640,18 @@ class StorageBase:
         when it could not finish within the budget or the database was busy."""
         conn = self._inline_writer
         assert conn is not None
-        self._inline_deadline = time.perf_counter() + INLINE_BUDGET_S
+        self._inline_write_deadline = time.perf_counter() + INLINE_BUDGET_S
         try:
             conn.execute("BEGIN IMMEDIATE")
             done = work(conn)
         except BaseException as exc:
-            self._inline_deadline = math.inf
+            self._inline_write_deadline = math.inf
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.OperationalError):
                 return None  # over budget or busy: the writer's thread does it all again
             raise
-        self._inline_deadline = math.inf
+        self._inline_write_deadline = math.inf
         try:
             conn.execute("COMMIT")
         except BaseException:
@@ -746,7 +750,6 @@ class StorageBase:
         tx = self._own_tx()
         if tx is not None:
             if tx.inline is not None:
-                self._inline_deadline = math.inf
                 return fn(tx.inline, sql, params)
             return await _run(tx._db, fn, sql, params)
         if self._inline is not None and self._on_loop_thread():
