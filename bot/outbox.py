@@ -155,10 +155,13 @@ class Taken:
     send: Send
 
 
-async def take(deps: Deps, key: str, kind: str, send: Send) -> Taken | None:
+async def take(
+    deps: Deps, key: str, kind: str, send: Send, *, lease_s: int = LEASE_S
+) -> Taken | None:
     """`queue` and `send_now`'s claim in one statement, inside the caller's transaction: keep
     SEND under KEY, taken for LEASE_S seconds (if the process dies before `send_taken`, the
-    worker sends it when the lease runs out); None if that key was kept before."""
+    worker sends it when the lease runs out); None if that key was kept before. A send late
+    in a long batch needs a longer lease: each one before it may wait a second for its chat."""
     row = await deps.storage.outbox_add_taken(
         key,
         send.chat_id,
@@ -166,7 +169,7 @@ async def take(deps: Deps, key: str, kind: str, send: Send) -> Taken | None:
         KINDS[kind].priority,
         deps.cipher.encrypt(send.payload()),
         deps.clock.now(),
-        LEASE_S,
+        lease_s,
     )
     return None if row is None else Taken(row, send)
 

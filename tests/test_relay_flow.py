@@ -225,6 +225,39 @@ async def test_outside_hours_held_told_when_and_delivered_after_a_restart(env: B
     assert jo.last_text() == "thank you"
 
 
+async def test_held_messages_sent_as_one_batch_each_keep_their_lease_until_their_turn(
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import outbox
+
+    sky = await person(env, 5550021, "Sky")
+    jo = await peer_worker(env, 5550105, "Jo", hours=EVENINGS)
+    await matched(env, sky, jo)
+    env.clock.set(MONDAY_0930_UTC)
+    for i in range(6):
+        await sky.send(f"held {i}")
+    taken: list[outbox.Taken] = []
+
+    async def hold_on(deps: Any, bot: Any, batch: Any, events: Any) -> int:
+        taken.extend(batch)  # looked at before any of them goes
+        return 0
+
+    monkeypatch.setattr(outbox, "send_taken", hold_on)
+    env.clock.set(TUESDAY_OPEN_UTC)
+    await env.run_job("tick:relay")
+    # The label, then the six copies, one after another to Jo's chat, each at most a
+    # second apart: every lease outlasts the wait of the sends before it.
+    assert len(taken) == 7
+    leases = [
+        await env.storage.fetchval("SELECT claimed_until FROM outbox WHERE id = ?", (t.row.id,))
+        for t in taken
+    ]
+    start = int(TUESDAY_OPEN_UTC.timestamp() * 1000)
+    assert [(lease - start) // 1000 for lease in leases] == [
+        outbox.LEASE_S + 2 * i for i in range(7)
+    ]
+
+
 async def test_the_flood_limit_holds_extra_messages_and_asks_once(env: BotEnv) -> None:
     max_ = await person(env, 5550030, "Max")
     jo = await peer_worker(env, 5550104, "Jo")

@@ -104,12 +104,14 @@ async def _keep(
     held_since: datetime | None,
     sent_at: datetime,
     run: Run = None,
+    before: int = 0,
 ) -> list[outbox.Taken]:
     """Inside the caller's transaction: keep the copy, after the name label a run starts
     with (RUN: the last (sender, time) relayed into the recipient's chat, if the caller
     knows it better than what is stored). Returns the sends kept, taken for the caller to
     send after its commit (the copy's last); raises _KeptBefore if this message was kept
-    before (the caller's transaction undoes the rest)."""
+    before (the caller's transaction undoes the rest). BEFORE: how many sends the caller
+    took earlier in the same batch (each lease is long enough for them to go first)."""
     storage, now = app.deps.storage, app.deps.clock.now()
     key = copy_key(match, sender_id, message_id)
     run = run or await storage.last_run(recipient_id)
@@ -121,7 +123,11 @@ async def _keep(
         # Kept first, so it goes first (the outbox sends in the order sends were kept).
         text = await _label(app, match, sender_id, recipient_id, held_since)
         label = await outbox.take(
-            app.deps, f"{key}:label", "relay", outbox.Send(recipient_id, text)
+            app.deps,
+            f"{key}:label",
+            "relay",
+            outbox.Send(recipient_id, text),
+            lease_s=_lease(before),
         )
         if label is not None:
             taken.append(label)
@@ -131,6 +137,7 @@ async def _keep(
         key,
         "relay",
         outbox.Send(recipient_id, from_chat_id=sender_id, message_id=message_id),
+        lease_s=_lease(before + len(taken)),
     )
     if copied is None:
         raise _KeptBefore  # undoes a label kept just now
@@ -138,6 +145,13 @@ async def _keep(
     sends.append(RelaySend(key, match.id, sender_id, recipient_id, message_id, sent_at))
     await storage.keep_relay_sends(sends)
     return taken
+
+
+def _lease(before: int) -> int:
+    """The lease of a send with BEFORE sends ahead of it in its batch: sent one after another,
+    each may wait up to a second for its chat (Telegram's pace), so a long batch of held
+    messages never outlives its later sends' leases (the worker would send those again)."""
+    return outbox.LEASE_S + 2 * before
 
 
 async def _send(app: AppCtx, taken: Sequence[outbox.Taken]) -> dict[str, Status]:
@@ -263,6 +277,7 @@ async def deliver_held(app: AppCtx, due: Sequence[HeldMessage]) -> None:
                     held_since=since,
                     sent_at=held.sent_at,
                     run=runs.get(held.recipient_id),
+                    before=len(taken),
                 )
                 runs[held.recipient_id] = (held.sender_id, now)
                 kept[these[-1].row.key] = (held, match)
