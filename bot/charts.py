@@ -38,7 +38,6 @@ def _watch_parent(parent: int, every_s: float = 1.0) -> None:
     """End this worker once process PARENT is gone. A bot killed outright (SIGKILL, the
     out-of-memory killer) never shuts its pool down, and a worker waiting for work would
     otherwise outlive it, holding its memory, one more after every such restart."""
-    import os
     import threading
     import time
 

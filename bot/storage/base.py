@@ -192,10 +192,6 @@ class _InlineCursor:
     def rowcount(self) -> int:
         return self._cursor.rowcount
 
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
     async def fetchone(self) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._cursor.fetchone()
         return row
@@ -685,11 +681,28 @@ class StorageBase:
         transaction (and one round trip) with the rest of that update's flush; outside an
         update, write it now. Use it for state written once per update (a person's step),
         whose row count nobody reads. Returns an awaitable."""
-        pending = self._deferred.get()
-        if pending is None or pending.closed or self._own_tx() is not None:
+        pending = self._pending()
+        if pending is None:
             return self.execute(sql, params)
         pending.append((sql, tuple(params)))
         return _DONE
+
+    async def defer_all(self, statements: Sequence[Statement]) -> None:
+        """`defer` for several writes: queued for the update's flush, or, outside an update,
+        written now as one transaction (`batch`)."""
+        pending = self._pending()
+        if pending is None:
+            await self.batch(statements)
+        else:
+            pending.extend((sql, tuple(params)) for sql, params in statements)
+
+    def _pending(self) -> _Pending | None:
+        """The writes queued for this update's flush; None outside an update (or inside a
+        transaction, where a write joins that transaction instead)."""
+        pending = self._deferred.get()
+        if pending is None or pending.closed or self._own_tx() is not None:
+            return None
+        return pending
 
     @asynccontextmanager
     async def deferred_writes(self) -> AsyncIterator[list[Statement]]:

@@ -302,8 +302,7 @@ class RelayStore(StorageBase):
         if keys and not read:
             # The caller knows they went: noted with the rest of the update's writes (a
             # restart before then leaves them to tick:relay, which notes them the same way).
-            for sql, params in statements:
-                await self.defer(sql, params)
+            await self.defer_all(statements)
             return {}
         await self.batch(statements)
         if not keys:
