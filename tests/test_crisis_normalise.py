@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +113,53 @@ def test_rewrites_compile_and_are_ordered() -> None:
 def test_normalising_is_linear_on_long_text() -> None:
     text = "hello there, group was good today. " * 3000  # about 100,000 characters
     assert len(normalise(text)) > 90_000
+
+
+def _every_pass(text: str) -> str:
+    """normalise() as it was before its passes were skipped where they cannot change the
+    text: every pass, always."""
+    import unicodedata
+
+    n = sys.modules["bot.domain.crisis.normalise"]
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\ufe0f", "").replace("\u200d", " ")
+    text = n._OVERDOSED_RE.sub("overdosed", text)
+    text = n._emoji_to_words(text.translate(n._QUOTES)).lower()
+    text = n._SYMBOL_WORD_RE.sub(n._symbol_sub, text)
+    text = n._SPACED_RE.sub(n._spaced_sub, text)
+    text = n._DROP_RE.sub(" ", text)
+    text = n._REPEAT_RE.sub(r"\1\1", text)
+    text = n._PUNCT_REPEAT_RE.sub(r"\1", text)
+    text = n._SPACE_RE.sub(" ", text)
+    for step, repl, needs in n._REWRITES:
+        if isinstance(step, n._Table):
+            text = step.sub(text)
+        elif needs is None or any(x in text for x in needs):
+            text = step.sub(repl, text)
+    text = n._fix_words(text)
+    return n._SPACE_RE.sub(" ", text).strip()
+
+
+def test_skipping_a_pass_that_cannot_change_the_text_changes_nothing() -> None:
+    """Each pass normalise() skips (no "OD", no dropped symbol, no character three times in
+    a row, no doubled punctuation, no run of spaces) would have left the text as it was."""
+    lines = []
+    for file in sorted((Path(__file__).parent / "crisis_data").glob("*.tsv")):
+        lines += [p.split("\t")[2] for p in file.read_text("utf-8").splitlines()[:80]]
+    padding = "Went to the shops and then home for tea with my neighbour. " * 10
+    texts = [
+        *lines,
+        "I ODd last night",
+        "OD'd\tagain",
+        "so tired!!  of it.. all??",
+        "tab\there\rand\fthere\vtoo",
+        'a\x01b (c) [d] {e} <f> ~g^ `h` $i @j *k |l "m"',
+        "é ü 死 😀 💀",
+        padding + "i am sooooo done",  # a triple past the numpy check's length
+        padding + "nothing repeats three times here",
+        padding + "!!!  ...  ???",
+        padding + "\t" + padding,
+    ]
+    texts += [padding + line for line in lines[::7]]
+    for text in texts:
+        assert normalise(text) == _every_pass(text), text[:80]

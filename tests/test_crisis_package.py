@@ -60,7 +60,8 @@ def test_numpy_and_onnxruntime_only_in_the_model_modules() -> None:
         heavy = {
             m for m in _imports(f) if m.split(".")[0] in ("numpy", "onnxruntime", "tokenizers")
         }
-        assert not heavy or f.name in ("model.py", "ngram.py"), (f.name, heavy)
+        # (numpy lazily, where arrays are the work: the n-gram model, n-grams as numbers)
+        assert not heavy or f.name in ("model.py", "ngram.py", "grams.py"), (f.name, heavy)
 
 
 def test_tables_are_data_files_that_ship_with_the_package() -> None:

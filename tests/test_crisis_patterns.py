@@ -20,6 +20,7 @@ from bot.domain.crisis import normalise, rules, split_sentences
 from bot.domain.crisis.lexicon import DATA_FILES, data_file, hoist, required_sets
 
 rules_module = sys.modules["bot.domain.crisis.rules"]
+needs_module = sys.modules["bot.domain.crisis.needs"]
 DATA = Path(__file__).parent / "crisis_data"
 
 
@@ -123,7 +124,7 @@ def test_rules_are_tried_on_exactly_the_sentences_holding_their_needs() -> None:
     messages += [normalise("I want to. End it all. Kill. Myself tonight, " * 40)]
     for norm in messages:
         sents = split_sentences(norm, windows=False) or [norm]
-        needs = rules_module._Needs(norm, sents)
+        needs = needs_module.Needs(norm, sents, rules_module._need_index())
         found = {
             rule.name: [i for i, _ in needs.sentences(rule)]
             for rule in rules()
@@ -189,3 +190,31 @@ def test_every_rule_is_gated() -> None:
     written without spaces count as needs."""
     assert [r.name for r in rules() if r.gate is None] == []
     assert required_sets("(?:儲|存)(?:夠)?藥", 2) == ((frozenset("儲存"), frozenset("藥")),)
+
+
+def test_long_messages_find_their_needs_with_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From NUMPY_FROM characters the needs a message may hold are found from its trigrams
+    as numbers: exactly those of the short path's (which go by a need's first trigram only)
+    whose every trigram the message holds, so never a need it holds missed."""
+    ix = rules_module._need_index()
+    lines = _lines(40)
+    messages = [normalise(" ".join(lines[i : i + 25])) for i in range(0, len(lines), 25)]
+    messages += [
+        normalise("我真的不想活了 today at work 死了算了 " * 30),
+        normalise("والله ما عاد بدي عيش " * 40),
+        normalise("ok " * 200),
+        normalise("i want to kill myself tonight. " * 20),
+    ]
+    every = {n for r in rules() for side in r.gate or () for need in side for n in need}
+
+    def trigrams_held(need: str, norm: str) -> bool:
+        return all(need[i : i + 3] in norm for i in range(len(need) - 2))
+
+    for norm in messages:
+        assert len(norm) >= needs_module.NUMPY_FROM
+        fast = set(needs_module.held_needs(norm, ix))
+        with monkeypatch.context() as m:
+            m.setattr(needs_module, "NUMPY_FROM", 10**9)
+            slow = set(needs_module.held_needs(norm, ix))
+        assert fast == {n for n in slow if trigrams_held(n, norm)}, norm[:80]
+        assert {n for n in every if n in norm} <= fast, norm[:80]

@@ -167,9 +167,17 @@ class NgramModel:
         return self.bias + float(self.weights.totals([bl])[0, 0])
 
     def word_scores(self, spans: Sequence[str]) -> Sequence[float]:
-        """A cheap partial score of each span: its words' weights alone (for ranking)."""
-        sums = self.unigrams.totals([[(s.split(), 1.0)] for s in spans])
-        return [float(z) for z in sums[:, 0]]
+        """A cheap partial score of each span: its words' weights alone (for ranking).
+
+        Each different word is looked up once: a long message's spans overlap (windows of
+        a long sentence share half their words) and repeat its everyday words."""
+        split = [s.split() for s in spans]
+        vocab = list({w for words in split for w in words})
+        if not vocab:
+            return [0.0] * len(spans)
+        weight = dict(zip(vocab, self.unigrams.lookup(vocab)[:, 0].tolist(), strict=True))
+        # added in order from 0, as WeightTable.totals adds them
+        return [float(sum(weight[w] for w in words)) for words in split]
 
     def score(self, norm: str) -> tuple[float, str]:
         """The highest probability over a message's spans, and the riskiest sentence.

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from .grams import runs_of_three
 from .lexicon import data_file, lexicon, required_text, rewrites, words
 
 __all__ = ["fix_word", "normalise", "split_sentences", "unspell"]
@@ -282,24 +283,49 @@ def _emoji_to_words(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Return ``text`` lowercased, with emoji, symbol spellings, slang and slips rewritten."""
+    """Return ``text`` lowercased, with emoji, symbol spellings, slang and slips rewritten.
+
+    A pass is skipped where a plain substring test (fast, in C) shows it cannot change the
+    text: exact, and on a message at Telegram's 4,096-character limit about a quarter of
+    the work."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\ufe0f", "").replace("\u200d", " ")
-    text = _OVERDOSED_RE.sub("overdosed", text)  # "ODd": only its capitals tell it from "odd"
+    if "OD" in text:  # "ODd": only its capitals tell it from "odd"
+        text = _OVERDOSED_RE.sub("overdosed", text)
     text = _emoji_to_words(text.translate(_QUOTES)).lower()
     text = _SYMBOL_WORD_RE.sub(_symbol_sub, text)
     text = _SPACED_RE.sub(_spaced_sub, text)
-    text = _DROP_RE.sub(" ", text)
-    text = _REPEAT_RE.sub(r"\1\1", text)
-    text = _PUNCT_REPEAT_RE.sub(r"\1", text)
-    text = _SPACE_RE.sub(" ", text)
+    if not text.isascii() or not _DROPPED_ASCII.isdisjoint(text):
+        text = _DROP_RE.sub(" ", text)
+    if _may_repeat(text):
+        text = _REPEAT_RE.sub(r"\1\1", text)
+    if "!!" in text or "??" in text or ".." in text:
+        text = _PUNCT_REPEAT_RE.sub(r"\1", text)
+    text = _spaces(text)
     for step, repl, needs in _REWRITES:
         if isinstance(step, _Table):
             text = step.sub(text)
         elif needs is None or any(n in text for n in needs):
             text = step.sub(repl, text)
     text = _fix_words(text)
-    return _SPACE_RE.sub(" ", text).strip()
+    return _spaces(text).strip()
+
+
+# The ASCII characters _DROP_RE drops (symbols and control characters), found from it.
+_DROPPED_ASCII = frozenset(c for c in map(chr, range(128)) if _DROP_RE.match(c))
+
+
+def _spaces(text: str) -> str:
+    """Each run of spaces and tabs as one space (skipped when there is none to change)."""
+    if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
+        return _SPACE_RE.sub(" ", text)
+    return text
+
+
+def _may_repeat(text: str) -> bool:
+    """False only when no character comes three times in a row, so _REPEAT_RE cannot
+    match: on a long message found with numpy at once, not tried at every character."""
+    return len(text) < 512 or runs_of_three(text)
 
 
 def _fix_words(text: str) -> str:

@@ -9,7 +9,6 @@ that falls in one of its rule's scopes. It scans the whole text, however long, i
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .lexicon import Gate, TableError, alternatives, data_file, required_sets
+from .needs import NeedIndex, Needs
 from .normalise import split_sentences
 
 __all__ = ["SCOPES", "Rule", "RuleHit", "match_rules", "rules"]
@@ -108,120 +108,8 @@ _KINDS = ("suicidal", "plan", "overdose", "self_harm", "goodbye", "third_party",
 
 
 @functools.cache
-def _need_index() -> tuple[
-    dict[str, tuple[str, ...]], frozenset[str], tuple[str, ...], frozenset[str]
-]:
-    """Every rule's need, once each, filed under its first three characters (needs of
-    fewer characters apart): a message's trigrams then name the few needs worth a search."""
-    by_key: dict[str, list[str]] = {}
-    short: list[str] = []
-    every = {n for r in rules() for side in r.gate or () for need in side for n in need}
-    for need in sorted(every):
-        if len(need) >= 3:
-            by_key.setdefault(need[:3], []).append(need)
-        else:
-            short.append(need)
-    anchors = frozenset(n for r in rules() for n in r.needs or ())
-    return {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key), tuple(short), anchors
-
-
-class _Needs:
-    """Which of the rules' needs a message holds, and in which of its sentences.
-
-    Found once per message for all the rules: the message's trigrams against the needs'
-    first trigrams (one set intersection), then a search for each need so named, and each
-    such need's sentences only when a rule asks; not one scan of every sentence per rule
-    and need.
-    Exact: a rule is skipped, or a sentence left out, only when, for every alternative of
-    its pattern, one of the sets that alternative needs has no member there.
-    """
-
-    def __init__(self, norm: str, sents: list[str]) -> None:
-        self.norm, self.sents = norm, sents
-        by_key, keys, short, anchors = _need_index()
-        grams = {norm[i : i + 3] for i in range(len(norm) - 2)}
-        ascii_only = norm.isascii()  # then no need in another script is there
-        # the needs whose first three characters the message holds (a superset of those it
-        # holds), each looked for in full only when a rule asks
-        self.maybe = frozenset(
-            [n for k in keys.intersection(grams) for n in by_key[k]]
-            + [n for n in short if (n.isascii() or not ascii_only) and n in norm]
-        )
-        # the rules' first needs it holds, found at once: most rules stop at these
-        self.anchors = frozenset(n for n in self.maybe & anchors if n in norm)
-        self._has: dict[str, bool] = dict.fromkeys(self.anchors, True)
-        self._starts: list[int] | None = None
-        self._found: dict[str, frozenset[int]] = {}
-
-    def _sentence_starts(self) -> list[int]:
-        if self._starts is None:
-            starts, at = [], 0
-            for sent in self.sents:
-                at = self.norm.find(sent, at)
-                starts.append(at)
-                at += len(sent)
-            self._starts = starts
-        return self._starts
-
-    def _sentences_with(self, need: str) -> frozenset[int]:
-        found = self._found.get(need)
-        if found is None:
-            starts, norm, sents = self._sentence_starts(), self.norm, self.sents
-            hits: set[int] = set()
-            at = norm.find(need)
-            while at >= 0:
-                i = bisect.bisect_right(starts, at) - 1
-                if i >= 0 and need in sents[i]:
-                    hits.add(i)
-                at = norm.find(need, at + 1)
-            found = self._found[need] = frozenset(hits)
-        return found
-
-    def _holds(self, need: frozenset[str]) -> list[str]:
-        """The members of ``need`` the message holds."""
-        out = []
-        for n in need:
-            if n in self.maybe:
-                has = self._has.get(n)
-                if has is None:
-                    has = self._has[n] = n in self.norm
-                if has:
-                    out.append(n)
-        return out
-
-    def open(self, rule: Rule) -> list[tuple[frozenset[str], ...]]:
-        """The alternatives of ``rule`` whose every needed set has a member in the message."""
-        assert rule.gate is not None
-        anchors = self.anchors  # each side's first set is among the anchors, found already
-        return [
-            side
-            for side in rule.gate
-            if not side[0].isdisjoint(anchors) and all(self._holds(need) for need in side[1:])
-        ]
-
-    def may_match(self, rule: Rule) -> bool:
-        """False when ``rule`` cannot match anywhere in the message."""
-        if rule.needs is None:
-            return True
-        return not rule.needs.isdisjoint(self.anchors) and bool(self.open(rule))
-
-    def sentences(self, rule: Rule) -> list[tuple[int, str]]:
-        """The sentences (numbered from 1) that hold every set one of ``rule``'s
-        alternatives needs."""
-        if rule.gate is None or len(self.sents) <= 1:
-            return list(enumerate(self.sents, start=1))
-        at: set[int] = set()
-        for side in self.open(rule):
-            where: set[int] | None = None
-            for need in side:
-                with_need: set[int] = set()
-                for n in self._holds(need):
-                    with_need |= self._sentences_with(n)
-                where = with_need if where is None else where & with_need
-                if not where:
-                    break
-            at |= where or set()
-        return [(i + 1, self.sents[i]) for i in sorted(at)]
+def _need_index() -> NeedIndex:
+    return NeedIndex.of(rules())
 
 
 @functools.cache
@@ -391,7 +279,7 @@ def match_rules(norm: str, *, only: str | None = None) -> list[RuleHit]:
     sents = split_sentences(norm, windows=False) or [norm]
     hits: list[RuleHit] = []
     msg = _Message(norm)
-    needs = _Needs(norm, sents)
+    needs = Needs(norm, sents, _need_index())
     anchors = needs.anchors
     for rule in rules():
         if only is not None and rule.name != only:
