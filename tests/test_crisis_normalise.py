@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -163,3 +165,34 @@ def test_skipping_a_pass_that_cannot_change_the_text_changes_nothing() -> None:
     texts += [padding + line for line in lines[::7]]
     for text in texts:
         assert normalise(text) == _every_pass(text), text[:80]
+
+
+def test_normalising_is_the_same_in_every_process() -> None:
+    """Python hashes strings differently in each process, so a set's order changes from one
+    start of the bot to the next: "suicida", one edit from "suicide" and from "suicidal",
+    was read as either. Normalising never depends on it."""
+    import subprocess
+
+    script = (
+        "import json, sys\n"
+        "from bot.domain.crisis import normalise\n"
+        "print(json.dumps([normalise(t) for t in json.load(sys.stdin)]))\n"
+    )
+    lines = ["non sono suicida", "no estoy suicida ok", "se suicida", "sucidal", "kil myslef"]
+    for file in sorted((Path(__file__).parent / "crisis_holdout").glob("*.tsv")):
+        lines += [p.split("\t")[2] for p in file.read_text("utf-8").splitlines()[:40]]
+    runs = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            input=json.dumps(lines),
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+        runs.append(json.loads(done.stdout))
+    assert runs[0] == runs[1] == runs[2]
+    assert runs[0][0] == "non sono suicide"

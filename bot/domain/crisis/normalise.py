@@ -25,7 +25,12 @@ _EMOJI: Mapping[str, str] = {
 }
 
 _RISK: Mapping[str, str] = {str(k): str(v) for k, v in lexicon()["risk_words"].items()}
-_FUZZY = words(lexicon()["fuzzy_words"], "lexicon.yaml: fuzzy_words")
+# tried shortest first, then alphabetically: a set's own order changes with each process's
+# string hashing, and "suicida" (one edit from both) read as "suicide" in one run of the bot
+# and "suicidal" in the next
+_FUZZY = tuple(
+    sorted(words(lexicon()["fuzzy_words"], "lexicon.yaml: fuzzy_words"), key=lambda w: (len(w), w))
+)
 _FUZZY2 = words(lexicon()["fuzzy_two_edits"], "lexicon.yaml: fuzzy_two_edits")
 _NOT_RISK = words(lexicon()["not_risk_words"], "lexicon.yaml: not_risk_words")
 
