@@ -18,10 +18,9 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 from telegram.helpers import create_deep_linked_url
 
 from bot.deps import Deps
-from bot.domain.crisis import assess
 from bot.flowkit import Context, passthrough
 from bot.messaging import answer_press
-from bot.safety import render_card
+from bot.safety import assess_message, render_card
 
 __all__ = ["GROUP_START_PAYLOAD", "build_private_only"]
 
@@ -54,7 +53,7 @@ def build_private_only(deps: Deps) -> BaseHandler[Any, Any, Any]:
                 await _card(context, chat.id, message.message_id)
             else:
                 await _point_to_private_chat(context, chat.id, message.message_id)
-        elif message is not None and text.strip() and _risky(text):
+        elif message is not None and text.strip() and await _risky(text):
             await _card(context, chat.id, message.message_id)
         raise ApplicationHandlerStop
 
@@ -84,8 +83,8 @@ def build_private_only(deps: Deps) -> BaseHandler[Any, Any, Any]:
     return passthrough(TypeHandler(Update, guard))
 
 
-def _risky(text: str) -> bool:
+async def _risky(text: str) -> bool:
     try:
-        return assess(text).crisis
+        return (await assess_message(text)).crisis
     except Exception:  # fail safe, as the safety net does
         return True

@@ -7,6 +7,7 @@ swallows a message and never tries to handle the crisis itself. `/crisis` and th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from bot.callbacks import callback, pack
 from bot.content import Content, Raw
 from bot.deps import Deps
 from bot.domain.contacts import Contact, RegionContacts, contacts_for
-from bot.domain.crisis import assess
+from bot.domain.crisis import Assessment, assess
+from bot.domain.crisis.assess import LONG_FROM
 from bot.domain.roles import PEER_ROLES, STAFF_ROLES
 from bot.flowkit import Context, passthrough
 from bot.services.events import Collector
@@ -35,6 +37,7 @@ __all__ = [
     "CardButtons",
     "CardKind",
     "ShowSafetyPlan",
+    "assess_message",
     "build_safety_net",
     "card_kind",
     "render_card",
@@ -212,6 +215,14 @@ async def send_card(
     await deps.storage.bump_counter("crisis_card", deps.local_day(), region)
 
 
+async def assess_message(text: str) -> Assessment:
+    """The detector's verdict; a long message (read in parts too, tens of milliseconds of
+    work) on a worker thread, so other people's replies do not wait behind it."""
+    if len(text) > LONG_FROM:
+        return await asyncio.to_thread(assess, text)
+    return assess(text)
+
+
 def build_safety_net(
     deps: Deps, extra: Sequence[CardButtons]
 ) -> tuple[list[BaseHandler[Any, Any, Any]], list[BaseHandler[Any, Any, Any]]]:
@@ -230,7 +241,7 @@ def build_safety_net(
             return
         risk_kind: str | None = None
         try:
-            verdict = assess(text)
+            verdict = await assess_message(text)
             risky, risk_kind = verdict.crisis, verdict.kind
         except Exception:
             # Fail safe: a broken detector must never hide the numbers from someone.

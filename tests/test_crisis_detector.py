@@ -355,16 +355,16 @@ def test_scoring_failure_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(models.sentence, "score", boom)
     with pytest.raises(RuntimeError):
         assess("i don't really see the point of anything lately, everything feels heavy")
-    monkeypatch.setattr(assess_module, "match_rules", boom)
+    monkeypatch.setattr(assess_module, "match_rules_in", boom)
     with pytest.raises(RuntimeError):
         assess("hello there")
 
 
 def test_long_messages_cost_a_bounded_amount(monkeypatch: pytest.MonkeyPatch) -> None:
-    """However long a message, the models read a bounded part of it: the n-gram model at
-    most its head and NGRAM_MAX_SPANS sentences, the sentence model one window, once. (Time
-    is measured in benchmarks/bench_crisis.py, not here: crisis_4096_chars_ms and
-    crisis_100k_chars_ms.)"""
+    """However long a message, the models read a bounded amount of it: the whole message's
+    head and at most NGRAM_MAX_SPANS sentences, and at most MAX_PARTS parts, each no longer
+    than PART_CHARS; the sentence model a window of each at most. (Time is measured in
+    benchmarks/bench_crisis.py, not here: crisis_4096_chars_ms and crisis_100k_chars_ms.)"""
     from bot.domain.crisis.assess import loaded
 
     para = (
@@ -390,9 +390,11 @@ def test_long_messages_cost_a_bounded_amount(monkeypatch: pytest.MonkeyPatch) ->
         spans.clear()
         windows.clear()
         assess((para * (size // len(para) + 1))[:size])
-        assert 1 < len(spans) <= 1 + crisis_ngram.NGRAM_MAX_SPANS
+        per_message = 1 + crisis_ngram.NGRAM_MAX_SPANS
+        assert 1 < len(spans) <= per_message * (1 + assess_module.MAX_PARTS)
         assert max(spans) <= 2 * crisis_ngram.NGRAM_WHOLE_CHARS
-        assert len(windows) <= 1 and all(n <= crisis_model._LONG_WINDOW_CHARS for n in windows)
+        assert len(windows) <= 1 + assess_module.MAX_PARTS
+        assert all(n <= crisis_model._WINDOW_CHARS for n in windows)
 
 
 def test_risk_at_the_end_of_a_very_long_message_is_found() -> None:
@@ -431,3 +433,93 @@ def test_a_signed_message_is_judged_as_if_unsigned() -> None:
     for sign_off in (" Love, Jan", "\nKind regards, Margaret", " - Tom", " Thanks, Bill x"):
         changed = [t for t in lines if assess(t + sign_off).crisis != assess(t).crisis]
         assert not changed, (sign_off, changed[:3])
+
+
+_DAY = (
+    "Morning all. Slept badly but got up anyway and had porridge. Mum rang about Sunday "
+    "lunch, she wants us there by twelve. Years ago I used to cut a lot but I'm doing so "
+    "much better now and I'm proud of that. Took the bus into town and picked up my "
+    "prescription, the pharmacist was lovely. Had a coffee with Sam and we laughed about "
+    "the quiz night disaster. The weather turned cold so I came home early. My sister "
+    "sent photos of the baby, she's getting so big. See you at group next week everyone. "
+    "Watched two episodes of that baking show and folded the washing. "
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Tonight's the night. I've got everything I need.",
+        "I'm going to take all my pills tonight.",
+        "This is the last time you'll hear from me, thank you for everything.",
+        "I cut myself again just now and it won't stop bleeding.",
+        "I don't want to be alive anymore.",
+    ],
+)
+def test_risk_said_once_in_a_long_message_is_found(line: str) -> None:
+    """Read only as a whole, a long message hid risk said in one line of it: a story told
+    from recovery or a "see you next week" elsewhere silenced the rules, and the rest of
+    the day diluted the models' scores. Read in parts too, the line is found away from
+    them. (Right beside a story told from recovery it can still be silenced, as it is in a
+    short message: the README says so.)"""
+    for at in (5, 10, 20):
+        sentences = (_DAY * 3).split(". ")
+        text = ". ".join([*sentences[:at], line, *sentences[at:]])
+        assert len(text) > assess_module.LONG_FROM
+        verdict = assess(text)
+        assert verdict.crisis, (line, at)
+
+
+def test_a_long_ordinary_message_is_not_flagged() -> None:
+    text = (
+        _DAY.replace(
+            "Years ago I used to cut a lot but I'm doing so much better now and "
+            "I'm proud of that. ",
+            "",
+        )
+        * 3
+    )
+    assert len(text) > 1000
+    assert not assess(text).crisis
+
+
+def test_message_parts_hold_every_short_run_of_sentences() -> None:
+    """Every run of whole sentences of at most half a part lies wholly inside one part."""
+    import random
+
+    from bot.domain.crisis.normalise import message_parts
+
+    rnd = random.Random(3)
+    words = [
+        "i",
+        "the",
+        "went",
+        "to",
+        "shops",
+        "and",
+        "dog",
+        "river",
+        "tea",
+        "it",
+        "was",
+        "long",
+        "ok",
+        "sure",
+        "never",
+        "mind",
+    ]
+    for _ in range(60):
+        sents = [
+            " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 30)))
+            for _ in range(rnd.randint(2, 40))
+        ]
+        norm = ". ".join(sents)
+        size = rnd.choice([120, 280, 400])
+        parts = message_parts(norm, size)
+        assert all(len(p) <= size for p in parts)
+        for i in range(len(sents)):
+            for j in range(i + 1, len(sents) + 1):
+                run = ". ".join(sents[i:j])
+                if len(run) > size // 2:
+                    break
+                assert any(run in p for p in parts), (run, size)

@@ -596,3 +596,52 @@ def test_twenty_first_holdout_blind_everyday_means() -> None:
     # Measured blind: 0.983 and 0.042 (the miss: at the lake, "i'll only feel it for a
     # bit"). After: 0.983 and 0.033.
     _bars("h24.tsv", 60, 120, recall=0.98, false_flags=0.034)
+
+
+def _long_messages(seed: int, count: int, size: int) -> tuple[list[str], list[str]]:
+    """COUNT messages of about SIZE characters from the development sets d8-d23: in each of
+    the first list one crisis line the detector finds alone, hidden among everyday and
+    hard-day lines it passes alone; the second list ordinary lines only."""
+    import random
+
+    crisis: list[str] = []
+    ordinary: list[str] = []
+    for file in sorted(HOLDOUT.glob("d*.tsv")):
+        for line in file.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) != 3:
+                continue
+            if parts[0] == "crisis":
+                crisis.append(parts[2])
+            elif parts[1] in ("everyday", "struggle"):
+                ordinary.append(parts[2])
+    rnd = random.Random(seed)
+    crisis = rnd.sample(crisis, count * 2)
+    ordinary = [t for t in rnd.sample(ordinary, 400) if not assess(t).crisis]
+
+    def filler() -> list[str]:
+        out: list[str] = []
+        while sum(len(t) + 2 for t in out) < size:
+            out.append(rnd.choice(ordinary))
+        return out
+
+    hidden, plain = [], []
+    for line in [t for t in crisis if assess(t).crisis][:count]:
+        sep = rnd.choice([" ", ". ", "\n"])
+        parts = filler()
+        parts.insert(rnd.randint(0, len(parts)), line)
+        hidden.append(sep.join(parts))
+        plain.append(sep.join(filler()))
+    return hidden, plain
+
+
+def test_risk_said_once_in_a_long_message_is_found_more_often_than_not() -> None:
+    """A crisis line hidden in about 1,200 characters of everyday and hard-day lines (from
+    the development sets: the parts' bar was chosen on them). Read only as a whole, as
+    before long messages were read in parts, 33 of these 60 were found and one of the 60
+    ordinary messages flagged; now 42 and two."""
+    hidden, plain = _long_messages(seed=23, count=60, size=1200)
+    found = sum(assess(t).crisis for t in hidden)
+    flagged = sum(assess(t).crisis for t in plain)
+    assert found >= 40, found
+    assert flagged <= 3, flagged

@@ -10,6 +10,7 @@ letters ("sooooo"); the algospeak list, phone and dictation slips and chat short
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -376,3 +377,49 @@ def split_sentences(norm: str, *, windows: bool = True) -> list[str]:
         for start in range(0, len(words_) - _STEP, _STEP):
             out.append(" ".join(words_[start : start + _WINDOW]))
     return out
+
+
+# Where a long run without sentence punctuation may be cut into pieces: between words.
+_BETWEEN_WORDS_RE = re.compile(r"\s+")
+
+
+def message_parts(norm: str, size: int) -> list[str]:
+    """A long normalised message as overlapping parts of at most about ``size`` characters,
+    each cut at sentence ends (a run of words with none, between words).
+
+    Every run of whole sentences of at most ``size // 2`` characters lies wholly inside
+    one part, so each thing a person says in a long message can be read as a message of
+    its own: nothing around it (a story told from recovery, a joke three lines up, a
+    "see you next week") speaks for it.
+    """
+    half = max(1, size // 2)
+    cuts = [0]
+    for m in _SENT_RE.finditer(norm):
+        cuts.append(m.end())
+    cuts.append(len(norm))
+    bounds: list[int] = []
+    for a, b in itertools.pairwise(cuts):
+        bounds.append(a)
+        while b - a > half:  # a run-on: cut between words, at most half a part apart
+            at = max((m.start() for m in _BETWEEN_WORDS_RE.finditer(norm, a, a + half)), default=-1)
+            a = at if at > a else a + half
+            bounds.append(a)
+    bounds.append(len(norm))
+    bounds = sorted(set(bounds))
+    parts: list[str] = []
+    i = 0
+    while i < len(bounds) - 1:
+        j = i + 1
+        while j + 1 < len(bounds) and bounds[j + 1] - bounds[i] <= size:
+            j += 1
+        part = norm[bounds[i] : bounds[j]].strip(" ,;-\n")
+        if part:
+            parts.append(part)
+        if j == len(bounds) - 1:
+            break
+        # the next part starts half a part on (never before the next piece)
+        k = i + 1
+        while k < j and bounds[k] - bounds[i] < half:
+            k += 1
+        i = k
+    return parts

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from .lexicon import Gate, TableError, alternatives, data_file, required_sets
 from .needs import NeedIndex, Needs
 from .normalise import split_sentences
 
-__all__ = ["SCOPES", "Rule", "RuleHit", "match_rules", "rules"]
+__all__ = ["SCOPES", "Rule", "RuleHit", "match_rules", "match_rules_in", "rules"]
 
 #: The scope names a rule may list in ``rules.yaml``.
 SCOPES = (
@@ -277,13 +277,37 @@ _THIRD_PARTY_DEATH = re.compile(
 def match_rules(norm: str, *, only: str | None = None) -> list[RuleHit]:
     """Return every unsilenced rule match in a normalised message (``only``: one rule)."""
     sents = split_sentences(norm, windows=False) or [norm]
+    needs = Needs(norm, sents, _need_index())
+    return _match(norm, sents, needs, [r for r in rules() if only is None or r.name == only])
+
+
+def match_rules_in(norm: str, parts: Sequence[str]) -> tuple[int, list[RuleHit]]:
+    """The rule matches in a normalised message, or else in the first of its ``parts`` (each
+    read as a message of its own) that has any: (0, hits) for the whole, (n, hits) for part
+    n (from 1), (-1, []) for none.
+
+    A part is tried only with the rules whose needs the whole message holds: a rule that
+    cannot match the whole cannot match a piece of it.
+    """
+    sents = split_sentences(norm, windows=False) or [norm]
+    needs = Needs(norm, sents, _need_index())
+    hits = _match(norm, sents, needs, rules())
+    if hits or not parts:
+        return (0, hits) if hits else (-1, [])
+    maybe = [r for r in rules() if needs.may_match(r)]
+    for n, part in enumerate(parts, start=1):
+        part_sents = split_sentences(part, windows=False) or [part]
+        hits = _match(part, part_sents, Needs(part, part_sents, _need_index()), maybe)
+        if hits:
+            return n, hits
+    return -1, []
+
+
+def _match(norm: str, sents: list[str], needs: Needs, tried: Sequence[Rule]) -> list[RuleHit]:
     hits: list[RuleHit] = []
     msg = _Message(norm)
-    needs = Needs(norm, sents, _need_index())
     anchors = needs.anchors
-    for rule in rules():
-        if only is not None and rule.name != only:
-            continue
+    for rule in tried:
         # cannot match anywhere in this message (`_Needs.may_match`, inline: most rules
         # stop at the first test)
         if rule.needs is not None and (rule.needs.isdisjoint(anchors) or not needs.open(rule)):
