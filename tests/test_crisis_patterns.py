@@ -218,3 +218,21 @@ def test_long_messages_find_their_needs_with_numpy(monkeypatch: pytest.MonkeyPat
             slow = set(needs_module.held_needs(norm, ix))
         assert fast == {n for n in slow if trigrams_held(n, norm)}, norm[:80]
         assert {n for n in every if n in norm} <= fast, norm[:80]
+
+
+def test_a_parts_needs_found_within_the_whole_are_its_own() -> None:
+    """A part of a long message looks only for the needs its whole may hold: exactly the
+    needs it holds, none missed."""
+    from bot.domain.crisis.normalise import message_parts
+
+    ix = rules_module._need_index()
+    lines = _lines(40)
+    for i in range(0, len(lines), 25):
+        norm = normalise(" ".join(lines[i : i + 25]))
+        whole = needs_module.Needs(norm, split_sentences(norm, windows=False), ix)
+        for part in message_parts(norm, 400):
+            sents = split_sentences(part, windows=False) or [part]
+            alone = needs_module.Needs(part, sents, ix)
+            within = needs_module.Needs(part, sents, ix, within=whole)
+            assert within.maybe == {n for n in alone.maybe if n in part}
+            assert within.anchors == alone.anchors

@@ -89,11 +89,18 @@ class Needs:
     its pattern, one of the sets that alternative needs has no member there.
     """
 
-    def __init__(self, norm: str, sents: list[str], ix: NeedIndex) -> None:
+    def __init__(
+        self, norm: str, sents: list[str], ix: NeedIndex, within: Needs | None = None
+    ) -> None:
+        """``within``: the needs of a message ``norm`` is a piece of (a part of a long one):
+        only those can be in the piece, so only those are looked for."""
         self.norm, self.sents = norm, sents
         # the needs whose trigrams the message holds (a superset of those it holds), each
         # looked for in full only when a rule asks
-        self.maybe = frozenset(held_needs(norm, ix))
+        if within is None:
+            self.maybe = frozenset(held_needs(norm, ix))
+        else:
+            self.maybe = frozenset(n for n in within.maybe if n in norm)
         # the rules' first needs it holds, found at once: most rules stop at these
         self.anchors = frozenset(n for n in self.maybe & ix.anchors if n in norm)
         self._has: dict[str, bool] = dict.fromkeys(self.anchors, True)

@@ -297,7 +297,8 @@ def match_rules_in(norm: str, parts: Sequence[str]) -> tuple[int, list[RuleHit]]
     maybe = [r for r in rules() if needs.may_match(r)]
     for n, part in enumerate(parts, start=1):
         part_sents = split_sentences(part, windows=False) or [part]
-        hits = _match(part, part_sents, Needs(part, part_sents, _need_index()), maybe)
+        part_needs = Needs(part, part_sents, _need_index(), within=needs)
+        hits = _match(part, part_sents, part_needs, maybe)
         if hits:
             return n, hits
     return -1, []
