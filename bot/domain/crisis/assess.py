@@ -164,11 +164,11 @@ def score(norm: str, models: Models | None = None) -> tuple[float, float, float,
     return m.ngram_weight * p_ngram + m.sentence_weight * p_sent, p_ngram, p_sent, where
 
 
-# A message longer than this (normalised) is also read in parts: past what the n-gram model
-# reads as a whole, a message is several things said. See :func:`assess`.
-LONG_FROM = 600
 # The size of a part: any run of sentences of half this lies wholly within one part.
 PART_CHARS = 400
+# A message longer than this (normalised) is also read in parts: longer than one part, it is
+# several things said. See :func:`assess`.
+LONG_FROM = PART_CHARS
 # The models' score a part needs: a long message has many parts, and each is a chance of a
 # false flag, so a part needs more than a message does (a rule in a part is enough, as in a
 # message). Chosen on crisis lines hidden among ordinary ones from the development sets,
