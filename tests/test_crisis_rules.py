@@ -54,6 +54,11 @@ SCOPED = [
     ("i'm cutting again", "i used to cut but i've been clean since uni"),
     ("i took an overdose last night", "i took an overdose years ago, now i'm a nurse"),
     ("feeling suicidal again", "i was suicidal back in 2015 and i'm doing well now"),
+    # a story told from recovery does not speak for a sentence said of now
+    (
+        "years ago i used to cut but i'm doing well now. i'm going to take all my pills tonight",
+        "years ago i used to take all my pills at once but i'm doing well now",
+    ),
     # someone else's past death is grief, not a crisis now
     ("my brother is threatening to kill himself", "my brother killed himself ten years ago"),
     ("my son has taken a whole packet of pills", "my son took his own life in 2019"),

@@ -75,6 +75,7 @@ def _scope(name: str) -> re.Pattern[str]:
 
 _PAST = _scope("past")
 _RECURRENCE = _scope("recurrence")
+_PRESENT_NOW = _scope("present_now")
 _DISTANT_PAST = _scope("distant_past")
 _JOKING = _scope("joking")
 _URGENT = _scope("urgent")
@@ -201,7 +202,10 @@ def _silenced(rule: Rule, sent: str, start: int, end: int, msg: _Message) -> boo
     after = sent[end:]
     if "past" in s and (
         _DISTANT_PAST.search(sent)
-        or (not _RECURRENCE.search(sent) and (_PAST.search(sent) or msg.told_from_recovery))
+        or (
+            not _RECURRENCE.search(sent)
+            and (_PAST.search(sent) or (msg.told_from_recovery and not _PRESENT_NOW.search(sent)))
+        )
     ):
         return True
     if (
