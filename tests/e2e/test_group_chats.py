@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.e2e.botproc import BotProcess
 from tests.e2e.emulator import BotAPIEmulator, Person
-from tests.e2e.journeys import onboard, plain_of
+from tests.e2e.journeys import long_day_with, onboard, plain_of
 
 ONE_LINE = "I only talk with people one to one"
 
@@ -85,3 +85,20 @@ def test_in_groups_the_bot_points_to_the_private_chat(
         if c.params.get("scope", {}).get("chat_id") in (gwen.id, -880_500_001)
     ]
     assert scoped == []
+
+
+def test_risk_said_once_in_a_long_group_message_brings_the_card(
+    tg: BotAPIEmulator, shared_bot: BotProcess
+) -> None:
+    """A long message is read in parts, on a worker thread: in a group too, one line of
+    risk in it brings the contacts, and nothing goes to the private chat."""
+    ida = tg.person(880_500_003, "Ida")
+    chat = tg.group(-1_001_880_500_003, "Walking group")
+    add_bot(tg, ida, chat)
+    text = long_day_with("I don't want to be alive anymore")
+    start = tg.seq
+    ida.send(text, chat=chat)
+    card = ida.wait_for("If you need help now", chat=chat)
+    assert "000" in plain_of(card)
+    assert ida.messages() == []
+    assert sum("If you need help now" in plain_of(m) for m in ida.since(start, chat=chat)) == 1

@@ -16,6 +16,7 @@ from tests.e2e.journeys import (
     choose_peer,
     invite,
     join_with_invite,
+    long_day_with,
     onboard,
     onboard_coordinator,
     plain_of,
@@ -147,18 +148,6 @@ def test_a_safety_plan_is_the_first_button_on_the_card_and_an_ending_is_kind(
     assert not any("are you still there?" in t for t in jo.texts())
 
 
-# A day told at length, with a story told from recovery and a "see you next week" in it.
-_DAY = (
-    "Morning all. Slept badly but got up anyway and had porridge. Mum rang about Sunday "
-    "lunch, she wants us there by twelve. Years ago I used to cut a lot but I'm doing so "
-    "much better now and I'm proud of that. Took the bus into town and picked up my "
-    "prescription, the pharmacist was lovely. Had a coffee with Sam and we laughed about "
-    "the quiz night disaster. The weather turned cold so I came home early. My sister "
-    "sent photos of the baby, she's getting so big. See you at group next week everyone. "
-    "Watched two episodes of that baking show and folded the washing. "
-)
-
-
 def test_risk_said_once_in_a_long_message_brings_the_card(
     tg: BotAPIEmulator, shared_bot: BotProcess
 ) -> None:
@@ -166,9 +155,7 @@ def test_risk_said_once_in_a_long_message_brings_the_card(
     recovery silenced it); read in parts too, the card comes."""
     lee = tg.person(880_700_103, "Lee")
     onboard(lee, alias="Lee")
-    sentences = (_DAY * 2).split(". ")
-    text = ". ".join([*sentences[:5], "I don't want to be alive anymore", *sentences[5:]])
-    assert len(text) > 1_000
+    text = long_day_with("I don't want to be alive anymore")
     lee.send(text)
     card = lee.wait_for("If you need help now")
     assert "not a crisis service" in plain_of(card)
