@@ -18,6 +18,7 @@ from bot.domain import crisis
 from bot.domain.crisis import KINDS, Assessment, DetectorUnavailable, assess
 from bot.domain.crisis import model as crisis_model
 from bot.domain.crisis import ngram as crisis_ngram
+from tests.long_day import LONG_DAY, long_day_with
 
 MODELS = Path(crisis.__file__).resolve().parent / "models"
 assess_module = importlib.import_module("bot.domain.crisis.assess")
@@ -435,17 +436,6 @@ def test_a_signed_message_is_judged_as_if_unsigned() -> None:
         assert not changed, (sign_off, changed[:3])
 
 
-_DAY = (
-    "Morning all. Slept badly but got up anyway and had porridge. Mum rang about Sunday "
-    "lunch, she wants us there by twelve. Years ago I used to cut a lot but I'm doing so "
-    "much better now and I'm proud of that. Took the bus into town and picked up my "
-    "prescription, the pharmacist was lovely. Had a coffee with Sam and we laughed about "
-    "the quiz night disaster. The weather turned cold so I came home early. My sister "
-    "sent photos of the baby, she's getting so big. See you at group next week everyone. "
-    "Watched two episodes of that baking show and folded the washing. "
-)
-
-
 @pytest.mark.parametrize(
     "line",
     [
@@ -463,8 +453,7 @@ def test_risk_said_once_in_a_long_message_is_found(line: str) -> None:
     them. (Right beside a story told from recovery it can still be silenced, as it is in a
     short message: the README says so.)"""
     for at in (5, 10, 20):
-        sentences = (_DAY * 3).split(". ")
-        text = ". ".join([*sentences[:at], line, *sentences[at:]])
+        text = long_day_with(line, at=at, days=3)
         assert len(text) > assess_module.LONG_FROM
         verdict = assess(text)
         assert verdict.crisis, (line, at)
@@ -472,7 +461,7 @@ def test_risk_said_once_in_a_long_message_is_found(line: str) -> None:
 
 def test_a_long_ordinary_message_is_not_flagged() -> None:
     text = (
-        _DAY.replace(
+        LONG_DAY.replace(
             "Years ago I used to cut a lot but I'm doing so much better now and "
             "I'm proud of that. ",
             "",

@@ -31,7 +31,6 @@ __all__ = [
     "invite_code",
     "is_help",
     "join_with_invite",
-    "long_day_with",
     "onboard",
     "onboard_coordinator",
     "onboard_many",
@@ -239,25 +238,3 @@ def tables_holding(connection: sqlite3.Connection, value: int) -> dict[str, list
             if hits:
                 found.setdefault(table, []).append(column)
     return found
-
-
-# A day told at length, with a story told from recovery and a "see you next week" in it.
-_LONG_DAY = (
-    "Morning all. Slept badly but got up anyway and had porridge. Mum rang about Sunday "
-    "lunch, she wants us there by twelve. Years ago I used to cut a lot but I'm doing so "
-    "much better now and I'm proud of that. Took the bus into town and picked up my "
-    "prescription, the pharmacist was lovely. Had a coffee with Sam and we laughed about "
-    "the quiz night disaster. The weather turned cold so I came home early. My sister "
-    "sent photos of the baby, she's getting so big. See you at group next week everyone. "
-    "Watched two episodes of that baking show and folded the washing. "
-)
-
-
-def long_day_with(line: str) -> str:
-    """A message of over 1,000 characters about an ordinary day, LINE said once in it (two
-    sentences after the story told from recovery): read only as a whole, the detector
-    missed such a line; read in parts, it finds it."""
-    sentences = (_LONG_DAY * 2).split(". ")
-    text = ". ".join([*sentences[:5], line, *sentences[5:]])
-    assert len(text) > 1_000
-    return text

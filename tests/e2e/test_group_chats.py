@@ -8,7 +8,8 @@ from typing import Any
 
 from tests.e2e.botproc import BotProcess
 from tests.e2e.emulator import BotAPIEmulator, Person
-from tests.e2e.journeys import long_day_with, onboard, plain_of
+from tests.e2e.journeys import onboard, plain_of
+from tests.long_day import long_day_with
 
 ONE_LINE = "I only talk with people one to one"
 
@@ -96,6 +97,7 @@ def test_risk_said_once_in_a_long_group_message_brings_the_card(
     chat = tg.group(-1_001_880_500_003, "Walking group")
     add_bot(tg, ida, chat)
     text = long_day_with("I don't want to be alive anymore")
+    assert len(text) > 1_000
     start = tg.seq
     ida.send(text, chat=chat)
     card = ida.wait_for("If you need help now", chat=chat)

@@ -16,12 +16,12 @@ from tests.e2e.journeys import (
     choose_peer,
     invite,
     join_with_invite,
-    long_day_with,
     onboard,
     onboard_coordinator,
     plain_of,
     set_up_profile,
 )
+from tests.long_day import long_day_with
 
 
 class Taps:
@@ -156,6 +156,7 @@ def test_risk_said_once_in_a_long_message_brings_the_card(
     lee = tg.person(880_700_103, "Lee")
     onboard(lee, alias="Lee")
     text = long_day_with("I don't want to be alive anymore")
+    assert len(text) > 1_000
     lee.send(text)
     card = lee.wait_for("If you need help now")
     assert "not a crisis service" in plain_of(card)
