@@ -18,6 +18,9 @@ to d7 as well, so they are training data now (tests/crisis_data/w_d1.tsv to w_d7
 d8 to d23 are the development sets of the rules written since: the models never read
 them.
 
+lines_d1 and lines_d2 (development) and lines_h1 and lines_h2 (blind) are messages of two to
+ten lines, each line break written as the two characters ``\\n``.
+
 Each bar below is the figure measured when the set was measured, or the retrained
 detector's where that is higher; the comments give both.
 """
@@ -50,6 +53,7 @@ def _score(files: list[str]) -> tuple[Counter[str], Counter[str], Counter[str], 
             if len(parts) != 3 or parts[0] not in ("crisis", "ok"):
                 continue
             label, category, text = parts
+            text = text.replace("\\n", "\n")  # the line breaks of a message of several lines
             category = ALIASES.get(category, category)
             hit = assess(text).crisis
             totals[label] += 1
@@ -645,3 +649,30 @@ def test_risk_said_once_in_a_long_message_is_found_more_often_than_not() -> None
     flagged = sum(assess(t).crisis for t in plain)
     assert found >= 40, found
     assert flagged <= 3, flagged
+
+
+def test_messages_of_several_lines() -> None:
+    """Four writers on 2026-12-07, 90 messages each of two to ten lines (60 to 1,200
+    characters; the person pressed Enter between thoughts), most crisis messages with the
+    risk in one line among lines about other things: lines_d1 (adults living with BPD) and
+    lines_d2 (carers) for development, lines_h1 (young people texting in bursts) and
+    lines_h2 (rural men, older adults, second-language writers, peer workers' case notes)
+    kept blind and measured once.
+
+    Reading each line as a message of its own as well (the models' bar for a part, 0.9) was
+    tried on the development sets and not kept: it found nothing more, and flagged 15 of
+    their 90 ordinary messages against 7, because people carry a thought across lines ("had
+    the urge to cut really bad last night" / "but i didnt!!!").
+    """
+    # Measured as shipped: d1 1.000 and 0.067, d2 0.978 (the miss: rehoming a dog "before I
+    # go", without a risk word) and 0.089; blind h1 1.000 and 0.089, h2 1.000 and 0.044.
+    for name, recall, false_flags in (
+        ("lines_d1.tsv", 1.0, 0.067),
+        ("lines_d2.tsv", 0.977, 0.089),
+        ("lines_h1.tsv", 1.0, 0.089),
+        ("lines_h2.tsv", 1.0, 0.045),
+    ):
+        got = _figures([name])
+        assert got.crisis == got.ok == 45, (name, got)
+        assert got.recall >= recall, (name, got.report)
+        assert got.false_flags <= false_flags, (name, got.report)
