@@ -667,8 +667,9 @@ def test_messages_of_several_lines() -> None:
     """
     # Measured as shipped: d1 1.000 and 0.067, d2 0.978 (the miss: rehoming a dog "before I
     # go", without a risk word) and 0.089; blind h1 1.000 and 0.089, h2 1.000 and 0.044.
+    # After the scopes learned "in march 2021" and "the years i", d1's false flags 0.044.
     for name, recall, false_flags in (
-        ("lines_d1.tsv", 1.0, 0.067),
+        ("lines_d1.tsv", 1.0, 0.045),
         ("lines_d2.tsv", 0.977, 0.089),
         ("lines_h1.tsv", 1.0, 0.089),
         ("lines_h2.tsv", 1.0, 0.045),
@@ -692,8 +693,9 @@ def test_long_messages_as_people_write_them() -> None:
     """
     # Measured as shipped: d1 1.000 and 0.250, d2 1.000 and 0.250; blind h1 0.958 and 0.292,
     # h2 0.958 and 0.167 (their misses and false flags not read, so the sets stay blind).
+    # After the scopes learned "in march 2021" and "the years i", d1's false flags 0.208.
     for name, recall, false_flags in (
-        ("long_d1.tsv", 1.0, 0.25),
+        ("long_d1.tsv", 1.0, 0.209),
         ("long_d2.tsv", 1.0, 0.25),
         ("long_h1.tsv", 0.958, 0.292),
         ("long_h2.tsv", 0.958, 0.167),

@@ -59,6 +59,23 @@ SCOPED = [
         "years ago i used to cut but i'm doing well now. i'm going to take all my pills tonight",
         "years ago i used to take all my pills at once but i'm doing well now",
     ),
+    # a month and year, and "the years i ...", tell a story from long ago
+    ("i took an overdose. i'm in the car park", "in march 2021 i took an overdose"),
+    (
+        "i self harmed again last night",
+        "talked about the years i self harmed",
+    ),
+    # more ways a story is told from where the writer is now
+    (
+        "five years ago i nearly did it. tom was on the ward. i took an overdose",
+        "five years ago i nearly did it. tom was on the ward. i took an overdose. things now are"
+        " so different",
+    ),
+    # asked and denied, with a word of when between
+    (
+        "the gp asked me today if i had any thoughts of harming myself",
+        "my gp asked me today if i had any thoughts of harming myself and i said no",
+    ),
     # someone else's past death is grief, not a crisis now
     ("my brother is threatening to kill himself", "my brother killed himself ten years ago"),
     ("my son has taken a whole packet of pills", "my son took his own life in 2019"),

@@ -76,6 +76,7 @@ def _scope(name: str) -> re.Pattern[str]:
 _PAST = _scope("past")
 _RECURRENCE = _scope("recurrence")
 _PRESENT_NOW = _scope("present_now")
+_RESOLVED_MORE = _scope("resolved_more")
 _DISTANT_PAST = _scope("distant_past")
 _JOKING = _scope("joking")
 _URGENT = _scope("urgent")
@@ -170,7 +171,10 @@ class _Message:
     def told_from_recovery(self) -> bool:
         """A past story told from recovery ("years ago ... now i'm doing well")."""
         if self._told_from_recovery is None:
-            self._told_from_recovery = bool(_PAST.search(self.norm) and _RESOLVED.search(self.norm))
+            self._told_from_recovery = bool(
+                _PAST.search(self.norm)
+                and (_RESOLVED.search(self.norm) or _RESOLVED_MORE.search(self.norm))
+            )
         return self._told_from_recovery
 
     @property
