@@ -19,8 +19,8 @@ d8 to d23 are the development sets of the rules written since: the models never 
 them.
 
 lines_d1 and lines_d2 (development) and lines_h1 and lines_h2 (blind) are messages of two to
-ten lines, and long_d1, long_d2 (development), long_h1 and long_h2 (blind) messages of 570 to
-2,960 characters; each line break is written as the two characters ``\\n``.
+ten lines, and long_d1 to long_d4 (development) and long_h1 to long_h4 (blind) messages of
+570 to 2,990 characters; each line break is written as the two characters ``\\n``.
 
 Each bar below is the figure measured when the set was measured, or the retrained
 detector's where that is higher; the comments give both.
@@ -681,24 +681,31 @@ def test_messages_of_several_lines() -> None:
 
 
 def test_long_messages_as_people_write_them() -> None:
-    """Four more writers on 2026-12-07, 48 messages each of 570 to 2,960 characters (vents,
+    """Eight more writers on 2026-12-07, 48 messages each of 570 to 2,990 characters (vents,
     catch-ups, carers' letters, case notes; about half with line breaks), most crisis
-    messages saying the risk once among much else: long_d1 (adults living with BPD) and
-    long_d2 (carers) for development, long_h1 (young people) and long_h2 (rural men, older
-    adults, second-language writers, peer workers) kept blind and measured once.
+    messages saying the risk once among much else. Development: long_d1 (adults living with
+    BPD), long_d2 (carers), long_d3 (Ireland, Canada, the US), long_d4 (Australians of many
+    walks of life). Kept blind and measured once: long_h1 (young people), long_h2 (rural men,
+    older adults, second-language writers, peer workers), long_h3 (the UK and South Africa),
+    long_h4 (carers in New Zealand, Singapore, India, the Philippines).
 
     They test the reading in parts on real writing, not on lines joined at random. Read only
-    as a whole, the blind sets' recall was 21 and 17 of 24 and 6 and 3 of their 24 ordinary
-    messages were flagged; read in parts as well (as shipped), 23 and 23, and 7 and 4.
+    as a whole, the four blind sets' recall would be 82 of 96, with 12 of their 96 ordinary
+    messages flagged; read in parts as well (as shipped), 94 and 19.
     """
-    # Measured as shipped: d1 1.000 and 0.250, d2 1.000 and 0.250; blind h1 0.958 and 0.292,
-    # h2 0.958 and 0.167 (their misses and false flags not read, so the sets stay blind).
-    # After the scopes learned "in march 2021" and "the years i", d1's false flags 0.208.
+    # Measured as shipped: d1 1.000 and 0.250 (0.208 after the scope fixes for "in march
+    # 2021" and "the years i"), d2 1.000 and 0.250, d3 1.000 and 0.125, d4 1.000 and 0.208;
+    # blind h1 0.958 and 0.292, h2 0.958 and 0.167, h3 1.000 and 0.292, h4 1.000 and 0.042
+    # (their misses and false flags not read, so the sets stay blind).
     for name, recall, false_flags in (
         ("long_d1.tsv", 1.0, 0.209),
         ("long_d2.tsv", 1.0, 0.25),
+        ("long_d3.tsv", 1.0, 0.125),
+        ("long_d4.tsv", 1.0, 0.209),
         ("long_h1.tsv", 0.958, 0.292),
         ("long_h2.tsv", 0.958, 0.167),
+        ("long_h3.tsv", 1.0, 0.292),
+        ("long_h4.tsv", 1.0, 0.042),
     ):
         got = _figures([name])
         assert got.crisis == got.ok == 24, (name, got)
