@@ -174,6 +174,34 @@ SHORT_EVERYDAY = [
     "only once please",
 ]
 
+# A peer's empathy, flagged as a plan until 2026-12-07 (a rule read "i know exactly how"
+# as knowing how; the models learned "know exactly" from plans): and the plans still are.
+EMPATHY = [
+    "I know exactly how you feel",
+    "know exactly how u feel hun",
+    "i know exactly what you mean",
+    "I know exactly where you're coming from x",
+    "i know exactly how hard it is",
+    "i know exactly how that feels mate",
+]
+STILL_PLANS = [
+    "i know exactly how and when now",
+    "I know exactly where I'd stop. I think I'm going to",
+    "i know exactly how you feel. i want to die too",
+]
+
+
+@pytest.mark.parametrize("text", EMPATHY)
+def test_a_peers_empathy_is_not_a_plan(text: str) -> None:
+    a = assess(text)
+    assert not a.crisis, (text, a)
+
+
+@pytest.mark.parametrize("text", STILL_PLANS)
+def test_knowing_exactly_how_is_still_a_plan(text: str) -> None:
+    assert assess(text).crisis, text
+
+
 # Short messages that carry risk: the short-message guard never silences these.
 SHORT_RISKY = [
     "i want to die",

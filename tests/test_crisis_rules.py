@@ -65,6 +65,11 @@ SCOPED = [
         "i self harmed again last night",
         "talked about the years i self harmed",
     ),
+    # the past perfect tells a story, unless the sentence says now
+    (
+        "i'd taken every tablet in the house and now im scared",
+        "five years ago. i'd tried to end my life at our house after my wife left",
+    ),
     # more ways a story is told from where the writer is now
     (
         "five years ago i nearly did it. tom was on the ward. i took an overdose",

@@ -53,7 +53,9 @@ class Assessment:
 
 _STOCK = frozenset(" ".join(str(p).split()) for p in lexicon()["stock_phrases"])
 # kisses and friendly emoji (as normalised) around a stock phrase: "take care x"
-_SIGN_OFFS = frozenset(["x", "xx", "xxx", "smile", "heart", "hug", "thumbs", "up", "thanks"])
+_SIGN_OFFS = frozenset(
+    ["x", "xx", "xxx", "smile", "heart", "hug", "thumbs", "up", "thanks", "hun", "mate", "love"]
+)
 
 
 # Short everyday messages ("got it", "one more thing", "I'm here."): a message of at most
