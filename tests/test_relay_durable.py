@@ -194,6 +194,19 @@ async def test_a_peer_workers_risky_message_asks_first_with_the_staff_card(env: 
     assert "Sent to Robin." in jo.last_text()
 
 
+async def test_a_peer_workers_empathy_goes_straight_through(env: BotEnv) -> None:
+    """Until 2026-12-07, "I know exactly how you feel" read as a plan ("i know exactly how
+    and when"): the peer worker got the card and was asked whether to send it."""
+    robin = await person(env, 5560014, "Robin")
+    jo = await peer_worker(env, 5560114, "Jo")
+    await matched(env, robin, jo)
+    for kind in ("I know exactly how you feel", "It's okay to not be okay x"):
+        mark = jo.mark()
+        await jo.send(kind)
+        assert robin.texts()[-1] == kind
+        assert not any(CARD_TITLE in t for t in jo.texts_since(mark))
+
+
 async def test_a_risky_message_from_a_peer_with_several_people_asks_then_who(env: BotEnv) -> None:
     jo = await peer_worker(env, 5560111, "Jo")
     ana = await person(env, 5560011, "Ana")
