@@ -711,3 +711,24 @@ def test_long_messages_as_people_write_them() -> None:
         assert got.crisis == got.ok == 24, (name, got)
         assert got.recall >= recall, (name, got.report)
         assert got.false_flags <= false_flags, (name, got.report)
+
+
+def test_what_peer_workers_and_peers_write() -> None:
+    """Two writers on 2026-12-07, ordinary lines only: what peer workers, coordinators and
+    peers write to someone who is struggling (empathy, their own lived experience, skills,
+    safety talk in plain words, rosters). staff_d1 (200 lines) for development, staff_h1
+    (150 lines, carer and youth peer workers, long-time group members) kept blind and
+    measured once. Every message a peer worker sends is assessed, and a flagged one brings
+    them the card and a question before it goes, so a false flag here costs a peer worker.
+
+    Found on staff_d1: "i know exactly how you feel" and "it's okay to not be okay" were
+    flagged (now stock phrases), and "not feeling unsafe tonight" fired a rule.
+    """
+    # Measured: d1 13 of 200 (0.065), 12 after the rule fix; blind h1 6 of 150 (0.040).
+    # Most that remain are the sentence model reading warm words as risk ("I'm holding hope
+    # for you until you can hold it yourself": 0.99). A higher bar for staff was weighed
+    # and not taken: it would miss staff reporting someone at risk in plain words.
+    for name, lines, flagged in (("staff_d1.tsv", 200, 12), ("staff_h1.tsv", 150, 6)):
+        totals, hits, cats, cat_hits = _score([name])
+        assert totals == Counter(ok=lines), (name, totals)
+        assert hits["ok"] <= flagged, (name, _report(cats, cat_hits))
