@@ -70,6 +70,12 @@ SCOPED = [
         "i'd taken every tablet in the house and now im scared",
         "five years ago. i'd tried to end my life at our house after my wife left",
     ),
+    # a past habit, and food one regrets nothing about (but not pills)
+    ("i want to die most nights", "in the unit i wanted to die most nights"),
+    (
+        "overdosed on my pills, regret nothing",
+        "overdosed on cannoli at the wedding, regret nothing",
+    ),
     # more ways a story is told from where the writer is now
     (
         "five years ago i nearly did it. tom was on the ward. i took an overdose",
