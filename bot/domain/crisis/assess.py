@@ -213,13 +213,16 @@ def assess(text: str) -> Assessment:
     n, hits = match_rules_in(norm, parts)
     if hits:
         return _ruled(hits, n)
-    best = _modelled(norm, m, m.threshold, m.ngram.score(norm))
-    if best.crisis or not parts:
+    if not parts:
+        return _modelled(norm, m, m.threshold, m.ngram.score(norm))
+    # the n-gram scores of the whole and of every part at once: they share sentences
+    whole, *of_parts = m.ngram.score_many([norm, *parts])
+    best = _modelled(norm, m, m.threshold, whole)
+    if best.crisis:
         return best
-    # the parts' n-gram scores at once (they share sentences), the likeliest first
+    # the likeliest parts first
     scored = sorted(
-        zip(range(1, len(parts) + 1), parts, m.ngram.score_many(parts), strict=True),
-        key=lambda x: -x[2][0],
+        zip(range(1, len(parts) + 1), parts, of_parts, strict=True), key=lambda x: -x[2][0]
     )
     for n, part, ngram in scored:
         found = _modelled(part, m, PART_THRESHOLD, ngram, part=n)
