@@ -721,8 +721,9 @@ def test_what_peer_workers_and_peers_write() -> None:
     measured once. Every message a peer worker sends is assessed, and a flagged one brings
     them the card and a question before it goes, so a false flag here costs a peer worker.
 
-    Found on staff_d1: "i know exactly how you feel" and "it's okay to not be okay" were
-    flagged (now stock phrases), and "not feeling unsafe tonight" fired a rule.
+    Just before, "i know exactly how you feel" and "it's okay to not be okay" were found
+    flagged (now a narrowed rule and stock phrases: see test_crisis_detector); staff_d1 then
+    found "not feeling unsafe tonight" firing a rule.
     """
     # Measured: d1 13 of 200 (0.065), 12 after the rule fix; blind h1 6 of 150 (0.040).
     # Most that remain are the sentence model reading warm words as risk ("I'm holding hope
