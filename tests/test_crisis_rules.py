@@ -70,6 +70,9 @@ SCOPED = [
         "i'd taken every tablet in the house and now im scared",
         "five years ago. i'd tried to end my life at our house after my wife left",
     ),
+    # ... but only a story: "the days i want to die", "i'd tried everything and i want to die"
+    ("the days i want to die are getting more often", "the days i wanted to die are behind me"),
+    ("i'd tried everything and i want to die", "i'd tried to end my life after my wife left"),
     # a past habit, and food one regrets nothing about (but not pills)
     ("i want to die most nights", "in the unit i wanted to die most nights"),
     (
