@@ -75,6 +75,7 @@ SCOPED = [
     ("i'd tried everything and i want to die", "i'd tried to end my life after my wife left"),
     # a past habit, and food one regrets nothing about (but not pills)
     ("i want to die most nights", "in the unit i wanted to die most nights"),
+    ("i've wanted to die most nights this week", "in the unit i wanted to die most nights"),
     (
         "overdosed on my pills, regret nothing",
         "overdosed on cannoli at the wedding, regret nothing",
@@ -82,8 +83,8 @@ SCOPED = [
     # more ways a story is told from where the writer is now
     (
         "five years ago i nearly did it. tom was on the ward. i took an overdose",
-        "five years ago i nearly did it. tom was on the ward. i took an overdose. things now are"
-        " so different",
+        "five years ago i nearly did it. tom was on the ward. i took an overdose. three years on,"
+        " i'm working again",
     ),
     # asked and denied, with a word of when between
     (
