@@ -183,11 +183,14 @@ EMPATHY = [
     "I know exactly where you're coming from x",
     "i know exactly how hard it is",
     "i know exactly how that feels mate",
+    "i know exactly how it is mate",
 ]
 STILL_PLANS = [
     "i know exactly how and when now",
     "I know exactly where I'd stop. I think I'm going to",
     "i know exactly how you feel. i want to die too",
+    "i know exactly how it is going to end tonight",
+    "i don't trust myself right now to drive",
 ]
 
 
