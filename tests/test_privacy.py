@@ -83,3 +83,32 @@ async def test_mydata_comes_with_a_summary_a_person_can_read(env: BotEnv) -> Non
     assert "You're here as a person living with BPD, called Dana, on Sydney time" in summary
     assert "With Kim since Mon 2 Mar 2026." in summary
     assert "7301" not in summary and "TgKim" not in summary
+
+
+async def test_after_an_erasure_a_new_request_still_reaches_its_peer_worker(env: BotEnv) -> None:
+    """SQLite gave a new match the erased last match's id again, so the new request's notice
+    ("match:1:request", already sent for the old one) was never sent: the person was told
+    it had gone, and the peer worker never saw it. Ids are never given out twice now."""
+    from tests.home_support import peer, person
+
+    jo = await peer(env, 3101, "Jo")
+    mia = await person(env, 3102, "Mia")
+    await mia.send("/match")
+    await mia.click("Skip the rest")
+    await mia.click("Choose Jo")
+    await jo.click("Accept")
+    old = await env.storage.active_match_for_person(3102)
+    assert old is not None
+    await mia.send("/delete")
+    await mia.click("Yes, erase everything")
+    assert await env.storage.get_match(old.id) is None
+    await env.restart()  # and a restart forgets nothing of it
+
+    tom = await person(env, 3103, "Tom")
+    await tom.send("/match")
+    await tom.click("Skip the rest")
+    await tom.click("Choose Jo")
+    assert "We've sent your request to Jo" in tom.last_text()
+    assert "Tom" in jo.last_text() and "Accept" in str(jo.last().buttons())
+    new = await env.storage.live_match_for_person(3103)
+    assert new is not None and new.id > old.id

@@ -85,6 +85,10 @@ INLINE_CHECK_STEPS = 1000
 CHECKPOINT_EVERY = 200
 
 
+#: The tables migration 0023 keeps ids of (see StorageBase._fresh_id).
+_FRESH_ID_TABLES = frozenset(("matches", "notes", "supervision_requests", "care_team_links"))
+
+
 async def returned_id(cursor: Any) -> int:
     """The id an `INSERT ... RETURNING id` gave (both backends; SQLite's lastrowid has no
     PostgreSQL counterpart)."""
@@ -827,6 +831,17 @@ class StorageBase:
         """TABLE's columns, in order (privacy tests and checks)."""
         rows = await self.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
         return [r[0] for r in rows]
+
+    def _fresh_id(self, table: str) -> tuple[str, str]:
+        """The id column and value SQL for a new row of TABLE whose ids live on outside it
+        (in outbox keys, in buttons): on SQLite the next id past any it ever gave out
+        (migration 0023's `id_high_water`), where SQLite itself would give the erased last
+        row's id again; nothing on PostgreSQL, whose identity columns never reuse one."""
+        if table not in _FRESH_ID_TABLES:
+            raise ValueError(f"{table} has no row in id_high_water")
+        if self.dialect != "sqlite":
+            return "", ""
+        return "id, ", f"(SELECT seq + 1 FROM id_high_water WHERE name = '{table}'), "  # noqa: S608
 
     async def table_names(self) -> list[str]:
         """All tables in the schema (used by privacy tests and checks)."""

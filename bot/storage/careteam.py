@@ -70,9 +70,10 @@ class CareTeamStore(StorageBase):
         self, code_hash: str, clinician_id: int, now: datetime, expires: datetime
     ) -> None:
         """Store a new link (only the hash of its code)."""
+        column, value = self._fresh_id("care_team_links")
         await self.execute(
-            "INSERT INTO care_team_links (code_hash, clinician_id, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?)",
+            f"INSERT INTO care_team_links ({column}code_hash, clinician_id, created_at, "  # noqa: S608
+            f"expires_at) VALUES ({value}?, ?, ?, ?)",
             (code_hash, clinician_id, epoch(now), epoch(expires)),
         )
 

@@ -325,9 +325,11 @@ class MatchingStore(StorageBase):
                 row = await cur.fetchone()
             if row is None or row["load"] >= row["caseload_cap"]:
                 return RequestResult(None, "unavailable")
+            column, value = self._fresh_id("matches")
             cur = await db.execute(
-                "INSERT INTO matches (person_id, peer_id, status, preferences, requested_at, "
-                "respond_by) VALUES (?, ?, 'requested', ?, ?, ?) RETURNING id",
+                f"INSERT INTO matches ({column}person_id, peer_id, status, preferences, "  # noqa: S608
+                f"requested_at, respond_by) VALUES ({value}?, ?, 'requested', ?, ?, ?) "
+                "RETURNING id",
                 (
                     person_id,
                     peer_id,
@@ -415,9 +417,10 @@ class MatchingStore(StorageBase):
             if row is None:
                 return None
             dropped = await _close(db, match_id, "coordinator", ts)
+            column, value = self._fresh_id("matches")
             cur2 = await db.execute(
-                "INSERT INTO matches (person_id, peer_id, status, preferences, requested_at) "
-                "VALUES (?, ?, 'active', ?, ?) RETURNING id",
+                f"INSERT INTO matches ({column}person_id, peer_id, status, preferences, "  # noqa: S608
+                f"requested_at) VALUES ({value}?, ?, 'active', ?, ?) RETURNING id",
                 (row["person_id"], new_peer_id, row["preferences"], ts),
             )
             new_id = await returned_id(cur2)

@@ -441,9 +441,10 @@ class RelayStore(StorageBase):
                     note = await self.get_note(int(row[0]))
                     assert note is not None
                     return note, False
+            column, value = self._fresh_id("notes")
             cur = await db.execute(
-                "INSERT INTO notes (person_id, author_id, match_id, body, created_at, source) "
-                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                f"INSERT INTO notes ({column}person_id, author_id, match_id, body, created_at, "  # noqa: S608
+                f"source) VALUES ({value}?, ?, ?, ?, ?, ?) RETURNING id",
                 (person_id, author_id, match_id, body, epoch(now), source),
             )
             note_id = await returned_id(cur)

@@ -34,9 +34,10 @@ class SupervisionStore(StorageBase):
     ) -> int:
         """Store a new request and return its id."""
         async with self.transaction() as db:
+            column, value = self._fresh_id("supervision_requests")
             cursor = await db.execute(
-                "INSERT INTO supervision_requests (peer_id, urgency, note, created_at) "
-                "VALUES (?, ?, ?, ?) RETURNING id",
+                f"INSERT INTO supervision_requests ({column}peer_id, urgency, note, "  # noqa: S608
+                f"created_at) VALUES ({value}?, ?, ?, ?) RETURNING id",
                 (peer_id, urgency, note, epoch(now)),
             )
             request_id = await returned_id(cursor)

@@ -152,11 +152,17 @@ async def _copy_table(
 async def _move_sequences(
     conn: Any, order: Sequence[str], columns: dict[str, list[_Column]]
 ) -> None:
-    """Each identity column's next value past the ids copied."""
+    """Each identity column's next value past the ids copied, and past any id SQLite gave out
+    for a row erased since (id_high_water: outbox keys and buttons may still name it)."""
     for table in order:
         for col in columns[table]:
             if col.identity:
                 top = await conn.fetchval(f'SELECT max("{col.name}") FROM "{table}"')  # noqa: S608
+                if col.name == "id":
+                    given = await conn.fetchval(
+                        "SELECT seq FROM id_high_water WHERE name = $1", table
+                    )
+                    top = max(top or 0, given or 0)
                 await conn.execute(
                     "SELECT setval(pg_get_serial_sequence($1, $2), $3, false)",
                     f'"{table}"',
