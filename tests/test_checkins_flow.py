@@ -353,7 +353,7 @@ async def test_pause_resume_and_stop(env: BotEnv) -> None:
 
     await fay.send("/checkins")
     await fay.click("Stop check-ins")
-    await fay.click("Keep them")
+    await fay.click("Keep them on")
     assert "Your check-ins" in fay.last_text()
     await fay.click("Stop check-ins")
     await fay.click("Yes, stop them")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.distress import sounds_hard
+from bot.domain.distress import asks_for_help, sounds_hard
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,7 @@ from bot.domain.distress import sounds_hard
         "a bad week",
         "I feel awful",
         "everything is too much",
+        "My daughter is 19 and things have been hard at home.",
     ],
 )
 def test_hard_times(text: str) -> None:
@@ -42,7 +43,24 @@ def test_hard_times(text: str) -> None:
         "can you help me find a group",
         "I need help with the settings",
         "I'm ok, thanks",
+        "it was hard to find parking",
     ],
 )
 def test_ordinary_messages(text: str) -> None:
     assert not sounds_hard(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["help", "Help!", "HELP", "help me", "i need help", "please help", "sos", "help pls"]
+)
+def test_a_plain_ask_for_help(text: str) -> None:
+    """Answered with the numbers and the options, never "I'm not sure what you meant"."""
+    assert asks_for_help(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["help with my profile", "I need help with the settings", "can you help me find a group"],
+)
+def test_help_with_something_is_not_an_ask_for_help(text: str) -> None:
+    assert not asks_for_help(text)

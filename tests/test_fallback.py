@@ -119,6 +119,15 @@ async def test_a_hard_time_gets_a_kind_word_and_the_options(env: BotEnv, role: s
     assert "Things to read" in fay.last_text()
 
 
+async def test_help_typed_as_a_word_gets_the_numbers_first(env: BotEnv) -> None:
+    gus = await person(env, 4107, "Gus")
+    [reply] = await say(gus, "help")
+    assert reply.startswith("I'm here, and there is help.") and NOT_SURE not in reply
+    assert buttons(gus) == ["Find a peer worker", "Things to read", "Numbers you can call"]
+    await gus.click("Numbers you can call")
+    assert CARD_TITLE in gus.last_text()
+
+
 async def test_risk_gets_the_card_and_nothing_else(env: BotEnv) -> None:
     gus = await person(env, 4107, "Gus")
     texts = await say(gus, "I want to kill myself")

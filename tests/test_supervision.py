@@ -19,7 +19,7 @@ async def test_request_reaches_every_coordinator_and_one_picks_it_up(env: BotEnv
     assert "How soon would you like to talk?" in sam.last_text()
     await sam.click("This week")
     await sam.send("A conversation about self-harm stayed with me.")
-    assert "gone to 2 coordinator(s)" in sam.last_text()
+    assert "gone to 2 coordinators" in sam.last_text()
     for coordinator in (cora, cal):
         text = coordinator.last_text()
         assert "Supervision request" in text and "From: Sam" in text
@@ -76,7 +76,7 @@ async def test_typing_instead_of_tapping_a_too_long_note_and_a_restart(env: BotE
     assert await env.storage.untaken_supervision_requests() == []
     await env.restart()  # the step and its draft are in the database
     await sam.send("Boundaries with one person I support.")
-    assert "gone to 1 coordinator(s)" in sam.last_text()
+    assert "gone to the coordinator" in sam.last_text()
     assert "How soon: Whenever suits" in cora.last_text()
 
 
@@ -226,7 +226,7 @@ async def test_one_request_waits_at_a_time_and_asking_again_adds_to_it(env: BotE
     assert "How soon would you like to talk?" not in sam.last_text()
     await sam.click("Add a few words to it")
     await sam.send("It came up again at work today.")
-    assert "Added. Your words have gone to 2 coordinator(s)" in sam.last_text()
+    assert "Added. Your words have gone to 2 coordinators" in sam.last_text()
     for coordinator in (cora, cal):
         assert len(requests_in(coordinator)) == 1  # one request, not a pile of them
         more = coordinator.last_text()

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["sounds_hard"]
+__all__ = ["asks_for_help", "sounds_hard"]
 
 _PHRASES = (
     r"(hard|bad|awful|terrible|rough|horrible|shit|crap|long) (day|night|week|time)",
     r"struggl\w*",
+    r"(been|is|are|was|were|feels?|getting) (so |really |very |pretty |quite )?hard(?! to\b)",
     r"(can'?t|cannot|can not|not) cop(e|ing)",
     r"overwhelm\w*",
     r"exhaust\w*",
@@ -89,3 +90,17 @@ def sounds_hard(text: str) -> bool:
         if not _NEGATED.search(plain[: found.start()]):
             return True
     return False
+
+
+_ASKS_FOR_HELP = re.compile(
+    r"^\W*(?:please |pls |plz )?(?:help|help me|help pl(?:ease|s|z)|(?:i |i really )?need help"
+    r"|sos|can (?:you|someone|anyone|somebody) help(?: me)?|is anyone there|anyone there"
+    r"|someone help(?: me)?)(?: please| pls| plz)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_help(text: str) -> bool:
+    """True for a message that only asks for help ("help", "i need help", "sos"): it gets
+    the numbers and the options first, never "I'm not sure what you meant"."""
+    return bool(_ASKS_FOR_HELP.match(text.strip()))

@@ -31,6 +31,7 @@ from bot.domain.groups import (
     occurrences,
 )
 from bot.keyboards import TICK, Choice, back_row, rows
+from bot.links import OpenHome
 from bot.services.groups import Directory, Joined, MeetingPlan, Prefs, Standing
 from flows.groups.callbacks import (
     ANY_DAY,
@@ -344,7 +345,9 @@ def directory(
         text = fill(copy, "groups.dir", groups=Raw(body), zone=zone_name(zone))
     else:
         text = copy.text("groups.dir_none_filtered" if found.filtered else "groups.dir_none")
-    return text, rows(*buttons, *_filter_rows(copy, fmt, day))
+    return text, rows(
+        *buttons, *_filter_rows(copy, fmt, day), [(copy.button("home.menu_button"), OpenHome())]
+    )
 
 
 def joined_notice(copy: Content, joined: Joined) -> str:
@@ -388,6 +391,7 @@ def detail(
     """One group as a person sees it, with join, leave and calendar buttons; a member also
     says whether they'll be at the next meeting."""
     group, place = seen.group, seen.place
+    waiting = place is not None and not seen.member  # their place in line says it all
     if place is None or notice:
         status = ""  # a notice (just joined, say) already says where they stand
     elif seen.member:
@@ -411,7 +415,7 @@ def detail(
         zone=zone_name(zone),
         facilitator=group.facilitator,
         place=Raw(place_text(copy, group, seen.member)),
-        places=Raw(places_text(copy, group, seen.counts)),
+        places=Raw("" if waiting else places_text(copy, group, seen.counts)),
         status=Raw(status),
         meeting=Raw(meeting),
         notice=Raw(notice),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.content import Content
-from bot.domain.distress import sounds_hard
+from bot.domain.distress import asks_for_help, sounds_hard
 from bot.domain.roles import PEER_ROLES, PEOPLE_ROLES
 from bot.keyboards import Choice
 from bot.menus import support_line
@@ -63,9 +63,10 @@ async def reply_for(app: AppCtx, copy: Content, where: Standing, text: str) -> v
         return views.paragraphs([copy.text(key)], [views.menu_row(copy)])
     if where.role in PEOPLE_ROLES:
         state = await support_line(app, copy, where, "home.fallback")
-        if text and sounds_hard(text):
+        if text and (sounds_hard(text) or asks_for_help(text)):
+            lead = "home.asked_help" if asks_for_help(text) else "home.hard"
             return views.paragraphs(
-                [copy.text("home.hard"), state, copy.text("home.options")],
+                [copy.text(lead), state, copy.text("home.options")],
                 views.hard_time_buttons(copy, where.support),
             )
         return views.paragraphs(

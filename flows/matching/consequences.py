@@ -164,7 +164,10 @@ async def tell_peer_struggling(event: StruggleNoticed, app: AppCtx) -> None:
         outbox.Send(
             match.peer_id,
             copy.text(
-                "matching.struggle_peer",
+                # a carer may be writing about the person they support, not about themselves
+                "matching.struggle_peer_carer"
+                if person is not None and person.role == "carer"
+                else "matching.struggle_peer",
                 alias=views.name_of(copy, person.alias if person else None),
             ),
         ),

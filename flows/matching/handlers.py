@@ -175,7 +175,13 @@ class Handlers:
                 )
             )
         elif match is None and position is not None:
-            await ctx.show(*views.still_waiting(ctx.copy, position))
+            held = await ctx.deps.storage.held_for(ctx.user_id, ctx.now)
+            until = (
+                None
+                if held is None
+                else views.when_text(ctx.copy, held[1], ctx.now, ctx.deps.zone(ctx.user))
+            )
+            await ctx.show(*views.still_waiting(ctx.copy, position, until))
         else:
             raise StaleButton
 

@@ -175,8 +175,9 @@ def shortlist(
     head = copy.text(intro, **(intro_params or {}))
     if not found:
         key = "matching.none_else_free" if show_again is not None else "matching.none_free"
+        title = head.split("\n", 1)[0]  # not "here are people ...": there is nobody to show
         text = (
-            head + "\n\n" + copy.text(key + ("_waiting" if waiting else ""), name=show_again or "")
+            title + "\n\n" + copy.text(key + ("_waiting" if waiting else ""), name=show_again or "")
         )
     else:
         cards = "\n\n".join(_card(copy, c, now, zone) for c in found)
@@ -232,9 +233,13 @@ def still_pending(copy: Content, name: str, respond_by: str) -> View:
 def waiting(copy: Content, position: int, held_until: str | None = None) -> View:
     """Where someone on the waitlist stands, with Keep waiting, See who's free now and Leave
     the waitlist (HELD_UNTIL: a place opened for them, kept until then)."""
+    if held_until is not None:  # their turn: choosing comes first
+        return copy.text("matching.waiting_held", until=held_until), rows(
+            [(copy.button("matching.see_free_button"), SeeOthers(0))],
+            [(copy.button("matching.held_keep_button"), KeepWaiting())],
+            [(copy.button("matching.leave_button"), LeaveWaitlist())],
+        )
     text = copy.text("matching.waiting", position=position)
-    if held_until is not None:
-        text += "\n\n" + copy.text("matching.waiting_held", until=held_until)
     text += "\n\n" + copy.text("matching.waiting_choices")
     return text, rows(
         [(copy.button("matching.keep_waiting_button"), KeepWaiting())],
@@ -243,8 +248,11 @@ def waiting(copy: Content, position: int, held_until: str | None = None) -> View
     )
 
 
-def still_waiting(copy: Content, position: int) -> View:
-    """The person chose to keep their place in line."""
+def still_waiting(copy: Content, position: int, held_until: str | None = None) -> View:
+    """The person chose to keep their place in line (HELD_UNTIL: a place is kept for them
+    until then)."""
+    if held_until is not None:
+        return copy.text("matching.still_held", until=held_until), None
     return copy.text("matching.still_waiting", position=position), None
 
 

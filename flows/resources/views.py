@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content, Raw
 from bot.domain.resources import Topic
 from bot.keyboards import Choice, page_slice, pager, rows
+from bot.links import OpenHome
 from flows.resources.callbacks import TopicList, TopicPage, TopicSources
 
 __all__ = [
@@ -44,8 +45,9 @@ def _all_topics(copy: Content) -> list[Choice]:
 
 def topic_list(copy: Content, topics: Sequence[Topic], page: int, *, guest: bool) -> View:
     """Page PAGE of the topics a person may read (GUEST: not set up yet)."""
+    home = [] if guest else [[(copy.button("home.menu_button"), OpenHome())]]
     if not topics:
-        return copy.text("resources.empty"), None
+        return copy.text("resources.empty"), rows(*home) if home else None
     shown, page, pages = page_slice(topics, page, MENU_SIZE)
     text = copy.text("resources.menu_guest" if guest else "resources.menu")
     if pages > 1:
@@ -58,7 +60,7 @@ def topic_list(copy: Content, topics: Sequence[Topic], page: int, *, guest: bool
         back_key="resources.earlier_topics_button",
         more_key="resources.more_topics_button",
     )
-    return text, rows(*_topic_rows(shown), nav)
+    return text, rows(*_topic_rows(shown), nav, *home)
 
 
 def page_view(copy: Content, topic: Topic, page: int) -> View:

@@ -59,7 +59,7 @@ def sent(
     many coordinators have it, that it is on its way, or that nobody could be reached."""
     prefix = "supervision.added_" if added else "supervision."
     if reached:
-        return copy.text(f"{prefix}sent", count=reached)
+        return copy.count(f"{prefix}sent", reached)
     if pending:
         return copy.text(f"{prefix}on_its_way")
     if dropped:

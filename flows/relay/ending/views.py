@@ -45,7 +45,7 @@ def which(copy: Content, names: Mapping[int, str]) -> View:
         [(copy.button("relay.end_with_button", name=name), EndWhich(match))]
         for match, name in names.items()
     ]
-    lines.append([(copy.button("relay.end_no_button"), EndKeep())])
+    lines.append([(copy.button("relay.end_none_button"), EndKeep())])
     lines.append(_leaving(copy))
     return copy.text("relay.end_which"), rows(*lines)
 
