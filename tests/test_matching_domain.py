@@ -370,7 +370,8 @@ def _plain(
             continue
         fits = tuple(sorted(fitting_preferences(p, preferences), key=asked.index))
         when = next_open(p.hours, ZoneInfo(p.timezone), now)
-        ranked.append((rank_key(len(fits), load, when, p.user_id), p.user_id, fits, load, when))
+        key = (p.kind != kinds[0], rank_key(len(fits), load, when, p.user_id))  # own kind first
+        ranked.append((key, p.user_id, fits, load, when))
     ranked.sort()
     return [r[1:] for r in ranked[offset : offset + limit]]
 

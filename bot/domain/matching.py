@@ -4,7 +4,9 @@ Pure functions over frozen dataclasses; the current time is passed in. The perso
 from the shortlist; nothing here assigns anyone (study: Results, "consumer choice";
 Table 3, items 3 and 5).
 
-Ranking, best first:
+Ranking, best first (peer workers of the person's own kind, consumer peer workers for a
+consumer and carer peer workers for a carer, all come before those of the other kind the
+service's policy also allows: DESIGN.md rule 1; then within each kind):
 1. how many of the person's stated preferences the profile fits (more is better);
 2. lighter caseload (requested + active matches);
 3. sooner availability (open now, else when the next nominated window opens);
@@ -742,9 +744,18 @@ class PeerPool:
             return []
         wanted = wanted_features(preferences)
         need = max(offset, 0) + limit
-        ranked = self._ranked(
-            eligible, self._fit_counts(wanted, eligible), len(wanted), loads, need, now
-        )
+        own = eligible & self.kinds.get(offerable_kinds(role, policy)[0], 0)
+        ranked: list[tuple[int, float, int]] = []
+        for group in (own, eligible & ~own):  # the person's own kind first
+            if group and len(ranked) < need:
+                ranked += self._ranked(
+                    group,
+                    self._fit_counts(wanted, group),
+                    len(wanted),
+                    loads,
+                    need - len(ranked),
+                    now,
+                )
         return self._candidates(ranked[max(offset, 0) : need], wanted, role, now)
 
     def _eligible(

@@ -146,6 +146,7 @@ def _card(copy: Content, c: Candidate, now: datetime, zone: ZoneInfo) -> str:
     return copy.text(
         "matching.card",
         name=c.profile.display_name,
+        kind=copy.button(f"matching.kind_{c.profile.kind}"),
         bio=c.profile.bio,
         fits=fits or copy.button("matching.fits_none"),
         when=when_text(copy, c.next_available, now, zone),
