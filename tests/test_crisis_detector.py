@@ -205,6 +205,32 @@ def test_knowing_exactly_how_is_still_a_plan(text: str) -> None:
     assert assess(text).crisis, text
 
 
+# The safety question staff and carers are taught to ask, flagged by the models until
+# 2026-12-07 (0.65 and 0.79): asked of the reader by someone who says nothing of themselves.
+ASKED_OF_THE_READER = [
+    "Are you having thoughts of killing yourself right now?",
+    "I want to ask you directly: are you thinking of killing yourself?",
+    "can i ask, are you hurting yourself again?",
+]
+# ... and what stays a crisis: the writer's own risk beside a question to the reader.
+STILL_RISK = [
+    "are you even listening? do you care if i kill myself tonight",
+    "are you going to stop me from killing myself?",
+    "i'm going to kill myself. are you happy now?",
+]
+
+
+@pytest.mark.parametrize("text", ASKED_OF_THE_READER)
+def test_the_safety_question_asked_of_the_reader(text: str) -> None:
+    a = assess(text)
+    assert not a.crisis, (text, a)
+
+
+@pytest.mark.parametrize("text", STILL_RISK)
+def test_the_writers_own_risk_beside_a_question_is_still_risk(text: str) -> None:
+    assert assess(text).crisis, text
+
+
 # Short messages that carry risk: the short-message guard never silences these.
 SHORT_RISKY = [
     "i want to die",

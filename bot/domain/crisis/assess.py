@@ -73,6 +73,33 @@ _RISK_TERMS = frozenset(
 ) | frozenset(lexicon()["risk_words"])
 
 
+# A question that asks the reader about their own safety ("are you having thoughts of
+# killing yourself right now?") is what staff, carers and friends are taught to ask, and the
+# sentence model, reading "killing yourself", scored such questions up to 0.79. Asked by
+# someone who says nothing of themselves (no I, me or my beyond "I want to ask you"), the
+# models' score must reach ASKED_THRESHOLD; a rule still settles it whatever the score.
+ASKED_THRESHOLD = 0.9
+_ASKS_THE_READER = re.compile(
+    r"\b(?:are|were|have|has|do|did|could|would|will|is) (?:you|u)\b[^.!?\n]{0,60}?"
+    r"(?:\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting) (?:yourself|urself)\b"
+    r"|\b(?:end|ending|take|taking) (?:your|ur) (?:own )?life\b|\bsuicid\w*|\bself.?harm\w*)"
+    r"[^.!?\n]{0,40}\?"
+)
+_ASKER = re.compile(
+    r"\b(?:i (?:want|need|have|wanted|would like|'d like|had) to ask|can i ask|may i ask"
+    r"|i'm asking|i'll ask|i ask (?:everyone|because)|i'm (?:here|going to ask))\b"
+)
+_WRITER = frozenset(("i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself", "mine", "im", "ive"))
+
+
+def asks_the_reader(norm: str) -> bool:
+    """True for a question about the reader's own safety from a writer who says nothing of
+    their own ("are you thinking about suicide?", "can i ask, are you hurting yourself?")."""
+    if not _ASKS_THE_READER.search(norm):
+        return False
+    return _WRITER.isdisjoint(tokens(_ASKER.sub(" ", norm)))
+
+
 def short_and_plain(norm: str) -> bool:
     """True for a message of a few words without a single risk term ("got it")."""
     toks = tokens(norm)
@@ -262,7 +289,11 @@ def _modelled(
         return Assessment(False, None, round(floor, 4))
     p_sent = m.sentence.score(window(norm, focus))
     p = floor + m.sentence_weight * p_sent
-    if p < threshold or (p < SHORT_THRESHOLD and short_and_plain(norm)):
+    if (
+        p < threshold
+        or (p < SHORT_THRESHOLD and short_and_plain(norm))
+        or (p < ASKED_THRESHOLD and asks_the_reader(norm))
+    ):
         return Assessment(False, None, round(p, 4))
     kind = m.ngram.kind(norm)
     where = f"part {part}, " if part else ""
