@@ -173,6 +173,8 @@ async def test_commands_nobody_has(env: BotEnv) -> None:
     assert "I don't know that command" in reply and buttons(jay) == ["‹ Menu"]
     [reply] = await say(jay, "/cancel")
     assert reply == "There's nothing to stop right now."
+    [reply] = await say(jay, "/checkin")  # one letter off: the command they may have meant
+    assert "Did you mean /checkins?" in reply and buttons(jay) == ["‹ Menu"]
 
 
 # -- staff ----------------------------------------------------------------------------------
@@ -188,6 +190,11 @@ async def test_peer_workers_and_coordinators(env: BotEnv) -> None:
     lee = await peer(env, 4014, "Lee")
     [reply] = await say(lee, "hello")
     assert "Nobody is matched with you at the moment" in reply
+    assert buttons(lee) == ["My people", "‹ Menu"]
+    # Someone's request waits: a typed yes is pointed to the request's buttons.
+    await request(env, await person(env, 4015, "Dee"), lee)
+    [reply] = await say(lee, "yes happy to support Dee")
+    assert "request is waiting for your answer" in reply and "Accept or Decline" in reply
     assert buttons(lee) == ["My people", "‹ Menu"]
     cora = env.client(900, "Cora")
     await onboard_coordinator(cora)

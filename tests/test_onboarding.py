@@ -28,7 +28,7 @@ async def test_consumer_onboarding(env: BotEnv) -> None:
     await alice.send("/start")
     texts = alice.texts()
     assert "not a crisis service" in texts[0]
-    assert "peer support alongside your clinical care" in texts[0]
+    assert "peer support alongside professional care" in texts[0]
     assert "Is that OK with you?" in texts[1]
     # Nothing stored before consent.
     assert await env.storage.get_user(1001) is None

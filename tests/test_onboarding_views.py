@@ -58,6 +58,7 @@ def test_the_questions() -> None:
     )
     check_snapshot("onboarding/name_question", *name_question(COPY))
     check_snapshot("onboarding/name_question_staff", *name_question(COPY, staff=True))
+    check_snapshot("onboarding/name_question_peer", *name_question(COPY, staff=True, peer=True))
     check_snapshot(
         "onboarding/name_again_staff_title", *name_again(COPY, "onboarding.name_problem.staff")
     )

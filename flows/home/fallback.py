@@ -11,13 +11,15 @@ message was answered when it came).
 
 from __future__ import annotations
 
+import difflib
+
 from telegram import Update
 
 from bot.content import Content
 from bot.domain.distress import asks_for_help, sounds_hard
 from bot.domain.roles import PEER_ROLES, PEOPLE_ROLES
 from bot.keyboards import Choice
-from bot.menus import support_line
+from bot.menus import commands_for, support_line
 from bot.routing import AppCtx
 from bot.services.people import Standing, standing
 from flows.home import views
@@ -55,12 +57,18 @@ async def reply_for(app: AppCtx, copy: Content, where: Standing, text: str) -> v
         )
     if text.startswith("/"):  # a command no flow has (or /cancel with nothing open)
         word = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
-        key = (
-            "home.fallback.nothing_to_cancel"
-            if word == "cancel"
-            else "home.fallback.unknown_command"
+        if word == "cancel":
+            return views.paragraphs(
+                [copy.text("home.fallback.nothing_to_cancel")], [views.menu_row(copy)]
+            )
+        mine = [c.command for c in commands_for(app.flows, where.role, app.deps)]
+        close = difflib.get_close_matches(word, mine, n=1, cutoff=0.75)  # "/checkin"
+        line = (
+            copy.text("home.fallback.did_you_mean", command=close[0])
+            if close
+            else copy.text("home.fallback.unknown_command")
         )
-        return views.paragraphs([copy.text(key)], [views.menu_row(copy)])
+        return views.paragraphs([line], [views.menu_row(copy)])
     if where.role in PEOPLE_ROLES:
         state = await support_line(app, copy, where, "home.fallback")
         if text and (sounds_hard(text) or asks_for_help(text)):
@@ -79,6 +87,8 @@ async def reply_for(app: AppCtx, copy: Content, where: Standing, text: str) -> v
             if where.profile is None
             else ("home.fallback.peer_alone", views.people_button(copy))
         )
+        if where.profile is not None and where.requests:  # "yes happy to support Dana"
+            key = "home.fallback.peer_request_waiting"  # the answer is a button on the request
         return views.paragraphs(
             [copy.text("home.not_sure"), copy.text(key)], [first, views.menu_row(copy)]
         )

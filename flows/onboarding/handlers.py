@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from telegram import InlineKeyboardMarkup
 
 from bot.domain.invites import looks_like_code
-from bot.domain.roles import PEOPLE_ROLES, STAFF_ROLES
+from bot.domain.roles import PEER_ROLES, PEOPLE_ROLES, STAFF_ROLES
 from bot.links import CARE_TEAM_COMMAND, command_handler
 from bot.menus import commands_for, home, set_role_commands
 from bot.routing import Ctx, StaleButton
@@ -288,7 +288,11 @@ class Handlers:
         """ "What would you like to be called here?" (staff are told who sees it)."""
         user = await ctx.deps.storage.get_user(ctx.user_id)  # the role may be minutes old
         await ctx.reply(
-            *name_question(ctx.copy, staff=user is not None and user.role in STAFF_ROLES)
+            *name_question(
+                ctx.copy,
+                staff=user is not None and user.role in STAFF_ROLES,
+                peer=user is not None and user.role in PEER_ROLES,
+            )
         )
 
     async def buttons_only(self, ctx: Ctx, text: str) -> None:

@@ -147,11 +147,11 @@ def timezone_question(copy: Content, zones: Sequence[str]) -> Inline:
     )
 
 
-def name_question(copy: Content, *, staff: bool = False) -> Inline:
-    """ "What would you like to be called here?", with Skip (STAFF: who sees it differs)."""
-    return copy.text("onboarding.ask_alias_staff" if staff else "onboarding.ask_alias"), rows(
-        [(copy.button("common.skip_button"), SkipName())]
-    )
+def name_question(copy: Content, *, staff: bool = False, peer: bool = False) -> Inline:
+    """ "What would you like to be called here?", with Skip (STAFF, and a PEER worker among
+    them: who sees the name differs)."""
+    key = "ask_alias_peer" if peer else "ask_alias_staff" if staff else "ask_alias"
+    return copy.text(f"onboarding.{key}"), rows([(copy.button("common.skip_button"), SkipName())])
 
 
 def name_again(copy: Content, problem_key: str) -> Inline:

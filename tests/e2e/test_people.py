@@ -41,7 +41,7 @@ def test_consumer_from_start_through_match_to_chatting(
     dana = tg.person(880_100_002, "Dana", last_name="Real-Surname", username="dana_private")
     dana.send("/start")
     welcome = dana.wait_for("not a crisis service")
-    assert "alongside your clinical care" in plain_of(welcome)
+    assert "alongside professional care" in plain_of(welcome)
     # The persistent "Need help now" entry rides on the welcome as a reply keyboard.
     markup = keyboard_sent_with(tg, dana.id, "not a crisis service")
     assert markup is not None and markup["keyboard"][0][0]["text"] == "Need help now"
