@@ -225,6 +225,36 @@ async def test_outside_hours_held_told_when_and_delivered_after_a_restart(env: B
     assert jo.last_text() == "thank you"
 
 
+async def test_a_peer_worker_writing_outside_their_hours_hears_replies_will_wait(
+    env: BotEnv,
+) -> None:
+    """Omar wrote 'Hi Eli, I'm here' outside his hours: he thought they were in touch, while
+    Eli's reply waited two days and Eli, told once before, heard nothing more. Now Omar hears
+    that replies wait, and Eli hears it again when his message waits after Omar wrote."""
+    eli = await person(env, 5550023, "Eli")
+    omar = await peer_worker(env, 5550118, "Omar", hours=EVENINGS)
+    await matched(env, eli, omar)
+    env.clock.set(MONDAY_0930_UTC)
+    await eli.send("Are you around?")
+    assert "Omar isn't available just now" in eli.last_text()
+
+    env.clock.advance(minutes=30)
+    await omar.send("Hi Eli, I'm here")
+    assert eli.last_text() == "Hi Eli, I'm here"
+    told = omar.last_text()
+    assert "outside your nominated hours" in told and "if Eli replies, it will reach you" in told
+    mark = omar.mark()
+    await omar.send("Take your time")  # soon after: not told again
+    assert omar.mark() == mark
+
+    env.clock.advance(minutes=5)
+    await eli.send("Oh hi! Did you get my messages?")
+    assert "Omar isn't available just now" in eli.last_text()  # told again: Omar wrote since
+    mark = eli.mark()
+    await eli.send("ok")
+    assert eli.mark() == mark  # and once is enough
+
+
 async def test_held_messages_sent_as_one_batch_each_keep_their_lease_until_their_turn(
     env: BotEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:

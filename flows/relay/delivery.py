@@ -31,6 +31,7 @@ from telegram import Message, ReplyParameters
 from telegram.error import TelegramError
 
 from bot import outbox
+from bot.domain.hours import next_open
 from bot.domain.matching import Match
 from bot.domain.relay import cap_reached, needs_label, plan_delivery, slots_to_keep, tell_cap
 from bot.routing import AppCtx, Ctx
@@ -356,11 +357,18 @@ async def from_person(ctx: Ctx, match: Match, message: Message) -> None:
             await ctx.reply(*views.held_for_leave(ctx.copy, peer))
     elif plan.held_for_hours:
         await storage.bump_counter("relay_held", ctx.deps.local_day())
-        if not waited:
+        if not waited or await _peer_wrote_since(ctx, match, max(h.sent_at for h in waited)):
             when = views.when_text(ctx.copy, plan.opens, ctx.deps.zone(ctx.user), now)
             await ctx.reply(*views.held(ctx.copy, peer, when))
     elif plan.tell_slow_down:
         await ctx.reply(ctx.copy.text("relay.slow_down", peer=peer))
+
+
+async def _peer_wrote_since(ctx: Ctx, match: Match, since: datetime) -> bool:
+    """Whether MATCH's peer worker wrote to the person after SINCE (outside their hours): the
+    person may think they are there now, so the next message that waits says so again."""
+    last = await ctx.deps.storage.last_run(match.person_id)
+    return last is not None and last[0] == match.peer_id and last[1] > since
 
 
 async def _save_slots(ctx: Ctx, slots: Sequence[datetime]) -> None:
@@ -424,5 +432,24 @@ async def choose_recipient(ctx: Ctx, message_id: int) -> None:
 
 async def peer_to_person(app: AppCtx, match: Match, message_id: int) -> Status:
     """Copy the peer worker's message to the person of MATCH (never held: they chose to
-    write now); if it can never arrive, they are told (DeliveryFailed)."""
-    return await relay(app, match, match.peer_id, match.person_id, message_id)
+    write now); if it can never arrive, they are told (DeliveryFailed). Written outside
+    their own hours after a while of quiet, they hear that the person's replies will wait."""
+    storage, now = app.deps.storage, app.deps.clock.now()
+    before = await storage.last_run(match.person_id)
+    status = await relay(app, match, match.peer_id, match.person_id, message_id)
+    if status == "failed" or (before is not None and now - before[1] < timedelta(hours=1)):
+        return status
+    profile = await storage.get_profile(match.peer_id)
+    opens = None if profile is None else next_open(profile.hours, app.deps.zone(profile), now)
+    if opens is not None and opens > now:
+        peer = await storage.get_user(match.peer_id)
+        copy = app.copy_for(peer)
+        await app.tell(
+            match.peer_id,
+            copy.text(
+                "relay.outside_own_hours",
+                name=await person_name(storage, copy, match),
+                when=views.when_text(copy, opens, app.deps.zone(profile), now),
+            ),
+        )
+    return status

@@ -88,5 +88,8 @@ def confirm(copy: Content, *, person: str, old: str, new: str, match_id: int, se
 
 
 def to_person(copy: Content, *, new: str, old: str, unsent: int) -> str:
-    """The person hears who supports them now (and what waiting wasn't passed on)."""
-    return copy.text("relay.handover_to_person", new=new, old=old) + unsent_line(copy, unsent, old)
+    """The person hears who supports them now (and what waiting wasn't passed on, which they
+    may send again: it goes to NEW now)."""
+    text = copy.text("relay.handover_to_person", new=new, old=old) + unsent_line(copy, unsent, old)
+    form = "one" if unsent == 1 else "other"
+    return text + (" " + copy.text(f"relay.unsent_resend.{form}", new=new) if unsent > 0 else "")
