@@ -281,6 +281,8 @@ async def test_photo_broadcast_to_group_members(env: BotEnv) -> None:
     for person in members:
         photos = [m for m in person.messages if m.method == "sendPhoto"]
         assert len(photos) == 1 and "picnic" in photos[0].plain
+        # which group it is about, for someone in more than one
+        assert photos[0].plain.splitlines()[0].endswith("· Parents together")
     assert not [m for m in outsider.messages if m.method == "sendPhoto"]
 
 

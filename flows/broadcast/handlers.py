@@ -120,7 +120,9 @@ class Handlers:
         )
 
     async def _compose(self, ctx: Ctx, text: str, photo: str | None) -> None:
-        rendered = views.announcement(ctx.copy, ctx.deps.settings.service_name, text)
+        rendered = views.announcement(
+            ctx.copy, ctx.deps.settings.service_name, text, await _group_name(ctx)
+        )
         try:
             service.check_announcement(text, photo, rendered)
         except service.BadAnnouncement as refused:
@@ -136,7 +138,9 @@ class Handlers:
             await service.recipients(ctx.deps.storage, draft["audience"], draft.get("group"))
         )
         await ctx.reply(ctx.copy.text("broadcast.preview_intro"))
-        rendered = views.announcement(ctx.copy, ctx.deps.settings.service_name, draft["text"])
+        rendered = views.announcement(
+            ctx.copy, ctx.deps.settings.service_name, draft["text"], await _group_name(ctx)
+        )
         if draft.get("photo"):
             await ctx.bot.send_photo(ctx.chat_id, draft["photo"], caption=rendered)
         else:
@@ -180,3 +184,10 @@ class Handlers:
             await ctx.answer(ctx.copy.button(refused.key))
             return
         await ctx.answer(ctx.copy.button("broadcast.cancelling"))
+
+
+async def _group_name(ctx: Ctx) -> str | None:
+    """The name of the group a draft announcement is for (None: not for a group)."""
+    group_id = ctx.draft.get("group")
+    group = None if group_id is None else await ctx.deps.storage.get_group(int(group_id))
+    return None if group is None else group.name

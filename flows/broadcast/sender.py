@@ -78,10 +78,18 @@ class BroadcastSender:
         """Stop sending BROADCAST_ID's rows that this process has claimed but not sent."""
         self._cancel_requested.add(broadcast_id)
 
-    def render(self, broadcast: Broadcast) -> str:
+    async def render(self, broadcast: Broadcast) -> str:
         """The announcement as recipients see it (the coordinator's text escaped)."""
+        group = (
+            None
+            if broadcast.group_id is None
+            else await self.deps.storage.get_group(broadcast.group_id)
+        )
         return views.announcement(
-            self.deps.content, self.deps.settings.service_name, broadcast.text
+            self.deps.content,
+            self.deps.settings.service_name,
+            broadcast.text,
+            group.name if group is not None else None,
         )
 
     async def run(
@@ -147,7 +155,7 @@ class BroadcastSender:
     ) -> int:
         storage, clock = self.deps.storage, self.deps.clock
         bid = broadcast.broadcast_id
-        text = self.render(broadcast)
+        text = await self.render(broadcast)
         results: list[tuple[int, str]] = []
         in_flight: set[asyncio.Task[None]] = set()
         slots = asyncio.Semaphore(self.concurrency)

@@ -82,8 +82,11 @@ def _stop_row(copy: Content) -> list[Choice]:
     return [(copy.button("broadcast.stop_button"), Stop())]
 
 
-def announcement(copy: Content, service: str, text: str) -> str:
-    """The announcement as recipients see it (the coordinator's text escaped)."""
+def announcement(copy: Content, service: str, text: str, group: str | None = None) -> str:
+    """The announcement as recipients see it (the coordinator's text escaped); to a group's
+    members, headed with the group's name (someone in two groups knows which it is about)."""
+    if group:
+        return copy.text("broadcast.message_group", service=service, group=group, text=text)
     return copy.text("broadcast.message", service=service, text=text)
 
 

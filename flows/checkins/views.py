@@ -29,6 +29,7 @@ from bot.domain.checkins import (
 )
 from bot.keyboards import back_row, choose_one, confirm, rows, toggles
 from bot.links import resources_home
+from bot.nominated_hours import zone_name as place_of_zone
 from bot.safety import ShowSafetyPlan
 from bot.services.checkins import MoodReport, Peer, WeeklyShare
 from bot.storage import from_epoch
@@ -122,9 +123,10 @@ def often(copy: Content, days: int) -> str:
     return copy.button("checkins.when_days", days=names)
 
 
-def zone_name(zone: ZoneInfo) -> str:
-    """A time zone as people read it: 'Australia/Sydney'."""
-    return zone.key.replace("_", " ")
+def zone_name(copy: Content, zone: ZoneInfo) -> str:
+    """A time zone as people read it, the place it is named after ('Sydney'), as every other
+    screen names it (bot/nominated_hours.py)."""
+    return place_of_zone(copy, zone.key)
 
 
 def time_words(copy: Content) -> TimeWords:
@@ -202,7 +204,7 @@ def menu(copy: Content, schedule: CheckinSchedule, zone: ZoneInfo, peer: Peer | 
             "checkins.status_on",
             when=when,
             time=time,
-            timezone=zone_name(zone),
+            timezone=zone_name(copy, zone),
             next=next_time(copy, from_epoch(schedule.next_due), zone),
         )
     match_id = peer.match_id if peer is not None else None
@@ -261,7 +263,7 @@ def time_picker(copy: Content, zone: ZoneInfo, default_minute: int) -> Screen:
     """A time on the hour (and the service's usual one), or type another."""
     minutes = sorted({*(h * 60 for h in PICKER_HOURS), default_minute})
     picks = [(clock(copy, m), PickTime(m)) for m in minutes]
-    return copy.text("checkins.pick_time", timezone=zone_name(zone)), choose_one(
+    return copy.text("checkins.pick_time", timezone=zone_name(copy, zone)), choose_one(
         picks,
         columns=4,
         footer=[[(copy.button("checkins.btn_type_time"), TypeTime())], back_row(copy, ShowMenu())],
@@ -275,7 +277,7 @@ def saved(copy: Content, schedule: tuple[int, int], zone: ZoneInfo, due: datetim
         "checkins.saved",
         when=often(copy, days),
         time=clock(copy, minute),
-        timezone=zone_name(zone),
+        timezone=zone_name(copy, zone),
         next=next_time(copy, due, zone),
     )
 

@@ -32,6 +32,7 @@ from bot.domain.groups import (
 )
 from bot.keyboards import TICK, Choice, back_row, rows
 from bot.links import OpenHome
+from bot.nominated_hours import zone_name as place_of_zone
 from bot.services.groups import Directory, Joined, MeetingPlan, Prefs, Standing
 from flows.groups.callbacks import (
     ANY_DAY,
@@ -169,9 +170,10 @@ def names_text(copy: Content, names: Sequence[str | None]) -> str:
     return copy.text("groups.list_and", first=Raw(", ".join(parts[:-1])), last=Raw(parts[-1]))
 
 
-def zone_name(zone: ZoneInfo) -> str:
-    """A time zone as people read it: 'Australia/Sydney' as 'Australia/Sydney', spaced."""
-    return zone.key.replace("_", " ")
+def zone_name(copy: Content, zone: ZoneInfo) -> str:
+    """A time zone as people read it, the place it is named after ('Australia/Sydney' as
+    'Sydney'), as every other screen names it (bot/nominated_hours.py)."""
+    return place_of_zone(copy, zone.key)
 
 
 def meeting_when(copy: Content, group: Group, start: datetime, zone: ZoneInfo) -> str:
@@ -342,12 +344,13 @@ def directory(
         body = "\n\n".join(entries)
         if len(found.groups) > _MAX_LISTED:
             body += "\n\n" + copy.text("groups.dir_more", count=len(found.groups) - _MAX_LISTED)
-        text = fill(copy, "groups.dir", groups=Raw(body), zone=zone_name(zone))
+        text = fill(copy, "groups.dir", groups=Raw(body), zone=zone_name(copy, zone))
     else:
         text = copy.text("groups.dir_none_filtered" if found.filtered else "groups.dir_none")
-    return text, rows(
-        *buttons, *_filter_rows(copy, fmt, day), [(copy.button("home.menu_button"), OpenHome())]
-    )
+    filters = _filter_rows(copy, fmt, day)
+    if not found.groups and not found.filtered:
+        filters = filters[-1:]  # nothing to filter: only the reminder settings
+    return text, rows(*buttons, *filters, [(copy.button("home.menu_button"), OpenHome())])
 
 
 def joined_notice(copy: Content, joined: Joined) -> str:
@@ -412,7 +415,7 @@ def detail(
         format=format_text(copy, group),
         schedule=schedule_text(copy, group, tz, zone, now),
         next=next_text(copy, group, tz, zone, now),
-        zone=zone_name(zone),
+        zone=zone_name(copy, zone),
         facilitator=group.facilitator,
         place=Raw(place_text(copy, group, seen.member)),
         places=Raw("" if waiting else places_text(copy, group, seen.counts)),
@@ -627,7 +630,7 @@ def card(
         waiting=Raw(counted(copy, "groups.waiting", counts[1])),
         visible=visible_text(copy, group.members_visible),
         held=Raw(held),
-        zone=zone_name(zone),
+        zone=zone_name(copy, zone),
         notice=Raw(notice),
     )
     gid = group.group_id
@@ -673,7 +676,7 @@ def choose_meeting(
         for o, s in upcoming
     ]
     key = "groups.cancel_which" if upcoming else "groups.cancel_none"
-    return copy.text(key, name=group.name, zone=zone_name(zone)), rows(
+    return copy.text(key, name=group.name, zone=zone_name(copy, zone)), rows(
         *lines, back_row(copy, Card(group.group_id))
     )
 
@@ -798,7 +801,7 @@ def summary(copy: Content, group: Group, tz: ZoneInfo, zone: ZoneInfo, now: date
         place=group.place,
         schedule=schedule_text(copy, group, tz, zone, now),
         first=next_text(copy, group, tz, zone, now),
-        zone=zone_name(zone),
+        zone=zone_name(copy, zone),
         facilitator=group.facilitator,
         capacity=capacity_text(copy, group.capacity or None),
         visible=visible_text(copy, group.members_visible),
