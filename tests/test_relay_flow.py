@@ -375,6 +375,19 @@ async def test_an_open_step_comes_before_the_relay(env: BotEnv) -> None:
 # -- ending and handover ---------------------------------------------------------------------
 
 
+async def test_end_with_only_a_request_open_says_how_to_take_it_back(env: BotEnv) -> None:
+    rae = await person(env, 5550051, "Rae")
+    jo = await peer_worker(env, 5550119, "Jo")
+    now = env.clock.now()
+    made = await env.storage.create_request(
+        rae.user_id, jo.user_id, {}, now, now + timedelta(hours=48)
+    )
+    assert made.match is not None
+    await rae.send("/end")
+    assert "Your request to Jo is still waiting" in rae.last_text()
+    assert "send /match" in rae.last_text()
+
+
 async def test_the_person_ends_the_match_and_is_offered_a_shortlist(env: BotEnv) -> None:
     robin = await person(env, 5550050, "Robin")
     jo = await peer_worker(env, 5550106, "Jo")
@@ -540,6 +553,8 @@ async def test_notes_in_the_integrated_model(tmp_path: Path) -> None:
         await jo.send(shared_text)
         await robin.click("Share with my clinical team")
         assert "You've shared this note" in robin.last_text()
+        # nobody is on Robin's care team yet, and the note says so
+        assert "Nobody is on your care team yet" in robin.last_text()
 
         # The clinician reads only the shared note, once Robin adds them to their care team.
         from tests.test_careteam import add_to_care_team

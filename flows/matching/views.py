@@ -18,6 +18,7 @@ from bot.domain.matching import (
     previous_question,
 )
 from bot.keyboards import Choice, button, rows
+from bot.links import OpenHome
 from flows.matching.callbacks import (
     Answer,
     BackTo,
@@ -125,10 +126,14 @@ def question(
     back = previous_question(role, options, qi)
     if back is not None:
         lines.append([(copy.button("common.back_button"), BackTo(back))])
+    # numbered among the questions that will be asked (one nobody can answer is left out)
+    asked = [
+        i for i, k in enumerate(questions) if k not in FREE_TEXT_PREFS or options.get(k) or i == qi
+    ]
     text = copy.text(
         "matching.question",
-        n=qi + 1,
-        total=len(questions),
+        n=asked.index(qi) + 1,
+        total=len(asked),
         question=Raw(copy.text(f"matching.q.{key}")),
     )
     if first:
@@ -209,6 +214,7 @@ def shortlist(
     else:
         lines.append([(copy.button("matching.wait_button"), JoinWaitlist())])
     lines.append([(copy.button("matching.prefs_button"), ChangePrefs())])
+    lines.append([(copy.button("home.menu_button"), OpenHome())])
     return text, rows(*lines)
 
 

@@ -34,7 +34,15 @@ class Handlers:
         if ctx.user is not None and ctx.user.role in PEOPLE_ROLES:
             match = await storage.active_match_for_person(ctx.user_id)
             if match is None:
-                await ctx.reply(ctx.copy.text("relay.end_none_person"))
+                live = await storage.live_match_for_person(ctx.user_id)
+                if live is not None and live.status == "requested":  # nothing to end yet
+                    profile = await storage.get_profile(live.peer_id)
+                    name = (
+                        profile.display_name if profile else ctx.copy.button("relay.peer_fallback")
+                    )
+                    await ctx.reply(ctx.copy.text("relay.end_request_open", peer=name))
+                else:
+                    await ctx.reply(ctx.copy.text("relay.end_none_person"))
                 return
             await ctx.reply(*await self._confirm(ctx, match))
             return

@@ -328,6 +328,7 @@ async def _for_person(
         text=text,
         shared=note.shared,
         model=ctx.deps.settings.model,
+        team=bool(await ctx.deps.storage.care_team(note.person_id)),
     )
 
 

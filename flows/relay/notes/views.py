@@ -50,17 +50,29 @@ def keep_flagged(copy: Content) -> View:
 
 
 def for_person(
-    copy: Content, *, note_id: int, peer: str, text: str, shared: bool, model: str
+    copy: Content,
+    *,
+    note_id: int,
+    peer: str,
+    text: str,
+    shared: bool,
+    model: str,
+    team: bool = True,
 ) -> View:
-    """The note as its person sees it, with their sharing choice where MODEL has one."""
+    """The note as its person sees it, with their sharing choice where MODEL has one (TEAM:
+    someone is on their care team; if not, they hear that nobody reads a shared note yet)."""
     markup = None
     if not may_share_notes(model):
         status = copy.text("relay.note_status_complementary", peer=peer)
     elif shared:
-        status = copy.text("relay.note_status_shared")
+        status = copy.text(
+            "relay.note_status_shared" if team else "relay.note_status_shared_no_team"
+        )
         markup = rows([(copy.button("relay.note_unshare_button"), NoteChoice(note_id, False))])
     else:
-        status = copy.text("relay.note_status_private")
+        status = copy.text(
+            "relay.note_status_private" if team else "relay.note_status_private_no_team"
+        )
         markup = rows(
             [(copy.button("relay.note_share_button"), NoteChoice(note_id, True))],
             [(copy.button("relay.note_keep_button"), NoteChoice(note_id, False))],
