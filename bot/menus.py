@@ -123,6 +123,8 @@ async def home(app: AppCtx, user: User) -> Home:
             copy.text("home.title"),
             [
                 [(copy.button("home.notes"), RunCommand("notes"))],
+                # a clinician's other main action: a link for someone to add them
+                [(copy.button("home.careteam_link"), RunCommand("careteam"))],
                 [(copy.button("home.read"), resources_home())],
             ],
         )

@@ -100,7 +100,7 @@ async def test_set_up_is_off_by_default_then_daily(env: BotEnv) -> None:
     await set_up_daily(alice)
     # The clock is Mon 2 Mar 2026, 20:00 in Sydney: the first is tomorrow at 19:00.
     assert "The next one is Tue 3 Mar at 19:00" in alice.last_text()
-    assert "(Sydney)" in alice.last_text()
+    assert "(Sydney time)" in alice.last_text()
     sched = await env.storage.get_checkin_schedule(2001)
     assert sched is not None
     assert from_epoch(sched.next_due or 0) == datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
@@ -374,7 +374,7 @@ async def test_daylight_saving_in_sydney_and_london(env: BotEnv) -> None:
     env.clock.set(datetime(2026, 3, 26, 12, 0, tzinfo=UTC))
     await set_up_daily(syd)
     await set_up_daily(lon)
-    assert "(UK)" in lon.last_text()
+    assert "(UK time)" in lon.last_text()
     sent: dict[int, list[datetime]] = {2050: [], 2051: []}
     # Step through 26 Mar to 7 Apr one due time at a time: London springs forward on
     # 29 Mar, Sydney leaves daylight saving on 5 Apr.

@@ -59,6 +59,8 @@ def test_names_that_will_do(name: str) -> None:
         ("@sam_private", "link"),
         ("why do you need my name?", "question"),
         ("can I skip this", "question"),
+        # long, but a question: said so, not only that it is long (found walking the bot)
+        ("hi, I'm not sure what to put here?", "question"),
         ("my name is Sam", "sentence"),
         ("I don't know", "sentence"),
         ("no", "sentence"),

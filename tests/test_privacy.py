@@ -83,6 +83,13 @@ async def test_mydata_comes_with_a_summary_a_person_can_read(env: BotEnv) -> Non
     assert "You're here as a person living with BPD, called Dana, on Sydney time" in summary
     assert "With Kim since Mon 2 Mar 2026." in summary
     assert "7301" not in summary and "TgKim" not in summary
+    # What else the file holds, in words, not table names ("checkin schedules", "_")
+    await env.storage.open_checkin(7302, env.clock.now())
+    mark = dana.mark()
+    await dana.send("/mydata")
+    summary = dana.since(mark)[-2].plain
+    assert "Also in the file: check-ins (1)" in summary
+    assert "_" not in summary and "checkins" not in summary
 
 
 async def test_after_an_erasure_a_new_request_still_reaches_its_peer_worker(env: BotEnv) -> None:
@@ -112,3 +119,18 @@ async def test_after_an_erasure_a_new_request_still_reaches_its_peer_worker(env:
     assert "Tom" in jo.last_text() and "Accept" in str(jo.last().buttons())
     new = await env.storage.live_match_for_person(3103)
     assert new is not None and new.id > old.id
+
+
+def test_every_kind_of_record_has_words_in_the_summary() -> None:
+    """A table new in the schema needs its words in privacy.yaml, or /mydata's summary shows
+    its raw name."""
+    from bot.content import Content
+    from bot.storage import PERSONAL_TABLES
+
+    copy = Content()
+    missing = {
+        entry.table
+        for entry in PERSONAL_TABLES
+        if entry.table not in ("users", "matches") and not copy.has(f"privacy.tables.{entry.table}")
+    }
+    assert not missing

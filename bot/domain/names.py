@@ -139,8 +139,6 @@ def name_problem(text: str, reserved: Iterable[str] = ()) -> NameProblem | None:
     name = tidy_name(text)
     if not name:
         return "empty"
-    if len(name) > MAX_LENGTH:
-        return "too_long"
     if _LINK.search(name):
         return "link"
     words = _words(name)
@@ -159,4 +157,7 @@ def name_problem(text: str, reserved: Iterable[str] = ()) -> NameProblem | None:
         or (len(words) >= 3 and name[-1] in ".!")
     ):
         return "sentence"
+    # last: a long question or message hears what it is, not only that it is long
+    if len(name) > MAX_LENGTH:
+        return "too_long"
     return None

@@ -73,7 +73,13 @@ class Handlers:
         lines = [await self._match_line(ctx, row, zone) for row in data.get("matches", [])]
         parts.extend(line for line in lines if line)
         counts = [
-            copy.text("privacy.summary_row", table=table.replace("_", " "), count=len(rows))
+            copy.text(
+                "privacy.summary_row",
+                table=copy.button(f"privacy.tables.{table}")
+                if copy.has(f"privacy.tables.{table}")
+                else table.replace("_", " "),
+                count=len(rows),
+            )
             for table, rows in data.items()
             if table not in ("users", "matches") and isinstance(rows, list) and rows
         ]

@@ -4,7 +4,8 @@ ends as every match does; bot/services/matches.py)."""
 from __future__ import annotations
 
 from bot.domain.matching import Match
-from bot.keyboards import page_slice
+from bot.keyboards import page_slice, rows
+from bot.links import OpenHome
 from bot.routing import Ctx, StaleButton
 from bot.services import matches
 from flows.relay.handover import consequences, views
@@ -91,7 +92,9 @@ class Handlers:
         storage = ctx.deps.storage
         pairs = await storage.active_pairs()
         if not pairs:
-            return ctx.copy.text("relay.handover_none"), None
+            return ctx.copy.text("relay.handover_none"), rows(
+                [(ctx.copy.button("home.menu_button"), OpenHome())]
+            )
         shown, page, pages = page_slice(pairs, page, PAGE)
         entries = []
         for match_id, person_id, peer_id in shown:
