@@ -99,6 +99,22 @@ async def test_back_from_relationship_to_roles(env: BotEnv) -> None:
     assert "What would you like to be called" in bob.last_text()
 
 
+async def test_typing_where_buttons_answer_says_so_with_the_question(env: BotEnv) -> None:
+    """'my daughter' typed at 'Who do you support?' brought the question back with no word
+    of why; now one message says the buttons answer it, above the question."""
+    eve = env.client(1006, "Eve")
+    await eve.send("/start")
+    await eve.click(AGREE)
+    await eve.click("I support someone with BPD")
+    mark = eve.mark()
+    await eve.send("my daughter")
+    [reply] = eve.texts_since(mark)
+    assert reply.startswith("This one is answered with the buttons below")
+    assert "Who do you support?" in reply
+    await eve.click("My child (I'm a parent)")
+    assert "What would you like to be called" in eve.last_text()
+
+
 async def test_refusing_consent_stores_only_the_refusal(env: BotEnv) -> None:
     carl = env.client(1004, "Carl")
     await carl.send("/start")

@@ -296,8 +296,20 @@ class Handlers:
         )
 
     async def buttons_only(self, ctx: Ctx, text: str) -> None:
-        """Typed words where buttons were offered: the question again, with its buttons."""
-        await self.ask_again(ctx)
+        """Typed words where buttons were offered: the question again, with its buttons,
+        after a line saying the buttons answer it (one message: one answer per update)."""
+        views = {
+            ROLE: lambda: role_question(ctx.copy),
+            RELATIONSHIP: lambda: relationship_question(ctx.copy),
+            REGION: lambda: region_question(ctx.copy, ctx.deps.settings.offered_regions()),
+            TIMEZONE: lambda: timezone_question(ctx.copy, ctx.deps.settings.offered_timezones()),
+        }
+        view = views.get(str(ctx.step))
+        if view is None:
+            await self.ask_again(ctx)
+            return
+        question, markup = view()
+        await ctx.reply(ctx.copy.text("onboarding.use_buttons") + "\n\n" + question, markup)
 
     async def ask_again(self, ctx: Ctx) -> None:
         """The open step's question again, with its buttons (a sticker or a photo where a
