@@ -65,6 +65,8 @@ __all__ = [
 ]
 
 View = tuple[str, InlineKeyboardMarkup | None]
+# Intros whose second line only introduces the list below (dropped when it is empty).
+_LIST_INTROS = frozenset(("matching.shortlist_intro", "matching.shortlist_again"))
 PAGE = 3
 
 
@@ -181,7 +183,8 @@ def shortlist(
     head = copy.text(intro, **(intro_params or {}))
     if not found:
         key = "matching.none_else_free" if show_again is not None else "matching.none_free"
-        title = head.split("\n", 1)[0]  # not "here are people ...": there is nobody to show
+        # not "here are people ...": there is nobody to show (other intros say more: keep them)
+        title = head.split("\n", 1)[0] if intro in _LIST_INTROS else head
         text = (
             title + "\n\n" + copy.text(key + ("_waiting" if waiting else ""), name=show_again or "")
         )
