@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.callbacks import callback, pack
+from bot.content import Content
+from bot.keyboards import Choice
 
 __all__ = [
     "CARE_TEAM_COMMAND",
@@ -29,6 +31,7 @@ __all__ = [
     "command_handler",
     "departure",
     "find_peer_worker",
+    "menu_row",
     "resources_home",
     "resources_topic",
     "take_supervision",
@@ -70,6 +73,11 @@ def resources_topic(topic_id: str) -> str:
 @dataclass(frozen=True, slots=True)
 class OpenHome:
     """Show the person's home: the main actions for their role, as buttons."""
+
+
+def menu_row(copy: Content) -> list[Choice]:
+    """ "‹ Menu": back to the home, from any flow's screen (flows/home answers it)."""
+    return [(copy.button("home.menu_button"), OpenHome())]
 
 
 @callback("home.go")

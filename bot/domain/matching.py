@@ -37,6 +37,7 @@ __all__ = [
     "MatchPolicy",
     "PeerPool",
     "PeerProfile",
+    "asked_questions",
     "candidate",
     "clean_list",
     "clean_text_value",
@@ -222,23 +223,22 @@ def option_values(key: str, options: Mapping[str, Sequence[str]]) -> list[str]:
     return list(CHOICES[key])
 
 
-def next_question(role: str, options: Mapping[str, Sequence[str]], start: int) -> int | None:
-    """The first question from START on that has answers to offer (a free-text question
-    nobody wrote anything for is left out), or None when none is left."""
+def asked_questions(role: str, options: Mapping[str, Sequence[str]]) -> list[int]:
+    """The indexes of ROLE's questions that have answers to offer (a free-text question
+    nobody wrote anything for is left out), in order."""
     questions = preference_questions(role)
-    for index in range(max(start, 0), len(questions)):
-        if questions[index] not in FREE_TEXT_PREFS or options.get(questions[index]):
-            return index
-    return None
+    return [i for i, key in enumerate(questions) if key not in FREE_TEXT_PREFS or options.get(key)]
+
+
+def next_question(role: str, options: Mapping[str, Sequence[str]], start: int) -> int | None:
+    """The first question from START on that has answers to offer, or None when none is
+    left."""
+    return next((i for i in asked_questions(role, options) if i >= start), None)
 
 
 def previous_question(role: str, options: Mapping[str, Sequence[str]], before: int) -> int | None:
     """The last question before BEFORE that has answers to offer, or None."""
-    questions = preference_questions(role)
-    for index in range(min(before, len(questions)) - 1, -1, -1):
-        if questions[index] not in FREE_TEXT_PREFS or options.get(questions[index]):
-            return index
-    return None
+    return next((i for i in reversed(asked_questions(role, options)) if i < before), None)
 
 
 def free_text_options(

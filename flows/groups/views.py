@@ -31,7 +31,7 @@ from bot.domain.groups import (
     occurrences,
 )
 from bot.keyboards import TICK, Choice, back_row, rows
-from bot.links import OpenHome
+from bot.links import menu_row
 from bot.nominated_hours import zone_name as place_of_zone
 from bot.services.groups import Directory, Joined, MeetingPlan, Prefs, Standing
 from flows.groups.callbacks import (
@@ -350,7 +350,7 @@ def directory(
     filters = _filter_rows(copy, fmt, day)
     if not found.groups and not found.filtered:
         filters = filters[-1:]  # nothing to filter: only the reminder settings
-    return text, rows(*buttons, *filters, [(copy.button("home.menu_button"), OpenHome())])
+    return text, rows(*buttons, *filters, menu_row(copy))
 
 
 def joined_notice(copy: Content, joined: Joined) -> str:

@@ -71,8 +71,8 @@ async def reply_for(app: AppCtx, copy: Content, where: Standing, text: str) -> v
         return views.paragraphs([line], [views.menu_row(copy)])
     if where.role in PEOPLE_ROLES:
         state = await support_line(app, copy, where, "home.fallback")
-        if text and (sounds_hard(text) or asks_for_help(text)):
-            lead = "home.asked_help" if asks_for_help(text) else "home.hard"
+        lead = "home.asked_help" if asks_for_help(text) else "home.hard"
+        if text and (lead == "home.asked_help" or sounds_hard(text)):
             return views.paragraphs(
                 [copy.text(lead), state, copy.text("home.options")],
                 views.hard_time_buttons(copy, where.support),

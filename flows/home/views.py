@@ -10,12 +10,12 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content, Raw
 from bot.keyboards import Choice, rows
 from bot.links import (
-    OpenHome,
     OpenMyPeerWorker,
     OpenMyPeople,
     RunCommand,
     ShowNumbers,
     find_peer_worker,
+    menu_row,
     resources_home,
 )
 from bot.nominated_hours import zone_name
@@ -38,11 +38,6 @@ __all__ = [
 Inline = tuple[str, InlineKeyboardMarkup]
 #: A request waiting for a peer worker: the person's chosen name (if any), and its deadline.
 Request = tuple[str | None, str]
-
-
-def menu_row(copy: Content) -> list[Choice]:
-    """ "‹ Menu": back to the home."""
-    return [(copy.button("home.menu_button"), OpenHome())]
 
 
 def my_peer_worker(copy: Content, *, name: str, hours: str, tz: str, when: str) -> Inline:

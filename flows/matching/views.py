@@ -13,12 +13,13 @@ from bot.domain.matching import (
     ANY,
     FREE_TEXT_PREFS,
     Candidate,
+    asked_questions,
     option_values,
     preference_questions,
     previous_question,
 )
 from bot.keyboards import Choice, button, rows
-from bot.links import OpenHome
+from bot.links import menu_row
 from flows.matching.callbacks import (
     Answer,
     BackTo,
@@ -129,9 +130,7 @@ def question(
     if back is not None:
         lines.append([(copy.button("common.back_button"), BackTo(back))])
     # numbered among the questions that will be asked (one nobody can answer is left out)
-    asked = [
-        i for i, k in enumerate(questions) if k not in FREE_TEXT_PREFS or options.get(k) or i == qi
-    ]
+    asked = sorted({*asked_questions(role, options), qi})
     text = copy.text(
         "matching.question",
         n=asked.index(qi) + 1,
@@ -217,7 +216,7 @@ def shortlist(
     else:
         lines.append([(copy.button("matching.wait_button"), JoinWaitlist())])
     lines.append([(copy.button("matching.prefs_button"), ChangePrefs())])
-    lines.append([(copy.button("home.menu_button"), OpenHome())])
+    lines.append(menu_row(copy))
     return text, rows(*lines)
 
 

@@ -35,6 +35,7 @@ from flows.onboarding.callbacks import (
     ZoneChoice,
 )
 from flows.onboarding.views import (
+    Inline,
     care_link_waiting,
     code_question,
     code_refused,
@@ -266,11 +267,11 @@ class Handlers:
 
     async def ask_role(self, ctx: Ctx) -> None:
         """ "Which of these fits you best?"."""
-        await ctx.reply(*role_question(ctx.copy))
+        await ctx.reply(*_button_questions(ctx)[ROLE]())
 
     async def ask_relationship(self, ctx: Ctx) -> None:
         """ "Who do you support?"."""
-        await ctx.reply(*relationship_question(ctx.copy))
+        await ctx.reply(*_button_questions(ctx)[RELATIONSHIP]())
 
     async def ask_code(self, ctx: Ctx) -> None:
         """ "Please type your invite code"."""
@@ -278,11 +279,11 @@ class Handlers:
 
     async def ask_region(self, ctx: Ctx) -> None:
         """ "Where are you?"."""
-        await ctx.reply(*region_question(ctx.copy, ctx.deps.settings.offered_regions()))
+        await ctx.reply(*_button_questions(ctx)[REGION]())
 
     async def ask_timezone(self, ctx: Ctx) -> None:
         """ "Which time zone are you in?"."""
-        await ctx.reply(*timezone_question(ctx.copy, ctx.deps.settings.offered_timezones()))
+        await ctx.reply(*_button_questions(ctx)[TIMEZONE]())
 
     async def ask_name(self, ctx: Ctx) -> None:
         """ "What would you like to be called here?" (staff are told who sees it)."""
@@ -298,13 +299,7 @@ class Handlers:
     async def buttons_only(self, ctx: Ctx, text: str) -> None:
         """Typed words where buttons were offered: the question again, with its buttons,
         after a line saying the buttons answer it (one message: one answer per update)."""
-        views = {
-            ROLE: lambda: role_question(ctx.copy),
-            RELATIONSHIP: lambda: relationship_question(ctx.copy),
-            REGION: lambda: region_question(ctx.copy, ctx.deps.settings.offered_regions()),
-            TIMEZONE: lambda: timezone_question(ctx.copy, ctx.deps.settings.offered_timezones()),
-        }
-        view = views.get(str(ctx.step))
+        view = _button_questions(ctx).get(str(ctx.step))
         if view is None:
             await self.ask_again(ctx)
             return
@@ -438,3 +433,15 @@ class Handlers:
         await ctx.reply(done(ctx.copy, user.alias, user.role, text), markup)
         if care and user.role in PEOPLE_ROLES:
             await ctx.reply(*care_link_waiting(ctx.copy, str(care)))
+
+
+def _button_questions(ctx: Ctx) -> dict[str, Callable[[], Inline]]:
+    """The steps answered with buttons, each with its question (asked, or asked again after
+    typed words)."""
+    copy, settings = ctx.copy, ctx.deps.settings
+    return {
+        ROLE: lambda: role_question(copy),
+        RELATIONSHIP: lambda: relationship_question(copy),
+        REGION: lambda: region_question(copy, settings.offered_regions()),
+        TIMEZONE: lambda: timezone_question(copy, settings.offered_timezones()),
+    }

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content, Raw
 from bot.domain.resources import Topic
 from bot.keyboards import Choice, page_slice, pager, rows
-from bot.links import OpenHome
+from bot.links import menu_row
 from flows.resources.callbacks import TopicList, TopicPage, TopicSources
 
 __all__ = [
@@ -45,7 +45,7 @@ def _all_topics(copy: Content) -> list[Choice]:
 
 def topic_list(copy: Content, topics: Sequence[Topic], page: int, *, guest: bool) -> View:
     """Page PAGE of the topics a person may read (GUEST: not set up yet)."""
-    home = [] if guest else [[(copy.button("home.menu_button"), OpenHome())]]
+    home = [] if guest else [menu_row(copy)]
     if not topics:
         return copy.text("resources.empty"), rows(*home) if home else None
     shown, page, pages = page_slice(topics, page, MENU_SIZE)

@@ -36,10 +36,7 @@ class Handlers:
             if match is None:
                 live = await storage.live_match_for_person(ctx.user_id)
                 if live is not None and live.status == "requested":  # nothing to end yet
-                    profile = await storage.get_profile(live.peer_id)
-                    name = (
-                        profile.display_name if profile else ctx.copy.button("relay.peer_fallback")
-                    )
+                    name = await peer_name(storage, ctx.copy, live.peer_id)
                     await ctx.reply(ctx.copy.text("relay.end_request_open", peer=name))
                 else:
                     await ctx.reply(ctx.copy.text("relay.end_none_person"))

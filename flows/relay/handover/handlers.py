@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.domain.matching import Match
 from bot.keyboards import page_slice, rows
-from bot.links import OpenHome
+from bot.links import menu_row
 from bot.routing import Ctx, StaleButton
 from bot.services import matches
 from flows.relay.handover import consequences, views
@@ -92,9 +92,7 @@ class Handlers:
         storage = ctx.deps.storage
         pairs = await storage.active_pairs()
         if not pairs:
-            return ctx.copy.text("relay.handover_none"), rows(
-                [(ctx.copy.button("home.menu_button"), OpenHome())]
-            )
+            return ctx.copy.text("relay.handover_none"), rows(menu_row(ctx.copy))
         shown, page, pages = page_slice(pairs, page, PAGE)
         entries = []
         for match_id, person_id, peer_id in shown:

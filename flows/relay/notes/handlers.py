@@ -17,7 +17,7 @@ from bot.domain.matching import Match
 from bot.domain.relay import Note, clinicians_exist
 from bot.domain.roles import PEOPLE_ROLES
 from bot.keyboards import page_slice, rows
-from bot.links import CARE_TEAM_COMMAND, OpenHome, command_handler
+from bot.links import CARE_TEAM_COMMAND, command_handler, menu_row
 from bot.routing import Ctx, StaleButton
 from bot.services import notes
 from bot.storage import User
@@ -266,9 +266,7 @@ class Handlers:
     async def _people(self, ctx: Ctx, at: int) -> views.View:
         sharing = await notes.people_sharing(ctx.deps.storage, ctx.deps.settings.model, ctx.user_id)
         if not sharing:
-            return ctx.copy.text("relay.notes_none"), rows(
-                [(ctx.copy.button("home.menu_button"), OpenHome())]
-            )
+            return ctx.copy.text("relay.notes_none"), rows(menu_row(ctx.copy))
         shown, at, pages = page_slice(sharing, at, PEOPLE_PAGE)
         sharers = []
         for s in shown:
