@@ -45,8 +45,8 @@ class Handlers:
             user is None
             or not user.consented
             or message is None
-            or filters.StatusUpdate.ALL.check_update(ctx.update)
-        ):
+            or (message.text is None and filters.StatusUpdate.ALL.check_update(ctx.update))
+        ):  # (a text is never a status update: StatusUpdate.ALL is fifty-odd checks)
             return False
         if user.role in PEOPLE_ROLES:
             match = await ctx.deps.storage.active_match_for_person(ctx.user_id)
