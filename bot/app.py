@@ -180,6 +180,8 @@ def event_table() -> dict[type[Event], list[Subscriber]]:
         people.Onboarded: [menus.on_onboarded, supervision.tell_new_coordinator],
         people.RoleChanged: [menus.on_role_changed],
         people.TimeZoneChanged: [settings.move_checkins],
+        people.NameChanged: [relay.tell_new_name],
+        profiles.HoursChanged: [relay.tell_new_hours],
         chk.CheckinsSent: [checkins.count_sent],
         chk.CheckinsSkipped: [checkins.count_skipped],
         chk.CheckinAnswered: [checkins.count_answer],

@@ -15,8 +15,10 @@ from bot.domain.names import NameProblem, name_problem, tidy_name
 from bot.domain.roles import PEER_ROLES, PEOPLE_ROLES, RELATIONSHIPS
 from bot.services import matches
 from bot.services.events import DomainError, Event, Events
+from bot.services.profiles import NameChanged
 
 __all__ = [
+    "NameChanged",
     "NameNotValid",
     "NextQuestion",
     "Onboarded",
@@ -154,16 +156,26 @@ def reserved_names(listed: str, service_name: str) -> tuple[str, ...]:
 
 
 async def name_yourself(
-    store: PeopleStore, user_id: int, now: datetime, text: str, reserved: Sequence[str] = ()
+    store: PeopleStore,
+    user_id: int,
+    now: datetime,
+    text: str,
+    reserved: Sequence[str] = (),
+    *,
+    was: str | None = None,
+    events: Events | None = None,
 ) -> str:
     """Store the name a person typed, tidied; NameNotValid (saying why) if it can't be a name
     here: 1 to 32 characters on one line, not a sentence or a question, no link, and not a
-    staff title or the service's name (RESERVED)."""
+    staff title or the service's name (RESERVED). With EVENTS, a name other than WAS (the
+    one they had) publishes NameChanged, so whoever knows them by it is told."""
     problem = name_problem(text, reserved)
     if problem is not None:
         raise NameNotValid(problem)
     alias = tidy_name(text)
     await store.update_user(user_id, now, alias=alias)
+    if events is not None and alias != was:
+        events.publish(NameChanged(user_id, was, alias, "alias"))
     return alias
 
 

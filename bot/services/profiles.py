@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.domain.hours import HoursError, HoursWords, Window, parse_windows
 from bot.domain.matching import (
@@ -33,7 +33,9 @@ __all__ = [
     "YES_NO",
     "BioInvalid",
     "CapacityFreed",
+    "HoursChanged",
     "HoursInvalid",
+    "NameChanged",
     "NameInvalid",
     "ProfileStore",
     "cap_choices",
@@ -107,6 +109,24 @@ class ProfileStore(Protocol):
     async def caseload(self, peer_id: int) -> int:
         """How many people the peer worker supports now."""
         ...
+
+
+@dataclass(frozen=True)
+class NameChanged(Event):
+    """USER_ID's name, as the other side of a match reads it, is NEW now (it was OLD, or
+    none). WHAT: a person's chosen name ("alias"), or a peer worker's display name."""
+
+    user_id: int
+    old: str | None
+    new: str
+    what: Literal["alias", "display_name"]
+
+
+@dataclass(frozen=True)
+class HoursChanged(Event):
+    """PEER_ID's nominated hours are new: the people they support are told."""
+
+    peer_id: int
 
 
 @dataclass(frozen=True)
@@ -232,14 +252,23 @@ async def set_text(
     text: str,
     words: HoursWords,
     now: datetime,
+    events: Events | None = None,
 ) -> None:
-    """Change a typed FIELD to TEXT, checked (a DomainError says what to fix)."""
+    """Change a typed FIELD to TEXT, checked (a DomainError says what to fix). With EVENTS,
+    a new display name or new hours are published (NameChanged, HoursChanged): the people
+    the peer worker supports know them by both."""
     if field == "display_name":
-        await store.update_profile(profile.user_id, now, display_name=check_name(text))
+        name = check_name(text)
+        await store.update_profile(profile.user_id, now, display_name=name)
+        if events is not None and name != profile.display_name:
+            events.publish(NameChanged(profile.user_id, profile.display_name, name, "display_name"))
     elif field == "bio":
         await store.update_profile(profile.user_id, now, bio=check_bio(text))
     elif field == "hours":
-        await store.update_profile(profile.user_id, now, hours=check_hours(text, words))
+        hours = check_hours(text, words)
+        await store.update_profile(profile.user_id, now, hours=hours)
+        if events is not None and list(hours) != list(profile.hours):
+            events.publish(HoursChanged(profile.user_id))
     else:
         value: Any = list(clean_list(text)) if field == "languages" else clean_text_value(text)
         await _attributes(store, profile, now, {field: value})

@@ -224,7 +224,7 @@ class Handlers:
             ctx.end_step()
             return
         await profiles.set_text(
-            ctx.deps.storage, profile, field, text, hours_words(ctx.copy), ctx.now
+            ctx.deps.storage, profile, field, text, hours_words(ctx.copy), ctx.now, ctx.events
         )
         ctx.end_step()
         await self._saved(ctx, field)

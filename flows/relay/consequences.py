@@ -13,13 +13,18 @@ bot/outbox.py): whoever it came from is told the truth, in their own copy.
 from __future__ import annotations
 
 import logging
+import zlib
 
+from bot import outbox
+from bot.nominated_hours import describe_hours
 from bot.outbox import DeliveryFailed
 from bot.routing import AppCtx
+from bot.services.people import NameChanged
+from bot.services.profiles import HoursChanged
 from flows.relay import views
 from flows.relay.names import peer_name, person_name
 
-__all__ = ["tell_sender"]
+__all__ = ["tell_new_hours", "tell_new_name", "tell_sender"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -91,3 +96,58 @@ async def _ending(event: DeliveryFailed, rest: str, app: AppCtx) -> None:
     copy = app.copy_for(peer)
     key = "relay.goodbye_not_delivered" if parts[1] == "goodbye" else "relay.ended_not_delivered"
     await app.tell(match.peer_id, copy.text(key, person=await person_name(storage, copy, match)))
+
+
+async def tell_new_name(event: NameChanged, app: AppCtx) -> None:
+    """The other side of each active match learns the name it will see from now on: a
+    person's peer worker their new chosen name, a peer worker's people their new display
+    name. (A peer worker's /settings name is not the one their people see.)"""
+    storage = app.deps.storage
+    sends: list[outbox.Send] = []
+    if event.what == "alias":
+        match = await storage.active_match_for_person(event.user_id)
+        if match is not None:
+            copy = app.copy_for(await storage.get_user(match.peer_id))
+            old = event.old or copy.button("relay.person_fallback", number=match.id)
+            new = await person_name(storage, copy, match)
+            sends.append(
+                outbox.Send(match.peer_id, copy.text("relay.renamed_person", old=old, new=new))
+            )
+    else:
+        for match in await storage.active_matches_for_peer(event.user_id):
+            copy = app.copy_for(await storage.get_user(match.person_id))
+            old = event.old or copy.button("relay.peer_fallback")
+            text = copy.text("relay.renamed_peer", old=old, new=event.new)
+            sends.append(outbox.Send(match.person_id, text))
+    await _notify(app, f"name:{event.user_id}", sends)
+
+
+async def tell_new_hours(event: HoursChanged, app: AppCtx) -> None:
+    """Each person a peer worker supports hears their new nominated hours: what they were
+    told at the match is no longer true."""
+    storage = app.deps.storage
+    profile = await storage.get_profile(event.peer_id)
+    if profile is None:
+        return
+    sends: list[outbox.Send] = []
+    for match in await storage.active_matches_for_peer(event.peer_id):
+        copy = app.copy_for(await storage.get_user(match.person_id))
+        text = copy.text(
+            "relay.new_hours",
+            name=await peer_name(storage, copy, event.peer_id),
+            hours=describe_hours(copy, profile.hours, profile.timezone),
+        )
+        sends.append(outbox.Send(match.person_id, text))
+    await _notify(app, f"hours:{event.peer_id}", sends)
+
+
+async def _notify(app: AppCtx, about: str, sends: list[outbox.Send]) -> None:
+    """Keep SENDS (one news item ABOUT someone, at this moment) and try them now."""
+    stamp = int(app.deps.clock.now().timestamp() * 1000)
+    keys = []
+    for send in sends:
+        # the words' checksum too: two changes in one moment are two pieces of news
+        key = f"{about}:{send.chat_id}:{stamp}:{zlib.crc32(send.text.encode())}"
+        if await outbox.queue(app.deps, key, "notice", send):
+            keys.append(key)
+    await outbox.send_now(app.deps, app.bot, keys, app.events)

@@ -71,7 +71,15 @@ class Handlers:
     async def name(self, ctx: Ctx, text: str) -> None:
         """A new name, typed; one that won't do is explained and asked again, with Back."""
         try:
-            await people.name_yourself(ctx.deps.storage, ctx.user_id, ctx.now, text, _reserved(ctx))
+            await people.name_yourself(
+                ctx.deps.storage,
+                ctx.user_id,
+                ctx.now,
+                text,
+                _reserved(ctx),
+                was=ctx.user.alias if ctx.user is not None else None,
+                events=ctx.events,
+            )
         except people.NameNotValid as problem:
             await ctx.reply(*name_again(ctx.copy, problem.key))
             return

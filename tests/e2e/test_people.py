@@ -110,6 +110,21 @@ def test_consumer_from_start_through_match_to_chatting(
     # Nothing of Paula's account reached Dana either.
     assert not any("paula_private" in t for t in dana.texts())
 
+    # A new name reaches the other side: Paula hears the name Dana chose, Dana hears
+    # Paula's new profile name, so neither meets a stranger's name above a message.
+    dana.send("/settings")
+    dana.wait_for("What would you like to change?")
+    dana.click("My name")
+    dana.wait_for("What would you like to be called here?")
+    dana.send("Dee")
+    paula.wait_for("Dana has chosen a new name here: Dee.")
+    paula.send("/profile")
+    paula.wait_for("Your profile")
+    paula.click("Name", exact=True)
+    paula.wait_for("What name would you like people to see?")
+    paula.send("Paula B E2E")
+    dana.wait_for("Your peer worker Paula E2E now goes by Paula B E2E.")
+
 
 def test_peer_workers_join_by_invite_set_up_a_profile_and_accept(
     tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
