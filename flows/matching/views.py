@@ -214,7 +214,9 @@ def shortlist(
     if waiting:
         lines.append([(copy.button("matching.leave_button"), LeaveWaitlist())])
     else:
-        lines.append([(copy.button("matching.wait_button"), JoinWaitlist())])
+        # beside people who are free now, the waitlist is for someone who'd rather wait
+        wait = "matching.wait_button" if not found else "matching.wait_for_others_button"
+        lines.append([(copy.button(wait), JoinWaitlist())])
     lines.append([(copy.button("matching.prefs_button"), ChangePrefs())])
     lines.append(menu_row(copy))
     return text, rows(*lines)

@@ -89,7 +89,7 @@ def test_match_with_a_request_open_shows_where_the_person_stands_then_withdraw(
     assert sum("A new request for peer support" in t for t in kira.texts()) == 1
 
     # On the waitlist, /match says the place in line, and keeping it changes nothing.
-    robin.click("Join the waitlist")
+    robin.click("None of these: join the waitlist")
     robin.wait_for("You're on the waitlist")
     before = tg.seq
     robin.send("/match")
