@@ -206,6 +206,22 @@ async def test_invites_are_listed_with_who_made_them_and_can_be_revoked(env: Bot
     assert user is None or user.role != "carer_peer"
 
 
+async def test_words_typed_at_the_invite_question_get_its_buttons_again(env: BotEnv) -> None:
+    cora = await coordinator(env)
+    await cora.send("/invite")
+    await cora.send("a peer worker please")
+    assert cora.last_text() == (
+        "Please tap one of these to choose who to invite, or send /cancel to stop."
+    )
+    await cora.click("Consumer peer worker", exact=True)
+    assert "Here is a single-use invite for a consumer peer worker" in cora.last().plain
+    await cora.send("thanks")  # the question is answered: not asked again
+    assert "Please tap one of these" not in cora.last_text()
+    await cora.send("/invite")
+    await cora.send("/cancel")
+    assert "Please tap one of these" not in cora.last_text()
+
+
 async def test_only_coordinators_open_the_home(env: BotEnv) -> None:
     await coordinator(env)
     ana = await person(env, 5590401, "Ana")

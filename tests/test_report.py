@@ -301,6 +301,23 @@ async def test_the_home_opens_the_report_and_the_step_closes_after_a_period(env:
     assert "I couldn't read that as dates" not in cora.last_text()
 
 
+async def test_dates_typed_at_the_period_question_are_read_as_the_period(env: BotEnv) -> None:
+    cora = await coordinator(env)
+    await cora.send("/report")
+    await cora.send("last month please")
+    assert "I couldn't read that as dates" in cora.last_text()
+    assert "Last 4 weeks" in [b["text"] for b in cora.last().buttons()]
+    await cora.send("from 1 Jan 2026 to 31 Jan 2026")
+    assert any(
+        "1 Jan 2026 to 31 Jan 2026" in m.plain and "New people" in m.plain for m in cora.messages
+    )
+    # moving to another screen leaves the question: words typed later are not dates
+    await cora.send("/report")
+    await cora.click("‹ Coordinator home")
+    await cora.send("1 Jan 2026")
+    assert "I couldn't read that as dates" not in cora.last_text()
+
+
 def test_periods_and_typed_dates() -> None:
     today = date(2026, 3, 2)
     assert named_period("4w", today).first == date(2026, 2, 3)

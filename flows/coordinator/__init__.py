@@ -21,7 +21,7 @@ from flows.coordinator.callbacks import (
     ReportPeriod,
     Revoke,
 )
-from flows.coordinator.handlers import REPORT_STEP, Handlers
+from flows.coordinator.handlers import INVITE_STEP, REPORT_STEP, Handlers
 
 __all__ = ["build"]
 
@@ -55,5 +55,6 @@ def build(deps: Deps) -> Flow:
             Button(InviteRole, h.on_invite, roles=COORDINATORS),
             Button(ReportPeriod, h.on_report_period, roles=COORDINATORS),
             Step(REPORT_STEP, ask=h.ask_dates, on_text=h.on_dates),
+            Step(INVITE_STEP, ask=h.ask_invite, on_text=h.invite_typed),
         ],
     )

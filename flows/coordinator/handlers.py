@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from telegram import InlineKeyboardMarkup
+
 from bot import charts
 from bot.domain.invites import invitable_roles
 from bot.links import OpenCoordinatorHome
@@ -33,9 +35,11 @@ from flows.coordinator.callbacks import (
 from flows.coordinator.chart import render_report_chart
 from flows.coordinator.views import invite_link, invite_question
 
-__all__ = ["REPORT_STEP", "Handlers"]
+__all__ = ["INVITE_STEP", "REPORT_STEP", "Handlers"]
 
 REPORT_STEP = "coordinator.report_dates"
+#: "Who would you like to invite?" is open: typed words are answered with its buttons again.
+INVITE_STEP = "coordinator.invite_role"
 
 
 class Handlers:
@@ -43,15 +47,33 @@ class Handlers:
 
     async def invite(self, ctx: Ctx) -> None:
         """Ask which staff role to invite."""
+        ctx.start_step(INVITE_STEP)
+        await ctx.show(*self._invite_question(ctx))
+
+    async def ask_invite(self, ctx: Ctx) -> None:
+        """The question again (after a crisis card, say)."""
+        await ctx.reply(*self._invite_question(ctx))
+
+    async def invite_typed(self, ctx: Ctx, text: str) -> None:
+        """Words typed where a tap was wanted: the choices again, and how to stop."""
+        _, markup = self._invite_question(ctx)
+        await ctx.reply(ctx.copy.text("coordinator.invite_tap"), markup)
+
+    def _leave_question(self, ctx: Ctx) -> None:
+        """Moving to another screen leaves the invite question (or the report's dates)."""
+        if ctx.step in (INVITE_STEP, REPORT_STEP):
+            ctx.end_step()
+
+    def _invite_question(self, ctx: Ctx) -> tuple[str, InlineKeyboardMarkup]:
         settings = ctx.deps.settings
-        await ctx.show(
-            *invite_question(
-                ctx.copy, invitable_roles(settings.model), settings.invite_expiry_hours
-            )
+        return invite_question(
+            ctx.copy, invitable_roles(settings.model), settings.invite_expiry_hours
         )
 
     async def on_invite(self, ctx: Ctx, data: InviteRole) -> None:
         """Make the link and show it in place of the question."""
+        if ctx.step == INVITE_STEP:
+            ctx.end_step()
         settings = ctx.deps.settings
         try:
             link = await make_invite(
@@ -72,7 +94,9 @@ class Handlers:
         return ctx.now.astimezone(ctx.deps.settings.tz).date()
 
     async def report(self, ctx: Ctx) -> None:
-        """/report, and the home's Report button: which period?"""
+        """/report, and the home's Report button: which period? (Dates typed instead of a
+        tap are read as the period.)"""
+        ctx.start_step(REPORT_STEP)
         await ctx.show(*views.report_ask(ctx.copy, self._today(ctx)))
 
     async def on_report_period(self, ctx: Ctx, data: ReportPeriod) -> None:
@@ -124,10 +148,12 @@ class Handlers:
 
     async def on_home(self, ctx: Ctx, data: OpenCoordinatorHome) -> None:
         """The home's "Coordinator home" button (bot/links.py)."""
+        self._leave_question(ctx)
         await self.home(ctx)
 
     async def on_screen(self, ctx: Ctx, data: CoordScreen) -> None:
         """One of the coordinator's screens, in place of this message."""
+        self._leave_question(ctx)
         match data.screen:
             case "home":
                 await self.home(ctx)

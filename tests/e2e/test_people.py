@@ -129,7 +129,11 @@ def test_consumer_from_start_through_match_to_chatting(
 def test_peer_workers_join_by_invite_set_up_a_profile_and_accept(
     tg: BotAPIEmulator, shared_bot: BotProcess, coordinator: Person
 ) -> None:
-    # An invite made in the bot by a coordinator.
+    # An invite made in the bot by a coordinator (who first types instead of tapping).
+    coordinator.send("/invite")
+    coordinator.wait_for("Who would you like to invite?")
+    coordinator.send("a consumer peer worker please")
+    coordinator.wait_for("Please tap one of these to choose who to invite")
     code = invite(coordinator, "Consumer peer worker", tg.username)
     peter = tg.person(880_200_001, "Peter")
     join_with_invite(peter, code, "consumer peer worker", alias="Pete")
