@@ -20,6 +20,7 @@ from typing import Protocol
 from weakref import WeakKeyDictionary
 
 from bot.domain.matching import (
+    ANY,
     Candidate,
     Match,
     MatchPolicy,
@@ -213,6 +214,7 @@ class Page:
     more: bool
     again: Candidate | None = None
     shown: bool = False
+    asked: bool = False  # the person stated at least one preference
 
 
 async def candidates(
@@ -267,7 +269,8 @@ async def candidates(
         )
     shown = show_again and again is not None and offset == 0
     page = tuple(found[:limit]) + ((again,) if shown and again is not None else ())
-    return Page(page, len(found) > limit, again, shown)
+    asked = any(v not in (None, "", ANY) for v in prefs.values())
+    return Page(page, len(found) > limit, again, shown, asked)
 
 
 async def looking(store: ShortlistStore, person_id: int) -> Person | None:

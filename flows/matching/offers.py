@@ -100,6 +100,7 @@ async def shortlist_view(
         seal=deps.cipher.seal_id,
         intro_params=intro_params,
         show_again=again,
+        asked=page.asked,
     )
 
 

@@ -147,14 +147,16 @@ def type_no_answer(copy: Content) -> str:
     return copy.text("matching.use_buttons")
 
 
-def _card(copy: Content, c: Candidate, now: datetime, zone: ZoneInfo) -> str:
+def _card(copy: Content, c: Candidate, now: datetime, zone: ZoneInfo, asked: bool) -> str:
     fits = ", ".join(copy.button(f"matching.label.{k}") for k in c.fits)
+    # nothing fits: none of what they asked for, or they asked for nothing in particular
+    none = "matching.fits_none" if asked else "matching.fits_nothing_asked"
     return copy.text(
         "matching.card",
         name=c.profile.display_name,
         kind=copy.button(f"matching.kind_{c.profile.kind}"),
         bio=c.profile.bio,
-        fits=fits or copy.button("matching.fits_none"),
+        fits=fits or copy.button(none),
         when=when_text(copy, c.next_available, now, zone),
     )
 
@@ -173,11 +175,13 @@ def shortlist(
     seal: Callable[[int], str],
     intro_params: Mapping[str, str] | None = None,
     show_again: str | None = None,
+    asked: bool = True,
 ) -> View:
     """A page of peer workers to choose from (each with Choose), paging, the waitlist and
     Change my preferences; or, when nobody is free, the waitlist offer. SEAL turns a peer
     worker's Telegram id into the token their button carries. SHOW_AGAIN names the peer
-    worker left out because their match with the person ended lately (a button shows them)."""
+    worker left out because their match with the person ended lately (a button shows them).
+    ASKED: the person stated a preference (a card that fits none says so differently)."""
     lines: list[list[Choice]] = []
     head = copy.text(intro, **(intro_params or {}))
     if not found:
@@ -188,7 +192,7 @@ def shortlist(
             title + "\n\n" + copy.text(key + ("_waiting" if waiting else ""), name=show_again or "")
         )
     else:
-        cards = "\n\n".join(_card(copy, c, now, zone) for c in found)
+        cards = "\n\n".join(_card(copy, c, now, zone, asked) for c in found)
         text = (
             head
             + "\n\n"
