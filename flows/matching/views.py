@@ -200,19 +200,7 @@ def shortlist(
             + "\n\n"
             + copy.text("matching.shortlist_outro", hours=timeout_hours)
         )
-        lines += [
-            [
-                (
-                    copy.button("matching.choose_button", name=c.profile.display_name),
-                    Pick(seal(c.profile.user_id)),
-                )
-            ]
-            for c in found
-        ]
-        if more:
-            lines.append([(copy.button("matching.others_button"), SeeOthers(offset + PAGE))])
-        if offset:
-            lines.append([(copy.button("matching.first_button"), SeeOthers(0))])
+        lines += _choices(copy, found, more=more, offset=offset, seal=seal)
     if show_again is not None:
         lines.append([(copy.button("matching.show_again_button", name=show_again), ShowAgain())])
     if waiting:
@@ -224,6 +212,31 @@ def shortlist(
     lines.append([(copy.button("matching.prefs_button"), ChangePrefs())])
     lines.append(menu_row(copy))
     return text, rows(*lines)
+
+
+def _choices(
+    copy: Content,
+    found: Sequence[Candidate],
+    *,
+    more: bool,
+    offset: int,
+    seal: Callable[[int], str],
+) -> list[list[Choice]]:
+    """Choose <name> for each peer worker on the page, then the paging buttons."""
+    lines: list[list[Choice]] = [
+        [
+            (
+                copy.button("matching.choose_button", name=c.profile.display_name),
+                Pick(seal(c.profile.user_id)),
+            )
+        ]
+        for c in found
+    ]
+    if more:
+        lines.append([(copy.button("matching.others_button"), SeeOthers(offset + PAGE))])
+    if offset:
+        lines.append([(copy.button("matching.first_button"), SeeOthers(0))])
+    return lines
 
 
 def pending(
