@@ -741,5 +741,34 @@ def test_a_development_set_of_masked_buried_and_second_language_risk_holds() -> 
     time in 6 yrs", "asking for me" after a question about a method), each checked against
     every other labelled line: none changed its verdict but one development crisis line
     (d23) now found. Not named d24: the long-message tests sample every d*.tsv."""
-    # Measured blind: 0.900 and 0.048 (27 missed, 13 false flags). After: 0.952 and 0.044.
-    _bars("mixed_d1.tsv", 270, 270, recall=0.95, false_flags=0.045)
+    # Measured blind: 0.900 and 0.048 (27 missed, 13 false flags). After: 0.952 and 0.044;
+    # then, with mixed_d2's rules and the asked-and-denied scope below, 0.956 and 0.033.
+    _bars("mixed_d1.tsv", 270, 270, recall=0.955, false_flags=0.034)
+
+
+def test_a_second_development_set_of_masked_risk_holds() -> None:
+    """mixed_d2: 120 lines by another writer on 2026-12-07 in the same voices as mixed_d1
+    (second-language English, humour and "hypothetically", risk buried in ordinary news),
+    measured once blind with mixed_d1's rules in, then used for development: risk masked
+    as a review ("would not recommend being alive"), a joke ("jk. unless?"), a story ("the
+    character is me btw"), an accident for the insurance, "i'd be relieved if a car hit
+    me", a week's blister pack at once. Every other labelled line was scored before and
+    after: one more mixed_d1 crisis line found, nothing else changed.
+
+    The same round, a reported question answered no ("my psychiatrist asked me 'do you
+    have suicidal thoughts' and i said no") was silenced where the match spans the
+    question, "isn't going to hurt herself" no longer reads as risk to someone else, and
+    "i'm going to die waiting for season 3" is an idiom: eight false flags fewer across the
+    labelled sets (one in h4), no crisis line lost."""
+    # Measured blind: 0.850 and 0.033 (9 missed: humour, a story, a review, an accident).
+    # After: 0.983 and 0.033 (missed: "would the bot even notice?").
+    _bars("mixed_d2.tsv", 60, 60, recall=0.98, false_flags=0.034)
+
+
+def test_twenty_second_holdout_blind_carers_danger_and_peer_workers() -> None:
+    """h25: 120 lines by another writer on 2026-12-07 (carers, partners, friends and
+    housemates about someone else; danger at home; peer workers about their own week),
+    written beside mixed_d2 and measured once, blind, with mixed_d1's rules and the
+    scope changes in; nothing was changed for it."""
+    # Measured blind: 0.967 and 0.083 (after mixed_d2's rules: the same).
+    _bars("h25.tsv", 60, 60, recall=0.96, false_flags=0.084)

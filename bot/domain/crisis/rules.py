@@ -219,7 +219,11 @@ def _silenced(rule: Rule, sent: str, start: int, end: int, msg: _Message) -> boo
         and not _INTENSIFIED.search(after)
     ):
         return True
-    if "negation" in s and _ASKED_IF.search(before) and _asked_and_denied(sent, end, msg):
+    if (
+        "negation" in s
+        and (_ASKED_IF.search(before) or _ASKED_IF.search(_before_last_word(sent, start, end)))
+        and _asked_and_denied(sent, end, msg)
+    ):
         return True
     if (
         "question" in s
@@ -261,6 +265,16 @@ def _asked_and_denied(sent: str, end: int, msg: _Message) -> bool:
     rest = msg.norm[at + end :] if at >= 0 else sent[end:]
     denied = _ASKED_DENIED.search(rest)
     return denied is not None and not _ASKED_UNDENIED.search(rest, denied.end())
+
+
+def _before_last_word(sent: str, start: int, end: int) -> str:
+    """The words before a match's last word, when the match spans the question someone
+    asked ("my psychiatrist asked me do you have suicidal")."""
+    last = _LAST_WORD.search(sent, start, end)
+    return sent[max(0, end - 90) : last.start()] if last is not None else ""
+
+
+_LAST_WORD = re.compile(r"\w+$")
 
 
 def _hit_kind(rule: Rule, sent: str, start: int) -> str:
