@@ -11,11 +11,41 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.deps import Deps
 
-__all__ = ["Markup", "answer_press", "tell"]
+__all__ = ["TEXT_LIMIT", "Markup", "answer_press", "pieces", "tell"]
 
 _LOG = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+#: Telegram's most characters in one message.
+TEXT_LIMIT = 4096
+
+
+def pieces(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """TEXT as messages Telegram takes, each at most LIMIT characters: whole when it fits,
+    else cut between lines (a list of a big service's staff, say), a line longer than a
+    message cut where it must. The copy's HTML tags never span a line, so each piece
+    stays well formed."""
+    if len(text) <= limit:
+        return [text]
+    out: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:limit])
+            line = line[limit:]
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) > limit:
+            out.append(current)
+            current = line
+        else:
+            current = joined
+    if current.strip():
+        out.append(current)
+    return [p.strip("\n") for p in out if p.strip()]
 
 
 async def answer_press(
@@ -48,8 +78,11 @@ async def tell(
     logged; none of them raises, so one person's closed chat never stops a loop over many.
     """
     try:
+        *first, last = pieces(text)
+        for piece in first:
+            await bot.send_message(chat_id, piece, disable_web_page_preview=True, **kwargs)
         await bot.send_message(
-            chat_id, text, reply_markup=markup, disable_web_page_preview=True, **kwargs
+            chat_id, last, reply_markup=markup, disable_web_page_preview=True, **kwargs
         )
     except Forbidden:
         _LOG.info("A person has blocked the bot; marked unreachable until they write again")

@@ -45,7 +45,7 @@ from bot.callbacks import InvalidCallback, registered_prefixes, unpack
 from bot.content import Content
 from bot.deps import Deps
 from bot.domain.roles import ALL_ROLES
-from bot.messaging import Markup, answer_press, tell
+from bot.messaging import TEXT_LIMIT, Markup, answer_press, pieces, tell
 from bot.safety import was_flagged
 from bot.services.events import Collector, DomainError, Event, EventBus
 from bot.storage import User
@@ -175,16 +175,25 @@ class Ctx(AppCtx):
     # -- replying ---------------------------------------------------------------------------
 
     async def reply(self, text: str, markup: Markup = None, **kwargs: Any) -> Message:
-        """Send TEXT (HTML) to this person's chat."""
+        """Send TEXT (HTML) to this person's chat (in pieces, the buttons on the last, if
+        it is longer than Telegram takes in one message)."""
+        *first, last = pieces(text)
+        for piece in first:
+            await self.bot.send_message(
+                self.chat_id, piece, disable_web_page_preview=True, **kwargs
+            )
         sent: Message = await self.bot.send_message(
-            self.chat_id, text, reply_markup=markup, disable_web_page_preview=True, **kwargs
+            self.chat_id, last, reply_markup=markup, disable_web_page_preview=True, **kwargs
         )
         return sent
 
     async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Answer a press by editing its message in place; answer a message with a new one."""
+        """Answer a press by editing its message in place; answer a message with a new one
+        (and a press too, when the text is longer than one message)."""
         query = self.query
-        if query is not None and query.message is not None:
+        if query is not None and query.message is not None and len(text) > TEXT_LIMIT:
+            await answer_press(query)
+        elif query is not None and query.message is not None:
             await answer_press(query)
             try:
                 await query.edit_message_text(

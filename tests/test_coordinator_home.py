@@ -266,3 +266,43 @@ async def test_a_coordinator_taken_off_the_settings_loses_the_role_at_the_next_s
     assert dee_user is not None and dee_user.role == "coordinator"
     await cora.send("/coord")
     assert "Coordinator home" not in cora.last_text()
+
+
+async def test_a_big_services_staff_and_invites_come_a_page_at_a_time(env: BotEnv) -> None:
+    """Forty staff and forty invites would pass Telegram's 4,096 characters and crowd one
+    message with buttons: each list shows fifteen, with More and Previous."""
+    cora = await coordinator(env)
+    now = int(env.clock.now().timestamp())
+    await env.storage.executemany(
+        "INSERT INTO users (user_id, consent, consent_at, role, region, timezone, alias, "
+        "created_at, updated_at) VALUES (?, 'given', ?, ?, 'AU', 'Australia/Sydney', ?, ?, ?)",
+        [
+            (7_000_000 + k, now, ("consumer_peer", "carer_peer")[k % 2], f"Staff {k}", now, now)
+            for k in range(40)
+        ],
+    )
+    await cora.send("/coord")
+    await cora.click("Staff")
+    first = cora.last()
+    assert "Page 1 of 3" in first.plain and "Staff 0 " in first.plain + " "
+    labels = [b["text"] for b in first.buttons()]
+    assert "More ›" in labels and "‹ Previous" not in labels
+    assert sum(label.startswith("End access") for label in labels) == 15
+    await cora.click("More ›")
+    await cora.click("More ›")
+    last = cora.last()
+    assert "Page 3 of 3" in last.plain and "More ›" not in [b["text"] for b in last.buttons()]
+    await cora.click("‹ Previous")
+    assert "Page 2 of 3" in cora.last().plain
+
+    for _ in range(20):
+        await cora.send("/invite")
+        await cora.click("Carer peer worker", exact=True)
+    await cora.send("/coord")
+    await cora.click("Invites")
+    assert "Page 1 of 2" in cora.last().plain and "• 15. " in cora.last().plain
+    await cora.click("More ›")
+    assert "• 16. " in cora.last().plain and "• 20. " in cora.last().plain
+    await cora.click("Revoke invite 20 (carer peer worker)")
+    assert "That invite no longer works" in cora.last().plain
+    env.assert_clean()

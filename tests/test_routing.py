@@ -172,3 +172,15 @@ def test_a_command_or_button_routed_twice_is_refused() -> None:
     first, second = NameFlow(), NameFlow()
     with pytest.raises(ValueError, match="routed twice"):
         Router(deps, [first, second], EventBus())  # type: ignore[arg-type]
+
+
+def test_a_text_longer_than_telegram_takes_goes_in_pieces_cut_between_lines() -> None:
+    from bot.messaging import pieces
+
+    assert pieces("short") == ["short"]
+    lines = [f"• line {k} " + "x" * 50 for k in range(200)]
+    text = "<b>Title</b>\n" + "\n".join(lines)
+    out = pieces(text)
+    assert len(out) > 1 and all(len(p) <= 4096 for p in out)
+    assert "\n".join(out) == text  # nothing lost, cut only between lines
+    assert pieces("y" * 9000) == ["y" * 4096, "y" * 4096, "y" * 808]

@@ -14,6 +14,7 @@ from bot.routing import Button, Command, Step
 from bot.services import coordination
 from bot.services.events import Collector
 from flows.coordinator.callbacks import (
+    CoordPage,
     CoordScreen,
     Deactivate,
     DeactivateYes,
@@ -49,6 +50,7 @@ def build(deps: Deps) -> Flow:
             Command("report", h.report, roles=COORDINATORS, menu="commands.report"),
             Button(OpenCoordinatorHome, h.on_home, roles=COORDINATORS),
             Button(CoordScreen, h.on_screen, roles=COORDINATORS),
+            Button(CoordPage, h.on_page, roles=COORDINATORS),
             Button(Deactivate, h.on_deactivate, roles=COORDINATORS),
             Button(DeactivateYes, h.on_deactivate_yes, roles=COORDINATORS),
             Button(Revoke, h.on_revoke, roles=COORDINATORS),

@@ -9,6 +9,7 @@ from typing import Literal
 from bot.callbacks import callback
 
 __all__ = [
+    "CoordPage",
     "CoordScreen",
     "Deactivate",
     "DeactivateYes",
@@ -46,6 +47,15 @@ class CoordScreen:
     """Open one of the coordinator's screens in place of this message."""
 
     screen: Screen
+
+
+@callback("coord.pg")
+@dataclass(frozen=True, slots=True)
+class CoordPage:
+    """Another page of a long list (the staff, or the invites that still work)."""
+
+    screen: Literal["staff", "invites"]
+    page: int
 
 
 @callback("coord.off")

@@ -25,6 +25,7 @@ from bot.services.invites import RoleNotInvitable, make_invite
 from bot.services.matches import policy
 from flows.coordinator import views
 from flows.coordinator.callbacks import (
+    CoordPage,
     CoordScreen,
     Deactivate,
     DeactivateYes,
@@ -168,9 +169,16 @@ class Handlers:
 
     # -- staff governance ----------------------------------------------------------------------
 
-    async def _staff(self, ctx: Ctx) -> None:
+    async def _staff(self, ctx: Ctx, page: int = 0) -> None:
         people = await coordination.staff_list(ctx.deps.storage)
-        await ctx.show(*views.staff(ctx.copy, people, ctx.user_id, ctx.deps.cipher.seal_id))
+        await ctx.show(*views.staff(ctx.copy, people, ctx.user_id, ctx.deps.cipher.seal_id, page))
+
+    async def on_page(self, ctx: Ctx, data: CoordPage) -> None:
+        """Another page of the staff or of the invites."""
+        if data.screen == "staff":
+            await self._staff(ctx, data.page)
+        else:
+            await self._invites(ctx, page=data.page)
 
     async def _staff_line(self, ctx: Ctx, sealed: str) -> coordination.StaffLine | None:
         """The member of staff a button's sealed id names (None: not a sealed id, or nobody
@@ -212,7 +220,7 @@ class Handlers:
         name = views.name_or_unnamed(ctx.copy, person.name)
         await ctx.show(*views.deactivate_done(ctx.copy, name, done))
 
-    async def _invites(self, ctx: Ctx, notice: str | None = None) -> None:
+    async def _invites(self, ctx: Ctx, notice: str | None = None, page: int = 0) -> None:
         storage = ctx.deps.storage
         found = await storage.usable_invites(ctx.now)
         makers = {}
@@ -223,7 +231,9 @@ class Handlers:
                 if user is not None and user.alias
                 else ctx.copy.button("coordinator.unnamed")
             )
-        await ctx.show(*views.invites(ctx.copy, found, makers, ctx.deps.zone(ctx.user), notice))
+        await ctx.show(
+            *views.invites(ctx.copy, found, makers, ctx.deps.zone(ctx.user), notice, page)
+        )
 
     async def on_revoke(self, ctx: Ctx, data: Revoke) -> None:
         """Stop an unused invite working, and show the list again."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
@@ -15,6 +16,7 @@ from bot.services.coordination import Deactivated, GroupLine, Overview, StaffLin
 from bot.services.evaluation import CHART_SERIES, Line, Period, Section, named_period
 from bot.storage.coordination import InviteRow
 from flows.coordinator.callbacks import (
+    CoordPage,
     CoordScreen,
     Deactivate,
     DeactivateYes,
@@ -386,14 +388,52 @@ def _home_buttons(copy: Content, o: Overview) -> list[list[Choice]]:
 # -- staff governance ----------------------------------------------------------------------
 
 
-def staff(copy: Content, people: Sequence[StaffLine], me: int, seal: Callable[[int], str]) -> View:
+#: Lines of a long list on one screen: a big service's staff or invites would pass Telegram's
+#: 4,096 characters and 100 buttons on one message.
+LIST_PAGE = 15
+_STAFF_ROLES = ("consumer_peer", "carer_peer", "coordinator", "clinician")
+
+
+def _page_of(count: int, page: int) -> tuple[int, int]:
+    """The page to show (PAGE, kept in range) and how many pages COUNT lines make."""
+    pages = max(1, -(-count // LIST_PAGE))
+    return min(max(page, 0), pages - 1), pages
+
+
+def _paging(copy: Content, page: int, pages: int) -> str:
+    """The "Page 2 of 3" line of a long list."""
+    return copy.text("coordinator.page_of", page=page + 1, pages=pages)
+
+
+def _paging_row(
+    copy: Content, screen: Literal["staff", "invites"], page: int, pages: int
+) -> list[Choice]:
+    row: list[Choice] = []
+    if page > 0:
+        row.append((copy.button("coordinator.page_back_button"), CoordPage(screen, page - 1)))
+    if page + 1 < pages:
+        row.append((copy.button("coordinator.page_next_button"), CoordPage(screen, page + 1)))
+    return row
+
+
+def staff(
+    copy: Content,
+    people: Sequence[StaffLine],
+    me: int,
+    seal: Callable[[int], str],
+    page: int = 0,
+) -> View:
     """The staff list by role with each one's status, and "End access" for each (not for
-    the coordinator reading it). SEAL turns a Telegram id into the token a button carries."""
+    the coordinator reading it), LIST_PAGE at a time. SEAL turns a Telegram id into the
+    token a button carries."""
+    ordered = sorted(people, key=lambda p: _STAFF_ROLES.index(p.role))
+    page, pages = _page_of(len(ordered), page)
+    people = ordered[page * LIST_PAGE : (page + 1) * LIST_PAGE]
     parts = [copy.text("coordinator.staff_title")]
-    for role in ("consumer_peer", "carer_peer", "coordinator", "clinician"):
+    for role in _STAFF_ROLES:
         of_role = [p for p in people if p.role == role]
-        if not of_role and role == "clinician":
-            continue  # a complementary service has none, and never will
+        if not of_role and (role == "clinician" or pages > 1):
+            continue  # a complementary service has none; a long list shows who is here
         parts.append(
             copy.text("coordinator.staff_role", role=copy.button(f"coordinator.staff_roles.{role}"))
             + "\n"
@@ -419,7 +459,11 @@ def staff(copy: Content, people: Sequence[StaffLine], me: int, seal: Callable[[i
         for p in people
         if p.user_id != me
     ]
-    return "\n\n".join(parts), rows(*buttons, _home_row(copy))
+    if pages > 1:
+        parts.append(_paging(copy, page, pages))
+    return "\n\n".join(parts), rows(
+        *buttons, _paging_row(copy, "staff", page, pages), _home_row(copy)
+    )
 
 
 def deactivate_ask(
@@ -485,8 +529,13 @@ def invites(
     makers: dict[int, str],
     zone: ZoneInfo,
     notice: str | None = None,
+    page: int = 0,
 ) -> View:
-    """Invites that still work: role, who made each and when it expires; Revoke for each."""
+    """Invites that still work: role, who made each and when it expires; Revoke for each,
+    LIST_PAGE at a time."""
+    page, pages = _page_of(len(found), page)
+    first = page * LIST_PAGE
+    numbered = list(enumerate(found, start=1))[first : first + LIST_PAGE]
     lines = [
         copy.text(
             "coordinator.invite_line",
@@ -498,13 +547,15 @@ def invites(
             made=_day(copy, i.created_at, zone),
             expires=_when(copy, i.expires_at, zone),
         )
-        for n, i in enumerate(found, start=1)
+        for n, i in numbered
     ]
     text = (
         copy.text("coordinator.invites_title")
         + "\n"
         + ("\n".join(lines) or copy.text("coordinator.invites_none"))
     )
+    if pages > 1:
+        text += "\n\n" + _paging(copy, page, pages)
     if notice:
         text = notice + "\n\n" + text
     buttons: list[list[Choice]] = [
@@ -514,10 +565,11 @@ def invites(
                 Revoke(i.invite_id),
             )
         ]
-        for n, i in enumerate(found, start=1)
+        for n, i in numbered
     ]
     return text, rows(
         *buttons,
+        _paging_row(copy, "invites", page, pages),
         [(copy.button("coordinator.invite_button"), CoordScreen("invite"))],
         _home_row(copy),
     )

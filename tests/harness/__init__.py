@@ -287,7 +287,10 @@ class FakeBotAPI(BaseRequest):
     def _check_markup(self, method: str, markup: Any) -> None:
         if isinstance(markup, str):
             markup = json.loads(markup)
-        for row in (markup or {}).get("inline_keyboard", []):
+        keyboard = (markup or {}).get("inline_keyboard", [])
+        if sum(len(row) for row in keyboard) > 100:
+            self.problems.append(f"{method}: over 100 buttons on one message")
+        for row in keyboard:
             for button in row:
                 data = button.get("callback_data")
                 if data is not None and len(data.encode()) > 64:
