@@ -55,14 +55,16 @@ def _role_name(copy: Content, role: str) -> str:
 def invite_question(
     copy: Content, roles: Sequence[str], hours: int
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """ "Who would you like to invite?" with one button per role the service has."""
+    """ "Who would you like to invite?" with one button per role the service has, and the
+    way back to the coordinator home."""
     return copy.text("coordinator.invite_which", hours=hours), choose_one(
-        [(copy.button(f"onboarding.role_label.{role}"), invite_role(role)) for role in roles]
+        [(copy.button(f"onboarding.role_label.{role}"), invite_role(role)) for role in roles],
+        footer=[_home_row(copy)],
     )
 
 
 def invite_link(copy: Content, role: str, link: str, hours: int) -> str:
-    """The single-use link, to pass on privately."""
+    """The single-use link, to pass on privately (no buttons: a press would replace it)."""
     return copy.text("coordinator.invite_link", role=_role_name(copy, role), link=link, hours=hours)
 
 
