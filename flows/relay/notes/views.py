@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content, Raw
 from bot.domain.relay import NOTE_MAX_CHARS, may_share_notes
 from bot.keyboards import Choice, pager, rows
+from bot.links import menu_row
 from flows.relay.notes.callbacks import (
     NoteCancel,
     NoteChoice,
@@ -101,6 +102,7 @@ def people(copy: Content, sharers: Sequence[Sharer], at: int, pages: int) -> Vie
         for s in sharers
     ]
     lines.append(pager(copy, at, pages, SharedPeople))
+    lines.append(menu_row(copy))
     return copy.text("relay.notes_pick_person", page=at + 1, pages=pages), rows(*lines)
 
 
