@@ -211,7 +211,7 @@ async def test_a_clinician_lists_only_their_care_teams_and_a_refusal_looks_missi
 
         await doc.send("/notes")
         labels = [b["text"] for b in doc.last().buttons()]
-        assert labels == ["Robin (1)"]
+        assert labels == ["Robin (1)", "‹ Menu"]
         ana_note = (await env.storage.notes_about(ana.user_id))[0].id
 
         async def seen(anchor: int) -> list[tuple[str, str]]:
