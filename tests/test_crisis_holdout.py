@@ -742,8 +742,10 @@ def test_a_development_set_of_masked_buried_and_second_language_risk_holds() -> 
     every other labelled line: none changed its verdict but one development crisis line
     (d23) now found. Not named d24: the long-message tests sample every d*.tsv."""
     # Measured blind: 0.900 and 0.048 (27 missed, 13 false flags). After: 0.952 and 0.044;
-    # then, with mixed_d2's rules and the asked-and-denied scope below, 0.956 and 0.033.
-    _bars("mixed_d1.tsv", 270, 270, recall=0.955, false_flags=0.034)
+    # then, with mixed_d2's rules and the asked-and-denied scope below, 0.956 and 0.033;
+    # then, with rules for a goodbye posted then silence, someone missing who took their
+    # medication, and not wanting to wake up "hypothetically", 0.967 and 0.033.
+    _bars("mixed_d1.tsv", 270, 270, recall=0.966, false_flags=0.034)
 
 
 def test_a_second_development_set_of_masked_risk_holds() -> None:
