@@ -302,3 +302,13 @@ async def test_a_peer_worker_with_no_name_reads_as_one_to_coordinators(env: BotE
     text = cora.last_text()
     assert "From: A carer peer worker who hasn't chosen a name" in text
     assert "A coordinator" not in text and "Patricia" not in text
+
+
+async def test_menu_steps_out_of_the_question_as_the_menu_command_does(env: BotEnv) -> None:
+    sam, cora = await peer_and_coordinator(env)
+    await sam.send("/supervision")
+    await sam.click("‹ Menu")
+    assert "What would you like to do?" in sam.last_text()
+    await sam.send("can we do tuesday")
+    assert "Please tap one of these" not in sam.last_text()
+    assert await env.storage.untaken_supervision_requests() == []

@@ -46,8 +46,9 @@ class Handlers:
         await ctx.reply(*await home(ctx, ctx.user))
 
     async def on_home(self, ctx: Ctx, data: OpenHome) -> None:
-        """Back to the home, in place."""
+        """Back to the home, in place; like /menu, it steps out of anything half-done."""
         assert ctx.user is not None
+        ctx.end_step()
         await ctx.show(*await home(ctx, ctx.user))
 
     async def on_run(self, ctx: Ctx, data: RunCommand) -> None:

@@ -7,6 +7,7 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content
 from bot.domain.supervision import URGENCIES
 from bot.keyboards import choose_one
+from bot.links import menu_row
 from flows.supervision.callbacks import (
     AddToRequest,
     SendFlagged,
@@ -31,7 +32,8 @@ __all__ = [
 
 def _urgencies(copy: Content) -> InlineKeyboardMarkup:
     return choose_one(
-        [(copy.button(f"supervision.urgency_{u}"), UrgencyChoice(u)) for u in URGENCIES]
+        [(copy.button(f"supervision.urgency_{u}"), UrgencyChoice(u)) for u in URGENCIES],
+        footer=[menu_row(copy)],  # back home, which closes the question as /menu does
     )
 
 
