@@ -308,7 +308,7 @@ async def test_menu_steps_out_of_the_question_as_the_menu_command_does(env: BotE
     sam, cora = await peer_and_coordinator(env)
     await sam.send("/supervision")
     await sam.click("‹ Menu")
-    assert "What would you like to do?" in sam.last_text()
+    assert "How soon would you like to talk?" not in sam.last_text()  # the home, in place
     await sam.send("can we do tuesday")
     assert "Please tap one of these" not in sam.last_text()
     assert await env.storage.untaken_supervision_requests() == []
