@@ -1,8 +1,8 @@
 """Nominated hours in people's words: the day names and times they may type, and hours shown
 as people read them on a phone, in the copy's words (content/copy/dates.yaml and profile.yaml):
-days in a row as one range ("Mon–Fri 9am–9pm; Sat 10am–2pm"), and a time zone by the name of
-its place ("Sydney time"), never its database id. Shared by every flow that reads or shows a
-peer worker's hours."""
+days in a row as one range ("Mon–Fri 9am–9pm; Sat 10am–2pm"), a time zone by the name of its
+place ("Sydney time"), never its database id, and a region by its name ("Australia"). Shared
+by every flow that reads or shows a peer worker's hours or asks where someone is."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from bot.content import Content
 from bot.domain.hours import HoursGroup, HoursWords, Window, group_windows
 
-__all__ = ["describe_hours", "hours_words", "zone_name"]
+__all__ = ["describe_hours", "hours_words", "region_name", "zone_name"]
 
 
 def hours_words(copy: Content) -> HoursWords:
@@ -38,6 +38,13 @@ def zone_name(copy: Content, timezone: str) -> str:
     if copy.has(key):
         return copy.button(key)
     return timezone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def region_name(copy: Content, region: str) -> str:
+    """A region as people say it ('AU' -> 'Australia'): the copy's name for it, else the
+    code the settings use."""
+    key = f"common.regions.{region}"
+    return copy.button(key) if copy.has(key) else region
 
 
 def _time(copy: Content, minutes: int) -> str:

@@ -305,7 +305,7 @@ async def test_a_peer_worker_with_no_name_reads_as_one_to_coordinators(env: BotE
 
 
 async def test_menu_steps_out_of_the_question_as_the_menu_command_does(env: BotEnv) -> None:
-    sam, cora = await peer_and_coordinator(env)
+    sam, _cora = await peer_and_coordinator(env)
     await sam.send("/supervision")
     await sam.click("‹ Menu")
     assert "How soon would you like to talk?" not in sam.last_text()  # the home, in place

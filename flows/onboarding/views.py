@@ -10,6 +10,7 @@ from bot.content import Content, Raw
 from bot.domain.roles import RELATIONSHIPS
 from bot.keyboards import back_row, choose_one, rows
 from bot.links import OpenCareTeamLink
+from bot.nominated_hours import region_name, zone_name
 from flows.onboarding.callbacks import (
     BackToRoles,
     Consent,
@@ -136,14 +137,14 @@ def code_refused(copy: Content, key: str) -> Inline:
 def region_question(copy: Content, regions: Sequence[str]) -> Inline:
     """ "Where are you?", one button per region the service offers."""
     return copy.text("onboarding.ask_region"), choose_one(
-        [(region, RegionChoice(region)) for region in regions]
+        [(region_name(copy, region), RegionChoice(region)) for region in regions]
     )
 
 
 def timezone_question(copy: Content, zones: Sequence[str]) -> Inline:
     """ "Which time zone are you in?", one button per zone the service offers."""
     return copy.text("onboarding.ask_timezone"), choose_one(
-        [(zone.replace("_", " "), ZoneChoice(i)) for i, zone in enumerate(zones)]
+        [(zone_name(copy, zone), ZoneChoice(i)) for i, zone in enumerate(zones)]
     )
 
 

@@ -10,6 +10,7 @@ from bot.content import Content
 from bot.domain.roles import PEOPLE_ROLES, RELATIONSHIPS
 from bot.keyboards import TICK, Choice, back_row, choose_one, rows
 from bot.links import OpenCareTeam
+from bot.nominated_hours import region_name, zone_name
 from bot.settings import Settings
 from bot.storage import User
 from flows.settings.callbacks import (
@@ -37,9 +38,9 @@ __all__ = [
 Inline = tuple[str, InlineKeyboardMarkup]
 
 
-def zone_label(zone: str) -> str:
-    """A time zone as people read it ("Australia/Broken Hill")."""
-    return zone.replace("_", " ")
+def zone_label(copy: Content, zone: str) -> str:
+    """A time zone as people read it, by its place ("Broken Hill")."""
+    return zone_name(copy, zone)
 
 
 def menu(
@@ -77,7 +78,10 @@ def menu(
         lines.append(
             [
                 (
-                    copy.button("onboarding.settings_region", region=user.region or service.region),
+                    copy.button(
+                        "onboarding.settings_region",
+                        region=region_name(copy, user.region or service.region),
+                    ),
                     Change("region"),
                 )
             ]
@@ -88,7 +92,7 @@ def menu(
                 (
                     copy.button(
                         "onboarding.settings_timezone",
-                        timezone=zone_label(user.timezone or service.timezone),
+                        timezone=zone_label(copy, user.timezone or service.timezone),
                     ),
                     Change("tz"),
                 )
@@ -168,13 +172,14 @@ def relationship_question(copy: Content) -> Inline:
 def region_question(copy: Content, regions: Sequence[str]) -> Inline:
     """ "Where are you?", with Back."""
     return copy.text("onboarding.ask_region"), choose_one(
-        [(region, NewRegion(region)) for region in regions], footer=[back_row(copy, BackToMenu())]
+        [(region_name(copy, region), NewRegion(region)) for region in regions],
+        footer=[back_row(copy, BackToMenu())],
     )
 
 
 def timezone_question(copy: Content, zones: Sequence[str]) -> Inline:
     """ "Which time zone are you in?", with Back."""
     return copy.text("onboarding.ask_timezone"), choose_one(
-        [(zone_label(zone), NewZone(i)) for i, zone in enumerate(zones)],
+        [(zone_label(copy, zone), NewZone(i)) for i, zone in enumerate(zones)],
         footer=[back_row(copy, BackToMenu())],
     )
