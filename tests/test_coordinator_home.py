@@ -270,7 +270,7 @@ async def test_a_coordinator_taken_off_the_settings_loses_the_role_at_the_next_s
 
 async def test_a_big_services_staff_and_invites_come_a_page_at_a_time(env: BotEnv) -> None:
     """Forty staff and forty invites would pass Telegram's 4,096 characters and crowd one
-    message with buttons: each list shows fifteen, with More and Previous."""
+    message with buttons: each list shows fifteen, with More and Back."""
     cora = await coordinator(env)
     now = int(env.clock.now().timestamp())
     await env.storage.executemany(
@@ -286,13 +286,13 @@ async def test_a_big_services_staff_and_invites_come_a_page_at_a_time(env: BotEn
     first = cora.last()
     assert "Page 1 of 3" in first.plain and "Staff 0 " in first.plain + " "
     labels = [b["text"] for b in first.buttons()]
-    assert "More ›" in labels and "‹ Previous" not in labels
+    assert "More ›" in labels and "‹ Back" not in labels
     assert sum(label.startswith("End access") for label in labels) == 15
     await cora.click("More ›")
     await cora.click("More ›")
     last = cora.last()
     assert "Page 3 of 3" in last.plain and "More ›" not in [b["text"] for b in last.buttons()]
-    await cora.click("‹ Previous")
+    await cora.click("‹ Back")
     assert "Page 2 of 3" in cora.last().plain
 
     for _ in range(20):

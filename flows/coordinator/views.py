@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
 from bot.content import Content, Raw
-from bot.keyboards import Choice, choose_one, rows
+from bot.keyboards import Choice, choose_one, page_slice, pager, rows
 from bot.links import RunCommand, take_supervision
 from bot.services.coordination import Deactivated, GroupLine, Overview, StaffLine
 from bot.services.evaluation import CHART_SERIES, Line, Period, Section, named_period
@@ -396,26 +395,9 @@ LIST_PAGE = 15
 _STAFF_ROLES = ("consumer_peer", "carer_peer", "coordinator", "clinician")
 
 
-def _page_of(count: int, page: int) -> tuple[int, int]:
-    """The page to show (PAGE, kept in range) and how many pages COUNT lines make."""
-    pages = max(1, -(-count // LIST_PAGE))
-    return min(max(page, 0), pages - 1), pages
-
-
 def _paging(copy: Content, page: int, pages: int) -> str:
     """The "Page 2 of 3" line of a long list."""
     return copy.text("coordinator.page_of", page=page + 1, pages=pages)
-
-
-def _paging_row(
-    copy: Content, screen: Literal["staff", "invites"], page: int, pages: int
-) -> list[Choice]:
-    row: list[Choice] = []
-    if page > 0:
-        row.append((copy.button("coordinator.page_back_button"), CoordPage(screen, page - 1)))
-    if page + 1 < pages:
-        row.append((copy.button("coordinator.page_next_button"), CoordPage(screen, page + 1)))
-    return row
 
 
 def staff(
@@ -429,8 +411,7 @@ def staff(
     the coordinator reading it), LIST_PAGE at a time. SEAL turns a Telegram id into the
     token a button carries."""
     ordered = sorted(people, key=lambda p: _STAFF_ROLES.index(p.role))
-    page, pages = _page_of(len(ordered), page)
-    people = ordered[page * LIST_PAGE : (page + 1) * LIST_PAGE]
+    people, page, pages = page_slice(ordered, page, LIST_PAGE)
     parts = [copy.text("coordinator.staff_title")]
     for role in _STAFF_ROLES:
         of_role = [p for p in people if p.role == role]
@@ -464,7 +445,7 @@ def staff(
     if pages > 1:
         parts.append(_paging(copy, page, pages))
     return "\n\n".join(parts), rows(
-        *buttons, _paging_row(copy, "staff", page, pages), _home_row(copy)
+        *buttons, pager(copy, page, pages, lambda p: CoordPage("staff", p)), _home_row(copy)
     )
 
 
@@ -535,9 +516,7 @@ def invites(
 ) -> View:
     """Invites that still work: role, who made each and when it expires; Revoke for each,
     LIST_PAGE at a time."""
-    page, pages = _page_of(len(found), page)
-    first = page * LIST_PAGE
-    numbered = list(enumerate(found, start=1))[first : first + LIST_PAGE]
+    numbered, page, pages = page_slice(list(enumerate(found, start=1)), page, LIST_PAGE)
     lines = [
         copy.text(
             "coordinator.invite_line",
@@ -571,7 +550,7 @@ def invites(
     ]
     return text, rows(
         *buttons,
-        _paging_row(copy, "invites", page, pages),
+        pager(copy, page, pages, lambda p: CoordPage("invites", p)),
         [(copy.button("coordinator.invite_button"), CoordScreen("invite"))],
         _home_row(copy),
     )
