@@ -231,8 +231,8 @@ EXPECTED = [
     "• Check-ins sent: 20",
     "◦ Answered: *",
     "• Crisis cards shown: 9",
-    "◦ AU: *",
-    "◦ NZ: <5",
+    "◦ Australia: *",
+    "◦ New Zealand: <5",
     "• Supervision requests: 5",
     "◦ Picked up: <5",
     "• Hours until picked up (median): not shown (fewer than 5)",
@@ -387,8 +387,8 @@ async def test_the_command_prints_and_writes_the_same_counts(scenario_db: Path) 
         "  Matches made: 6",
         "  Days from request to match (median): 3.5",
         "    Answered: *",
-        "    AU: *",
-        "    NZ: <5",
+        "    Australia: *",
+        "    New Zealand: <5",
     ):
         assert f"\n{line}\n" in out, line
 
@@ -412,7 +412,8 @@ async def test_the_command_prints_and_writes_the_same_counts(scenario_db: Path) 
     assert found[("Check-ins sent", "")] == "20"
     assert found[("Check-ins sent", "Answered")] == "*"  # 20 - 17 would give 3 back
     assert (
-        found[("Crisis cards shown", "AU")] == "*" and found[("Crisis cards shown", "NZ")] == "<5"
+        found[("Crisis cards shown", "Australia")] == "*"
+        and found[("Crisis cards shown", "New Zealand")] == "<5"
     )
     assert found[("Handovers to another peer worker (not counted as matches made)", "")] == "<5"
     assert found[("Matches ended", "Handed over")] == "<5"

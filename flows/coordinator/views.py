@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.content import Content, Raw
 from bot.keyboards import Choice, choose_one, page_slice, pager, rows
 from bot.links import RunCommand, take_supervision
+from bot.nominated_hours import region_name
 from bot.services.coordination import Deactivated, GroupLine, Overview, StaffLine
 from bot.services.evaluation import CHART_SERIES, Line, Period, Section, named_period
 from bot.storage.coordination import InviteRow
@@ -119,7 +120,9 @@ def _part_label(copy: Content, line: Line) -> str:
     key = f"coordinator.report_part.{line.key}.{name}"
     if copy.has(key):
         return copy.button(key)
-    return line.name or "?"  # a referral source's or a region's own name
+    if line.key == "crisis_cards" and line.name:
+        return region_name(copy, line.name)  # "Australia", not "AU"
+    return line.name or "?"  # a referral source's own name
 
 
 def report_rows(copy: Content, sections: Sequence[Section]) -> list[tuple[str, str, str, str]]:
