@@ -166,9 +166,7 @@ def test_coordinator_screens() -> None:
 
 def test_wizard_screens() -> None:
     check_snapshot("groups/ask_name", *views.question(COPY, "groups.ask_name"))
-    check_snapshot(
-        "groups/ask_time", *views.question(COPY, "groups.ask_time", tz="Sydney")
-    )
+    check_snapshot("groups/ask_time", *views.question(COPY, "groups.ask_time", tz="Sydney"))
     check_snapshot(
         "groups/ask_capacity", *views.question(COPY, "groups.ask_capacity", no_limit=True)
     )

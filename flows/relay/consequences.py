@@ -7,7 +7,9 @@ bot/outbox.py): whoever it came from is told the truth, in their own copy.
   person didn't get a copy (it is in their /mydata);
 - `match:{id}:ended:{chat}`: the news of an ending, to the person; the peer worker who ended
   it hears the person couldn't be told;
-- `match:{id}:goodbye`: a peer worker's few words after an ending; they hear they didn't go.
+- `match:{id}:goodbye`: a peer worker's few words after an ending; they hear they didn't go;
+- `match:{id}:name:...` and `match:{id}:hours:...`: news of a new name or new hours
+  (tell_new_name, tell_new_hours), to the other side of a match; nobody else is told.
 """
 
 from __future__ import annotations
@@ -103,23 +105,22 @@ async def tell_new_name(event: NameChanged, app: AppCtx) -> None:
     person's peer worker their new chosen name, a peer worker's people their new display
     name. (A peer worker's /settings name is not the one their people see.)"""
     storage = app.deps.storage
-    sends: list[outbox.Send] = []
+    sends: list[tuple[int, outbox.Send]] = []
     if event.what == "alias":
         match = await storage.active_match_for_person(event.user_id)
         if match is not None:
             copy = app.copy_for(await storage.get_user(match.peer_id))
             old = event.old or copy.button("relay.person_fallback", number=match.id)
             new = await person_name(storage, copy, match)
-            sends.append(
-                outbox.Send(match.peer_id, copy.text("relay.renamed_person", old=old, new=new))
-            )
+            text = copy.text("relay.renamed_person", old=old, new=new)
+            sends.append((match.id, outbox.Send(match.peer_id, text)))
     else:
         for match in await storage.active_matches_for_peer(event.user_id):
             copy = app.copy_for(await storage.get_user(match.person_id))
             old = event.old or copy.button("relay.peer_fallback")
             text = copy.text("relay.renamed_peer", old=old, new=event.new)
-            sends.append(outbox.Send(match.person_id, text))
-    await _notify(app, f"name:{event.user_id}", sends)
+            sends.append((match.id, outbox.Send(match.person_id, text)))
+    await _notify(app, "name", sends)
 
 
 async def tell_new_hours(event: HoursChanged, app: AppCtx) -> None:
@@ -129,7 +130,7 @@ async def tell_new_hours(event: HoursChanged, app: AppCtx) -> None:
     profile = await storage.get_profile(event.peer_id)
     if profile is None:
         return
-    sends: list[outbox.Send] = []
+    sends: list[tuple[int, outbox.Send]] = []
     for match in await storage.active_matches_for_peer(event.peer_id):
         copy = app.copy_for(await storage.get_user(match.person_id))
         text = copy.text(
@@ -137,17 +138,18 @@ async def tell_new_hours(event: HoursChanged, app: AppCtx) -> None:
             name=await peer_name(storage, copy, event.peer_id),
             hours=describe_hours(copy, profile.hours, profile.timezone),
         )
-        sends.append(outbox.Send(match.person_id, text))
-    await _notify(app, f"hours:{event.peer_id}", sends)
+        sends.append((match.id, outbox.Send(match.person_id, text)))
+    await _notify(app, "hours", sends)
 
 
-async def _notify(app: AppCtx, about: str, sends: list[outbox.Send]) -> None:
-    """Keep SENDS (one news item ABOUT someone, at this moment) and try them now."""
+async def _notify(app: AppCtx, news: str, sends: list[tuple[int, outbox.Send]]) -> None:
+    """Keep SENDS (NEWS about the other side of each match, at this moment) and try them
+    now. Keyed by match, never by anyone's Telegram id."""
     stamp = int(app.deps.clock.now().timestamp() * 1000)
     keys = []
-    for send in sends:
+    for match_id, send in sends:
         # the words' checksum too: two changes in one moment are two pieces of news
-        key = f"{about}:{send.chat_id}:{stamp}:{zlib.crc32(send.text.encode())}"
+        key = f"match:{match_id}:{news}:{stamp}:{zlib.crc32(send.text.encode())}"
         if await outbox.queue(app.deps, key, "notice", send):
             keys.append(key)
     await outbox.send_now(app.deps, app.bot, keys, app.events)
