@@ -774,3 +774,15 @@ def test_twenty_second_holdout_blind_carers_danger_and_peer_workers() -> None:
     scope changes in; nothing was changed for it."""
     # Measured blind: 0.967 and 0.083 (after mixed_d2's rules: the same).
     _bars("h25.tsv", 60, 60, recall=0.96, false_flags=0.084)
+
+
+def test_twenty_third_holdout_blind_masked_risk() -> None:
+    """h26: 120 lines by another writer on 2026-12-07, risk hidden in jokes, memes,
+    sarcasm, "hypothetical" or "for a story" questions, an afterthought after ordinary news,
+    and second-language English; the ordinary lines in the same styles. Written after all of
+    mixed_d1's and mixed_d2's rules were in, to measure how far rules written from one
+    writer's masked risk carry to another's: not far. Measured once; nothing was changed
+    for it, so a retraining of the models with mixed_d1 and mixed_d2 can be measured on it."""
+    # Measured blind: 0.783 and 0.050 (13 missed: 6 suicidal, 3 self-harm, 2 plan, 2
+    # overdose).
+    _bars("h26.tsv", 60, 60, recall=0.78, false_flags=0.05)
