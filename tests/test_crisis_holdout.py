@@ -760,8 +760,8 @@ def test_a_second_development_set_of_masked_risk_holds() -> None:
     The same round, a reported question answered no ("my psychiatrist asked me 'do you
     have suicidal thoughts' and i said no") was silenced where the match spans the
     question, "isn't going to hurt herself" no longer reads as risk to someone else, and
-    "i'm going to die waiting for season 3" is an idiom: eight false flags fewer across the
-    labelled sets (one in h4), no crisis line lost."""
+    "i'm going to die waiting for season 3" is an idiom: five false flags fewer across the
+    labelled sets (h4, w_d7 and three in mixed_d1), no crisis line lost."""
     # Measured blind: 0.850 and 0.033 (9 missed: humour, a story, a review, an accident).
     # After: 0.983 and 0.033 (missed: "would the bot even notice?").
     _bars("mixed_d2.tsv", 60, 60, recall=0.98, false_flags=0.034)
