@@ -49,7 +49,7 @@ from bot.flowkit import Context, Flow, is_passthrough, passthrough
 from bot.inbox import DurableUpdateQueue
 from bot.lanes import LaneRateLimiter
 from bot.menus import commands_for, set_role_commands
-from bot.messaging import answer_press
+from bot.messaging import STATUS_UPDATE, answer_press
 from bot.retention import RETENTION_JOB
 from bot.routing import AppCtx, Job, Router
 from bot.runtime import BotApplication
@@ -369,11 +369,7 @@ def build_application(
     app.add_handler(CallbackQueryHandler(stale_button), group=group)
     app.add_handler(
         MessageHandler(
-            # a text is never a status update: checked first, it spares most messages
-            # StatusUpdate.ALL's fifty-odd checks
-            filters.ChatType.PRIVATE
-            & ~filters.UpdateType.EDITED
-            & (filters.TEXT | ~filters.StatusUpdate.ALL),
+            filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED & ~STATUS_UPDATE,
             unknown,
         ),
         group=group,

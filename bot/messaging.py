@@ -8,14 +8,19 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import filters
 
 from bot.deps import Deps
 
-__all__ = ["TEXT_LIMIT", "Markup", "answer_press", "pieces", "tell"]
+__all__ = ["STATUS_UPDATE", "TEXT_LIMIT", "Markup", "answer_press", "pieces", "send_text", "tell"]
 
 _LOG = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+#: A service message (someone joined, a pin...), not one a person wrote. A text never is
+#: one, so texts skip StatusUpdate.ALL's fifty-odd checks.
+STATUS_UPDATE = ~filters.TEXT & filters.StatusUpdate.ALL
 
 #: Telegram's most characters in one message.
 TEXT_LIMIT = 4096
@@ -48,6 +53,17 @@ def pieces(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return [p.strip("\n") for p in out if p.strip()]
 
 
+async def send_text(bot: Any, chat_id: int, text: str, markup: Markup = None, **kwargs: Any) -> Any:
+    """Send TEXT (HTML) to CHAT_ID, in pieces when it is longer than one message, MARKUP on
+    the last; returns the last message sent."""
+    *first, last = pieces(text)
+    for piece in first:
+        await bot.send_message(chat_id, piece, disable_web_page_preview=True, **kwargs)
+    return await bot.send_message(
+        chat_id, last, reply_markup=markup, disable_web_page_preview=True, **kwargs
+    )
+
+
 async def answer_press(
     query: CallbackQuery, text: str | None = None, *, alert: bool = False
 ) -> bool:
@@ -78,12 +94,7 @@ async def tell(
     logged; none of them raises, so one person's closed chat never stops a loop over many.
     """
     try:
-        *first, last = pieces(text)
-        for piece in first:
-            await bot.send_message(chat_id, piece, disable_web_page_preview=True, **kwargs)
-        await bot.send_message(
-            chat_id, last, reply_markup=markup, disable_web_page_preview=True, **kwargs
-        )
+        await send_text(bot, chat_id, text, markup, **kwargs)
     except Forbidden:
         _LOG.info("A person has blocked the bot; marked unreachable until they write again")
         await deps.storage.set_active(chat_id, False)

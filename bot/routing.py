@@ -45,7 +45,7 @@ from bot.callbacks import InvalidCallback, registered_prefixes, unpack
 from bot.content import Content
 from bot.deps import Deps
 from bot.domain.roles import ALL_ROLES
-from bot.messaging import TEXT_LIMIT, Markup, answer_press, pieces, tell
+from bot.messaging import TEXT_LIMIT, Markup, answer_press, send_text, tell
 from bot.safety import was_flagged
 from bot.services.events import Collector, DomainError, Event, EventBus
 from bot.storage import User
@@ -177,32 +177,24 @@ class Ctx(AppCtx):
     async def reply(self, text: str, markup: Markup = None, **kwargs: Any) -> Message:
         """Send TEXT (HTML) to this person's chat (in pieces, the buttons on the last, if
         it is longer than Telegram takes in one message)."""
-        *first, last = pieces(text)
-        for piece in first:
-            await self.bot.send_message(
-                self.chat_id, piece, disable_web_page_preview=True, **kwargs
-            )
-        sent: Message = await self.bot.send_message(
-            self.chat_id, last, reply_markup=markup, disable_web_page_preview=True, **kwargs
-        )
+        sent: Message = await send_text(self.bot, self.chat_id, text, markup, **kwargs)
         return sent
 
     async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Answer a press by editing its message in place; answer a message with a new one
         (and a press too, when the text is longer than one message)."""
         query = self.query
-        if query is not None and query.message is not None and len(text) > TEXT_LIMIT:
+        if query is not None and query.message is not None:
             await answer_press(query)
-        elif query is not None and query.message is not None:
-            await answer_press(query)
-            try:
-                await query.edit_message_text(
-                    text, reply_markup=markup, disable_web_page_preview=True
-                )
-            except BadRequest as exc:  # the same text again, or a message too old to edit
-                if "not modified" not in exc.message.lower():
-                    await self.reply(text, markup)
-            return
+            if len(text) <= TEXT_LIMIT:  # longer goes below, as new messages in pieces
+                try:
+                    await query.edit_message_text(
+                        text, reply_markup=markup, disable_web_page_preview=True
+                    )
+                    return
+                except BadRequest as exc:  # the same text again, or a message too old to edit
+                    if "not modified" in exc.message.lower():
+                        return
         await self.reply(text, markup)
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:

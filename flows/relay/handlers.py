@@ -10,6 +10,7 @@ from telegram.ext import filters
 from bot import outbox
 from bot.domain.matching import Match
 from bot.domain.roles import PEER_ROLES, PEOPLE_ROLES
+from bot.messaging import STATUS_UPDATE
 from bot.routing import Ctx, StaleButton
 from bot.services.matches import MatchOver
 from flows.relay import delivery, edits, views
@@ -45,8 +46,8 @@ class Handlers:
             user is None
             or not user.consented
             or message is None
-            or (message.text is None and filters.StatusUpdate.ALL.check_update(ctx.update))
-        ):  # (a text is never a status update: StatusUpdate.ALL is fifty-odd checks)
+            or STATUS_UPDATE.check_update(ctx.update)
+        ):
             return False
         if user.role in PEOPLE_ROLES:
             match = await ctx.deps.storage.active_match_for_person(ctx.user_id)

@@ -32,15 +32,9 @@ __all__ = [
     "relationship_question",
     "role_question",
     "timezone_question",
-    "zone_label",
 ]
 
 Inline = tuple[str, InlineKeyboardMarkup]
-
-
-def zone_label(copy: Content, zone: str) -> str:
-    """A time zone as people read it, by its place ("Broken Hill")."""
-    return zone_name(copy, zone)
 
 
 def menu(
@@ -92,7 +86,7 @@ def menu(
                 (
                     copy.button(
                         "onboarding.settings_timezone",
-                        timezone=zone_label(copy, user.timezone or service.timezone),
+                        timezone=zone_name(copy, user.timezone or service.timezone),
                     ),
                     Change("tz"),
                 )
@@ -180,6 +174,6 @@ def region_question(copy: Content, regions: Sequence[str]) -> Inline:
 def timezone_question(copy: Content, zones: Sequence[str]) -> Inline:
     """ "Which time zone are you in?", with Back."""
     return copy.text("onboarding.ask_timezone"), choose_one(
-        [(zone_label(copy, zone), NewZone(i)) for i, zone in enumerate(zones)],
+        [(zone_name(copy, zone), NewZone(i)) for i, zone in enumerate(zones)],
         footer=[back_row(copy, BackToMenu())],
     )
