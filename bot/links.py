@@ -29,6 +29,7 @@ __all__ = [
     "ShowNumbers",
     "StartDeparture",
     "command_handler",
+    "coordinator_home_row",
     "departure",
     "find_peer_worker",
     "menu_row",
@@ -112,6 +113,11 @@ class ShowNumbers:
 class OpenCoordinatorHome:
     """The coordinator home (/coord). Its flow routes this once it exists; until then the home
     shows a coordinator their commands as buttons instead (bot/menus.py checks which)."""
+
+
+def coordinator_home_row(copy: Content) -> list[Choice]:
+    """ "‹ Coordinator home", from a coordinator's screen in another flow (groups, say)."""
+    return [(copy.button("coordinator.home_button"), OpenCoordinatorHome())]
 
 
 def take_supervision(request_id: int) -> str:

@@ -31,7 +31,7 @@ from bot.domain.groups import (
     occurrences,
 )
 from bot.keyboards import TICK, Choice, back_row, rows
-from bot.links import OpenCoordinatorHome, menu_row
+from bot.links import coordinator_home_row, menu_row
 from bot.nominated_hours import zone_name as place_of_zone
 from bot.services.groups import Directory, Joined, MeetingPlan, Prefs, Standing
 from flows.groups.callbacks import (
@@ -569,7 +569,7 @@ def manage(
         for g in groups[:40]
     ]
     lines.append([(copy.button("groups.new_button"), NewGroup())])
-    lines.append([(copy.button("groups.coordinator_home_button"), OpenCoordinatorHome())])
+    lines.append(coordinator_home_row(copy))
     key = "groups.manage" if groups else "groups.manage_none"
     return fill(copy, key, notice=Raw(notice)), rows(*lines)
 
