@@ -250,6 +250,10 @@ class Step:
     on_other: Handler | None = None
     free_text: bool = True
     on_flagged: TextHandler | None = None  # instead of asking again, after the card
+    # A copy key said when a command steps out of this step of a wizard whose answers are
+    # kept only until its end ("I've stopped setting up the group, so it wasn't saved"),
+    # so a draft is never dropped without a word.
+    left: str | None = None
 
 
 @dataclass(frozen=True)
@@ -421,6 +425,7 @@ class Router:
 
     async def _command(self, ctx: Ctx, name: str) -> bool:
         was_open = ctx.step is not None
+        left = self.steps.get(ctx.step) if ctx.step is not None else None
         if name != "help":
             ctx.end_step()  # a command steps out of whatever was half-done
         route = self.commands.get(name)
@@ -437,6 +442,8 @@ class Router:
             )
             await ctx.reply(ctx.copy.text(key))
             return True
+        if left is not None and left.left is not None and name != "help":
+            await ctx.reply(ctx.copy.text(left.left))
         await route.handler(ctx)
         return True
 

@@ -403,6 +403,18 @@ async def test_cancel_stops_the_wizard_and_edits_check_what_is_typed(env: BotEnv
     await coord.send("Not a description")  # no longer an answer to anything
     assert await env.storage.list_groups() == []
 
+    # Another command part-way through says what became of the draft, then answers.
+    await coord.send("/groups")
+    await coord.click("Add a new group")
+    await coord.send("Half a group")
+    mark = coord.mark()
+    await coord.send("/menu")
+    said = coord.texts_since(mark)
+    assert said[0].startswith("I've stopped setting up the new group, so it wasn't saved.")
+    assert len(said) == 2  # and then the menu
+    assert await env.storage.get_session(COORD) is None
+    # Changing one answer of a saved group loses nothing else: no word about it.
+
     await create_group(coord, "Parents together", "Parents")
     await coord.send("/groups")
     await coord.click("Parents together")
@@ -417,6 +429,13 @@ async def test_cancel_stops_the_wizard_and_edits_check_what_is_typed(env: BotEnv
     await coord.send("not a link")
     assert "should start with https://" in coord.last_text()
     await coord.click("Stop, don't save")
+    await coord.send("/groups")
+    await coord.click("Parents together")
+    await coord.click("Edit details")
+    await coord.click("Time")
+    mark = coord.mark()
+    await coord.send("/menu")
+    assert not any("I've stopped" in t for t in coord.texts_since(mark))
     (group,) = await env.storage.list_groups()
     assert group.place == "https://meet.example.org/parents"
     assert group.schedule.minutes == 19 * 60

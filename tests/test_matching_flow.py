@@ -445,3 +445,19 @@ async def test_shortlist_buttons_never_carry_a_peer_workers_telegram_id(env: Bot
     assert all("2002" not in data for data in picks)
     await ally.click("Choose Pia")
     assert "sent your request to Pia" in ally.last_text()
+
+
+async def test_a_command_part_way_through_the_questions_says_the_answers_were_not_kept(
+    env: BotEnv,
+) -> None:
+    await make_peer(env, 2001, "Kim", gender="woman")
+    ally = await person(env, 1001, "Ally")
+    await ally.send("/match")
+    await ally.click("A woman", exact=True)
+    mark = ally.mark()
+    await ally.send("/resources")
+    said = ally.texts_since(mark)
+    assert said[0].startswith("I've stopped the questions about who you'd like to talk with")
+    assert len(said) == 2  # then the resources
+    session = await env.storage.get_session(1001)
+    assert session is None or session.step is None

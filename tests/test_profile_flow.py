@@ -52,6 +52,20 @@ async def test_setting_up_says_what_to_fix_and_keeps_nothing_until_the_end(env: 
     assert await env.storage.get_session(2001) is None
 
 
+async def test_a_command_part_way_through_setting_up_says_nothing_was_saved(env: BotEnv) -> None:
+    kim = await peer(env)
+    await kim.send("/profile")
+    await kim.send("Kim")
+    mark = kim.mark()
+    await kim.send("/menu")
+    said = kim.texts_since(mark)
+    assert said[0].startswith("I've stopped setting up your profile, so it isn't saved yet.")
+    assert len(said) == 2  # then the menu
+    assert await env.storage.get_profile(2001) is None
+    await kim.send("/profile")  # starts again from the name
+    assert "Setting up your peer worker profile" in kim.texts()[-2]
+
+
 async def test_flagged_words_at_the_bio_are_kept_only_if_the_peer_worker_chooses(
     env: BotEnv,
 ) -> None:

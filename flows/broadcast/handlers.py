@@ -27,6 +27,7 @@ AUDIENCE, GROUP, TEXT, PREVIEW = (
     "broadcast.text",
     "broadcast.preview",
 )
+LEFT = "broadcast.left"  # said when a command steps out of composing
 
 
 def _at(ctx: Ctx, step: str) -> None:
@@ -46,10 +47,10 @@ class Handlers:
             await self.ask(ctx)
 
         return [
-            Step(AUDIENCE, ask=self.ask, on_text=ask_again),
-            Step(GROUP, ask=self.ask, on_text=ask_again),
-            Step(TEXT, ask=self.ask, on_text=self.on_text, on_other=self.on_media),
-            Step(PREVIEW, ask=self.ask, on_text=ask_again),
+            Step(AUDIENCE, ask=self.ask, on_text=ask_again, left=LEFT),
+            Step(GROUP, ask=self.ask, on_text=ask_again, left=LEFT),
+            Step(TEXT, ask=self.ask, on_text=self.on_text, on_other=self.on_media, left=LEFT),
+            Step(PREVIEW, ask=self.ask, on_text=ask_again, left=LEFT),
         ]
 
     async def start(self, ctx: Ctx) -> None:

@@ -67,6 +67,7 @@ KIND, DATES, TIME, FACILITATOR, CAPACITY, CONFIRM = (
     "groups.new.capacity",
     "groups.new.confirm",
 )
+LEFT = "groups.wizard_left"  # said when a command steps out of a new group
 #: The wizard's steps in the order it asks them, each with the name its buttons use.
 STEPS: tuple[tuple[WizardField, str], ...] = (
     ("name", NAME),
@@ -164,9 +165,16 @@ class Wizard:
             CAPACITY: (self.ask_capacity, self.on_capacity),
             EDIT: (self.ask_edit, self.on_edit),
         }
+        # EDIT changes one answer of a saved group: nothing else is lost by leaving it
         return [
-            *(Step(name, ask=ask, on_text=self._asks_again(ask)) for name, ask in asks.items()),
-            *(Step(name, ask=ask, on_text=answer) for name, (ask, answer) in typed.items()),
+            *(
+                Step(name, ask=ask, on_text=self._asks_again(ask), left=LEFT)
+                for name, ask in asks.items()
+            ),
+            *(
+                Step(name, ask=ask, on_text=answer, left=None if name == EDIT else LEFT)
+                for name, (ask, answer) in typed.items()
+            ),
         ]
 
     @staticmethod

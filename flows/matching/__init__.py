@@ -47,7 +47,7 @@ def build(deps: Deps) -> Flow:
         name="matching",
         routes=[
             Command("match", h.match, roles=ANY_ROLE, menu="commands.match", listed=PEOPLE),
-            Step(PREFS, ask=h.ask_question, on_text=h.typed),
+            Step(PREFS, ask=h.ask_question, on_text=h.typed, left="matching.questions_left"),
             Button(Answer, h.on_answer, roles=PEOPLE),
             Button(NoPreference, h.on_no_preference, roles=PEOPLE),
             Button(BackTo, h.on_back, roles=PEOPLE),

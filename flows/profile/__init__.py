@@ -28,6 +28,7 @@ from flows.profile.handlers import BIO, EDIT, HOURS, NAME, Handlers
 __all__ = ["build"]
 
 PEERS = frozenset(PEER_ROLES)
+LEFT = "profile.setup_left"  # said when a command steps out of setting up
 
 
 def build(deps: Deps) -> Flow:
@@ -38,9 +39,9 @@ def build(deps: Deps) -> Flow:
         name="profile",
         routes=[
             Command("profile", h.profile, roles=ANY_ROLE, menu="commands.profile", listed=PEERS),
-            Step(NAME, ask=h.ask_name, on_text=h.on_name),
-            Step(BIO, ask=h.ask_bio, on_text=h.on_bio, on_flagged=h.bio_flagged),
-            Step(HOURS, ask=h.ask_hours, on_text=h.on_hours),
+            Step(NAME, ask=h.ask_name, on_text=h.on_name, left=LEFT),
+            Step(BIO, ask=h.ask_bio, on_text=h.on_bio, on_flagged=h.bio_flagged, left=LEFT),
+            Step(HOURS, ask=h.ask_hours, on_text=h.on_hours, left=LEFT),
             Step(EDIT, ask=h.ask_edit, on_text=h.on_edit_value, on_flagged=h.edit_flagged),
             Button(KeepBio, h.on_keep_bio, roles=PEERS),
             Button(Menu, h.on_menu, roles=PEERS),
