@@ -82,8 +82,10 @@ NGRAM_WEIGHT = 0.5
 SENTENCE_WEIGHT = 0.5
 # Threshold: a missed crisis is the worst failure, so recall comes first: the threshold is the
 # highest at which held-out recall reaches RECALL_TARGET in every scheme, with false flags
-# allowed up to FALSE_FLAG_CAP if that is what it takes (see choose_threshold).
-RECALL_TARGET = 0.97
+# allowed up to FALSE_FLAG_CAP if that is what it takes (see choose_threshold). 0.97 until
+# 2026-12-08; raised to 0.98 when mixed_d1 and mixed_d2 (masked risk) joined the training
+# data, since 5-fold false flags at 0.98 (0.062) stay well within the cap (README).
+RECALL_TARGET = 0.98
 FALSE_FLAG_CAP = 0.08
 SEED = 13
 
