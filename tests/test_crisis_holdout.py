@@ -794,3 +794,17 @@ def test_twenty_fourth_and_fifth_holdouts_blind_quiet_risk_and_carers_at_night()
     # (threshold 0.567): h27 0.983 and 0.100, h28 0.983 and 0.033.
     _bars("h27.tsv", 60, 60, recall=0.98, false_flags=0.1)
     _bars("h28.tsv", 60, 60, recall=0.98, false_flags=0.034)
+
+
+def test_twenty_sixth_and_seventh_holdouts_blind_after_the_retraining() -> None:
+    """h29 and h30: 120 lines each by two more writers on 2026-12-08, each given a brief and
+    none of the rules or data, written and measured once after the retrained models, their
+    threshold and round five's rules were chosen, so nothing here informed them. h29: people
+    living with BPD in strong feelings (splitting, fear of being left, rage and shame), most
+    angry with no risk, some at risk inside the anger; h30: people over 55 writing politely
+    about themselves or a grown-up child with BPD, and peer workers and coordinators whose
+    everyday messages mention safety plans, crisis lines and self-harm."""
+    # Measured once: h29 0.983 and 0.117, h30 0.967 and 0.067. The old models (threshold
+    # 0.638), for comparison: h29 0.967 and 0.117, h30 0.950 and 0.017.
+    _bars("h29.tsv", 60, 60, recall=0.98, false_flags=0.117)
+    _bars("h30.tsv", 60, 60, recall=0.966, false_flags=0.067)
