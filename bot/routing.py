@@ -425,7 +425,7 @@ class Router:
 
     async def _command(self, ctx: Ctx, name: str) -> bool:
         was_open = ctx.step is not None
-        left = self.steps.get(ctx.step) if ctx.step is not None else None
+        open_step = self.steps.get(ctx.step) if ctx.step is not None else None
         if name != "help":
             ctx.end_step()  # a command steps out of whatever was half-done
         route = self.commands.get(name)
@@ -442,8 +442,8 @@ class Router:
             )
             await ctx.reply(ctx.copy.text(key))
             return True
-        if left is not None and left.left is not None and name != "help":
-            await ctx.reply(ctx.copy.text(left.left))
+        if open_step is not None and open_step.left is not None and name != "help":
+            await ctx.reply(ctx.copy.text(open_step.left))  # what became of the draft
         await route.handler(ctx)
         return True
 
